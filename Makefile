@@ -1,0 +1,88 @@
+# cafe - a café's order, payment, kitchen and messaging suite over one
+# append-only SQLite event log.  See README.md; DESIGN lives in the man pages.
+
+PREFIX   ?= /usr/local
+DESTDIR  ?=
+BINDIR    = $(PREFIX)/bin
+MANDIR    = $(PREFIX)/share/man
+SHAREDIR  = $(PREFIX)/share/cafe
+
+CC       ?= cc
+CFLAGS   ?= -O2 -g
+CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
+LDLIBS    = -lsqlite3 -ljansson -lyaml
+
+ifeq ($(SANITIZE),1)
+CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+LDFLAGS += -fsanitize=address,undefined
+BUILD    = build-san
+else
+BUILD    = build
+endif
+
+PROGRAMS = $(patsubst cmd/%.c,%,$(wildcard cmd/cafe-*.c))
+BINS     = $(addprefix bin/,$(PROGRAMS))
+LIBSRC   = $(wildcard lib/*.c)
+LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
+HEADERS  = $(wildcard lib/*.h)
+HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
+
+# Debian packages the build, the tests and the benchmarks need.
+DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
+       bats bats-support bats-assert jq mandoc hyperfine procps
+
+all: $(BINS) $(HELPERS)
+
+# bin/ always holds the build of the last `make` (plain or SANITIZE=1).
+bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe.a | bin
+	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
+
+$(BUILD)/cmd/%.o: cmd/%.c $(HEADERS) | $(BUILD)/cmd
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS) | $(BUILD)/lib
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/libcafe.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libcafe.a $(HEADERS) | $(BUILD)/tests
+	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcafe.a $(LDLIBS)
+
+bin $(BUILD)/cmd $(BUILD)/lib $(BUILD)/tests:
+	mkdir -p $@
+
+# Force relinking bin/ when switching between plain and sanitizer builds.
+.stamp-$(BUILD):
+	rm -f .stamp-build .stamp-build-san bin/cafe-*
+	touch $@
+$(BINS): .stamp-$(BUILD)
+
+check: all
+	@command -v bats >/dev/null || { echo "bats is missing: run 'make deps' (as root)" >&2; exit 1; }
+	CAFE_BUILD=$(BUILD) bats --jobs 2 --no-parallelize-within-files tests/ 2>/dev/null || \
+	CAFE_BUILD=$(BUILD) bats tests/
+
+soak: all
+	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
+
+demo: all
+	@sh share/cafe/demo.sh
+
+bench: all
+	@for b in tests/bench/*.sh; do sh "$$b" || exit 1; done
+
+deps:
+	@missing=""; for p in $(DEPS); do \
+		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing:$$missing"; \
+		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
+	else echo "all build and test packages are installed"; fi
+
+clean:
+	rm -rf build build-san bin .stamp-build .stamp-build-san
+
+.PHONY: all check soak demo bench deps clean install uninstall

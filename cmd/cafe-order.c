@@ -1,0 +1,427 @@
+/*
+ * cafe-order - the counter: the menu and stock, placing an order (paid
+ * synchronously before it exists), cancelling one.
+ *
+ * Only this file prints and exits; the work is in lib/counter.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "counter.h"
+
+static const char usage[] =
+"usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"
+"       cafe-order place PRODUCT [--qty N] [--customer NAME] [--address TEXT]\n"
+"                  [--key KEY] [--wait DURATION]\n"
+"       cafe-order place --batch < orders.jsonl\n"
+"       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
+"       cafe-order stock [PRODUCT [--set N | --add N]]\n"
+"example: cafe-order place latte --qty 2 --customer kim --address 'table 4'\n";
+
+enum {
+	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
+	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD
+};
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "qty", required_argument, NULL, OPT_QTY },
+	{ "customer", required_argument, NULL, OPT_CUSTOMER },
+	{ "address", required_argument, NULL, OPT_ADDRESS },
+	{ "key", required_argument, NULL, OPT_KEY },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "batch", no_argument, NULL, OPT_BATCH },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "set", required_argument, NULL, OPT_SET },
+	{ "add", required_argument, NULL, OPT_ADD },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	unsigned given;             /* bit (OPT_x - OPT_QTY) per option seen */
+	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
+};
+
+#define BIT(o) (1u << ((o) - OPT_QTY))
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	struct opts *o = arg;
+
+	(void)e;
+	o->given |= BIT(c);
+	switch (c) {
+	case OPT_QTY: o->qty = optarg; break;
+	case OPT_CUSTOMER: o->customer = optarg; break;
+	case OPT_ADDRESS: o->address = optarg; break;
+	case OPT_KEY: o->key = optarg; break;
+	case OPT_WAIT: o->wait = optarg; break;
+	case OPT_REASON: o->reason = optarg; break;
+	case OPT_SET: o->set = optarg; break;
+	case OPT_ADD: o->add = optarg; break;
+	}
+	return 0;
+}
+
+static int
+only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
+{
+	unsigned extra = o->given & ~allowed;
+
+	for (int i = OPT_QTY; extra && i <= OPT_ADD; i++)
+		if (extra & BIT(i))
+			return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
+			    longopts[7 + i - OPT_QTY].name);
+	return 0;
+}
+
+static int
+fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
+{
+	cafe_ctx_error(ctx, e);
+	return status;
+}
+
+static int
+do_menu(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	static const char *const head[] = { "PRODUCT", ">PRICE", ">STOCK" };
+	struct cafe_table *t = ctx->json ? NULL : cafe_table_new(3, head);
+	int status = 0;
+
+	for (size_t i = 0; i < ctx->config.nmenu; i++) {
+		const struct cafe_product *p = &ctx->config.menu[i];
+		struct cafe_stock s;
+		char price[32], stock[32];
+
+		if ((status = cafe_stock_load(ctx->log, &ctx->config, p->name, &s, &e)) != 0)
+			break;
+		if (ctx->json) {
+			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", p->name,
+			    "price", (json_int_t)p->price,
+			    "stock", s.tracked ? json_integer(s.level) : json_null()));
+			continue;
+		}
+		snprintf(price, sizeof price, "%lld", p->price);
+		snprintf(stock, sizeof stock, s.tracked ? "%lld" : "-", s.level);
+		cafe_table_add(t, (const char *const[]){ p->name, price, stock });
+	}
+	if (t && !status)
+		cafe_table_print(t, stdout);
+	cafe_table_free(t);
+	return status ? fail(ctx, status, &e) : 0;
+}
+
+static int
+parse_qty(const char *s, long long *qty, struct cafe_err *e)
+{
+	if (!s) {
+		*qty = 1;
+		return 0;
+	}
+	if (cafe_parse_ll(s, 1, CAFE_MAX_QTY, qty) != 0)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "quantity must be a whole number from 1 to %d, not '%s'", CAFE_MAX_QTY, s);
+	return 0;
+}
+
+/* One order; with --wait, retries while the answer is "try again". */
+static int
+place_one(struct cafe_ctx *ctx, const struct cafe_place_request *r, long long wait_ms,
+    struct cafe_place_result *res, struct cafe_err *e)
+{
+	long long deadline = cafe_mono_ms() + wait_ms;
+	int status;
+
+	for (;;) {
+		status = cafe_counter_place(&ctx->config, ctx->log, r, res, e);
+		if (status != CAFE_TEMPFAIL || cafe_mono_ms() >= deadline)
+			return status;
+		cafe_sleep_ms(deadline - cafe_mono_ms() < 200 ? deadline - cafe_mono_ms() : 200);
+	}
+}
+
+static void
+print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long long line,
+    int status, const struct cafe_err *e)
+{
+	json_t *o;
+
+	if (!ctx->json) {
+		if (status == 0 && !ctx->quiet)
+			printf("%lld\n", res->order_id);
+		else if (status && line > 0)
+			fprintf(stderr, "%s: line %lld: %s\n", ctx->prog, line, e->msg);
+		return;
+	}
+	o = json_object();
+	if (line > 0)
+		json_object_set_new(o, "line", json_integer(line));
+	json_object_set_new(o, "order_id", res->order_id ? json_integer(res->order_id) :
+	    json_null());
+	json_object_set_new(o, "status", json_string(status == 0 ? "paid" :
+	    res->status ? res->status : "failed"));
+	json_object_set_new(o, "total", json_integer(res->total));
+	if (status) {
+		json_object_set_new(o, "error", json_string(e->msg));
+		json_object_set_new(o, "exit", json_integer(status));
+	}
+	if (status == 0 || line > 0)
+		cafe_print_json(o);
+	else
+		json_decref(o);
+}
+
+/* --batch: every line is parsed and checked before anything is placed. */
+static int
+do_batch(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_place_request *reqs = NULL;
+	json_t **lines = NULL;
+	size_t n = 0, cap = 0;
+	char *buf = NULL;
+	size_t bufcap = 0;
+	ssize_t len;
+	int status = 0, first_fail = 0;
+
+	while ((len = getline(&buf, &bufcap, stdin)) != -1) {
+		json_error_t jerr;
+		json_t *o, *v;
+		const char *k;
+		long long lineno = (long long)n + 1;
+
+		if (n == cap) {
+			cap = cap ? 2 * cap : 64;
+			lines = cafe_xrealloc(lines, cap * sizeof *lines);
+			reqs = cafe_xrealloc(reqs, cap * sizeof *reqs);
+		}
+		o = json_loadb(buf, (size_t)len, 0, &jerr);
+		lines[n] = o;
+		memset(&reqs[n], 0, sizeof reqs[n]);
+		n++;
+		if (!json_is_object(o)) {
+			status = cafe_err_set(&e, CAFE_DATAERR, "stdin:%lld: %s", lineno,
+			    o ? "not a JSON object" : jerr.text);
+			goto out;
+		}
+		json_object_foreach(o, k, v) {
+			if (strcmp(k, "qty") == 0) {
+				if (!json_is_integer(v)) {
+					status = cafe_err_set(&e, CAFE_DATAERR,
+					    "stdin:%lld: qty must be a whole number", lineno);
+					goto out;
+				}
+				reqs[n - 1].qty = json_integer_value(v);
+			} else if (strcmp(k, "product") == 0 || strcmp(k, "customer") == 0 ||
+			    strcmp(k, "address") == 0 || strcmp(k, "key") == 0) {
+				if (!json_is_string(v)) {
+					status = cafe_err_set(&e, CAFE_DATAERR,
+					    "stdin:%lld: %s must be a string", lineno, k);
+					goto out;
+				}
+			} else {
+				status = cafe_err_set(&e, CAFE_DATAERR,
+				    "stdin:%lld: unknown field '%s' (product, qty, customer, "
+				    "address, key)", lineno, k);
+				goto out;
+			}
+		}
+		if (!json_object_get(o, "qty"))
+			reqs[n - 1].qty = 1;
+		reqs[n - 1].product = json_string_value(json_object_get(o, "product"));
+		reqs[n - 1].customer = json_string_value(json_object_get(o, "customer"));
+		reqs[n - 1].address = json_string_value(json_object_get(o, "address"));
+		reqs[n - 1].key = json_string_value(json_object_get(o, "key"));
+		if ((status = cafe_place_validate(&ctx->config, &reqs[n - 1], &e)) != 0) {
+			struct cafe_err inner = e;
+			cafe_err_set(&e, status, "stdin:%lld: %s", lineno, inner.msg);
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct cafe_place_result res;
+		int st = cafe_counter_place(&ctx->config, ctx->log, &reqs[i], &res, &e);
+
+		print_result(ctx, &res, (long long)i + 1, st, &e);
+		if (st && !first_fail)
+			first_fail = st;
+	}
+	status = first_fail;
+	e.msg[0] = '\0';
+out:
+	for (size_t i = 0; i < n; i++)
+		json_decref(lines[i]);
+	free(lines);
+	free(reqs);
+	free(buf);
+	return status ? fail(ctx, status, &e) : 0;
+}
+
+static int
+do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_place_request r = { 0 };
+	struct cafe_place_result res;
+	long long wait_ms = 0;
+	int status;
+
+	if (o->given & BIT(OPT_BATCH)) {
+		if (argc != 0 || only(ctx, o, BIT(OPT_BATCH), "place --batch"))
+			return argc ? cafe_usage_error(ctx, "'place --batch' takes no product, "
+			    "it reads JSON Lines on stdin") : CAFE_USAGE;
+		return do_batch(ctx);
+	}
+	if (argc != 1)
+		return cafe_usage_error(ctx, argc ? "'place' takes one product" :
+		    "'place' needs a product");
+	if (o->wait && (wait_ms = cafe_parse_duration_ms(o->wait)) < 0)
+		return cafe_usage_error(ctx, "--wait wants a duration like 10s or 500ms, "
+		    "not '%s'", o->wait);
+	r.product = argv[0];
+	r.customer = o->customer;
+	r.address = o->address;
+	r.key = o->key;
+	if ((status = parse_qty(o->qty, &r.qty, &e)) != 0)
+		return fail(ctx, status, &e);
+	status = place_one(ctx, &r, wait_ms, &res, &e);
+	if (status)
+		return fail(ctx, status, &e);
+	print_result(ctx, &res, 0, 0, &e);
+	return 0;
+}
+
+static int
+do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	long long id;
+	int status;
+
+	if (argc != 1)
+		return cafe_usage_error(ctx, "'cancel' needs one order id");
+	if ((id = cafe_order_id_parse(argv[0])) < 0)
+		return cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]),
+		    fail(ctx, CAFE_DATAERR, &e);
+	if ((status = cafe_counter_cancel(ctx->log, id, o->reason, o->key, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I, s:s}", "order_id", (json_int_t)id,
+		    "status", "cancelled"));
+	else if (!ctx->quiet)
+		printf("%lld cancelled\n", id);
+	return 0;
+}
+
+static int
+do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	long long n, level;
+	int status;
+
+	if (argc > 1)
+		return cafe_usage_error(ctx, "'stock' takes at most one product");
+	if (o->set && o->add)
+		return cafe_usage_error(ctx, "give --set or --add, not both");
+	if (argc == 0 && (o->set || o->add))
+		return cafe_usage_error(ctx, "--set and --add need a product");
+	if (!o->set && !o->add) {
+		struct cafe_stock s;
+		static const char *const head[] = { "PRODUCT", ">STOCK" };
+		struct cafe_table *t;
+		char lv[32];
+
+		if (argc == 0)
+			return do_menu(ctx);
+		if (!cafe_config_product(&ctx->config, argv[0]))
+			return cafe_err_set(&e, CAFE_REFUSED,
+			    "unknown product '%s' (see 'cafe-order menu')", argv[0]),
+			    fail(ctx, CAFE_REFUSED, &e);
+		if ((status = cafe_stock_load(ctx->log, &ctx->config, argv[0], &s, &e)) != 0)
+			return fail(ctx, status, &e);
+		if (ctx->json) {
+			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", argv[0],
+			    "price", (json_int_t)cafe_config_product(&ctx->config, argv[0])->price,
+			    "stock", s.tracked ? json_integer(s.level) : json_null()));
+			return 0;
+		}
+		t = cafe_table_new(2, head);
+		snprintf(lv, sizeof lv, s.tracked ? "%lld" : "-", s.level);
+		cafe_table_add(t, (const char *const[]){ argv[0], lv });
+		cafe_table_print(t, stdout);
+		cafe_table_free(t);
+		return 0;
+	}
+	if (cafe_parse_ll(o->set ? o->set : o->add, o->set ? 0 : -1000000000,
+	    1000000000, &n) != 0)
+		return cafe_err_set(&e, CAFE_DATAERR, "%s wants a whole number%s, not '%s'",
+		    o->set ? "--set" : "--add", o->set ? " from 0" : "",
+		    o->set ? o->set : o->add), fail(ctx, CAFE_DATAERR, &e);
+	if ((status = cafe_counter_stock(&ctx->config, ctx->log, argv[0], o->set != NULL,
+	    n, &level, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:s, s:I, s:I}", "product", argv[0],
+		    "price", (json_int_t)cafe_config_product(&ctx->config, argv[0])->price,
+		    "stock", (json_int_t)level));
+	else if (!ctx->quiet)
+		printf("%s %lld\n", argv[0], level);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	struct opts o = { 0 };
+	const char *verb;
+	int first, status;
+
+	cafe_ctx_init(&ctx, "cafe-order", usage);
+	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o,
+	    &first, &e)) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	argc -= first + 1;
+	argv += first + 1;
+
+	if (strcmp(verb, "menu") == 0)
+		status = argc ? cafe_usage_error(&ctx, "'menu' takes no arguments") :
+		    only(&ctx, &o, 0, verb);
+	else if (strcmp(verb, "place") == 0)
+		status = only(&ctx, &o, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
+		    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), verb);
+	else if (strcmp(verb, "cancel") == 0)
+		status = only(&ctx, &o, BIT(OPT_REASON) | BIT(OPT_KEY), verb);
+	else if (strcmp(verb, "stock") == 0)
+		status = only(&ctx, &o, BIT(OPT_SET) | BIT(OPT_ADD), verb);
+	else
+		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+	if (status)
+		return status;
+
+	if ((status = cafe_ctx_open(&ctx, CAFE_LOG_CREATE, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		cafe_ctx_close(&ctx);
+		return status;
+	}
+	if (strcmp(verb, "menu") == 0)
+		status = do_menu(&ctx);
+	else if (strcmp(verb, "place") == 0)
+		status = do_place(&ctx, &o, argc, argv);
+	else if (strcmp(verb, "cancel") == 0)
+		status = do_cancel(&ctx, &o, argc, argv);
+	else
+		status = do_stock(&ctx, &o, argc, argv);
+	cafe_ctx_close(&ctx);
+	return status;
+}

@@ -1,0 +1,79 @@
+/*
+ * cafe.h - what every part of libcafe shares: exit statuses, the error
+ * record, checked allocation and small utilities.
+ *
+ * Ownership, stated once for the whole library:
+ *  - A function that returns a `char *` or a `json_t *` gives the caller a
+ *    reference it must free (free() / json_decref()), unless its comment
+ *    says "borrowed".
+ *  - A function that takes a `json_t *` parameter named `data` or `meta`
+ *    *steals* the reference (like jansson's json_object_set_new); every
+ *    other json_t parameter is borrowed.
+ *  - Structs filled by a `_load`, `_open` or `_init` call are released by the
+ *    matching `_release` or `_close`, which accept a zeroed struct.
+ *
+ * Errors: library functions never print and never exit. They return 0 on
+ * success or one of the exit statuses below, with a one-line message in a
+ * struct cafe_err. Only cmd/ turns that into output and an exit status.
+ */
+#ifndef CAFE_H
+#define CAFE_H
+
+#include <stddef.h>
+#include <stdarg.h>
+
+#define CAFE_VERSION "0.1.0"
+
+/* The one table of exit statuses (sysexits), repeated in every man page. */
+enum cafe_status {
+	CAFE_OK = 0,          /* done */
+	CAFE_REFUSED = 1,     /* refused by the rules */
+	CAFE_USAGE = 64,      /* bad command line */
+	CAFE_DATAERR = 65,    /* bad input data */
+	CAFE_UNAVAILABLE = 69,/* payment processor unavailable */
+	CAFE_IOERR = 74,      /* I/O or database error */
+	CAFE_TEMPFAIL = 75,   /* breaker open or database busy: try again */
+	CAFE_CONFIG = 78      /* bad config */
+};
+
+struct cafe_err {
+	int status;
+	char msg[768];
+};
+
+/* Sets e (if not NULL) and returns status, so callers can `return cafe_err_set(...)`. */
+int cafe_err_set(struct cafe_err *e, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+/* Checked allocation: abort with a message on exhaustion. */
+void *cafe_xmalloc(size_t n);
+void *cafe_xcalloc(size_t n, size_t size);
+void *cafe_xrealloc(void *p, size_t n);
+char *cafe_xstrdup(const char *s);
+char *cafe_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Time. */
+long long cafe_now_ms(void);                      /* wall clock, ms since epoch */
+long long cafe_mono_ms(void);                     /* monotonic, ms */
+void cafe_sleep_ms(long long ms);
+/* RFC 3339 UTC with milliseconds: 2026-11-22T01:44:16.123Z; buf >= 32 bytes. */
+void cafe_format_ts(long long ms, char *buf, size_t n);
+/* Parses RFC 3339 (Z or +hh:mm offset; date alone means midnight UTC).  -1 on error. */
+long long cafe_parse_ts(const char *s);
+/* "500ms", "5s", "2m", "1h", or a bare number of seconds.  -1 on error. */
+long long cafe_parse_duration_ms(const char *s);
+/* Whole number in [min,max]; returns 0 and sets *out, or -1. */
+int cafe_parse_ll(const char *s, long long min, long long max, long long *out);
+
+/* 128 random bits as 32 lowercase hex digits; buf >= 33 bytes. */
+void cafe_random_hex(char *buf);
+
+/* 1 if s is valid UTF-8 without control characters other than tab. */
+int cafe_valid_text(const char *s);
+
+/* The login name of the person running the program (borrowed, never NULL). */
+const char *cafe_actor(void);
+/* This machine's host name (borrowed, never NULL). */
+const char *cafe_host(void);
+
+#endif

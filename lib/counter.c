@@ -1,0 +1,388 @@
+/*
+ * counter.c - the counter's commands (counter.h): reads the streams a
+ * decision needs, asks order.c to decide, appends the result, and talks
+ * to the payment path between the two transactions of a placement.
+ *
+ * Money is never kept without an order: PaymentRequested, carrying the
+ * processor's idempotency key, is committed before the processor is
+ * called, so an order that dies before its OrderPlaced leaves a trace the
+ * reconcile policy finds and voids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counter.h"
+#include "payment.h"
+
+static int
+fold_order(const struct cafe_event *ev, void *arg)
+{
+	cafe_order_apply(arg, ev);
+	return 0;
+}
+
+int
+cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
+    struct cafe_err *e)
+{
+	char corr[32];
+
+	cafe_order_init(o, id);
+	snprintf(corr, sizeof corr, "%lld", id);
+	return cafe_log_read_correlated(log, corr, fold_order, o, e);
+}
+
+static int
+fold_stock(const struct cafe_event *ev, void *arg)
+{
+	cafe_stock_apply(arg, ev);
+	return 0;
+}
+
+int
+cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *product,
+    struct cafe_stock *s, struct cafe_err *e)
+{
+	char stream[96];
+
+	cafe_stock_init(s, cafe_config_product(c, product));
+	snprintf(stream, sizeof stream, "stock-%s", product);
+	return cafe_log_read_stream(log, stream, fold_stock, s, e);
+}
+
+static int
+last_order_id(const struct cafe_event *ev, void *arg)
+{
+	*(long long *)arg = cafe_event_order_id(ev);
+	return 0;
+}
+
+/* What a key seen before stands for: the first event of its batch. */
+struct key_hit {
+	long long order_id;
+	char type[48];
+};
+
+static int
+key_event(const struct cafe_event *ev, void *arg)
+{
+	struct key_hit *h = arg;
+
+	if (!h->type[0]) {
+		h->order_id = cafe_event_order_id(ev);
+		snprintf(h->type, sizeof h->type, "%s", ev->type);
+	}
+	return 0;
+}
+
+static int
+find_key(struct cafe_log *log, const char *key, struct key_hit *h, struct cafe_err *e)
+{
+	memset(h, 0, sizeof *h);
+	if (!key || !*key)
+		return 0;
+	return cafe_log_read_key(log, key, key_event, h, e);
+}
+
+/* The first result of a placement whose key is seen again. */
+static int
+replay_place(struct cafe_log *log, const struct cafe_place_request *r,
+    const struct key_hit *h, struct cafe_place_result *res, struct cafe_err *e)
+{
+	struct cafe_order o;
+	int status;
+
+	if (strcmp(h->type, "PaymentRequested") != 0)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for another command (%s)", r->key, h->type);
+	if ((status = cafe_order_load(log, h->order_id, &o, e)) != 0)
+		return status;
+	res->order_id = o.id;
+	res->replayed = 1;
+	if (o.status != CAFE_ORDER_NONE &&
+	    (strcmp(o.product, r->product) != 0 || o.qty != r->qty))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for order %lld (%lld %s)", r->key, o.id,
+		    o.qty, o.product);
+	switch (o.payment) {
+	case CAFE_PAYMENT_DECLINED:
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s (order key '%s')",
+		    o.reason, r->key);
+	case CAFE_PAYMENT_REQUESTED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "the order with key '%s' is still being paid for, try again shortly",
+		    r->key);
+	case CAFE_PAYMENT_VOIDED:
+		if (o.status == CAFE_ORDER_NONE)
+			return cafe_err_set(e, CAFE_REFUSED,
+			    "the payment for key '%s' was voided and no order was placed "
+			    "(place it again with a new key)", r->key);
+		break;
+	default:
+		break;
+	}
+	res->total = o.total;
+	res->status = "paid";
+	return 0;
+}
+
+struct place_txn {
+	const struct cafe_config *c;
+	const struct cafe_place_request *r;
+	const struct cafe_product *p;
+	long long order_id;
+	char pay_key[64];
+	const char *ref;            /* approved: the processor's reference */
+	const char *declined;       /* declined: the reason */
+	int void_needed;            /* approved, but the order could not be placed */
+};
+
+/* First transaction: the stock check and PaymentRequested. */
+static int
+request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct place_txn *t = arg;
+	struct cafe_stock s;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_stock_load(log, t->c, t->p->name, &s, e)) != 0 ||
+	    (status = cafe_stock_check(&s, t->p->name, t->r->qty, e)) != 0)
+		return status;
+	t->order_id = 0;
+	if ((status = cafe_log_last_of_type(log, "PaymentRequested", last_order_id,
+	    &t->order_id, e)) != 0)
+		return status;
+	t->order_id++;
+	cafe_random_hex(t->pay_key);
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->r->key)
+		snprintf(b.key, sizeof b.key, "%s", t->r->key);
+	cafe_decide_request_payment(&b, t->order_id, t->p->price * t->r->qty,
+	    t->c->currency, t->pay_key);
+	status = cafe_log_append(log, &b, e);
+	cafe_batch_release(&b);
+	return status;
+}
+
+/* Second transaction: the processor's answer, and the order if approved. */
+static int
+record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct place_txn *t = arg;
+	struct cafe_order o;
+	struct cafe_stock s;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->declined) {
+		cafe_decide_declined(&b, &o, t->declined);
+	} else {
+		if ((status = cafe_stock_load(log, t->c, t->p->name, &s, e)) != 0)
+			goto out;
+		status = cafe_decide_place(&b, &o, t->r, t->p, &s, t->ref, e);
+		if (status == CAFE_REFUSED) {
+			/* Sold out while we were charging: give the money back. */
+			t->void_needed = 1;
+			goto out;
+		}
+		if (status)
+			goto out;
+	}
+	status = cafe_log_append(log, &b, e);
+out:
+	cafe_batch_release(&b);
+	return status;
+}
+
+/* The order could not be placed after all: void the charge now and say so. */
+static int
+void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
+    struct cafe_err *e)
+{
+	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
+	    t->p->price * t->r->qty, c->currency };
+	struct cafe_pay_reply rep;
+	struct cafe_err verr = { 0, "" };
+	struct cafe_batch b;
+	char key[80], stream[48];
+	long long version;
+
+	snprintf(key, sizeof key, "void-%s", t->pay_key);
+	req.key = key;
+	if (cafe_payment_call(c, log, &req, &rep, &verr) != 0 ||
+	    rep.outcome != CAFE_PAY_APPROVED)
+		return 0;       /* the reconcile policy voids it later */
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((version = cafe_log_stream_version(log, stream, &verr)) >= 0) {
+		cafe_batch_add(&b, stream, version, "PaymentVoided",
+		    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)t->order_id,
+		    "amount", (json_int_t)req.amount, "ref", rep.ref,
+		    "reason", e->msg));
+		cafe_log_append_batch(log, &b, &verr);
+	}
+	cafe_batch_release(&b);
+	return 0;
+}
+
+int
+cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *r, struct cafe_place_result *res,
+    struct cafe_err *e)
+{
+	struct place_txn t;
+	struct cafe_pay_request req;
+	struct cafe_pay_reply rep;
+	struct key_hit hit;
+	int status;
+
+	memset(res, 0, sizeof *res);
+	memset(&t, 0, sizeof t);
+	if ((status = cafe_place_validate(c, r, e)) != 0)
+		return status;
+	t.c = c;
+	t.r = r;
+	t.p = cafe_config_product(c, r->product);
+	res->total = t.p->price * r->qty;
+	if ((status = find_key(log, r->key, &hit, e)) != 0)
+		return status;
+	if (hit.type[0])
+		return replay_place(log, r, &hit, res, e);
+	if ((status = cafe_payment_admit(c, log, e)) != 0)
+		return status;
+	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
+		if (status == CAFE_REFUSED)
+			res->status = "out_of_stock";
+		return status;
+	}
+	res->order_id = t.order_id;
+
+	req.op = CAFE_PAY_CHARGE;
+	req.key = t.pay_key;
+	req.order_id = t.order_id;
+	req.amount = res->total;
+	req.currency = c->currency;
+	if ((status = cafe_payment_call(c, log, &req, &rep, e)) != 0) {
+		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";
+		return status;
+	}
+	if (rep.outcome == CAFE_PAY_DECLINED)
+		t.declined = rep.reason[0] ? rep.reason : "declined";
+	else
+		t.ref = rep.ref;
+	if ((status = cafe_log_transact(log, record_answer, &t, e)) != 0)
+		return status;
+	if (t.void_needed) {
+		struct cafe_err why = *e;
+
+		void_now(c, log, &t, e);
+		*e = why;
+		res->status = "out_of_stock";
+		return CAFE_REFUSED;
+	}
+	if (t.declined) {
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s", t.declined);
+	}
+	res->status = "paid";
+	return 0;
+}
+
+struct cancel_txn {
+	long long order_id;
+	const char *reason;
+	const char *key;
+};
+
+static int
+cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct cancel_txn *t = arg;
+	struct cafe_order o;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->key)
+		snprintf(b.key, sizeof b.key, "%s", t->key);
+	if ((status = cafe_decide_cancel(&b, &o, t->reason, e)) == 0)
+		status = cafe_log_append(log, &b, e);
+	cafe_batch_release(&b);
+	return status;
+}
+
+int
+cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
+    const char *key, struct cafe_err *e)
+{
+	struct cancel_txn t = { order_id, reason, key };
+	struct key_hit hit;
+	int status;
+
+	if (key && (status = cafe_valid_text(key) ? 0 :
+	    cafe_err_set(e, CAFE_DATAERR, "key is not valid UTF-8 text")) != 0)
+		return status;
+	if ((status = find_key(log, key, &hit, e)) != 0)
+		return status;
+	if (hit.type[0]) {
+		if (strcmp(hit.type, "OrderCancelled") != 0 || hit.order_id != order_id)
+			return cafe_err_set(e, CAFE_DATAERR,
+			    "key '%s' was already used for another command (%s, order %lld)",
+			    key, hit.type, hit.order_id);
+		return 0;
+	}
+	return cafe_log_transact(log, cancel_txn, &t, e);
+}
+
+struct stock_txn {
+	const struct cafe_config *c;
+	const char *product;
+	int set;
+	long long n, level;
+};
+
+static int
+stock_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct stock_txn *t = arg;
+	struct cafe_stock s;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_stock_load(log, t->c, t->product, &s, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	if ((status = cafe_decide_stock(&b, t->product, &s, t->set, t->n, e)) == 0) {
+		t->level = json_integer_value(json_object_get(b.ev[0].data, "stock"));
+		status = cafe_log_append(log, &b, e);
+	}
+	cafe_batch_release(&b);
+	return status;
+}
+
+int
+cafe_counter_stock(const struct cafe_config *c, struct cafe_log *log,
+    const char *product, int set, long long n, long long *level, struct cafe_err *e)
+{
+	struct stock_txn t = { c, product, set, n, 0 };
+	int status;
+
+	if (!cafe_config_product(c, product))
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown product '%s' (see 'cafe-order menu')", product);
+	if ((status = cafe_log_transact(log, stock_txn, &t, e)) == 0)
+		*level = t.level;
+	return status;
+}

@@ -1,0 +1,945 @@
+/*
+ * log.c - the SQLite event log behind log.h.
+ *
+ * Invariants kept here:
+ *  - `events` is append-only: triggers refuse UPDATE and DELETE, and this
+ *    file only ever INSERTs into it.
+ *  - `seq` is gap-free: it is the rowid (max + 1), rows are never deleted,
+ *    and a rolled-back batch takes no number.
+ *  - A batch is written inside one BEGIN IMMEDIATE transaction, after its
+ *    expected stream versions were checked under that lock.
+ *  - Every statement is prepared with bound parameters.
+ *  - Closing does not checkpoint the WAL (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE):
+ *    one-shot commands stay cheap; autocheckpoints and the daemon keep the
+ *    WAL short.
+ */
+#include <errno.h>
+#include <limits.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "log.h"
+
+#define BUSY_TIMEOUT_MS 10000
+#define CONFLICT_RETRIES 8
+
+struct cafe_log {
+	sqlite3 *db;
+	char *path;
+	char tool[64];
+	int readonly;
+	int in_txn;
+	int inotify_fd;         /* -1: not yet set up; -2: unavailable */
+	sqlite3_stmt *ins;      /* cached INSERT INTO events */
+	sqlite3_stmt *ver;      /* cached stream version lookup */
+};
+
+static const char *schema_v1 =
+	"CREATE TABLE IF NOT EXISTS events("
+	"  seq     INTEGER PRIMARY KEY,"
+	"  id      TEXT NOT NULL UNIQUE,"
+	"  stream  TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  type    TEXT NOT NULL,"
+	"  data    TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),"
+	"  meta    TEXT NOT NULL CHECK (json_valid(meta) AND json_type(meta) = 'object'),"
+	"  ts      TEXT NOT NULL,"
+	"  UNIQUE(stream, version));"
+	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
+	"CREATE INDEX IF NOT EXISTS events_correlation"
+	"  ON events(json_extract(meta, '$.correlation_id'), seq);"
+	"CREATE INDEX IF NOT EXISTS events_key ON events(json_extract(meta, '$.key'))"
+	"  WHERE json_extract(meta, '$.key') IS NOT NULL;"
+	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;"
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events"
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
+	"CREATE TABLE IF NOT EXISTS checkpoints("
+	"  name TEXT PRIMARY KEY,"
+	"  seq  INTEGER NOT NULL);";
+
+/* Migrations: migrations[i] brings a file from user_version i to i + 1. */
+static const char *const migrations[CAFE_SCHEMA_VERSION] = { NULL };
+
+static int
+db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
+{
+	const char *path = log && log->path ? log->path : "?";
+	const char *msg = log && log->db ? sqlite3_errmsg(log->db) : sqlite3_errstr(rc);
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "database '%s' is busy, try again", path);
+	case SQLITE_READONLY:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' is read-only (check its permissions)", path);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "'%s' is not a cafe database or is damaged (%s)", path, msg);
+	case SQLITE_FULL:
+		return cafe_err_set(e, CAFE_IOERR, "disk full writing '%s'", path);
+	case SQLITE_CANTOPEN:
+		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s' (%s)",
+		    path, msg);
+	default:
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s: %s", path,
+		    what, msg);
+	}
+}
+
+void
+cafe_event_release(struct cafe_event *ev)
+{
+	if (!ev)
+		return;
+	free(ev->stream);
+	free(ev->type);
+	json_decref(ev->data);
+	json_decref(ev->meta);
+	ev->stream = ev->type = NULL;
+	ev->data = ev->meta = NULL;
+}
+
+json_t *
+cafe_event_json(const struct cafe_event *ev)
+{
+	return json_pack("{s:I, s:s, s:s, s:I, s:s, s:O, s:O, s:s}",
+	    "seq", (json_int_t)ev->seq, "id", ev->id, "stream", ev->stream,
+	    "version", (json_int_t)ev->version, "type", ev->type,
+	    "data", ev->data ? ev->data : json_object(),
+	    "meta", ev->meta ? ev->meta : json_object(), "ts", ev->ts);
+}
+
+void
+cafe_batch_init(struct cafe_batch *b)
+{
+	memset(b, 0, sizeof *b);
+}
+
+void
+cafe_batch_release(struct cafe_batch *b)
+{
+	for (size_t i = 0; i < b->n; i++)
+		cafe_event_release(&b->ev[i]);
+	free(b->ev);
+	cafe_batch_init(b);
+}
+
+struct cafe_event *
+cafe_batch_add(struct cafe_batch *b, const char *stream, long long expected,
+    const char *type, json_t *data)
+{
+	struct cafe_event *ev;
+
+	if (b->n == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 4;
+		b->ev = cafe_xrealloc(b->ev, b->cap * sizeof *b->ev);
+	}
+	ev = &b->ev[b->n++];
+	memset(ev, 0, sizeof *ev);
+	ev->stream = cafe_xstrdup(stream);
+	ev->type = cafe_xstrdup(type);
+	ev->data = data ? data : json_object();
+	ev->expected = expected;
+	return ev;
+}
+
+static int
+exec_sql(struct cafe_log *log, const char *sql, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(log->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "schema");
+}
+
+static int
+user_version(struct cafe_log *log, int *v, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(log->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_status(log, rc, e, "reading the schema version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_status(log, rc, e, "reading the schema version");
+	return 0;
+}
+
+static int
+has_events_table(struct cafe_log *log, int *yes, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(log->db,
+	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_status(log, rc, e, "reading the schema");
+	rc = sqlite3_step(st);
+	*yes = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_status(log, rc, e, "reading the schema");
+	return 0;
+}
+
+/* Creates or migrates the schema; called with the write lock held. */
+static int
+ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
+{
+	int v, present = 0, rc;
+	char sql[64];
+
+	if ((rc = user_version(log, &v, e)) != 0)
+		return rc;
+	if (v > CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' has schema version %d, newer than this cafe "
+		    "understands (%d): upgrade cafe", log->path, v, CAFE_SCHEMA_VERSION);
+	if (v == CAFE_SCHEMA_VERSION)
+		return 0;
+	if ((rc = has_events_table(log, &present, e)) != 0)
+		return rc;
+	if (v == 0 && !present) {
+		if (!create)
+			return cafe_err_set(e, CAFE_IOERR,
+			    "'%s' is not a cafe database (run 'cafe-log init')", log->path);
+		if ((rc = exec_sql(log, schema_v1, e)) != 0)
+			return rc;
+	} else {
+		for (; v < CAFE_SCHEMA_VERSION; v++)
+			if (migrations[v] && (rc = exec_sql(log, migrations[v], e)) != 0)
+				return rc;
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CAFE_SCHEMA_VERSION);
+	return exec_sql(log, sql, e);
+}
+
+int
+cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_err *e)
+{
+	struct cafe_log *log;
+	struct stat sb;
+	int rc, v, oflags, status = 0;
+
+	*out = NULL;
+	if (!path || !*path)
+		return cafe_err_set(e, CAFE_USAGE, "no database given (use --db or CAFE_DB)");
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY))
+			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
+			    path, strerror(errno),
+			    errno == ENOENT ? " (run 'cafe-log init')" : "");
+	} else if (!S_ISREG(sb.st_mode)) {
+		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
+	}
+
+	log = cafe_xcalloc(1, sizeof *log);
+	log->path = cafe_xstrdup(path);
+	log->inotify_fd = -1;
+	log->readonly = !!(flags & CAFE_LOG_READONLY);
+	snprintf(log->tool, sizeof log->tool, "cafe");
+
+	oflags = log->readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &log->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		status = db_status(log, rc, e, "open");
+		goto out;
+	}
+	sqlite3_extended_result_codes(log->db, 1);
+	sqlite3_busy_timeout(log->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(log->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_db_config(log->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+
+	if ((status = user_version(log, &v, e)) != 0)
+		goto out;
+	if (v > CAFE_SCHEMA_VERSION) {
+		status = cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' has schema version %d, newer than this cafe "
+		    "understands (%d): upgrade cafe", path, v, CAFE_SCHEMA_VERSION);
+		goto out;
+	}
+	if (!log->readonly) {
+		if (exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
+		    e->status != CAFE_TEMPFAIL) {
+			status = e->status;
+			goto out;
+		}
+		if ((status = exec_sql(log, flags & CAFE_LOG_SYNC_NORMAL ?
+		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", e)) != 0)
+			goto out;
+	}
+	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
+		goto out;
+	if (v != CAFE_SCHEMA_VERSION) {
+		if (log->readonly) {
+			status = cafe_err_set(e, CAFE_IOERR, v == 0 ?
+			    "'%s' is not a cafe database (run 'cafe-log init')" :
+			    "database '%s' needs a schema upgrade, which a read-only "
+			    "open cannot do", path);
+			goto out;
+		}
+		if ((status = cafe_log_begin(log, e)) != 0)
+			goto out;
+		if ((status = ensure_schema(log, flags & CAFE_LOG_CREATE, e)) != 0) {
+			cafe_log_rollback(log);
+			goto out;
+		}
+		if ((status = cafe_log_commit(log, e)) != 0)
+			goto out;
+	}
+out:
+	if (status) {
+		cafe_log_close(log);
+		return status;
+	}
+	*out = log;
+	return 0;
+}
+
+void
+cafe_log_close(struct cafe_log *log)
+{
+	if (!log)
+		return;
+	if (log->in_txn)
+		cafe_log_rollback(log);
+	sqlite3_finalize(log->ins);
+	sqlite3_finalize(log->ver);
+	if (log->db)
+		sqlite3_close(log->db);
+	if (log->inotify_fd >= 0)
+		close(log->inotify_fd);
+	free(log->path);
+	free(log);
+}
+
+void
+cafe_log_set_tool(struct cafe_log *log, const char *tool)
+{
+	snprintf(log->tool, sizeof log->tool, "%s", tool);
+}
+
+sqlite3 *
+cafe_log_db(struct cafe_log *log)
+{
+	return log->db;
+}
+
+const char *
+cafe_log_path(struct cafe_log *log)
+{
+	return log->path;
+}
+
+int
+cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
+{
+	int rc;
+
+	if (log->in_txn)
+		return cafe_err_set(e, CAFE_IOERR, "internal error: nested transaction");
+	if (log->readonly)
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' was opened read-only", log->path);
+	rc = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return db_status(log, rc, e, "begin");
+	log->in_txn = 1;
+	return 0;
+}
+
+int
+cafe_log_commit(struct cafe_log *log, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL);
+
+	if (rc != SQLITE_OK) {
+		int status = db_status(log, rc, e, "commit");
+		cafe_log_rollback(log);
+		return status;
+	}
+	log->in_txn = 0;
+	return 0;
+}
+
+void
+cafe_log_rollback(struct cafe_log *log)
+{
+	if (!sqlite3_get_autocommit(log->db))
+		sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+	log->in_txn = 0;
+}
+
+int
+cafe_log_in_txn(struct cafe_log *log)
+{
+	return log->in_txn;
+}
+
+static int
+prepare_cached(struct cafe_log *log, sqlite3_stmt **st, const char *sql,
+    struct cafe_err *e)
+{
+	int rc;
+
+	if (*st) {
+		sqlite3_reset(*st);
+		sqlite3_clear_bindings(*st);
+		return 0;
+	}
+	rc = sqlite3_prepare_v3(log->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
+	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "prepare");
+}
+
+long long
+cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_err *e)
+{
+	long long v = -1;
+	int rc;
+
+	if (prepare_cached(log, &log->ver,
+	    "SELECT coalesce(max(version), 0) FROM events WHERE stream = ?", e) != 0)
+		return -1;
+	sqlite3_bind_text(log->ver, 1, stream, -1, SQLITE_STATIC);
+	rc = sqlite3_step(log->ver);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(log->ver, 0);
+	else
+		db_status(log, rc, e, "reading a stream version");
+	sqlite3_reset(log->ver);
+	return v;
+}
+
+static json_t *
+make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
+{
+	json_t *meta = json_object();
+	const char *corr = b->correlation_id[0] ? b->correlation_id : b->ev[0].id;
+
+	json_object_set_new(meta, "correlation_id", json_string(corr));
+	if (b->causation_id[0])
+		json_object_set_new(meta, "causation_id", json_string(b->causation_id));
+	else
+		json_object_set_new(meta, "causation_id", json_null());
+	json_object_set_new(meta, "actor", json_string(cafe_actor()));
+	json_object_set_new(meta, "tool", json_string(log->tool));
+	json_object_set_new(meta, "host", json_string(cafe_host()));
+	if (i == 0 && b->key[0])
+		json_object_set_new(meta, "key", json_string(b->key));
+	return meta;
+}
+
+int
+cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
+{
+	char ts[32];
+	int rc, status;
+
+	if (!log->in_txn)
+		return cafe_err_set(e, CAFE_IOERR, "internal error: append outside a transaction");
+	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
+	for (size_t i = 0; i < b->n; i++)
+		if (!b->ev[i].id[0])
+			cafe_random_hex(b->ev[i].id);
+
+	for (size_t i = 0; i < b->n; i++) {
+		struct cafe_event *ev = &b->ev[i];
+		long long cur = -1;
+		char *data = NULL, *meta = NULL;
+
+		/* An earlier event of this batch may have advanced the stream. */
+		for (size_t j = i; j-- > 0;)
+			if (strcmp(b->ev[j].stream, ev->stream) == 0) {
+				cur = b->ev[j].version;
+				break;
+			}
+		if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0)
+			return e->status;
+		if (ev->expected != CAFE_ANY_VERSION && ev->expected != cur)
+			return cafe_err_set(e, CAFE_TEMPFAIL,
+			    "stream '%s' is at version %lld, expected %lld (concurrent "
+			    "change, try again)", ev->stream, cur, ev->expected);
+		ev->version = cur + 1;
+		if (!ev->ts[0])
+			memcpy(ev->ts, ts, sizeof ts);
+		if (!ev->meta)
+			ev->meta = make_meta(log, b, i);
+
+		if ((status = prepare_cached(log, &log->ins,
+		    "INSERT INTO events(id, stream, version, type, data, meta, ts) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?)", e)) != 0)
+			return status;
+		data = json_dumps(ev->data, JSON_COMPACT);
+		meta = json_dumps(ev->meta, JSON_COMPACT);
+		if (!data || !meta) {
+			free(data);
+			free(meta);
+			return cafe_err_set(e, CAFE_DATAERR, "event %s cannot be encoded",
+			    ev->type);
+		}
+		sqlite3_bind_text(log->ins, 1, ev->id, -1, SQLITE_STATIC);
+		sqlite3_bind_text(log->ins, 2, ev->stream, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(log->ins, 3, ev->version);
+		sqlite3_bind_text(log->ins, 4, ev->type, -1, SQLITE_STATIC);
+		sqlite3_bind_text(log->ins, 5, data, -1, free);
+		sqlite3_bind_text(log->ins, 6, meta, -1, free);
+		sqlite3_bind_text(log->ins, 7, ev->ts, -1, SQLITE_STATIC);
+		rc = sqlite3_step(log->ins);
+		if (rc != SQLITE_DONE) {
+			if ((rc & 0xff) == SQLITE_CONSTRAINT)
+				status = cafe_err_set(e, CAFE_DATAERR,
+				    "event %s on '%s' refused: %s", ev->type, ev->stream,
+				    sqlite3_errmsg(log->db));
+			else
+				status = db_status(log, rc, e, "append");
+			sqlite3_reset(log->ins);
+			return status;
+		}
+		ev->seq = sqlite3_last_insert_rowid(log->db);
+		sqlite3_reset(log->ins);
+		sqlite3_clear_bindings(log->ins);
+	}
+	return 0;
+}
+
+int
+cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
+{
+	int status;
+
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((status = cafe_log_append(log, b, e)) != 0) {
+		cafe_log_rollback(log);
+		return status;
+	}
+	return cafe_log_commit(log, e);
+}
+
+int
+cafe_log_transact(struct cafe_log *log,
+    int (*fn)(struct cafe_log *, void *, struct cafe_err *), void *arg,
+    struct cafe_err *e)
+{
+	int status = 0;
+
+	for (int attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
+		if ((status = cafe_log_begin(log, e)) != 0)
+			return status;
+		status = fn(log, arg, e);
+		if (status == 0)
+			return cafe_log_commit(log, e);
+		cafe_log_rollback(log);
+		if (status != CAFE_TEMPFAIL || strstr(e->msg, "concurrent change") == NULL)
+			return status;
+	}
+	return status;
+}
+
+/* Reading. */
+
+static int
+row_event(struct cafe_log *log, sqlite3_stmt *st, struct cafe_event *ev,
+    struct cafe_err *e)
+{
+	json_error_t jerr;
+	const char *s;
+
+	memset(ev, 0, sizeof *ev);
+	ev->seq = sqlite3_column_int64(st, 0);
+	snprintf(ev->id, sizeof ev->id, "%s", (const char *)sqlite3_column_text(st, 1));
+	ev->stream = cafe_xstrdup((const char *)sqlite3_column_text(st, 2));
+	ev->version = sqlite3_column_int64(st, 3);
+	ev->type = cafe_xstrdup((const char *)sqlite3_column_text(st, 4));
+	s = (const char *)sqlite3_column_text(st, 5);
+	ev->data = s ? json_loads(s, JSON_DECODE_ANY, &jerr) : NULL;
+	s = (const char *)sqlite3_column_text(st, 6);
+	ev->meta = s ? json_loads(s, JSON_DECODE_ANY, &jerr) : NULL;
+	s = (const char *)sqlite3_column_text(st, 7);
+	snprintf(ev->ts, sizeof ev->ts, "%s", s ? s : "");
+	if (!json_is_object(ev->data) || !json_is_object(ev->meta)) {
+		cafe_event_release(ev);
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s': event %lld holds invalid JSON (run 'cafe-log verify')",
+		    log->path, (long long)sqlite3_column_int64(st, 0));
+	}
+	return 0;
+}
+
+/* Steps st to the end, handing each row to fn; finalizes st. */
+static int
+run_query(struct cafe_log *log, sqlite3_stmt *st, cafe_event_fn fn, void *arg,
+    struct cafe_err *e)
+{
+	struct cafe_event ev;
+	int rc, status = 0;
+
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((status = row_event(log, st, &ev, e)) != 0)
+			break;
+		status = fn(&ev, arg);
+		cafe_event_release(&ev);
+		if (status)
+			break;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = db_status(log, rc, e, "read");
+	sqlite3_finalize(st);
+	return status;
+}
+
+#define EVENT_COLUMNS "SELECT seq, id, stream, version, type, data, meta, ts FROM events "
+
+static int
+prepare(struct cafe_log *log, const char *sql, sqlite3_stmt **st, struct cafe_err *e)
+{
+	int rc = sqlite3_prepare_v2(log->db, sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "prepare");
+}
+
+int
+cafe_log_read(struct cafe_log *log, long long after, long long limit,
+    cafe_event_fn fn, void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE seq > ? ORDER BY seq LIMIT ?", &st, e)) != 0)
+		return status;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
+    cafe_event_fn fn, void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE seq > ? AND ts < ? ORDER BY seq", &st, e)) != 0)
+		return status;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_text(st, 2, before_ts, -1, SQLITE_TRANSIENT);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_read_stream(struct cafe_log *log, const char *stream, cafe_event_fn fn,
+    void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE stream = ? ORDER BY version", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, stream, -1, SQLITE_TRANSIENT);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_read_correlated(struct cafe_log *log, const char *id, cafe_event_fn fn,
+    void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE json_extract(meta, '$.correlation_id') = ? ORDER BY seq", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_read_key(struct cafe_log *log, const char *key, cafe_event_fn fn,
+    void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE json_extract(meta, '$.key') = ? ORDER BY seq", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_last_of_type(struct cafe_log *log, const char *type, cafe_event_fn fn,
+    void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int status;
+
+	if ((status = prepare(log, EVENT_COLUMNS
+	    "WHERE type = ? ORDER BY seq DESC LIMIT 1", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, type, -1, SQLITE_TRANSIENT);
+	return run_query(log, st, fn, arg, e);
+}
+
+static long long
+query_ll(struct cafe_log *log, const char *sql, const char *param, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	int rc;
+
+	if (prepare(log, sql, &st, e) != 0)
+		return -1;
+	if (param)
+		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		db_status(log, rc, e, "read");
+	sqlite3_finalize(st);
+	return v;
+}
+
+long long
+cafe_log_head(struct cafe_log *log, struct cafe_err *e)
+{
+	return query_ll(log, "SELECT coalesce(max(seq), 0) FROM events", NULL, e);
+}
+
+json_t *
+cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	json_t *o, *types;
+	long long n, streams, pages, psize;
+	int rc;
+
+	if ((n = query_ll(log, "SELECT count(*) FROM events", NULL, e)) < 0 ||
+	    (streams = query_ll(log, "SELECT count(DISTINCT stream) FROM events",
+	    NULL, e)) < 0 ||
+	    (pages = query_ll(log, "PRAGMA page_count", NULL, e)) < 0 ||
+	    (psize = query_ll(log, "PRAGMA page_size", NULL, e)) < 0)
+		return NULL;
+	o = json_pack("{s:I, s:I, s:I, s:I}", "events", (json_int_t)n,
+	    "head", (json_int_t)cafe_log_head(log, e),
+	    "streams", (json_int_t)streams, "bytes", (json_int_t)(pages * psize));
+	if (prepare(log, "SELECT min(ts), max(ts) FROM events", &st, e) != 0)
+		goto fail;
+	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+		json_object_set_new(o, "first_ts",
+		    json_string((const char *)sqlite3_column_text(st, 0)));
+		json_object_set_new(o, "last_ts",
+		    json_string((const char *)sqlite3_column_text(st, 1)));
+	} else {
+		json_object_set_new(o, "first_ts", json_null());
+		json_object_set_new(o, "last_ts", json_null());
+	}
+	sqlite3_finalize(st);
+	if (prepare(log, "SELECT type, count(*) FROM events GROUP BY type ORDER BY type",
+	    &st, e) != 0)
+		goto fail;
+	types = json_object();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		json_object_set_new(types, (const char *)sqlite3_column_text(st, 0),
+		    json_integer(sqlite3_column_int64(st, 1)));
+	sqlite3_finalize(st);
+	json_object_set_new(o, "types", types);
+	if (rc != SQLITE_DONE) {
+		db_status(log, rc, e, "stats");
+		goto fail;
+	}
+	return o;
+fail:
+	json_decref(o);
+	return NULL;
+}
+
+static int
+inotify_setup(struct cafe_log *log)
+{
+	char *dir, *slash;
+
+	if (log->inotify_fd != -1)
+		return log->inotify_fd;
+	log->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (log->inotify_fd < 0) {
+		log->inotify_fd = -2;
+		return -2;
+	}
+	dir = cafe_xstrdup(log->path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (inotify_add_watch(log->inotify_fd, dir,
+	    IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		close(log->inotify_fd);
+		log->inotify_fd = -2;
+	}
+	free(dir);
+	return log->inotify_fd;
+}
+
+int
+cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
+    struct cafe_err *e)
+{
+	long long deadline = timeout_ms < 0 ? LLONG_MAX : cafe_mono_ms() + timeout_ms;
+	char buf[4096];
+
+	for (;;) {
+		int fd = inotify_setup(log);
+		long long head, now;
+		struct pollfd pfd;
+		int slice, rc;
+
+		/* Drain queued notifications before looking, so none is missed. */
+		if (fd >= 0)
+			while (read(fd, buf, sizeof buf) > 0)
+				;
+		if ((head = cafe_log_head(log, e)) < 0)
+			return e->status;
+		if (head > after)
+			return 1;
+		now = cafe_mono_ms();
+		if (now >= deadline)
+			return 0;
+		/* inotify wakes us at once; the slice is only a safety net. */
+		slice = fd >= 0 ? 1000 : 25;
+		if (deadline - now < slice)
+			slice = (int)(deadline - now);
+		pfd.fd = fd >= 0 ? fd : -1;
+		pfd.events = POLLIN;
+		rc = poll(&pfd, 1, slice);
+		if (rc < 0 && errno == EINTR)
+			return -1;
+	}
+}
+
+int
+cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	long long expect = 1, prev_version = 0;
+	char *prev_stream = NULL;
+	int rc, v, status = 0;
+
+	*checked = 0;
+	if ((status = user_version(log, &v, e)) != 0)
+		return status;
+	if (v != CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
+		    v, CAFE_SCHEMA_VERSION);
+	if (query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+	    "AND name IN ('events_no_update', 'events_no_delete')", NULL, e) != 2)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "the append-only triggers on events are missing (history may have "
+		    "been rewritten)");
+
+	if ((status = prepare(log, "SELECT seq, json_valid(data) AND json_type(data) = 'object', "
+	    "json_valid(meta) AND json_type(meta) = 'object', length(id), type, ts "
+	    "FROM events ORDER BY seq", &st, e)) != 0)
+		return status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(st, 0);
+
+		if (seq != expect) {
+			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: gap, expected seq %lld",
+			    seq, expect);
+			break;
+		}
+		if (!sqlite3_column_int(st, 1) || !sqlite3_column_int(st, 2)) {
+			status = cafe_err_set(e, CAFE_REFUSED,
+			    "seq %lld: %s is not a valid JSON object", seq,
+			    !sqlite3_column_int(st, 1) ? "data" : "meta");
+			break;
+		}
+		if (sqlite3_column_int(st, 3) != 32 ||
+		    cafe_parse_ts((const char *)sqlite3_column_text(st, 5)) < 0) {
+			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: malformed %s", seq,
+			    sqlite3_column_int(st, 3) != 32 ? "id" : "ts");
+			break;
+		}
+		expect++;
+		(*checked)++;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = db_status(log, rc, e, "verify");
+	sqlite3_finalize(st);
+	if (status)
+		return status;
+
+	if ((status = prepare(log, "SELECT stream, version, seq FROM events "
+	    "ORDER BY stream, version", &st, e)) != 0)
+		return status;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *stream = (const char *)sqlite3_column_text(st, 0);
+		long long version = sqlite3_column_int64(st, 1);
+
+		if (!prev_stream || strcmp(prev_stream, stream) != 0) {
+			free(prev_stream);
+			prev_stream = cafe_xstrdup(stream);
+			prev_version = 0;
+		}
+		if (version != prev_version + 1) {
+			status = cafe_err_set(e, CAFE_REFUSED,
+			    "seq %lld: stream '%s' jumps from version %lld to %lld",
+			    (long long)sqlite3_column_int64(st, 2), stream, prev_version,
+			    version);
+			break;
+		}
+		prev_version = version;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = db_status(log, rc, e, "verify");
+	sqlite3_finalize(st);
+	free(prev_stream);
+	return status;
+}
+
+long long
+cafe_checkpoint_get(struct cafe_log *log, const char *name, struct cafe_err *e)
+{
+	return query_ll(log, "SELECT coalesce((SELECT seq FROM checkpoints WHERE name = ?), 0)",
+	    name, e);
+}
+
+int
+cafe_checkpoint_set(struct cafe_log *log, const char *name, long long seq,
+    struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc, status;
+
+	if ((status = prepare(log, "INSERT INTO checkpoints(name, seq) VALUES (?, ?) "
+	    "ON CONFLICT(name) DO UPDATE SET seq = excluded.seq", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, seq);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_status(log, rc, e, "checkpoint");
+}

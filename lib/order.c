@@ -1,0 +1,361 @@
+/*
+ * order.c - pure domain rules: folding an order's events into its state
+ * and deciding commands against it (see order.h). No I/O here.
+ *
+ * Invariants the decisions keep:
+ *  - no OrderPlaced without an approved charge (ref) for the same amount;
+ *  - tracked stock never goes below 0;
+ *  - an order that is cancelled, rejected or delivered is never cancelled.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+
+static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered" };
+static const char *payment_names[] = { "none", "requested", "declined", "approved",
+	"refund_pending", "refunded", "refund_failed", "voided" };
+static const char *delivery_names[] = { "pending", "brewing", "ready", "dispatched",
+	"delivered", "cancelled" };
+
+const char *
+cafe_order_status_name(enum cafe_order_status s)
+{
+	return order_names[s];
+}
+
+const char *
+cafe_payment_status_name(enum cafe_payment_status s)
+{
+	return payment_names[s];
+}
+
+const char *
+cafe_delivery_status_name(enum cafe_delivery_status s)
+{
+	return delivery_names[s];
+}
+
+int
+cafe_delivery_status_parse(const char *name)
+{
+	for (size_t i = 0; i < sizeof delivery_names / sizeof *delivery_names; i++)
+		if (strcmp(name, delivery_names[i]) == 0)
+			return (int)i;
+	return -1;
+}
+
+void
+cafe_order_init(struct cafe_order *o, long long id)
+{
+	memset(o, 0, sizeof *o);
+	o->id = id;
+}
+
+void
+cafe_order_stream(char *buf, size_t n, const char *kind, long long id)
+{
+	snprintf(buf, n, "%s-%lld", kind, id);
+}
+
+long long
+cafe_order_id_parse(const char *s)
+{
+	long long id;
+
+	if (!s)
+		return -1;
+	if (strncmp(s, "order-", 6) == 0)
+		s += 6;
+	return cafe_parse_ll(s, 1, 1000000000000LL, &id) == 0 ? id : -1;
+}
+
+long long
+cafe_event_order_id(const struct cafe_event *ev)
+{
+	json_t *v = json_object_get(ev->data, "order_id");
+
+	return json_is_integer(v) ? json_integer_value(v) : 0;
+}
+
+static const char *
+str(const struct cafe_event *ev, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ev->data, key));
+
+	return s ? s : "";
+}
+
+static long long
+num(const struct cafe_event *ev, const char *key)
+{
+	return json_integer_value(json_object_get(ev->data, key));
+}
+
+#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+
+static int
+stream_is(const struct cafe_event *ev, const char *kind)
+{
+	size_t n = strlen(kind);
+
+	return strncmp(ev->stream, kind, n) == 0 && ev->stream[n] == '-';
+}
+
+void
+cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
+{
+	const char *t = ev->type;
+
+	if (stream_is(ev, "order"))
+		o->order_version = ev->version;
+	else if (stream_is(ev, "payment"))
+		o->payment_version = ev->version;
+	else if (stream_is(ev, "delivery"))
+		o->delivery_version = ev->version;
+
+	if (strcmp(t, "PaymentRequested") == 0) {
+		o->payment = CAFE_PAYMENT_REQUESTED;
+		o->amount = num(ev, "amount");
+		COPY(o->pay_key, str(ev, "key"));
+		COPY(o->requested_at, ev->ts);
+	} else if (strcmp(t, "PaymentDeclined") == 0) {
+		o->payment = CAFE_PAYMENT_DECLINED;
+		COPY(o->reason, str(ev, "reason"));
+	} else if (strcmp(t, "PaymentApproved") == 0) {
+		o->payment = CAFE_PAYMENT_APPROVED;
+		COPY(o->ref, str(ev, "ref"));
+	} else if (strcmp(t, "PaymentVoided") == 0) {
+		o->payment = CAFE_PAYMENT_VOIDED;
+	} else if (strcmp(t, "RefundRequested") == 0) {
+		o->payment = CAFE_PAYMENT_REFUND_PENDING;
+	} else if (strcmp(t, "PaymentRefunded") == 0) {
+		o->payment = CAFE_PAYMENT_REFUNDED;
+	} else if (strcmp(t, "RefundFailed") == 0) {
+		o->payment = CAFE_PAYMENT_REFUND_FAILED;
+	} else if (strcmp(t, "OrderPlaced") == 0) {
+		o->status = CAFE_ORDER_PAID;
+		COPY(o->product, str(ev, "product"));
+		o->qty = num(ev, "qty");
+		o->unit_price = num(ev, "unit_price");
+		o->total = num(ev, "total");
+		COPY(o->customer, str(ev, "customer"));
+		COPY(o->address, str(ev, "address"));
+		COPY(o->placed_at, ev->ts);
+	} else if (strcmp(t, "OrderCancelled") == 0) {
+		o->status = CAFE_ORDER_CANCELLED;
+		COPY(o->reason, str(ev, "reason"));
+	} else if (strcmp(t, "OrderRejected") == 0) {
+		o->status = CAFE_ORDER_REJECTED;
+		COPY(o->reason, str(ev, "reason"));
+	} else if (strcmp(t, "DeliveryStarted") == 0) {
+		if (o->delivery == CAFE_DELIVERY_PENDING)
+			o->delivery = CAFE_DELIVERY_BREWING;
+	} else if (strcmp(t, "DrinkReady") == 0) {
+		o->delivery = CAFE_DELIVERY_READY;
+	} else if (strcmp(t, "DeliveryDispatched") == 0) {
+		o->delivery = CAFE_DELIVERY_DISPATCHED;
+		COPY(o->rider, str(ev, "rider"));
+	} else if (strcmp(t, "DeliveryCompleted") == 0) {
+		o->delivery = CAFE_DELIVERY_DELIVERED;
+		if (o->status == CAFE_ORDER_PAID)
+			o->status = CAFE_ORDER_DELIVERED;
+	} else if (strcmp(t, "DeliveryCancelled") == 0) {
+		o->delivery = CAFE_DELIVERY_CANCELLED;
+	} else if (strcmp(t, "NotificationSent") == 0) {
+		/* One message counts once, however many channels carried it:
+		 * the sender marks the first successful send with "first": true. */
+		json_t *first = json_object_get(ev->data, "first");
+
+		if (!first || json_is_true(first))
+			o->messages++;
+	}
+	if (ev->ts[0])
+		COPY(o->updated_at, ev->ts);
+}
+
+void
+cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p)
+{
+	memset(s, 0, sizeof *s);
+	if (p && p->tracked) {
+		s->tracked = 1;
+		s->level = p->stock;
+	}
+}
+
+void
+cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
+{
+	s->version = ev->version;
+	if (strcmp(ev->type, "StockAdjusted") == 0) {
+		s->tracked = 1;
+		s->level = num(ev, "stock");
+	} else if (!s->tracked) {
+		return;
+	} else if (strcmp(ev->type, "StockReserved") == 0) {
+		s->level -= num(ev, "qty");
+	} else if (strcmp(ev->type, "StockReleased") == 0) {
+		s->level += num(ev, "qty");
+	}
+}
+
+static int
+check_text(const char *what, const char *s, size_t max, int required, struct cafe_err *e)
+{
+	size_t chars = 0;
+
+	if (!s || !*s)
+		return required ? cafe_err_set(e, CAFE_DATAERR, "%s must not be empty", what) : 0;
+	if (!cafe_valid_text(s))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "%s is not valid UTF-8 text (control characters or bad bytes)", what);
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	if (chars > max)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "%s is too long (%zu characters, at most %zu)", what, chars, max);
+	return 0;
+}
+
+int
+cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request *r,
+    struct cafe_err *e)
+{
+	int status;
+
+	if ((status = check_text("product", r->product, 63, 1, e)) != 0)
+		return status;
+	if (r->qty < 1 || r->qty > CAFE_MAX_QTY)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "quantity must be a whole number from 1 to %d", CAFE_MAX_QTY);
+	if ((status = check_text("customer", r->customer, CAFE_MAX_NAME, 0, e)) != 0 ||
+	    (status = check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
+	    (status = check_text("key", r->key, 200, 0, e)) != 0)
+		return status;
+	if (!cafe_config_product(c, r->product))
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown product '%s' (see 'cafe-order menu')", r->product);
+	return 0;
+}
+
+int
+cafe_stock_check(const struct cafe_stock *s, const char *product, long long qty,
+    struct cafe_err *e)
+{
+	if (!s->tracked || s->level >= qty)
+		return 0;
+	if (s->level <= 0)
+		return cafe_err_set(e, CAFE_REFUSED, "out of stock: no %s left", product);
+	return cafe_err_set(e, CAFE_REFUSED,
+	    "out of stock: only %lld %s left, %lld asked for", s->level, product, qty);
+}
+
+void
+cafe_decide_request_payment(struct cafe_batch *b, long long order_id, long long amount,
+    const char *currency, const char *pay_key)
+{
+	char stream[48];
+
+	cafe_order_stream(stream, sizeof stream, "payment", order_id);
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, "PaymentRequested",
+	    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)order_id,
+	    "amount", (json_int_t)amount, "currency", currency, "key", pay_key));
+}
+
+void
+cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o, const char *reason)
+{
+	char stream[48];
+
+	cafe_order_stream(stream, sizeof stream, "payment", o->id);
+	cafe_batch_add(b, stream, o->payment_version, "PaymentDeclined",
+	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)o->amount, "reason", reason));
+}
+
+int
+cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
+    const struct cafe_place_request *r, const struct cafe_product *p,
+    const struct cafe_stock *s, const char *ref, struct cafe_err *e)
+{
+	char stream[48], sstream[96];
+	int status;
+
+	if (o->payment != CAFE_PAYMENT_REQUESTED)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "order %lld: payment is %s, not awaiting approval", o->id,
+		    cafe_payment_status_name(o->payment));
+	if (o->amount != p->price * r->qty)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "order %lld: charged %lld but the order costs %lld", o->id,
+		    o->amount, p->price * r->qty);
+	if ((status = cafe_stock_check(s, p->name, r->qty, e)) != 0)
+		return status;
+
+	cafe_order_stream(stream, sizeof stream, "order", o->id);
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced",
+	    json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:s}",
+	    "order_id", (json_int_t)o->id, "product", p->name, "qty", (json_int_t)r->qty,
+	    "unit_price", (json_int_t)p->price, "total", (json_int_t)(p->price * r->qty),
+	    "customer", r->customer ? r->customer : "",
+	    "address", r->address ? r->address : ""));
+	cafe_order_stream(stream, sizeof stream, "payment", o->id);
+	cafe_batch_add(b, stream, o->payment_version, "PaymentApproved",
+	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)o->amount, "ref", ref));
+	if (s->tracked) {
+		snprintf(sstream, sizeof sstream, "stock-%s", p->name);
+		cafe_batch_add(b, sstream, s->version, "StockReserved",
+		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
+		    "product", p->name, "qty", (json_int_t)r->qty));
+	}
+	return 0;
+}
+
+int
+cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o, const char *reason,
+    struct cafe_err *e)
+{
+	char stream[48];
+	int status;
+
+	if (o->status == CAFE_ORDER_NONE)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown order %lld (see 'cafe-trace list')", o->id);
+	if (o->status != CAFE_ORDER_PAID || o->delivery == CAFE_DELIVERY_DELIVERED)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already %s", o->id,
+		    o->delivery == CAFE_DELIVERY_DELIVERED ? "delivered" :
+		    cafe_order_status_name(o->status));
+	if ((status = check_text("reason", reason, CAFE_MAX_TEXT, 0, e)) != 0)
+		return status;
+	cafe_order_stream(stream, sizeof stream, "order", o->id);
+	cafe_batch_add(b, stream, o->order_version, "OrderCancelled",
+	    json_pack("{s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "reason", reason && *reason ? reason : "cancelled at the counter"));
+	return 0;
+}
+
+int
+cafe_decide_stock(struct cafe_batch *b, const char *product, const struct cafe_stock *s,
+    int set, long long n, struct cafe_err *e)
+{
+	char stream[96];
+	long long level;
+
+	if (!set && !s->tracked)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "stock of '%s' is not tracked (use --set to start tracking it)", product);
+	level = set ? n : s->level + n;
+	if (level < 0)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "stock of '%s' cannot go below 0 (it is %lld)", product, s->level);
+	if (level > 1000000000)
+		return cafe_err_set(e, CAFE_DATAERR, "stock level %lld is too large", level);
+	snprintf(stream, sizeof stream, "stock-%s", product);
+	cafe_batch_add(b, stream, s->version, "StockAdjusted",
+	    json_pack("{s:s, s:I}", "product", product, "stock", (json_int_t)level));
+	return 0;
+}

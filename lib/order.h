@@ -1,0 +1,124 @@
+/*
+ * order.h - the domain rules of an order, its payment, its delivery and
+ * the stock, as pure functions over events: fold events into a state,
+ * decide a command against that state, return the new events. Nothing
+ * here touches the database, a processor or a clock; callers pass them in.
+ */
+#ifndef CAFE_ORDER_H
+#define CAFE_ORDER_H
+
+#include "cafe.h"
+#include "config.h"
+#include "log.h"
+
+#define CAFE_MAX_QTY 100
+#define CAFE_MAX_NAME 200       /* customer, rider: characters */
+#define CAFE_MAX_TEXT 500       /* address, reason */
+
+enum cafe_order_status {
+	CAFE_ORDER_NONE,            /* no OrderPlaced yet */
+	CAFE_ORDER_PAID,
+	CAFE_ORDER_CANCELLED,
+	CAFE_ORDER_REJECTED,
+	CAFE_ORDER_DELIVERED
+};
+
+enum cafe_payment_status {
+	CAFE_PAYMENT_NONE,
+	CAFE_PAYMENT_REQUESTED,     /* charge asked for, no answer recorded */
+	CAFE_PAYMENT_DECLINED,
+	CAFE_PAYMENT_APPROVED,
+	CAFE_PAYMENT_REFUND_PENDING,
+	CAFE_PAYMENT_REFUNDED,
+	CAFE_PAYMENT_REFUND_FAILED,
+	CAFE_PAYMENT_VOIDED
+};
+
+enum cafe_delivery_status {
+	CAFE_DELIVERY_PENDING,      /* not yet started */
+	CAFE_DELIVERY_BREWING,
+	CAFE_DELIVERY_READY,
+	CAFE_DELIVERY_DISPATCHED,
+	CAFE_DELIVERY_DELIVERED,
+	CAFE_DELIVERY_CANCELLED
+};
+
+/* Everything known about one order, folded from its correlated events. */
+struct cafe_order {
+	long long id;
+	enum cafe_order_status status;
+	enum cafe_payment_status payment;
+	enum cafe_delivery_status delivery;
+	char product[64];
+	long long qty, unit_price, total, amount;
+	char customer[CAFE_MAX_NAME * 4 + 1];
+	char address[CAFE_MAX_TEXT * 4 + 1];
+	char rider[CAFE_MAX_NAME * 4 + 1];
+	char reason[CAFE_MAX_TEXT * 4 + 1];    /* of a decline, cancel or reject */
+	char pay_key[128];                     /* processor idempotency key */
+	char ref[128];                         /* processor reference */
+	long long messages;                    /* NotificationSent to the customer */
+	char requested_at[32], placed_at[32], updated_at[32];
+	long long order_version, payment_version, delivery_version;
+};
+
+const char *cafe_order_status_name(enum cafe_order_status s);
+const char *cafe_payment_status_name(enum cafe_payment_status s);
+const char *cafe_delivery_status_name(enum cafe_delivery_status s);
+/* -1 when the name is unknown. */
+int cafe_delivery_status_parse(const char *name);
+
+void cafe_order_init(struct cafe_order *o, long long id);
+/* Folds one event of the order (any of its streams) into o. */
+void cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev);
+
+/* Order ids in streams and correlation ids. */
+void cafe_order_stream(char *buf, size_t n, const char *kind, long long id);
+/* The order id named by a string like "42"; -1 when it is not one. */
+long long cafe_order_id_parse(const char *s);
+/* The order id an event belongs to (data.order_id), or 0. */
+long long cafe_event_order_id(const struct cafe_event *ev);
+
+/* Stock of one product, folded from stock-PRODUCT. */
+struct cafe_stock {
+	int tracked;
+	long long level;
+	long long version;          /* of the stock stream */
+};
+void cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p);
+void cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev);
+
+/* What a customer asks for at the counter. */
+struct cafe_place_request {
+	const char *product;
+	long long qty;
+	const char *customer;
+	const char *address;
+	const char *key;            /* idempotency key, or NULL */
+};
+
+/* Checks a request against the menu: CAFE_DATAERR for malformed values,
+ * CAFE_REFUSED for a product not on the menu. */
+int cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request *r,
+		struct cafe_err *e);
+/* Stock rule: CAFE_REFUSED when qty more than the level of a tracked product. */
+int cafe_stock_check(const struct cafe_stock *s, const char *product, long long qty,
+		struct cafe_err *e);
+
+/*
+ * Decisions: each appends the events of its command to b, or refuses
+ * (CAFE_REFUSED with the reason in e) and appends nothing.
+ */
+void cafe_decide_request_payment(struct cafe_batch *b, long long order_id,
+		long long amount, const char *currency, const char *pay_key);
+void cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason);
+int cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
+		const struct cafe_place_request *r, const struct cafe_product *p,
+		const struct cafe_stock *s, const char *ref, struct cafe_err *e);
+int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason, struct cafe_err *e);
+int cafe_decide_stock(struct cafe_batch *b, const char *product,
+		const struct cafe_stock *s, int set, long long n, struct cafe_err *e);
+
+#endif

@@ -1,0 +1,758 @@
+/*
+ * processor.c - one call to the payment processor (DESIGN §5).
+ *
+ * sim: the built-in processor. Its books are two tables in the caller's
+ * database file, apart from the event log:
+ *
+ *   sim_ledger(key PRIMARY KEY, op, order_id, amount, outcome, ref, reason, ts)
+ *	one row per decided request (approved or declined). The money the
+ *	sim holds is
+ *	  sum(amount) of approved charges
+ *	  - sum(amount) of approved refunds - sum(amount) of approved voids,
+ *	which is what tests compare with the event log.
+ *   sim_attempts(key PRIMARY KEY, failures)
+ *	how often a key has failed so far. A failure writes no ledger row, so
+ *	a retry with the same key may succeed; the count makes the retry
+ *	draw fresh dice while the whole run stays reproducible.
+ *
+ * Every random draw (latency, failure) comes from a generator seeded with
+ * payment.sim.seed, the op, the key and the key's failure count: the same
+ * config and the same calls give the same answers and refs. A key that
+ * already has a ledger row gets that row back at once (no latency, no
+ * dice); a key reused for another op, order or amount is refused
+ * (CAFE_DATAERR), as card processors do. Decisions are written under
+ * BEGIN IMMEDIATE and the key is looked up again under that lock, so two
+ * concurrent calls with one key record one answer. The latency sleep
+ * happens outside the transaction.
+ *
+ * command: runs payment.command (argv, execvp, no shell) in its own
+ * process group with three O_CLOEXEC pipes: one JSON request line on its
+ * stdin, the reply read from its stdout, the first line of its stderr kept
+ * for the error message. payment.timeout_ms bounds the whole exchange.
+ * Invariants: whatever happens, the process group gets SIGKILL and the
+ * child is reaped before we return (no zombie, no lingering grandchild, no
+ * fd left open); SIGPIPE is blocked while we write, and a SIGPIPE we caused
+ * is consumed, so a child that exits without reading cannot kill us. The
+ * call waits for the child to exit, not for EOF, so a grandchild holding
+ * stdout open does not stretch a finished call.
+ *
+ * rep->elapsed_ms is set on every path, failures included.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "processor.h"
+
+#define REPLY_MAX	65536	/* bytes of stdout we accept */
+#define ERRLINE_MAX	200	/* bytes of the stderr line we keep */
+#define STDERR_MAX	65536	/* bytes of stderr we read at all */
+
+const char *
+cafe_pay_op_name(enum cafe_pay_op op)
+{
+	switch (op) {
+	case CAFE_PAY_CHARGE:
+		return "charge";
+	case CAFE_PAY_REFUND:
+		return "refund";
+	case CAFE_PAY_VOID:
+		return "void";
+	}
+	return "unknown";
+}
+
+/* --- sim: randomness --- */
+
+/* splitmix64: small, fast, and good enough for dice. */
+static uint64_t
+rng_next(uint64_t *s)
+{
+	uint64_t z = (*s += 0x9e3779b97f4a7c15ULL);
+
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+	return z ^ (z >> 31);
+}
+
+/* Uniform in [0, 1). */
+static double
+rng_unit(uint64_t *s)
+{
+	return (double)(rng_next(s) >> 11) * 0x1.0p-53;
+}
+
+static uint64_t
+fnv1a(uint64_t h, const char *s)
+{
+	for (; *s; s++) {
+		h ^= (unsigned char)*s;
+		h *= 0x100000001b3ULL;
+	}
+	return h;
+}
+
+static uint64_t
+rng_seed(long long seed, const char *op, const char *key, long long failures)
+{
+	uint64_t h = fnv1a(0xcbf29ce484222325ULL, op);
+	uint64_t s;
+
+	h = fnv1a(h * 0x100000001b3ULL, key);	/* the multiply separates op from key */
+	s = (uint64_t)seed ^ h ^ ((uint64_t)failures * 0xd1b54a32d192ed03ULL);
+	rng_next(&s);
+	return s;
+}
+
+/* --- sim: the ledger --- */
+
+static int
+db_fail(sqlite3 *db, int rc, struct cafe_err *e)
+{
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "database is busy: try again");
+	case SQLITE_READONLY:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database is read-only: the sim payment processor cannot "
+		    "keep its ledger (check the file's permissions)");
+	}
+	return cafe_err_set(e, CAFE_IOERR, "sim payment ledger: %s",
+	    sqlite3_errmsg(db));
+}
+
+/* For statements without parameters only. */
+static int
+db_exec(sqlite3 *db, const char *sql, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc, e);
+}
+
+static int
+ledger_init(sqlite3 *db, struct cafe_err *e)
+{
+	return db_exec(db,
+	    "CREATE TABLE IF NOT EXISTS sim_ledger("
+	    " key TEXT PRIMARY KEY, op TEXT NOT NULL,"
+	    " order_id INTEGER NOT NULL, amount INTEGER NOT NULL,"
+	    " outcome TEXT NOT NULL, ref TEXT, reason TEXT, ts TEXT NOT NULL);"
+	    "CREATE TABLE IF NOT EXISTS sim_attempts("
+	    " key TEXT PRIMARY KEY, failures INTEGER NOT NULL);", e);
+}
+
+/*
+ * Looks req->key up. *found is 1 when the ledger holds an answer (copied
+ * into rep); *failures is the key's failure count.
+ */
+static int
+ledger_find(sqlite3 *db, const struct cafe_pay_request *req,
+    struct cafe_pay_reply *rep, int *found, long long *failures,
+    struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *op = cafe_pay_op_name(req->op);
+	const char *s;
+	int rc;
+
+	*found = 0;
+	*failures = 0;
+	rc = sqlite3_prepare_v2(db,
+	    "SELECT op, order_id, amount, outcome, ref, reason FROM sim_ledger"
+	    " WHERE key = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		if (strcmp(s ? s : "", op) != 0 ||
+		    sqlite3_column_int64(st, 1) != req->order_id ||
+		    sqlite3_column_int64(st, 2) != req->amount) {
+			rc = cafe_err_set(e, CAFE_DATAERR,
+			    "idempotency key '%s' was already used for a %s of "
+			    "%lld for order %lld (use a new key)", req->key,
+			    s ? s : "?", (long long)sqlite3_column_int64(st, 2),
+			    (long long)sqlite3_column_int64(st, 1));
+			goto out;
+		}
+		s = (const char *)sqlite3_column_text(st, 3);
+		if (s && strcmp(s, "approved") == 0) {
+			rep->outcome = CAFE_PAY_APPROVED;
+			s = (const char *)sqlite3_column_text(st, 4);
+			snprintf(rep->ref, sizeof rep->ref, "%s", s ? s : "");
+		} else {
+			rep->outcome = CAFE_PAY_DECLINED;
+			s = (const char *)sqlite3_column_text(st, 5);
+			snprintf(rep->reason, sizeof rep->reason, "%s",
+			    s ? s : "declined");
+		}
+		*found = 1;
+		rc = 0;
+		goto out;
+	}
+	if (rc != SQLITE_DONE)
+		goto fail;
+	sqlite3_finalize(st);
+	rc = sqlite3_prepare_v2(db,
+	    "SELECT failures FROM sim_attempts WHERE key = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto fail;
+	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*failures = sqlite3_column_int64(st, 0);
+	else if (rc != SQLITE_DONE)
+		goto fail;
+	rc = 0;
+	goto out;
+fail:
+	rc = db_fail(db, rc, e);
+out:
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+ledger_fail(sqlite3 *db, const char *key, struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db,
+	    "INSERT INTO sim_attempts(key, failures) VALUES (?1, 1)"
+	    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1",
+	    -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+		rc = sqlite3_step(st);
+	}
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+ledger_record(sqlite3 *db, const struct cafe_pay_request *req,
+    const struct cafe_pay_reply *rep, struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	char ts[32];
+	int rc;
+
+	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
+	rc = sqlite3_prepare_v2(db,
+	    "INSERT INTO sim_ledger(key, op, order_id, amount, outcome, ref,"
+	    " reason, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		goto out;
+	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, cafe_pay_op_name(req->op), -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, req->order_id);
+	sqlite3_bind_int64(st, 4, req->amount);
+	if (rep->outcome == CAFE_PAY_APPROVED) {
+		sqlite3_bind_text(st, 5, "approved", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 6, rep->ref, -1, SQLITE_STATIC);
+	} else {
+		sqlite3_bind_text(st, 5, "declined", -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 7, rep->reason, -1, SQLITE_STATIC);
+	}
+	sqlite3_bind_text(st, 8, ts, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+out:
+	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, e);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+static int
+sim_call(const struct cafe_config *c, sqlite3 *db,
+    const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
+    struct cafe_err *e)
+{
+	const struct cafe_sim_conf *sc = &c->payment.sim;
+	const char *op = cafe_pay_op_name(req->op);
+	long long failures, latency;
+	int found, failed, intx = 0, rc;
+	uint64_t s;
+
+	if (!db)
+		return cafe_err_set(e, CAFE_IOERR,
+		    "the sim payment processor needs a database");
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return db_fail(db, SQLITE_READONLY, e);
+	if ((rc = ledger_init(db, e)) != 0 ||
+	    (rc = ledger_find(db, req, rep, &found, &failures, e)) != 0 ||
+	    found)
+		return rc;
+
+	s = rng_seed(sc->seed, op, req->key, failures);
+	latency = sc->latency_ms;
+	if (sc->jitter_ms > 0)
+		latency += (long long)(rng_next(&s) %
+		    (2 * (uint64_t)sc->jitter_ms + 1)) - sc->jitter_ms;
+	cafe_sleep_ms(latency);
+	failed = rng_unit(&s) < sc->failure_rate;
+
+	if ((rc = db_exec(db, "BEGIN IMMEDIATE", e)) != 0)
+		return rc;
+	intx = 1;
+	/* Someone may have answered this key while we slept. */
+	if ((rc = ledger_find(db, req, rep, &found, &failures, e)) != 0)
+		goto out;
+	if (found) {
+		rc = db_exec(db, "COMMIT", e);
+		intx = rc != 0;
+		goto out;
+	}
+	if (failed) {
+		if ((rc = ledger_fail(db, req->key, e)) != 0 ||
+		    (rc = db_exec(db, "COMMIT", e)) != 0)
+			goto out;
+		intx = 0;
+		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+		    "payment processor failed (sim failure_rate)");
+		goto out;
+	}
+	if (req->op == CAFE_PAY_CHARGE && sc->decline_over > 0 &&
+	    req->amount > sc->decline_over) {
+		rep->outcome = CAFE_PAY_DECLINED;
+		snprintf(rep->reason, sizeof rep->reason, "amount over limit");
+	} else {
+		rep->outcome = CAFE_PAY_APPROVED;
+		snprintf(rep->ref, sizeof rep->ref, "sim-%s-%016llx", op,
+		    (unsigned long long)rng_next(&s));
+	}
+	if ((rc = ledger_record(db, req, rep, e)) != 0 ||
+	    (rc = db_exec(db, "COMMIT", e)) != 0)
+		goto out;
+	intx = 0;
+out:
+	if (intx)
+		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+	return rc;
+}
+
+/* --- command --- */
+
+struct exchange {
+	pid_t pid;
+	int fd[3];		/* our ends of its stdin, stdout, stderr; -1: closed */
+	const char *req;
+	size_t reqlen, reqoff;
+	char out[REPLY_MAX + 1];
+	size_t outlen;
+	int overflow;		/* stdout said more than REPLY_MAX */
+	char errline[ERRLINE_MAX];
+	size_t errlen, errtotal;
+	int errdone;		/* the first stderr line is complete */
+	int reaped, wstatus;
+	int timedout;
+};
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0) {
+		close(*fd);
+		*fd = -1;
+	}
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void
+child_exec(char *const argv[], const int ends[3], int errpipe)
+{
+	sigset_t none;
+	int fds[3], i, err;
+
+	setpgid(0, 0);
+	/* Move the ends above 2 first, so no dup2 clobbers another end. */
+	for (i = 0; i < 3; i++)
+		if ((fds[i] = fcntl(ends[i], F_DUPFD_CLOEXEC, 3)) < 0)
+			goto fail;
+	for (i = 0; i < 3; i++)
+		if (dup2(fds[i], i) < 0)
+			goto fail;
+	signal(SIGPIPE, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	execvp(argv[0], argv);
+fail:
+	err = errno;
+	if (write(errpipe, &err, sizeof err) < 0)
+		_exit(127);
+	_exit(127);
+}
+
+static int
+spawn(char *const argv[], struct exchange *x, struct cafe_err *e)
+{
+	int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
+	int ends[3], err = 0, rc = 0, i;
+	ssize_t n;
+
+	for (i = 0; i < 4; i++)
+		if (pipe2(p[i], O_CLOEXEC) < 0) {
+			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+			    "cannot run payment processor '%s': %s", argv[0],
+			    strerror(errno));
+			goto out;
+		}
+	ends[0] = p[0][0];
+	ends[1] = p[1][1];
+	ends[2] = p[2][1];
+	x->pid = fork();
+	if (x->pid < 0) {
+		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+		    "cannot run payment processor '%s': %s", argv[0],
+		    strerror(errno));
+		goto out;
+	}
+	if (x->pid == 0)
+		child_exec(argv, ends, p[3][1]);
+	/* Both sides set the group, so a kill right after fork finds it. */
+	setpgid(x->pid, x->pid);
+	close_fd(&p[3][1]);
+	/* EOF: exec worked (the pipe is close-on-exec); an int: it failed. */
+	while ((n = read(p[3][0], &err, sizeof err)) < 0 && errno == EINTR)
+		;
+	if (n == (ssize_t)sizeof err) {
+		while (waitpid(x->pid, &x->wstatus, 0) < 0 && errno == EINTR)
+			;
+		x->pid = -1;
+		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+		    "cannot run payment processor '%s': %s", argv[0],
+		    strerror(err));
+		goto out;
+	}
+	x->fd[0] = p[0][1];
+	x->fd[1] = p[1][0];
+	x->fd[2] = p[2][0];
+	p[0][1] = p[1][0] = p[2][0] = -1;
+	for (i = 0; i < 3; i++)
+		fcntl(x->fd[i], F_SETFL, fcntl(x->fd[i], F_GETFL) | O_NONBLOCK);
+out:
+	for (i = 0; i < 4; i++) {
+		close_fd(&p[i][0]);
+		close_fd(&p[i][1]);
+	}
+	return rc;
+}
+
+static void
+feed(struct exchange *x)
+{
+	ssize_t n;
+
+	while (x->fd[0] >= 0 && x->reqoff < x->reqlen) {
+		n = write(x->fd[0], x->req + x->reqoff, x->reqlen - x->reqoff);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n < 0) {
+			/* EPIPE: it does not read; its reply will tell. */
+			close_fd(&x->fd[0]);
+			return;
+		}
+		x->reqoff += (size_t)n;
+	}
+	close_fd(&x->fd[0]);	/* all written: EOF for the child */
+}
+
+static void
+slurp_out(struct exchange *x)
+{
+	ssize_t n;
+
+	while (x->fd[1] >= 0) {
+		n = read(x->fd[1], x->out + x->outlen, REPLY_MAX + 1 - x->outlen);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0) {
+			close_fd(&x->fd[1]);
+			return;
+		}
+		x->outlen += (size_t)n;
+		if (x->outlen > REPLY_MAX) {
+			x->overflow = 1;
+			close_fd(&x->fd[1]);
+		}
+	}
+}
+
+static void
+slurp_err(struct exchange *x)
+{
+	char buf[4096];
+	ssize_t n, i;
+
+	while (x->fd[2] >= 0) {
+		n = read(x->fd[2], buf, sizeof buf);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && errno == EAGAIN)
+			return;
+		if (n <= 0 || (x->errtotal += (size_t)n) > STDERR_MAX) {
+			close_fd(&x->fd[2]);
+			return;
+		}
+		for (i = 0; i < n && !x->errdone; i++) {
+			if ((buf[i] == '\n' || buf[i] == '\r') &&
+			    x->errlen > 0)
+				x->errdone = 1;
+			else if (buf[i] == '\n' || buf[i] == '\r')
+				continue;	/* skip leading blank lines */
+			else if (x->errlen < sizeof x->errline - 1)
+				x->errline[x->errlen++] =
+				    (unsigned char)buf[i] < 0x20 ? '?' : buf[i];
+		}
+	}
+}
+
+/*
+ * Writes the request, reads the reply, until the child exits or the
+ * deadline passes. Waiting for the exit, not for EOF, means a grandchild
+ * that keeps stdout open cannot hold up a finished call; the poll is cut
+ * into short slices so the exit is noticed soon.
+ */
+static void
+converse(struct exchange *x, long long deadline)
+{
+	struct pollfd pfd[3];
+	long long left;
+	nfds_t n;
+	pid_t r;
+	int i, slice;
+
+	for (;;) {
+		r = waitpid(x->pid, &x->wstatus, WNOHANG);
+		if (r == x->pid || (r < 0 && errno == ECHILD)) {
+			if (r < 0)
+				x->wstatus = -1;
+			x->reaped = 1;
+			slurp_out(x);
+			slurp_err(x);
+			return;
+		}
+		left = deadline - cafe_mono_ms();
+		if (left <= 0) {
+			x->timedout = 1;
+			return;
+		}
+		slice = x->fd[1] >= 0 ? 10 : 1;
+		n = 0;
+		for (i = 0; i < 3; i++) {
+			if (x->fd[i] < 0)
+				continue;
+			pfd[n].fd = x->fd[i];
+			pfd[n].events = i == 0 ? POLLOUT : POLLIN;
+			pfd[n].revents = 0;
+			n++;
+		}
+		if (poll(pfd, n, left < slice ? (int)left : slice) < 0 &&
+		    errno != EINTR)
+			cafe_sleep_ms(1);
+		feed(x);
+		slurp_out(x);
+		slurp_err(x);
+	}
+}
+
+static int
+verdict(const struct exchange *x, int timeout_ms, struct cafe_pay_reply *rep,
+    struct cafe_err *e)
+{
+	json_error_t jerr;
+	json_t *j = NULL;
+	const char *status, *s;
+	const char *sep = x->errlen ? ": " : "";
+	int rc = CAFE_UNAVAILABLE;
+
+	if (x->timedout) {
+		cafe_err_set(e, rc, "payment processor timed out after %d ms",
+		    timeout_ms);
+		goto out;
+	}
+	if (x->wstatus == -1) {
+		cafe_err_set(e, rc, "payment processor vanished (reaped "
+		    "elsewhere)");
+		goto out;
+	}
+	if (WIFSIGNALED(x->wstatus)) {
+		cafe_err_set(e, rc, "payment processor was killed by signal "
+		    "%d (%s)%s%.*s", WTERMSIG(x->wstatus),
+		    strsignal(WTERMSIG(x->wstatus)), sep, (int)x->errlen,
+		    x->errline);
+		goto out;
+	}
+	if (WEXITSTATUS(x->wstatus) != 0) {
+		cafe_err_set(e, rc, "payment processor exited with status "
+		    "%d%s%.*s", WEXITSTATUS(x->wstatus), sep, (int)x->errlen,
+		    x->errline);
+		goto out;
+	}
+	if (x->overflow) {
+		cafe_err_set(e, rc, "payment processor gave an unreadable reply "
+		    "(over %d bytes)", REPLY_MAX);
+		goto out;
+	}
+	if (strspn(x->out, " \t\r\n") == x->outlen) {
+		cafe_err_set(e, rc, "payment processor gave no reply");
+		goto out;
+	}
+	j = json_loadb(x->out, x->outlen, 0, &jerr);
+	if (!j || !json_is_object(j)) {
+		cafe_err_set(e, rc, "payment processor gave an unreadable reply "
+		    "(%s)", j ? "not a JSON object" : jerr.text);
+		goto out;
+	}
+	status = json_string_value(json_object_get(j, "status"));
+	if (status && strcmp(status, "approved") == 0) {
+		s = json_string_value(json_object_get(j, "ref"));
+		if (!s || !*s || strlen(s) >= sizeof rep->ref ||
+		    !cafe_valid_text(s)) {
+			cafe_err_set(e, rc, "payment processor gave an "
+			    "unreadable reply (approved without a usable ref)");
+			goto out;
+		}
+		rep->outcome = CAFE_PAY_APPROVED;
+		snprintf(rep->ref, sizeof rep->ref, "%s", s);
+	} else if (status && strcmp(status, "declined") == 0) {
+		s = json_string_value(json_object_get(j, "reason"));
+		if (!s || !cafe_valid_text(s)) {
+			cafe_err_set(e, rc, "payment processor gave an "
+			    "unreadable reply (declined without a reason)");
+			goto out;
+		}
+		rep->outcome = CAFE_PAY_DECLINED;
+		snprintf(rep->reason, sizeof rep->reason, "%s", s);
+	} else {
+		cafe_err_set(e, rc, "payment processor gave an unreadable reply "
+		    "(status is not \"approved\" or \"declined\")");
+		goto out;
+	}
+	rc = 0;
+out:
+	json_decref(j);
+	return rc;
+}
+
+static int
+command_call(const struct cafe_config *c, const struct cafe_pay_request *req,
+    struct cafe_pay_reply *rep, long long start, struct cafe_err *e)
+{
+	struct exchange *x;
+	json_t *j = NULL;
+	char *line = NULL, *body = NULL;
+	sigset_t pipeset, oldmask, pending;
+	int timeout_ms = c->payment.timeout_ms > 0 ? c->payment.timeout_ms : 1;
+	int blocked = 0, waspending = 0, rc = 0;
+	const struct timespec zero = {0, 0};
+
+	x = cafe_xcalloc(1, sizeof *x);
+	x->pid = -1;
+	x->fd[0] = x->fd[1] = x->fd[2] = -1;
+	if (!c->payment.command || !c->payment.command[0]) {
+		rc = cafe_err_set(e, CAFE_CONFIG,
+		    "payment.command is not set (the command processor needs "
+		    "it)");
+		goto out;
+	}
+	j = json_pack("{s:s, s:s, s:I, s:I, s:s}",
+	    "op", cafe_pay_op_name(req->op), "key", req->key,
+	    "order_id", (json_int_t)req->order_id,
+	    "amount", (json_int_t)req->amount,
+	    "currency", req->currency ? req->currency :
+	    c->currency ? c->currency : "KRW");
+	if (!j || !(body = json_dumps(j, JSON_COMPACT))) {
+		rc = cafe_err_set(e, CAFE_DATAERR,
+		    "cannot encode the payment request (key '%s' is not "
+		    "valid UTF-8?)", req->key);
+		goto out;
+	}
+	line = cafe_xasprintf("%s\n", body);
+	x->req = line;
+	x->reqlen = strlen(line);
+
+	if ((rc = spawn(c->payment.command, x, e)) != 0)
+		goto out;
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	sigpending(&pending);
+	waspending = sigismember(&pending, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipeset, &oldmask);
+	blocked = 1;
+	converse(x, start + timeout_ms);
+	rc = 0;
+out:
+	if (x->pid > 0) {
+		/* The group outlives its leader while a grandchild is in it. */
+		kill(-x->pid, SIGKILL);
+		while (!x->reaped) {
+			if (waitpid(x->pid, &x->wstatus, 0) >= 0)
+				x->reaped = 1;
+			else if (errno != EINTR) {
+				x->wstatus = -1;
+				x->reaped = 1;
+			}
+		}
+		if (rc == 0)
+			rc = verdict(x, timeout_ms, rep, e);
+	}
+	for (int i = 0; i < 3; i++)
+		close_fd(&x->fd[i]);
+	if (blocked) {
+		/* A SIGPIPE we caused is ours to swallow. */
+		sigpending(&pending);
+		if (!waspending && sigismember(&pending, SIGPIPE))
+			sigtimedwait(&pipeset, NULL, &zero);
+		sigprocmask(SIG_SETMASK, &oldmask, NULL);
+	}
+	free(line);
+	free(body);
+	json_decref(j);
+	free(x);
+	return rc;
+}
+
+int
+cafe_processor_call(const struct cafe_config *c, sqlite3 *db,
+    const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
+    struct cafe_err *e)
+{
+	long long start = cafe_mono_ms();
+	int rc;
+
+	memset(rep, 0, sizeof *rep);
+	if (!req->key || !*req->key)
+		rc = cafe_err_set(e, CAFE_DATAERR,
+		    "a payment request needs an idempotency key");
+	else if (c->payment.kind == CAFE_PROC_SIM)
+		rc = sim_call(c, db, req, rep, e);
+	else if (c->payment.kind == CAFE_PROC_COMMAND)
+		rc = command_call(c, req, rep, start, e);
+	else
+		rc = cafe_err_set(e, CAFE_CONFIG,
+		    "unknown payment processor kind %d", (int)c->payment.kind);
+	rep->elapsed_ms = cafe_mono_ms() - start;
+	return rc;
+}

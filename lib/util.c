@@ -1,0 +1,348 @@
+/*
+ * util.c - errors, checked allocation, time, ids and small parsers that
+ * every part of libcafe uses.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cafe.h"
+
+int
+cafe_err_set(struct cafe_err *e, int status, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		e->status = status;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		va_end(ap);
+	}
+	return status;
+}
+
+static void
+oom(void)
+{
+	fputs("cafe: out of memory\n", stderr);
+	abort();
+}
+
+void *
+cafe_xmalloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+cafe_xcalloc(size_t n, size_t size)
+{
+	void *p = calloc(n ? n : 1, size ? size : 1);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+void *
+cafe_xrealloc(void *p, size_t n)
+{
+	p = realloc(p, n ? n : 1);
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+cafe_xstrdup(const char *s)
+{
+	char *p = strdup(s);
+
+	if (!p)
+		oom();
+	return p;
+}
+
+char *
+cafe_xasprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *p;
+	int n;
+
+	va_start(ap, fmt);
+	n = vasprintf(&p, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	return p;
+}
+
+long long
+cafe_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+long long
+cafe_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void
+cafe_sleep_ms(long long ms)
+{
+	struct timespec ts;
+
+	if (ms <= 0)
+		return;
+	ts.tv_sec = ms / 1000;
+	ts.tv_nsec = (ms % 1000) * 1000000;
+	while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
+		;
+}
+
+void
+cafe_format_ts(long long ms, char *buf, size_t n)
+{
+	time_t secs = (time_t)(ms / 1000);
+	struct tm tm;
+
+	gmtime_r(&secs, &tm);
+	snprintf(buf, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday,
+	    tm.tm_hour, tm.tm_min, tm.tm_sec, (int)(ms % 1000));
+}
+
+static int
+digits(const char **p, int n, int *out)
+{
+	int v = 0;
+
+	for (int i = 0; i < n; i++) {
+		if (!isdigit((unsigned char)**p))
+			return -1;
+		v = v * 10 + (**p - '0');
+		(*p)++;
+	}
+	*out = v;
+	return 0;
+}
+
+long long
+cafe_parse_ts(const char *s)
+{
+	int Y, M, D, h = 0, m = 0, sec = 0, frac = 0, fracdigits = 0;
+	long long offset = 0;
+	const char *p = s;
+	struct tm tm;
+
+	if (digits(&p, 4, &Y) || *p++ != '-' || digits(&p, 2, &M) ||
+	    *p++ != '-' || digits(&p, 2, &D))
+		return -1;
+	if (*p == 'T' || *p == 't' || *p == ' ') {
+		p++;
+		if (digits(&p, 2, &h) || *p++ != ':' || digits(&p, 2, &m))
+			return -1;
+		if (*p == ':') {
+			p++;
+			if (digits(&p, 2, &sec))
+				return -1;
+			if (*p == '.') {
+				p++;
+				while (isdigit((unsigned char)*p)) {
+					if (fracdigits < 3) {
+						frac = frac * 10 + (*p - '0');
+						fracdigits++;
+					}
+					p++;
+				}
+				if (fracdigits == 0)
+					return -1;
+				while (fracdigits < 3) {
+					frac *= 10;
+					fracdigits++;
+				}
+			}
+		}
+		if (*p == 'Z' || *p == 'z') {
+			p++;
+		} else if (*p == '+' || *p == '-') {
+			int oh, om, sign = *p == '-' ? -1 : 1;
+
+			p++;
+			if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om))
+				return -1;
+			offset = sign * ((long long)oh * 3600 + om * 60);
+		} else if (*p != '\0') {
+			return -1;
+		}
+	}
+	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 ||
+	    m > 59 || sec > 60)
+		return -1;
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = sec;
+	return ((long long)timegm(&tm) - offset) * 1000 + frac;
+}
+
+long long
+cafe_parse_duration_ms(const char *s)
+{
+	char *end;
+	double v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtod(s, &end);
+	if (errno || end == s || v < 0 || v > 1e9)
+		return -1;
+	if (strcmp(end, "ms") == 0)
+		return (long long)v;
+	if (strcmp(end, "s") == 0 || *end == '\0')
+		return (long long)(v * 1000);
+	if (strcmp(end, "m") == 0)
+		return (long long)(v * 60000);
+	if (strcmp(end, "h") == 0)
+		return (long long)(v * 3600000);
+	return -1;
+}
+
+int
+cafe_parse_ll(const char *s, long long min, long long max, long long *out)
+{
+	char *end;
+	long long v;
+
+	if (!s || !*s || isspace((unsigned char)*s))
+		return -1;
+	errno = 0;
+	v = strtoll(s, &end, 10);
+	if (errno || *end != '\0' || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+void
+cafe_random_hex(char *buf)
+{
+	unsigned char raw[16];
+	size_t got = 0;
+
+	while (got < sizeof raw) {
+		ssize_t n = getrandom(raw + got, sizeof raw - got, 0);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			/* No entropy source at all: fall back to time and pid. */
+			long long t = cafe_mono_ms() ^ ((long long)getpid() << 20);
+			for (size_t i = got; i < sizeof raw; i++) {
+				t = t * 6364136223846793005LL + 1442695040888963407LL;
+				raw[i] = (unsigned char)(t >> 33);
+			}
+			break;
+		}
+		got += (size_t)n;
+	}
+	for (size_t i = 0; i < sizeof raw; i++)
+		snprintf(buf + 2 * i, 3, "%02x", raw[i]);
+}
+
+int
+cafe_valid_text(const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+
+	while (*p) {
+		unsigned c = *p;
+		int len;
+		unsigned cp;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				return 0;
+			p++;
+			continue;
+		}
+		if ((c & 0xe0) == 0xc0) {
+			len = 2;
+			cp = c & 0x1f;
+		} else if ((c & 0xf0) == 0xe0) {
+			len = 3;
+			cp = c & 0x0f;
+		} else if ((c & 0xf8) == 0xf0) {
+			len = 4;
+			cp = c & 0x07;
+		} else {
+			return 0;
+		}
+		for (int i = 1; i < len; i++) {
+			if ((p[i] & 0xc0) != 0x80)
+				return 0;
+			cp = (cp << 6) | (p[i] & 0x3f);
+		}
+		if ((len == 2 && cp < 0x80) || (len == 3 && cp < 0x800) ||
+		    (len == 4 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff))
+			return 0;
+		p += len;
+	}
+	return 1;
+}
+
+const char *
+cafe_actor(void)
+{
+	static char name[64];
+	const char *u;
+
+	if (name[0])
+		return name;
+	u = getenv("USER");
+	if (!u || !*u) {
+		struct passwd *pw = getpwuid(geteuid());
+		u = pw ? pw->pw_name : "unknown";
+	}
+	snprintf(name, sizeof name, "%s", u);
+	return name;
+}
+
+const char *
+cafe_host(void)
+{
+	static char name[256];
+
+	if (name[0])
+		return name;
+	if (gethostname(name, sizeof name - 1) != 0 || !name[0])
+		snprintf(name, sizeof name, "localhost");
+	return name;
+}

@@ -29,7 +29,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
-       bats bats-support bats-assert jq mandoc hyperfine procps
+       bats bats-support bats-assert jq mandoc hyperfine procps parallel
 
 all: $(BINS) $(HELPERS)
 
@@ -59,10 +59,14 @@ bin $(BUILD)/cmd $(BUILD)/lib $(BUILD)/tests:
 	touch $@
 $(BINS): .stamp-$(BUILD)
 
+# Test files run two at a time when GNU parallel is there (tests within a
+# file run in order).
+BATS_JOBS = $(shell command -v parallel >/dev/null && echo --jobs 2 --no-parallelize-within-files)
+
 check: all
 	@command -v bats >/dev/null || { echo "bats is missing: run 'make deps' (as root)" >&2; exit 1; }
-	CAFE_BUILD=$(BUILD) bats --jobs 2 --no-parallelize-within-files tests/ 2>/dev/null || \
-	CAFE_BUILD=$(BUILD) bats tests/
+	mandoc -Tlint -W warning man/man*/*.[157] 2>/dev/null || true
+	CAFE_BUILD=$(BUILD) bats $(BATS_JOBS) tests/
 
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/

@@ -303,12 +303,12 @@ static int
 get_word(struct walk *w, yaml_node_t *n, const char *key,
     const char *const *names, const char *choice, int *out)
 {
+	const char *s = text_of(n);
 	char buf[80];
 
-	if (n->type == YAML_SCALAR_NODE) {
+	if (s) {
 		for (int i = 0; names[i]; i++) {
-			if (strcmp((const char *)n->data.scalar.value,
-			    names[i]) == 0) {
+			if (strcmp(s, names[i]) == 0) {
 				*out = i;
 				return 0;
 			}

@@ -445,9 +445,67 @@ make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 	return meta;
 }
 
+/*
+ * The stream versions a batch has reached so far: a small open-addressing
+ * table, so that a large import stays linear.
+ */
+struct heads {
+	size_t cap;
+	const char **stream;        /* borrowed from the batch */
+	long long *version;
+};
+
+static size_t
+hash(const char *s)
+{
+	size_t h = 14695981039346656037ULL;
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
+static void
+heads_init(struct heads *h, size_t n)
+{
+	h->cap = 16;
+	while (h->cap < 2 * n)
+		h->cap *= 2;
+	h->stream = cafe_xcalloc(h->cap, sizeof *h->stream);
+	h->version = cafe_xcalloc(h->cap, sizeof *h->version);
+}
+
+static long long
+heads_get(struct heads *h, const char *stream)
+{
+	for (size_t i = hash(stream) & (h->cap - 1); h->stream[i]; i = (i + 1) & (h->cap - 1))
+		if (strcmp(h->stream[i], stream) == 0)
+			return h->version[i];
+	return -1;
+}
+
+static void
+heads_put(struct heads *h, const char *stream, long long version)
+{
+	size_t i = hash(stream) & (h->cap - 1);
+
+	while (h->stream[i] && strcmp(h->stream[i], stream) != 0)
+		i = (i + 1) & (h->cap - 1);
+	h->stream[i] = stream;
+	h->version[i] = version;
+}
+
+static void
+heads_release(struct heads *h)
+{
+	free(h->stream);
+	free(h->version);
+}
+
 int
 cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 {
+	struct heads heads;
 	char ts[32];
 	int rc, status;
 
@@ -458,40 +516,45 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		if (!b->ev[i].id[0])
 			cafe_random_hex(b->ev[i].id);
 
+	heads_init(&heads, b->n);
 	for (size_t i = 0; i < b->n; i++) {
 		struct cafe_event *ev = &b->ev[i];
-		long long cur = -1;
+		long long cur;
 		char *data = NULL, *meta = NULL;
 
+		b->failed = i;
 		/* An earlier event of this batch may have advanced the stream. */
-		for (size_t j = i; j-- > 0;)
-			if (strcmp(b->ev[j].stream, ev->stream) == 0) {
-				cur = b->ev[j].version;
-				break;
-			}
-		if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0)
-			return e->status;
-		if (ev->expected != CAFE_ANY_VERSION && ev->expected != cur)
-			return cafe_err_set(e, CAFE_TEMPFAIL,
+		if ((cur = heads_get(&heads, ev->stream)) < 0 &&
+		    (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
+			status = e->status;
+			goto out;
+		}
+		if (ev->expected != CAFE_ANY_VERSION && ev->expected != cur) {
+			status = cafe_err_set(e, CAFE_TEMPFAIL,
 			    "stream '%s' is at version %lld, expected %lld (concurrent "
 			    "change, try again)", ev->stream, cur, ev->expected);
+			goto out;
+		}
 		ev->version = cur + 1;
 		if (!ev->ts[0])
 			memcpy(ev->ts, ts, sizeof ts);
 		if (!ev->meta)
 			ev->meta = make_meta(log, b, i);
 
+		heads_put(&heads, ev->stream, ev->version);
+
 		if ((status = prepare_cached(log, &log->ins,
 		    "INSERT INTO events(id, stream, version, type, data, meta, ts) "
 		    "VALUES (?, ?, ?, ?, ?, ?, ?)", e)) != 0)
-			return status;
+			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = json_dumps(ev->meta, JSON_COMPACT);
 		if (!data || !meta) {
 			free(data);
 			free(meta);
-			return cafe_err_set(e, CAFE_DATAERR, "event %s cannot be encoded",
+			status = cafe_err_set(e, CAFE_DATAERR, "event %s cannot be encoded",
 			    ev->type);
+			goto out;
 		}
 		sqlite3_bind_text(log->ins, 1, ev->id, -1, SQLITE_STATIC);
 		sqlite3_bind_text(log->ins, 2, ev->stream, -1, SQLITE_STATIC);
@@ -509,13 +572,16 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			else
 				status = db_status(log, rc, e, "append");
 			sqlite3_reset(log->ins);
-			return status;
+			goto out;
 		}
 		ev->seq = sqlite3_last_insert_rowid(log->db);
 		sqlite3_reset(log->ins);
 		sqlite3_clear_bindings(log->ins);
 	}
-	return 0;
+	status = 0;
+out:
+	heads_release(&heads);
+	return status;
 }
 
 int

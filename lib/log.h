@@ -58,6 +58,7 @@ struct cafe_batch {
 	char correlation_id[40];
 	char causation_id[40];
 	char key[256];
+	size_t failed;          /* set by a failed append: the index of the event */
 };
 
 void cafe_batch_init(struct cafe_batch *b);

@@ -1,0 +1,267 @@
+/*
+ * cafe-log - the log's administration: create it, check its integrity,
+ * export it as JSON Lines, import such a file (all of it or nothing), and
+ * count what is in it.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static const char usage[] =
+"usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"
+"       cafe-log verify\n"
+"       cafe-log export [--since SEQ]\n"
+"       cafe-log import < events.jsonl\n"
+"       cafe-log stats\n"
+"example: cafe-log export --since 1000 | gzip > events.jsonl.gz\n";
+
+enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL };
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "since", required_argument, NULL, OPT_SINCE },
+	{ NULL, 0, NULL, 0 }
+};
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	(void)e;
+	if (c == OPT_SINCE)
+		*(const char **)arg = optarg;
+	return 0;
+}
+
+static int
+fail(struct cafe_ctx *ctx, int status, const struct cafe_err *e)
+{
+	cafe_ctx_error(ctx, e);
+	return status;
+}
+
+static int
+do_init(struct cafe_ctx *ctx)
+{
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:s, s:i}", "db", ctx->db_path,
+		    "schema_version", CAFE_SCHEMA_VERSION));
+	else
+		cafe_ctx_info(ctx, "log ready at '%s' (schema version %d)", ctx->db_path,
+		    CAFE_SCHEMA_VERSION);
+	return 0;
+}
+
+static int
+do_verify(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	long long checked;
+	int status = cafe_log_verify(ctx->log, &checked, &e);
+
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:b, s:I, s:s?}", "ok", status == 0,
+		    "checked", (json_int_t)checked, "error", status ? e.msg : NULL));
+	if (status)
+		return fail(ctx, status, &e);
+	if (!ctx->json)
+		cafe_ctx_info(ctx, "ok: %lld events checked", checked);
+	return 0;
+}
+
+static int
+export_event(const struct cafe_event *ev, void *arg)
+{
+	(void)arg;
+	cafe_print_json(cafe_event_json(ev));
+	return ferror(stdout) ? CAFE_IOERR : 0;
+}
+
+static int
+do_export(struct cafe_ctx *ctx, const char *since)
+{
+	struct cafe_err e = { 0, "" };
+	long long after = 0;
+	int status;
+
+	if (since && cafe_parse_ll(since, 0, 1LL << 62, &after) != 0)
+		return cafe_usage_error(ctx, "--since wants a seq (a whole number), not '%s'",
+		    since);
+	status = cafe_log_read(ctx->log, after, 0, export_event, NULL, &e);
+	if (status == CAFE_IOERR && !e.msg[0])
+		cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
+	if (fflush(stdout) != 0 && !status)
+		status = cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
+	return status ? fail(ctx, status, &e) : 0;
+}
+
+/* One line of an export, checked and turned into a batch event. */
+static int
+import_line(struct cafe_batch *b, json_t *o, long long line, struct cafe_err *e)
+{
+	const char *id, *stream, *type, *ts;
+	json_int_t version;
+	json_t *data, *meta;
+	json_error_t jerr;
+	struct cafe_event *ev;
+	size_t n;
+
+	if (!json_is_object(o))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: not a JSON object", line);
+	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s:I, s:s, s:o, s:o, s:s}", "id", &id,
+	    "stream", &stream, "version", &version, "type", &type, "data", &data,
+	    "meta", &meta, "ts", &ts) != 0)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s", line, jerr.text);
+	n = strlen(id);
+	if (n != 32 || strspn(id, "0123456789abcdef") != n)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "stdin:%lld: id must be 32 lowercase hex digits", line);
+	if (!*stream || !cafe_valid_text(stream) || strlen(stream) > 200)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: bad stream name", line);
+	if (type[0] < 'A' || type[0] > 'Z' || strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(type) || strlen(type) > 64)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "stdin:%lld: type '%s' is not a PascalCase event name", line, type);
+	if (version < 1)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: version must be 1 or more",
+		    line);
+	if (!json_is_object(data) || !json_is_object(meta))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "stdin:%lld: data and meta must be JSON objects", line);
+	if (cafe_parse_ts(ts) < 0 || strlen(ts) >= sizeof ev->ts)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: ts '%s' is not RFC 3339",
+		    line, ts);
+	ev = cafe_batch_add(b, stream, version - 1, type, json_incref(data));
+	memcpy(ev->id, id, 33);
+	ev->meta = json_incref(meta);
+	snprintf(ev->ts, sizeof ev->ts, "%s", ts);
+	return 0;
+}
+
+static int
+do_import(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_batch b;
+	char *buf = NULL;
+	size_t cap = 0;
+	ssize_t len;
+	long long line = 0;
+	int status = 0;
+
+	cafe_batch_init(&b);
+	while ((len = getline(&buf, &cap, stdin)) != -1) {
+		json_error_t jerr;
+		json_t *o;
+
+		line++;
+		if (len <= 1 && (len == 0 || buf[0] == '\n'))
+			continue;
+		if (!(o = json_loadb(buf, (size_t)len, 0, &jerr))) {
+			status = cafe_err_set(&e, CAFE_DATAERR, "stdin:%lld: %s", line, jerr.text);
+			break;
+		}
+		status = import_line(&b, o, line, &e);
+		json_decref(o);
+		if (status)
+			break;
+	}
+	free(buf);
+	if (!status && ferror(stdin))
+		status = cafe_err_set(&e, CAFE_IOERR, "cannot read standard input");
+	if (!status && b.n > 0) {
+		status = cafe_log_append_batch(ctx->log, &b, &e);
+		if (status == CAFE_TEMPFAIL && strstr(e.msg, "concurrent change")) {
+			struct cafe_event *ev = &b.ev[b.failed];
+			status = cafe_err_set(&e, CAFE_DATAERR,
+			    "event %zu (%s on '%s', version %lld) does not continue its stream; "
+			    "nothing imported", b.failed + 1, ev->type, ev->stream,
+			    ev->expected + 1);
+		} else if (status == CAFE_DATAERR) {
+			struct cafe_err inner = e;
+			cafe_err_set(&e, status, "event %zu: %s; nothing imported",
+			    b.failed + 1, inner.msg);
+		}
+	}
+	if (!status) {
+		if (ctx->json)
+			cafe_print_json(json_pack("{s:I}", "imported", (json_int_t)b.n));
+		else
+			cafe_ctx_info(ctx, "imported %zu events", b.n);
+	}
+	cafe_batch_release(&b);
+	return status ? fail(ctx, status, &e) : 0;
+}
+
+static int
+do_stats(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	json_t *s = cafe_log_stats(ctx->log, &e), *v;
+	const char *k;
+
+	if (!s)
+		return fail(ctx, e.status, &e);
+	if (ctx->json) {
+		cafe_print_json(s);
+		return 0;
+	}
+	printf("events   %lld\nstreams  %lld\nbytes    %lld\nfirst    %s\nlast     %s\n",
+	    (long long)json_integer_value(json_object_get(s, "events")),
+	    (long long)json_integer_value(json_object_get(s, "streams")),
+	    (long long)json_integer_value(json_object_get(s, "bytes")),
+	    json_string_value(json_object_get(s, "first_ts")) ?
+	    json_string_value(json_object_get(s, "first_ts")) : "-",
+	    json_string_value(json_object_get(s, "last_ts")) ?
+	    json_string_value(json_object_get(s, "last_ts")) : "-");
+	json_object_foreach(json_object_get(s, "types"), k, v)
+		printf("  %-22s %lld\n", k, (long long)json_integer_value(v));
+	json_decref(s);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	const char *since = NULL, *verb;
+	int first, status, flags;
+
+	cafe_ctx_init(&ctx, "cafe-log", usage);
+	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &since, &first, &e) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	if (first + 1 < argc)
+		return cafe_usage_error(&ctx, "'%s' takes no arguments", verb);
+	if (since && strcmp(verb, "export") != 0)
+		return cafe_usage_error(&ctx, "only 'export' takes --since");
+	if (strcmp(verb, "init") == 0 || strcmp(verb, "import") == 0)
+		flags = CAFE_LOG_CREATE;
+	else if (strcmp(verb, "verify") == 0 || strcmp(verb, "export") == 0 ||
+	    strcmp(verb, "stats") == 0)
+		flags = CAFE_LOG_READONLY;
+	else
+		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+
+	if ((status = cafe_ctx_open(&ctx, flags, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		cafe_ctx_close(&ctx);
+		return status;
+	}
+	if (strcmp(verb, "init") == 0)
+		status = do_init(&ctx);
+	else if (strcmp(verb, "verify") == 0)
+		status = do_verify(&ctx);
+	else if (strcmp(verb, "export") == 0)
+		status = do_export(&ctx, since);
+	else if (strcmp(verb, "import") == 0)
+		status = do_import(&ctx);
+	else
+		status = do_stats(&ctx);
+	cafe_ctx_close(&ctx);
+	return status;
+}

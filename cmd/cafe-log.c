@@ -6,8 +6,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "cli.h"
+#include "progress.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"
@@ -139,23 +142,61 @@ import_line(struct cafe_batch *b, json_t *o, long long line, struct cafe_err *e)
 	return 0;
 }
 
+/*
+ * Appends the whole batch in one write transaction (all or nothing), a
+ * slice at a time so that the meter can move between slices.
+ */
+static int
+append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
+    struct cafe_err *e)
+{
+	enum { SLICE = 2000 };
+	int status;
+
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	for (size_t off = 0; off < b->n; off += SLICE) {
+		struct cafe_batch part = *b;
+
+		part.ev = b->ev + off;
+		part.n = part.cap = b->n - off < SLICE ? b->n - off : SLICE;
+		status = cafe_log_append(log, &part, e);
+		b->failed = off + part.failed;
+		if (status) {
+			cafe_log_rollback(log);
+			return status;
+		}
+		cafe_meter_update(m, (long long)(off + part.n), (long long)b->n);
+	}
+	return cafe_log_commit(log, e);
+}
+
 static int
 do_import(struct cafe_ctx *ctx)
 {
 	struct cafe_err e = { 0, "" };
 	struct cafe_batch b;
+	struct cafe_meter m;
+	struct stat st;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	long long line = 0;
+	long long line = 0, bytes = 0, size = 0;
 	int status = 0;
 
 	cafe_batch_init(&b);
+	/* On a terminal: how much of stdin is read, then how much appended. */
+	cafe_meter_start(&m, ctx->prog, "reading", ctx->quiet);
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		size = (long long)st.st_size;
 	while ((len = getline(&buf, &cap, stdin)) != -1) {
 		json_error_t jerr;
 		json_t *o;
 
 		line++;
+		bytes += len;
+		if (line % 1024 == 0)
+			cafe_meter_update(&m, bytes, size);
 		if (len <= 1 && (len == 0 || buf[0] == '\n'))
 			continue;
 		if (!(o = json_loadb(buf, (size_t)len, 0, &jerr))) {
@@ -171,7 +212,8 @@ do_import(struct cafe_ctx *ctx)
 	if (!status && ferror(stdin))
 		status = cafe_err_set(&e, CAFE_IOERR, "cannot read standard input");
 	if (!status && b.n > 0) {
-		status = cafe_log_append_batch(ctx->log, &b, &e);
+		cafe_meter_phase(&m, "importing");
+		status = append_all(ctx->log, &b, &m, &e);
 		if (status == CAFE_TEMPFAIL && strstr(e.msg, "concurrent change")) {
 			struct cafe_event *ev = &b.ev[b.failed];
 			status = cafe_err_set(&e, CAFE_DATAERR,
@@ -184,6 +226,7 @@ do_import(struct cafe_ctx *ctx)
 			    b.failed + 1, inner.msg);
 		}
 	}
+	cafe_meter_finish(&m);
 	if (!status) {
 		if (ctx->json)
 			cafe_print_json(json_pack("{s:I}", "imported", (json_int_t)b.n));

@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "counter.h"
+#include "payment.h"
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"
@@ -129,19 +130,24 @@ parse_qty(const char *s, long long *qty, struct cafe_err *e)
 	return 0;
 }
 
-/* One order; with --wait, retries while the answer is "try again". */
+/*
+ * One order; with --wait, retries while the answer is "try again". An open
+ * breaker says when it will let a trial through: sleep until then rather
+ * than knock every few milliseconds.
+ */
 static int
 place_one(struct cafe_ctx *ctx, const struct cafe_place_request *r, long long wait_ms,
     struct cafe_place_result *res, struct cafe_err *e)
 {
-	long long deadline = cafe_mono_ms() + wait_ms;
+	long long deadline = cafe_mono_ms() + wait_ms, left, pause;
 	int status;
 
 	for (;;) {
 		status = cafe_counter_place(&ctx->config, ctx->log, r, res, e);
-		if (status != CAFE_TEMPFAIL || cafe_mono_ms() >= deadline)
+		if (status != CAFE_TEMPFAIL || (left = deadline - cafe_mono_ms()) <= 0)
 			return status;
-		cafe_sleep_ms(deadline - cafe_mono_ms() < 200 ? deadline - cafe_mono_ms() : 200);
+		pause = cafe_payment_retry_ms(&ctx->config, ctx->log);
+		cafe_sleep_ms(pause < left ? pause : left);
 	}
 }
 

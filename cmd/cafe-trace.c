@@ -1,23 +1,35 @@
 /*
  * cafe-trace - the status view: where every order stands (list), one
- * order's whole history (show). Every call first catches the view up with
- * the log, so a read right after a write sees it.
+ * order's whole history (show), changes as they happen (follow), how the
+ * day went (stats), and folding the view again from the log (rebuild).
+ * Every answer first catches the view up with the log, so a read right
+ * after a write sees it; --as-of answers from the log as it stood then and
+ * writes nothing.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "order.h"
+#include "progress.h"
 #include "trace.h"
 
 static const char usage[] =
-"usage: cafe-trace [--db PATH] [--config PATH] [--json] [-q] [list] [--customer NAME]\n"
-"                  [--status S] [--since TIME] [--limit N] [--as-of TIME]\n"
+"usage: cafe-trace [--db PATH] [--config PATH] [--json] [-q] [list]\n"
+"                  [--customer NAME] [--status STATUS] [--since TIME]\n"
+"                  [--limit N] [--as-of TIME]\n"
 "       cafe-trace show ORDER_ID [--as-of TIME]\n"
+"       cafe-trace follow [--after SEQ]\n"
+"       cafe-trace stats [--since TIME] [--as-of TIME]\n"
+"       cafe-trace rebuild\n"
 "example: cafe-trace list --status brewing --limit 20\n";
 
-enum { OPT_CUSTOMER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_SINCE, OPT_LIMIT, OPT_AS_OF };
+enum {
+	OPT_CUSTOMER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_SINCE, OPT_LIMIT, OPT_AS_OF,
+	OPT_AFTER
+};
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
@@ -26,13 +38,14 @@ static const struct option longopts[] = {
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "after", required_argument, NULL, OPT_AFTER },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	unsigned given;
 	struct cafe_trace_query q;
-	const char *limit;
+	const char *limit, *after;
 };
 
 #define BIT(o) (1u << ((o) - OPT_CUSTOMER))
@@ -50,39 +63,102 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_SINCE: o->q.since = optarg; break;
 	case OPT_LIMIT: o->limit = optarg; break;
 	case OPT_AS_OF: o->q.as_of = optarg; break;
+	case OPT_AFTER: o->after = optarg; break;
 	}
 	return 0;
 }
+
+/* Which options each verb takes. */
+static const struct verb {
+	const char *name;
+	unsigned opts;
+	const char *names;          /* for the message */
+} verbs[] = {
+	{ "list", BIT(OPT_CUSTOMER) | BIT(OPT_STATUS) | BIT(OPT_SINCE) | BIT(OPT_LIMIT) |
+	    BIT(OPT_AS_OF), "--customer, --status, --since, --limit and --as-of" },
+	{ "show", BIT(OPT_AS_OF), "--as-of" },
+	{ "follow", BIT(OPT_AFTER), "--after" },
+	{ "stats", BIT(OPT_SINCE) | BIT(OPT_AS_OF), "--since and --as-of" },
+	{ "rebuild", 0, "no options" },
+};
 
 static const char *const statuses[] = { "paid", "cancelled", "rejected", "delivered",
 	"approved", "refund_pending", "refunded", "refund_failed", "pending", "brewing",
 	"ready", "dispatched", NULL };
 
+/* The colour of a status word (SGR), the same in every view. */
+static const char *
+status_color(const char *s)
+{
+	if (strcmp(s, "delivered") == 0)
+		return "32";
+	if (strcmp(s, "cancelled") == 0 || strcmp(s, "rejected") == 0 ||
+	    strcmp(s, "refund_failed") == 0 || strcmp(s, "declined") == 0)
+		return "31";
+	if (strcmp(s, "brewing") == 0 || strcmp(s, "ready") == 0 ||
+	    strcmp(s, "dispatched") == 0)
+		return "33";
+	if (strcmp(s, "refund_pending") == 0 || strcmp(s, "refunded") == 0)
+		return "35";
+	if (strcmp(s, "pending") == 0)
+		return "2";
+	return NULL;
+}
+
+static const char *
+str(json_t *row, const char *key)
+{
+	const char *s = json_string_value(json_object_get(row, key));
+
+	return s ? s : "";
+}
+
+static long long
+num(json_t *row, const char *key)
+{
+	return (long long)json_integer_value(json_object_get(row, key));
+}
+
+/* The meter a long catch-up shows on a terminal. */
+static void
+meter_start(struct cafe_ctx *ctx, struct cafe_meter *m, struct cafe_progress *p,
+    const char *what)
+{
+	cafe_meter_start(m, ctx->prog, what, ctx->quiet);
+	cafe_meter_progress(m, p);
+}
+
 static int
 print_row(json_t *row, void *arg)
 {
 	struct cafe_table *t = arg;
-	char qty[24], total[24], msgs[24];
+	char id[24], qty[24], total[24], msgs[24];
 
 	if (!t) {
 		cafe_print_json(json_incref(row));
 		return 0;
 	}
-	snprintf(qty, sizeof qty, "%lld", (long long)json_integer_value(json_object_get(row, "qty")));
-	snprintf(total, sizeof total, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "total")));
-	snprintf(msgs, sizeof msgs, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "messages")));
-	char id[24];
-	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row, "order_id")));
-	cafe_table_add(t, (const char *const[]){ id,
-	    json_string_value(json_object_get(row, "customer")),
-	    json_string_value(json_object_get(row, "product")), qty, total,
-	    json_string_value(json_object_get(row, "order_status")),
-	    json_string_value(json_object_get(row, "payment_status")),
-	    json_string_value(json_object_get(row, "delivery_status")), msgs,
-	    json_string_value(json_object_get(row, "placed_at")) });
+	snprintf(id, sizeof id, "%lld", num(row, "order_id"));
+	snprintf(qty, sizeof qty, "%lld", num(row, "qty"));
+	snprintf(total, sizeof total, "%lld", num(row, "total"));
+	snprintf(msgs, sizeof msgs, "%lld", num(row, "messages"));
+	cafe_table_add(t, (const char *const[]){ id, str(row, "customer"),
+	    str(row, "product"), qty, total, str(row, "order_status"),
+	    str(row, "payment_status"), str(row, "delivery_status"), msgs,
+	    str(row, "placed_at") });
 	return 0;
+}
+
+static int
+check_status(struct cafe_ctx *ctx, const char *status)
+{
+	for (int i = 0; statuses[i]; i++)
+		if (strcmp(statuses[i], status) == 0)
+			return 0;
+	return cafe_usage_error(ctx, "unknown status '%s' (an order status: paid, "
+	    "cancelled, rejected, delivered; a payment status: approved, refund_pending, "
+	    "refunded, refund_failed; or a delivery status: pending, brewing, ready, "
+	    "dispatched)", status);
 }
 
 static int
@@ -92,32 +168,37 @@ do_list(struct cafe_ctx *ctx, struct opts *o)
 	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", "PLACED" };
 	struct cafe_err e = { 0, "" };
 	struct cafe_table *t = NULL;
-	int status, known = 0;
+	struct cafe_meter m;
+	struct cafe_progress p;
+	int status;
 
 	if (o->limit && cafe_parse_ll(o->limit, 1, 1000000000, &o->q.limit) != 0)
 		return cafe_usage_error(ctx, "--limit wants a whole number from 1, not '%s'",
 		    o->limit);
-	if (o->q.status) {
-		for (int i = 0; statuses[i]; i++)
-			known |= strcmp(statuses[i], o->q.status) == 0;
-		if (!known)
-			return cafe_usage_error(ctx, "unknown status '%s'", o->q.status);
-	}
-	if (!ctx->json)
+	if (o->q.status && check_status(ctx, o->q.status) != 0)
+		return CAFE_USAGE;
+	if (!ctx->json) {
 		t = cafe_table_new(10, head);
+		for (size_t c = 5; c <= 7; c++)
+			cafe_table_color(t, c, status_color);
+	}
+	meter_start(ctx, &m, &p, "catching up");
+	o->q.progress = &p;
 	status = cafe_trace_list(ctx->log, &o->q, print_row, t, &e);
+	cafe_meter_finish(&m);
 	if (status == 0 && t)
 		cafe_table_print(t, stdout);
 	cafe_table_free(t);
+	if (status == CAFE_USAGE)
+		return cafe_usage_error(ctx, "%s", e.msg);
 	if (status)
 		cafe_ctx_error(ctx, &e);
 	return status;
 }
 
 struct show {
-	struct cafe_ctx *ctx;
 	struct cafe_table *t;
-	const char *before;         /* --as-of: only events before this ts */
+	long long until;            /* --as-of: only events stamped at or before; -1 */
 	long long n;
 };
 
@@ -127,7 +208,7 @@ show_event(const struct cafe_event *ev, void *arg)
 	struct show *s = arg;
 	char seq[24], *data;
 
-	if (s->before && strcmp(ev->ts, s->before) >= 0)
+	if (s->until >= 0 && cafe_parse_ts(ev->ts) > s->until)
 		return 0;
 	s->n++;
 	if (!s->t) {
@@ -148,34 +229,31 @@ do_show(struct cafe_ctx *ctx, struct opts *o, int argc, char **argv)
 {
 	static const char *const head[] = { ">SEQ", "TIME", "EVENT", "STREAM", "DATA" };
 	struct cafe_err e = { 0, "" };
-	struct show s = { ctx, NULL, NULL, 0 };
-	char corr[32], before[40];
+	struct show s = { NULL, -1, 0 };
+	char corr[32];
 	long long id;
 	int status;
 
 	if (argc != 1)
-		return cafe_usage_error(ctx, "'show' needs one order id");
+		return cafe_usage_error(ctx, argc ? "'show' takes one order id" :
+		    "'show' needs an order id");
 	if ((id = cafe_order_id_parse(argv[0])) < 0) {
-		cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]);
+		cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id (a whole number, "
+		    "see 'cafe-trace list')", argv[0]);
 		cafe_ctx_error(ctx, &e);
 		return CAFE_DATAERR;
 	}
-	if (o->q.as_of) {
-		long long ms = cafe_parse_ts(o->q.as_of);
-
-		if (ms < 0)
-			return cafe_usage_error(ctx, "--as-of wants a time like "
-			    "2026-11-22T09:30:00Z, not '%s'", o->q.as_of);
-		cafe_format_ts(ms + 1, before, sizeof before);
-		s.before = before;
-	}
+	if (o->q.as_of && (s.until = cafe_parse_ts(o->q.as_of)) < 0)
+		return cafe_usage_error(ctx, "--as-of wants a time like "
+		    "2026-11-22T09:30:00Z (or a date), not '%s'", o->q.as_of);
 	if (!ctx->json)
 		s.t = cafe_table_new(5, head);
 	snprintf(corr, sizeof corr, "%lld", id);
 	status = cafe_log_read_correlated(ctx->log, corr, show_event, &s, &e);
 	if (status == 0 && s.n == 0)
-		status = cafe_err_set(&e, CAFE_REFUSED, "unknown order %lld%s (see 'cafe-trace "
-		    "list')", id, s.before ? " at that time" : "");
+		status = cafe_err_set(&e, CAFE_REFUSED, "unknown order %lld%s (see "
+		    "'cafe-trace list%s')", id, s.until >= 0 ? " at that time" : "",
+		    s.until >= 0 ? " --as-of TIME" : "");
 	if (status == 0 && s.t)
 		cafe_table_print(s.t, stdout);
 	cafe_table_free(s.t);
@@ -184,12 +262,242 @@ do_show(struct cafe_ctx *ctx, struct opts *o, int argc, char **argv)
 	return status;
 }
 
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+/* A status word, coloured on a terminal, padded to width. */
+static void
+put_status(const char *w, int width, int color)
+{
+	const char *sgr = color ? status_color(w) : NULL;
+	int pad = width - (int)strlen(w);
+
+	if (sgr)
+		printf("\033[%sm%s\033[0m", sgr, w);
+	else
+		fputs(w, stdout);
+	printf("%*s", pad > 0 ? pad : 0, "");
+}
+
+/* One change, one line: JSON, or fixed columns for people. */
+static int
+print_change(json_t *c, void *arg)
+{
+	struct cafe_ctx *ctx = arg;
+	int color = cafe_color(stdout);
+
+	if (ctx->json) {
+		cafe_print_json(json_incref(c));
+	} else {
+		printf("%s %6lld  %-18s ", str(c, "updated_at"), num(c, "order_id"),
+		    str(c, "event"));
+		put_status(str(c, "order_status"), 10, color);
+		put_status(str(c, "payment_status"), 15, color);
+		put_status(str(c, "delivery_status"), 11, color);
+		printf(" %s %s x%lld\n", str(c, "customer")[0] ? str(c, "customer") : "-",
+		    str(c, "product"), num(c, "qty"));
+	}
+	return fflush(stdout) == 0 ? 0 : CAFE_IOERR;
+}
+
+static int
+do_follow(struct cafe_ctx *ctx, struct opts *o)
+{
+	struct cafe_err e = { 0, "" };
+	struct sigaction sa;
+	long long last;
+	int status = 0, rc;
+
+	if (o->after && cafe_parse_ll(o->after, 0, 1LL << 62, &last) != 0)
+		return cafe_usage_error(ctx, "--after wants a seq (a whole number from 0), "
+		    "not '%s'", o->after);
+	if (!o->after && (last = cafe_log_head(ctx->log, &e)) < 0) {
+		cafe_ctx_error(ctx, &e);
+		return e.status;
+	}
+	/* No SA_RESTART: a signal must wake the wait below. */
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	while (!stop) {
+		status = cafe_trace_changes(ctx->log, last, print_change, ctx, &last, &e);
+		if (status == CAFE_IOERR && !e.msg[0]) {
+			cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
+			break;
+		}
+		if (status == CAFE_TEMPFAIL) {
+			cafe_sleep_ms(100);
+			continue;
+		}
+		if (status)
+			break;
+		/* A short wait, so a signal that lands between the check of
+		 * `stop` and the wait is noticed soon all the same. */
+		rc = cafe_log_wait(ctx->log, last, 500, &e);
+		if (rc > 1 && rc != CAFE_TEMPFAIL) {
+			status = rc;
+			break;
+		}
+	}
+	if (status)
+		cafe_ctx_error(ctx, &e);
+	return status;
+}
+
+/* A bar of n eighths of a cell, in block characters or '#'. */
+static void
+bar(char *buf, size_t size, long long cells8)
+{
+	static const char *const part[] = { "", "\xe2\x96\x8f", "\xe2\x96\x8e",
+	    "\xe2\x96\x8d", "\xe2\x96\x8c", "\xe2\x96\x8b", "\xe2\x96\x8a", "\xe2\x96\x89" };
+	int utf8 = cafe_utf8_locale();
+	size_t n = 0;
+
+	buf[0] = '\0';
+	for (long long i = 0; i < cells8 / 8 && n + 4 < size; i++)
+		n += (size_t)snprintf(buf + n, size - n, "%s", utf8 ? "\xe2\x96\x88" : "#");
+	if (utf8 && cells8 % 8 && n + 4 < size)
+		snprintf(buf + n, size - n, "%s", part[cells8 % 8]);
+	if (!utf8 && n == 0 && cells8 > 0)
+		snprintf(buf, size, "#");
+}
+
+static const char *
+bar_color(const char *cell)
+{
+	(void)cell;
+	return "36";
+}
+
+static void
+ms_text(json_t *v, char *buf, size_t n)
+{
+	if (json_is_integer(v))
+		cafe_format_duration((long long)json_integer_value(v), buf, n);
+	else
+		snprintf(buf, n, "-");
+}
+
+static void
+print_stats(struct cafe_ctx *ctx, json_t *s)
+{
+	static const char *const head[] = { "HOUR (UTC)", ">ORDERS", ">REVENUE",
+	    ">CANCELLED", ">REJECTED", ">P50", ">P90", "" };
+	const char *cur = ctx->config.currency ? ctx->config.currency : "";
+	json_t *hours = json_object_get(s, "hours"), *h;
+	char p50[24], p90[24], cells[7][32], b[512];
+	long long max = 1;
+	size_t i, fixed, room;
+	int width = cafe_term_width(stdout);
+	struct cafe_table *t;
+
+	ms_text(json_object_get(s, "delivery_p50_ms"), p50, sizeof p50);
+	ms_text(json_object_get(s, "delivery_p90_ms"), p90, sizeof p90);
+	printf("orders     %lld (delivered %lld, cancelled %lld, rejected %lld)\n"
+	    "revenue    %lld %s\n"
+	    "delivery   p50 %s, p90 %s (from payment to delivery)\n",
+	    num(s, "orders"), num(s, "delivered"), num(s, "cancelled"), num(s, "rejected"),
+	    num(s, "revenue"), cur, p50, p90);
+	if (json_array_size(hours) == 0)
+		return;
+	/* The bars take what the other columns leave of the screen. */
+	fixed = 0;
+	for (i = 0; i < 7; i++)
+		fixed += strlen(head[i] + (head[i][0] == '>')) + 2;
+	json_array_foreach(hours, i, h)
+		if (num(h, "orders") > max)
+			max = num(h, "orders");
+	fixed += 16 + 12 + 8;           /* wider cells than headers, roughly */
+	room = (size_t)(width > 0 ? width : 80);
+	room = room > fixed + 10 ? room - fixed : 10;
+	if (room > 60)
+		room = 60;
+	putchar('\n');
+	t = cafe_table_new(8, head);
+	cafe_table_color(t, 7, bar_color);
+	json_array_foreach(hours, i, h) {
+		snprintf(cells[0], sizeof cells[0], "%.10s %.2s:00", str(h, "hour"),
+		    str(h, "hour") + 11);
+		snprintf(cells[1], sizeof cells[1], "%lld", num(h, "orders"));
+		snprintf(cells[2], sizeof cells[2], "%lld", num(h, "revenue"));
+		snprintf(cells[3], sizeof cells[3], "%lld", num(h, "cancelled"));
+		snprintf(cells[4], sizeof cells[4], "%lld", num(h, "rejected"));
+		ms_text(json_object_get(h, "delivery_p50_ms"), cells[5], sizeof cells[5]);
+		ms_text(json_object_get(h, "delivery_p90_ms"), cells[6], sizeof cells[6]);
+		bar(b, sizeof b, num(h, "orders") * (long long)room * 8 / max);
+		cafe_table_add(t, (const char *const[]){ cells[0], cells[1], cells[2],
+		    cells[3], cells[4], cells[5], cells[6], b });
+	}
+	cafe_table_print(t, stdout);
+	cafe_table_free(t);
+}
+
+static int
+do_stats(struct cafe_ctx *ctx, struct opts *o)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_meter m;
+	struct cafe_progress p;
+	json_t *s;
+
+	meter_start(ctx, &m, &p, "catching up");
+	o->q.progress = &p;
+	s = cafe_trace_stats(ctx->log, &o->q, &e);
+	cafe_meter_finish(&m);
+	if (!s) {
+		if (e.status == CAFE_USAGE)
+			return cafe_usage_error(ctx, "%s", e.msg);
+		cafe_ctx_error(ctx, &e);
+		return e.status;
+	}
+	if (ctx->json) {
+		json_object_set_new(s, "currency", json_string(ctx->config.currency));
+		cafe_print_json(s);
+		return 0;
+	}
+	print_stats(ctx, s);
+	json_decref(s);
+	return 0;
+}
+
+static int
+do_rebuild(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_meter m;
+	struct cafe_progress p;
+	long long n;
+	int status;
+
+	meter_start(ctx, &m, &p, "rebuilding");
+	status = cafe_trace_rebuild(ctx->log, &p, &n, &e);
+	cafe_meter_finish(&m);
+	if (status) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I}", "events", (json_int_t)n));
+	else
+		cafe_ctx_info(ctx, "trace rebuilt from %lld events", n);
+	return 0;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
 	struct cafe_err e = { 0, "" };
 	struct opts o;
+	const struct verb *v = NULL;
 	const char *verb = "list";
 	int first, status;
 
@@ -201,15 +509,17 @@ main(int argc, char **argv)
 		verb = argv[first++];
 	argc -= first;
 	argv += first;
-	if (strcmp(verb, "list") == 0) {
-		if (argc)
-			return cafe_usage_error(&ctx, "'list' takes no arguments");
-	} else if (strcmp(verb, "show") == 0) {
-		if (o.given & ~BIT(OPT_AS_OF))
-			return cafe_usage_error(&ctx, "'show' takes only --as-of");
-	} else {
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	}
+	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
+		if (strcmp(verb, verbs[i].name) == 0)
+			v = &verbs[i];
+	if (!v)
+		return cafe_usage_error(&ctx, "unknown subcommand '%s' (list, show, follow, "
+		    "stats or rebuild)", verb);
+	if (o.given & ~v->opts)
+		return cafe_usage_error(&ctx, "'%s' takes %s%s", verb,
+		    v->opts ? "only " : "", v->names);
+	if (strcmp(verb, "show") != 0 && argc)
+		return cafe_usage_error(&ctx, "'%s' takes no arguments", verb);
 
 	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
 		cafe_ctx_error(&ctx, &e);
@@ -218,8 +528,14 @@ main(int argc, char **argv)
 	}
 	if (strcmp(verb, "list") == 0)
 		status = do_list(&ctx, &o);
-	else
+	else if (strcmp(verb, "show") == 0)
 		status = do_show(&ctx, &o, argc, argv);
+	else if (strcmp(verb, "follow") == 0)
+		status = do_follow(&ctx, &o);
+	else if (strcmp(verb, "stats") == 0)
+		status = do_stats(&ctx, &o);
+	else
+		status = do_rebuild(&ctx);
 	cafe_ctx_close(&ctx);
 	return status;
 }

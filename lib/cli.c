@@ -221,6 +221,7 @@ struct cafe_table {
 	size_t ncols, nrows, cap;
 	char **cells;               /* (nrows + 1) * ncols, row 0 the headers */
 	int *right;
+	const char *(**color)(const char *cell);    /* per column, or NULL */
 };
 
 struct cafe_table *
@@ -230,6 +231,7 @@ cafe_table_new(size_t ncols, const char *const *headers)
 
 	t->ncols = ncols;
 	t->right = cafe_xcalloc(ncols, sizeof *t->right);
+	t->color = cafe_xcalloc(ncols, sizeof *t->color);
 	t->cap = 16;
 	t->cells = cafe_xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (size_t i = 0; i < ncols; i++) {
@@ -252,39 +254,210 @@ cafe_table_add(struct cafe_table *t, const char *const *cells)
 	t->nrows++;
 }
 
-/* Display width: code points, which is right for the text a café has. */
-static size_t
-width(const char *s)
+void
+cafe_table_color(struct cafe_table *t, size_t col, const char *(*fn)(const char *cell))
 {
-	size_t w = 0;
+	if (col < t->ncols)
+		t->color[col] = fn;
+}
 
-	for (; *s; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			w++;
+/* Decodes one UTF-8 sequence at s; *len gets its length (1 for a bad byte). */
+static unsigned
+utf8_next(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	if (c < 0x80 || c < 0xc0) {
+		*len = 1;
+		return c;
+	}
+	c &= 0x3f >> (n - 1);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*len = i;
+			return 0xfffd;
+		}
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	*len = n;
+	return c;
+}
+
+/* Columns a code point takes: 0 for combining marks, 2 for East Asian wide
+ * and full-width characters (Hangul, CJK, emoji), 1 otherwise. */
+static int
+cell_width(unsigned c)
+{
+	if ((c >= 0x300 && c <= 0x36f) || (c >= 0x200b && c <= 0x200f) ||
+	    (c >= 0xfe00 && c <= 0xfe0f))
+		return 0;
+	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
+	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
+	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
+	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
+	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
+		return 2;
+	return 1;
+}
+
+size_t
+cafe_text_width(const char *s)
+{
+	size_t w = 0, len;
+
+	while (*s) {
+		w += cell_width(utf8_next(s, &len));
+		s += len;
+	}
 	return w;
+}
+
+int
+cafe_utf8_locale(void)
+{
+	const char *vars[] = { "LC_ALL", "LC_CTYPE", "LANG" };
+
+	for (size_t i = 0; i < sizeof vars / sizeof *vars; i++) {
+		const char *v = getenv(vars[i]);
+
+		if (v && *v)
+			return strcasestr(v, "utf-8") || strcasestr(v, "utf8");
+	}
+	return 0;
+}
+
+int
+cafe_color(FILE *f)
+{
+	const char *nc = getenv("NO_COLOR"), *term = getenv("TERM");
+
+	if (nc && *nc)
+		return 0;
+	if (term && strcmp(term, "dumb") == 0)
+		return 0;
+	return isatty(fileno(f));
+}
+
+int
+cafe_term_width(FILE *f)
+{
+	struct winsize ws;
+	const char *s;
+	long long n;
+
+	if (!isatty(fileno(f)))
+		return 0;
+	if ((s = getenv("COLUMNS")) && cafe_parse_ll(s, 10, 10000, &n) == 0)
+		return (int)n;
+	if (ioctl(fileno(f), TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+		return ws.ws_col;
+	return 80;
+}
+
+/* Prints cell cut to w columns (with an ellipsis when it is cut), padded. */
+static void
+print_cell(FILE *f, const char *cell, size_t w, int right, int pad, const char *sgr)
+{
+	const char *dots = cafe_utf8_locale() ? "\xe2\x80\xa6" : "...";
+	size_t dw = cafe_utf8_locale() ? 1 : 3;
+	size_t cw = cafe_text_width(cell), used = 0, len, n = strlen(cell);
+	int cut = cw > w;
+
+	if (cut) {
+		/* Keep the characters that fit before the ellipsis. */
+		size_t room = w > dw ? w - dw : 0;
+
+		n = 0;
+		while (cell[n]) {
+			size_t cwi = cell_width(utf8_next(cell + n, &len));
+
+			if (used + cwi > room)
+				break;
+			used += cwi;
+			n += len;
+		}
+		if (w < dw)
+			dots = "", dw = 0;
+		cw = used + dw;
+	}
+	if (right && w > cw)
+		fprintf(f, "%*s", (int)(w - cw), "");
+	if (sgr)
+		fprintf(f, "\033[%sm", sgr);
+	fwrite(cell, 1, n, f);
+	if (cut)
+		fputs(dots, f);
+	if (sgr)
+		fputs("\033[0m", f);
+	if (!right && pad && w > cw)
+		fprintf(f, "%*s", (int)(w - cw), "");
+}
+
+/*
+ * Fits the columns into `room` columns of screen: the widest left-aligned
+ * (text) column gives way first, as far as it must, down to the width of
+ * its header (at least 3); then the next widest. Numbers are never cut.
+ */
+static void
+fit(struct cafe_table *t, size_t *w, size_t room)
+{
+	size_t total = 2 * (t->ncols - 1);
+	int *done = cafe_xcalloc(t->ncols, sizeof *done);
+
+	for (size_t i = 0; i < t->ncols; i++)
+		total += w[i];
+	while (total > room) {
+		size_t best = t->ncols, min, cut;
+
+		for (size_t i = 0; i < t->ncols; i++)
+			if (!t->right[i] && !done[i] && (best == t->ncols || w[i] > w[best]))
+				best = i;
+		if (best == t->ncols)
+			break;
+		done[best] = 1;
+		if ((min = cafe_text_width(t->cells[best])) < 3)
+			min = 3;
+		if (w[best] <= min)
+			continue;
+		cut = w[best] - min < total - room ? w[best] - min : total - room;
+		w[best] -= cut;
+		total -= cut;
+	}
+	free(done);
 }
 
 void
 cafe_table_print(struct cafe_table *t, FILE *f)
 {
 	size_t *w = cafe_xcalloc(t->ncols, sizeof *w);
+	int room = cafe_term_width(f), color = cafe_color(f);
 
 	for (size_t r = 0; r < t->nrows; r++)
 		for (size_t i = 0; i < t->ncols; i++) {
-			size_t n = width(t->cells[r * t->ncols + i]);
+			size_t n = cafe_text_width(t->cells[r * t->ncols + i]);
 			if (n > w[i])
 				w[i] = n;
 		}
+	if (room > 0)
+		fit(t, w, (size_t)room);
 	for (size_t r = 0; r < t->nrows; r++) {
-		for (size_t i = 0; i < t->ncols; i++) {
-			const char *cell = t->cells[r * t->ncols + i];
-			size_t pad = w[i] - width(cell);
-			int last = i + 1 == t->ncols;
+		size_t end = t->ncols;
 
-			if (t->right[i])
-				fprintf(f, "%*s%s", (int)pad, "", cell);
-			else
-				fprintf(f, "%s%*s", cell, last ? 0 : (int)pad, "");
+		/* No trailing blanks: empty text cells at the end are left out. */
+		while (end > 1 && !t->right[end - 1] && !t->cells[r * t->ncols + end - 1][0])
+			end--;
+		for (size_t i = 0; i < end; i++) {
+			const char *cell = t->cells[r * t->ncols + i];
+			const char *sgr = NULL;
+			int last = i + 1 == end;
+
+			if (color && r == 0)
+				sgr = "1";
+			else if (color && t->color[i])
+				sgr = t->color[i](cell);
+			print_cell(f, cell, w[i], t->right[i], !last, sgr);
 			if (!last)
 				fputs("  ", f);
 		}
@@ -302,5 +475,6 @@ cafe_table_free(struct cafe_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t->right);
+	free(t->color);
 	free(t);
 }

@@ -94,11 +94,29 @@ void cafe_print_json(json_t *o);
 /*
  * Aligned tables for people. Columns whose header starts with '>' are
  * right-aligned (the '>' is not printed). Cells are copied.
+ * On a terminal (f) narrower than the table ($COLUMNS, else the terminal's
+ * width), the widest left-aligned column is cut with an ellipsis until the
+ * table fits; into a pipe or a file nothing is ever cut. Colour (bold
+ * headers, and what cafe_table_color asks for) only when cafe_color(f).
  */
 struct cafe_table;
 struct cafe_table *cafe_table_new(size_t ncols, const char *const *headers);
 void cafe_table_add(struct cafe_table *t, const char *const *cells);
 void cafe_table_print(struct cafe_table *t, FILE *f);
 void cafe_table_free(struct cafe_table *t);
+/* Colours a column: fn returns an SGR code ("32" for green) for a cell's
+ * text, or NULL for none. */
+void cafe_table_color(struct cafe_table *t, size_t col,
+		const char *(*fn)(const char *cell));
+
+/* 1 when f is a terminal, NO_COLOR is unset or empty and TERM is not dumb. */
+int cafe_color(FILE *f);
+/* Screen columns to fit f's output to: $COLUMNS, else the terminal's
+ * width (80 if unknown); 0 when f is not a terminal. */
+int cafe_term_width(FILE *f);
+/* Screen columns UTF-8 text takes (wide characters count 2). */
+size_t cafe_text_width(const char *s);
+/* 1 when the locale ($LC_ALL, $LC_CTYPE, $LANG) says UTF-8. */
+int cafe_utf8_locale(void);
 
 #endif

@@ -539,6 +539,8 @@ static const struct int_key daemon_keys[] = {
 	INT_KEY(daemon.lease_ms, 1, MAX_MS),
 	INT_KEY(daemon.reconcile_after_ms, 0, MAX_MS),
 	INT_KEY(daemon.lag_alert, 1, INT_MAX),
+	INT_KEY(daemon.max_attempts, 1, 1000),
+	INT_KEY(daemon.backoff_ms, 0, MAX_MS),
 	{ NULL, 0, 0, 0 }
 };
 
@@ -956,6 +958,8 @@ cafe_config_defaults(struct cafe_config *c)
 	c->daemon.lease_ms = 5000;
 	c->daemon.reconcile_after_ms = 60000;
 	c->daemon.lag_alert = 1000;
+	c->daemon.max_attempts = 8;
+	c->daemon.backoff_ms = 500;
 }
 
 int

@@ -85,6 +85,8 @@ struct cafe_config {
 		int lease_ms;                    /* default 5000 */
 		int reconcile_after_ms;          /* default 60000 */
 		int lag_alert;                   /* events; status unhealthy past it; default 1000 */
+		int max_attempts;                /* processor calls of a refund or void; default 8 */
+		int backoff_ms;                  /* first retry delay, doubled each time; default 500 */
 	} daemon;
 };
 

@@ -137,6 +137,7 @@ struct place_txn {
 	const char *ref;            /* approved: the processor's reference */
 	const char *declined;       /* declined: the reason */
 	int void_needed;            /* approved, but the order could not be placed */
+	struct cafe_payment_outcome pay;   /* the charge, for the breaker */
 };
 
 /* First transaction: the stock check and PaymentRequested. */
@@ -176,8 +177,11 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct cafe_order o;
 	struct cafe_stock s;
 	struct cafe_batch b;
+	struct cafe_err ignored;
 	int status;
 
+	/* The breaker's share rides along; its trouble is not the order's. */
+	cafe_payment_settle(t->c, log, &t->pay, &ignored);
 	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
 		return status;
 	cafe_batch_init(&b);
@@ -243,6 +247,7 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 	struct cafe_pay_request req;
 	struct cafe_pay_reply rep;
 	struct key_hit hit;
+	struct cafe_err ignored;
 	int status;
 
 	memset(res, 0, sizeof *res);
@@ -271,7 +276,8 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 	req.order_id = t.order_id;
 	req.amount = res->total;
 	req.currency = c->currency;
-	if ((status = cafe_payment_call(c, log, &req, &rep, e)) != 0) {
+	if ((status = cafe_payment_try(c, log, &req, &rep, &t.pay, e)) != 0) {
+		cafe_payment_settle(c, log, &t.pay, &ignored);
 		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";
 		return status;
 	}
@@ -279,8 +285,11 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		t.declined = rep.reason[0] ? rep.reason : "declined";
 	else
 		t.ref = rep.ref;
-	if ((status = cafe_log_transact(log, record_answer, &t, e)) != 0)
+	if ((status = cafe_log_transact(log, record_answer, &t, e)) != 0) {
+		t.pay.recorded = 0;     /* it rolled back with the answer */
+		cafe_payment_settle(c, log, &t.pay, &ignored);
 		return status;
+	}
 	if (t.void_needed) {
 		struct cafe_err why = *e;
 

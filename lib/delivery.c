@@ -27,11 +27,11 @@ refuse_closed(const struct cafe_order *o, struct cafe_err *e)
 		    "unknown order %lld (see 'cafe-trace list')", o->id);
 	case CAFE_ORDER_CANCELLED:
 		return cafe_err_set(e, CAFE_REFUSED,
-		    "order %lld is cancelled%s%s%s (nothing more to do for it)", o->id,
+		    "order %lld is cancelled%s%s%s: nothing more to do for it", o->id,
 		    o->reason[0] ? " ('" : "", o->reason, o->reason[0] ? "')" : "");
 	case CAFE_ORDER_REJECTED:
 		return cafe_err_set(e, CAFE_REFUSED,
-		    "order %lld is rejected%s%s%s (nothing more to do for it)", o->id,
+		    "order %lld is rejected%s%s%s: nothing more to do for it", o->id,
 		    o->reason[0] ? " ('" : "", o->reason, o->reason[0] ? "')" : "");
 	case CAFE_ORDER_DELIVERED:
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already delivered",

@@ -711,6 +711,35 @@ cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts
 }
 
 int
+cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
+    const char *const *types, cafe_event_fn fn, void *arg, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	size_t n = 0, len;
+	char *sql;
+	int status;
+
+	while (types && types[n])
+		n++;
+	len = sizeof EVENT_COLUMNS + 64 + 3 * n;
+	sql = cafe_xmalloc(len);
+	snprintf(sql, len, "%sWHERE seq > ? AND seq <= ?%s", EVENT_COLUMNS,
+	    types ? " AND type IN (" : "");
+	for (size_t i = 0; types && i < n; i++)
+		strcat(sql, i ? ",?" : "?");
+	strcat(sql, types ? ") ORDER BY seq" : " ORDER BY seq");
+	status = prepare(log, sql, &st, e);
+	free(sql);
+	if (status != 0)
+		return status;
+	sqlite3_bind_int64(st, 1, after);
+	sqlite3_bind_int64(st, 2, upto);
+	for (size_t i = 0; i < n; i++)
+		sqlite3_bind_text(st, (int)i + 3, types[i], -1, SQLITE_STATIC);
+	return run_query(log, st, fn, arg, e);
+}
+
+int
 cafe_log_read_stream(struct cafe_log *log, const char *stream, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {

@@ -130,6 +130,11 @@ int cafe_log_read(struct cafe_log *log, long long after, long long limit,
 /* Events with seq > after and ts < before_ts (an RFC 3339 string), in order. */
 int cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
+/* Events with after < seq <= upto whose type is one of types (NULL-terminated;
+ * NULL: every type), in order: what a consumer that reacts to a few types
+ * reads without decoding the others. */
+int cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
+		const char *const *types, cafe_event_fn fn, void *arg, struct cafe_err *e);
 /* One stream, in version order. */
 int cafe_log_read_stream(struct cafe_log *log, const char *stream,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);

@@ -20,7 +20,9 @@
  * config and the same calls give the same answers and refs. A key that
  * already has a ledger row gets that row back at once (no latency, no
  * dice); a key reused for another op, order or amount is refused
- * (CAFE_DATAERR), as card processors do. Decisions are written under
+ * (CAFE_DATAERR), as card processors do. The sim keeps payment.timeout_ms
+ * like a real processor behind a timeout: a drawn latency over it sleeps
+ * timeout_ms and fails as a timeout (counted like any failure). Decisions are written under
  * BEGIN IMMEDIATE and the key is looked up again under that lock, so two
  * concurrent calls with one key record one answer. The latency sleep
  * happens outside the transaction.
@@ -288,7 +290,7 @@ sim_call(const struct cafe_config *c, sqlite3 *db,
 	const struct cafe_sim_conf *sc = &c->payment.sim;
 	const char *op = cafe_pay_op_name(req->op);
 	long long failures, latency;
-	int found, failed, intx = 0, rc;
+	int found, failed, timedout = 0, intx = 0, rc;
 	uint64_t s;
 
 	if (!db)
@@ -306,8 +308,12 @@ sim_call(const struct cafe_config *c, sqlite3 *db,
 	if (sc->jitter_ms > 0)
 		latency += (long long)(rng_next(&s) %
 		    (2 * (uint64_t)sc->jitter_ms + 1)) - sc->jitter_ms;
+	if (c->payment.timeout_ms > 0 && latency > c->payment.timeout_ms) {
+		latency = c->payment.timeout_ms;
+		timedout = 1;
+	}
 	cafe_sleep_ms(latency);
-	failed = rng_unit(&s) < sc->failure_rate;
+	failed = rng_unit(&s) < sc->failure_rate || timedout;
 
 	if ((rc = db_exec(db, "BEGIN IMMEDIATE", e)) != 0)
 		return rc;
@@ -325,8 +331,13 @@ sim_call(const struct cafe_config *c, sqlite3 *db,
 		    (rc = db_exec(db, "COMMIT", e)) != 0)
 			goto out;
 		intx = 0;
-		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-		    "payment processor failed (sim failure_rate)");
+		if (timedout)
+			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+			    "payment processor timed out after %d ms",
+			    c->payment.timeout_ms);
+		else
+			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
+			    "payment processor failed (sim failure_rate)");
 		goto out;
 	}
 	if (req->op == CAFE_PAY_CHARGE && sc->decline_over > 0 &&

@@ -1,12 +1,14 @@
 /*
- * trace.c - the order_trace read model (trace.h).
+ * trace.c - the order_trace read model (trace.h): catching up, rebuilding,
+ * the view as of a past instant, following changes, and stats.
  *
  * Each row is cafe_order_apply() folded over the order's events, stored as
  * columns. Catching up reads the events after checkpoint "trace", folds
  * them into the rows they touch and moves the checkpoint, all in one write
  * transaction, so the view is never ahead of or behind its checkpoint.
  * A view "as of" a past instant, or of a database we may not write, is
- * folded the same way into a TEMP table and never touches the live one.
+ * folded the same way into a TEMP table and never touches the live one
+ * nor the checkpoint. Following reads only the log.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,13 +19,19 @@
 
 #define CHECKPOINT "trace"
 #define CATCH_UP_BATCH 2000
+#define VIEW "temp.order_trace_view"
 
 #define TRACE_COLUMNS \
 	"order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, product TEXT NOT NULL," \
 	" qty INTEGER NOT NULL, total INTEGER NOT NULL, order_status TEXT NOT NULL," \
 	" payment_status TEXT NOT NULL, delivery_status TEXT NOT NULL," \
 	" messages INTEGER NOT NULL, placed_at TEXT NOT NULL, updated_at TEXT NOT NULL," \
-	" address TEXT NOT NULL, rider TEXT NOT NULL, amount INTEGER NOT NULL"
+	" address TEXT NOT NULL, rider TEXT NOT NULL, amount INTEGER NOT NULL," \
+	" delivered_at TEXT NOT NULL"
+
+/* The columns of an answer, in the order row_json() reads them. */
+#define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
+	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider"
 
 static int
 sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
@@ -41,20 +49,47 @@ exec(sqlite3 *db, const char *sql, struct cafe_err *e)
 	return rc == SQLITE_OK ? 0 : sql_status(db, rc, e, "schema");
 }
 
+/* 1 when main.order_trace exists with the current shape, 0 when it does
+ * not exist, -1 when it has an older shape. */
+static int
+table_shape(sqlite3 *db)
+{
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db, "SELECT delivered_at FROM main.order_trace LIMIT 0",
+	    -1, &st, NULL);
+
+	sqlite3_finalize(st);
+	if (rc == SQLITE_OK)
+		return 1;
+	return strstr(sqlite3_errmsg(db), "no such column") ? -1 : 0;
+}
+
 int
 cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 {
-	return exec(cafe_log_db(log),
-	    "CREATE TABLE IF NOT EXISTS order_trace(" TRACE_COLUMNS ");"
-	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);",
+	sqlite3 *db = cafe_log_db(log);
+	int status;
+
+	if (table_shape(db) < 0) {
+		if ((status = exec(db, "DROP TABLE main.order_trace", e)) != 0)
+			return status;
+		if ((status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+			return status;
+	}
+	return exec(db,
+	    "CREATE TABLE IF NOT EXISTS main.order_trace(" TRACE_COLUMNS ");"
+	    "CREATE INDEX IF NOT EXISTS main.order_trace_customer ON order_trace(customer);",
 	    e);
 }
 
-/* Folding into a table ("main.order_trace" or "temp.order_trace_view"). */
+/* Folding into a table ("main.order_trace" or VIEW). */
 struct fold {
 	sqlite3 *db;
 	sqlite3_stmt *get, *put;
 	long long last_seq, count;
+	long long until_ms;         /* as of: skip events stamped later; -1: none */
+	long long total;            /* for progress: events to go through */
+	const struct cafe_progress *progress;
 	struct cafe_err *e;
 	int status;
 };
@@ -75,7 +110,7 @@ static const char *delivery_name(int i) { return cafe_delivery_status_name(i); }
 #define COL(i) ((const char *)sqlite3_column_text(f->get, (i)))
 
 static void
-row_to_order(struct fold *f, struct cafe_order *o)
+row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 {
 	snprintf(o->customer, sizeof o->customer, "%s", COL(0));
 	snprintf(o->product, sizeof o->product, "%s", COL(1));
@@ -90,6 +125,7 @@ row_to_order(struct fold *f, struct cafe_order *o)
 	snprintf(o->address, sizeof o->address, "%s", COL(10));
 	snprintf(o->rider, sizeof o->rider, "%s", COL(11));
 	o->amount = sqlite3_column_int64(f->get, 12);
+	snprintf(delivered_at, n, "%s", COL(13));
 }
 
 static int
@@ -100,13 +136,13 @@ fold_prepare(struct fold *f, const char *table)
 
 	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
-	    "rider, amount FROM %s WHERE order_id = ?", table);
+	    "rider, amount, delivered_at FROM %s WHERE order_id = ?", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->get, NULL)) != SQLITE_OK)
 		return sql_status(f->db, rc, f->e, "prepare");
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
-	    "placed_at, updated_at, address, rider, amount) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table);
+	    "placed_at, updated_at, address, rider, amount, delivered_at) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->put, NULL)) != SQLITE_OK)
 		return sql_status(f->db, rc, f->e, "prepare");
 	return 0;
@@ -120,28 +156,58 @@ fold_finish(struct fold *f)
 	f->get = f->put = NULL;
 }
 
+/*
+ * The event with its ts in the one form the view stores (an imported event
+ * may carry an offset or no milliseconds); *ms gets the instant, -1 if the
+ * ts does not parse. A shallow copy: the members stay borrowed.
+ */
+static struct cafe_event
+canonical(const struct cafe_event *ev, long long *ms)
+{
+	struct cafe_event c = *ev;
+
+	if ((*ms = cafe_parse_ts(ev->ts)) >= 0)
+		cafe_format_ts(*ms, c.ts, sizeof c.ts);
+	return c;
+}
+
+/* 1 when the event can change an order's row. */
+static long long
+row_of(const struct cafe_event *ev)
+{
+	long long id = cafe_event_order_id(ev);
+
+	return id <= 0 || strncmp(ev->stream, "stock-", 6) == 0 ? 0 : id;
+}
+
 static int
-fold_event(const struct cafe_event *ev, void *arg)
+fold_event(const struct cafe_event *event, void *arg)
 {
 	struct fold *f = arg;
 	struct cafe_order o;
-	long long id = cafe_event_order_id(ev);
+	char delivered_at[32] = "";
+	long long ms, id = row_of(event);
+	struct cafe_event ev = canonical(event, &ms);
 	int rc;
 
-	f->last_seq = ev->seq;
+	f->last_seq = ev.seq;
 	f->count++;
-	if (id <= 0 || strncmp(ev->stream, "stock-", 6) == 0)
+	if (f->progress && f->count % 256 == 0)
+		cafe_progress_report(f->progress, f->count, f->total);
+	if (id == 0 || (f->until_ms >= 0 && (ms < 0 || ms > f->until_ms)))
 		return 0;
 	cafe_order_init(&o, id);
 	sqlite3_reset(f->get);
 	sqlite3_bind_int64(f->get, 1, id);
 	rc = sqlite3_step(f->get);
 	if (rc == SQLITE_ROW)
-		row_to_order(f, &o);
+		row_to_order(f, &o, delivered_at, sizeof delivered_at);
 	else if (rc != SQLITE_DONE)
 		return f->status = sql_status(f->db, rc, f->e, "read");
 	sqlite3_reset(f->get);
-	cafe_order_apply(&o, ev);
+	cafe_order_apply(&o, &ev);
+	if (strcmp(ev.type, "DeliveryCompleted") == 0)
+		snprintf(delivered_at, sizeof delivered_at, "%s", ev.ts);
 
 	sqlite3_reset(f->put);
 	sqlite3_bind_int64(f->put, 1, id);
@@ -158,6 +224,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 	sqlite3_bind_text(f->put, 12, o.address, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_text(f->put, 13, o.rider, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(f->put, 14, o.amount);
+	sqlite3_bind_text(f->put, 15, delivered_at, -1, SQLITE_TRANSIENT);
 	rc = sqlite3_step(f->put);
 	sqlite3_reset(f->put);
 	if (rc != SQLITE_DONE)
@@ -165,11 +232,11 @@ fold_event(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
-int
-cafe_trace_apply_pending(struct cafe_log *log, long long limit, long long *applied,
-    struct cafe_err *e)
+static int
+apply_pending(struct cafe_log *log, long long limit, long long *applied,
+    const struct cafe_progress *p, long long done, long long total, struct cafe_err *e)
 {
-	struct fold f = { cafe_log_db(log), NULL, NULL, 0, 0, e, 0 };
+	struct fold f = { cafe_log_db(log), NULL, NULL, 0, 0, -1, 0, NULL, e, 0 };
 	int status;
 
 	*applied = 0;
@@ -184,15 +251,25 @@ cafe_trace_apply_pending(struct cafe_log *log, long long limit, long long *appli
 	if (status == 0 && f.count > 0)
 		status = cafe_checkpoint_set(log, CHECKPOINT, f.last_seq, e);
 	*applied = f.count;
+	if (status == 0)
+		cafe_progress_report(p, done + f.count, total);
 out:
 	fold_finish(&f);
 	return status;
 }
 
 int
-cafe_trace_catch_up(struct cafe_log *log, struct cafe_err *e)
+cafe_trace_apply_pending(struct cafe_log *log, long long limit, long long *applied,
+    struct cafe_err *e)
 {
-	long long head, done, applied;
+	return apply_pending(log, limit, applied, NULL, 0, 0, e);
+}
+
+int
+cafe_trace_catch_up_progress(struct cafe_log *log, const struct cafe_progress *p,
+    struct cafe_err *e)
+{
+	long long head, done, applied, total, folded = 0;
 	int status;
 
 	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
@@ -201,46 +278,85 @@ cafe_trace_catch_up(struct cafe_log *log, struct cafe_err *e)
 		return e->status;
 	if ((done = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
-	while (done < head) {
+	if (done >= head && table_shape(cafe_log_db(log)) == 1)
+		return 0;
+	/* A table of an older shape starts again from 0 (the first batch
+	 * finds out); the total is then an underestimate, corrected below. */
+	total = head - done;
+	for (;;) {
 		if ((status = cafe_log_begin(log, e)) != 0)
 			return status;
-		status = cafe_trace_apply_pending(log, CATCH_UP_BATCH, &applied, e);
+		status = apply_pending(log, CATCH_UP_BATCH, &applied, p, folded,
+		    total > folded ? total : folded, e);
 		if (status == 0)
 			status = cafe_log_commit(log, e);
 		else
 			cafe_log_rollback(log);
 		if (status)
 			return status;
-		if (applied == 0)
+		folded += applied;
+		if (applied < CATCH_UP_BATCH)
 			break;
-		done += applied;
+		if (folded >= total)
+			total = folded + CATCH_UP_BATCH;
 	}
 	return 0;
 }
 
-/* Folds the log (up to as_of, or all of it) into temp.order_trace_view. */
-static int
-build_view(struct cafe_log *log, const char *as_of, struct cafe_err *e)
+int
+cafe_trace_catch_up(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	struct fold f = { db, NULL, NULL, 0, 0, e, 0 };
-	char before[40];
+	return cafe_trace_catch_up_progress(log, NULL, e);
+}
+
+int
+cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long long *events,
+    struct cafe_err *e)
+{
+	long long before, after;
 	int status;
 
-	if ((status = exec(db, "DROP TABLE IF EXISTS temp.order_trace_view;"
+	*events = 0;
+	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
+		return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only: the trace "
+		    "cannot be rebuilt (check its permissions)", cafe_log_path(log));
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((status = exec(cafe_log_db(log), "DROP TABLE IF EXISTS main.order_trace", e)) != 0 ||
+	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0) {
+		cafe_log_rollback(log);
+		return status;
+	}
+	if ((status = cafe_log_commit(log, e)) != 0)
+		return status;
+	if ((before = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
+		return e->status;
+	if ((status = cafe_trace_catch_up_progress(log, p, e)) != 0)
+		return status;
+	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
+		return e->status;
+	*events = after - before;
+	return 0;
+}
+
+/* Folds the log (up to until_ms, or all of it when -1) into VIEW. */
+static int
+build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress *p,
+    struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	struct fold f = { db, NULL, NULL, 0, 0, until_ms, 0, p, e, 0 };
+	int status;
+
+	if (p && (f.total = cafe_log_head(log, e)) < 0)
+		return e->status;
+	if ((status = exec(db, "DROP TABLE IF EXISTS " VIEW ";"
 	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ");"
 	    "BEGIN", e)) != 0)
 		return status;
-	if ((status = fold_prepare(&f, "temp.order_trace_view")) != 0)
+	if ((status = fold_prepare(&f, VIEW)) != 0)
 		goto out;
-	if (as_of) {
-		long long ms = cafe_parse_ts(as_of);
-
-		cafe_format_ts(ms + 1, before, sizeof before);
-		status = cafe_log_read_until(log, 0, before, fold_event, &f, e);
-	} else {
-		status = cafe_log_read(log, 0, 0, fold_event, &f, e);
-	}
+	status = cafe_log_read(log, 0, 0, fold_event, &f, e);
 out:
 	fold_finish(&f);
 	sqlite3_exec(db, status ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
@@ -266,21 +382,39 @@ row_json(sqlite3_stmt *st)
 	    "rider", (const char *)sqlite3_column_text(st, 12));
 }
 
-/* Which table answers: the live view, or a TEMP fold of the log. */
+/* A time option as the view stores times; -1 after setting e when bad. */
+static long long
+parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err *e)
+{
+	long long ms = cafe_parse_ts(s);
+
+	if (ms < 0) {
+		cafe_err_set(e, CAFE_USAGE, "%s wants a time like 2026-11-22T09:30:00Z "
+		    "(or a date), not '%s'", opt, s);
+		return -1;
+	}
+	if (buf)
+		cafe_format_ts(ms, buf, n);
+	return ms;
+}
+
+/* Which table answers: the live view brought up to date, or a TEMP fold
+ * of the log (as of a past instant, or when we may not write). */
 static int
-source_table(struct cafe_log *log, const char *as_of, const char **table,
+source_table(struct cafe_log *log, const struct cafe_trace_query *q, const char **table,
     struct cafe_err *e)
 {
-	int status;
+	const struct cafe_progress *p = q ? q->progress : NULL;
+	long long until = -1;
 
-	if (as_of || sqlite3_db_readonly(cafe_log_db(log), "main") == 1) {
-		*table = "temp.order_trace_view";
-		return build_view(log, as_of, e);
+	if (q && q->as_of && (until = parse_time("--as-of", q->as_of, NULL, 0, e)) < 0)
+		return CAFE_USAGE;
+	if (until >= 0 || sqlite3_db_readonly(cafe_log_db(log), "main") == 1) {
+		*table = VIEW;
+		return build_view(log, until, p, e);
 	}
 	*table = "main.order_trace";
-	if ((status = cafe_trace_catch_up(log, e)) != 0)
-		return status;
-	return 0;
+	return cafe_trace_catch_up_progress(log, p, e);
 }
 
 int
@@ -293,23 +427,13 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	char sql[1024], since[40] = "";
 	int rc, status;
 
-	if (q->as_of && cafe_parse_ts(q->as_of) < 0)
-		return cafe_err_set(e, CAFE_USAGE,
-		    "--as-of wants a time like 2026-11-22T09:30:00Z, not '%s'", q->as_of);
-	if (q->since) {
-		long long ms = cafe_parse_ts(q->since);
-
-		if (ms < 0)
-			return cafe_err_set(e, CAFE_USAGE,
-			    "--since wants a time like 2026-11-22T09:30:00Z, not '%s'", q->since);
-		cafe_format_ts(ms, since, sizeof since);
-	}
-	if ((status = source_table(log, q->as_of, &table, e)) != 0)
+	if (q->since && parse_time("--since", q->since, since, sizeof since, e) < 0)
+		return CAFE_USAGE;
+	if ((status = source_table(log, q, &table, e)) != 0)
 		return status;
 	/* The newest `limit` orders that match, oldest first. */
-	snprintf(sql, sizeof sql, "SELECT * FROM (SELECT order_id, customer, product, qty, "
-	    "total, order_status, payment_status, delivery_status, messages, placed_at, "
-	    "updated_at, address, rider FROM %s WHERE order_status <> 'none' "
+	snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " ROW_COLUMNS " FROM %s "
+	    "WHERE order_status <> 'none' "
 	    "AND (?1 IS NULL OR customer = ?1) "
 	    "AND (?2 IS NULL OR ?2 IN (order_status, payment_status, delivery_status)) "
 	    "AND (?3 IS NULL OR placed_at >= ?3) "
@@ -345,16 +469,16 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 	const char *table;
 	sqlite3_stmt *st;
 	json_t *row = NULL;
-	char sql[512];
 	int rc;
 
 	if (source_table(log, NULL, &table, e) != 0)
 		return NULL;
-	snprintf(sql, sizeof sql, "SELECT order_id, customer, product, qty, total, "
-	    "order_status, payment_status, delivery_status, messages, placed_at, "
-	    "updated_at, address, rider FROM %s WHERE order_id = ? "
-	    "AND order_status <> 'none'", table);
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
+	rc = sqlite3_prepare_v2(db, strcmp(table, VIEW) == 0 ?
+	    "SELECT " ROW_COLUMNS " FROM " VIEW " WHERE order_id = ? "
+	    "AND order_status <> 'none'" :
+	    "SELECT " ROW_COLUMNS " FROM main.order_trace WHERE order_id = ? "
+	    "AND order_status <> 'none'", -1, &st, NULL);
+	if (rc != SQLITE_OK) {
 		sql_status(db, rc, e, "prepare");
 		return NULL;
 	}
@@ -368,4 +492,227 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 		sql_status(db, rc, e, "read");
 	sqlite3_finalize(st);
 	return row;
+}
+
+/* Following: each event's change, folded from the order's own events. */
+struct follow {
+	struct cafe_log *log;
+	int (*fn)(json_t *, void *);
+	void *arg;
+	long long *last;
+	struct cafe_err *e;
+	int status;                 /* of a read inside the callback */
+};
+
+struct refold {
+	struct cafe_order o;
+	long long upto;
+};
+
+static int
+refold_event(const struct cafe_event *event, void *arg)
+{
+	struct refold *r = arg;
+	long long ms;
+	struct cafe_event ev;
+
+	if (event->seq > r->upto)
+		return 0;
+	ev = canonical(event, &ms);
+	cafe_order_apply(&r->o, &ev);
+	return 0;
+}
+
+static json_t *
+order_json(const struct cafe_order *o)
+{
+	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+	    "order_id", (json_int_t)o->id, "customer", o->customer, "product", o->product,
+	    "qty", (json_int_t)o->qty, "total", (json_int_t)o->total,
+	    "order_status", cafe_order_status_name(o->status),
+	    "payment_status", cafe_payment_status_name(o->payment),
+	    "delivery_status", cafe_delivery_status_name(o->delivery),
+	    "messages", (json_int_t)o->messages, "placed_at", o->placed_at,
+	    "updated_at", o->updated_at, "address", o->address, "rider", o->rider);
+}
+
+static int
+change_event(const struct cafe_event *ev, void *arg)
+{
+	struct follow *fl = arg;
+	struct refold *r;
+	char corr[32];
+	long long id = row_of(ev);
+	json_t *change;
+	int status;
+
+	*fl->last = ev->seq;
+	if (id == 0)
+		return 0;
+	r = cafe_xmalloc(sizeof *r);
+	cafe_order_init(&r->o, id);
+	r->upto = ev->seq;
+	snprintf(corr, sizeof corr, "%lld", id);
+	if ((status = cafe_log_read_correlated(fl->log, corr, refold_event, r, fl->e)) != 0) {
+		free(r);
+		return fl->status = status;
+	}
+	if (r->o.status == CAFE_ORDER_NONE) {
+		free(r);
+		return 0;
+	}
+	change = json_pack("{s:I, s:s}", "seq", (json_int_t)ev->seq, "event", ev->type);
+	json_object_update_new(change, order_json(&r->o));
+	free(r);
+	status = fl->fn(change, fl->arg);
+	json_decref(change);
+	return status;
+}
+
+int
+cafe_trace_changes(struct cafe_log *log, long long after,
+    int (*fn)(json_t *, void *), void *arg, long long *last, struct cafe_err *e)
+{
+	struct follow fl = { log, fn, arg, last, e, 0 };
+	int status;
+
+	*last = after;
+	status = cafe_log_read(log, after, 0, change_event, &fl, e);
+	return fl.status ? fl.status : status;
+}
+
+/* Stats: counts by hour, and the payment-to-delivery times. */
+struct bucket {
+	char hour[32];
+	long long orders, delivered, cancelled, rejected, revenue;
+	long long *ms;              /* delivery times */
+	size_t nms, cap;
+};
+
+static void
+bucket_add_ms(struct bucket *b, long long ms)
+{
+	if (b->nms == b->cap) {
+		b->cap = b->cap ? 2 * b->cap : 16;
+		b->ms = cafe_xrealloc(b->ms, b->cap * sizeof *b->ms);
+	}
+	b->ms[b->nms++] = ms;
+}
+
+static int
+cmp_ll(const void *a, const void *b)
+{
+	long long x = *(const long long *)a, y = *(const long long *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Nearest-rank percentile of sorted v, as JSON (null for none). */
+static json_t *
+percentile(const long long *v, size_t n, int pct)
+{
+	size_t rank;
+
+	if (n == 0)
+		return json_null();
+	rank = (n * (size_t)pct + 99) / 100;
+	return json_integer(v[rank ? rank - 1 : 0]);
+}
+
+static json_t *
+bucket_json(struct bucket *b, int with_hour)
+{
+	json_t *o = json_object();
+
+	if (with_hour)
+		json_object_set_new(o, "hour", json_string(b->hour));
+	json_object_set_new(o, "orders", json_integer(b->orders));
+	json_object_set_new(o, "delivered", json_integer(b->delivered));
+	json_object_set_new(o, "cancelled", json_integer(b->cancelled));
+	json_object_set_new(o, "rejected", json_integer(b->rejected));
+	json_object_set_new(o, "revenue", json_integer(b->revenue));
+	qsort(b->ms, b->nms, sizeof *b->ms, cmp_ll);
+	json_object_set_new(o, "delivery_p50_ms", percentile(b->ms, b->nms, 50));
+	json_object_set_new(o, "delivery_p90_ms", percentile(b->ms, b->nms, 90));
+	return o;
+}
+
+json_t *
+cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	struct bucket all, *hours = NULL;
+	size_t nhours = 0, cap = 0;
+	const char *table;
+	sqlite3_stmt *st = NULL;
+	char sql[512], since[40] = "";
+	json_t *out = NULL, *list;
+	int rc;
+
+	memset(&all, 0, sizeof all);
+	if (q->since && parse_time("--since", q->since, since, sizeof since, e) < 0)
+		return NULL;
+	if (source_table(log, q, &table, e) != 0)
+		return NULL;
+	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at "
+	    "FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
+	    "ORDER BY placed_at", table);
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
+		sql_status(db, rc, e, "prepare");
+		return NULL;
+	}
+	if (since[0])
+		sqlite3_bind_text(st, 1, since, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *placed = (const char *)sqlite3_column_text(st, 0);
+		const char *status = (const char *)sqlite3_column_text(st, 1);
+		const char *delivered = (const char *)sqlite3_column_text(st, 3);
+		long long total = sqlite3_column_int64(st, 2);
+		struct bucket *h;
+		char hour[32];
+
+		snprintf(hour, sizeof hour, "%.13s:00:00Z", placed);
+		if (nhours == 0 || strcmp(hours[nhours - 1].hour, hour) != 0) {
+			if (nhours == cap) {
+				cap = cap ? 2 * cap : 16;
+				hours = cafe_xrealloc(hours, cap * sizeof *hours);
+			}
+			memset(&hours[nhours], 0, sizeof *hours);
+			snprintf(hours[nhours].hour, sizeof hours[nhours].hour, "%s", hour);
+			nhours++;
+		}
+		h = &hours[nhours - 1];
+		for (struct bucket *b = &all; b; b = b == &all ? h : NULL) {
+			b->orders++;
+			if (strcmp(status, "cancelled") == 0)
+				b->cancelled++;
+			else if (strcmp(status, "rejected") == 0)
+				b->rejected++;
+			else
+				b->revenue += total;
+			if (strcmp(status, "delivered") == 0)
+				b->delivered++;
+			if (delivered && *delivered) {
+				long long d = cafe_parse_ts(delivered) - cafe_parse_ts(placed);
+
+				bucket_add_ms(b, d < 0 ? 0 : d);
+			}
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		sql_status(db, rc, e, "read");
+		goto out;
+	}
+	out = bucket_json(&all, 0);
+	list = json_array();
+	for (size_t i = 0; i < nhours; i++)
+		json_array_append_new(list, bucket_json(&hours[i], 1));
+	json_object_set_new(out, "hours", list);
+out:
+	sqlite3_finalize(st);
+	free(all.ms);
+	for (size_t i = 0; i < nhours; i++)
+		free(hours[i].ms);
+	free(hours);
+	return out;
 }

@@ -1,0 +1,311 @@
+/*
+ * cafe-daemon - runs the policies (start-delivery, compensate, refund,
+ * reconcile, notify, trace): forever, following the log, or once for cron.
+ * Also shows where each policy stands and retries parked events.
+ *
+ * Only this file prints, exits and handles signals; the work is in
+ * lib/daemon.c. Signals are blocked in every thread and taken here with
+ * sigwait: SIGTERM and SIGINT stop (each policy finishes its batch and
+ * commits), SIGHUP reloads the config.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "daemon.h"
+#include "policy.h"
+
+static const char usage[] =
+"usage: cafe-daemon [--db PATH] [--config PATH] [-q | -v] run [--once]\n"
+"                   [--policy NAME]...\n"
+"       cafe-daemon status [--json]\n"
+"       cafe-daemon retry [POLICY]\n"
+"example: cafe-daemon run --once --policy start-delivery --policy notify\n";
+
+enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_POLICY };
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "policy", required_argument, NULL, OPT_POLICY },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	int once;
+	const char **policies;      /* NULL-terminated, or NULL: all */
+	size_t npolicies;
+};
+
+static pthread_t main_thread;
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	struct opts *o = arg;
+
+	(void)e;
+	if (c == OPT_ONCE) {
+		o->once = 1;
+	} else if (c == OPT_POLICY) {
+		o->policies = cafe_xrealloc(o->policies,
+		    (o->npolicies + 2) * sizeof *o->policies);
+		o->policies[o->npolicies++] = optarg;
+		o->policies[o->npolicies] = NULL;
+	}
+	return 0;
+}
+
+static void
+say(void *arg, int level, const char *msg)
+{
+	const struct cafe_ctx *ctx = arg;
+
+	(void)level;
+	fprintf(stderr, "%s: %s\n", ctx->prog, msg);
+}
+
+/* The --once thread is done: wake sigwait in main(). */
+static void
+done(void *arg)
+{
+	(void)arg;
+	pthread_kill(main_thread, SIGUSR1);
+}
+
+/* Runs the daemon until it is done (--once) or a signal stops it. */
+static int
+run_daemon(struct cafe_ctx *ctx, struct cafe_daemon_opts *o)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_daemon *d;
+	sigset_t set;
+	int sig, status;
+
+	sigemptyset(&set);
+	sigaddset(&set, SIGTERM);
+	sigaddset(&set, SIGINT);
+	sigaddset(&set, SIGHUP);
+	sigaddset(&set, SIGUSR1);
+	pthread_sigmask(SIG_BLOCK, &set, NULL);
+	main_thread = pthread_self();
+
+	o->db_path = ctx->db_path;
+	o->log_flags = ctx->config.durability_normal ? CAFE_LOG_SYNC_NORMAL : 0;
+	o->config_path = ctx->config_opt;
+	o->verbosity = ctx->quiet ? -1 : ctx->verbose;
+	o->tool = ctx->prog;
+	o->say = say;
+	o->done = done;
+	o->arg = ctx;
+	if ((status = cafe_daemon_open(&d, o, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if ((status = cafe_daemon_start(d, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		cafe_daemon_close(d, &e);
+		return status;
+	}
+	for (;;) {
+		if (sigwait(&set, &sig) != 0)
+			continue;
+		if (sig == SIGHUP) {
+			if (cafe_daemon_reload(d, &e) == 0)
+				say(ctx, CAFE_SAY_ACTION, "config reloaded");
+			else
+				fprintf(stderr, "%s: %s (keeping the config in use)\n",
+				    ctx->prog, e.msg);
+			continue;
+		}
+		if (sig != SIGUSR1)
+			cafe_daemon_stop(d);
+		break;
+	}
+	if ((status = cafe_daemon_close(d, &e)) != 0)
+		cafe_ctx_error(ctx, &e);
+	return status;
+}
+
+static int
+do_run(struct cafe_ctx *ctx, const struct opts *op)
+{
+	struct cafe_daemon_opts o = { 0 };
+
+	o.policies = op->policies;
+	o.once = op->once;
+	return run_daemon(ctx, &o);
+}
+
+struct status_out {
+	struct cafe_ctx *ctx;
+	struct cafe_table *t;
+	json_t *parked;             /* [policy, event] pairs for people */
+	json_t *problems;
+};
+
+static int
+status_row(json_t *row, void *arg)
+{
+	struct status_out *s = arg;
+	const char *policy = json_string_value(json_object_get(row, "policy"));
+	json_t *holder = json_object_get(row, "holder"), *ev;
+	long long lag = json_integer_value(json_object_get(row, "lag"));
+	long long parked = json_integer_value(json_object_get(row, "parked"));
+	char cp[32], head[32], lagbuf[32], waiting[32], pk[32];
+	size_t i;
+
+	if (!json_is_true(json_object_get(row, "healthy")))
+		json_array_append_new(s->problems, parked ?
+		    json_sprintf("%s has %lld parked event%s", policy, parked,
+		    parked == 1 ? "" : "s") :
+		    json_sprintf("%s lags %lld events behind the log (alert at %d)", policy,
+		    lag, s->ctx->config.daemon.lag_alert));
+	if (s->ctx->json) {
+		cafe_print_json(json_incref(row));
+		return 0;
+	}
+	snprintf(cp, sizeof cp, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "checkpoint")));
+	snprintf(head, sizeof head, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "head")));
+	snprintf(lagbuf, sizeof lagbuf, "%lld", lag);
+	snprintf(waiting, sizeof waiting, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "waiting")));
+	snprintf(pk, sizeof pk, "%lld", parked);
+	cafe_table_add(s->t, (const char *const[]){ policy, cp, head, lagbuf,
+	    json_is_string(holder) ? json_string_value(holder) : "-",
+	    json_is_string(holder) ? json_string_value(json_object_get(row,
+	    "lease_expires")) : "-", waiting, pk });
+	json_array_foreach(json_object_get(row, "parked_events"), i, ev)
+		json_array_append_new(s->parked, json_pack("[s, O]", policy, ev));
+	return 0;
+}
+
+static int
+do_status(struct cafe_ctx *ctx)
+{
+	static const char *const head[] = { "POLICY", ">CHECKPOINT", ">HEAD", ">LAG",
+		"HOLDER", "EXPIRES", ">WAITING", ">PARKED" };
+	struct cafe_err e = { 0, "" };
+	struct status_out s = { ctx, NULL, json_array(), json_array() };
+	json_t *pair;
+	size_t i;
+	int healthy, status;
+
+	if (!ctx->json)
+		s.t = cafe_table_new(8, head);
+	status = cafe_daemon_status(&ctx->config, ctx->log, status_row, &s, &healthy, &e);
+	if (status == 0 && s.t)
+		cafe_table_print(s.t, stdout);
+	json_array_foreach(s.parked, i, pair) {
+		json_t *ev = json_array_get(pair, 1);
+		json_t *order = json_object_get(ev, "order_id");
+
+		if (i == 0)
+			printf("\nparked events (retry with 'cafe-daemon retry [POLICY]'):\n");
+		printf("  %s: seq %lld %s, order %s: %s\n",
+		    json_string_value(json_array_get(pair, 0)),
+		    (long long)json_integer_value(json_object_get(ev, "seq")),
+		    json_string_value(json_object_get(ev, "type")),
+		    json_is_integer(order) ? json_dumps(order, JSON_ENCODE_ANY) : "-",
+		    json_string_value(json_object_get(ev, "error")));
+	}
+	if (status == 0 && !healthy) {
+		json_array_foreach(s.problems, i, pair)
+			cafe_ctx_info(ctx, "unhealthy: %s", json_string_value(pair));
+		status = CAFE_REFUSED;
+	} else if (status) {
+		cafe_ctx_error(ctx, &e);
+	}
+	cafe_table_free(s.t);
+	json_decref(s.parked);
+	json_decref(s.problems);
+	return status;
+}
+
+static int
+do_retry(struct cafe_ctx *ctx, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_daemon_opts o = { 0 };
+	const char *one[2] = { argc ? argv[0] : NULL, NULL };
+	long long n;
+	int status;
+
+	if ((status = cafe_daemon_unpark(ctx->log, one[0], &n, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (n == 0) {
+		cafe_ctx_info(ctx, "nothing is parked%s%s", one[0] ? " for " : "",
+		    one[0] ? one[0] : "");
+		return 0;
+	}
+	cafe_ctx_info(ctx, "%lld parked event%s back in the queue", n, n == 1 ? " is" : "s are");
+	o.policies = one[0] ? one : NULL;
+	o.once = 1;
+	o.queue_only = 1;
+	return run_daemon(ctx, &o);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	struct opts o = { 0, NULL, 0 };
+	const char *verb;
+	int first, status;
+
+	cafe_ctx_init(&ctx, "cafe-daemon", usage);
+	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o,
+	    &first, &e)) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	argc -= first + 1;
+	argv += first + 1;
+
+	if (strcmp(verb, "run") == 0) {
+		if (argc)
+			status = cafe_usage_error(&ctx, "'run' takes no arguments");
+		for (size_t i = 0; !status && i < o.npolicies; i++)
+			if (!cafe_policy_find(o.policies[i]))
+				status = cafe_usage_error(&ctx, "unknown policy '%s'",
+				    o.policies[i]);
+	} else if (strcmp(verb, "status") == 0 || strcmp(verb, "retry") == 0) {
+		if (o.once || o.npolicies)
+			status = cafe_usage_error(&ctx, "'%s' takes no --%s", verb,
+			    o.once ? "once" : "policy");
+		else if (argc > (strcmp(verb, "retry") == 0))
+			status = cafe_usage_error(&ctx, "'%s' takes %s", verb,
+			    strcmp(verb, "retry") == 0 ? "at most one policy" : "no arguments");
+		else if (argc && !cafe_policy_find(argv[0]))
+			status = cafe_usage_error(&ctx, "unknown policy '%s'", argv[0]);
+	} else {
+		status = cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+	}
+	if (status)
+		goto out;
+
+	if ((status = cafe_ctx_open(&ctx, strcmp(verb, "status") == 0 ? CAFE_LOG_READONLY :
+	    CAFE_LOG_CREATE, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		goto out;
+	}
+	if (strcmp(verb, "run") == 0)
+		status = do_run(&ctx, &o);
+	else if (strcmp(verb, "status") == 0)
+		status = do_status(&ctx);
+	else
+		status = do_retry(&ctx, argc, argv);
+out:
+	cafe_ctx_close(&ctx);
+	free(o.policies);
+	return status;
+}

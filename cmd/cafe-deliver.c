@@ -1,0 +1,249 @@
+/*
+ * cafe-deliver - the kitchen and delivery queue: what is brewing, ready
+ * and out with a rider, and the buttons that move an order along (ready,
+ * dispatch, complete) or refuse it (reject).
+ *
+ * Only this file prints and exits; the rules are in lib/delivery.c and the
+ * queue is the order_trace view (lib/trace.c).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "delivery.h"
+#include "trace.h"
+
+static const char usage[] =
+"usage: cafe-deliver [--db PATH] [--config PATH] [--json] [-q] list\n"
+"           [--status pending|brewing|ready|dispatched|delivered|cancelled]\n"
+"       cafe-deliver ready ORDER_ID\n"
+"       cafe-deliver dispatch ORDER_ID [--rider NAME]\n"
+"       cafe-deliver complete ORDER_ID\n"
+"       cafe-deliver reject ORDER_ID --reason TEXT\n"
+"example: cafe-deliver dispatch 42 --rider minho\n";
+
+enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON };
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "rider", required_argument, NULL, OPT_RIDER },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char *status, *rider, *reason;
+};
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	struct opts *o = arg;
+
+	(void)e;
+	switch (c) {
+	case OPT_STATUS: o->status = optarg; break;
+	case OPT_RIDER: o->rider = optarg; break;
+	case OPT_REASON: o->reason = optarg; break;
+	}
+	return 0;
+}
+
+/* Where an order stands for the kitchen: a cancelled or rejected order is
+ * off the queue at once, before the daemon cancels its delivery. */
+static const char *
+queue_status(json_t *row)
+{
+	const char *order = json_string_value(json_object_get(row, "order_status"));
+	const char *delivery = json_string_value(json_object_get(row, "delivery_status"));
+
+	if (!order || !delivery)
+		return "";
+	if ((strcmp(order, "cancelled") == 0 || strcmp(order, "rejected") == 0) &&
+	    strcmp(delivery, "delivered") != 0)
+		return "cancelled";
+	return delivery;
+}
+
+/* "45s", "12m", "3h05m", "2d04h". */
+static void
+format_age(long long s, char *buf, size_t n)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, n, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, n, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+struct list_state {
+	struct cafe_ctx *ctx;
+	const char *want;           /* NULL: the open ones */
+	struct cafe_table *t;
+	long long now;
+};
+
+static int
+list_row(json_t *row, void *arg)
+{
+	struct list_state *ls = arg;
+	const char *st = queue_status(row);
+	long long placed = cafe_parse_ts(json_string_value(json_object_get(row, "placed_at")));
+	long long age = placed < 0 ? 0 : (ls->now - placed) / 1000;
+	char id[32], qty[32], agebuf[32];
+
+	if (ls->want ? strcmp(st, ls->want) != 0 :
+	    strcmp(st, "brewing") != 0 && strcmp(st, "ready") != 0 &&
+	    strcmp(st, "dispatched") != 0)
+		return 0;
+	if (ls->ctx->json) {
+		cafe_print_json(json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:I}",
+		    "order_id", json_object_get(row, "order_id"),
+		    "product", json_object_get(row, "product"),
+		    "qty", json_object_get(row, "qty"),
+		    "customer", json_object_get(row, "customer"),
+		    "address", json_object_get(row, "address"),
+		    "status", st,
+		    "order_status", json_object_get(row, "order_status"),
+		    "rider", json_object_get(row, "rider"),
+		    "placed_at", json_object_get(row, "placed_at"),
+		    "updated_at", json_object_get(row, "updated_at"),
+		    "age_s", (json_int_t)age));
+		return 0;
+	}
+	snprintf(id, sizeof id, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	snprintf(qty, sizeof qty, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "qty")));
+	format_age(age, agebuf, sizeof agebuf);
+	cafe_table_add(ls->t, (const char *const[]){ id, st,
+	    json_string_value(json_object_get(row, "product")), qty,
+	    json_string_value(json_object_get(row, "customer")),
+	    json_string_value(json_object_get(row, "address")),
+	    json_string_value(json_object_get(row, "rider")), agebuf });
+	return 0;
+}
+
+static int
+do_list(struct cafe_ctx *ctx, const struct opts *o)
+{
+	static const char *const head[] = { ">ORDER", "STATUS", "PRODUCT", ">QTY",
+	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
+	struct cafe_err e = { 0, "" };
+	struct cafe_trace_query q = { 0 };
+	struct list_state ls = { ctx, o->status, NULL, cafe_now_ms() };
+	int status;
+
+	if (o->status && cafe_delivery_status_parse(o->status) < 0)
+		return cafe_usage_error(ctx, "unknown status '%s' (pending, brewing, ready, "
+		    "dispatched, delivered or cancelled)", o->status);
+	if (!ctx->json)
+		ls.t = cafe_table_new(8, head);
+	status = cafe_trace_list(ctx->log, &q, list_row, &ls, &e);
+	if (status == 0 && ls.t)
+		cafe_table_print(ls.t, stdout);
+	cafe_table_free(ls.t);
+	if (status)
+		cafe_ctx_error(ctx, &e);
+	return status;
+}
+
+static int
+do_step(struct cafe_ctx *ctx, enum cafe_delivery_step step, const struct opts *o,
+    int argc, char **argv)
+{
+	static const char *const verbs[] = { "ready", "dispatch", "complete", "reject" };
+	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected" };
+	struct cafe_err e = { 0, "" };
+	struct cafe_order after;
+	long long id;
+	int status;
+
+	if (argc != 1)
+		return cafe_usage_error(ctx, "'%s' needs one order id", verbs[step]);
+	if ((id = cafe_order_id_parse(argv[0])) < 0) {
+		cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]);
+		cafe_ctx_error(ctx, &e);
+		return CAFE_DATAERR;
+	}
+	status = cafe_delivery_step(ctx->log, step, id,
+	    step == CAFE_STEP_DISPATCH ? o->rider : o->reason, &after, &e);
+	if (status) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I, s:s, s:s}", "order_id", (json_int_t)id,
+		    "order_status", cafe_order_status_name(after.status),
+		    "delivery_status", cafe_delivery_status_name(after.delivery)));
+	else if (!ctx->quiet)
+		printf("%lld %s\n", id, done[step]);
+	return 0;
+}
+
+/* Which options each verb takes: a usage error names the first stray one. */
+static int
+check_opts(struct cafe_ctx *ctx, const char *verb, const struct opts *o)
+{
+	int list = strcmp(verb, "list") == 0, dispatch = strcmp(verb, "dispatch") == 0,
+	    reject = strcmp(verb, "reject") == 0;
+
+	if (o->status && !list)
+		return cafe_usage_error(ctx, "'%s' takes no --status", verb);
+	if (o->rider && !dispatch)
+		return cafe_usage_error(ctx, "'%s' takes no --rider", verb);
+	if (o->reason && !reject)
+		return cafe_usage_error(ctx, "'%s' takes no --reason", verb);
+	if (reject && !o->reason)
+		return cafe_usage_error(ctx, "'reject' needs --reason TEXT (tell the "
+		    "customer why)");
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const steps[] = { "ready", "dispatch", "complete", "reject" };
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	struct opts o = { 0 };
+	const char *verb;
+	int first, status, step = -1;
+
+	cafe_ctx_init(&ctx, "cafe-deliver", usage);
+	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	argc -= first + 1;
+	argv += first + 1;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(verb, steps[i]) == 0)
+			step = i;
+	if (step < 0 && strcmp(verb, "list") != 0)
+		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+	if (step < 0 && argc)
+		return cafe_usage_error(&ctx, "'list' takes no arguments");
+	if ((status = check_opts(&ctx, verb, &o)) != 0)
+		return status;
+
+	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		cafe_ctx_close(&ctx);
+		return status;
+	}
+	if (step < 0)
+		status = do_list(&ctx, &o);
+	else
+		status = do_step(&ctx, (enum cafe_delivery_step)step, &o, argc, argv);
+	cafe_ctx_close(&ctx);
+	return status;
+}

@@ -1,0 +1,280 @@
+/*
+ * cafe-notify - the outbox of customer messages: send what the daemon
+ * queued to the configured channels (retrying failures with backoff until
+ * they are dead), list messages, requeue failed or dead ones.
+ *
+ * Only this file prints and exits; the work is in lib/outbox.c. `send`
+ * without --once runs until SIGTERM or SIGINT, finishes the message in
+ * hand, records it and exits 0.
+ */
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "order.h"
+#include "outbox.h"
+
+static const char usage[] =
+"usage: cafe-notify [--db PATH] [--config PATH] [--json] [-q] [-v] send [--once]\n"
+"                   [--timeout DURATION]\n"
+"       cafe-notify list [--status queued|sent|failed|dead] [--order ID]\n"
+"       cafe-notify retry MESSAGE_ID | --dead\n"
+"example: cafe-notify send --once\n";
+
+#define DEFAULT_TIMEOUT_MS 10000
+
+enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_TIMEOUT, OPT_STATUS, OPT_ORDER, OPT_DEAD };
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "once", no_argument, NULL, OPT_ONCE },
+	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "order", required_argument, NULL, OPT_ORDER },
+	{ "dead", no_argument, NULL, OPT_DEAD },
+	{ NULL, 0, NULL, 0 }
+};
+
+static const char *const optnames[] = { "once", "timeout", "status", "order", "dead" };
+
+struct opts {
+	unsigned given;             /* bit (OPT_x - OPT_ONCE) per option seen */
+	const char *timeout, *status, *order;
+};
+
+#define BIT(o) (1u << ((o) - OPT_ONCE))
+
+static volatile sig_atomic_t stop;
+
+static void
+on_signal(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	struct opts *o = arg;
+
+	(void)e;
+	o->given |= BIT(c);
+	switch (c) {
+	case OPT_TIMEOUT: o->timeout = optarg; break;
+	case OPT_STATUS: o->status = optarg; break;
+	case OPT_ORDER: o->order = optarg; break;
+	}
+	return 0;
+}
+
+static int
+only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
+{
+	unsigned extra = o->given & ~allowed;
+
+	for (int i = OPT_ONCE; extra && i <= OPT_DEAD; i++)
+		if (extra & BIT(i))
+			return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
+			    optnames[i - OPT_ONCE]);
+	return 0;
+}
+
+static void
+report(void *arg, const struct cafe_send_report *r)
+{
+	struct cafe_ctx *ctx = arg;
+
+	if (r->ok) {
+		if (ctx->verbose)
+			cafe_ctx_info(ctx, "message %s (order %lld) sent to '%s'",
+			    r->message_id, r->order_id, r->channel);
+	} else if (r->dead) {
+		cafe_ctx_info(ctx, "message %s (order %lld) to '%s' is dead after %d "
+		    "attempts: %s (see 'cafe-notify retry --dead')", r->message_id,
+		    r->order_id, r->channel, r->attempt, r->error);
+	} else {
+		cafe_ctx_info(ctx, "message %s (order %lld) to '%s' failed (attempt %d "
+		    "of %d, will retry): %s", r->message_id, r->order_id, r->channel,
+		    r->attempt, r->max_attempts, r->error);
+	}
+}
+
+static int
+do_send(struct cafe_ctx *ctx, const struct opts *o)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_send_opts so = { 0 };
+	struct cafe_send_stats st;
+	struct sigaction sa;
+	long long timeout = DEFAULT_TIMEOUT_MS;
+	int status;
+
+	if (o->timeout && ((timeout = cafe_parse_duration_ms(o->timeout)) <= 0 ||
+	    timeout > 3600000))
+		return cafe_usage_error(ctx, "--timeout wants a duration like 10s or 500ms "
+		    "(at most 1h), not '%s'", o->timeout);
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_signal;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	so.once = (o->given & BIT(OPT_ONCE)) != 0;
+	so.timeout_ms = (int)timeout;
+	so.stop = &stop;
+	so.report = report;
+	so.arg = ctx;
+	if ((status = cafe_outbox_send(&ctx->config, ctx->log, &so, &st, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (ctx->verbose)
+		cafe_ctx_info(ctx, "%lld sent, %lld failed, %lld dead", st.sent, st.failed,
+		    st.dead);
+	return 0;
+}
+
+static int
+list_row(json_t *row, void *arg)
+{
+	struct cafe_table *t = arg;
+	const char *status = json_string_value(json_object_get(row, "status"));
+	const char *error = json_string_value(json_object_get(row, "error"));
+	char order[32], tries[32], *detail;
+
+	if (!t) {
+		cafe_print_json(json_incref(row));
+		return 0;
+	}
+	snprintf(order, sizeof order, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	snprintf(tries, sizeof tries, "%lld",
+	    (long long)json_integer_value(json_object_get(row, "attempts")));
+	if (error && (strcmp(status, "failed") == 0 || strcmp(status, "dead") == 0))
+		detail = cafe_xasprintf("error: %s", error);
+	else
+		detail = cafe_xstrdup(json_string_value(json_object_get(row, "text")));
+	cafe_table_add(t, (const char *const[]){
+	    json_string_value(json_object_get(row, "message_id")), order,
+	    json_string_value(json_object_get(row, "event")), status, tries,
+	    json_string_value(json_object_get(row, "customer")), detail });
+	free(detail);
+	return 0;
+}
+
+static int
+do_list(struct cafe_ctx *ctx, const struct opts *o)
+{
+	static const char *const head[] = { "MESSAGE", ">ORDER", "EVENT", "STATUS",
+	    ">TRIES", "CUSTOMER", "TEXT" };
+	static const char *const statuses[] = { "queued", "sent", "failed", "dead", NULL };
+	struct cafe_err e = { 0, "" };
+	struct cafe_outbox_query q = { o->status, 0 };
+	struct cafe_table *t = NULL;
+	int status, known = !o->status;
+
+	for (int i = 0; o->status && statuses[i]; i++)
+		known |= strcmp(o->status, statuses[i]) == 0;
+	if (!known)
+		return cafe_usage_error(ctx, "unknown status '%s' (queued, sent, failed or "
+		    "dead)", o->status);
+	if (o->order && (q.order_id = cafe_order_id_parse(o->order)) < 0)
+		return cafe_usage_error(ctx, "--order wants an order id, not '%s'", o->order);
+	if (!ctx->json)
+		t = cafe_table_new(7, head);
+	status = cafe_outbox_list(ctx->log, &q, list_row, t, &e);
+	if (status == 0 && t)
+		cafe_table_print(t, stdout);
+	cafe_table_free(t);
+	if (status)
+		cafe_ctx_error(ctx, &e);
+	return status;
+}
+
+static int
+print_requeued(const char *id, void *arg)
+{
+	struct cafe_ctx *ctx = arg;
+
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:s, s:s}", "message_id", id, "status", "queued"));
+	else if (!ctx->quiet)
+		printf("%s requeued\n", id);
+	return 0;
+}
+
+static int
+do_retry(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	long long n;
+	int status;
+
+	if (o->given & BIT(OPT_DEAD)) {
+		if (argc)
+			return cafe_usage_error(ctx, "give a message id or --dead, not both");
+		if ((status = cafe_outbox_retry_dead(ctx->log, print_requeued, ctx, &n,
+		    &e)) != 0) {
+			cafe_ctx_error(ctx, &e);
+			return status;
+		}
+		if (n == 0 && ctx->verbose)
+			cafe_ctx_info(ctx, "no dead messages");
+		return 0;
+	}
+	if (argc != 1)
+		return cafe_usage_error(ctx, "'retry' needs one message id, or --dead");
+	if ((status = cafe_outbox_retry(ctx->log, argv[0], &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	return print_requeued(argv[0], ctx);
+}
+
+int
+main(int argc, char **argv)
+{
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	struct opts o = { 0 };
+	const char *verb;
+	int first, status;
+
+	cafe_ctx_init(&ctx, "cafe-notify", usage);
+	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	argc -= first + 1;
+	argv += first + 1;
+
+	if (strcmp(verb, "send") == 0)
+		status = argc ? cafe_usage_error(&ctx, "'send' takes no arguments") :
+		    only(&ctx, &o, BIT(OPT_ONCE) | BIT(OPT_TIMEOUT), verb);
+	else if (strcmp(verb, "list") == 0)
+		status = argc ? cafe_usage_error(&ctx, "'list' takes no arguments") :
+		    only(&ctx, &o, BIT(OPT_STATUS) | BIT(OPT_ORDER), verb);
+	else if (strcmp(verb, "retry") == 0)
+		status = only(&ctx, &o, BIT(OPT_DEAD), verb);
+	else
+		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+	if (status)
+		return status;
+
+	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		cafe_ctx_close(&ctx);
+		return status;
+	}
+	if (strcmp(verb, "send") == 0)
+		status = do_send(&ctx, &o);
+	else if (strcmp(verb, "list") == 0)
+		status = do_list(&ctx, &o);
+	else
+		status = do_retry(&ctx, &o, argc, argv);
+	cafe_ctx_close(&ctx);
+	return status;
+}

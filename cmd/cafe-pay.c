@@ -1,0 +1,357 @@
+/*
+ * cafe-pay - payments: what was charged, declined, refunded or voided for
+ * each order, a manual refund, and the shared circuit breaker in front of
+ * the payment processor (show it, reset it).
+ *
+ * Only this file prints and exits; the payments view and the refund rule
+ * are in lib/payments.c, the breaker in lib/breaker.c.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "breaker.h"
+#include "cli.h"
+#include "order.h"
+#include "payments.h"
+
+static const char usage[] =
+"usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"
+"                [--status STATUS]\n"
+"       cafe-pay show ORDER_ID\n"
+"       cafe-pay refund ORDER_ID [--reason TEXT]\n"
+"       cafe-pay breaker [reset]\n"
+"example: cafe-pay refund 42 --reason 'spilled at the counter'\n";
+
+enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON };
+
+static const struct option longopts[] = {
+	CAFE_GLOBAL_LONGOPTS,
+	{ "order", required_argument, NULL, OPT_ORDER },
+	{ "status", required_argument, NULL, OPT_STATUS },
+	{ "reason", required_argument, NULL, OPT_REASON },
+	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char *order, *status, *reason;
+};
+
+static int
+local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+{
+	struct opts *o = arg;
+
+	(void)e;
+	switch (c) {
+	case OPT_ORDER: o->order = optarg; break;
+	case OPT_STATUS: o->status = optarg; break;
+	case OPT_REASON: o->reason = optarg; break;
+	}
+	return 0;
+}
+
+static int
+fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
+{
+	cafe_ctx_error(ctx, e);
+	return status;
+}
+
+static const char *
+str(json_t *o, const char *key)
+{
+	const char *s = json_string_value(json_object_get(o, key));
+
+	return s ? s : "";
+}
+
+/* What a person wants to read next to the status. */
+static const char *
+detail(json_t *row)
+{
+	const char *keys[] = { "refund_error", "refund_reason", "reason" };
+	const char *st = str(row, "status");
+
+	if (strcmp(st, "approved") == 0 || strcmp(st, "requested") == 0)
+		return "";
+	for (size_t i = 0; i < sizeof keys / sizeof *keys; i++)
+		if (*str(row, keys[i]))
+			return str(row, keys[i]);
+	return "";
+}
+
+static int
+list_row(json_t *row, void *arg)
+{
+	struct cafe_ctx *ctx = ((void **)arg)[0];
+	struct cafe_table *t = ((void **)arg)[1];
+	char id[32], amount[32];
+
+	if (ctx->json) {
+		cafe_print_json(json_incref(row));
+		return 0;
+	}
+	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row,
+	    "order_id")));
+	snprintf(amount, sizeof amount, "%lld", (long long)json_integer_value(
+	    json_object_get(row, "amount")));
+	cafe_table_add(t, (const char *const[]){ id, str(row, "status"), amount,
+	    str(row, "ref"), str(row, "updated_at"), detail(row) });
+	return 0;
+}
+
+static int
+parse_order(const char *s, long long *id, struct cafe_err *e)
+{
+	if ((*id = cafe_order_id_parse(s)) < 0)
+		return cafe_err_set(e, CAFE_DATAERR, "'%s' is not an order id", s);
+	return 0;
+}
+
+static int
+do_list(struct cafe_ctx *ctx, const struct opts *o)
+{
+	static const char *const head[] = { ">ORDER", "STATUS", ">AMOUNT", "REF", "UPDATED",
+		"DETAIL" };
+	struct cafe_err e = { 0, "" };
+	struct cafe_payments_query q = { 0, NULL };
+	struct cafe_table *t = NULL;
+	void *arg[2];
+	int status;
+
+	if (o->order && (status = parse_order(o->order, &q.order_id, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (o->status && !(q.status = cafe_payments_status(o->status)))
+		return cafe_usage_error(ctx, "unknown status '%s' (requested, approved, "
+		    "declined, refund_pending, refunded, refund_failed or failed, voided)",
+		    o->status);
+	if (!ctx->json)
+		t = cafe_table_new(6, head);
+	arg[0] = ctx;
+	arg[1] = t;
+	status = cafe_payments_list(ctx->log, &q, list_row, arg, &e);
+	if (status == 0 && t)
+		cafe_table_print(t, stdout);
+	cafe_table_free(t);
+	return status ? fail(ctx, status, &e) : 0;
+}
+
+static int
+do_show(struct cafe_ctx *ctx, int argc, char **argv)
+{
+	static const char *const fields[] = { "status", "amount", "currency", "ref",
+		"reason", "key", "requested_at", "decided_at", "refund_reason",
+		"refund_requested_at", "refund_ref", "refund_error", "void_ref",
+		"updated_at" };
+	static const char *const head[] = { ">SEQ", "TYPE", "TS" };
+	struct cafe_err e = { 0, "" };
+	struct cafe_table *t;
+	json_t *row, *ev;
+	long long id;
+	size_t i;
+	int status;
+
+	(void)argc;
+	if ((status = parse_order(argv[0], &id, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (!(row = cafe_payments_get(ctx->log, id, &e)))
+		return fail(ctx, e.status, &e);
+	if (ctx->json) {
+		cafe_print_json(row);
+		return 0;
+	}
+	printf("%-20s %lld\n", "order", id);
+	for (i = 0; i < sizeof fields / sizeof *fields; i++) {
+		json_t *v = json_object_get(row, fields[i]);
+
+		if (json_is_integer(v))
+			printf("%-20s %lld\n", fields[i], (long long)json_integer_value(v));
+		else if (json_is_string(v) && *json_string_value(v))
+			printf("%-20s %s\n", fields[i], json_string_value(v));
+	}
+	putchar('\n');
+	t = cafe_table_new(3, head);
+	json_array_foreach(json_object_get(row, "events"), i, ev) {
+		char seq[32];
+
+		snprintf(seq, sizeof seq, "%lld", (long long)json_integer_value(
+		    json_object_get(ev, "seq")));
+		cafe_table_add(t, (const char *const[]){ seq, str(ev, "type"), str(ev, "ts") });
+	}
+	cafe_table_print(t, stdout);
+	cafe_table_free(t);
+	json_decref(row);
+	return 0;
+}
+
+static int
+do_refund(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	json_t *out = NULL;
+	long long id;
+	int status;
+
+	(void)argc;
+	if ((status = parse_order(argv[0], &id, &e)) != 0 ||
+	    (status = cafe_payments_refund(ctx->log, id, o->reason, &out, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(out);
+	else {
+		if (!ctx->quiet)
+			printf("%lld refund requested (%lld %s)\n", id,
+			    (long long)json_integer_value(json_object_get(out, "amount")),
+			    ctx->config.currency ? ctx->config.currency : "");
+		json_decref(out);
+	}
+	return 0;
+}
+
+static json_t *
+breaker_json(const struct cafe_config *c, const struct cafe_breaker_status *s)
+{
+	const struct cafe_breaker_conf *bc = &c->payment.breaker;
+	int open = s->state == CAFE_BREAKER_OPEN;
+	char since[32], at[32];
+
+	cafe_format_ts(s->changed_ms, since, sizeof since);
+	cafe_format_ts(s->open_until_ms, at, sizeof at);
+	return json_pack("{s:s, s:o, s:o, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i,"
+	    " s:o, s:o, s:i, s:i, s:i}",
+	    "state", cafe_breaker_state_name(s->state),
+	    "since", s->changed_ms ? json_string(since) : json_null(),
+	    "reason", s->reason[0] ? json_string(s->reason) : json_null(),
+	    "calls", s->calls, "failures", s->failures, "slow", s->slow,
+	    "failure_rate", s->calls ? (s->failures + s->slow) * 100 / s->calls : 0,
+	    "window", bc->window, "min_calls", bc->min_calls,
+	    "threshold", bc->failure_rate, "slow_call_ms", bc->slow_call_ms,
+	    "open_ms", bc->open_ms,
+	    "half_open_at", open ? json_string(at) : json_null(),
+	    "half_open_in_ms", open ? json_integer(s->half_open_in_ms) : json_null(),
+	    "trials", s->trials, "trial_successes", s->trial_successes,
+	    "half_open_calls", bc->half_open_calls);
+}
+
+static void
+breaker_print(const struct cafe_config *c, const struct cafe_breaker_status *s)
+{
+	const struct cafe_breaker_conf *bc = &c->payment.breaker;
+	char ts[32];
+
+	printf("%-10s %s\n", "state", cafe_breaker_state_name(s->state));
+	if (s->changed_ms) {
+		cafe_format_ts(s->changed_ms, ts, sizeof ts);
+		printf("%-10s %s\n", "since", ts);
+		printf("%-10s %s\n", "reason", s->reason);
+	}
+	/* Only a closed breaker counts calls; what opened it is in the reason. */
+	if (s->state == CAFE_BREAKER_CLOSED)
+		printf("%-10s %d of the last %d calls: %d failed, %d slow (over %d ms); "
+		    "opens at %d%% of at least %d calls\n", "window", s->calls, bc->window,
+		    s->failures, s->slow, bc->slow_call_ms, bc->failure_rate,
+		    bc->min_calls < bc->window ? bc->min_calls : bc->window);
+	if (s->state == CAFE_BREAKER_OPEN) {
+		cafe_format_ts(s->open_until_ms, ts, sizeof ts);
+		printf("%-10s in %lld.%llds (%s)\n", "half-open", s->half_open_in_ms / 1000,
+		    s->half_open_in_ms % 1000 / 100, ts);
+	}
+	if (s->state == CAFE_BREAKER_HALF_OPEN)
+		printf("%-10s %d of %d taken, %d succeeded\n", "trials", s->trials,
+		    bc->half_open_calls, s->trial_successes);
+}
+
+static int
+do_breaker(struct cafe_ctx *ctx, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "" };
+	struct cafe_breaker_status before, s;
+	json_t *o;
+	int reset = argc == 1;
+	int status;
+
+	(void)argv;
+	if (reset && (status = cafe_breaker_reset(&ctx->config, ctx->log, &before, &e)) != 0)
+		return fail(ctx, status, &e);
+	if ((status = cafe_breaker_status(&ctx->config, ctx->log, &s, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json) {
+		o = breaker_json(&ctx->config, &s);
+		if (reset)
+			json_object_set_new(o, "was",
+			    json_string(cafe_breaker_state_name(before.state)));
+		cafe_print_json(o);
+	} else if (reset) {
+		if (!ctx->quiet)
+			printf("breaker closed (was %s)\n",
+			    cafe_breaker_state_name(before.state));
+	} else {
+		breaker_print(&ctx->config, &s);
+	}
+	return 0;
+}
+
+/* Operands and options per verb, checked before the database is opened. */
+static int
+check_args(struct cafe_ctx *ctx, const char *verb, const struct opts *o, int argc,
+    char **argv)
+{
+	int list = strcmp(verb, "list") == 0;
+
+	if (list && argc)
+		return cafe_usage_error(ctx, "'list' takes no arguments (use --order ID)");
+	if ((strcmp(verb, "show") == 0 || strcmp(verb, "refund") == 0) && argc != 1)
+		return cafe_usage_error(ctx, "'%s' needs one order id", verb);
+	if (strcmp(verb, "breaker") == 0 && (argc > 1 ||
+	    (argc == 1 && strcmp(argv[0], "reset") != 0)))
+		return cafe_usage_error(ctx, "'breaker' takes nothing or 'reset', not '%s'",
+		    argv[argc - 1]);
+	if ((o->order || o->status) && !list)
+		return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
+		    o->order ? "order" : "status");
+	if (o->reason && strcmp(verb, "refund") != 0)
+		return cafe_usage_error(ctx, "'%s' takes no --reason", verb);
+	return 0;
+}
+
+int
+main(int argc, char **argv)
+{
+	static const char *const verbs[] = { "list", "show", "refund", "breaker" };
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "" };
+	struct opts o = { 0 };
+	const char *verb;
+	int first, status, v = -1;
+
+	cafe_ctx_init(&ctx, "cafe-pay", usage);
+	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
+		return cafe_usage_error(&ctx, "%s", e.msg);
+	if (first >= argc)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	verb = argv[first];
+	argc -= first + 1;
+	argv += first + 1;
+	for (int i = 0; i < 4; i++)
+		if (strcmp(verb, verbs[i]) == 0)
+			v = i;
+	if (v < 0)
+		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
+	if ((status = check_args(&ctx, verb, &o, argc, argv)) != 0)
+		return status;
+
+	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
+		cafe_ctx_error(&ctx, &e);
+		cafe_ctx_close(&ctx);
+		return status;
+	}
+	switch (v) {
+	case 0: status = do_list(&ctx, &o); break;
+	case 1: status = do_show(&ctx, argc, argv); break;
+	case 2: status = do_refund(&ctx, &o, argc, argv); break;
+	default: status = do_breaker(&ctx, argc, argv); break;
+	}
+	cafe_ctx_close(&ctx);
+	return status;
+}

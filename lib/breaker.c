@@ -1,0 +1,594 @@
+/*
+ * breaker.c - the shared circuit breaker (breaker.h).
+ *
+ * Every decision that changes the state re-reads it under the write lock
+ * (BEGIN IMMEDIATE, or a savepoint inside a caller's transaction that
+ * already holds it), so two processes never make the same transition or
+ * take the same trial. Reads that only decide "go ahead" (closed) or
+ * "refuse" (open, not yet due) take no lock at all: that is the fast path
+ * a counter pays on every order and the fast answer it gets when the
+ * processor is down.
+ *
+ * The window counts only the calls of the current closed period (same
+ * generation); every transition empties it. Trials count per half-open
+ * period. A missing table or row reads as "closed, never moved": the
+ * tables are created by the first write that needs them.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "breaker.h"
+
+#define NAME            "payment"
+#define TRIAL_POLL_MS   100     /* retry hint while every trial is taken */
+
+static const char *const state_names[] = { "closed", "open", "half_open" };
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS breaker("
+	"  name TEXT PRIMARY KEY, state TEXT NOT NULL, generation INTEGER NOT NULL,"
+	"  changed_ms INTEGER NOT NULL, open_until_ms INTEGER NOT NULL,"
+	"  reason TEXT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS breaker_calls("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, generation INTEGER NOT NULL,"
+	"  failed INTEGER NOT NULL, slow INTEGER NOT NULL,"
+	"  elapsed_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS breaker_trials("
+	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, generation INTEGER NOT NULL,"
+	"  pid INTEGER NOT NULL, claimed_ms INTEGER NOT NULL,"
+	"  expires_ms INTEGER NOT NULL, outcome TEXT);";
+
+/* The breaker row; a zeroed one is "closed, never moved". */
+struct row {
+	enum cafe_breaker_state state;
+	long long generation, changed_ms, open_until_ms;
+	char reason[256];
+	int tables;             /* 1: the tables exist */
+};
+
+const char *
+cafe_breaker_state_name(enum cafe_breaker_state s)
+{
+	return state_names[s];
+}
+
+static int
+sql_fail(struct cafe_log *log, int rc, const char *what, struct cafe_err *e)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
+		    cafe_log_path(log));
+	return cafe_err_set(e, CAFE_IOERR, "payment breaker: %s: %s", what,
+	    sqlite3_errmsg(cafe_log_db(log)));
+}
+
+/* 1 when the last prepare failed because the breaker's tables are missing. */
+static int
+no_tables(struct cafe_log *log)
+{
+	return strncmp(sqlite3_errmsg(cafe_log_db(log)), "no such table", 13) == 0;
+}
+
+static int
+prepare(struct cafe_log *log, const char *sql, sqlite3_stmt **st, struct cafe_err *e)
+{
+	int rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, st, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_fail(log, rc, "prepare", e);
+}
+
+/* Runs a statement that returns no rows; finalizes it. */
+static int
+run(struct cafe_log *log, sqlite3_stmt *st, const char *what, struct cafe_err *e)
+{
+	int rc = sqlite3_step(st);
+
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_fail(log, rc, what, e);
+}
+
+static int
+read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	const char *s;
+	int rc;
+
+	memset(r, 0, sizeof *r);
+	rc = sqlite3_prepare_v2(cafe_log_db(log), "SELECT state, generation, changed_ms,"
+	    " open_until_ms, reason FROM breaker WHERE name = ?1", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return no_tables(log) ? 0 : sql_fail(log, rc, "reading the state", e);
+	r->tables = 1;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		s = (const char *)sqlite3_column_text(st, 0);
+		for (int i = 0; i < 3; i++)
+			if (s && strcmp(s, state_names[i]) == 0)
+				r->state = i;
+		r->generation = sqlite3_column_int64(st, 1);
+		r->changed_ms = sqlite3_column_int64(st, 2);
+		r->open_until_ms = sqlite3_column_int64(st, 3);
+		s = (const char *)sqlite3_column_text(st, 4);
+		snprintf(r->reason, sizeof r->reason, "%s", s ? s : "");
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return sql_fail(log, rc, "reading the state", e);
+	return 0;
+}
+
+/* Inside a write transaction. */
+static int
+ensure_tables(struct cafe_log *log, struct row *r, struct cafe_err *e)
+{
+	int rc;
+
+	if (r->tables)
+		return 0;
+	rc = sqlite3_exec(cafe_log_db(log), schema, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return sql_fail(log, rc, "creating its tables", e);
+	r->tables = 1;
+	return 0;
+}
+
+struct counts {
+	int calls, failures, slow;      /* the window */
+	int live, ok;                   /* trials under way, trials that succeeded */
+};
+
+static int
+read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row *r,
+    long long now, struct counts *n, struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, status;
+
+	memset(n, 0, sizeof *n);
+	if (!r->tables)
+		return 0;
+	if ((status = prepare(log, "SELECT count(*), coalesce(sum(failed), 0),"
+	    " coalesce(sum(slow), 0) FROM (SELECT failed, slow FROM breaker_calls"
+	    " WHERE name = ?1 AND generation = ?2 ORDER BY id DESC LIMIT ?3)",
+	    &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->generation);
+	sqlite3_bind_int64(st, 3, c->payment.breaker.window);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n->calls = sqlite3_column_int(st, 0);
+		n->failures = sqlite3_column_int(st, 1);
+		n->slow = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return sql_fail(log, rc, "reading the window", e);
+	if (r->state != CAFE_BREAKER_HALF_OPEN)
+		return 0;
+	if ((status = prepare(log, "SELECT coalesce(sum(outcome = 'ok'), 0),"
+	    " coalesce(sum(outcome IS NULL AND expires_ms > ?3), 0)"
+	    " FROM breaker_trials WHERE name = ?1 AND generation = ?2", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->generation);
+	sqlite3_bind_int64(st, 3, now);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		n->ok = sqlite3_column_int(st, 0);
+		n->live = sqlite3_column_int(st, 1);
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW ? 0 : sql_fail(log, rc, "reading the trials", e);
+}
+
+static const char *
+event_type(enum cafe_breaker_state to)
+{
+	return to == CAFE_BREAKER_OPEN ? "BreakerOpened" :
+	    to == CAFE_BREAKER_HALF_OPEN ? "BreakerHalfOpened" : "BreakerClosed";
+}
+
+/*
+ * Moves the breaker from r's state to `to` inside the open write
+ * transaction, empties the window, forgets older trials and appends the
+ * event with `data` (stolen) plus breaker, from and reason. r becomes the
+ * new state.
+ */
+static int
+transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
+    enum cafe_breaker_state to, const char *reason, json_t *data, long long now,
+    struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct cafe_batch b;
+	char ts[32];
+	int status;
+
+	cafe_batch_init(&b);
+	json_object_set_new(data, "breaker", json_string(NAME));
+	json_object_set_new(data, "from", json_string(state_names[r->state]));
+	json_object_set_new(data, "reason", json_string(reason));
+	if (to == CAFE_BREAKER_OPEN) {
+		cafe_format_ts(now + c->payment.breaker.open_ms, ts, sizeof ts);
+		json_object_set_new(data, "open_ms",
+		    json_integer(c->payment.breaker.open_ms));
+		json_object_set_new(data, "half_open_at", json_string(ts));
+	}
+	cafe_batch_add(&b, CAFE_BREAKER_STREAM, CAFE_ANY_VERSION, event_type(to), data);
+
+	if ((status = ensure_tables(log, r, e)) != 0)
+		goto out;
+	r->state = to;
+	r->generation++;
+	r->changed_ms = now;
+	r->open_until_ms = to == CAFE_BREAKER_OPEN ? now + c->payment.breaker.open_ms : 0;
+	snprintf(r->reason, sizeof r->reason, "%s", reason);
+	if ((status = prepare(log, "INSERT INTO breaker(name, state, generation,"
+	    " changed_ms, open_until_ms, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+	    " ON CONFLICT(name) DO UPDATE SET state = excluded.state,"
+	    " generation = excluded.generation, changed_ms = excluded.changed_ms,"
+	    " open_until_ms = excluded.open_until_ms, reason = excluded.reason",
+	    &st, e)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 2, state_names[to], -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 3, r->generation);
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, r->open_until_ms);
+	sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
+	if ((status = run(log, st, "writing the state", e)) != 0)
+		goto out;
+	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1", &st, e)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	if ((status = run(log, st, "emptying the window", e)) != 0)
+		goto out;
+	if ((status = prepare(log, "DELETE FROM breaker_trials WHERE name = ?1"
+	    " AND generation < ?2", &st, e)) != 0)
+		goto out;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->generation);
+	if ((status = run(log, st, "forgetting old trials", e)) != 0)
+		goto out;
+	status = cafe_log_append(log, &b, e);
+out:
+	cafe_batch_release(&b);
+	return status;
+}
+
+static int
+refuse_open(const struct row *r, long long now, long long *retry_ms, struct cafe_err *e)
+{
+	long long left = r->open_until_ms - now;
+
+	if (retry_ms)
+		*retry_ms = left;
+	return cafe_err_set(e, CAFE_TEMPFAIL,
+	    "payment system busy, try again in %llds (breaker open)", (left + 999) / 1000);
+}
+
+/* The claim is ours, unresolved and not lapsed. */
+static int
+claim_live(struct cafe_log *log, long long id, long long now, int *live, struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	int rc, status;
+
+	*live = 0;
+	if ((status = prepare(log, "SELECT 1 FROM breaker_trials WHERE id = ?1"
+	    " AND outcome IS NULL AND expires_ms > ?2", &st, e)) != 0)
+		return status;
+	sqlite3_bind_int64(st, 1, id);
+	sqlite3_bind_int64(st, 2, now);
+	rc = sqlite3_step(st);
+	*live = rc == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(log, rc, "reading a claim", e);
+}
+
+/*
+ * How long a trial claim lives: the call is bounded by timeout_ms, the
+ * transactions around it by a little more; a holder that died frees its
+ * trial after this.
+ */
+static long long
+claim_ttl(const struct cafe_config *c)
+{
+	return 2LL * c->payment.timeout_ms + 1000;
+}
+
+/* Half-open admission, inside the write transaction. */
+static int
+claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
+    struct cafe_breaker_ticket *t, long long now, long long *retry_ms,
+    struct cafe_err *e)
+{
+	sqlite3_stmt *st = NULL;
+	struct counts n;
+	int status, live;
+
+	if (r->state == CAFE_BREAKER_OPEN) {
+		if (now < r->open_until_ms)
+			return refuse_open(r, now, retry_ms, e);
+		if ((status = transition(c, log, r, CAFE_BREAKER_HALF_OPEN, "open_ms passed",
+		    json_pack("{s:i, s:i}", "open_ms", c->payment.breaker.open_ms,
+		    "half_open_calls", c->payment.breaker.half_open_calls), now, e)) != 0)
+			return status;
+	}
+	if (t->claim && t->generation == r->generation) {
+		if ((status = claim_live(log, t->claim, now, &live, e)) != 0)
+			return status;
+		if (live)
+			return 0;
+	}
+	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
+		return status;
+	if (n.live + n.ok >= c->payment.breaker.half_open_calls) {
+		if (retry_ms)
+			*retry_ms = TRIAL_POLL_MS;
+		return cafe_err_set(e, CAFE_TEMPFAIL, "payment system busy, try again in 1s "
+		    "(breaker half-open, %d trial call%s under way)", n.live,
+		    n.live == 1 ? "" : "s");
+	}
+	if ((status = prepare(log, "INSERT INTO breaker_trials(name, generation, pid,"
+	    " claimed_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->generation);
+	sqlite3_bind_int64(st, 3, (long long)getpid());
+	sqlite3_bind_int64(st, 4, now);
+	sqlite3_bind_int64(st, 5, now + claim_ttl(c));
+	if ((status = run(log, st, "claiming a trial", e)) != 0)
+		return status;
+	t->generation = r->generation;
+	t->claim = sqlite3_last_insert_rowid(cafe_log_db(log));
+	return 0;
+}
+
+int
+cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
+    struct cafe_breaker_ticket *t, long long *retry_ms, struct cafe_err *e)
+{
+	struct row r;
+	long long now = cafe_now_ms();
+	int status;
+
+	if (retry_ms)
+		*retry_ms = 0;
+	if ((status = read_state(log, &r, e)) != 0)
+		return status;
+	if (r.state == CAFE_BREAKER_CLOSED) {
+		t->generation = r.generation;
+		t->claim = 0;
+		return 0;
+	}
+	if (r.state == CAFE_BREAKER_OPEN && now < r.open_until_ms)
+		return refuse_open(&r, now, retry_ms, e);
+
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((status = read_state(log, &r, e)) != 0)
+		goto out;
+	now = cafe_now_ms();
+	if (r.state == CAFE_BREAKER_CLOSED) {
+		t->generation = r.generation;
+		t->claim = 0;
+	} else if ((status = claim_trial(c, log, &r, t, now, retry_ms, e)) != 0) {
+		goto out;
+	}
+	return cafe_log_commit(log, e);
+out:
+	cafe_log_rollback(log);
+	return status;
+}
+
+static int
+record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
+    const struct cafe_breaker_ticket *t, enum cafe_breaker_outcome out,
+    long long elapsed_ms, long long now, struct cafe_err *e)
+{
+	const struct cafe_breaker_conf *bc = &c->payment.breaker;
+	sqlite3_stmt *st = NULL;
+	struct counts n;
+	char reason[96];
+	int slow = elapsed_ms > bc->slow_call_ms, failed = out == CAFE_BREAKER_FAILED || slow;
+	int status;
+
+	if (out == CAFE_BREAKER_NONE) {
+		if ((status = prepare(log, "DELETE FROM breaker_trials WHERE id = ?1",
+		    &st, e)) != 0)
+			return status;
+		sqlite3_bind_int64(st, 1, t->claim);
+		return run(log, st, "releasing a claim", e);
+	}
+	if ((status = prepare(log, "UPDATE breaker_trials SET outcome = ?2 WHERE id = ?1",
+	    &st, e)) != 0)
+		return status;
+	sqlite3_bind_int64(st, 1, t->claim);
+	sqlite3_bind_text(st, 2, failed ? "failed" : "ok", -1, SQLITE_STATIC);
+	if ((status = run(log, st, "recording a trial", e)) != 0)
+		return status;
+	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
+		return status;
+	if (failed) {
+		if (out == CAFE_BREAKER_FAILED)
+			snprintf(reason, sizeof reason, "a trial call failed");
+		else
+			snprintf(reason, sizeof reason, "a trial call was slow (%lld ms, "
+			    "over %d ms)", elapsed_ms, bc->slow_call_ms);
+		return transition(c, log, r, CAFE_BREAKER_OPEN, reason,
+		    json_pack("{s:i, s:i, s:i, s:I}", "trials", n.ok + n.live + 1,
+		    "trial_successes", n.ok, "half_open_calls", bc->half_open_calls,
+		    "elapsed_ms", (json_int_t)elapsed_ms), now, e);
+	}
+	if (n.ok < bc->half_open_calls)
+		return 0;
+	return transition(c, log, r, CAFE_BREAKER_CLOSED, "trial calls succeeded",
+	    json_pack("{s:i, s:i, s:i}", "trials", n.ok, "trial_successes", n.ok,
+	    "half_open_calls", bc->half_open_calls), now, e);
+}
+
+static int
+record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
+    enum cafe_breaker_outcome out, long long elapsed_ms, long long now,
+    struct cafe_err *e)
+{
+	const struct cafe_breaker_conf *bc = &c->payment.breaker;
+	sqlite3_stmt *st = NULL;
+	struct counts n;
+	char reason[128];
+	int failed = out == CAFE_BREAKER_FAILED;
+	int slow = !failed && elapsed_ms > bc->slow_call_ms;
+	int min_calls = bc->min_calls < bc->window ? bc->min_calls : bc->window;
+	int status, rate;
+
+	if ((status = ensure_tables(log, r, e)) != 0)
+		return status;
+	if ((status = prepare(log, "INSERT INTO breaker_calls(name, generation, failed,"
+	    " slow, elapsed_ms, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, r->generation);
+	sqlite3_bind_int(st, 3, failed);
+	sqlite3_bind_int(st, 4, slow);
+	sqlite3_bind_int64(st, 5, elapsed_ms);
+	sqlite3_bind_int64(st, 6, now);
+	if ((status = run(log, st, "recording a call", e)) != 0)
+		return status;
+	/* Calls that slid out of the window. */
+	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1 AND id <= ?2",
+	    &st, e)) != 0)
+		return status;
+	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, sqlite3_last_insert_rowid(cafe_log_db(log)) - bc->window);
+	if ((status = run(log, st, "trimming the window", e)) != 0)
+		return status;
+	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
+		return status;
+	if (n.calls < min_calls ||
+	    (long long)(n.failures + n.slow) * 100 < (long long)bc->failure_rate * n.calls)
+		return 0;
+	rate = (int)((long long)(n.failures + n.slow) * 100 / n.calls);
+	snprintf(reason, sizeof reason, "%d%% of the last %d calls failed or were slow "
+	    "(threshold %d%%)", rate, n.calls, bc->failure_rate);
+	return transition(c, log, r, CAFE_BREAKER_OPEN, reason,
+	    json_pack("{s:i, s:i, s:i, s:i, s:i, s:i, s:i, s:i}", "calls", n.calls,
+	    "failures", n.failures, "slow", n.slow, "failure_rate", rate,
+	    "threshold", bc->failure_rate, "window", bc->window, "min_calls", bc->min_calls,
+	    "slow_call_ms", bc->slow_call_ms), now, e);
+}
+
+int
+cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_breaker_ticket *t, enum cafe_breaker_outcome out,
+    long long elapsed_ms, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	long long now = cafe_now_ms();
+	struct row r;
+	int rc, status;
+
+	if (!cafe_log_in_txn(log))
+		return cafe_err_set(e, CAFE_IOERR,
+		    "internal error: breaker outcome recorded outside a transaction");
+	if ((rc = sqlite3_exec(db, "SAVEPOINT breaker_record", NULL, NULL, NULL)) != SQLITE_OK)
+		return sql_fail(log, rc, "savepoint", e);
+	if ((status = read_state(log, &r, e)) != 0)
+		goto out;
+	/* The state it was admitted under is gone: its answer says nothing now. */
+	if (r.generation != t->generation)
+		goto out;
+	if (t->claim && r.state == CAFE_BREAKER_HALF_OPEN)
+		status = record_trial(c, log, &r, t, out, elapsed_ms, now, e);
+	else if (!t->claim && r.state == CAFE_BREAKER_CLOSED && out != CAFE_BREAKER_NONE)
+		status = record_closed(c, log, &r, out, elapsed_ms, now, e);
+out:
+	if (status)
+		sqlite3_exec(db, "ROLLBACK TO breaker_record", NULL, NULL, NULL);
+	sqlite3_exec(db, "RELEASE breaker_record", NULL, NULL, NULL);
+	return status;
+}
+
+int
+cafe_breaker_status(const struct cafe_config *c, struct cafe_log *log,
+    struct cafe_breaker_status *s, struct cafe_err *e)
+{
+	long long now = cafe_now_ms();
+	struct counts n;
+	struct row r;
+	int status;
+
+	memset(s, 0, sizeof *s);
+	if ((status = read_state(log, &r, e)) != 0 ||
+	    (status = read_counts(c, log, &r, now, &n, e)) != 0)
+		return status;
+	s->state = r.state;
+	s->generation = r.generation;
+	s->changed_ms = r.changed_ms;
+	s->open_until_ms = r.open_until_ms;
+	if (r.state == CAFE_BREAKER_OPEN)
+		s->half_open_in_ms = r.open_until_ms > now ? r.open_until_ms - now : 0;
+	snprintf(s->reason, sizeof s->reason, "%s", r.reason);
+	s->calls = n.calls;
+	s->failures = n.failures;
+	s->slow = n.slow;
+	s->trials = n.live + n.ok;
+	s->trial_successes = n.ok;
+	return 0;
+}
+
+int
+cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
+    struct cafe_breaker_status *before, struct cafe_err *e)
+{
+	long long now;
+	struct counts n;
+	struct row r;
+	int status;
+
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	now = cafe_now_ms();
+	if ((status = read_state(log, &r, e)) != 0 ||
+	    (status = read_counts(c, log, &r, now, &n, e)) != 0)
+		goto out;
+	if (before) {
+		memset(before, 0, sizeof *before);
+		before->state = r.state;
+		before->generation = r.generation;
+		before->changed_ms = r.changed_ms;
+		before->open_until_ms = r.open_until_ms;
+		snprintf(before->reason, sizeof before->reason, "%s", r.reason);
+		before->calls = n.calls;
+		before->failures = n.failures;
+		before->slow = n.slow;
+		before->trials = n.live + n.ok;
+		before->trial_successes = n.ok;
+	}
+	if ((status = transition(c, log, &r, CAFE_BREAKER_CLOSED, "manual",
+	    json_pack("{s:i, s:i, s:i, s:i, s:i}", "calls", n.calls, "failures", n.failures,
+	    "slow", n.slow, "trials", n.live + n.ok, "trial_successes", n.ok), now, e)) != 0)
+		goto out;
+	return cafe_log_commit(log, e);
+out:
+	cafe_log_rollback(log);
+	return status;
+}
+
+long long
+cafe_breaker_retry_ms(const struct cafe_config *c, struct cafe_log *log)
+{
+	struct cafe_err e;
+	long long now = cafe_now_ms();
+	struct row r;
+
+	(void)c;
+	if (read_state(log, &r, &e) != 0)
+		return TRIAL_POLL_MS;
+	if (r.state == CAFE_BREAKER_OPEN && r.open_until_ms > now)
+		return r.open_until_ms - now;
+	return TRIAL_POLL_MS;
+}

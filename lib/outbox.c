@@ -1,0 +1,1354 @@
+/*
+ * outbox.c - the customer's messages (outbox.h): the fold of a notify
+ * stream, the notify_outbox projection, claims, the three channels and
+ * the sender's loop, and requeueing.
+ *
+ * Invariants kept here:
+ *  - a round (one message, its due channels) is recorded in one write
+ *    transaction after every channel of the round has been tried, with a
+ *    fresh fold under the lock: a channel already recorded as sent is not
+ *    recorded again, and `first` is set only when no send was recorded
+ *    before;
+ *  - a message is sent only by the holder of its claim; the claim is
+ *    taken after a fresh fold under BEGIN IMMEDIATE and dropped in the
+ *    transaction that records the round;
+ *  - notify_outbox and notify_claims are never a second truth: the first
+ *    is a fold of the log, the second only says who is busy;
+ *  - the command channel runs argv without a shell in its own process
+ *    group, which is killed when the call ends or times out.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "outbox.h"
+
+#define CHECKPOINT "notify-outbox"
+#define CATCH_UP_BATCH 2000
+#define MAX_DELAY_MS 3600000LL      /* backoff ceiling: an hour */
+#define OUTPUT_KEEP 512             /* bytes of a command's output kept */
+#define WAIT_SLICE_MS 1000          /* how late a stop can be noticed while idle */
+
+static const char schema[] =
+	"CREATE TABLE IF NOT EXISTS notify_outbox("
+	"  message_id TEXT PRIMARY KEY,"
+	"  seq        INTEGER NOT NULL,"
+	"  stream     TEXT NOT NULL,"
+	"  order_id   INTEGER NOT NULL,"
+	"  event      TEXT NOT NULL,"
+	"  customer   TEXT NOT NULL,"
+	"  text       TEXT NOT NULL,"
+	"  status     TEXT NOT NULL,"
+	"  attempts   INTEGER NOT NULL,"
+	"  error      TEXT,"
+	"  channels   TEXT NOT NULL,"
+	"  queued_at  TEXT NOT NULL,"
+	"  updated_at TEXT NOT NULL);"
+	"CREATE INDEX IF NOT EXISTS notify_outbox_status ON notify_outbox(status, seq);"
+	"CREATE INDEX IF NOT EXISTS notify_outbox_order ON notify_outbox(order_id, seq);"
+	"CREATE TABLE IF NOT EXISTS notify_claims("
+	"  message_id TEXT PRIMARY KEY,"
+	"  holder     TEXT NOT NULL,"
+	"  until_ms   INTEGER NOT NULL);";
+
+/* The fold. */
+
+void
+cafe_message_init(struct cafe_message *m)
+{
+	memset(m, 0, sizeof *m);
+}
+
+void
+cafe_message_release(struct cafe_message *m)
+{
+	for (size_t i = 0; i < m->nch; i++) {
+		free(m->ch[i].name);
+		free(m->ch[i].error);
+	}
+	free(m->ch);
+	free(m->message_id);
+	free(m->stream);
+	free(m->event);
+	free(m->customer);
+	free(m->text);
+	memset(m, 0, sizeof *m);
+}
+
+static const char *
+str(const struct cafe_event *ev, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ev->data, key));
+
+	return s ? s : "";
+}
+
+static void
+set_str(char **dst, const char *s)
+{
+	free(*dst);
+	*dst = cafe_xstrdup(s);
+}
+
+static struct cafe_message_channel *
+channel_of(struct cafe_message *m, const char *name)
+{
+	for (size_t i = 0; i < m->nch; i++)
+		if (strcmp(m->ch[i].name, name) == 0)
+			return &m->ch[i];
+	m->ch = cafe_xrealloc(m->ch, (m->nch + 1) * sizeof *m->ch);
+	memset(&m->ch[m->nch], 0, sizeof *m->ch);
+	m->ch[m->nch].name = cafe_xstrdup(name);
+	return &m->ch[m->nch++];
+}
+
+void
+cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
+{
+	json_t *attempt = json_object_get(ev->data, "attempt");
+	long long ts = cafe_parse_ts(ev->ts);
+	struct cafe_message_channel *ch;
+
+	m->version = ev->version;
+	snprintf(m->updated_at, sizeof m->updated_at, "%s", ev->ts);
+	if (!m->stream)
+		m->stream = cafe_xstrdup(ev->stream);
+	if (strcmp(ev->type, "NotificationQueued") == 0) {
+		set_str(&m->message_id, str(ev, "message_id"));
+		set_str(&m->event, str(ev, "event"));
+		set_str(&m->customer, str(ev, "customer"));
+		set_str(&m->text, str(ev, "text"));
+		m->order_id = json_integer_value(json_object_get(ev->data, "order_id"));
+		m->seq = ev->seq;
+		snprintf(m->queued_id, sizeof m->queued_id, "%s", ev->id);
+		snprintf(m->queued_at, sizeof m->queued_at, "%s", ev->ts);
+	} else if (strcmp(ev->type, "NotificationSent") == 0) {
+		ch = channel_of(m, str(ev, "channel"));
+		ch->sent = 1;
+		ch->dead = 0;
+		ch->attempts = json_is_integer(attempt) ?
+		    (int)json_integer_value(attempt) : ch->attempts + 1;
+		ch->last_ms = ts;
+		free(ch->error);
+		ch->error = NULL;
+		m->ever_sent = 1;
+	} else if (strcmp(ev->type, "NotificationFailed") == 0) {
+		ch = channel_of(m, str(ev, "channel"));
+		if (ch->sent)
+			return;
+		ch->attempts = json_is_integer(attempt) ?
+		    (int)json_integer_value(attempt) : ch->attempts + 1;
+		ch->dead = json_is_true(json_object_get(ev->data, "dead"));
+		ch->last_ms = ts;
+		set_str(&ch->error, str(ev, "error"));
+	} else if (strcmp(ev->type, "NotificationRequeued") == 0) {
+		for (size_t i = 0; i < m->nch; i++) {
+			if (m->ch[i].sent)
+				continue;
+			m->ch[i].attempts = 0;
+			m->ch[i].dead = 0;
+			m->ch[i].last_ms = 0;
+			free(m->ch[i].error);
+			m->ch[i].error = NULL;
+		}
+	}
+}
+
+static const char *
+channel_status(const struct cafe_message_channel *ch)
+{
+	return ch->sent ? "sent" : ch->dead ? "dead" : ch->attempts ? "failed" : "queued";
+}
+
+const char *
+cafe_message_status(const struct cafe_message *m)
+{
+	int sent = 0, dead = 0, failed = 0;
+
+	for (size_t i = 0; i < m->nch; i++) {
+		sent += m->ch[i].sent;
+		dead += m->ch[i].dead;
+		failed += !m->ch[i].sent && m->ch[i].attempts > 0;
+	}
+	if (m->nch > 0 && (size_t)sent == m->nch)
+		return "sent";
+	return dead ? "dead" : failed ? "failed" : "queued";
+}
+
+static int
+fold_cb(const struct cafe_event *ev, void *arg)
+{
+	cafe_message_apply(arg, ev);
+	return 0;
+}
+
+static int
+message_load(struct cafe_log *log, const char *stream, struct cafe_message *m,
+    struct cafe_err *e)
+{
+	cafe_message_release(m);
+	return cafe_log_read_stream(log, stream, fold_cb, m, e);
+}
+
+/* Channels. */
+
+char *
+cafe_channel_name(const struct cafe_channel *ch)
+{
+	char *s, *t;
+
+	switch (ch->kind) {
+	case CAFE_CHAN_FILE:
+		return cafe_xasprintf("file:%s", ch->path);
+	case CAFE_CHAN_COMMAND:
+		s = cafe_xstrdup("command:");
+		for (size_t i = 0; ch->argv && ch->argv[i]; i++) {
+			t = cafe_xasprintf("%s%s%s", s, i ? " " : "", ch->argv[i]);
+			free(s);
+			s = t;
+		}
+		return s;
+	case CAFE_CHAN_STDOUT:
+		break;
+	}
+	return cafe_xstrdup("stdout");
+}
+
+/* Keeps what a failing command said last, as printable ASCII. */
+static void
+tidy_output(const char *buf, size_t len, char *out, size_t n)
+{
+	size_t end = len, start;
+
+	while (end > 0 && (buf[end - 1] == '\n' || buf[end - 1] == '\r' ||
+	    buf[end - 1] == ' '))
+		end--;
+	start = end;
+	while (start > 0 && buf[start - 1] != '\n')
+		start--;
+	if (end - start >= n)
+		start = end - (n - 1);
+	for (size_t i = start; i < end; i++)
+		*out++ = buf[i] >= 0x20 && buf[i] < 0x7f ? buf[i] : '?';
+	*out = '\0';
+}
+
+static int
+write_all(int fd, const char *s, size_t len)
+{
+	while (len > 0) {
+		ssize_t w = write(fd, s, len);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		s += w;
+		len -= (size_t)w;
+	}
+	return 0;
+}
+
+static int
+send_stdout(const char *line, size_t len, char *err, size_t n)
+{
+	if (write_all(STDOUT_FILENO, line, len) != 0) {
+		snprintf(err, n, "cannot write to standard output: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_file(const char *path, const char *line, size_t len, char *err, size_t n)
+{
+	int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+
+	if (fd < 0) {
+		snprintf(err, n, "cannot open '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	/* On disk before the log says sent: a power cut may resend, not lose. */
+	if (write_all(fd, line, len) != 0 || fsync(fd) != 0) {
+		snprintf(err, n, "cannot write '%s': %s", path, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	if (close(fd) != 0) {
+		snprintf(err, n, "cannot write '%s': %s", path, strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+/* In the child, between fork and exec: async-signal-safe calls only. */
+static void
+child_exec(char *const argv[], int in, int out)
+{
+	static const char msg[] = "cannot run the command: ";
+	const char *why;
+	sigset_t none;
+
+	setpgid(0, 0);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	signal(SIGINT, SIG_DFL);
+	signal(SIGTERM, SIG_DFL);
+	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+		_exit(126);
+	execvp(argv[0], argv);
+	why = strerror(errno);
+	(void)!write(2, msg, sizeof msg - 1);
+	(void)!write(2, argv[0], strlen(argv[0]));
+	(void)!write(2, ": ", 2);
+	(void)!write(2, why, strlen(why));
+	_exit(127);
+}
+
+struct run {
+	pid_t pid;
+	int in, out;                /* our ends; -1 when closed */
+	const char *input;
+	size_t inlen, inoff;
+	char keep[OUTPUT_KEEP];
+	size_t keeplen;
+	int wstatus, reaped;
+};
+
+static void
+close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+static void
+run_io(struct run *r)
+{
+	char buf[4096];
+	ssize_t got;
+
+	while (r->in >= 0 && r->inoff < r->inlen) {
+		ssize_t w = write(r->in, r->input + r->inoff, r->inlen - r->inoff);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno == EAGAIN)
+			break;
+		if (w < 0) {            /* EPIPE: it did not want the rest */
+			close_fd(&r->in);
+			break;
+		}
+		r->inoff += (size_t)w;
+	}
+	if (r->in >= 0 && r->inoff == r->inlen)
+		close_fd(&r->in);
+	while (r->out >= 0) {
+		got = read(r->out, buf, sizeof buf);
+		if (got < 0 && errno == EINTR)
+			continue;
+		if (got < 0 && errno == EAGAIN)
+			break;
+		if (got <= 0) {
+			close_fd(&r->out);
+			break;
+		}
+		/* Keep the tail: that is where the error is. */
+		if ((size_t)got >= sizeof r->keep) {
+			memcpy(r->keep, buf + got - sizeof r->keep, sizeof r->keep);
+			r->keeplen = sizeof r->keep;
+		} else {
+			size_t drop = r->keeplen + (size_t)got > sizeof r->keep ?
+			    r->keeplen + (size_t)got - sizeof r->keep : 0;
+
+			memmove(r->keep, r->keep + drop, r->keeplen - drop);
+			r->keeplen -= drop;
+			memcpy(r->keep + r->keeplen, buf, (size_t)got);
+			r->keeplen += (size_t)got;
+		}
+	}
+}
+
+static void
+reap(struct run *r, int block)
+{
+	while (!r->reaped) {
+		pid_t w = waitpid(r->pid, &r->wstatus, block ? 0 : WNOHANG);
+
+		if (w == r->pid)
+			r->reaped = 1;
+		else if (w < 0 && errno == EINTR)
+			continue;
+		else if (w < 0) {
+			r->wstatus = -1;
+			r->reaped = 1;
+		}
+		if (!block)
+			break;
+	}
+}
+
+static int
+send_command(char *const argv[], const char *line, size_t len, int timeout_ms,
+    char *err, size_t n)
+{
+	struct run r;
+	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, timedout = 0;
+	long long deadline = cafe_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	char said[OUTPUT_KEEP];
+
+	memset(&r, 0, sizeof r);
+	r.in = r.out = -1;
+	r.input = line;
+	r.inlen = len;
+	if (!argv || !argv[0]) {
+		snprintf(err, n, "the command channel has no command");
+		return -1;
+	}
+	if (pipe2(inp, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
+		snprintf(err, n, "cannot run '%s': %s", argv[0], strerror(errno));
+		close_fd(&inp[0]);
+		close_fd(&inp[1]);
+		return -1;
+	}
+	if ((r.pid = fork()) < 0) {
+		snprintf(err, n, "cannot run '%s': %s", argv[0], strerror(errno));
+		for (int i = 0; i < 2; i++) {
+			close_fd(&inp[i]);
+			close_fd(&outp[i]);
+		}
+		return -1;
+	}
+	if (r.pid == 0)
+		child_exec(argv, inp[0], outp[1]);
+	/* Both sides set the group, so a kill right after fork finds it. */
+	setpgid(r.pid, r.pid);
+	close_fd(&inp[0]);
+	close_fd(&outp[1]);
+	r.in = inp[1];
+	r.out = outp[0];
+	fcntl(r.in, F_SETFL, O_NONBLOCK);
+	fcntl(r.out, F_SETFL, O_NONBLOCK);
+
+	for (;;) {
+		struct pollfd pfd[2];
+		nfds_t np = 0;
+		long long left;
+
+		run_io(&r);
+		reap(&r, 0);
+		if (r.reaped && r.out < 0)
+			break;
+		if ((left = deadline - cafe_mono_ms()) <= 0) {
+			timedout = 1;
+			break;
+		}
+		if (r.in >= 0)
+			pfd[np++] = (struct pollfd){ r.in, POLLOUT, 0 };
+		if (r.out >= 0)
+			pfd[np++] = (struct pollfd){ r.out, POLLIN, 0 };
+		/* Once its output is closed, only its exit is left to wait for. */
+		poll(pfd, np, left < 10 ? (int)left : 10);
+	}
+	/* The group outlives its leader while a grandchild is in it. */
+	kill(-r.pid, SIGKILL);
+	if (r.reaped && r.out >= 0)
+		run_io(&r);
+	reap(&r, 1);
+	close_fd(&r.in);
+	close_fd(&r.out);
+
+	tidy_output(r.keep, r.keeplen, said, sizeof said);
+	if (timedout) {
+		snprintf(err, n, "'%s' timed out after %d ms", argv[0], timeout_ms);
+		return -1;
+	}
+	if (r.wstatus == -1) {
+		snprintf(err, n, "'%s' vanished (reaped elsewhere)", argv[0]);
+		return -1;
+	}
+	if (WIFSIGNALED(r.wstatus)) {
+		snprintf(err, n, "'%s' was killed by signal %d (%s)%s%s", argv[0],
+		    WTERMSIG(r.wstatus), strsignal(WTERMSIG(r.wstatus)),
+		    said[0] ? ": " : "", said);
+		return -1;
+	}
+	if (WEXITSTATUS(r.wstatus) != 0) {
+		snprintf(err, n, "'%s' exited with status %d%s%s", argv[0],
+		    WEXITSTATUS(r.wstatus), said[0] ? ": " : "", said);
+		return -1;
+	}
+	return 0;
+}
+
+static int
+send_channel(const struct cafe_channel *ch, const char *line, size_t len,
+    int timeout_ms, char *err, size_t n)
+{
+	switch (ch->kind) {
+	case CAFE_CHAN_FILE:
+		return send_file(ch->path, line, len, err, n);
+	case CAFE_CHAN_COMMAND:
+		return send_command(ch->argv, line, len, timeout_ms, err, n);
+	case CAFE_CHAN_STDOUT:
+		break;
+	}
+	return send_stdout(line, len, err, n);
+}
+
+/* What every channel receives: one JSON object and a newline. */
+static char *
+message_line(const struct cafe_message *m, size_t *len)
+{
+	json_t *j = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s}",
+	    "message_id", m->message_id, "order_id", (json_int_t)m->order_id,
+	    "customer", m->customer ? m->customer : "",
+	    "event", m->event ? m->event : "", "text", m->text ? m->text : "",
+	    "ts", m->queued_at);
+	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
+	char *line;
+
+	json_decref(j);
+	if (!body)
+		return NULL;
+	line = cafe_xasprintf("%s\n", body);
+	free(body);
+	*len = strlen(line);
+	return line;
+}
+
+/* The projection and its SQL. */
+
+static int
+sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
+	return cafe_err_set(e, CAFE_IOERR, "database: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int
+ensure_schema(struct cafe_log *log, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_status(db, rc, e, "creating the outbox tables");
+}
+
+static int
+has_table(sqlite3 *db, const char *name)
+{
+	sqlite3_stmt *st;
+	int yes = 0;
+
+	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
+	    "AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static json_t *
+channels_json(const struct cafe_message *m)
+{
+	json_t *a = json_array();
+
+	for (size_t i = 0; i < m->nch; i++)
+		json_array_append_new(a, json_pack("{s:s, s:s, s:i, s:s?}",
+		    "channel", m->ch[i].name, "status", channel_status(&m->ch[i]),
+		    "attempts", m->ch[i].attempts, "error", m->ch[i].error));
+	return a;
+}
+
+static int
+project(struct cafe_log *log, const struct cafe_message *m, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	const char *error = NULL;
+	char *chans;
+	int attempts = 0, rc;
+
+	if (!m->message_id)
+		return 0;       /* outcomes of a message never queued: nothing to show */
+	for (size_t i = 0; i < m->nch; i++) {
+		if (m->ch[i].attempts > attempts)
+			attempts = m->ch[i].attempts;
+		if (!error && !m->ch[i].sent && m->ch[i].error)
+			error = m->ch[i].error;
+	}
+	if ((rc = sqlite3_prepare_v2(db, "INSERT INTO notify_outbox(message_id, seq, "
+	    "stream, order_id, event, customer, text, status, attempts, error, channels, "
+	    "queued_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
+	    "?12, ?13) ON CONFLICT(message_id) DO UPDATE SET seq = ?2, stream = ?3, "
+	    "order_id = ?4, event = ?5, customer = ?6, text = ?7, status = ?8, "
+	    "attempts = ?9, error = ?10, channels = ?11, queued_at = ?12, "
+	    "updated_at = ?13", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	chans = json_dumps(channels_json(m), JSON_COMPACT | JSON_ENCODE_ANY);
+	sqlite3_bind_text(st, 1, m->message_id, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 2, m->seq);
+	sqlite3_bind_text(st, 3, m->stream, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(st, 4, m->order_id);
+	sqlite3_bind_text(st, 5, m->event, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 6, m->customer, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 7, m->text, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 8, cafe_message_status(m), -1, SQLITE_STATIC);
+	sqlite3_bind_int(st, 9, attempts);
+	if (error)
+		sqlite3_bind_text(st, 10, error, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 11, chans ? chans : "[]", -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 12, m->queued_at, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 13, m->updated_at, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	free(chans);
+	return rc == SQLITE_DONE ? 0 : sql_status(db, rc, e, "writing notify_outbox");
+}
+
+/* The streams touched by a stretch of the log, in first-seen order. */
+struct touched {
+	char **stream;
+	size_t n, cap;
+	long long last_seq, count;
+};
+
+static int
+touch_cb(const struct cafe_event *ev, void *arg)
+{
+	struct touched *t = arg;
+
+	t->last_seq = ev->seq;
+	t->count++;
+	if (strncmp(ev->type, "Notification", 12) != 0)
+		return 0;
+	for (size_t i = t->n; i-- > 0;)
+		if (strcmp(t->stream[i], ev->stream) == 0)
+			return 0;
+	if (t->n == t->cap) {
+		t->cap = t->cap ? 2 * t->cap : 32;
+		t->stream = cafe_xrealloc(t->stream, t->cap * sizeof *t->stream);
+	}
+	t->stream[t->n++] = cafe_xstrdup(ev->stream);
+	return 0;
+}
+
+/* One batch of the catch-up, inside the write transaction. */
+static int
+catch_up_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct touched *t = arg;
+	struct cafe_message m;
+	long long cp;
+	int status;
+
+	for (size_t i = 0; i < t->n; i++)
+		free(t->stream[i]);
+	t->n = 0;
+	t->count = 0;
+	if ((status = ensure_schema(log, e)) != 0)
+		return status;
+	if ((cp = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
+		return e->status;
+	t->last_seq = cp;
+	if ((status = cafe_log_read(log, cp, CATCH_UP_BATCH, touch_cb, t, e)) != 0)
+		return status;
+	cafe_message_init(&m);
+	for (size_t i = 0; i < t->n && !status; i++)
+		if ((status = message_load(log, t->stream[i], &m, e)) == 0)
+			status = project(log, &m, e);
+	cafe_message_release(&m);
+	if (status == 0 && t->count > 0)
+		status = cafe_checkpoint_set(log, CHECKPOINT, t->last_seq, e);
+	return status;
+}
+
+int
+cafe_outbox_catch_up(struct cafe_log *log, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	struct touched t = { NULL, 0, 0, 0, 0 };
+	long long head, cp;
+	int status = 0;
+
+	if (sqlite3_db_readonly(db, "main") == 1)
+		return 0;
+	for (;;) {
+		/* A look without the write lock first: usually there is nothing. */
+		if ((head = cafe_log_head(log, e)) < 0 ||
+		    (cp = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0) {
+			status = e->status;
+			break;
+		}
+		if (cp >= head && has_table(db, "notify_outbox"))
+			break;
+		if ((status = cafe_log_transact(log, catch_up_txn, &t, e)) != 0 ||
+		    t.count < CATCH_UP_BATCH)
+			break;
+	}
+	for (size_t i = 0; i < t.n; i++)
+		free(t.stream[i]);
+	free(t.stream);
+	return status;
+}
+
+int
+cafe_outbox_list(struct cafe_log *log, const struct cafe_outbox_query *q,
+    int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	int rc, status;
+
+	if ((status = cafe_outbox_catch_up(log, e)) != 0)
+		return status;
+	if (!has_table(db, "notify_outbox"))
+		return 0;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT message_id, order_id, event, customer, "
+	    "text, status, attempts, error, channels, queued_at, updated_at "
+	    "FROM notify_outbox WHERE (?1 IS NULL OR status = ?1) "
+	    "AND (?2 = 0 OR order_id = ?2) ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	if (q->status)
+		sqlite3_bind_text(st, 1, q->status, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, q->order_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *err = (const char *)sqlite3_column_text(st, 7);
+		json_t *chans = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
+		json_t *row = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:s}",
+		    "message_id", (const char *)sqlite3_column_text(st, 0),
+		    "order_id", (json_int_t)sqlite3_column_int64(st, 1),
+		    "event", (const char *)sqlite3_column_text(st, 2),
+		    "customer", (const char *)sqlite3_column_text(st, 3),
+		    "text", (const char *)sqlite3_column_text(st, 4),
+		    "status", (const char *)sqlite3_column_text(st, 5),
+		    "attempts", sqlite3_column_int(st, 6),
+		    "error", err ? json_string(err) : json_null(),
+		    "channels", chans ? chans : json_array(),
+		    "queued_at", (const char *)sqlite3_column_text(st, 9),
+		    "updated_at", (const char *)sqlite3_column_text(st, 10));
+
+		status = row ? fn(row, arg) : 0;
+		json_decref(row);
+		if (status)
+			break;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = sql_status(db, rc, e, "reading notify_outbox");
+	sqlite3_finalize(st);
+	return status;
+}
+
+/* The sender. */
+
+struct sender {
+	const struct cafe_config *c;
+	struct cafe_log *log;
+	const struct cafe_send_opts *o;
+	struct cafe_send_stats *st;
+	const struct cafe_channel **chan;   /* configured, one per name */
+	char **name;
+	size_t nchan;
+	struct cafe_channel fallback;       /* stdout, when none is configured */
+	char holder[320];
+	long long lease_ms;
+};
+
+/* One channel of a round. */
+struct item {
+	const char *name;                   /* borrowed from the sender or the fold */
+	const struct cafe_channel *ch;      /* NULL: no longer configured */
+	int ok;
+	char error[600];
+};
+
+struct round {
+	struct sender *s;
+	const char *stream;
+	struct cafe_message m;
+	struct item *item;
+	size_t n;
+	long long due_ms;                   /* earliest retry not yet due, or 0 */
+	long long busy_until;               /* claimed by another live sender, or 0 */
+	long long now;
+};
+
+static long long
+retry_delay(const struct cafe_config *c, int attempts)
+{
+	long long d = c->notify.backoff_ms;
+
+	for (int i = 1; i < attempts && d < MAX_DELAY_MS; i++)
+		d *= 2;
+	return d < MAX_DELAY_MS ? d : MAX_DELAY_MS;
+}
+
+static const struct cafe_channel *
+configured(const struct sender *s, const char *name, const char **stable)
+{
+	for (size_t i = 0; i < s->nchan; i++)
+		if (strcmp(s->name[i], name) == 0) {
+			*stable = s->name[i];
+			return s->chan[i];
+		}
+	return NULL;
+}
+
+static void
+add_item(struct round *r, const char *name, const struct cafe_channel *ch)
+{
+	r->item = cafe_xrealloc(r->item, (r->n + 1) * sizeof *r->item);
+	memset(&r->item[r->n], 0, sizeof *r->item);
+	r->item[r->n].name = name;
+	r->item[r->n].ch = ch;
+	r->n++;
+}
+
+/* Which channels of the folded message are due now. */
+static void
+plan(struct round *r)
+{
+	struct sender *s = r->s;
+	struct cafe_message *m = &r->m;
+
+	r->n = 0;
+	r->due_ms = 0;
+	if (m->nch == 0) {
+		for (size_t i = 0; i < s->nchan; i++)
+			add_item(r, s->name[i], s->chan[i]);
+		return;
+	}
+	for (size_t i = 0; i < m->nch; i++) {
+		const struct cafe_message_channel *mc = &m->ch[i];
+		const char *name = mc->name;
+		const struct cafe_channel *ch;
+		long long at;
+
+		if (mc->sent || mc->dead)
+			continue;
+		ch = configured(s, mc->name, &name);
+		at = mc->attempts ? mc->last_ms + retry_delay(s->c, mc->attempts) : 0;
+		if (ch && at > r->now) {
+			if (!r->due_ms || at < r->due_ms)
+				r->due_ms = at;
+			continue;
+		}
+		add_item(r, name, ch);
+	}
+}
+
+/* 1 when the holder of a claim may still be working. */
+static int
+holder_alive(const char *holder)
+{
+	char host[256];
+	long pid;
+
+	if (sscanf(holder, "%255s %ld", host, &pid) != 2)
+		return 1;
+	if (strcmp(host, cafe_host()) != 0)
+		return 1;       /* another machine: only its lease tells */
+	return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Takes (holder != NULL) or drops the claim on a message. Dropping with a
+ * holder given drops it only if it is still that holder's. */
+static int
+claim_write(sqlite3 *db, int take, const char *id, const char *holder, long long until,
+    struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(db, take ?
+	    "INSERT INTO notify_claims(message_id, holder, until_ms) VALUES (?1, ?2, ?3) "
+	    "ON CONFLICT(message_id) DO UPDATE SET holder = ?2, until_ms = ?3" :
+	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (?2 IS NULL OR holder = ?2)",
+	    -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	if (holder)
+		sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+	if (take)
+		sqlite3_bind_int64(st, 3, until);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_status(db, rc, e, "writing notify_claims");
+}
+
+/* First transaction of a round: fold, plan, and claim if there is work. */
+static int
+claim_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct round *r = arg;
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	int rc, status;
+
+	r->n = 0;
+	r->busy_until = 0;
+	r->due_ms = 0;
+	if ((status = ensure_schema(log, e)) != 0)
+		return status;
+	if ((status = message_load(log, r->stream, &r->m, e)) != 0)
+		return status;
+	if (!r->m.message_id)
+		return 0;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT holder, until_ms FROM notify_claims "
+	    "WHERE message_id = ?", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	sqlite3_bind_text(st, 1, r->m.message_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *holder = (const char *)sqlite3_column_text(st, 0);
+		long long until = sqlite3_column_int64(st, 1);
+
+		if (strcmp(holder, r->s->holder) != 0 && until > r->now &&
+		    holder_alive(holder))
+			r->busy_until = until;
+	} else if (rc != SQLITE_DONE) {
+		status = sql_status(db, rc, e, "reading notify_claims");
+	}
+	sqlite3_finalize(st);
+	if (status || r->busy_until)
+		return status;
+	plan(r);
+	if (r->n == 0)          /* nothing due: a stale claim goes */
+		return claim_write(db, 0, r->m.message_id, NULL, 0, e);
+	return claim_write(db, 1, r->m.message_id, r->s->holder,
+	    r->now + r->s->lease_ms, e);
+}
+
+struct record {
+	struct round *r;
+	struct cafe_message fresh;
+	struct cafe_send_report *rep;
+	size_t nrep;
+};
+
+static struct cafe_message_channel *
+find_channel(struct cafe_message *m, const char *name)
+{
+	for (size_t i = 0; i < m->nch; i++)
+		if (strcmp(m->ch[i].name, name) == 0)
+			return &m->ch[i];
+	return NULL;
+}
+
+/* Second transaction of a round: what the channels said, against a fresh
+ * fold, and the claim dropped. */
+static int
+record_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct record *rec = arg;
+	struct round *r = rec->r;
+	struct cafe_message *m = &rec->fresh;
+	struct cafe_batch b;
+	int status, first;
+
+	rec->nrep = 0;
+	if ((status = message_load(log, r->stream, m, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", m->order_id);
+	snprintf(b.causation_id, sizeof b.causation_id, "%s", m->queued_id);
+	first = !m->ever_sent;
+	for (size_t i = 0; i < r->n; i++) {
+		struct item *it = &r->item[i];
+		struct cafe_message_channel *mc = find_channel(m, it->name);
+		struct cafe_send_report *rp = &rec->rep[rec->nrep];
+		int attempt = (mc ? mc->attempts : 0) + 1;
+		json_t *data;
+
+		if (mc && (mc->sent || (mc->dead && !it->ok)))
+			continue;       /* recorded by someone else meanwhile */
+		if (it->ok) {
+			data = json_pack("{s:I, s:s, s:s, s:i, s:b}",
+			    "order_id", (json_int_t)m->order_id, "message_id", m->message_id,
+			    "channel", it->name, "attempt", attempt, "first", first);
+			first = 0;
+		} else {
+			data = json_pack("{s:I, s:s, s:s, s:i, s:s, s:b}",
+			    "order_id", (json_int_t)m->order_id, "message_id", m->message_id,
+			    "channel", it->name, "attempt", attempt, "error", it->error,
+			    "dead", !it->ch || attempt >= r->s->c->notify.max_attempts);
+		}
+		cafe_batch_add(&b, m->stream, m->version + (long long)b.n,
+		    it->ok ? "NotificationSent" : "NotificationFailed", data);
+		*rp = (struct cafe_send_report){ m->message_id, m->order_id, it->name,
+		    attempt, r->s->c->notify.max_attempts, it->ok,
+		    !it->ok && json_is_true(json_object_get(data, "dead")),
+		    it->ok ? NULL : it->error };
+		rec->nrep++;
+	}
+	if (b.n > 0)
+		status = cafe_log_append(log, &b, e);
+	cafe_batch_release(&b);
+	if (status == 0)
+		status = claim_write(cafe_log_db(log), 0, m->message_id, r->s->holder,
+		    0, e);
+	return status;
+}
+
+/* One message: claim, send to its due channels, record. */
+static int
+round_run(struct round *r, int *did, struct cafe_err *e)
+{
+	struct sender *s = r->s;
+	struct record rec;
+	char *line = NULL;
+	size_t len = 0;
+	int status;
+
+	*did = 0;
+	r->now = cafe_now_ms();
+	if ((status = cafe_log_transact(s->log, claim_txn, r, e)) != 0)
+		return status;
+	if (r->busy_until || r->n == 0)
+		return 0;
+	if (!(line = message_line(&r->m, &len)))
+		for (size_t i = 0; i < r->n; i++)
+			snprintf(r->item[i].error, sizeof r->item[i].error,
+			    "the message cannot be encoded as JSON");
+	for (size_t i = 0; line && i < r->n; i++) {
+		struct item *it = &r->item[i];
+
+		if (!it->ch)
+			snprintf(it->error, sizeof it->error,
+			    "channel '%s' is no longer configured", it->name);
+		else
+			it->ok = send_channel(it->ch, line, len, s->o->timeout_ms,
+			    it->error, sizeof it->error) == 0;
+	}
+	free(line);
+
+	memset(&rec, 0, sizeof rec);
+	rec.r = r;
+	rec.rep = cafe_xcalloc(r->n, sizeof *rec.rep);
+	cafe_message_init(&rec.fresh);
+	if ((status = cafe_log_transact(s->log, record_txn, &rec, e)) == 0) {
+		for (size_t i = 0; i < rec.nrep; i++) {
+			const struct cafe_send_report *rp = &rec.rep[i];
+
+			if (rp->ok)
+				s->st->sent++;
+			else if (rp->dead)
+				s->st->dead++;
+			else
+				s->st->failed++;
+			if (s->o->report)
+				s->o->report(s->o->arg, rp);
+		}
+		*did = 1;
+	}
+	free(rec.rep);
+	cafe_message_release(&rec.fresh);
+	return status;
+}
+
+/* The streams of the messages that may have work, oldest first. */
+static int
+candidates(struct cafe_log *log, char ***out, size_t *n, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	size_t cap = 0;
+	int rc;
+
+	*out = NULL;
+	*n = 0;
+	if (!has_table(db, "notify_outbox"))
+		return 0;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT stream FROM notify_outbox "
+	    "WHERE status IN ('queued', 'failed') ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 64;
+			*out = cafe_xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = cafe_xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : sql_status(db, rc, e, "reading notify_outbox");
+}
+
+/* Goes once over every message that may have work. *wake_ms: when the
+ * next retry comes due or a claim of another sender runs out (0: none). */
+static int
+pass(struct sender *s, int *did, long long *wake_ms, struct cafe_err *e)
+{
+	struct round r;
+	char **streams = NULL;
+	size_t n = 0;
+	int status;
+
+	*did = 0;
+	*wake_ms = 0;
+	if ((status = cafe_outbox_catch_up(s->log, e)) != 0 ||
+	    (status = candidates(s->log, &streams, &n, e)) != 0)
+		return status;
+	memset(&r, 0, sizeof r);
+	r.s = s;
+	cafe_message_init(&r.m);
+	for (size_t i = 0; i < n && !status; i++) {
+		int one;
+
+		if (s->o->stop && *s->o->stop)
+			break;
+		r.stream = streams[i];
+		if ((status = round_run(&r, &one, e)) != 0)
+			break;
+		*did |= one;
+		if (r.busy_until && (!*wake_ms || r.busy_until < *wake_ms))
+			*wake_ms = r.busy_until;
+		if (r.due_ms && (!*wake_ms || r.due_ms < *wake_ms))
+			*wake_ms = r.due_ms;
+	}
+	cafe_message_release(&r.m);
+	free(r.item);
+	for (size_t i = 0; i < n; i++)
+		free(streams[i]);
+	free(streams);
+	return status;
+}
+
+static void
+sender_init(struct sender *s, const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_send_opts *o, struct cafe_send_stats *st)
+{
+	char token[33];
+
+	memset(s, 0, sizeof *s);
+	s->c = c;
+	s->log = log;
+	s->o = o;
+	s->st = st;
+	s->fallback.kind = CAFE_CHAN_STDOUT;
+	s->chan = cafe_xcalloc(c->notify.nchannels + 1, sizeof *s->chan);
+	s->name = cafe_xcalloc(c->notify.nchannels + 1, sizeof *s->name);
+	for (size_t i = 0; i < c->notify.nchannels; i++) {
+		char *name = cafe_channel_name(&c->notify.channels[i]);
+		const char *dup;
+
+		if (configured(s, name, &dup)) {
+			free(name);     /* the same channel twice gets it once */
+			continue;
+		}
+		s->chan[s->nchan] = &c->notify.channels[i];
+		s->name[s->nchan++] = name;
+	}
+	if (s->nchan == 0) {
+		s->chan[0] = &s->fallback;
+		s->name[0] = cafe_channel_name(&s->fallback);
+		s->nchan = 1;
+	}
+	cafe_random_hex(token);
+	token[12] = '\0';
+	snprintf(s->holder, sizeof s->holder, "%s %ld %s", cafe_host(), (long)getpid(),
+	    token);
+	/* Long enough for every channel of a round to time out. */
+	s->lease_ms = (long long)s->nchan * ((o->timeout_ms > 0 ? o->timeout_ms : 0) +
+	    2000) + 10000;
+}
+
+static void
+sender_release(struct sender *s)
+{
+	for (size_t i = 0; i < s->nchan; i++)
+		free(s->name[i]);
+	free(s->name);
+	free(s->chan);
+}
+
+int
+cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_send_opts *o, struct cafe_send_stats *st, struct cafe_err *e)
+{
+	struct sender s;
+	sigset_t pipeset, old;
+	int status = 0;
+
+	memset(st, 0, sizeof *st);
+	sender_init(&s, c, log, o, st);
+	/* A reader that went away is a failed send, not a dead sender. */
+	sigemptyset(&pipeset);
+	sigaddset(&pipeset, SIGPIPE);
+	sigprocmask(SIG_BLOCK, &pipeset, &old);
+	while (!(o->stop && *o->stop)) {
+		long long head, wake, now;
+		int did, rc, timeout;
+
+		if ((head = cafe_log_head(log, e)) < 0) {
+			status = e->status;
+			break;
+		}
+		if ((status = pass(&s, &did, &wake, e)) != 0)
+			break;
+		if (did)
+			continue;
+		if (o->once)
+			break;
+		now = cafe_now_ms();
+		timeout = WAIT_SLICE_MS;
+		if (wake && wake - now < timeout)
+			timeout = wake > now ? (int)(wake - now) : 0;
+		rc = cafe_log_wait(log, head, timeout, e);
+		if (rc > 1) {
+			status = rc;
+			break;
+		}
+	}
+	{
+		/* Swallow a SIGPIPE we caused, then restore the mask. */
+		sigset_t pending;
+		const struct timespec zero = { 0, 0 };
+
+		sigpending(&pending);
+		if (sigismember(&pending, SIGPIPE) && !sigismember(&old, SIGPIPE))
+			sigtimedwait(&pipeset, NULL, &zero);
+		sigprocmask(SIG_SETMASK, &old, NULL);
+	}
+	sender_release(&s);
+	return status;
+}
+
+/* Requeueing. */
+
+struct requeue {
+	const char *message_id;
+	char stream[512];
+};
+
+static int
+stream_of(struct cafe_log *log, const char *message_id, char *buf, size_t n,
+    struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	int rc, found = 0;
+
+	buf[0] = '\0';
+	if (!has_table(db, "notify_outbox"))
+		return 0;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT stream FROM notify_outbox "
+	    "WHERE message_id = ?", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+		found = 1;
+	}
+	sqlite3_finalize(st);
+	if (!found && rc != SQLITE_DONE)
+		return sql_status(db, rc, e, "reading notify_outbox");
+	return 0;
+}
+
+static int
+requeue_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct requeue *q = arg;
+	struct cafe_message m;
+	struct cafe_batch b;
+	const char *st;
+	int status;
+
+	cafe_message_init(&m);
+	if ((status = message_load(log, q->stream, &m, e)) != 0)
+		goto out;
+	st = cafe_message_status(&m);
+	if (strcmp(st, "sent") == 0) {
+		status = cafe_err_set(e, CAFE_REFUSED,
+		    "message '%s' was already sent: nothing to retry", q->message_id);
+		goto out;
+	}
+	if (strcmp(st, "queued") == 0) {
+		status = cafe_err_set(e, CAFE_REFUSED,
+		    "message '%s' is queued, not failed: 'cafe-notify send' sends it",
+		    q->message_id);
+		goto out;
+	}
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", m.order_id);
+	cafe_batch_add(&b, m.stream, m.version, "NotificationRequeued",
+	    json_pack("{s:I, s:s}", "order_id", (json_int_t)m.order_id,
+	    "message_id", m.message_id));
+	status = cafe_log_append(log, &b, e);
+	cafe_batch_release(&b);
+out:
+	cafe_message_release(&m);
+	return status;
+}
+
+int
+cafe_outbox_retry(struct cafe_log *log, const char *message_id, struct cafe_err *e)
+{
+	struct requeue q;
+	int status;
+
+	q.message_id = message_id;
+	if ((status = cafe_outbox_catch_up(log, e)) != 0 ||
+	    (status = stream_of(log, message_id, q.stream, sizeof q.stream, e)) != 0)
+		return status;
+	if (!q.stream[0])
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown message '%s' (see 'cafe-notify list')", message_id);
+	return cafe_log_transact(log, requeue_txn, &q, e);
+}
+
+int
+cafe_outbox_retry_dead(struct cafe_log *log, int (*fn)(const char *, void *),
+    void *arg, long long *count, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	char **ids = NULL;
+	size_t n = 0, cap = 0;
+	int rc, status;
+
+	*count = 0;
+	if ((status = cafe_outbox_catch_up(log, e)) != 0)
+		return status;
+	if (!has_table(db, "notify_outbox"))
+		return 0;
+	if ((rc = sqlite3_prepare_v2(db, "SELECT message_id FROM notify_outbox "
+	    "WHERE status = 'dead' ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == cap) {
+			cap = cap ? 2 * cap : 16;
+			ids = cafe_xrealloc(ids, cap * sizeof *ids);
+		}
+		ids[n++] = cafe_xstrdup((const char *)sqlite3_column_text(st, 0));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		status = sql_status(db, rc, e, "reading notify_outbox");
+	for (size_t i = 0; i < n && !status; i++) {
+		status = cafe_outbox_retry(log, ids[i], e);
+		if (status == CAFE_REFUSED) {
+			status = 0;     /* someone retried it meanwhile */
+			continue;
+		}
+		if (status == 0) {
+			(*count)++;
+			if (fn)
+				fn(ids[i], arg);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		free(ids[i]);
+	free(ids);
+	return status;
+}

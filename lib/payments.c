@@ -1,0 +1,488 @@
+/*
+ * payments.c - the payments read model and the manual refund (payments.h).
+ *
+ * Catching up reads only the payment event types after checkpoint
+ * "payments" (cafe_log_read_types: the other events are not even
+ * decoded), folds each into its order's row and moves the checkpoint, in
+ * one write transaction per slice of the log, so the table is never ahead
+ * of or behind its checkpoint and a long first catch-up does not hold the
+ * write lock for long. A database we may not write is folded the same way
+ * into a TEMP table that never touches the live one.
+ *
+ * The refund decision is a pure function of the payment stream's folded
+ * state (cafe_order_apply), taken under the write lock it appends under.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+#include "payments.h"
+
+#define CHECKPOINT "payments"
+#define SLICE 20000     /* log positions per catch-up transaction */
+
+static const char *const types[] = {
+	"PaymentRequested", "PaymentApproved", "PaymentDeclined", "PaymentVoided",
+	"RefundRequested", "PaymentRefunded", "RefundFailed", NULL
+};
+
+static const char *const statuses[] = {
+	"requested", "approved", "declined", "refund_pending", "refunded",
+	"refund_failed", "voided", NULL
+};
+
+#define COLUMNS \
+	"order_id INTEGER PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL," \
+	" currency TEXT NOT NULL, key TEXT NOT NULL, ref TEXT, reason TEXT," \
+	" refund_reason TEXT, refund_ref TEXT, refund_error TEXT, void_ref TEXT," \
+	" requested_at TEXT NOT NULL, decided_at TEXT, refund_requested_at TEXT," \
+	" updated_at TEXT NOT NULL"
+
+#define SELECT_COLUMNS \
+	"order_id, status, amount, currency, key, ref, reason, refund_reason," \
+	" refund_ref, refund_error, void_ref, requested_at, decided_at," \
+	" refund_requested_at, updated_at"
+
+const char *
+cafe_payments_status(const char *s)
+{
+	if (!s)
+		return NULL;
+	if (strcmp(s, "failed") == 0)
+		return "refund_failed";
+	for (int i = 0; statuses[i]; i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return statuses[i];
+	return NULL;
+}
+
+static int
+sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
+	return cafe_err_set(e, CAFE_IOERR, "payments: %s: %s", what, sqlite3_errmsg(db));
+}
+
+static int
+exec(sqlite3 *db, const char *sql, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : sql_status(db, rc, e, "schema");
+}
+
+/* Folding into "main.payments" or "temp.payments_view". */
+struct fold {
+	sqlite3 *db;
+	sqlite3_stmt *ins, *upd;
+	struct cafe_err *e;
+	int status;
+};
+
+static int
+fold_prepare(struct fold *f, const char *table)
+{
+	char sql[1024];
+	int rc;
+
+	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, status, amount, currency, key,"
+	    " requested_at, updated_at) VALUES (?1, 'requested', 0, '', '', ?2, ?2)"
+	    " ON CONFLICT(order_id) DO NOTHING", table);
+	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->ins, NULL)) != SQLITE_OK)
+		return sql_status(f->db, rc, f->e, "prepare");
+	snprintf(sql, sizeof sql, "UPDATE %s SET status = ?2, updated_at = ?3,"
+	    " amount = coalesce(?4, amount), currency = coalesce(?5, currency),"
+	    " key = coalesce(?6, key), requested_at = coalesce(?7, requested_at),"
+	    " ref = coalesce(?8, ref), reason = coalesce(?9, reason),"
+	    " decided_at = coalesce(?10, decided_at),"
+	    " refund_reason = coalesce(?11, refund_reason),"
+	    " refund_requested_at = coalesce(?12, refund_requested_at),"
+	    " refund_ref = coalesce(?13, refund_ref),"
+	    " refund_error = CASE WHEN ?2 = 'refund_pending' THEN NULL"
+	    "   ELSE coalesce(?14, refund_error) END,"
+	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
+	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->upd, NULL)) != SQLITE_OK)
+		return sql_status(f->db, rc, f->e, "prepare");
+	return 0;
+}
+
+static void
+fold_finish(struct fold *f)
+{
+	sqlite3_finalize(f->ins);
+	sqlite3_finalize(f->upd);
+	f->ins = f->upd = NULL;
+}
+
+/* Binds data.key (a string) to parameter i, or leaves it NULL. */
+static void
+bind_str(sqlite3_stmt *st, int i, const struct cafe_event *ev, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ev->data, key));
+
+	if (s)
+		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+}
+
+static int
+fold_event(const struct cafe_event *ev, void *arg)
+{
+	struct fold *f = arg;
+	const char *t = ev->type, *status;
+	json_t *amount;
+	long long id = cafe_event_order_id(ev);
+	int rc;
+
+	if (id <= 0 || strncmp(ev->stream, "payment-", 8) != 0)
+		return 0;
+	sqlite3_reset(f->ins);
+	sqlite3_bind_int64(f->ins, 1, id);
+	sqlite3_bind_text(f->ins, 2, ev->ts, -1, SQLITE_TRANSIENT);
+	if ((rc = sqlite3_step(f->ins)) != SQLITE_DONE)
+		return f->status = sql_status(f->db, rc, f->e, "write");
+
+	sqlite3_reset(f->upd);
+	sqlite3_clear_bindings(f->upd);
+	sqlite3_bind_int64(f->upd, 1, id);
+	sqlite3_bind_text(f->upd, 3, ev->ts, -1, SQLITE_TRANSIENT);
+	if (strcmp(t, "PaymentRequested") == 0) {
+		status = "requested";
+		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
+			sqlite3_bind_int64(f->upd, 4, json_integer_value(amount));
+		bind_str(f->upd, 5, ev, "currency");
+		bind_str(f->upd, 6, ev, "key");
+		sqlite3_bind_text(f->upd, 7, ev->ts, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(t, "PaymentApproved") == 0) {
+		status = "approved";
+		bind_str(f->upd, 8, ev, "ref");
+		sqlite3_bind_text(f->upd, 10, ev->ts, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(t, "PaymentDeclined") == 0) {
+		status = "declined";
+		bind_str(f->upd, 9, ev, "reason");
+		sqlite3_bind_text(f->upd, 10, ev->ts, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(t, "PaymentVoided") == 0) {
+		status = "voided";
+		bind_str(f->upd, 9, ev, "reason");
+		bind_str(f->upd, 15, ev, "ref");
+	} else if (strcmp(t, "RefundRequested") == 0) {
+		status = "refund_pending";
+		bind_str(f->upd, 11, ev, "reason");
+		sqlite3_bind_text(f->upd, 12, ev->ts, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(t, "PaymentRefunded") == 0) {
+		status = "refunded";
+		bind_str(f->upd, 13, ev, "ref");
+	} else if (strcmp(t, "RefundFailed") == 0) {
+		status = "refund_failed";
+		bind_str(f->upd, 14, ev, "error");
+	} else {
+		return 0;
+	}
+	sqlite3_bind_text(f->upd, 2, status, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(f->upd)) != SQLITE_DONE)
+		return f->status = sql_status(f->db, rc, f->e, "write");
+	return 0;
+}
+
+static int
+schema(struct cafe_log *log, struct cafe_err *e)
+{
+	return exec(cafe_log_db(log),
+	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
+	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", e);
+}
+
+int
+cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *applied,
+    struct cafe_err *e)
+{
+	struct fold f = { cafe_log_db(log), NULL, NULL, e, 0 };
+	long long after, head, upto;
+	int status;
+
+	*applied = 0;
+	if ((status = schema(log, e)) != 0)
+		return status;
+	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0 ||
+	    (head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	upto = limit > 0 && head - after > limit ? after + limit : head;
+	if (upto <= after)
+		return 0;
+	if ((status = fold_prepare(&f, "main.payments")) == 0 &&
+	    (status = cafe_log_read_types(log, after, upto, types, fold_event, &f, e)) == 0)
+		status = cafe_checkpoint_set(log, CHECKPOINT, upto, e);
+	if (status == 0)
+		*applied = upto - after;
+	fold_finish(&f);
+	return status;
+}
+
+int
+cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
+{
+	long long head, done, applied;
+	int status;
+
+	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
+		return 0;
+	if ((head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	if ((done = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
+		return e->status;
+	while (done < head) {
+		if ((status = cafe_log_begin(log, e)) != 0)
+			return status;
+		status = cafe_payments_apply_pending(log, SLICE, &applied, e);
+		if (status == 0)
+			status = cafe_log_commit(log, e);
+		else
+			cafe_log_rollback(log);
+		if (status)
+			return status;
+		if (applied == 0)
+			break;
+		done += applied;
+	}
+	return 0;
+}
+
+/* A read-only database: the whole log folded into temp.payments_view. */
+static int
+build_view(struct cafe_log *log, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	struct fold f = { db, NULL, NULL, e, 0 };
+	long long head;
+	int status;
+
+	if ((head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	if ((status = exec(db, "DROP TABLE IF EXISTS temp.payments_view;"
+	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
+	    "BEGIN", e)) != 0)
+		return status;
+	if ((status = fold_prepare(&f, "temp.payments_view")) == 0)
+		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
+	fold_finish(&f);
+	sqlite3_exec(db, status ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	return status;
+}
+
+static int
+source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
+{
+	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1) {
+		*table = "temp.payments_view";
+		return build_view(log, e);
+	}
+	*table = "main.payments";
+	return cafe_payments_catch_up(log, e);
+}
+
+static json_t *
+text_or_null(sqlite3_stmt *st, int i)
+{
+	const char *s = (const char *)sqlite3_column_text(st, i);
+
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+row_json(sqlite3_stmt *st)
+{
+	static const char *const names[] = { "order_id", "status", "amount", "currency",
+		"key", "ref", "reason", "refund_reason", "refund_ref", "refund_error",
+		"void_ref", "requested_at", "decided_at", "refund_requested_at",
+		"updated_at" };
+	json_t *o = json_object();
+
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+		json_object_set_new(o, names[i], sqlite3_column_type(st, i) == SQLITE_INTEGER ?
+		    json_integer(sqlite3_column_int64(st, i)) : text_or_null(st, i));
+	return o;
+}
+
+int
+cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
+    int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st = NULL;
+	const char *table;
+	char sql[512];
+	int rc, status;
+
+	if ((status = source_table(log, &table, e)) != 0)
+		return status;
+	snprintf(sql, sizeof sql, "SELECT " SELECT_COLUMNS " FROM %s"
+	    " WHERE (?1 = 0 OR order_id = ?1) AND (?2 IS NULL OR status = ?2)"
+	    " ORDER BY order_id", table);
+	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return sql_status(db, rc, e, "prepare");
+	sqlite3_bind_int64(st, 1, q->order_id);
+	if (q->status)
+		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_TRANSIENT);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		json_t *row = row_json(st);
+
+		status = fn(row, arg);
+		json_decref(row);
+		if (status)
+			break;
+	}
+	if (!status && rc != SQLITE_DONE)
+		status = sql_status(db, rc, e, "read");
+	sqlite3_finalize(st);
+	return status;
+}
+
+static int
+keep_row(json_t *row, void *arg)
+{
+	*(json_t **)arg = json_incref(row);
+	return 1;
+}
+
+static int
+event_item(const struct cafe_event *ev, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:O}", "seq",
+	    (json_int_t)ev->seq, "type", ev->type, "ts", ev->ts, "data", ev->data));
+	return 0;
+}
+
+json_t *
+cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
+{
+	struct cafe_payments_query q = { order_id, NULL };
+	json_t *row = NULL, *events;
+	char stream[48];
+	int status;
+
+	status = cafe_payments_list(log, &q, keep_row, &row, e);
+	if (status != 0 && status != 1) {
+		json_decref(row);
+		return NULL;
+	}
+	if (!row) {
+		cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
+		    order_id);
+		return NULL;
+	}
+	events = json_array();
+	cafe_order_stream(stream, sizeof stream, "payment", order_id);
+	if (cafe_log_read_stream(log, stream, event_item, events, e) != 0) {
+		json_decref(events);
+		json_decref(row);
+		return NULL;
+	}
+	json_object_set_new(row, "events", events);
+	return row;
+}
+
+/* --- the manual refund --- */
+
+static int
+fold_payment(const struct cafe_event *ev, void *arg)
+{
+	cafe_order_apply(arg, ev);
+	return 0;
+}
+
+/* The rule: only an approved payment (or one whose refund failed) is refunded. */
+static int
+decide_refund(struct cafe_batch *b, const struct cafe_order *o, const char *reason,
+    struct cafe_err *e)
+{
+	char stream[48];
+
+	switch (o->payment) {
+	case CAFE_PAYMENT_NONE:
+		return cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
+		    o->id);
+	case CAFE_PAYMENT_REFUND_PENDING:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld already has a refund pending "
+		    "(see 'cafe-pay show %lld')", o->id, o->id);
+	case CAFE_PAYMENT_REFUNDED:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
+	case CAFE_PAYMENT_APPROVED:
+	case CAFE_PAYMENT_REFUND_FAILED:
+		break;
+	case CAFE_PAYMENT_REQUESTED:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld was never paid: the "
+		    "processor gave no answer (the reconcile policy voids the charge)", o->id);
+	default:
+		return cafe_err_set(e, CAFE_REFUSED, "the payment of order %lld was %s, not "
+		    "approved: there is nothing to refund", o->id,
+		    cafe_payment_status_name(o->payment));
+	}
+	cafe_order_stream(stream, sizeof stream, "payment", o->id);
+	cafe_batch_add(b, stream, o->payment_version, "RefundRequested",
+	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)o->amount, "reason", reason));
+	return 0;
+}
+
+struct refund_txn {
+	long long order_id;
+	const char *reason;
+	json_t *out;
+};
+
+static int
+refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct refund_txn *t = arg;
+	struct cafe_order *o = cafe_xmalloc(sizeof *o);
+	struct cafe_batch b;
+	char stream[48];
+	int status;
+
+	cafe_order_init(o, t->order_id);
+	cafe_batch_init(&b);
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((status = cafe_log_read_stream(log, stream, fold_payment, o, e)) != 0)
+		goto out;
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if ((status = decide_refund(&b, o, t->reason, e)) != 0 ||
+	    (status = cafe_log_append(log, &b, e)) != 0)
+		goto out;
+	json_decref(t->out);
+	t->out = json_pack("{s:I, s:s, s:I, s:s, s:s}", "order_id", (json_int_t)o->id,
+	    "status", "refund_pending", "amount", (json_int_t)o->amount,
+	    "reason", t->reason, "requested_at", b.ev[0].ts);
+out:
+	cafe_batch_release(&b);
+	free(o);
+	return status;
+}
+
+int
+cafe_payments_refund(struct cafe_log *log, long long order_id, const char *reason,
+    json_t **out, struct cafe_err *e)
+{
+	struct refund_txn t = { order_id, reason && *reason ? reason : "manual refund", NULL };
+	size_t chars = 0;
+	int status;
+
+	if (!cafe_valid_text(t.reason))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "reason is not valid UTF-8 text (control characters or bad bytes)");
+	for (const unsigned char *p = (const unsigned char *)t.reason; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	if (chars > CAFE_MAX_TEXT)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "reason is too long (%zu characters, at most %d)", chars, CAFE_MAX_TEXT);
+	if ((status = cafe_log_transact(log, refund_txn, &t, e)) != 0) {
+		json_decref(t.out);
+		return status;
+	}
+	if (out)
+		*out = t.out;
+	else
+		json_decref(t.out);
+	return 0;
+}

@@ -1,0 +1,114 @@
+/*
+ * policy-notify.c - the notify policy (policy.h): every change of a
+ * payment or a delivery the customer should hear about becomes one
+ * NotificationQueued on its own stream notify-ID. Sending is cafe-notify's
+ * job (outbox.h).
+ *
+ * Invariants: the message id is the id of the event that caused it, so a
+ * message is queued at most once per event however often the event is
+ * handled (the stream must not exist yet: CAFE_NO_STREAM). The text is
+ * rendered once, when queued, from the config's template for the event
+ * type or the built-in one (template.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+#include "policy.h"
+#include "template.h"
+
+static const struct {
+	const char *type;
+	const char *status;         /* what {status} says */
+} notified[] = {
+	{ "PaymentApproved", "approved" },
+	{ "PaymentRefunded", "refunded" },
+	{ "RefundFailed", "refund_failed" },
+	{ "DeliveryStarted", "brewing" },
+	{ "DrinkReady", "ready" },
+	{ "DeliveryDispatched", "dispatched" },
+	{ "DeliveryCompleted", "delivered" },
+	{ "DeliveryCancelled", "cancelled" },
+	{ "OrderRejected", "rejected" },
+};
+
+static const char *const notify_types[] = {
+	"PaymentApproved", "PaymentRefunded", "RefundFailed", "DeliveryStarted",
+	"DrinkReady", "DeliveryDispatched", "DeliveryCompleted", "DeliveryCancelled",
+	"OrderRejected", NULL
+};
+
+static int
+fold(const struct cafe_event *ev, void *arg)
+{
+	cafe_order_apply(arg, ev);
+	return 0;
+}
+
+static const char *
+status_of(const char *type)
+{
+	for (size_t i = 0; i < sizeof notified / sizeof *notified; i++)
+		if (strcmp(notified[i].type, type) == 0)
+			return notified[i].status;
+	return "";
+}
+
+static int
+notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct cafe_template_vars v;
+	struct cafe_order o;
+	const char *tmpl, *rider;
+	char stream[48];
+	json_t *amount;
+	long long id, ver;
+	char *text;
+	int status;
+
+	snprintf(stream, sizeof stream, "notify-%s", ev->id);
+	if ((ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
+		return e->status;
+	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
+		return 0;
+	/* The order's own stream holds what a message names (OrderPlaced). */
+	if ((id = cafe_event_order_id(ev)) <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	cafe_order_init(&o, id);
+	{
+		char ostream[48];
+
+		cafe_order_stream(ostream, sizeof ostream, "order", id);
+		if ((status = cafe_log_read_stream(pc->log, ostream, fold, &o, e)) != 0)
+			return status;
+	}
+	amount = json_object_get(ev->data, "amount");
+	rider = json_string_value(json_object_get(ev->data, "rider"));
+	memset(&v, 0, sizeof v);
+	v.order_id = id;
+	v.product = o.product;
+	v.qty = o.qty;
+	v.customer = o.customer;
+	v.amount = json_is_integer(amount) ? json_integer_value(amount) : o.total;
+	v.currency = pc->config->currency;
+	v.status = status_of(ev->type);
+	v.rider = rider ? rider : o.rider;
+	text = cafe_template_render(tmpl, &v);
+	cafe_policy_batch(out, ev, id);
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, "NotificationQueued",
+	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
+	    "message_id", ev->id, "event", ev->type, "customer", o.customer,
+	    "text", text));
+	free(text);
+	return 0;
+}
+
+const struct cafe_policy cafe_policy_notify = {
+	.name = "notify",
+	.checkpoint = "notify",
+	.types = notify_types,
+	.decide = notify_decide,
+};

@@ -1,0 +1,238 @@
+/*
+ * policy-pay.c - the policies that move money back (policy.h): refund and
+ * reconcile. Both call the processor through cafe_payment_call() (so the
+ * circuit breaker stands in front of them) in `act`, outside any
+ * transaction, and record the answer in `decide`.
+ *
+ * Idempotency keys, derived from the log so that a retry after a crash
+ * sends the same one and the processor moves no money twice:
+ *  - refund:    "refund-" + the RefundRequested event's id;
+ *  - reconcile: "void-" + the charge's key (PaymentRequested data.key),
+ *    the key cafe-order itself uses when it voids a charge it cannot keep.
+ *
+ * Invariants: a refund is asked for only while the payment is
+ * refund_pending, a void only while the charge has no answer in the log
+ * (payment requested, neither placed nor declined); decide re-checks under
+ * the write lock and appends nothing when someone got there first.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "order.h"
+#include "payment.h"
+#include "policy.h"
+
+/* What act learnt from the processor. */
+struct pay_result {
+	int approved;
+	char ref[128];
+	char reason[256];
+	long long amount;
+};
+
+static long long
+data_ll(const struct cafe_event *ev, const char *key)
+{
+	return json_integer_value(json_object_get(ev->data, key));
+}
+
+static int
+pay(struct cafe_policy_ctx *pc, enum cafe_pay_op op, const char *key,
+    long long order_id, long long amount, struct cafe_err *e)
+{
+	struct cafe_pay_request req = { op, key, order_id, amount, pc->config->currency };
+	struct cafe_pay_reply rep;
+	struct pay_result *r;
+	int status;
+
+	if ((status = cafe_payment_call(pc->config, pc->log, &req, &rep, e)) != 0)
+		return status;
+	r = cafe_xcalloc(1, sizeof *r);
+	r->approved = rep.outcome == CAFE_PAY_APPROVED;
+	r->amount = amount;
+	snprintf(r->ref, sizeof r->ref, "%s", rep.ref);
+	snprintf(r->reason, sizeof r->reason, "%s", rep.reason[0] ? rep.reason : "declined");
+	pc->scratch = r;
+	return 0;
+}
+
+/* --- refund: RefundRequested -> PaymentRefunded | RefundFailed --- */
+
+static long long
+refund_amount(const struct cafe_event *ev, const struct cafe_order *o)
+{
+	long long a = data_ll(ev, "amount");
+
+	return a > 0 ? a : o->amount;
+}
+
+static int
+refund_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_err *e)
+{
+	struct cafe_order o;
+	char key[64];
+	int status;
+
+	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+		return status;
+	if (o.payment != CAFE_PAYMENT_REFUND_PENDING)
+		return 0;       /* refunded, or never paid: nothing to send */
+	snprintf(key, sizeof key, "refund-%s", ev->id);
+	return pay(pc, CAFE_PAY_REFUND, key, o.id, refund_amount(ev, &o), e);
+}
+
+static int
+refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, const char *error, struct cafe_err *e)
+{
+	struct pay_result *r = pc->scratch;
+	struct cafe_order o;
+	char stream[48];
+	int status;
+
+	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+		return status;
+	if (o.payment != CAFE_PAYMENT_REFUND_PENDING)
+		return 0;
+	cafe_policy_batch(out, ev, o.id);
+	cafe_order_stream(stream, sizeof stream, "payment", o.id);
+	if (!error && r->approved)
+		cafe_batch_add(out, stream, o.payment_version, "PaymentRefunded",
+		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o.id,
+		    "amount", (json_int_t)r->amount, "ref", r->ref));
+	else
+		cafe_batch_add(out, stream, o.payment_version, "RefundFailed",
+		    json_pack("{s:I, s:I, s:s, s:i}", "order_id", (json_int_t)o.id,
+		    "amount", (json_int_t)refund_amount(ev, &o),
+		    "error", error ? error : r->reason,
+		    "attempts", error ? pc->attempts : pc->attempts + 1));
+	return 0;
+}
+
+static int
+refund_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	char why[300];
+	struct pay_result *r = pc->scratch;
+
+	if (!r)
+		return 0;
+	snprintf(why, sizeof why, "processor declined the refund: %s", r->reason);
+	return refund_record(pc, ev, out, r->approved ? NULL : why, e);
+}
+
+static int
+refund_give_up(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	char why[sizeof e->msg];
+
+	snprintf(why, sizeof why, "%s", e->msg);
+	return refund_record(pc, ev, out, why, e);
+}
+
+static const char *const refund_types[] = { "RefundRequested", NULL };
+
+const struct cafe_policy cafe_policy_refund = {
+	.name = "refund",
+	.checkpoint = "refund",
+	.types = refund_types,
+	.act = refund_act,
+	.decide = refund_decide,
+	.give_up = refund_give_up,
+};
+
+/* --- reconcile: PaymentRequested without an answer -> void -> PaymentVoided --- */
+
+/* A payment stream that holds more than its PaymentRequested has its answer. */
+static int
+answered(struct cafe_policy_ctx *pc, const struct cafe_event *ev, long long *v,
+    struct cafe_err *e)
+{
+	*v = cafe_log_stream_version(pc->log, ev->stream, e);
+	return *v < 0 ? e->status : 0;
+}
+
+/*
+ * Nearly every charge is answered within the processor's timeout: look
+ * again once that has passed (the daemon holds its place for so short a
+ * wait), and only a charge still unanswered then waits its full
+ * reconcile_after_ms in the queue.
+ */
+static long long
+reconcile_due(struct cafe_policy_ctx *pc, const struct cafe_event *ev)
+{
+	const struct cafe_config *c = pc->config;
+	long long at = cafe_parse_ts(ev->ts), settle, v;
+	struct cafe_err e;
+
+	if (answered(pc, ev, &v, &e) == 0 && v > ev->version)
+		return 0;
+	settle = c->payment.timeout_ms + 1000LL;
+	if (settle > c->daemon.reconcile_after_ms)
+		settle = c->daemon.reconcile_after_ms;
+	return at + (pc->now_ms < at + settle ? settle : c->daemon.reconcile_after_ms);
+}
+
+static int
+reconcile_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_err *e)
+{
+	const char *paykey = json_string_value(json_object_get(ev->data, "key"));
+	char key[300];
+	long long v;
+	int status;
+
+	if ((status = answered(pc, ev, &v, e)) != 0)
+		return status;
+	if (v > ev->version)
+		return 0;
+	if (!paykey || !*paykey)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "PaymentRequested of order %lld has no key: cannot void it safely",
+		    data_ll(ev, "order_id"));
+	snprintf(key, sizeof key, "void-%s", paykey);
+	return pay(pc, CAFE_PAY_VOID, key, data_ll(ev, "order_id"), data_ll(ev, "amount"), e);
+}
+
+static int
+reconcile_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct pay_result *r = pc->scratch;
+	struct cafe_order o;
+	int status;
+
+	if (!r)
+		return 0;
+	if (!r->approved)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "the processor refused to void the charge of order %lld: %s "
+		    "(check it at the processor)", data_ll(ev, "order_id"), r->reason);
+	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+		return status;
+	if (o.payment == CAFE_PAYMENT_VOIDED || o.payment == CAFE_PAYMENT_DECLINED)
+		return 0;       /* voided by cafe-order, or there was no charge */
+	/* Normally the charge still has no answer. If the order was placed
+	 * while we voided, the money is gone all the same: say so. */
+	cafe_policy_batch(out, ev, o.id);
+	cafe_batch_add(out, ev->stream, o.payment_version, "PaymentVoided",
+	    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)o.id,
+	    "amount", (json_int_t)r->amount, "ref", r->ref,
+	    "reason", o.status == CAFE_ORDER_NONE ?
+	    "no order was placed for this charge" :
+	    "the order was placed while its charge was being voided"));
+	return 0;
+}
+
+static const char *const reconcile_types[] = { "PaymentRequested", NULL };
+
+const struct cafe_policy cafe_policy_reconcile = {
+	.name = "reconcile",
+	.checkpoint = "reconcile",
+	.types = reconcile_types,
+	.due = reconcile_due,
+	.act = reconcile_act,
+	.decide = reconcile_decide,
+};

@@ -1,0 +1,223 @@
+/*
+ * policy.c - the registry of the daemon's policies and the ones that only
+ * decide (policy.h): start-delivery, compensate and trace. The policies
+ * that call the processor are in policy-pay.c, the messages in
+ * policy-notify.c.
+ *
+ * Each decision re-reads the order inside the daemon's write transaction
+ * and appends only what the order still lacks, with expected stream
+ * versions, so handling an event twice appends nothing the second time:
+ *  - start-delivery: one DeliveryStarted per paid order, never for an
+ *    order cancelled or rejected before its delivery started;
+ *  - compensate: one RefundRequested while the payment is approved, one
+ *    DeliveryCancelled while a started delivery is not completed, one
+ *    StockReleased per StockReserved of the order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counter.h"
+#include "order.h"
+#include "policy.h"
+#include "trace.h"
+
+const struct cafe_policy *const cafe_policies[] = {
+	&cafe_policy_start_delivery,
+	&cafe_policy_compensate,
+	&cafe_policy_refund,
+	&cafe_policy_reconcile,
+	&cafe_policy_notify,
+	&cafe_policy_trace,
+	NULL
+};
+
+const struct cafe_policy *
+cafe_policy_find(const char *name)
+{
+	for (size_t i = 0; cafe_policies[i]; i++)
+		if (strcmp(cafe_policies[i]->name, name) == 0)
+			return cafe_policies[i];
+	return NULL;
+}
+
+static long long
+event_order(const struct cafe_event *ev)
+{
+	long long id = cafe_event_order_id(ev);
+
+	if (id <= 0)
+		id = cafe_order_id_parse(json_string_value(
+		    json_object_get(ev->meta, "correlation_id")));
+	return id;
+}
+
+int
+cafe_policy_load_order(struct cafe_log *log, const struct cafe_event *ev,
+    struct cafe_order *o, struct cafe_err *e)
+{
+	long long id = event_order(ev);
+
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	return cafe_order_load(log, id, o, e);
+}
+
+void
+cafe_policy_batch(struct cafe_batch *out, const struct cafe_event *ev, long long order_id)
+{
+	snprintf(out->correlation_id, sizeof out->correlation_id, "%lld", order_id);
+	snprintf(out->causation_id, sizeof out->causation_id, "%s", ev->id);
+}
+
+static const char *
+reason_of(const struct cafe_event *ev, const char *fallback)
+{
+	const char *s = json_string_value(json_object_get(ev->data, "reason"));
+
+	return s && *s ? s : fallback;
+}
+
+/* --- start-delivery: PaymentApproved -> DeliveryStarted --- */
+
+/* The order's own stream and its delivery stream are all it needs. */
+static int
+fold(const struct cafe_event *ev, void *arg)
+{
+	cafe_order_apply(arg, ev);
+	return 0;
+}
+
+static int
+start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct cafe_order o;
+	char stream[48];
+	long long id = event_order(ev), v;
+	int status;
+
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	cafe_order_init(&o, id);
+	cafe_order_stream(stream, sizeof stream, "order", id);
+	if ((status = cafe_log_read_stream(pc->log, stream, fold, &o, e)) != 0)
+		return status;
+	if (o.status == CAFE_ORDER_NONE)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "order %lld was paid for but never placed (no OrderPlaced)", id);
+	if (o.status != CAFE_ORDER_PAID)
+		return 0;       /* cancelled or rejected before the kitchen started */
+	cafe_order_stream(stream, sizeof stream, "delivery", id);
+	if ((v = cafe_log_stream_version(pc->log, stream, e)) < 0)
+		return e->status;
+	if (v > 0)
+		return 0;       /* already started */
+	cafe_policy_batch(out, ev, id);
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",
+	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
+	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
+	    "customer", o.customer));
+	return 0;
+}
+
+static const char *const start_types[] = { "PaymentApproved", NULL };
+
+const struct cafe_policy cafe_policy_start_delivery = {
+	.name = "start-delivery",
+	.checkpoint = "start-delivery",
+	.types = start_types,
+	.decide = start_decide,
+};
+
+/* --- compensate: OrderCancelled | OrderRejected -> undo what was done --- */
+
+struct comp_fold {
+	struct cafe_order o;
+	char product[64];
+	long long reserved, released, stock_events;
+};
+
+static int
+comp_fold(const struct cafe_event *ev, void *arg)
+{
+	struct comp_fold *f = arg;
+	long long qty = json_integer_value(json_object_get(ev->data, "qty"));
+	const char *p = json_string_value(json_object_get(ev->data, "product"));
+
+	cafe_order_apply(&f->o, ev);
+	if (strcmp(ev->type, "StockReserved") == 0) {
+		f->reserved += qty;
+		snprintf(f->product, sizeof f->product, "%s", p ? p : "");
+	} else if (strcmp(ev->type, "StockReleased") == 0) {
+		f->released += qty;
+	}
+	return 0;
+}
+
+static int
+comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct comp_fold f;
+	const char *why = reason_of(ev, strcmp(ev->type, "OrderRejected") == 0 ?
+	    "rejected by the shop" : "cancelled at the counter");
+	char stream[96], corr[32];
+	long long id = event_order(ev);
+	int status;
+
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	memset(&f, 0, sizeof f);
+	cafe_order_init(&f.o, id);
+	snprintf(corr, sizeof corr, "%lld", id);
+	if ((status = cafe_log_read_correlated(pc->log, corr, comp_fold, &f, e)) != 0)
+		return status;
+	cafe_policy_batch(out, ev, id);
+	if (f.o.payment == CAFE_PAYMENT_APPROVED) {
+		cafe_order_stream(stream, sizeof stream, "payment", id);
+		cafe_batch_add(out, stream, f.o.payment_version, "RefundRequested",
+		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
+		    "amount", (json_int_t)f.o.amount, "reason", why));
+	}
+	if (f.o.delivery == CAFE_DELIVERY_BREWING || f.o.delivery == CAFE_DELIVERY_READY ||
+	    f.o.delivery == CAFE_DELIVERY_DISPATCHED) {
+		cafe_order_stream(stream, sizeof stream, "delivery", id);
+		cafe_batch_add(out, stream, f.o.delivery_version, "DeliveryCancelled",
+		    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "reason", why));
+	}
+	if (f.reserved > f.released && f.product[0]) {
+		snprintf(stream, sizeof stream, "stock-%s", f.product);
+		cafe_batch_add(out, stream, CAFE_ANY_VERSION, "StockReleased",
+		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,
+		    "product", f.product, "qty", (json_int_t)(f.reserved - f.released)));
+	}
+	return 0;
+}
+
+static const char *const comp_types[] = { "OrderCancelled", "OrderRejected", NULL };
+
+const struct cafe_policy cafe_policy_compensate = {
+	.name = "compensate",
+	.checkpoint = "compensate",
+	.types = comp_types,
+	.decide = comp_decide,
+};
+
+/* --- trace: every event -> the order_trace projection --- */
+
+static int
+trace_apply(struct cafe_policy_ctx *pc, long long limit, long long *applied,
+    struct cafe_err *e)
+{
+	return cafe_trace_apply_pending(pc->log, limit, applied, e);
+}
+
+const struct cafe_policy cafe_policy_trace = {
+	.name = "trace",
+	.checkpoint = "trace",
+	.apply = trace_apply,
+};

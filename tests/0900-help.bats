@@ -1,0 +1,164 @@
+#!/usr/bin/env bats
+# Every program's --help against its man page: the SYNOPSIS of the page is
+# the usage message (signify's rule), each --help fits on a screen and ends
+# with an example that the page's EXAMPLES show too; every page passes
+# `mandoc -Tlint -W warning`, repeats the exit status table of lib/cafe.h,
+# and the section pages document every config key and every event type the
+# code knows.
+
+load helpers/setup
+
+PROGRAMS="cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log"
+
+# Synopsis entries, one per line: an entry starts where the program's name
+# starts a line; whitespace is collapsed and dropped around '|'.
+entries() {
+	sed 's/^usage://' | awk -v prog="$1" '
+		$1 == prog { if (e != "") print e; e = "" }
+		{ for (i = 1; i <= NF; i++) e = e (e == "" ? "" : " ") $i }
+		END { if (e != "") print e }' | sed 's/ *| */|/g'
+}
+
+# A section of a rendered man page, without overstrike.
+man_section() {
+	mandoc -Tascii -Owidth=100 "$1" | col -bx |
+	    awk -v s="$2" '$0 == s { p = 1; next } /^[A-Z]/ { p = 0 } p'
+}
+
+need() {
+	[ -x "$CAFE_TOP/bin/$1" ] || skip "$1 is not built (yet)"
+}
+
+check_help() {
+	need "$1"
+	run "$1" --help
+	assert_success
+	[ "${#lines[@]}" -le 24 ] || fail "$1 --help has ${#lines[@]} lines, more than a screen"
+	local l
+	for l in "${lines[@]}"; do
+		[ "${#l}" -le 80 ] || fail "$1 --help: line wider than 80 columns: $l"
+	done
+	assert_line --index 0 --regexp "^usage: $1 "
+	assert_line --index $(( ${#lines[@]} - 1 )) --regexp "^example: $1 "
+}
+
+check_synopsis() {
+	need "$1"
+	local page="$CAFE_TOP/man/man1/$1.1"
+	[ -f "$page" ] || fail "no man page $page"
+	diff -u <(man_section "$page" SYNOPSIS | entries "$1") \
+	    <("$1" --help | grep -v '^example:' | entries "$1") ||
+	    fail "the SYNOPSIS of $1(1) (-) and its --help (+) differ"
+	# The example of --help is one of the page's examples.
+	local ex
+	ex=$("$1" --help | sed -n 's/^example: //p' | tr -s ' ')
+	man_section "$page" EXAMPLES | sed 's/^ *//' | tr -s ' ' | grep -qxF -- "$ex" ||
+	    fail "$1(1) EXAMPLES lacks the --help example: $ex"
+}
+
+check_sections() {
+	local page=$1 s
+	for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES "EXIT STATUS" \
+	    EXAMPLES "SEE ALSO"; do
+		mandoc -Tascii "$page" | col -bx | grep -qx "$s" || fail "$page has no $s"
+	done
+}
+
+check_exit_table() {
+	local page=$1 code
+	for code in $(sed -n 's/.*= \([0-9][0-9]*\),* *\/\*.*/\1/p' "$CAFE_TOP/lib/cafe.h"); do
+		man_section "$page" "EXIT STATUS" | grep -qE "^ +$code( |$)" ||
+		    fail "$page: EXIT STATUS lacks $code"
+	done
+}
+
+@test "every program has a man page with every section and the exit table" {
+	for p in $PROGRAMS; do
+		check_sections "$CAFE_TOP/man/man1/$p.1"
+		check_exit_table "$CAFE_TOP/man/man1/$p.1"
+	done
+	check_exit_table "$CAFE_TOP/man/man7/cafe.7"
+}
+
+@test "every man page passes mandoc -Tlint -W warning" {
+	run mandoc -Tlint -W warning "$CAFE_TOP"/man/man*/*.[157]
+	assert_success
+	assert_output ""
+}
+
+@test "cafe-order: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-order
+	check_synopsis cafe-order
+}
+
+@test "cafe-pay: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-pay
+	check_synopsis cafe-pay
+}
+
+@test "cafe-deliver: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-deliver
+	check_synopsis cafe-deliver
+}
+
+@test "cafe-trace: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-trace
+	check_synopsis cafe-trace
+}
+
+@test "cafe-notify: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-notify
+	check_synopsis cafe-notify
+}
+
+@test "cafe-daemon: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-daemon
+	check_synopsis cafe-daemon
+}
+
+@test "cafe-log: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-log
+	check_synopsis cafe-log
+}
+
+@test "a subcommand's --help prints the same synopsis" {
+	run cafe-trace show --help
+	assert_success
+	assert_line --index 0 --partial "usage: cafe-trace"
+	run cafe-order place latte --help
+	assert_success
+	assert_line --index 0 --partial "usage: cafe-order"
+}
+
+@test "cafe.yaml(5) documents every key lib/config.c accepts" {
+	local page="$CAFE_TOP/man/man5/cafe.yaml.5" text key
+	text=$(mandoc -Tascii "$page" | col -bx)
+	# key_is(k, "name") and the dotted INT_KEY / int_key tables.
+	for key in $(grep -v '^#include' "$CAFE_TOP/lib/config.c" |
+	    grep -ohE 'key_is\(k, "[a-z_]+"\)|"[a-z]+(\.[a-z_]+)+"|INT_KEY\([a-z]+\.[a-z_.]+' |
+	    grep -oE '[a-z_.]+$|[a-z_.]+"' | tr -d '"' | sed 's/.*\.//' | sort -u); do
+		grep -qw -- "$key" <<<"$text" || fail "cafe.yaml(5) does not mention '$key'"
+	done
+}
+
+@test "cafe-log(5) documents every event type the code appends" {
+	local page="$CAFE_TOP/man/man5/cafe-log.5" text type
+	text=$(mandoc -Tascii "$page" | col -bx)
+	for type in $(grep -ohE '"(Payment|Order|Stock|Delivery|Drink|Refund|Breaker|Notification)[A-Z][A-Za-z]*"' \
+	    "$CAFE_TOP"/lib/*.c "$CAFE_TOP"/cmd/*.c | tr -d '"' | sort -u); do
+		grep -qw -- "$type" <<<"$text" || fail "cafe-log(5) does not describe $type"
+	done
+}
+
+@test "every error message of a usage mistake says where to look" {
+	for p in $PROGRAMS; do
+		[ -x "$CAFE_TOP/bin/$p" ] || continue
+		run "$p" no-such-verb
+		assert_failure 64
+		assert_output --partial "$p: "
+		assert_output --partial "--help"
+		run "$p" --no-such-option
+		assert_failure 64
+		assert_output --partial "--help"
+	done
+}

@@ -1,0 +1,245 @@
+#!/usr/bin/env bats
+# 2010-pay: cafe-pay list, show and refund (lib/payments.c): the payments
+# view folded from the payment-N streams, and the manual refund rule.
+# Payments go through the built-in sim processor; events that only the
+# daemon's policies append (PaymentRefunded, RefundFailed, PaymentVoided)
+# are written as fixtures with sqlite3.
+
+bats_require_minimum_version 1.5.0
+load helpers/setup
+
+local_setup() {
+	use_config <<-EOF
+		payment:
+		  sim: {decline_over: 5000}
+	EOF
+	cafe-log -q init
+}
+
+# Appends one event as a policy would: STREAM TYPE DATA ORDER_ID.
+append_event() {
+	log-append --corr "$4" "$1" "$2" "$3" >/dev/null
+}
+
+# Order 1 approved (4000), order 2 declined (8000 is over decline_over).
+two_orders() {
+	cafe-order place latte >/dev/null
+	run -1 cafe-order place latte --qty 2
+}
+
+FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refund_error","refund_reason","refund_ref","refund_requested_at","requested_at","status","updated_at","void_ref"]'
+
+@test "list: one JSON object per payment with the documented fields" {
+	two_orders
+	run --separate-stderr cafe-pay --json list
+	assert_success
+	assert_equal "${#lines[@]}" 2
+	assert_equal "$(jq -c 'keys' <<<"${lines[0]}")" "$FIELDS"
+	assert_equal "$(jq -c 'keys' <<<"${lines[1]}")" "$FIELDS"
+	assert_equal "$(jq -c '[.order_id, .status, .amount, .currency, .reason, .refund_reason]' \
+	    <<<"${lines[0]}")" '[1,"approved",4000,"KRW",null,null]'
+	jq -e '(.ref | startswith("sim-charge-")) and (.key | length == 32) and
+	    (.requested_at <= .decided_at) and .decided_at == .updated_at' <<<"${lines[0]}"
+	assert_equal "$(jq -c '[.order_id, .status, .amount, .ref, .reason]' <<<"${lines[1]}")" \
+	    '[2,"declined",8000,null,"amount over limit"]'
+}
+
+@test "list: a table for people" {
+	two_orders
+	run --separate-stderr cafe-pay list
+	assert_success
+	assert_line --index 0 --regexp '^ORDER  STATUS    +AMOUNT  REF +UPDATED +DETAIL$'
+	assert_line --index 1 --regexp '^ +1  approved +4000  sim-charge-[0-9a-f]+  20[0-9-]+T'
+	assert_line --index 2 --regexp '^ +2  declined +8000 +20[0-9-]+T.*  amount over limit$'
+}
+
+@test "list --status and --order filter; --status failed means refund_failed" {
+	two_orders
+	cafe-order place tea >/dev/null
+	append_event payment-3 RefundRequested '{"order_id":3,"amount":2500,"reason":"cancelled"}' 3
+	append_event payment-3 RefundFailed '{"order_id":3,"error":"card expired","attempts":8}' 3
+	run cafe-pay --json list --status approved
+	assert_equal "$(jq -c .order_id <<<"$output" | paste -sd,)" 1
+	run cafe-pay --json list --status declined
+	assert_equal "$(jq -c .order_id <<<"$output" | paste -sd,)" 2
+	run cafe-pay --json list --status failed
+	assert_equal "$(jq -c '[.order_id, .status, .refund_error, .refund_reason]' <<<"$output")" \
+	    '[3,"refund_failed","card expired","cancelled"]'
+	run cafe-pay --json list --status refund_failed
+	assert_equal "$(jq -c .order_id <<<"$output")" 3
+	run cafe-pay --json list --order 2
+	assert_equal "$(jq -c .order_id <<<"$output")" 2
+	run cafe-pay --json list --order 2 --status approved
+	assert_success
+	assert_output ''
+	run cafe-pay --json list --order 99
+	assert_success
+	assert_output ''
+}
+
+@test "list follows refunds and voids through to their end" {
+	two_orders
+	cafe-order place tea >/dev/null
+	append_event payment-1 RefundRequested '{"order_id":1,"amount":4000,"reason":"cancelled"}' 1
+	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":4000,"ref":"sim-refund-1"}' 1
+	append_event payment-3 PaymentVoided '{"order_id":3,"amount":2500,"ref":"sim-void-3","reason":"no order after 60 s"}' 3
+	run cafe-pay --json list --status refunded
+	assert_equal "$(jq -c '[.order_id, .refund_ref, .refund_reason]' <<<"$output")" \
+	    '[1,"sim-refund-1","cancelled"]'
+	run cafe-pay --json list --status voided
+	assert_equal "$(jq -c '[.order_id, .void_ref, .reason]' <<<"$output")" \
+	    '[3,"sim-void-3","no order after 60 s"]'
+}
+
+@test "a charge the processor failed stays requested" {
+	use_config <<-EOF
+		payment:
+		  sim: {failure_rate: 1.0}
+	EOF
+	run -69 cafe-order place latte
+	run cafe-pay --json list
+	assert_equal "$(jq -c '[.order_id, .status, .ref, .decided_at]' <<<"$output")" \
+	    '[1,"requested",null,null]'
+}
+
+@test "refund appends RefundRequested on payment-N and the view shows it pending" {
+	two_orders
+	before=$(event_count)
+	run --separate-stderr cafe-pay --json refund 1 --reason 'spilled at the counter'
+	assert_success
+	assert_equal "$(jq -c 'del(.requested_at)' <<<"$output")" \
+	    '{"order_id":1,"status":"refund_pending","amount":4000,"reason":"spilled at the counter"}'
+	ts=$(jq -r .requested_at <<<"$output")
+	assert_equal "$(event_count)" $((before + 1))
+	assert_equal "$(sqlite3 "$CAFE_DB" "select stream, version, type, data, ts,
+	    json_extract(meta, '$.correlation_id') from events order by seq desc limit 1")" \
+	    "payment-1|3|RefundRequested|{\"order_id\":1,\"amount\":4000,\"reason\":\"spilled at the counter\"}|$ts|1"
+	run cafe-pay --json list --order 1
+	assert_equal "$(jq -c '[.status, .refund_reason, .refund_requested_at]' <<<"$output")" \
+	    "[\"refund_pending\",\"spilled at the counter\",\"$ts\"]"
+}
+
+@test "refund without --reason says 'manual refund'; people get one line" {
+	two_orders
+	run --separate-stderr cafe-pay refund 1
+	assert_success
+	assert_output '1 refund requested (4000 KRW)'
+	assert_equal "$(sqlite3 "$CAFE_DB" "select json_extract(data, '$.reason') from events
+	    where type = 'RefundRequested'")" 'manual refund'
+}
+
+@test "refund is refused for a pending refund, a refunded, declined, voided or unknown order" {
+	two_orders
+	cafe-order place tea >/dev/null
+	cafe-order place mocha >/dev/null
+	cafe-pay refund 1 >/dev/null
+	append_event payment-3 RefundRequested '{"order_id":3,"amount":2500,"reason":"x"}' 3
+	append_event payment-3 PaymentRefunded '{"order_id":3,"amount":2500,"ref":"r"}' 3
+	append_event payment-4 PaymentVoided '{"order_id":4,"amount":4500,"ref":"v"}' 4
+	before=$(event_count)
+	run -1 cafe-pay refund 1
+	assert_output "cafe-pay: order 1 already has a refund pending (see 'cafe-pay show 1')"
+	run -1 cafe-pay refund 2
+	assert_output "cafe-pay: the payment of order 2 was declined, not approved: there is nothing to refund"
+	run -1 cafe-pay refund 3
+	assert_output 'cafe-pay: order 3 is already refunded'
+	run -1 cafe-pay refund 4
+	assert_output "cafe-pay: the payment of order 4 was voided, not approved: there is nothing to refund"
+	run -1 cafe-pay --json refund 99
+	assert_output "cafe-pay: unknown order 99 (see 'cafe-pay list')"
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "refund is refused for a charge that never got an answer" {
+	use_config <<-EOF
+		payment:
+		  sim: {failure_rate: 1.0}
+	EOF
+	run -69 cafe-order place latte
+	before=$(event_count)
+	run -1 cafe-pay refund 1
+	assert_output 'cafe-pay: order 1 was never paid: the processor gave no answer (the reconcile policy voids the charge)'
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "a refund that failed may be requested again" {
+	two_orders
+	cafe-pay refund 1 >/dev/null
+	append_event payment-1 RefundFailed '{"order_id":1,"error":"timeout","attempts":8}' 1
+	run cafe-pay --json refund 1 --reason 'second try'
+	assert_success
+	run cafe-pay --json show 1
+	assert_equal "$(jq -c '[.status, .refund_reason, .refund_error]' <<<"$output")" \
+	    '["refund_pending","second try",null]'
+}
+
+@test "bad input is refused with 64 or 65 and appends nothing" {
+	two_orders
+	before=$(event_count)
+	run -65 cafe-pay refund abc
+	assert_output "cafe-pay: 'abc' is not an order id"
+	run -65 cafe-pay refund 0
+	run -65 cafe-pay refund 1 --reason "$(printf 'bad\001')"
+	assert_output 'cafe-pay: reason is not valid UTF-8 text (control characters or bad bytes)'
+	run -65 cafe-pay refund 1 --reason "$(head -c 501 /dev/zero | tr '\0' x)"
+	assert_output 'cafe-pay: reason is too long (501 characters, at most 500)'
+	run -65 cafe-pay show x
+	run -65 cafe-pay list --order -3
+	run -64 cafe-pay refund
+	assert_output "cafe-pay: 'refund' needs one order id (see 'cafe-pay --help')"
+	run -64 cafe-pay refund 1 2
+	run -64 cafe-pay show
+	run -64 cafe-pay list 1
+	assert_output "cafe-pay: 'list' takes no arguments (use --order ID) (see 'cafe-pay --help')"
+	run -64 cafe-pay list --status paid
+	assert_output --partial "cafe-pay: unknown status 'paid'"
+	run -64 cafe-pay show 1 --status approved
+	assert_output "cafe-pay: 'show' takes no --status (see 'cafe-pay --help')"
+	run -64 cafe-pay list --reason x
+	run -64 cafe-pay refund 1 --order 1
+	run -64 cafe-pay refund 1 --reason
+	assert_output "cafe-pay: option '--reason' needs a value (see 'cafe-pay --help')"
+	run -64 cafe-pay pay 1
+	assert_output "cafe-pay: unknown subcommand 'pay' (see 'cafe-pay --help')"
+	run -64 cafe-pay
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "show: one payment with its stream's events; an unknown order is refused" {
+	two_orders
+	cafe-pay refund 1 --reason cold >/dev/null
+	run --separate-stderr cafe-pay --json show 1
+	assert_success
+	assert_equal "$(jq -c '.events | map(.type)' <<<"$output")" \
+	    '["PaymentRequested","PaymentApproved","RefundRequested"]'
+	assert_equal "$(jq -c '.events[2] | [(.seq | type), .data.reason, (.ts | test("Z$"))]' \
+	    <<<"$output")" '["number","cold",true]'
+	assert_equal "$(jq -c 'del(.events) | keys' <<<"$output")" "$FIELDS"
+	run --separate-stderr cafe-pay show 1
+	assert_line --regexp '^status +refund_pending$'
+	assert_line --regexp '^refund_reason +cold$'
+	assert_line --regexp '^ +[0-9]+  RefundRequested +20'
+	run -1 cafe-pay show 42
+	assert_output "cafe-pay: unknown order 42 (see 'cafe-pay list')"
+}
+
+@test "the view catches up from its checkpoint and is rebuilt from the log" {
+	two_orders
+	cafe-pay refund 1 >/dev/null
+	first=$(cafe-pay --json list)
+	assert_equal "$(sqlite3 "$CAFE_DB" "select seq from checkpoints where name = 'payments'")" \
+	    "$(sqlite3 "$CAFE_DB" 'select max(seq) from events')"
+	cafe-order place tea >/dev/null
+	assert_equal "$(cafe-pay --json list | wc -l)" 3
+	sqlite3 "$CAFE_DB" "drop table payments; delete from checkpoints where name = 'payments'"
+	run cafe-pay --json list
+	assert_equal "$(head -2 <<<"$output")" "$first"
+	assert_equal "${#lines[@]}" 3
+}
+
+@test "--help prints the synopsis" {
+	run cafe-pay --help
+	assert_success
+	assert_line --index 0 --partial 'usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list'
+	assert_line --partial 'cafe-pay breaker [reset]'
+}

@@ -137,6 +137,7 @@ struct place_txn {
 	const char *ref;            /* approved: the processor's reference */
 	const char *declined;       /* declined: the reason */
 	int void_needed;            /* approved, but the order could not be placed */
+	struct cafe_err why;        /* ... and why not */
 	struct cafe_payment_outcome pay;   /* the charge, for the breaker */
 };
 
@@ -193,8 +194,11 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 			goto out;
 		status = cafe_decide_place(&b, &o, t->r, t->p, &s, t->ref, e);
 		if (status == CAFE_REFUSED) {
-			/* Sold out while we were charging: give the money back. */
+			/* Sold out while we were charging: commit nothing but the
+			 * breaker's share, then give the money back. */
 			t->void_needed = 1;
+			t->why = *e;
+			status = 0;
 			goto out;
 		}
 		if (status)
@@ -291,10 +295,8 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		return status;
 	}
 	if (t.void_needed) {
-		struct cafe_err why = *e;
-
+		*e = t.why;
 		void_now(c, log, &t, e);
-		*e = why;
 		res->status = "out_of_stock";
 		return CAFE_REFUSED;
 	}

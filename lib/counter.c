@@ -139,6 +139,7 @@ struct place_txn {
 	int void_needed;            /* approved, but the order could not be placed */
 	struct cafe_err why;        /* ... and why not */
 	struct cafe_payment_outcome pay;   /* the charge, for the breaker */
+	struct key_hit hit;         /* the key, seen under the write lock */
 };
 
 /* First transaction: the stock check and PaymentRequested. */
@@ -150,6 +151,9 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct cafe_batch b;
 	int status;
 
+	/* Again under the lock: a twin with the same key may have won the race. */
+	if ((status = find_key(log, t->r->key, &t->hit, e)) != 0 || t->hit.type[0])
+		return status;
 	if ((status = cafe_stock_load(log, t->c, t->p->name, &s, e)) != 0 ||
 	    (status = cafe_stock_check(&s, t->p->name, t->r->qty, e)) != 0)
 		return status;
@@ -273,6 +277,8 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 			res->status = "out_of_stock";
 		return status;
 	}
+	if (t.hit.type[0])
+		return replay_place(log, r, &t.hit, res, e);
 	res->order_id = t.order_id;
 
 	req.op = CAFE_PAY_CHARGE;
@@ -312,6 +318,7 @@ struct cancel_txn {
 	long long order_id;
 	const char *reason;
 	const char *key;
+	struct key_hit hit;         /* the key, seen under the write lock */
 };
 
 static int
@@ -322,6 +329,8 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct cafe_batch b;
 	int status;
 
+	if ((status = find_key(log, t->key, &t->hit, e)) != 0 || t->hit.type[0])
+		return status;
 	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
 		return status;
 	cafe_batch_init(&b);
@@ -338,23 +347,23 @@ int
 cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
     const char *key, struct cafe_err *e)
 {
-	struct cancel_txn t = { order_id, reason, key };
-	struct key_hit hit;
+	struct cancel_txn t = { order_id, reason, key, { 0, "" } };
 	int status;
 
 	if (key && (status = cafe_valid_text(key) ? 0 :
 	    cafe_err_set(e, CAFE_DATAERR, "key is not valid UTF-8 text")) != 0)
 		return status;
-	if ((status = find_key(log, key, &hit, e)) != 0)
+	/* Outside the lock first, so a plain retry takes no write lock. */
+	if ((status = find_key(log, key, &t.hit, e)) != 0)
 		return status;
-	if (hit.type[0]) {
-		if (strcmp(hit.type, "OrderCancelled") != 0 || hit.order_id != order_id)
-			return cafe_err_set(e, CAFE_DATAERR,
-			    "key '%s' was already used for another command (%s, order %lld)",
-			    key, hit.type, hit.order_id);
-		return 0;
-	}
-	return cafe_log_transact(log, cancel_txn, &t, e);
+	if (!t.hit.type[0] && (status = cafe_log_transact(log, cancel_txn, &t, e)) != 0)
+		return status;
+	if (t.hit.type[0] && (strcmp(t.hit.type, "OrderCancelled") != 0 ||
+	    t.hit.order_id != order_id))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for another command (%s, order %lld)",
+		    key, t.hit.type, t.hit.order_id);
+	return 0;
 }
 
 struct stock_txn {

@@ -21,6 +21,7 @@
 #include <string.h>
 #include <sys/inotify.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -37,6 +38,8 @@ struct cafe_log {
 	int inotify_fd;         /* -1: not yet set up; -2: unavailable */
 	sqlite3_stmt *ins;      /* cached INSERT INTO events */
 	sqlite3_stmt *ver;      /* cached stream version lookup */
+	sqlite3_stmt *head;     /* cached head lookup of cafe_log_wait */
+	long long woke_us;      /* cafe_log_wait: when inotify last reported a write */
 };
 
 static const char *schema_v1 =
@@ -321,6 +324,7 @@ cafe_log_close(struct cafe_log *log)
 		cafe_log_rollback(log);
 	sqlite3_finalize(log->ins);
 	sqlite3_finalize(log->ver);
+	sqlite3_finalize(log->head);
 	if (log->db)
 		sqlite3_close(log->db);
 	if (log->inotify_fd >= 0)
@@ -898,6 +902,45 @@ inotify_setup(struct cafe_log *log)
 	return log->inotify_fd;
 }
 
+/* The head for cafe_log_wait, which asks often: a statement kept prepared. */
+static long long
+wait_head(struct cafe_log *log, struct cafe_err *e)
+{
+	long long head = -1;
+	int rc;
+
+	if (prepare_cached(log, &log->head, "SELECT coalesce(max(seq), 0) FROM events",
+	    e) != 0)
+		return -1;
+	if ((rc = sqlite3_step(log->head)) == SQLITE_ROW)
+		head = sqlite3_column_int64(log->head, 0);
+	else
+		db_status(log, rc, e, "read");
+	sqlite3_reset(log->head);
+	return head;
+}
+
+/*
+ * inotify reports a writer's commit when it writes the WAL, but the commit
+ * becomes visible only after its fsync, when the WAL index (a shared
+ * memory map, which inotify does not see) is updated. So after a write is
+ * reported (in this call or the one before) we look again every 50 us for
+ * a millisecond (an fsync takes about 0.15 ms here), then at growing
+ * intervals until 20 ms have passed, before sleeping on inotify again.
+ * A look costs a few microseconds.
+ */
+#define WAIT_QUICK_US   1000
+#define WAIT_RECHECK_US 20000
+
+static long long
+mono_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (long long)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
 int
 cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
     struct cafe_err *e)
@@ -907,28 +950,38 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 
 	for (;;) {
 		int fd = inotify_setup(log);
-		long long head, now;
+		long long head, now, slice_us, since;
 		struct pollfd pfd;
-		int slice, rc;
+		struct timespec ts;
+		int rc;
 
 		/* Drain queued notifications before looking, so none is missed. */
 		if (fd >= 0)
 			while (read(fd, buf, sizeof buf) > 0)
-				;
-		if ((head = cafe_log_head(log, e)) < 0)
+				log->woke_us = mono_us();
+		if ((head = wait_head(log, e)) < 0)
 			return e->status;
 		if (head > after)
 			return 1;
 		now = cafe_mono_ms();
 		if (now >= deadline)
 			return 0;
-		/* inotify wakes us at once; the slice is only a safety net. */
-		slice = fd >= 0 ? 1000 : 25;
-		if (deadline - now < slice)
-			slice = (int)(deadline - now);
+		since = mono_us() - log->woke_us;
+		if (fd < 0)
+			slice_us = 25000;
+		else if (since < WAIT_QUICK_US)
+			slice_us = 50;
+		else if (since < WAIT_RECHECK_US)
+			slice_us = since / 4;
+		else
+			slice_us = 1000000;  /* inotify wakes us: only a safety net */
+		if ((deadline - now) * 1000 < slice_us)
+			slice_us = (deadline - now) * 1000;
+		ts.tv_sec = slice_us / 1000000;
+		ts.tv_nsec = (slice_us % 1000000) * 1000;
 		pfd.fd = fd >= 0 ? fd : -1;
 		pfd.events = POLLIN;
-		rc = poll(&pfd, 1, slice);
+		rc = ppoll(&pfd, 1, &ts, NULL);
 		if (rc < 0 && errno == EINTR)
 			return -1;
 	}
@@ -954,8 +1007,10 @@ cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
 		    "the append-only triggers on events are missing (history may have "
 		    "been rewritten)");
 
-	if ((status = prepare(log, "SELECT seq, json_valid(data) AND json_type(data) = 'object', "
-	    "json_valid(meta) AND json_type(meta) = 'object', length(id), type, ts "
+	/* CASE, not AND: json_type() raises an error on malformed JSON. */
+	if ((status = prepare(log, "SELECT seq, CASE WHEN json_valid(data) THEN "
+	    "json_type(data) = 'object' ELSE 0 END, CASE WHEN json_valid(meta) THEN "
+	    "json_type(meta) = 'object' ELSE 0 END, length(id), type, ts "
 	    "FROM events ORDER BY seq", &st, e)) != 0)
 		return status;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {

@@ -1,0 +1,229 @@
+#!/usr/bin/env bats
+# 0010-log: the event log's file (DESIGN §3, lib/log.c): the schema, the
+# append-only triggers, refusing files it must not touch (newer schema, not
+# SQLite, read-only), optimistic concurrency (tests/helpers/log-conflict.c)
+# and a write lock held by another process.
+
+load helpers/setup
+load helpers/foundation
+
+bats_require_minimum_version 1.5.0
+
+# A log with one paid order (PaymentRequested, OrderPlaced, PaymentApproved,
+# StockReserved).
+one_order() {
+	run cafe-order place latte --customer kim
+	assert_success
+	assert_output 1
+}
+
+@test "a fresh database has the events table of DESIGN §3" {
+	run cafe-order menu
+	assert_success
+	run sqlite3 "$CAFE_DB" "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ' ')
+	    FROM pragma_table_info('events')"
+	assert_output "seq:INTEGER:0:1 id:TEXT:1:0 stream:TEXT:1:0 version:INTEGER:1:0 type:TEXT:1:0 data:TEXT:1:0 meta:TEXT:1:0 ts:TEXT:1:0"
+	# UNIQUE(stream, version) and UNIQUE(id), as constraints, not just indexes.
+	run sqlite3 "$CAFE_DB" "SELECT group_concat(cols, ' ') FROM (SELECT
+	    (SELECT group_concat(name, ',') FROM pragma_index_info(il.name)) AS cols
+	    FROM pragma_index_list('events') AS il WHERE il.\"unique\" = 1
+	    AND il.origin = 'u' ORDER BY cols)"
+	assert_output "id stream,version"
+	run sqlite3 "$CAFE_DB" .schema
+	assert_output --partial "UNIQUE(stream, version)"
+	assert_output --partial "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+	assert_output --partial "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version"
+	assert_output "wal
+1"
+	assert_equal "$(event_count)" 0
+}
+
+@test "cafe-log init makes the same schema" {
+	run cafe-log init
+	assert_success
+	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version;
+	    SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+	assert_output "wal
+1
+2"
+}
+
+@test "appended events are well formed: ids, versions, ts, meta" {
+	one_order
+	run sqlite3 "$CAFE_DB" "SELECT seq, stream, version, type FROM events ORDER BY seq"
+	assert_output "1|payment-1|1|PaymentRequested
+2|order-1|1|OrderPlaced
+3|payment-1|2|PaymentApproved
+4|stock-latte|1|StockReserved"
+	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE length(id) = 32
+	    AND id NOT GLOB '*[^0-9a-f]*'
+	    AND ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+	    AND json_extract(meta, '$.correlation_id') = '1'
+	    AND json_extract(meta, '$.tool') = 'cafe-order'
+	    AND json_type(meta, '$.actor') = 'text' AND json_type(meta, '$.host') = 'text'
+	    AND json_extract(data, '$.order_id') = 1"
+	assert_output 4
+}
+
+@test "UPDATE through the sqlite3 shell fails with the trigger's message and changes nothing" {
+	one_order
+	before=$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")
+	run sqlite3 "$CAFE_DB" "UPDATE events SET data = '{\"order_id\":1,\"total\":1}' WHERE seq = 2"
+	assert_failure
+	assert_output --partial "events are append-only: UPDATE refused"
+	run sqlite3 "$CAFE_DB" "UPDATE events SET type = 'X'"
+	assert_failure
+	assert_output --partial "events are append-only: UPDATE refused"
+	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")" "$before"
+}
+
+@test "DELETE through the sqlite3 shell fails with the trigger's message and changes nothing" {
+	one_order
+	before=$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")
+	run sqlite3 "$CAFE_DB" "DELETE FROM events WHERE seq = 4"
+	assert_failure
+	assert_output --partial "events are append-only: DELETE refused"
+	run sqlite3 "$CAFE_DB" "DELETE FROM events"
+	assert_failure
+	assert_output --partial "events are append-only: DELETE refused"
+	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")" "$before"
+}
+
+@test "a database with a newer schema is refused with 74 and touched not" {
+	one_order
+	sqlite3 "$CAFE_DB" "PRAGMA user_version = 99"
+	sum=$(cksum <"$CAFE_DB")
+	for args in "place latte" "menu" "cancel 1" "stock latte --set 5"; do
+		run cafe-order $args
+		assert_failure 74
+		assert_output "cafe-order: database '$CAFE_DB' has schema version 99, newer than this cafe understands (1): upgrade cafe"
+	done
+	for verb in verify export stats import; do
+		run cafe-log $verb </dev/null
+		assert_failure 74
+		assert_output --partial "schema version 99, newer than this cafe understands"
+	done
+	assert_equal "$(sqlite3 "$CAFE_DB" "PRAGMA user_version; SELECT count(*) FROM events")" "99
+4"
+	assert_equal "$(cksum <"$CAFE_DB")" "$sum"
+}
+
+@test "a file that is not SQLite is refused with 74 and left as it was" {
+	head -c 8192 /dev/urandom >"$T/random.db"
+	cp "$T/random.db" "$T/random.orig"
+	printf 'order 1: latte\n' >"$T/text.db"
+	for db in "$T/random.db" "$T/text.db"; do
+		for args in "place latte" "menu"; do
+			run cafe-order --db "$db" $args
+			assert_failure 74
+			assert_output "cafe-order: '$db' is not a cafe database or is damaged (file is not a database)"
+		done
+		run cafe-log --db "$db" verify
+		assert_failure 74
+		assert_output --partial "is not a cafe database"
+	done
+	cmp "$T/random.db" "$T/random.orig"
+	assert_equal "$(cat "$T/text.db")" "order 1: latte"
+	[ ! -e "$T/random.db-wal" ]
+}
+
+@test "a directory where the database should be: 74" {
+	mkdir "$T/dir.db"
+	run cafe-order --db "$T/dir.db" place latte
+	assert_failure 74
+	assert_output "cafe-order: '$T/dir.db' is not a regular file"
+	run cafe-order --db "$T/no/such/dir/cafe.db" place latte
+	assert_failure 74
+	assert_output --partial "cannot open database '$T/no/such/dir/cafe.db'"
+	[ ! -e "$T/no" ]
+}
+
+@test "a database the process may not write: 74, one line, nothing appended" {
+	unwritable_dir
+	CAFE_DB=$RO/cafe.db one_order
+	make_unwritable "$RO"
+	as_other sh -c ": >>'$RO/cafe.db'" 2>/dev/null &&
+	    skip "this user can still write '$RO/cafe.db'"
+	run --separate-stderr as_other "$CAFE_TOP/bin/cafe-order" --db "$RO/cafe.db" place latte
+	assert_failure 74
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cafe-order: database '$RO/cafe.db' is read-only (check its permissions)"
+	run as_other "$CAFE_TOP/bin/cafe-order" --db "$RO/cafe.db" cancel 1
+	assert_failure 74
+	assert_output "cafe-order: database '$RO/cafe.db' is read-only (check its permissions)"
+	assert_equal "$(CAFE_DB=$RO/cafe.db event_count)" 4
+}
+
+@test "a database on a read-only file system: 74, one line, nothing appended" {
+	mkdir "$T/rofs"
+	CAFE_DB=$T/rofs/cafe.db one_order
+	unshare -m true 2>/dev/null || skip "cannot make a mount namespace here (unshare -m)"
+	run unshare -m sh -c 'mount --bind -o ro "$1" "$1" && : >>"$1/cafe.db"' sh "$T/rofs"
+	[ "$status" -ne 0 ] || skip "a read-only bind mount stays writable here"
+	run unshare -m sh -c 'mount --bind -o ro "$1" "$1" &&
+	    exec cafe-order --db "$1/cafe.db" place latte' sh "$T/rofs"
+	assert_failure 74
+	assert_equal "${#lines[@]}" 1
+	assert_output --regexp "^cafe-order: (database '$T/rofs/cafe.db' is read-only|cannot open database '$T/rofs/cafe.db')"
+	assert_equal "$(CAFE_DB=$T/rofs/cafe.db event_count)" 4
+}
+
+@test "an append with a stale expected version fails with 75 naming the stream" {
+	run log-conflict "$CAFE_DB" conflict
+	assert_success
+	assert_line "status=75 calls=0 version=2 head=2"
+	assert_line "msg=stream 'order-7' is at version 2, expected 1 (concurrent change, try again)"
+}
+
+@test "a batch with one conflicting event appends none of its events" {
+	run log-conflict "$CAFE_DB" atomic
+	assert_success
+	assert_line "status=75 calls=0 version=2 head=2"
+	assert_line --partial "msg=stream 'order-7' is at version 2, expected 1"
+	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE stream = 'order-8'"
+	assert_output 0
+}
+
+@test "cafe_log_transact runs a function again after a conflict, from a fresh read" {
+	run log-conflict "$CAFE_DB" transact
+	assert_success
+	assert_output "status=0 calls=2 version=3 head=3"
+	run sqlite3 "$CAFE_DB" "SELECT group_concat(seq || ':' || version, ' ') FROM events"
+	assert_output "1:1 2:2 3:3"
+}
+
+@test "cafe_log_transact gives up with 75 when every try conflicts" {
+	run log-conflict "$CAFE_DB" always
+	assert_success
+	assert_line --regexp "^status=75 calls=[0-9]+ version=2 head=2$"
+	assert_line --partial "msg=stream 'order-7' is at version 2, expected 1"
+}
+
+@test "a write lock held past the busy timeout: 75 'busy, try again', nothing appended" {
+	one_order
+	hold_write_lock
+	start=$(date +%s)
+	run cafe-order place latte
+	assert_failure 75
+	assert_output "cafe-order: database '$CAFE_DB' is busy, try again"
+	# Readers are not blocked by a writer in WAL mode.
+	run cafe-order menu
+	assert_success
+	release_write_lock
+	assert_equal "$(event_count)" 4
+	# The busy timeout (10 s in lib/log.c) decides how long that took.
+	[ $(( $(date +%s) - start )) -le 15 ]
+}
+
+@test "a write lock released within the busy timeout: place waits and succeeds" {
+	one_order
+	hold_write_lock
+	( sleep 1; release_write_lock ) 3>&- &
+	releaser=$!
+	run cafe-order place latte
+	assert_success
+	assert_output 2
+	wait "$releaser" 2>/dev/null || :   # run may have reaped it
+	assert_equal "$(event_count)" 8
+}

@@ -1,0 +1,273 @@
+#!/usr/bin/env bats
+# 0040-cafe-log: the log's administration - init, verify (and what it
+# catches once the triggers were dropped), export/import round trips and
+# imports that must append nothing, stats.
+
+load helpers/setup
+load helpers/foundation
+
+bats_require_minimum_version 1.5.0
+
+# Orders, a decline, a cancel and a stock change: 11 events.
+history() {
+	use_config <<-EOF
+	payment:
+	  sim: {decline_over: 20000}
+	EOF
+	cafe-order place latte --qty 2 --customer 'Kim "K" 김' --address 'table 4' >/dev/null
+	cafe-order place tea --key tea-1 >/dev/null
+	! cafe-order place mocha --qty 5 2>/dev/null
+	cafe-order cancel 1 --reason 'changed her mind' >/dev/null
+	cafe-order stock latte --set 5 >/dev/null
+	[ "$(event_count)" -eq 11 ]
+}
+
+# Rewrites history the only way there is: drop the triggers, change rows,
+# put the triggers back so that nothing looks amiss.
+tamper() {
+	local triggers
+
+	triggers=$(sqlite3 "$CAFE_DB" "SELECT group_concat(sql, ';' || char(10)) || ';'
+	    FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")
+	sqlite3 "$CAFE_DB" "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+	    $1; $triggers"
+}
+
+@test "init creates the log, says where, and is harmless twice" {
+	run --separate-stderr cafe-log init
+	assert_success
+	assert_equal "$output" ""
+	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 1)"
+	[ -f "$CAFE_DB" ]
+	cafe-order place latte >/dev/null
+	run cafe-log --json init
+	assert_success
+	assert_output "{\"db\":\"$CAFE_DB\",\"schema_version\":1}"
+	run cafe-log -q init
+	assert_success
+	assert_output ""
+	assert_equal "$(event_count)" 4
+}
+
+@test "init with no CAFE_DB makes the default database's directory" {
+	unset CAFE_DB
+	run cafe-log init
+	assert_success
+	[ -f "$XDG_DATA_HOME/cafe/cafe.db" ]
+}
+
+@test "usage errors: 64, nothing created" {
+	run cafe-log
+	assert_failure 64
+	assert_output --partial "cafe-log: no subcommand given"
+	run cafe-log frob
+	assert_failure 64
+	assert_output --partial "cafe-log: unknown subcommand 'frob'"
+	run cafe-log verify now
+	assert_failure 64
+	assert_output --partial "'verify' takes no arguments"
+	run cafe-log stats --since 3
+	assert_failure 64
+	assert_output --partial "only 'export' takes --since"
+	run cafe-log init --frob
+	assert_failure 64
+	assert_output --partial "unknown option '--frob'"
+	[ ! -e "$CAFE_DB" ]
+	cafe-log init
+	run cafe-log export --since abc
+	assert_failure 64
+	assert_output --partial "--since wants a seq (a whole number), not 'abc'"
+}
+
+@test "verify, export and stats never create a database" {
+	for verb in verify export stats; do
+		run cafe-log $verb
+		assert_failure 74
+		assert_output "cafe-log: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
+	done
+	[ ! -e "$CAFE_DB" ]
+}
+
+@test "verify passes on a good log and counts its events" {
+	cafe-log init
+	run cafe-log verify
+	assert_success
+	assert_output "cafe-log: ok: 0 events checked"
+	history
+	run cafe-log verify
+	assert_success
+	assert_output "cafe-log: ok: 11 events checked"
+	run cafe-log --json verify
+	assert_success
+	assert_output '{"ok":true,"checked":11,"error":null}'
+}
+
+@test "verify catches a version changed behind the triggers' back, naming the seq" {
+	history
+	tamper "UPDATE events SET version = 5 WHERE seq = 3"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq 3: stream 'payment-1' jumps from version 1 to 5"
+	run --separate-stderr cafe-log --json verify
+	assert_failure 1
+	assert_equal "$(jq -r '[.ok, .error] | @tsv' <<<"$output")" "false	seq 3: stream 'payment-1' jumps from version 1 to 5"
+}
+
+@test "verify catches a deleted event as a gap in seq" {
+	history
+	tamper "DELETE FROM events WHERE seq = 4"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq 5: gap, expected seq 4"
+}
+
+@test "verify catches data that is not a JSON object any more" {
+	history
+	tamper "PRAGMA ignore_check_constraints = 1; UPDATE events SET data = '{oops' WHERE seq = 7"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq 7: data is not a valid JSON object"
+}
+
+@test "verify catches a malformed ts" {
+	history
+	tamper "UPDATE events SET ts = 'yesterday' WHERE seq = 6"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq 6: malformed ts"
+}
+
+@test "verify reports dropped triggers" {
+	history
+	sqlite3 "$CAFE_DB" "DROP TRIGGER events_no_delete"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: the append-only triggers on events are missing (history may have been rewritten)"
+}
+
+@test "export then import into a fresh file gives the same events, byte for byte" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	[ "$(wc -l <"$T/a.jsonl")" -eq 11 ]
+	run jq -sc 'map(.seq) == [range(1; 12)] and all(.[]; (keys | sort) ==
+	    ["data", "id", "meta", "seq", "stream", "ts", "type", "version"])' "$T/a.jsonl"
+	assert_output true
+	run cafe-log --db "$T/b.db" import <"$T/a.jsonl"
+	assert_success
+	assert_output "cafe-log: imported 11 events"
+	cafe-log --db "$T/b.db" export >"$T/b.jsonl"
+	cmp "$T/a.jsonl" "$T/b.jsonl"
+	run cafe-log --db "$T/b.db" verify
+	assert_success
+	# The copy is a working log: the counter carries on where it left off.
+	run cafe-order --db "$T/b.db" place tea --key tea-1
+	assert_success
+	assert_output 2
+	run cafe-order --db "$T/b.db" place tea
+	assert_output 4
+}
+
+@test "export --since SEQ starts after it" {
+	history
+	run cafe-log export --since 9
+	assert_success
+	assert_equal "$(jq -c .seq <<<"$output" | tr '\n' ' ')" "10 11 "
+	run cafe-log export --since 11
+	assert_success
+	assert_output ""
+	cafe-log export --since 0 | cmp - <(cafe-log export)
+}
+
+@test "import --json says how many; an empty input imports nothing" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	run cafe-log --json --db "$T/b.db" import <"$T/a.jsonl"
+	assert_success
+	assert_output '{"imported":11}'
+	run cafe-log --db "$T/c.db" import </dev/null
+	assert_success
+	assert_output "cafe-log: imported 0 events"
+	assert_equal "$(CAFE_DB=$T/c.db event_count)" 0
+}
+
+# Imports $T/in.jsonl into a log that holds one event already; expects 65,
+# the message, and that log unchanged.
+import_refused() {
+	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_output "cafe-log: $1"
+	assert_equal "$(CAFE_DB=$T/target.db event_count)" 1
+}
+
+@test "import of bad input appends nothing" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
+
+	{ head -3 "$T/a.jsonl"; echo '{"seq":4,'; } >"$T/in.jsonl"
+	import_refused "stdin:4: string or '}' expected near end of file"
+
+	{ head -3 "$T/a.jsonl"; echo '[1, 2]'; } >"$T/in.jsonl"
+	import_refused "stdin:4: not a JSON object"
+
+	# jansson's words; the line and the field are what matter.
+	head -3 "$T/a.jsonl" | jq -c 'del(.ts)' >"$T/in.jsonl"
+	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_output --regexp "^cafe-log: stdin:1: .*ts$"
+
+	head -1 "$T/a.jsonl" | jq -c '.type = "order placed"' >"$T/in.jsonl"
+	import_refused "stdin:1: type 'order placed' is not a PascalCase event name"
+
+	head -1 "$T/a.jsonl" | jq -c '.ts = "yesterday"' >"$T/in.jsonl"
+	import_refused "stdin:1: ts 'yesterday' is not RFC 3339"
+
+	head -1 "$T/a.jsonl" | jq -c '.data = [1]' >"$T/in.jsonl"
+	import_refused "stdin:1: data and meta must be JSON objects"
+
+	head -1 "$T/a.jsonl" | jq -c '.id = "not-hex"' >"$T/in.jsonl"
+	import_refused "stdin:1: id must be 32 lowercase hex digits"
+}
+
+@test "import of a bad version sequence appends nothing" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
+	# payment-1: version 1, then 3.
+	{ sed -n 1,2p "$T/a.jsonl"; sed -n 3p "$T/a.jsonl" | jq -c '.version = 3'; } >"$T/in.jsonl"
+	import_refused "event 3 (PaymentApproved on 'payment-1', version 3) does not continue its stream; nothing imported"
+	# A stream that does not start at 1.
+	sed -n 2p "$T/a.jsonl" | jq -c '.version = 2' >"$T/in.jsonl"
+	import_refused "event 1 (OrderPlaced on 'order-1', version 2) does not continue its stream; nothing imported"
+	# The same events again: they do not continue the streams already there.
+	sqlite3 "$T/target.db" "SELECT 1" >/dev/null
+	cafe-log --db "$T/target2.db" import <"$T/a.jsonl"
+	run cafe-log --db "$T/target2.db" import <"$T/a.jsonl"
+	assert_failure 65
+	assert_output "cafe-log: event 1 (PaymentRequested on 'payment-1', version 1) does not continue its stream; nothing imported"
+	assert_equal "$(CAFE_DB=$T/target2.db event_count)" 11
+}
+
+@test "import of a duplicate event id appends nothing" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
+	id=$(head -1 "$T/a.jsonl" | jq -r .id)
+	{ sed -n 1,2p "$T/a.jsonl"; sed -n 3p "$T/a.jsonl" | jq -c --arg id "$id" '.id = $id'; } >"$T/in.jsonl"
+	import_refused "event 3: event PaymentApproved on 'payment-1' refused: UNIQUE constraint failed: events.id; nothing imported"
+}
+
+@test "stats counts events, streams and types" {
+	history
+	run cafe-log stats
+	assert_success
+	assert_line --regexp '^events +11$'
+	assert_line --regexp '^streams +6$'
+	assert_line --regexp '^ +OrderPlaced +2$'
+	assert_line --regexp '^ +PaymentDeclined +1$'
+	run cafe-log --json stats
+	assert_success
+	run jq -c '[.events, .head, .streams, .types.PaymentRequested, .types.StockAdjusted,
+	    (.bytes > 0), (.first_ts <= .last_ts)]' <<<"$output"
+	assert_output '[11,11,6,3,1,true,true]'
+}

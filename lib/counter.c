@@ -34,24 +34,6 @@ cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
 }
 
 static int
-fold_stock(const struct cafe_event *ev, void *arg)
-{
-	cafe_stock_apply(arg, ev);
-	return 0;
-}
-
-int
-cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *product,
-    struct cafe_stock *s, struct cafe_err *e)
-{
-	char stream[96];
-
-	cafe_stock_init(s, cafe_config_product(c, product));
-	snprintf(stream, sizeof stream, "stock-%s", product);
-	return cafe_log_read_stream(log, stream, fold_stock, s, e);
-}
-
-static int
 last_order_id(const struct cafe_event *ev, void *arg)
 {
 	*(long long *)arg = cafe_event_order_id(ev);

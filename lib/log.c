@@ -747,13 +747,21 @@ int
 cafe_log_read_stream(struct cafe_log *log, const char *stream, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
+	return cafe_log_read_stream_after(log, stream, 0, fn, arg, e);
+}
+
+int
+cafe_log_read_stream_after(struct cafe_log *log, const char *stream, long long after,
+    cafe_event_fn fn, void *arg, struct cafe_err *e)
+{
 	sqlite3_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
-	    "WHERE stream = ? ORDER BY version", &st, e)) != 0)
+	    "WHERE stream = ? AND version > ? ORDER BY version", &st, e)) != 0)
 		return status;
 	sqlite3_bind_text(st, 1, stream, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, after);
 	return run_query(log, st, fn, arg, e);
 }
 

@@ -138,6 +138,9 @@ int cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
 /* One stream, in version order. */
 int cafe_log_read_stream(struct cafe_log *log, const char *stream,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
+/* One stream's events with version > after, in version order. */
+int cafe_log_read_stream_after(struct cafe_log *log, const char *stream, long long after,
+		cafe_event_fn fn, void *arg, struct cafe_err *e);
 /* Every event whose meta.correlation_id is id, in log order. */
 int cafe_log_read_correlated(struct cafe_log *log, const char *id,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);

@@ -105,3 +105,26 @@ stock-latte 3 {"product":"latte","stock":0}'
 	refused 64 "'menu' takes no --qty (see 'cafe-order --help')" menu --qty 2
 	refused 64 "'menu' takes no arguments (see 'cafe-order --help')" menu latte
 }
+
+@test "the stock snapshot follows the log and is rebuilt when the config's level changes" {
+	use_config <<'EOF'
+menu:
+  - {name: latte, price: 4000, stock: 10}
+EOF
+	for i in 1 2 3; do cafe-order -q place latte; done
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":7'
+	# The snapshot is the fold as the last placement read it, before its own
+	# reservation: two reserved.
+	[ "$(sqlite3 "$CAFE_DB" "SELECT level FROM stock_levels WHERE product = 'latte'")" = 8 ]
+	sed -i 's/stock: 10/stock: 20/' "$CAFE_CONFIG"
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":17'
+	# Dropping the snapshot loses nothing.
+	sqlite3 "$CAFE_DB" "DROP TABLE stock_levels"
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":17'
+	cafe-order -q place latte
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":16'
+}

@@ -1,0 +1,98 @@
+/*
+ * stock.c - a product's stock level, folded from its stock-PRODUCT stream
+ * (cafe_stock_load, declared in counter.h).
+ *
+ * Every order reserves stock, so the stream grows with the shop's history.
+ * To keep a placement O(1), the fold is snapshotted in table stock_levels:
+ * (product, version, level, tracked, base). A load starts from the snapshot
+ * and folds only the events after its version; inside a write transaction
+ * it stores the new fold. The snapshot is operational state, never a
+ * second truth: `base` records the config's initial level it was folded
+ * from, and a snapshot whose base no longer matches the config is ignored
+ * and rebuilt from the whole stream. Dropping the table loses nothing.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "counter.h"
+
+static int
+fold_stock(const struct cafe_event *ev, void *arg)
+{
+	cafe_stock_apply(arg, ev);
+	return 0;
+}
+
+/* The config's starting point, as stored in a snapshot: -1 when untracked. */
+static long long
+base_of(const struct cafe_product *p)
+{
+	return p && p->tracked ? p->stock : -1;
+}
+
+/* Reads the snapshot into s when it is usable; a missing table is no snapshot. */
+static void
+snapshot_read(sqlite3 *db, const char *product, long long base, struct cafe_stock *s)
+{
+	sqlite3_stmt *st;
+
+	if (sqlite3_prepare_v2(db, "SELECT version, level, tracked FROM stock_levels "
+	    "WHERE product = ? AND base = ?", -1, &st, NULL) != SQLITE_OK)
+		return;
+	sqlite3_bind_text(st, 1, product, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, base);
+	if (sqlite3_step(st) == SQLITE_ROW) {
+		s->version = sqlite3_column_int64(st, 0);
+		s->level = sqlite3_column_int64(st, 1);
+		s->tracked = sqlite3_column_int(st, 2);
+	}
+	sqlite3_finalize(st);
+}
+
+static int
+snapshot_write(sqlite3 *db, const char *product, long long base,
+    const struct cafe_stock *s, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS stock_levels("
+	    "product TEXT PRIMARY KEY, version INTEGER NOT NULL, level INTEGER NOT NULL, "
+	    "tracked INTEGER NOT NULL, base INTEGER NOT NULL)", NULL, NULL, NULL);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO stock_levels(product, "
+		    "version, level, tracked, base) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return cafe_err_set(e, CAFE_IOERR, "stock levels: %s", sqlite3_errmsg(db));
+	sqlite3_bind_text(st, 1, product, -1, SQLITE_TRANSIENT);
+	sqlite3_bind_int64(st, 2, s->version);
+	sqlite3_bind_int64(st, 3, s->level);
+	sqlite3_bind_int(st, 4, s->tracked);
+	sqlite3_bind_int64(st, 5, base);
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return cafe_err_set(e, (rc & 0xff) == SQLITE_BUSY ? CAFE_TEMPFAIL : CAFE_IOERR,
+		    "stock levels: %s", sqlite3_errmsg(db));
+	return 0;
+}
+
+int
+cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *product,
+    struct cafe_stock *s, struct cafe_err *e)
+{
+	const struct cafe_product *p = cafe_config_product(c, product);
+	long long base = base_of(p), from;
+	char stream[96];
+	int status;
+
+	cafe_stock_init(s, p);
+	snapshot_read(cafe_log_db(log), product, base, s);
+	from = s->version;
+	snprintf(stream, sizeof stream, "stock-%s", product);
+	if ((status = cafe_log_read_stream_after(log, stream, s->version, fold_stock, s, e)) != 0)
+		return status;
+	if (s->version > from && cafe_log_in_txn(log))
+		return snapshot_write(cafe_log_db(log), product, base, s, e);
+	return 0;
+}

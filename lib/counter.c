@@ -156,6 +156,31 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	return status;
 }
 
+/*
+ * The order as the first transaction left it. When its payment stream
+ * still holds nothing but our PaymentRequested, that is all there is to
+ * know; otherwise (a reconcile got there first) fold it from the log.
+ */
+static int
+load_requested(struct cafe_log *log, const struct place_txn *t, struct cafe_order *o,
+    struct cafe_err *e)
+{
+	char stream[48];
+	long long v;
+
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((v = cafe_log_stream_version(log, stream, e)) < 0)
+		return e->status;
+	if (v != 1)
+		return cafe_order_load(log, t->order_id, o, e);
+	cafe_order_init(o, t->order_id);
+	o->payment = CAFE_PAYMENT_REQUESTED;
+	o->payment_version = 1;
+	o->amount = t->p->price * t->r->qty;
+	snprintf(o->pay_key, sizeof o->pay_key, "%s", t->pay_key);
+	return 0;
+}
+
 /* Second transaction: the processor's answer, and the order if approved. */
 static int
 record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
@@ -169,7 +194,7 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 
 	/* The breaker's share rides along; its trouble is not the order's. */
 	cafe_payment_settle(t->c, log, &t->pay, &ignored);
-	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
+	if ((status = load_requested(log, t, &o, e)) != 0)
 		return status;
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);

@@ -49,9 +49,9 @@ snapshot_read(sqlite3 *db, const char *product, long long base, struct cafe_stoc
 	sqlite3_finalize(st);
 }
 
-static int
+static void
 snapshot_write(sqlite3 *db, const char *product, long long base,
-    const struct cafe_stock *s, struct cafe_err *e)
+    const struct cafe_stock *s)
 {
 	sqlite3_stmt *st;
 	int rc;
@@ -63,18 +63,14 @@ snapshot_write(sqlite3 *db, const char *product, long long base,
 		rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO stock_levels(product, "
 		    "version, level, tracked, base) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
 	if (rc != SQLITE_OK)
-		return cafe_err_set(e, CAFE_IOERR, "stock levels: %s", sqlite3_errmsg(db));
+		return;
 	sqlite3_bind_text(st, 1, product, -1, SQLITE_TRANSIENT);
 	sqlite3_bind_int64(st, 2, s->version);
 	sqlite3_bind_int64(st, 3, s->level);
 	sqlite3_bind_int(st, 4, s->tracked);
 	sqlite3_bind_int64(st, 5, base);
-	rc = sqlite3_step(st);
+	sqlite3_step(st);
 	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
-		return cafe_err_set(e, (rc & 0xff) == SQLITE_BUSY ? CAFE_TEMPFAIL : CAFE_IOERR,
-		    "stock levels: %s", sqlite3_errmsg(db));
-	return 0;
 }
 
 int
@@ -92,7 +88,9 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	snprintf(stream, sizeof stream, "stock-%s", product);
 	if ((status = cafe_log_read_stream_after(log, stream, s->version, fold_stock, s, e)) != 0)
 		return status;
+	/* The snapshot only saves work: when it cannot be written, the
+	 * command goes on and its own writes report what is wrong. */
 	if (s->version > from && cafe_log_in_txn(log))
-		return snapshot_write(cafe_log_db(log), product, base, s, e);
+		snapshot_write(cafe_log_db(log), product, base, s);
 	return 0;
 }

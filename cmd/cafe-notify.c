@@ -102,6 +102,14 @@ report(void *arg, const struct cafe_send_report *r)
 	}
 }
 
+static void
+warn(void *arg, const struct cafe_err *e)
+{
+	const struct cafe_ctx *ctx = arg;
+
+	cafe_ctx_info(ctx, "%s (trying again)", e->msg);
+}
+
 static int
 do_send(struct cafe_ctx *ctx, const struct opts *o)
 {
@@ -125,6 +133,7 @@ do_send(struct cafe_ctx *ctx, const struct opts *o)
 	so.timeout_ms = (int)timeout;
 	so.stop = &stop;
 	so.report = report;
+	so.warn = warn;
 	so.arg = ctx;
 	if ((status = cafe_outbox_send(&ctx->config, ctx->log, &so, &st, &e)) != 0) {
 		cafe_ctx_error(ctx, &e);

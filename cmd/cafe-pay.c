@@ -177,7 +177,8 @@ do_show(struct cafe_ctx *ctx, int argc, char **argv)
 
 		snprintf(seq, sizeof seq, "%lld", (long long)json_integer_value(
 		    json_object_get(ev, "seq")));
-		cafe_table_add(t, (const char *const[]){ seq, str(ev, "type"), str(ev, "ts") });
+		cafe_table_add(t, (const char *const[]){ seq, str(ev, "type"),
+		    str(ev, "ts") });
 	}
 	cafe_table_print(t, stdout);
 	cafe_table_free(t);

@@ -393,9 +393,9 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 	    ">CANCELLED", ">REJECTED", ">P50", ">P90", "" };
 	const char *cur = ctx->config.currency ? ctx->config.currency : "";
 	json_t *hours = json_object_get(s, "hours"), *h;
-	char p50[24], p90[24], cells[7][32], b[512];
+	size_t n = json_array_size(hours), i, c, w[7], used, room;
+	char p50[24], p90[24], (*cells)[7][32], b[512];
 	long long max = 1;
-	size_t i, fixed, room;
 	int width = cafe_term_width(stdout);
 	struct cafe_table *t;
 
@@ -406,38 +406,47 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 	    "delivery   p50 %s, p90 %s (from payment to delivery)\n",
 	    num(s, "orders"), num(s, "delivered"), num(s, "cancelled"), num(s, "rejected"),
 	    num(s, "revenue"), cur, p50, p90);
-	if (json_array_size(hours) == 0)
+	if (n == 0)
 		return;
-	/* The bars take what the other columns leave of the screen. */
-	fixed = 0;
-	for (i = 0; i < 7; i++)
-		fixed += strlen(head[i] + (head[i][0] == '>')) + 2;
-	json_array_foreach(hours, i, h)
+	cells = cafe_xcalloc(n, sizeof *cells);
+	for (c = 0; c < 7; c++)
+		w[c] = strlen(head[c] + (head[c][0] == '>'));
+	json_array_foreach(hours, i, h) {
+		snprintf(cells[i][0], sizeof cells[i][0], "%.10s %.2s:00", str(h, "hour"),
+		    str(h, "hour") + 11);
+		snprintf(cells[i][1], sizeof cells[i][1], "%lld", num(h, "orders"));
+		snprintf(cells[i][2], sizeof cells[i][2], "%lld", num(h, "revenue"));
+		snprintf(cells[i][3], sizeof cells[i][3], "%lld", num(h, "cancelled"));
+		snprintf(cells[i][4], sizeof cells[i][4], "%lld", num(h, "rejected"));
+		ms_text(json_object_get(h, "delivery_p50_ms"), cells[i][5], sizeof cells[i][5]);
+		ms_text(json_object_get(h, "delivery_p90_ms"), cells[i][6], sizeof cells[i][6]);
+		for (c = 0; c < 7; c++)
+			if (strlen(cells[i][c]) > w[c])
+				w[c] = strlen(cells[i][c]);
 		if (num(h, "orders") > max)
 			max = num(h, "orders");
-	fixed += 16 + 12 + 8;           /* wider cells than headers, roughly */
-	room = (size_t)(width > 0 ? width : 80);
-	room = room > fixed + 10 ? room - fixed : 10;
+	}
+	/* The bars take what the other columns leave of the screen. */
+	used = 7 * 2;
+	for (c = 0; c < 7; c++)
+		used += w[c];
+	if (width > 0)          /* a terminal: fit it, however little is left */
+		room = (size_t)width > used + 1 ? (size_t)width - used : 1;
+	else
+		room = 80 > used + 10 ? 80 - used : 10;
 	if (room > 60)
 		room = 60;
 	putchar('\n');
 	t = cafe_table_new(8, head);
 	cafe_table_color(t, 7, bar_color);
 	json_array_foreach(hours, i, h) {
-		snprintf(cells[0], sizeof cells[0], "%.10s %.2s:00", str(h, "hour"),
-		    str(h, "hour") + 11);
-		snprintf(cells[1], sizeof cells[1], "%lld", num(h, "orders"));
-		snprintf(cells[2], sizeof cells[2], "%lld", num(h, "revenue"));
-		snprintf(cells[3], sizeof cells[3], "%lld", num(h, "cancelled"));
-		snprintf(cells[4], sizeof cells[4], "%lld", num(h, "rejected"));
-		ms_text(json_object_get(h, "delivery_p50_ms"), cells[5], sizeof cells[5]);
-		ms_text(json_object_get(h, "delivery_p90_ms"), cells[6], sizeof cells[6]);
 		bar(b, sizeof b, num(h, "orders") * (long long)room * 8 / max);
-		cafe_table_add(t, (const char *const[]){ cells[0], cells[1], cells[2],
-		    cells[3], cells[4], cells[5], cells[6], b });
+		cafe_table_add(t, (const char *const[]){ cells[i][0], cells[i][1],
+		    cells[i][2], cells[i][3], cells[i][4], cells[i][5], cells[i][6], b });
 	}
 	cafe_table_print(t, stdout);
 	cafe_table_free(t);
+	free(cells);
 }
 
 static int

@@ -241,7 +241,8 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
 	if ((status = run(log, st, "writing the state", e)) != 0)
 		goto out;
-	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1", &st, e)) != 0)
+	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1",
+	    &st, e)) != 0)
 		goto out;
 	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
 	if ((status = run(log, st, "emptying the window", e)) != 0)
@@ -286,7 +287,8 @@ claim_live(struct cafe_log *log, long long id, long long now, int *live, struct 
 	rc = sqlite3_step(st);
 	*live = rc == SQLITE_ROW;
 	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 : sql_fail(log, rc, "reading a claim", e);
+	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	    sql_fail(log, rc, "reading a claim", e);
 }
 
 /*
@@ -394,7 +396,8 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	sqlite3_stmt *st = NULL;
 	struct counts n;
 	char reason[96];
-	int slow = elapsed_ms > bc->slow_call_ms, failed = out == CAFE_BREAKER_FAILED || slow;
+	int slow = elapsed_ms > bc->slow_call_ms;
+	int failed = out == CAFE_BREAKER_FAILED || slow;
 	int status;
 
 	if (out == CAFE_BREAKER_NONE) {
@@ -494,7 +497,8 @@ cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
 	if (!cafe_log_in_txn(log))
 		return cafe_err_set(e, CAFE_IOERR,
 		    "internal error: breaker outcome recorded outside a transaction");
-	if ((rc = sqlite3_exec(db, "SAVEPOINT breaker_record", NULL, NULL, NULL)) != SQLITE_OK)
+	rc = sqlite3_exec(db, "SAVEPOINT breaker_record", NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
 		return sql_fail(log, rc, "savepoint", e);
 	if ((status = read_state(log, &r, e)) != 0)
 		goto out;

@@ -33,6 +33,7 @@
 #define MAX_DELAY_MS 3600000LL      /* backoff ceiling: an hour */
 #define OUTPUT_KEEP 512             /* bytes of a command's output kept */
 #define WAIT_SLICE_MS 1000          /* how late a stop can be noticed while idle */
+#define MAX_PAUSE_MS 30000          /* longest wait on a failing database */
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notify_outbox("
@@ -168,16 +169,23 @@ channel_status(const struct cafe_message_channel *ch)
 const char *
 cafe_message_status(const struct cafe_message *m)
 {
-	int sent = 0, dead = 0, failed = 0;
+	int sent = 0, dead = 0, pending = 0, tried = 0;
 
 	for (size_t i = 0; i < m->nch; i++) {
-		sent += m->ch[i].sent;
-		dead += m->ch[i].dead;
-		failed += !m->ch[i].sent && m->ch[i].attempts > 0;
+		const struct cafe_message_channel *ch = &m->ch[i];
+
+		sent += ch->sent;
+		dead += ch->dead;
+		if (!ch->sent && !ch->dead) {
+			pending++;
+			tried += ch->attempts > 0;
+		}
 	}
-	if (m->nch > 0 && (size_t)sent == m->nch)
-		return "sent";
-	return dead ? "dead" : failed ? "failed" : "queued";
+	if (m->nch == 0 || (pending > 0 && tried == 0))
+		return "queued";
+	if (pending > 0)
+		return "failed";        /* a channel still has retries left */
+	return dead ? "dead" : "sent";
 }
 
 static int
@@ -255,8 +263,12 @@ write_all(int fd, const char *s, size_t len)
 }
 
 static int
-send_stdout(const char *line, size_t len, char *err, size_t n)
+send_stdout(int closed, const char *line, size_t len, char *err, size_t n)
 {
+	if (closed) {
+		snprintf(err, n, "cannot write to standard output: it is closed");
+		return -1;
+	}
 	if (write_all(STDOUT_FILENO, line, len) != 0) {
 		snprintf(err, n, "cannot write to standard output: %s", strerror(errno));
 		return -1;
@@ -444,8 +456,8 @@ send_command(char *const argv[], const char *line, size_t len, int timeout_ms,
 
 		run_io(&r);
 		reap(&r, 0);
-		if (r.reaped && r.out < 0)
-			break;
+		if (r.reaped)
+			break;      /* a grandchild may hold the output open: not ours to wait for */
 		if ((left = deadline - cafe_mono_ms()) <= 0) {
 			timedout = 1;
 			break;
@@ -459,8 +471,8 @@ send_command(char *const argv[], const char *line, size_t len, int timeout_ms,
 	}
 	/* The group outlives its leader while a grandchild is in it. */
 	kill(-r.pid, SIGKILL);
-	if (r.reaped && r.out >= 0)
-		run_io(&r);
+	if (r.reaped)
+		run_io(&r);     /* what it wrote before it exited */
 	reap(&r, 1);
 	close_fd(&r.in);
 	close_fd(&r.out);
@@ -489,8 +501,8 @@ send_command(char *const argv[], const char *line, size_t len, int timeout_ms,
 }
 
 static int
-send_channel(const struct cafe_channel *ch, const char *line, size_t len,
-    int timeout_ms, char *err, size_t n)
+send_channel(const struct cafe_channel *ch, int stdout_closed, const char *line,
+    size_t len, int timeout_ms, char *err, size_t n)
 {
 	switch (ch->kind) {
 	case CAFE_CHAN_FILE:
@@ -500,7 +512,7 @@ send_channel(const struct cafe_channel *ch, const char *line, size_t len,
 	case CAFE_CHAN_STDOUT:
 		break;
 	}
-	return send_stdout(line, len, err, n);
+	return send_stdout(stdout_closed, line, len, err, n);
 }
 
 /* What every channel receives: one JSON object and a newline. */
@@ -576,6 +588,7 @@ project(struct cafe_log *log, const struct cafe_message *m, struct cafe_err *e)
 	sqlite3 *db = cafe_log_db(log);
 	sqlite3_stmt *st;
 	const char *error = NULL;
+	json_t *cj;
 	char *chans;
 	int attempts = 0, rc;
 
@@ -595,7 +608,9 @@ project(struct cafe_log *log, const struct cafe_message *m, struct cafe_err *e)
 	    "attempts = ?9, error = ?10, channels = ?11, queued_at = ?12, "
 	    "updated_at = ?13", -1, &st, NULL)) != SQLITE_OK)
 		return sql_status(db, rc, e, "prepare");
-	chans = json_dumps(channels_json(m), JSON_COMPACT | JSON_ENCODE_ANY);
+	cj = channels_json(m);
+	chans = json_dumps(cj, JSON_COMPACT);
+	json_decref(cj);
 	sqlite3_bind_text(st, 1, m->message_id, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 2, m->seq);
 	sqlite3_bind_text(st, 3, m->stream, -1, SQLITE_STATIC);
@@ -762,6 +777,7 @@ struct sender {
 	struct cafe_channel fallback;       /* stdout, when none is configured */
 	char holder[320];
 	long long lease_ms;
+	int stdout_closed;                  /* descriptor 1 was closed: /dev/null now */
 };
 
 /* One channel of a round. */
@@ -1012,6 +1028,14 @@ round_run(struct round *r, int *did, struct cafe_err *e)
 
 	*did = 0;
 	r->now = cafe_now_ms();
+	r->busy_until = 0;
+	/* A look without the write lock first: a retry waiting for its backoff
+	 * costs no lock. */
+	if ((status = message_load(s->log, r->stream, &r->m, e)) != 0)
+		return status;
+	plan(r);
+	if (r->n == 0)
+		return 0;
 	if ((status = cafe_log_transact(s->log, claim_txn, r, e)) != 0)
 		return status;
 	if (r->busy_until || r->n == 0)
@@ -1027,8 +1051,8 @@ round_run(struct round *r, int *did, struct cafe_err *e)
 			snprintf(it->error, sizeof it->error,
 			    "channel '%s' is no longer configured", it->name);
 		else
-			it->ok = send_channel(it->ch, line, len, s->o->timeout_ms,
-			    it->error, sizeof it->error) == 0;
+			it->ok = send_channel(it->ch, s->stdout_closed, line, len,
+			    s->o->timeout_ms, it->error, sizeof it->error) == 0;
 	}
 	free(line);
 
@@ -1128,6 +1152,7 @@ sender_init(struct sender *s, const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_send_opts *o, struct cafe_send_stats *st)
 {
 	char token[33];
+	int fl;
 
 	memset(s, 0, sizeof *s);
 	s->c = c;
@@ -1153,6 +1178,20 @@ sender_init(struct sender *s, const struct cafe_config *c, struct cafe_log *log,
 		s->name[0] = cafe_channel_name(&s->fallback);
 		s->nchan = 1;
 	}
+	/* With descriptor 1 closed, the next file opened would become
+	 * "standard output" and get the messages: hold it with /dev/null.
+	 * (SQLite holds it already, read-only, when it opened the log.) */
+	if ((fl = fcntl(STDOUT_FILENO, F_GETFL)) == -1) {
+		int fd = open("/dev/null", O_RDONLY);
+
+		if (fd >= 0 && fd != STDOUT_FILENO) {
+			dup2(fd, STDOUT_FILENO);
+			close(fd);
+		}
+		s->stdout_closed = 1;
+	} else if ((fl & O_ACCMODE) == O_RDONLY) {
+		s->stdout_closed = 1;
+	}
 	cafe_random_hex(token);
 	token[12] = '\0';
 	snprintf(s->holder, sizeof s->holder, "%s %ld %s", cafe_host(), (long)getpid(),
@@ -1177,6 +1216,7 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 {
 	struct sender s;
 	sigset_t pipeset, old;
+	long long pause_ms = 0;
 	int status = 0;
 
 	memset(st, 0, sizeof *st);
@@ -1186,15 +1226,29 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 	sigaddset(&pipeset, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipeset, &old);
 	while (!(o->stop && *o->stop)) {
-		long long head, wake, now;
-		int did, rc, timeout;
+		long long head, wake = 0, now;
+		int did = 0, rc, timeout;
 
-		if ((head = cafe_log_head(log, e)) < 0) {
+		if ((head = cafe_log_head(log, e)) < 0)
 			status = e->status;
-			break;
+		else
+			status = pass(&s, &did, &wake, e);
+		if (status) {
+			/* Running on, a busy or failing database is waited out. */
+			if (o->once || (status != CAFE_TEMPFAIL && status != CAFE_IOERR))
+				break;
+			if (o->warn)
+				o->warn(o->arg, e);
+			pause_ms = pause_ms ? pause_ms * 2 : 500;
+			if (pause_ms > MAX_PAUSE_MS)
+				pause_ms = MAX_PAUSE_MS;
+			for (long long end = cafe_mono_ms() + pause_ms;
+			    cafe_mono_ms() < end && !(o->stop && *o->stop);)
+				cafe_sleep_ms(50);
+			status = 0;
+			continue;
 		}
-		if ((status = pass(&s, &did, &wake, e)) != 0)
-			break;
+		pause_ms = 0;
 		if (did)
 			continue;
 		if (o->once)
@@ -1204,10 +1258,8 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 		if (wake && wake - now < timeout)
 			timeout = wake > now ? (int)(wake - now) : 0;
 		rc = cafe_log_wait(log, head, timeout, e);
-		if (rc > 1) {
-			status = rc;
-			break;
-		}
+		if (rc > 1 && o->warn)
+			o->warn(o->arg, e);
 	}
 	{
 		/* Swallow a SIGPIPE we caused, then restore the mask. */

@@ -76,7 +76,9 @@ void cafe_message_init(struct cafe_message *m);
 void cafe_message_release(struct cafe_message *m);
 /* Folds one event of a notify stream. */
 void cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev);
-/* "queued", "sent", "failed" or "dead" (borrowed). */
+/* Borrowed: "queued" (no channel tried yet, or requeued), "failed" (a
+ * channel waits for a retry), "sent" (every channel has it) or "dead"
+ * (nothing left to try and a channel gave up). */
 const char *cafe_message_status(const struct cafe_message *m);
 
 /* The event name of a channel (new string). */
@@ -97,6 +99,8 @@ struct cafe_send_opts {
 	int timeout_ms;             /* per command channel call */
 	volatile sig_atomic_t *stop;/* set by a signal: finish the message, return */
 	void (*report)(void *arg, const struct cafe_send_report *r);
+	/* Running on (not once): a database error that is waited out. */
+	void (*warn)(void *arg, const struct cafe_err *e);
 	void *arg;
 };
 
@@ -110,7 +114,9 @@ struct cafe_send_stats {
  * passed waits for the next run); otherwise it waits for new messages
  * (cafe_log_wait) and retries as they come due, until *o->stop is set.
  * Channel failures are recorded, not returned: the status is about the
- * database (CAFE_IOERR, CAFE_TEMPFAIL). Must not be inside a transaction.
+ * database (CAFE_IOERR, CAFE_TEMPFAIL). Running on, those are reported to
+ * o->warn and waited out (0.5 s, doubling up to 30 s) instead. Must not be
+ * inside a transaction.
  */
 int cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 		const struct cafe_send_opts *o, struct cafe_send_stats *st,

@@ -299,7 +299,8 @@ row_json(sqlite3_stmt *st)
 	json_t *o = json_object();
 
 	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
-		json_object_set_new(o, names[i], sqlite3_column_type(st, i) == SQLITE_INTEGER ?
+		json_object_set_new(o, names[i],
+		    sqlite3_column_type(st, i) == SQLITE_INTEGER ?
 		    json_integer(sqlite3_column_int64(st, i)) : text_or_null(st, i));
 	return o;
 }
@@ -463,10 +464,11 @@ int
 cafe_payments_refund(struct cafe_log *log, long long order_id, const char *reason,
     json_t **out, struct cafe_err *e)
 {
-	struct refund_txn t = { order_id, reason && *reason ? reason : "manual refund", NULL };
+	struct refund_txn t = { order_id, NULL, NULL };
 	size_t chars = 0;
 	int status;
 
+	t.reason = reason && *reason ? reason : "manual refund";
 	if (!cafe_valid_text(t.reason))
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "reason is not valid UTF-8 text (control characters or bad bytes)");

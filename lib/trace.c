@@ -631,7 +631,8 @@ bucket_json(struct bucket *b, int with_hour)
 	json_object_set_new(o, "cancelled", json_integer(b->cancelled));
 	json_object_set_new(o, "rejected", json_integer(b->rejected));
 	json_object_set_new(o, "revenue", json_integer(b->revenue));
-	qsort(b->ms, b->nms, sizeof *b->ms, cmp_ll);
+	if (b->nms > 0)
+		qsort(b->ms, b->nms, sizeof *b->ms, cmp_ll);
 	json_object_set_new(o, "delivery_p50_ms", percentile(b->ms, b->nms, 50));
 	json_object_set_new(o, "delivery_p90_ms", percentile(b->ms, b->nms, 90));
 	return o;

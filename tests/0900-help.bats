@@ -19,10 +19,14 @@ entries() {
 		END { if (e != "") print e }' | sed 's/ *| */|/g'
 }
 
-# A section of a rendered man page, without overstrike.
+# A man page rendered as plain text (no overstrike, no tabs).
+render() {
+	mandoc -Tascii -Owidth=100 "$1" | sed -e 's/.\x08//g' -e 's/\t/        /g'
+}
+
+# One section of a rendered man page.
 man_section() {
-	mandoc -Tascii -Owidth=100 "$1" | col -bx |
-	    awk -v s="$2" '$0 == s { p = 1; next } /^[A-Z]/ { p = 0 } p'
+	render "$1" | awk -v s="$2" '$0 == s { p = 1; next } /^[A-Z]/ { p = 0 } p'
 }
 
 need() {
@@ -60,7 +64,7 @@ check_sections() {
 	local page=$1 s
 	for s in NAME SYNOPSIS DESCRIPTION OPTIONS ENVIRONMENT FILES "EXIT STATUS" \
 	    EXAMPLES "SEE ALSO"; do
-		mandoc -Tascii "$page" | col -bx | grep -qx "$s" || fail "$page has no $s"
+		render "$page" | grep -qx "$s" || fail "$page has no $s"
 	done
 }
 
@@ -84,6 +88,11 @@ check_exit_table() {
 	run mandoc -Tlint -W warning "$CAFE_TOP"/man/man*/*.[157]
 	assert_success
 	assert_output ""
+	# Nothing an ASCII terminal cannot show.
+	for page in "$CAFE_TOP"/man/man*/*.[157]; do
+		render "$page" | grep -q '<?>' && fail "$page has characters ASCII cannot show"
+	done
+	true
 }
 
 @test "cafe-order: --help fits a screen and its SYNOPSIS is the man page's" {
@@ -132,7 +141,7 @@ check_exit_table() {
 
 @test "cafe.yaml(5) documents every key lib/config.c accepts" {
 	local page="$CAFE_TOP/man/man5/cafe.yaml.5" text key
-	text=$(mandoc -Tascii "$page" | col -bx)
+	text=$(render "$page")
 	# key_is(k, "name") and the dotted INT_KEY / int_key tables.
 	for key in $(grep -v '^#include' "$CAFE_TOP/lib/config.c" |
 	    grep -ohE 'key_is\(k, "[a-z_]+"\)|"[a-z]+(\.[a-z_]+)+"|INT_KEY\([a-z]+\.[a-z_.]+' |
@@ -143,10 +152,19 @@ check_exit_table() {
 
 @test "cafe-log(5) documents every event type the code appends" {
 	local page="$CAFE_TOP/man/man5/cafe-log.5" text type
-	text=$(mandoc -Tascii "$page" | col -bx)
+	text=$(render "$page")
 	for type in $(grep -ohE '"(Payment|Order|Stock|Delivery|Drink|Refund|Breaker|Notification)[A-Z][A-Za-z]*"' \
 	    "$CAFE_TOP"/lib/*.c "$CAFE_TOP"/cmd/*.c | tr -d '"' | sort -u); do
 		grep -qw -- "$type" <<<"$text" || fail "cafe-log(5) does not describe $type"
+	done
+}
+
+@test "cafe-log(5) names every table the code creates" {
+	local text table
+	text=$(render "$CAFE_TOP/man/man5/cafe-log.5")
+	for table in $(grep -ohE 'CREATE TABLE IF NOT EXISTS [a-z_.]+' "$CAFE_TOP"/lib/*.c |
+	    sed 's/.* //; s/^main\.//' | sort -u); do
+		grep -qw -- "$table" <<<"$text" || fail "cafe-log(5) does not name table $table"
 	done
 }
 

@@ -314,12 +314,13 @@ group_gone() {
 
 @test "a trial claimed by a process that died lapses, and another takes it" {
 	TRIALS=1 TIMEOUT=1000 breaker_config
-	export FAKE_PID_FILE="$T/pids"
 	open_it
 	due
+	export FAKE_PID_FILE="$T/pids"
+	n=$(calls)
 	FAKE_MODE=sleep FAKE_SLEEP_MS=3000 cafe-order place latte 2>/dev/null &
 	place=$!
-	wait_for '[ -s "$FAKE_PID_FILE" ]' 5
+	wait_for '[ -s "$FAKE_PID_FILE" ] && [ "$(calls)" -gt "$n" ]' 5
 	kill -KILL "$place"
 	pkill -KILL -g "$(head -1 "$FAKE_PID_FILE")" || true
 	run -75 cafe-order place latte

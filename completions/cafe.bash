@@ -1,0 +1,168 @@
+# bash completion for the cafe programs: cafe-order, cafe-pay, cafe-deliver,
+# cafe-trace, cafe-notify, cafe-daemon and cafe-log.
+#
+# Subcommands and options are known here; product names come from the menu
+# (cafe-order --json menu), order ids from the newest 50 orders of the
+# trace (cafe-trace --json list --limit 50) and message ids from the outbox,
+# each with the --db and --config already on the command line. Installed
+# once per program name (bash-completion loads completions/NAME), so
+# sourcing it twice is harmless.
+
+_cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --version'
+
+# Options that take a value, per program (the value is not the subcommand).
+_cafe_value_opts() {
+	case $1 in
+	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add' ;;
+	cafe-pay) echo '--order --status --reason' ;;
+	cafe-deliver) echo '--status --rider --reason' ;;
+	cafe-trace) echo '--customer --status --since --limit --as-of --after' ;;
+	cafe-notify) echo '--timeout --status --order' ;;
+	cafe-daemon) echo '--policy' ;;
+	cafe-log) echo '--since' ;;
+	esac
+}
+
+_cafe_verbs() {
+	case $1 in
+	cafe-order) echo 'menu place cancel stock' ;;
+	cafe-pay) echo 'list show refund breaker' ;;
+	cafe-deliver) echo 'list ready dispatch complete reject' ;;
+	cafe-trace) echo 'list show follow stats rebuild' ;;
+	cafe-notify) echo 'send list retry' ;;
+	cafe-daemon) echo 'run status retry' ;;
+	cafe-log) echo 'init verify export import stats' ;;
+	esac
+}
+
+# The options of one subcommand (besides the global ones).
+_cafe_verb_opts() {
+	case $1:$2 in
+	cafe-order:place) echo '--qty --customer --address --key --wait --batch' ;;
+	cafe-order:cancel) echo '--reason --key' ;;
+	cafe-order:stock) echo '--set --add' ;;
+	cafe-pay:list) echo '--order --status' ;;
+	cafe-pay:refund) echo '--reason' ;;
+	cafe-deliver:list) echo '--status' ;;
+	cafe-deliver:dispatch) echo '--rider' ;;
+	cafe-deliver:reject) echo '--reason' ;;
+	cafe-trace:list|cafe-trace:) echo '--customer --status --since --limit --as-of' ;;
+	cafe-trace:show) echo '--as-of' ;;
+	cafe-trace:follow) echo '--after' ;;
+	cafe-trace:stats) echo '--since --as-of' ;;
+	cafe-notify:send) echo '--once --timeout' ;;
+	cafe-notify:list) echo '--status --order' ;;
+	cafe-notify:retry) echo '--dead' ;;
+	cafe-daemon:run) echo '--once --policy' ;;
+	cafe-log:export) echo '--since' ;;
+	esac
+}
+
+_cafe_statuses() {
+	case $1 in
+	cafe-pay) echo 'requested approved declined refund_pending refunded refund_failed failed voided' ;;
+	cafe-deliver) echo 'pending brewing ready dispatched delivered cancelled' ;;
+	cafe-trace) echo 'paid cancelled rejected delivered approved refund_pending refunded refund_failed pending brewing ready dispatched' ;;
+	cafe-notify) echo 'queued sent failed dead' ;;
+	esac
+}
+
+_cafe_policies='start-delivery compensate refund reconcile notify trace'
+
+# --db and --config as typed so far, into the array _cafe_conn.
+_cafe_conn_args() {
+	local i
+	_cafe_conn=()
+	for ((i = 1; i < ${#COMP_WORDS[@]} - 1; i++)); do
+		case ${COMP_WORDS[i]} in
+		--db | --config)
+			_cafe_conn+=("${COMP_WORDS[i]}" "${COMP_WORDS[i + 1]}") ;;
+		esac
+	done
+}
+
+_cafe_products() {
+	_cafe_conn_args
+	cafe-order "${_cafe_conn[@]}" --json menu 2>/dev/null |
+	    sed -n 's/.*"product":"\([^"]*\)".*/\1/p'
+}
+
+_cafe_order_ids() {
+	_cafe_conn_args
+	cafe-trace "${_cafe_conn[@]}" --json list --limit 50 2>/dev/null |
+	    sed -n 's/^{"order_id":\([0-9]*\).*/\1/p'
+}
+
+_cafe_message_ids() {
+	_cafe_conn_args
+	cafe-notify "${_cafe_conn[@]}" --json list 2>/dev/null |
+	    grep -E '"status":"(failed|dead)"' |
+	    sed -n 's/.*"message_id":"\([^"]*\)".*/\1/p'
+}
+
+_cafe() {
+	local prog=${COMP_WORDS[0]##*/} cur=${COMP_WORDS[COMP_CWORD]}
+	local prev=${COMP_WORDS[COMP_CWORD - 1]} verb= nargs=0 i w
+	local takes="--db --config $(_cafe_value_opts "$prog")"
+
+	COMPREPLY=()
+	# The subcommand, and how many operands follow it so far.
+	for ((i = 1; i < COMP_CWORD; i++)); do
+		w=${COMP_WORDS[i]}
+		if [[ " $takes " == *" $w "* ]]; then
+			((i++))
+		elif [[ $w == -* ]]; then
+			:
+		elif [[ -z $verb ]]; then
+			verb=$w
+		else
+			((nargs++))
+		fi
+	done
+	# The value of an option.
+	case $prev in
+	--db | --config)
+		compopt -o filenames 2>/dev/null
+		COMPREPLY=($(compgen -f -- "$cur"))
+		return ;;
+	--status)
+		COMPREPLY=($(compgen -W "$(_cafe_statuses "$prog")" -- "$cur"))
+		return ;;
+	--policy)
+		COMPREPLY=($(compgen -W "$_cafe_policies" -- "$cur"))
+		return ;;
+	--order)
+		COMPREPLY=($(compgen -W "$(_cafe_order_ids)" -- "$cur"))
+		return ;;
+	esac
+	if [[ " $takes " == *" $prev "* ]]; then
+		return          # a value we cannot guess: a name, a time, a number
+	fi
+	if [[ $cur == -* ]]; then
+		COMPREPLY=($(compgen -W "$_cafe_global_opts $(_cafe_verb_opts "$prog" "$verb")" \
+		    -- "$cur"))
+		return
+	fi
+	if [[ -z $verb ]]; then
+		COMPREPLY=($(compgen -W "$(_cafe_verbs "$prog")" -- "$cur"))
+		return
+	fi
+	((nargs > 0)) && return
+	case $prog:$verb in
+	cafe-order:place | cafe-order:stock)
+		COMPREPLY=($(compgen -W "$(_cafe_products)" -- "$cur")) ;;
+	cafe-order:cancel | cafe-pay:show | cafe-pay:refund | cafe-deliver:ready | \
+	cafe-deliver:dispatch | cafe-deliver:complete | cafe-deliver:reject | \
+	cafe-trace:show)
+		COMPREPLY=($(compgen -W "$(_cafe_order_ids)" -- "$cur")) ;;
+	cafe-pay:breaker)
+		COMPREPLY=($(compgen -W reset -- "$cur")) ;;
+	cafe-notify:retry)
+		COMPREPLY=($(compgen -W "$(_cafe_message_ids)" -- "$cur")) ;;
+	cafe-daemon:retry)
+		COMPREPLY=($(compgen -W "$_cafe_policies" -- "$cur")) ;;
+	esac
+}
+
+complete -F _cafe cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon \
+    cafe-log

@@ -1,0 +1,179 @@
+# fish completion for the cafe programs. Subcommands and options are known
+# here; product names come from the menu (cafe-order --json menu), order
+# ids from the newest 50 orders of the trace (cafe-trace --json list
+# --limit 50) and message ids from the outbox, each with the --db and
+# --config already on the command line. Installed once per program as
+# NAME.fish; loading it again replaces what it defined (complete -e first).
+
+function __cafe_conn --description 'the --db and --config given so far'
+    set -l tokens (commandline -opc)
+    set -l n (count $tokens)
+    for i in (seq 2 (math $n - 1))
+        switch $tokens[$i]
+            case --db --config
+                printf '%s\n' $tokens[$i] $tokens[(math $i + 1)]
+        end
+    end
+end
+
+function __cafe_products
+    cafe-order (__cafe_conn) --json menu 2>/dev/null |
+        string replace -rf '.*"product":"([^"]*)".*' '$1'
+end
+
+function __cafe_order_ids
+    cafe-trace (__cafe_conn) --json list --limit 50 2>/dev/null |
+        string replace -rf '^\{"order_id":([0-9]+).*' '$1'
+end
+
+function __cafe_message_ids
+    cafe-notify (__cafe_conn) --json list 2>/dev/null |
+        string match -r '.*"status":"(?:failed|dead)".*' |
+        string replace -rf '.*"message_id":"([^"]*)".*' '$1'
+end
+
+# True while no subcommand has been given (the value of --db and the like
+# is not one).
+function __cafe_no_verb
+    set -l tokens (commandline -opc)
+    set -l skip 0
+    for t in $tokens[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --db --config --qty --customer --address --key --wait --reason \
+                --set --add --order --status --rider --since --limit --as-of --after \
+                --timeout --policy
+                set skip 1
+            case '-*'
+            case '*'
+                return 1
+        end
+    end
+    return 0
+end
+
+# True when the subcommand is one of $argv and no operand follows it yet.
+function __cafe_operand_of
+    __fish_seen_subcommand_from $argv; or return 1
+    set -l tokens (commandline -opc)
+    set -l seen 0
+    set -l skip 0
+    for t in $tokens[2..-1]
+        if test $skip = 1
+            set skip 0
+            continue
+        end
+        switch $t
+            case --db --config --qty --customer --address --key --wait --reason \
+                --set --add --order --status --rider --since --limit --as-of --after \
+                --timeout --policy
+                set skip 1
+            case '-*'
+            case '*'
+                set seen (math $seen + 1)
+        end
+    end
+    test $seen -le 1
+end
+
+for prog in cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log
+    complete -c $prog -e
+    complete -c $prog -f
+    complete -c $prog -l db -r -F -d 'the database'
+    complete -c $prog -l config -r -F -d 'the config file'
+    complete -c $prog -l json -d 'JSON on standard output'
+    complete -c $prog -s q -l quiet -d 'say less'
+    complete -c $prog -s v -l verbose -d 'say more'
+    complete -c $prog -s h -l help -d 'print the synopsis and an example'
+    complete -c $prog -l version -d 'print the version'
+end
+
+# cafe-order
+set -l c cafe-order
+complete -c $c -n __cafe_no_verb -a menu -d 'the menu with prices and stock'
+complete -c $c -n __cafe_no_verb -a place -d 'place and pay an order'
+complete -c $c -n __cafe_no_verb -a cancel -d 'cancel a paid order'
+complete -c $c -n __cafe_no_verb -a stock -d 'show or change stock levels'
+complete -c $c -n '__cafe_operand_of place stock' -a '(__cafe_products)' -d product
+complete -c $c -n '__cafe_operand_of cancel' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__fish_seen_subcommand_from place' -l qty -x -d 'how many (1-100)'
+complete -c $c -n '__fish_seen_subcommand_from place' -l customer -x -d 'who it is for'
+complete -c $c -n '__fish_seen_subcommand_from place' -l address -x -d 'where it goes'
+complete -c $c -n '__fish_seen_subcommand_from place cancel' -l key -x -d 'idempotency key'
+complete -c $c -n '__fish_seen_subcommand_from place' -l wait -x -d 'keep trying while busy'
+complete -c $c -n '__fish_seen_subcommand_from place' -l batch -d 'orders as JSON Lines on stdin'
+complete -c $c -n '__fish_seen_subcommand_from cancel' -l reason -x -d why
+complete -c $c -n '__fish_seen_subcommand_from stock' -l set -x -d 'set the level'
+complete -c $c -n '__fish_seen_subcommand_from stock' -l add -x -d 'add to the level'
+
+# cafe-pay
+set c cafe-pay
+complete -c $c -n __cafe_no_verb -a list -d 'the payments'
+complete -c $c -n __cafe_no_verb -a show -d 'one payment and its events'
+complete -c $c -n __cafe_no_verb -a refund -d 'ask for a refund'
+complete -c $c -n __cafe_no_verb -a breaker -d 'show or reset the circuit breaker'
+complete -c $c -n '__cafe_operand_of show refund' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__cafe_operand_of breaker' -a reset -d 'close the breaker now'
+complete -c $c -n '__fish_seen_subcommand_from list' -l order -x -a '(__cafe_order_ids)' -d 'only this order'
+complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'requested approved declined refund_pending refunded refund_failed failed voided' -d 'only this status'
+complete -c $c -n '__fish_seen_subcommand_from refund' -l reason -x -d why
+
+# cafe-deliver
+set c cafe-deliver
+complete -c $c -n __cafe_no_verb -a list -d 'the kitchen and delivery queue'
+complete -c $c -n __cafe_no_verb -a ready -d 'the drink is made'
+complete -c $c -n __cafe_no_verb -a dispatch -d 'a rider takes it'
+complete -c $c -n __cafe_no_verb -a complete -d 'it reached the customer'
+complete -c $c -n __cafe_no_verb -a reject -d 'the shop cannot make it'
+complete -c $c -n '__cafe_operand_of ready dispatch complete reject' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'pending brewing ready dispatched delivered cancelled' -d 'only this state'
+complete -c $c -n '__fish_seen_subcommand_from dispatch' -l rider -x -d 'who takes it'
+complete -c $c -n '__fish_seen_subcommand_from reject' -l reason -x -d 'why (required)'
+
+# cafe-trace (list is the default subcommand)
+set c cafe-trace
+complete -c $c -n __cafe_no_verb -a list -d 'where every order stands'
+complete -c $c -n __cafe_no_verb -a show -d "one order's history"
+complete -c $c -n __cafe_no_verb -a follow -d 'print changes as they happen'
+complete -c $c -n __cafe_no_verb -a stats -d 'orders, revenue, times'
+complete -c $c -n __cafe_no_verb -a rebuild -d 'fold the view again from the log'
+complete -c $c -n '__cafe_operand_of show' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list' -l customer -x -d 'only this customer'
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list' -l status -x -a 'paid cancelled rejected delivered approved refund_pending refunded refund_failed pending brewing ready dispatched' -d 'only this status'
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list stats' -l since -x -d 'placed at or after (RFC 3339)'
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list' -l limit -x -d 'only the newest N'
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list show stats' -l as-of -x -d 'as the log stood then'
+complete -c $c -n '__fish_seen_subcommand_from follow' -l after -x -d 'start after this seq'
+
+# cafe-notify
+set c cafe-notify
+complete -c $c -n __cafe_no_verb -a send -d 'send the queued messages'
+complete -c $c -n __cafe_no_verb -a list -d 'the messages'
+complete -c $c -n __cafe_no_verb -a retry -d 'requeue a failed or dead message'
+complete -c $c -n '__cafe_operand_of retry' -a '(__cafe_message_ids)' -d message
+complete -c $c -n '__fish_seen_subcommand_from send' -l once -d 'send what is due, then exit'
+complete -c $c -n '__fish_seen_subcommand_from send' -l timeout -x -d 'per command channel call'
+complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'queued sent failed dead' -d 'only this status'
+complete -c $c -n '__fish_seen_subcommand_from list' -l order -x -a '(__cafe_order_ids)' -d 'only this order'
+complete -c $c -n '__fish_seen_subcommand_from retry' -l dead -d 'every dead message'
+
+# cafe-daemon
+set c cafe-daemon
+complete -c $c -n __cafe_no_verb -a run -d 'run the policies'
+complete -c $c -n __cafe_no_verb -a status -d 'where each policy stands'
+complete -c $c -n __cafe_no_verb -a retry -d 'retry parked events'
+complete -c $c -n '__cafe_operand_of retry' -a 'start-delivery compensate refund reconcile notify trace' -d policy
+complete -c $c -n '__fish_seen_subcommand_from run' -l once -d 'work off the backlog, then exit'
+complete -c $c -n '__fish_seen_subcommand_from run' -l policy -x -a 'start-delivery compensate refund reconcile notify trace' -d 'only this policy'
+
+# cafe-log
+set c cafe-log
+complete -c $c -n __cafe_no_verb -a init -d 'create the database'
+complete -c $c -n __cafe_no_verb -a verify -d 'check the whole log'
+complete -c $c -n __cafe_no_verb -a export -d 'print events as JSON Lines'
+complete -c $c -n __cafe_no_verb -a import -d 'append an export read on stdin'
+complete -c $c -n __cafe_no_verb -a stats -d 'count what is in the log'
+complete -c $c -n '__fish_seen_subcommand_from export' -l since -x -d 'only events after this seq'

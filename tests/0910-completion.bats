@@ -1,0 +1,159 @@
+#!/usr/bin/env bats
+# Shell completions: the bash file, sourced here and driven through
+# COMP_WORDS/COMP_CWORD as bash's `complete -F` would, for subcommands,
+# options, option values, product names from the menu and order ids from
+# the trace; zsh and fish files checked for syntax (and fish for its
+# answers) when those shells are installed.
+
+load helpers/setup
+
+local_setup() {
+	source "$CAFE_TOP/completions/cafe.bash"
+}
+
+# complete_words WORD... : COMPREPLY for the last word, sorted, on one line.
+complete_words() {
+	COMP_WORDS=("$@")
+	COMP_CWORD=$(( $# - 1 ))
+	COMPREPLY=()
+	_cafe
+	printf '%s\n' "${COMPREPLY[@]}" | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+@test "bash: every program completes its subcommands" {
+	run complete_words cafe-order ""
+	assert_output "cancel menu place stock"
+	run complete_words cafe-pay ""
+	assert_output "breaker list refund show"
+	run complete_words cafe-deliver ""
+	assert_output "complete dispatch list ready reject"
+	run complete_words cafe-trace ""
+	assert_output "follow list rebuild show stats"
+	run complete_words cafe-notify ""
+	assert_output "list retry send"
+	run complete_words cafe-daemon ""
+	assert_output "retry run status"
+	run complete_words cafe-log ""
+	assert_output "export import init stats verify"
+	run complete_words cafe-log ex
+	assert_output "export"
+}
+
+@test "bash: options of the subcommand and the global ones" {
+	run complete_words cafe-order place --q
+	assert_output "--qty --quiet"
+	run complete_words cafe-order cancel --
+	assert_output "--config --db --help --json --key --quiet --reason --verbose --version"
+	run complete_words cafe-trace follow --a
+	assert_output "--after"
+	run complete_words cafe-trace --as
+	assert_output "--as-of"
+	run complete_words cafe-daemon run --p
+	assert_output "--policy"
+	run complete_words cafe-notify retry --d
+	assert_output "--db --dead"
+}
+
+@test "bash: option values: statuses, policies, files" {
+	run complete_words cafe-deliver list --status d
+	assert_output "delivered dispatched"
+	run complete_words cafe-pay list --status refund
+	assert_output "refund_failed refund_pending refunded"
+	run complete_words cafe-notify list --status ""
+	assert_output "dead failed queued sent"
+	run complete_words cafe-daemon run --policy re
+	assert_output "reconcile refund"
+	run complete_words cafe-daemon retry st
+	assert_output "start-delivery"
+	touch "$T/cafe-other.db"
+	cd "$T"
+	run complete_words cafe-log --db cafe-o
+	assert_output "cafe-other.db"
+	# A value no one can guess: nothing.
+	run complete_words cafe-order place latte --customer ""
+	assert_output ""
+}
+
+@test "bash: product names come from the menu of the config in use" {
+	use_config <<'YAML'
+menu:
+  - {name: espresso, price: 2000}
+  - {name: flat_white, price: 4500}
+YAML
+	run complete_words cafe-order place ""
+	assert_output "espresso flat_white"
+	run complete_words cafe-order stock f
+	assert_output "flat_white"
+	# --config on the command line wins, as it does for the program.
+	printf 'menu:\n  - {name: chai, price: 3000}\n' > "$T/other.yaml"
+	run complete_words cafe-order --config "$T/other.yaml" place ""
+	assert_output "chai"
+	# Only the first operand is a product.
+	run complete_words cafe-order place espresso ""
+	assert_output ""
+}
+
+@test "bash: order ids come from the trace, with the --db on the line" {
+	cafe-order place latte >/dev/null
+	cafe-order place tea >/dev/null
+	run complete_words cafe-trace show ""
+	assert_output "1 2"
+	run complete_words cafe-deliver dispatch ""
+	assert_output "1 2"
+	run complete_words cafe-pay list --order ""
+	assert_output "1 2"
+	# Another database named on the line.
+	CAFE_DB="$T/other.db" cafe-order place mocha >/dev/null
+	run complete_words cafe-order --db "$T/other.db" cancel ""
+	assert_output "1"
+	# No database: nothing, and no error on the screen.
+	run complete_words cafe-trace --db "$T/none.db" show ""
+	assert_success
+	assert_output ""
+}
+
+@test "bash: order ids are one cheap query: no noticeable delay" {
+	for i in $(seq 1 300); do echo '{"product":"tea"}'; done |
+	    cafe-order place --batch >/dev/null
+	cafe-trace list >/dev/null
+	start=$(date +%s%N)
+	run complete_words cafe-deliver ready ""
+	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
+	[ "$(wc -w <<<"$output")" -eq 50 ]
+	assert_output --partial "300"
+	[ "$elapsed" -lt 1000 ] || fail "completing order ids took ${elapsed}ms"
+}
+
+@test "bash: the file registers every program and can be sourced twice" {
+	source "$CAFE_TOP/completions/cafe.bash"
+	for p in cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log; do
+		run complete -p "$p"
+		assert_output --partial "-F _cafe $p"
+	done
+}
+
+@test "zsh: the completion file parses and names every program" {
+	command -v zsh >/dev/null || skip "zsh is not installed"
+	run zsh -n "$CAFE_TOP/completions/_cafe"
+	assert_success
+	run head -1 "$CAFE_TOP/completions/_cafe"
+	assert_output "#compdef cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log"
+}
+
+@test "fish: the completion file parses and answers" {
+	command -v fish >/dev/null || skip "fish is not installed"
+	f="$CAFE_TOP/completions/cafe.fish"
+	run fish -n "$f"
+	assert_success
+	cafe-order place latte >/dev/null
+	# Sourced twice (every program's copy loads it): no duplicates.
+	run fish -c "source $f; source $f; complete -C 'cafe-order '"
+	assert_success
+	[ "$(grep -c '^place' <<<"$output")" -eq 1 ]
+	run fish -c "source $f; complete -C 'cafe-order place '"
+	assert_line --regexp '^americano'
+	run fish -c "source $f; complete -C 'cafe-trace show '"
+	assert_line --regexp '^1'
+	run fish -c "source $f; complete -C 'cafe-deliver list --status br'"
+	assert_line --regexp '^brewing'
+}

@@ -1,0 +1,110 @@
+#!/usr/bin/env bats
+# What people see on a terminal and scripts never do: the progress meter
+# of long work (cafe-log import, a trace catch-up or rebuild), tables
+# fitted to the terminal's width with an ellipsis, colour. Terminals are
+# real ptys made by script(1) (util-linux).
+
+load helpers/setup
+
+# A log of $1 orders (one OrderPlaced each) to import.
+big_log() {
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++)
+			printf "{\"id\":\"%032x\",\"stream\":\"order-%d\",\"version\":1," \
+			    "\"type\":\"OrderPlaced\",\"data\":{\"order_id\":%d,\"product\":" \
+			    "\"tea\",\"qty\":1,\"unit_price\":2500,\"total\":2500,\"customer\":" \
+			    "\"c%d\",\"address\":\"\"},\"meta\":{\"correlation_id\":\"%d\"}," \
+			    "\"ts\":\"2026-01-01T09:00:00.000Z\"}\n", i, i, i, i, i
+	}'
+}
+
+# Runs a shell command line on a terminal of $COLUMNS (default 100)
+# columns; its output (both streams) is in $output, with CRs.
+on_tty() {
+	run script -qec "stty cols ${COLS:-100} 2>/dev/null; $1" /dev/null < /dev/null
+}
+
+@test "import: no progress when stderr is not a terminal" {
+	big_log 3000 > "$T/big.jsonl"
+	run cafe-log import < "$T/big.jsonl"
+	assert_success
+	# Exactly the message: no carriage return, no escape, no meter.
+	assert_output "cafe-log: imported 3000 events"
+}
+
+@test "import on a terminal shows progress with a rate and clears it" {
+	big_log 40000 > "$T/big.jsonl"
+	on_tty "cafe-log import < '$T/big.jsonl'"
+	assert_success
+	assert_output --regexp 'cafe-log: (reading|importing) +[0-9]+% [0-9]+/[0-9]+ [0-9]+/s'
+	# The meter's line is erased before the final message.
+	assert_output --partial $'\r\e[Kcafe-log: imported 40000 events'
+	[ "$(event_count)" -eq 40000 ]
+}
+
+@test "import on a terminal with -q: no meter" {
+	big_log 40000 > "$T/big.jsonl"
+	on_tty "cafe-log -q import < '$T/big.jsonl'"
+	assert_success
+	assert_output ""
+}
+
+@test "a long trace catch-up shows progress on a terminal, nothing in a pipe" {
+	big_log 40000 > "$T/big.jsonl"
+	cafe-log -q import < "$T/big.jsonl"
+	cp "$CAFE_DB" "$T/copy.db"
+	on_tty "cafe-trace list > /dev/null"
+	assert_success
+	assert_output --regexp 'cafe-trace: catching up +[0-9]+% [0-9]+/40000'
+	run cafe-trace --db "$T/copy.db" list
+	assert_success
+	[ "${#lines[@]}" -eq 40001 ]
+	on_tty "cafe-trace rebuild"
+	assert_output --regexp 'cafe-trace: rebuilding +[0-9]+%'
+	assert_output --partial "trace rebuilt from 40000 events"
+}
+
+@test "tables fit a narrower terminal: the widest text column is cut" {
+	cafe-order place latte --customer "a customer with a rather long name indeed" >/dev/null
+	cafe-order place tea --customer kim >/dev/null
+	COLS=60 LANG=C.UTF-8 on_tty "cafe-trace show 1"
+	assert_success
+	while IFS= read -r line; do
+		line=${line%$'\r'}
+		line=$(sed 's/\x1b\[[0-9;]*m//g' <<<"$line")
+		[ "$(LC_ALL=C.UTF-8 wc -L <<<"$line")" -le 60 ] || fail "wider than 60: $line"
+	done <<<"$output"
+	assert_output --partial "…"
+	# $COLUMNS wins over the terminal's own width.
+	COLUMNS=50 LANG=C on_tty "cafe-trace list"
+	assert_output --partial "..."
+	# Into a pipe, nothing is cut, whatever $COLUMNS says.
+	COLUMNS=40 run cafe-trace list
+	assert_output --partial "a customer with a rather long name indeed"
+	refute_output --partial "..."
+}
+
+@test "wide characters take two columns: a Hangul name keeps the table aligned" {
+	cafe-order place latte --customer 김민수 >/dev/null
+	cafe-order place tea --customer kim >/dev/null
+	run cafe-trace list
+	w1=$(sed -n 2p <<<"$output" | LC_ALL=C.UTF-8 wc -L)
+	w2=$(sed -n 3p <<<"$output" | LC_ALL=C.UTF-8 wc -L)
+	[ "$w1" -eq "$w2" ] || fail "rows of $w1 and $w2 columns: $output"
+}
+
+@test "colour on a terminal only, and never with NO_COLOR" {
+	cafe-order place latte >/dev/null
+	cafe-order cancel 1 >/dev/null
+	on_tty "cafe-trace list"
+	assert_output --partial $'\e[31mcancelled\e[0m'
+	NO_COLOR=1 on_tty "cafe-trace list"
+	refute_output --partial $'\e['
+	TERM=dumb on_tty "cafe-trace list"
+	refute_output --partial $'\e['
+	run cafe-trace list
+	refute_output --partial $'\e['
+	# An empty NO_COLOR is unset (no-color.org).
+	NO_COLOR= on_tty "cafe-trace list"
+	assert_output --partial $'\e[31m'
+}

@@ -4,9 +4,11 @@
  *
  * Only this file prints and exits; the work is in lib/counter.c.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "cli.h"
 #include "counter.h"
@@ -277,18 +279,11 @@ do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	long long wait_ms = 0;
 	int status;
 
-	if (o->given & BIT(OPT_BATCH)) {
-		if (argc != 0 || only(ctx, o, BIT(OPT_BATCH), "place --batch"))
-			return argc ? cafe_usage_error(ctx, "'place --batch' takes no product, "
-			    "it reads JSON Lines on stdin") : CAFE_USAGE;
+	(void)argc;
+	if (o->given & BIT(OPT_BATCH))
 		return do_batch(ctx);
-	}
-	if (argc != 1)
-		return cafe_usage_error(ctx, argc ? "'place' takes one product" :
-		    "'place' needs a product");
-	if (o->wait && (wait_ms = cafe_parse_duration_ms(o->wait)) < 0)
-		return cafe_usage_error(ctx, "--wait wants a duration like 10s or 500ms, "
-		    "not '%s'", o->wait);
+	if (o->wait)
+		wait_ms = cafe_parse_duration_ms(o->wait);
 	r.product = argv[0];
 	r.customer = o->customer;
 	r.address = o->address;
@@ -309,8 +304,7 @@ do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	long long id;
 	int status;
 
-	if (argc != 1)
-		return cafe_usage_error(ctx, "'cancel' needs one order id");
+	(void)argc;
 	if ((id = cafe_order_id_parse(argv[0])) < 0)
 		return cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]),
 		    fail(ctx, CAFE_DATAERR, &e);
@@ -331,12 +325,6 @@ do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	long long n, level;
 	int status;
 
-	if (argc > 1)
-		return cafe_usage_error(ctx, "'stock' takes at most one product");
-	if (o->set && o->add)
-		return cafe_usage_error(ctx, "give --set or --add, not both");
-	if (argc == 0 && (o->set || o->add))
-		return cafe_usage_error(ctx, "--set and --add need a product");
 	if (!o->set && !o->add) {
 		struct cafe_stock s;
 		static const char *const head[] = { "PRODUCT", ">STOCK" };
@@ -381,6 +369,62 @@ do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
+/* Everything wrong with the command line, found before the log is opened,
+ * so that a usage error never creates a database. */
+static int
+check_usage(struct cafe_ctx *ctx, const char *verb, const struct opts *o, int argc)
+{
+	if (strcmp(verb, "menu") == 0)
+		return argc ? cafe_usage_error(ctx, "'menu' takes no arguments") :
+		    only(ctx, o, 0, verb);
+	if (strcmp(verb, "place") == 0) {
+		if (o->given & BIT(OPT_BATCH))
+			return argc ? cafe_usage_error(ctx, "'place --batch' takes no "
+			    "product, it reads JSON Lines on stdin") :
+			    only(ctx, o, BIT(OPT_BATCH), "place --batch");
+		if (argc != 1)
+			return cafe_usage_error(ctx, argc ? "'place' takes one product" :
+			    "'place' needs a product");
+		if (o->wait && cafe_parse_duration_ms(o->wait) < 0)
+			return cafe_usage_error(ctx, "--wait wants a duration like 10s or "
+			    "500ms, not '%s'", o->wait);
+		return only(ctx, o, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
+		    BIT(OPT_KEY) | BIT(OPT_WAIT), verb);
+	}
+	if (strcmp(verb, "cancel") == 0)
+		return argc != 1 ? cafe_usage_error(ctx, "'cancel' needs one order id") :
+		    only(ctx, o, BIT(OPT_REASON) | BIT(OPT_KEY), verb);
+	if (strcmp(verb, "stock") == 0) {
+		if (argc > 1)
+			return cafe_usage_error(ctx, "'stock' takes at most one product");
+		if (o->set && o->add)
+			return cafe_usage_error(ctx, "give --set or --add, not both");
+		if (argc == 0 && (o->set || o->add))
+			return cafe_usage_error(ctx, "--set and --add need a product");
+		return only(ctx, o, BIT(OPT_SET) | BIT(OPT_ADD), verb);
+	}
+	return cafe_usage_error(ctx, "unknown subcommand '%s'", verb);
+}
+
+/*
+ * Writes create the log; reading the menu or the stock does not, so that
+ * a look at the menu (or a shell completing a product name) leaves no
+ * database behind: with none, the levels are the config's.
+ */
+static int
+open_log(struct cafe_ctx *ctx, const char *verb, const struct opts *o, struct cafe_err *e)
+{
+	struct stat sb;
+	int status;
+
+	if (strcmp(verb, "menu") != 0 && (strcmp(verb, "stock") != 0 || o->set || o->add))
+		return cafe_ctx_open(ctx, CAFE_LOG_CREATE, e);
+	status = cafe_ctx_open(ctx, 0, e);
+	if (status && ctx->db_path && stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
+		return 0;
+	return status;
+}
+
 int
 main(int argc, char **argv)
 {
@@ -400,22 +444,9 @@ main(int argc, char **argv)
 	argc -= first + 1;
 	argv += first + 1;
 
-	if (strcmp(verb, "menu") == 0)
-		status = argc ? cafe_usage_error(&ctx, "'menu' takes no arguments") :
-		    only(&ctx, &o, 0, verb);
-	else if (strcmp(verb, "place") == 0)
-		status = only(&ctx, &o, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
-		    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), verb);
-	else if (strcmp(verb, "cancel") == 0)
-		status = only(&ctx, &o, BIT(OPT_REASON) | BIT(OPT_KEY), verb);
-	else if (strcmp(verb, "stock") == 0)
-		status = only(&ctx, &o, BIT(OPT_SET) | BIT(OPT_ADD), verb);
-	else
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	if (status)
+	if ((status = check_usage(&ctx, verb, &o, argc)) != 0)
 		return status;
-
-	if ((status = cafe_ctx_open(&ctx, CAFE_LOG_CREATE, &e)) != 0) {
+	if ((status = open_log(&ctx, verb, &o, &e)) != 0) {
 		cafe_ctx_error(&ctx, &e);
 		cafe_ctx_close(&ctx);
 		return status;

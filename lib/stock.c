@@ -83,6 +83,8 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	int status;
 
 	cafe_stock_init(s, p);
+	if (!log)
+		return 0;       /* no log yet: the config's level */
 	snapshot_read(cafe_log_db(log), product, base, s);
 	from = s->version;
 	snprintf(stream, sizeof stream, "stock-%s", product);

@@ -66,3 +66,18 @@ usage_error() {	# MESSAGE ARGS...
 	assert_success
 	assert_output --regexp '^cafe-order [0-9]+\.[0-9]+\.[0-9]+$'
 }
+
+@test "usage errors and a look at the menu leave no database behind" {
+	for args in "place" "place --batch latte" "cancel" "stock --set 3" "place latte --wait soon" "menu extra"; do
+		run cafe-order $args
+		assert_failure 64
+		[ ! -e "$CAFE_DB" ]
+	done
+	run cafe-order menu
+	assert_success
+	assert_output --partial "latte"
+	run cafe-order --json stock latte
+	assert_success
+	assert_output '{"product":"latte","price":4000,"stock":100}'
+	[ ! -e "$CAFE_DB" ]
+}

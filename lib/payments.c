@@ -231,6 +231,17 @@ cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 		return e->status;
 	if ((done = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
+	/* Nothing to fold (a new log): the table must exist all the same. */
+	if (done >= head && sqlite3_table_column_metadata(cafe_log_db(log), "main",
+	    "payments", NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK) {
+		if ((status = cafe_log_begin(log, e)) != 0)
+			return status;
+		if ((status = schema(log, e)) != 0) {
+			cafe_log_rollback(log);
+			return status;
+		}
+		return cafe_log_commit(log, e);
+	}
 	while (done < head) {
 		if ((status = cafe_log_begin(log, e)) != 0)
 			return status;

@@ -243,3 +243,16 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	assert_line --index 0 --partial 'usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list'
 	assert_line --partial 'cafe-pay breaker [reset]'
 }
+
+@test "a new, empty log: list shows nothing, show refuses an unknown order" {
+	cafe-log -q init
+	run cafe-pay list
+	assert_success
+	run cafe-pay --json list
+	assert_success
+	assert_output ""
+	run cafe-pay show 1
+	assert_failure 1
+	assert_output "cafe-pay: unknown order 1 (see 'cafe-pay list')"
+	[ "$(event_count)" = 0 ]
+}

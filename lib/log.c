@@ -239,21 +239,24 @@ ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
 	return exec_sql(log, sql, e);
 }
 
-/* 1 when the file's header says it is in WAL mode already (bytes 18 and 19
- * are 2): asking SQLite to switch costs a tenth of a one-shot command. */
+/*
+ * 1 when the file's header says it is in WAL mode already (bytes 18 and 19
+ * are 2): asking SQLite to switch costs a tenth of a one-shot command.
+ * The header is read through SQLite's own file handle: opening and closing
+ * the file ourselves would drop every POSIX lock this process holds on it
+ * (close(2) releases them all), and another process could then delete the
+ * WAL under our open connections ("database disk image is malformed").
+ */
 static int
-wal_file(const char *path)
+wal_file(sqlite3 *db)
 {
+	sqlite3_file *f = NULL;
 	unsigned char h[20];
-	FILE *f = fopen(path, "rb");
-	int yes;
 
-	if (!f)
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->xRead(f, h, sizeof h, 0) != SQLITE_OK)
 		return 0;
-	yes = fread(h, 1, sizeof h, f) == sizeof h &&
-	    memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
-	fclose(f);
-	return yes;
+	return memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
 }
 
 int
@@ -302,7 +305,7 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 		goto out;
 	}
 	if (!log->readonly) {
-		if (!wal_file(path) && exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
+		if (!wal_file(log->db) && exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
 		    e->status != CAFE_TEMPFAIL) {
 			status = e->status;
 			goto out;

@@ -46,8 +46,11 @@ pay(struct cafe_policy_ctx *pc, enum cafe_pay_op op, const char *key,
 	struct pay_result *r;
 	int status;
 
-	if ((status = cafe_payment_call(pc->config, pc->log, &req, &rep, e)) != 0)
+	if ((status = cafe_payment_call(pc->config, pc->log, &req, &rep, e)) != 0) {
+		if (status == CAFE_TEMPFAIL)
+			pc->retry_ms = cafe_payment_retry_ms(pc->config, pc->log);
 		return status;
+	}
 	r = cafe_xcalloc(1, sizeof *r);
 	r->approved = rep.outcome == CAFE_PAY_APPROVED;
 	r->amount = amount;
@@ -82,9 +85,10 @@ refund_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	return pay(pc, CAFE_PAY_REFUND, key, o.id, refund_amount(ev, &o), e);
 }
 
+/* PaymentRefunded, or RefundFailed with error after so many attempts. */
 static int
 refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
-    struct cafe_batch *out, const char *error, struct cafe_err *e)
+    struct cafe_batch *out, const char *error, int attempts, struct cafe_err *e)
 {
 	struct pay_result *r = pc->scratch;
 	struct cafe_order o;
@@ -97,16 +101,15 @@ refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		return 0;
 	cafe_policy_batch(out, ev, o.id);
 	cafe_order_stream(stream, sizeof stream, "payment", o.id);
-	if (!error && r->approved)
+	if (!error)
 		cafe_batch_add(out, stream, o.payment_version, "PaymentRefunded",
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o.id,
 		    "amount", (json_int_t)r->amount, "ref", r->ref));
 	else
 		cafe_batch_add(out, stream, o.payment_version, "RefundFailed",
 		    json_pack("{s:I, s:I, s:s, s:i}", "order_id", (json_int_t)o.id,
-		    "amount", (json_int_t)refund_amount(ev, &o),
-		    "error", error ? error : r->reason,
-		    "attempts", error ? pc->attempts : pc->attempts + 1));
+		    "amount", (json_int_t)refund_amount(ev, &o), "error", error,
+		    "attempts", attempts));
 	return 0;
 }
 
@@ -120,7 +123,8 @@ refund_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (!r)
 		return 0;
 	snprintf(why, sizeof why, "processor declined the refund: %s", r->reason);
-	return refund_record(pc, ev, out, r->approved ? NULL : why, e);
+	/* The failed calls before this one, and this one. */
+	return refund_record(pc, ev, out, r->approved ? NULL : why, pc->attempts + 1, e);
 }
 
 static int
@@ -130,7 +134,7 @@ refund_give_up(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	char why[sizeof e->msg];
 
 	snprintf(why, sizeof why, "%s", e->msg);
-	return refund_record(pc, ev, out, why, e);
+	return refund_record(pc, ev, out, why, pc->attempts, e);
 }
 
 static const char *const refund_types[] = { "RefundRequested", NULL };

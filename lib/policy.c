@@ -79,15 +79,75 @@ reason_of(const struct cafe_event *ev, const char *fallback)
 	return s && *s ? s : fallback;
 }
 
-/* --- start-delivery: PaymentApproved -> DeliveryStarted --- */
-
-/* The order's own stream and its delivery stream are all it needs. */
 static int
 fold(const struct cafe_event *ev, void *arg)
 {
 	cafe_order_apply(arg, ev);
 	return 0;
 }
+
+/*
+ * The order's own stream (OrderPlaced, and OrderCancelled or OrderRejected
+ * if any), read ahead outside the transaction by act. Inside it,
+ * cafe_policy_order_stream() reads the stream again only if its version
+ * moved: an append-only stream at the same version holds the same events.
+ */
+int
+cafe_policy_read_ahead(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_err *e)
+{
+	struct cafe_order *o, *memo = pc->memo ? *pc->memo : NULL;
+	char stream[48];
+	long long id = event_order(ev);
+
+	(void)e;
+	if (id <= 0)
+		return 0;       /* decide says what is wrong */
+	if (strcmp(ev->type, "OrderPlaced") == 0 && pc->memo) {
+		if (!memo)
+			memo = *pc->memo = cafe_xmalloc(sizeof *memo);
+		cafe_order_init(memo, id);
+		cafe_order_apply(memo, ev);
+		return 0;
+	}
+	o = cafe_xmalloc(sizeof *o);
+	if (memo && memo->id == id) {
+		*o = *memo;
+		pc->scratch = o;
+		return 0;
+	}
+	cafe_order_init(o, id);
+	cafe_order_stream(stream, sizeof stream, "order", id);
+	if (cafe_log_read_stream(pc->log, stream, fold, o, e) != 0) {
+		free(o);        /* decide reads it itself */
+		return 0;
+	}
+	pc->scratch = o;
+	return 0;
+}
+
+int
+cafe_policy_order_stream(struct cafe_policy_ctx *pc, long long id, struct cafe_order *o,
+    struct cafe_err *e)
+{
+	const struct cafe_order *ahead = pc->scratch;
+	char stream[48];
+	long long v;
+
+	cafe_order_stream(stream, sizeof stream, "order", id);
+	if (ahead && ahead->id == id) {
+		if ((v = cafe_log_stream_version(pc->log, stream, e)) < 0)
+			return e->status;
+		if (v == ahead->order_version) {
+			*o = *ahead;
+			return 0;
+		}
+	}
+	cafe_order_init(o, id);
+	return cafe_log_read_stream(pc->log, stream, fold, o, e);
+}
+
+/* --- start-delivery: PaymentApproved -> DeliveryStarted --- */
 
 static int
 start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
@@ -98,12 +158,12 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	long long id = event_order(ev), v;
 	int status;
 
+	if (strcmp(ev->type, "OrderPlaced") == 0)
+		return 0;       /* only read ahead */
 	if (id <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
 		    ev->seq, ev->type);
-	cafe_order_init(&o, id);
-	cafe_order_stream(stream, sizeof stream, "order", id);
-	if ((status = cafe_log_read_stream(pc->log, stream, fold, &o, e)) != 0)
+	if ((status = cafe_policy_order_stream(pc, id, &o, e)) != 0)
 		return status;
 	if (o.status == CAFE_ORDER_NONE)
 		return cafe_err_set(e, CAFE_DATAERR,
@@ -123,12 +183,13 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	return 0;
 }
 
-static const char *const start_types[] = { "PaymentApproved", NULL };
+static const char *const start_types[] = { "OrderPlaced", "PaymentApproved", NULL };
 
 const struct cafe_policy cafe_policy_start_delivery = {
 	.name = "start-delivery",
 	.checkpoint = "start-delivery",
 	.types = start_types,
+	.act = cafe_policy_read_ahead,
 	.decide = start_decide,
 };
 
@@ -220,4 +281,5 @@ const struct cafe_policy cafe_policy_trace = {
 	.name = "trace",
 	.checkpoint = "trace",
 	.apply = trace_apply,
+	.settle_ms = 20,        /* readers catch up themselves anyway */
 };

@@ -8,7 +8,10 @@
  *  - `act` (may be NULL) does the work with the outside world (a refund or a
  *    void at the processor), before and outside any transaction, with an
  *    idempotency key derived from the event, so that doing it again after
- *    a crash repeats nothing. It may leave its result in pc->scratch.
+ *    a crash repeats nothing. It may leave its result in pc->scratch. A
+ *    policy may also use it to read ahead what decide needs, so that the
+ *    reading happens outside the write lock (decide then only checks that
+ *    the stream it read has not moved).
  *  - `decide` runs inside the write transaction that also moves the
  *    policy's checkpoint: it reads what it needs through the log (fresh:
  *    the write lock is held) and appends the consequences to `out`. Either
@@ -43,8 +46,13 @@ struct cafe_policy_ctx {
 	struct cafe_log *log;
 	long long now_ms;           /* wall clock when the event is handled */
 	int attempts;               /* failed processor calls so far for this event */
+	long long retry_ms;         /* act, on CAFE_TEMPFAIL: how long to wait (0: the
+	                             * daemon's backoff) */
 	void *scratch;              /* act -> decide/give_up: one malloc'd block,
 	                             * free()d by the daemon; NULL before act */
+	void **memo;                /* the policy's own, kept from event to event
+	                             * by its worker: one malloc'd block (or NULL),
+	                             * free()d by the daemon when the worker ends */
 };
 
 struct cafe_policy {
@@ -60,9 +68,13 @@ struct cafe_policy {
 	int (*give_up)(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 			struct cafe_batch *out, struct cafe_err *e);
 	/* Whole-log policies: fold up to limit pending events inside the open
-	 * write transaction; *applied counts them, *upto the new checkpoint. */
+	 * write transaction and move the checkpoint; *applied counts them. */
 	int (*apply)(struct cafe_policy_ctx *pc, long long limit, long long *applied,
 			struct cafe_err *e);
+	/* When following the log: how long new events may gather before the
+	 * policy handles them (fewer, larger transactions, out of the way of
+	 * the policies that react at once); 0: at once. */
+	int settle_ms;
 };
 
 /* The registry, in the order the daemon runs them, NULL-terminated. */
@@ -82,6 +94,15 @@ extern const struct cafe_policy cafe_policy_trace;
  * data.order_id) read from the log. CAFE_DATAERR when ev names no order. */
 struct cafe_order;
 int cafe_policy_load_order(struct cafe_log *log, const struct cafe_event *ev,
+		struct cafe_order *o, struct cafe_err *e);
+/* An act that reads the order's own stream ahead into pc->scratch (a
+ * struct cafe_order); never fails. An OrderPlaced it sees is kept in
+ * pc->memo, so the PaymentApproved that follows it needs no read. */
+int cafe_policy_read_ahead(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+		struct cafe_err *e);
+/* Inside the transaction: the order folded from its own stream, taken from
+ * what was read ahead when the stream has not moved since. */
+int cafe_policy_order_stream(struct cafe_policy_ctx *pc, long long id,
 		struct cafe_order *o, struct cafe_err *e);
 /* Starts a batch for the consequences of ev: correlation = the order id,
  * causation = ev's id. */

@@ -1,0 +1,147 @@
+#!/usr/bin/env bats
+# 6000-daemon: cafe-daemon's command line, `status`, `run --once`, catching
+# up after downtime and --policy (lib/daemon.c, cmd/cafe-daemon.c).
+
+bats_require_minimum_version 1.5.0
+load helpers/setup
+load helpers/daemon
+
+@test "usage mistakes: exit 64, a message, nothing appended" {
+	place 1
+	before=$(count)
+	run cafe-daemon
+	assert_failure 64
+	assert_output --partial 'no subcommand given'
+	run cafe-daemon walk
+	assert_failure 64
+	assert_output --partial "unknown subcommand 'walk'"
+	run cafe-daemon run --policy kitchen
+	assert_failure 64
+	assert_output --partial "unknown policy 'kitchen'"
+	run cafe-daemon run extra
+	assert_failure 64
+	run cafe-daemon status --once
+	assert_failure 64
+	assert_output --partial "'status' takes no --once"
+	run cafe-daemon retry start-delivery notify
+	assert_failure 64
+	run cafe-daemon retry kitchen
+	assert_failure 64
+	assert_output --partial "unknown policy 'kitchen'"
+	run cafe-daemon run --policy
+	assert_failure 64
+	[ "$(count)" = "$before" ]
+	[ "$(checkpoint start-delivery)" = 0 ]
+}
+
+@test "status of a database that does not exist: exit 74, nothing created" {
+	run cafe-daemon status
+	assert_failure 74
+	assert_output --partial "$CAFE_DB"
+	[ ! -e "$CAFE_DB" ]
+}
+
+@test "with no daemon orders are still taken; run --once catches up" {
+	place 3
+	[ "$(count OrderPlaced)" = 3 ]
+	[ "$(count DeliveryStarted)" = 0 ]
+	run cafe-daemon --json status
+	assert_success
+	jq -e -s 'all(.[]; .checkpoint == 0 and .lag == 12)' <<<"$output"
+	run cafe-daemon run --once
+	assert_success
+	[ "$(count DeliveryStarted)" = 3 ]
+	for id in 1 2 3; do
+		[ "$(count_of DeliveryStarted $id)" = 1 ]
+	done
+	# One line per action on stderr.
+	assert_output --partial 'start-delivery: order 2: PaymentApproved -> DeliveryStarted'
+	assert_output --partial 'notify: order 3: DeliveryStarted -> NotificationQueued'
+	run cafe-daemon status
+	assert_success
+}
+
+@test "run --once a second time appends nothing" {
+	place 2
+	cafe-daemon -q run --once
+	before=$(count)
+	run cafe-daemon run --once
+	assert_success
+	assert_output ''
+	[ "$(count)" = "$before" ]
+	no_duplicates
+}
+
+@test "status --json: one object per policy with the documented fields" {
+	place 1
+	cafe-daemon -q run --once
+	run --separate-stderr cafe-daemon --json status
+	assert_success
+	[ "${#lines[@]}" = 6 ]
+	jq -e -s 'map(.policy) == ["start-delivery", "compensate", "refund",
+	    "reconcile", "notify", "trace"]' <<<"$output"
+	jq -e -s --argjson h "$(head_seq)" 'all(.[]; .checkpoint == $h and .head == $h
+	    and .lag == 0 and .holder == null and .lease_expires == null
+	    and .waiting == 0 and .parked == 0 and .parked_events == []
+	    and .healthy == true)' <<<"$output"
+}
+
+@test "status is unhealthy (exit 1) when a policy lags past daemon.lag_alert" {
+	use_config <<-EOF
+	daemon: {lag_alert: 5}
+	EOF
+	place 3
+	cafe-daemon -q run --once --policy start-delivery --policy trace
+	place 2
+	run cafe-daemon status
+	assert_failure 1
+	assert_output --partial 'unhealthy: start-delivery lags'
+	assert_output --partial '(alert at 5)'
+	cafe-daemon -q run --once
+	run cafe-daemon status
+	assert_success
+}
+
+@test "--policy runs only the named policies; the others keep their checkpoints" {
+	place 2
+	cafe-order cancel 1 --reason 'changed their mind'
+	run cafe-daemon run --once --policy start-delivery --policy notify
+	assert_success
+	[ "$(count DeliveryStarted)" = 1 ]
+	[ "$(count RefundRequested)" = 0 ]
+	[ "$(checkpoint compensate)" = 0 ]
+	[ "$(checkpoint refund)" = 0 ]
+	[ "$(checkpoint start-delivery)" -gt 0 ]
+	run cafe-daemon run --once --policy compensate
+	assert_success
+	[ "$(count RefundRequested)" = 1 ]
+	[ "$(count PaymentRefunded)" = 0 ]
+	cafe-daemon -q run --once
+	[ "$(count PaymentRefunded)" = 1 ]
+	no_duplicates
+}
+
+@test "a daemon started after downtime works off everything since its checkpoints" {
+	place 2
+	cafe-daemon -q run --once
+	place 3
+	cafe-order cancel 4
+	start_daemon run
+	wait_for '[ "$(count DeliveryStarted)" = 4 ] && [ "$(count PaymentRefunded)" = 1 ]'
+	wait_for '[ "$(checkpoint start-delivery)" = "$(head_seq)" ] || cafe-daemon -q status'
+	kill -TERM "$DAEMON"
+	wait "$DAEMON"
+	for id in 1 2 3 5; do
+		[ "$(count_of DeliveryStarted $id)" = 1 ]
+	done
+	[ "$(count_of DeliveryStarted 4)" = 0 ]
+	no_duplicates
+	no_gaps
+}
+
+@test "run --once on an empty new database creates it and succeeds" {
+	run cafe-daemon run --once
+	assert_success
+	[ -f "$CAFE_DB" ]
+	[ "$(count)" = 0 ]
+}

@@ -1,0 +1,178 @@
+#!/usr/bin/env bats
+# 6010-policies: what each policy appends (lib/policy.c, policy-pay.c,
+# policy-notify.c, template.c): start-delivery, compensate, refund (sim),
+# notify with built-in and configured templates, trace.
+
+bats_require_minimum_version 1.5.0
+load helpers/setup
+load helpers/daemon
+
+# The data of the only event of a type for an order.
+data_of() {
+	sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE type = '$1'
+	    AND json_extract(data, '\$.order_id') = $2"
+}
+
+texts() {
+	sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.text') FROM events
+	    WHERE type = 'NotificationQueued' AND json_extract(data, '\$.order_id') = $1
+	    ORDER BY seq"
+}
+
+@test "start-delivery: one DeliveryStarted with the order's address, product, qty, customer" {
+	ORDER=$(cafe-order place latte --qty 2 --customer kim --address 'table 4')
+	cafe-daemon -q run --once
+	run data_of DeliveryStarted "$ORDER"
+	jq -e '. == {order_id: 1, address: "table 4", product: "latte", qty: 2,
+	    customer: "kim"}' <<<"$output"
+	run sqlite3 "$CAFE_DB" "SELECT e.stream, json_extract(e.meta, '\$.correlation_id'),
+	    json_extract(e.meta, '\$.causation_id') = a.id, json_extract(e.meta, '\$.tool')
+	    FROM events e, events a WHERE e.type = 'DeliveryStarted'
+	    AND a.type = 'PaymentApproved'"
+	assert_output 'delivery-1|1|1|cafe-daemon'
+	run cafe-trace --json show 1
+	run cafe-trace --json list
+	jq -e 'select(.order_id == 1) | .delivery_status == "brewing"' <<<"$output"
+}
+
+@test "compensate: a cancel before the kitchen started refunds and releases the stock" {
+	place 1
+	cafe-order cancel 1 --reason 'changed their mind'
+	cafe-daemon -q run --once
+	[ "$(count_of DeliveryStarted 1)" = 0 ]
+	[ "$(count_of DeliveryCancelled 1)" = 0 ]
+	run data_of RefundRequested 1
+	jq -e '. == {order_id: 1, amount: 4000, reason: "changed their mind"}' <<<"$output"
+	run data_of StockReleased 1
+	jq -e '. == {order_id: 1, product: "latte", qty: 1}' <<<"$output"
+	run data_of PaymentRefunded 1
+	jq -e '.amount == 4000 and (.ref | startswith("sim-refund-"))' <<<"$output"
+	run cafe-order --json stock latte
+	jq -e '.stock == 100' <<<"$output"
+	# The sim's books: charged once, refunded once, with the refund's key.
+	run sqlite3 "$CAFE_DB" "SELECT op, amount FROM sim_ledger ORDER BY rowid"
+	assert_output $'charge|4000\nrefund|4000'
+}
+
+@test "compensate: a cancel after the kitchen started also cancels the delivery" {
+	place 1
+	cafe-daemon -q run --once
+	cafe-order cancel 1
+	cafe-daemon -q run --once
+	run data_of DeliveryCancelled 1
+	jq -e '. == {order_id: 1, reason: "cancelled at the counter"}' <<<"$output"
+	[ "$(count_of RefundRequested 1)" = 1 ]
+	[ "$(count_of PaymentRefunded 1)" = 1 ]
+	[ "$(count_of StockReleased 1)" = 1 ]
+}
+
+@test "compensate: an order cancelled while dispatched is called off and refunded" {
+	place 1
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-deliver dispatch 1 --rider joon
+	cafe-order cancel 1 --reason 'customer left'
+	cafe-daemon -q run --once
+	[ "$(count_of DeliveryCancelled 1)" = 1 ]
+	[ "$(count_of PaymentRefunded 1)" = 1 ]
+}
+
+@test "compensate: a rejected order is refunded; untracked stock is not released" {
+	place 1 mocha
+	cafe-daemon -q run --once
+	cafe-deliver reject 1 --reason 'out of milk'
+	run cafe-daemon run --once
+	assert_success
+	assert_output --partial 'compensate: order 1: OrderRejected -> RefundRequested'
+	assert_output --partial 'compensate: order 1: OrderRejected -> DeliveryCancelled'
+	run data_of RefundRequested 1
+	jq -e '.reason == "out of milk" and .amount == 4500' <<<"$output"
+	[ "$(count_of StockReleased 1)" = 0 ]
+	[ "$(count_of PaymentRefunded 1)" = 1 ]
+	no_duplicates
+}
+
+@test "compensate: a delivered order is left alone, a refund already asked for is not asked again" {
+	place 2
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-deliver complete 1
+	run cafe-order cancel 1
+	assert_failure 1
+	cafe-order cancel 2
+	cafe-daemon -q run --once --policy compensate
+	# Handling the same cancel again (as after a crash) appends nothing.
+	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0 WHERE name = 'compensate'"
+	before=$(count)
+	cafe-daemon -q run --once --policy compensate
+	[ "$(count)" = "$before" ]
+	[ "$(count_of RefundRequested 1)" = 0 ]
+	[ "$(count_of RefundRequested 2)" = 1 ]
+}
+
+@test "notify: one message per status change, in the customer's terms, id from the cause" {
+	place 1
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-deliver dispatch 1 --rider joon
+	cafe-deliver complete 1
+	cafe-daemon -q run --once
+	run texts 1
+	assert_output "Order 1: thank you, 4000 KRW received for your latte
+Order 1: your latte is being made
+Order 1: your latte is ready
+Order 1: your latte is on its way with joon
+Order 1: your latte has been delivered, enjoy"
+	# message_id is the causing event's id, and names the stream.
+	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events n JOIN events c
+	    ON c.id = json_extract(n.data, '\$.message_id')
+	    WHERE n.type = 'NotificationQueued' AND n.stream = 'notify-' || c.id
+	    AND json_extract(n.meta, '\$.causation_id') = c.id
+	    AND json_extract(n.data, '\$.event') = c.type
+	    AND json_extract(n.data, '\$.customer') = 'kim'"
+	assert_output 5
+}
+
+@test "notify: cancel, refund and rejection messages" {
+	place 2
+	cafe-daemon -q run --once
+	cafe-order cancel 1
+	cafe-deliver reject 2 --reason 'out of milk'
+	cafe-daemon -q run --once
+	run texts 1
+	assert_line 'Order 1: your latte will not be delivered'
+	assert_line 'Order 1: 4000 KRW has been refunded to you'
+	run texts 2
+	assert_line 'Order 2: sorry, we cannot make your latte; your money will be refunded'
+}
+
+@test "notify: templates from the config, with every placeholder" {
+	use_config <<-'EOF'
+	currency: EUR
+	notify:
+	  templates:
+	    DeliveryStarted: "{customer}, {qty} x {product} ({order_id}) is {status}"
+	    PaymentApproved: "paid {amount}"
+	    DeliveryDispatched: "{rider} has it, {status}"
+	EOF
+	ORDER=$(cafe-order place tea --qty 3 --customer 'Mina Park')
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-deliver dispatch 1 --rider joon
+	cafe-daemon -q run --once
+	run texts 1
+	assert_output "paid 7500 EUR
+Mina Park, 3 x tea (1) is brewing
+Order 1: your tea is ready
+joon has it, dispatched"
+}
+
+@test "trace: the order_trace projection follows the log" {
+	place 2
+	cafe-order cancel 2
+	cafe-daemon -q run --once
+	[ "$(checkpoint trace)" = "$(head_seq)" ]
+	run sqlite3 "$CAFE_DB" "SELECT order_id, order_status, payment_status,
+	    delivery_status FROM order_trace ORDER BY order_id"
+	assert_output $'1|paid|approved|brewing\n2|cancelled|refunded|pending'
+}

@@ -1,0 +1,104 @@
+#!/usr/bin/env bats
+# 6040-lease: several daemons at once. One lease per policy in the
+# database (daemon_leases): exactly one holder works a policy; when it is
+# killed another takes over within lease_ms; when it stops it hands over
+# at once.
+
+bats_require_minimum_version 1.5.0
+load helpers/setup
+load helpers/daemon
+
+local_setup() {
+	use_config <<-EOF
+	daemon: {lease_ms: 600, poll_ms: 20}
+	EOF
+}
+
+# Only the holder's stderr shows actions of a policy.
+acted() {	# ERRFILE POLICY
+	grep -c "^cafe-daemon: $2: order" "$1" || :
+}
+
+@test "two daemons: one works every policy, the other takes over within lease_ms" {
+	ERR=$T/a.err start_daemon run
+	a=$DAEMON
+	wait_for 'holds_all $a'
+	ERR=$T/b.err start_daemon run
+	b=$DAEMON
+	place 3
+	wait_for '[ "$(count DeliveryStarted)" = 3 ]'
+	holds_all "$a"
+	[ "$(acted "$T/a.err" start-delivery)" = 3 ]
+	[ "$(acted "$T/b.err" start-delivery)" = 0 ]
+
+	kill -KILL "$a"
+	killed=$(now_ms)
+	wait_for 'holds_all $b' 5
+	took=$(( $(now_ms) - killed ))
+	echo "took over in ${took}ms"
+	# lease_ms, plus what it takes to notice and to ask status.
+	[ "$took" -le 1100 ]
+	place 2
+	wait_for '[ "$(count DeliveryStarted)" = 5 ]'
+	[ "$(acted "$T/b.err" start-delivery)" = 2 ]
+	grep -q 'took over the lease from' "$T/b.err"
+	no_duplicates
+	no_gaps
+}
+
+@test "three daemons: one holder per policy through two kills, nothing done twice" {
+	for n in 1 2 3; do
+		ERR=$T/$n.err start_daemon run
+	done
+	wait_for '! holders | grep -qx -- -'
+	for round in 1 2; do
+		victim=$(holder start-delivery)
+		place 4
+		cafe-order cancel "$ORDER"
+		kill -KILL "$victim"
+		# Every policy the victim held has a new, live holder.
+		wait_for '! holders | grep -qx -- "$victim" && ! holders | grep -qx -- -' 5
+	done
+	[ "$(holders | sort -u | wc -l)" = 1 ]
+	# Orders 4 and 8 were cancelled, maybe before the kitchen started.
+	wait_for '[ "$(count PaymentRefunded)" = 2 ] && [ "$(sqlite3 "$CAFE_DB" "SELECT
+	    count(DISTINCT json_extract(data, \"\$.order_id\")) FROM events
+	    WHERE type = \"DeliveryStarted\" AND json_extract(data, \"\$.order_id\")
+	    NOT IN (4, 8)")" = 6 ]'
+	# Each action was taken by one daemon only.
+	total=0
+	for n in 1 2 3; do
+		total=$(( total + $(acted "$T/$n.err" start-delivery) ))
+	done
+	[ "$total" = "$(count DeliveryStarted)" ]
+	no_duplicates
+	no_gaps
+}
+
+@test "a daemon stopped with SIGTERM hands its leases over at once" {
+	ERR=$T/a.err start_daemon run
+	a=$DAEMON
+	wait_for 'holds_all $a'
+	ERR=$T/b.err start_daemon run
+	b=$DAEMON
+	kill -TERM "$a"
+	stopped=$(now_ms)
+	wait "$a"
+	wait_for 'holds_all $b' 5
+	took=$(( $(now_ms) - stopped ))
+	echo "handed over in ${took}ms"
+	[ "$took" -le 500 ]
+}
+
+@test "run --once leaves a policy alone whose lease another daemon holds" {
+	ERR=$T/a.err start_daemon run --policy start-delivery
+	a=$DAEMON
+	wait_for '[ "$(holder start-delivery)" = "$a" ]'
+	place 1
+	wait_for '[ "$(count DeliveryStarted)" = 1 ]'
+	run cafe-daemon run --once
+	assert_success
+	assert_output --partial "start-delivery: not run: its lease is held by $a@"
+	[ "$(count DeliveryStarted)" = 1 ]
+	[ "$(count NotificationQueued)" = 2 ]
+}

@@ -204,14 +204,16 @@ do_status(struct cafe_ctx *ctx)
 	json_array_foreach(s.parked, i, pair) {
 		json_t *ev = json_array_get(pair, 1);
 		json_t *order = json_object_get(ev, "order_id");
+		char id[32] = "-";
 
 		if (i == 0)
 			printf("\nparked events (retry with 'cafe-daemon retry [POLICY]'):\n");
+		if (json_is_integer(order))
+			snprintf(id, sizeof id, "%lld", (long long)json_integer_value(order));
 		printf("  %s: seq %lld %s, order %s: %s\n",
 		    json_string_value(json_array_get(pair, 0)),
 		    (long long)json_integer_value(json_object_get(ev, "seq")),
-		    json_string_value(json_object_get(ev, "type")),
-		    json_is_integer(order) ? json_dumps(order, JSON_ENCODE_ANY) : "-",
+		    json_string_value(json_object_get(ev, "type")), id,
 		    json_string_value(json_object_get(ev, "error")));
 	}
 	if (status == 0 && !healthy) {

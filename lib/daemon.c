@@ -913,10 +913,14 @@ record(struct worker *w, long long upto, struct cafe_err *e)
 		switch (it->outcome) {
 		case DO_WAIT:
 			status = queue_put(w, it, "wait", it->due_ms, now, e);
-			if (status == 0 && !it->error)
+			if (status == 0 && !it->error) {
+				char ts[40];
+
+				cafe_format_ts(it->due_ms, ts, sizeof ts);
 				later(w, CAFE_SAY_DEBUG, "order %lld: %s (seq %lld) waits "
-				    "until %lld", cafe_event_order_id(&it->ev), it->ev.type,
-				    it->ev.seq, it->due_ms);
+				    "until %s", cafe_event_order_id(&it->ev), it->ev.type,
+				    it->ev.seq, ts);
+			}
 			break;
 		case DO_PARK:
 			status = queue_put(w, it, "parked", 0, now, e);
@@ -992,6 +996,22 @@ fail:
 	return status == CAFE_REFUSED ? 0 : status;
 }
 
+/*
+ * The log's head: as the watcher last published it (a commit it has not
+ * seen yet wakes us again when it has), or from the database before the
+ * watcher's first look.
+ */
+static long long
+current_head(struct worker *w, struct cafe_err *e)
+{
+	long long head;
+
+	pthread_mutex_lock(&w->d->head_lock);
+	head = w->d->head;
+	pthread_mutex_unlock(&w->d->head_lock);
+	return head > 0 ? head : cafe_log_head(w->log, e);
+}
+
 /* Reads a window past the position, acts, records. */
 static int
 step_stream(struct worker *w, int *progress, struct cafe_err *e)
@@ -1000,7 +1020,7 @@ step_stream(struct worker *w, int *progress, struct cafe_err *e)
 	size_t n;
 	int status;
 
-	if ((head = cafe_log_head(w->log, e)) < 0)
+	if ((head = current_head(w, e)) < 0)
 		return e->status;
 	w->seen_head = head;
 	if (w->hold_until > cafe_now_ms())
@@ -1104,7 +1124,7 @@ step_apply(struct worker *w, int *progress, struct cafe_err *e)
 	long long head, applied = 0;
 	int status;
 
-	if ((head = cafe_log_head(w->log, e)) < 0)
+	if ((head = current_head(w, e)) < 0)
 		return e->status;
 	w->seen_head = head;
 	if (w->known && w->pos >= head)
@@ -1369,7 +1389,8 @@ once_idle(struct worker *w, int idle)
 	w->idle_head = w->seen_head;
 	if (idle && d->nidle == d->nw) {
 		over = 1;
-		for (size_t i = 0; i < d->nw; i++)
+		/* A queue-only run (retry) does not follow the log. */
+		for (size_t i = 0; i < d->nw && !d->o.queue_only; i++)
 			if (!d->w[i].skipped && d->w[i].idle_head != head)
 				over = 0;
 	}

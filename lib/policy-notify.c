@@ -49,6 +49,25 @@ status_of(const char *type)
 	return "";
 }
 
+/*
+ * What a message names (product, qty, customer, total) never changes once
+ * the order is placed: what act read ahead is good as it is, unless the
+ * template wants an {amount} neither the event nor the read-ahead has.
+ */
+static int
+facts(struct cafe_policy_ctx *pc, long long id, const char *tmpl, int has_amount,
+    struct cafe_order *o, struct cafe_err *e)
+{
+	const struct cafe_order *ahead = pc->scratch;
+
+	if (ahead && ahead->id == id &&
+	    (ahead->total >= 0 || has_amount || !strstr(tmpl, "{amount}"))) {
+		*o = *ahead;
+		return 0;
+	}
+	return cafe_policy_order_stream(pc, id, o, e);
+}
+
 static int
 notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
     struct cafe_batch *out, struct cafe_err *e)
@@ -69,18 +88,11 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		return e->status;
 	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
 		return 0;
-	/* The order's own stream holds what a message names (OrderPlaced). */
 	if ((id = cafe_event_order_id(ev)) <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
 		    ev->seq, ev->type);
-	/* What a message names (product, qty, customer, total) never changes
-	 * once the order is placed: what was read ahead is good as it is. */
 	amount = json_object_get(ev->data, "amount");
-	if (pc->scratch && ((struct cafe_order *)pc->scratch)->id == id &&
-	    (((struct cafe_order *)pc->scratch)->total >= 0 || json_is_integer(amount) ||
-	    !strstr(tmpl, "{amount}")))
-		o = *(struct cafe_order *)pc->scratch;
-	else if ((status = cafe_policy_order_stream(pc, id, &o, e)) != 0)
+	if ((status = facts(pc, id, tmpl, json_is_integer(amount), &o, e)) != 0)
 		return status;
 	if (!o.product[0])
 		return cafe_err_set(e, CAFE_DATAERR,
@@ -132,6 +144,6 @@ const struct cafe_policy cafe_policy_notify = {
 	.checkpoint = "notify",
 	.types = notify_types,
 	.act = notify_act,
-	.settle_ms = 5,
+	.settle_ms = 10,
 	.decide = notify_decide,
 };

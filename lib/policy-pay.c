@@ -146,6 +146,7 @@ const struct cafe_policy cafe_policy_refund = {
 	.act = refund_act,
 	.decide = refund_decide,
 	.give_up = refund_give_up,
+	.settle_ms = 5,
 };
 
 /* --- reconcile: PaymentRequested without an answer -> void -> PaymentVoided --- */
@@ -239,4 +240,5 @@ const struct cafe_policy cafe_policy_reconcile = {
 	.due = reconcile_due,
 	.act = reconcile_act,
 	.decide = reconcile_decide,
+	.settle_ms = 50,        /* it waits seconds for an answer anyway */
 };

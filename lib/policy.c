@@ -266,6 +266,7 @@ const struct cafe_policy cafe_policy_compensate = {
 	.checkpoint = "compensate",
 	.types = comp_types,
 	.decide = comp_decide,
+	.settle_ms = 5,
 };
 
 /* --- trace: every event -> the order_trace projection --- */
@@ -281,5 +282,5 @@ const struct cafe_policy cafe_policy_trace = {
 	.name = "trace",
 	.checkpoint = "trace",
 	.apply = trace_apply,
-	.settle_ms = 20,        /* readers catch up themselves anyway */
+	.settle_ms = 500,       /* readers catch up themselves anyway */
 };

@@ -65,7 +65,7 @@ put(struct buf *b, const char *s, size_t n)
 }
 
 static void
-puts_(struct buf *b, const char *s)
+put_str(struct buf *b, const char *s)
 {
 	put(b, s ? s : "", strlen(s ? s : ""));
 }
@@ -79,24 +79,24 @@ value(struct buf *b, const char *name, size_t n, const struct cafe_template_vars
 #define IS(k) (n == sizeof(k) - 1 && memcmp(name, k, n) == 0)
 	if (IS("order_id")) {
 		snprintf(num, sizeof num, "%lld", v->order_id);
-		puts_(b, num);
+		put_str(b, num);
 	} else if (IS("product")) {
-		puts_(b, v->product);
+		put_str(b, v->product);
 	} else if (IS("qty")) {
 		snprintf(num, sizeof num, "%lld", v->qty);
-		puts_(b, num);
+		put_str(b, num);
 	} else if (IS("customer")) {
-		puts_(b, v->customer);
+		put_str(b, v->customer);
 	} else if (IS("amount")) {
 		if (v->currency && *v->currency)
 			snprintf(num, sizeof num, "%lld %.8s", v->amount, v->currency);
 		else
 			snprintf(num, sizeof num, "%lld", v->amount);
-		puts_(b, num);
+		put_str(b, num);
 	} else if (IS("status")) {
-		puts_(b, v->status);
+		put_str(b, v->status);
 	} else if (IS("rider")) {
-		puts_(b, v->rider);
+		put_str(b, v->rider);
 	} else {
 		return 0;
 	}
@@ -115,7 +115,7 @@ cafe_template_render(const char *tmpl, const struct cafe_template_vars *v)
 		const char *open = strchr(p, '{'), *close;
 
 		if (!open) {
-			puts_(&b, p);
+			put_str(&b, p);
 			break;
 		}
 		put(&b, p, (size_t)(open - p));

@@ -38,7 +38,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
-       util-linux zsh fish
+       util-linux zsh fish bc
 
 all: $(BINS) $(HELPERS)
 
@@ -135,3 +135,5 @@ clean:
 	rm -rf build build-san bin .stamp-build .stamp-build-san
 
 .PHONY: all check soak demo bench deps clean install uninstall
+# Keep the objects: they are what the next build starts from.
+.SECONDARY:

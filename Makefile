@@ -103,7 +103,10 @@ FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 MANPAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 SHAREFILES  = $(wildcard share/cafe/*)
 
-install: all
+# The tests install what is already built (INSTALL_DEPS=), so that no
+# relink can empty bin/ under the tests running beside them.
+INSTALL_DEPS ?= all
+install: $(INSTALL_DEPS)
 	mkdir -p $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 \
 	    $(DESTDIR)$(MANDIR)/man7 $(DESTDIR)$(SHAREDIR) $(DESTDIR)$(BASHCOMPDIR) \
 	    $(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR)

@@ -9,7 +9,9 @@ trap 'rm -rf "$dir"' EXIT INT TERM
 export CAFE_DB="$dir/cafe.db" HOME="$dir" XDG_CONFIG_HOME="$dir/none"
 unset CAFE_CONFIG
 
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Commands in bold on a terminal, plain otherwise (and with NO_COLOR).
+if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold= off=; fi
+step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$off"; "$@"; }
 
 step cafe-log init
 step cafe-order menu

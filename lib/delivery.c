@@ -74,28 +74,6 @@ refuse_dispatched(const struct cafe_order *o, struct cafe_err *e)
 	    o->id, o->rider[0] ? " (rider " : "", o->rider, o->rider[0] ? ")" : "");
 }
 
-/* 0, or CAFE_DATAERR: not UTF-8 text, too long, or empty when required. */
-static int
-check_text(const char *what, const char *s, size_t max, int required,
-    struct cafe_err *e)
-{
-	size_t chars = 0;
-
-	if (!s || !*s)
-		return required ? cafe_err_set(e, CAFE_DATAERR,
-		    "%s must not be empty", what) : 0;
-	if (!cafe_valid_text(s))
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "%s is not valid UTF-8 text (control characters or bad bytes)", what);
-	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			chars++;
-	if (chars > max)
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "%s is too long (%zu characters, at most %zu)", what, chars, max);
-	return 0;
-}
-
 static void
 add_delivery(struct cafe_batch *b, const struct cafe_order *o, const char *type,
     json_t *data)
@@ -134,7 +112,7 @@ cafe_decide_dispatch(struct cafe_batch *b, const struct cafe_order *o,
 {
 	int status;
 
-	if ((status = check_text("rider", rider, CAFE_MAX_NAME, 0, e)) != 0 ||
+	if ((status = cafe_check_text("rider", rider, CAFE_MAX_NAME, 0, e)) != 0 ||
 	    (status = refuse_closed(o, e)) != 0)
 		return status;
 	switch (o->delivery) {
@@ -180,7 +158,7 @@ cafe_decide_reject(struct cafe_batch *b, const struct cafe_order *o,
 	char stream[48];
 	int status;
 
-	if ((status = check_text("reason", reason, CAFE_MAX_TEXT, 1, e)) != 0 ||
+	if ((status = cafe_check_text("reason", reason, CAFE_MAX_TEXT, 1, e)) != 0 ||
 	    (status = refuse_closed(o, e)) != 0)
 		return status;
 	if (o->delivery == CAFE_DELIVERY_DISPATCHED)

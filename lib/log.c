@@ -1111,6 +1111,23 @@ cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
 	return status;
 }
 
+int
+cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
+		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
+	return cafe_err_set(e, CAFE_IOERR, "%s: %s: %s", who, what, sqlite3_errmsg(db));
+}
+
+int
+cafe_sql_exec(sqlite3 *db, const char *sql, const char *who, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : cafe_sql_status(db, rc, who, "schema", e);
+}
+
 long long
 cafe_checkpoint_get(struct cafe_log *log, const char *name, struct cafe_err *e)
 {

@@ -175,6 +175,16 @@ int cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
  */
 int cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e);
 
+/*
+ * For the owners of projection and operational tables: an SQLite result
+ * code as a status (busy or locked: CAFE_TEMPFAIL, try again; anything
+ * else: CAFE_IOERR "WHO: WHAT: sqlite's message"), and sqlite3_exec with
+ * that mapping.
+ */
+int cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
+		struct cafe_err *e);
+int cafe_sql_exec(sqlite3 *db, const char *sql, const char *who, struct cafe_err *e);
+
 /* Operational state: a checkpoint per consumer (0 when never set). Writes
  * must be inside a write transaction. */
 long long cafe_checkpoint_get(struct cafe_log *log, const char *name, struct cafe_err *e);

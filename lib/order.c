@@ -201,8 +201,8 @@ cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 	}
 }
 
-static int
-check_text(const char *what, const char *s, size_t max, int required, struct cafe_err *e)
+int
+cafe_check_text(const char *what, const char *s, size_t max, int required, struct cafe_err *e)
 {
 	size_t chars = 0;
 
@@ -226,14 +226,14 @@ cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request
 {
 	int status;
 
-	if ((status = check_text("product", r->product, 63, 1, e)) != 0)
+	if ((status = cafe_check_text("product", r->product, 63, 1, e)) != 0)
 		return status;
 	if (r->qty < 1 || r->qty > CAFE_MAX_QTY)
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "quantity must be a whole number from 1 to %d", CAFE_MAX_QTY);
-	if ((status = check_text("customer", r->customer, CAFE_MAX_NAME, 0, e)) != 0 ||
-	    (status = check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
-	    (status = check_text("key", r->key, 200, 0, e)) != 0)
+	if ((status = cafe_check_text("customer", r->customer, CAFE_MAX_NAME, 0, e)) != 0 ||
+	    (status = cafe_check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
+	    (status = cafe_check_text("key", r->key, 200, 0, e)) != 0)
 		return status;
 	if (!cafe_config_product(c, r->product))
 		return cafe_err_set(e, CAFE_REFUSED,
@@ -329,7 +329,7 @@ cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o, const char 
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already %s", o->id,
 		    o->delivery == CAFE_DELIVERY_DELIVERED ? "delivered" :
 		    cafe_order_status_name(o->status));
-	if ((status = check_text("reason", reason, CAFE_MAX_TEXT, 0, e)) != 0)
+	if ((status = cafe_check_text("reason", reason, CAFE_MAX_TEXT, 0, e)) != 0)
 		return status;
 	cafe_order_stream(stream, sizeof stream, "order", o->id);
 	cafe_batch_add(b, stream, o->order_version, "OrderCancelled",

@@ -97,6 +97,11 @@ struct cafe_place_request {
 	const char *key;            /* idempotency key, or NULL */
 };
 
+/* Text a person typed (a name, an address, a reason): 0, or CAFE_DATAERR
+ * when it is not UTF-8 text, longer than max characters, or empty while
+ * required; the message names it as `what`. */
+int cafe_check_text(const char *what, const char *s, size_t max, int required,
+		struct cafe_err *e);
 /* Checks a request against the menu: CAFE_DATAERR for malformed values,
  * CAFE_REFUSED for a product not on the menu. */
 int cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request *r,

@@ -19,6 +19,7 @@
 #include "order.h"
 #include "payments.h"
 
+#define WHO "payments"    /* names this view in messages */
 #define CHECKPOINT "payments"
 #define SLICE 20000     /* log positions per catch-up transaction */
 
@@ -57,22 +58,6 @@ cafe_payments_status(const char *s)
 	return NULL;
 }
 
-static int
-sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
-{
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
-	return cafe_err_set(e, CAFE_IOERR, "payments: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static int
-exec(sqlite3 *db, const char *sql, struct cafe_err *e)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : sql_status(db, rc, e, "schema");
-}
-
 /* Folding into "main.payments" or "temp.payments_view". */
 struct fold {
 	sqlite3 *db;
@@ -91,7 +76,7 @@ fold_prepare(struct fold *f, const char *table)
 	    " requested_at, updated_at) VALUES (?1, 'requested', 0, '', '', ?2, ?2)"
 	    " ON CONFLICT(order_id) DO NOTHING", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->ins, NULL)) != SQLITE_OK)
-		return sql_status(f->db, rc, f->e, "prepare");
+		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
 	snprintf(sql, sizeof sql, "UPDATE %s SET status = ?2, updated_at = ?3,"
 	    " amount = coalesce(?4, amount), currency = coalesce(?5, currency),"
 	    " key = coalesce(?6, key), requested_at = coalesce(?7, requested_at),"
@@ -104,7 +89,7 @@ fold_prepare(struct fold *f, const char *table)
 	    "   ELSE coalesce(?14, refund_error) END,"
 	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->upd, NULL)) != SQLITE_OK)
-		return sql_status(f->db, rc, f->e, "prepare");
+		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
 	return 0;
 }
 
@@ -141,7 +126,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 	sqlite3_bind_int64(f->ins, 1, id);
 	sqlite3_bind_text(f->ins, 2, ev->ts, -1, SQLITE_TRANSIENT);
 	if ((rc = sqlite3_step(f->ins)) != SQLITE_DONE)
-		return f->status = sql_status(f->db, rc, f->e, "write");
+		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
 
 	sqlite3_reset(f->upd);
 	sqlite3_clear_bindings(f->upd);
@@ -181,16 +166,16 @@ fold_event(const struct cafe_event *ev, void *arg)
 	}
 	sqlite3_bind_text(f->upd, 2, status, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(f->upd)) != SQLITE_DONE)
-		return f->status = sql_status(f->db, rc, f->e, "write");
+		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
 	return 0;
 }
 
 static int
 schema(struct cafe_log *log, struct cafe_err *e)
 {
-	return exec(cafe_log_db(log),
+	return cafe_sql_exec(cafe_log_db(log),
 	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
-	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", e);
+	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
 }
 
 int
@@ -270,9 +255,9 @@ build_view(struct cafe_log *log, struct cafe_err *e)
 
 	if ((head = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = exec(db, "DROP TABLE IF EXISTS temp.payments_view;"
+	if ((status = cafe_sql_exec(db, "DROP TABLE IF EXISTS temp.payments_view;"
 	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
-	    "BEGIN", e)) != 0)
+	    "BEGIN", WHO, e)) != 0)
 		return status;
 	if ((status = fold_prepare(&f, "temp.payments_view")) == 0)
 		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
@@ -332,7 +317,7 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 	    " WHERE (?1 = 0 OR order_id = ?1) AND (?2 IS NULL OR status = ?2)"
 	    " ORDER BY order_id", table);
 	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return sql_status(db, rc, e, "prepare");
+		return cafe_sql_status(db, rc, WHO, "prepare", e);
 	sqlite3_bind_int64(st, 1, q->order_id);
 	if (q->status)
 		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_TRANSIENT);
@@ -345,7 +330,7 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 			break;
 	}
 	if (!status && rc != SQLITE_DONE)
-		status = sql_status(db, rc, e, "read");
+		status = cafe_sql_status(db, rc, WHO, "read", e);
 	sqlite3_finalize(st);
 	return status;
 }

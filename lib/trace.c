@@ -17,6 +17,7 @@
 #include "order.h"
 #include "trace.h"
 
+#define WHO "order trace"    /* names this view in messages */
 #define CHECKPOINT "trace"
 #define CATCH_UP_BATCH 2000
 #define VIEW "temp.order_trace_view"
@@ -32,22 +33,6 @@
 /* The columns of an answer, in the order row_json() reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
 	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider"
-
-static int
-sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
-{
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
-	return cafe_err_set(e, CAFE_IOERR, "order trace: %s: %s", what, sqlite3_errmsg(db));
-}
-
-static int
-exec(sqlite3 *db, const char *sql, struct cafe_err *e)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : sql_status(db, rc, e, "schema");
-}
 
 /* 1 when main.order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
@@ -71,15 +56,15 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 	int status;
 
 	if (table_shape(db) < 0) {
-		if ((status = exec(db, "DROP TABLE main.order_trace", e)) != 0)
+		if ((status = cafe_sql_exec(db, "DROP TABLE main.order_trace", WHO, e)) != 0)
 			return status;
 		if ((status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 			return status;
 	}
-	return exec(db,
+	return cafe_sql_exec(db,
 	    "CREATE TABLE IF NOT EXISTS main.order_trace(" TRACE_COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS main.order_trace_customer ON order_trace(customer);",
-	    e);
+	    WHO, e);
 }
 
 /* Folding into a table ("main.order_trace" or VIEW). */
@@ -138,13 +123,13 @@ fold_prepare(struct fold *f, const char *table)
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
 	    "rider, amount, delivered_at FROM %s WHERE order_id = ?", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->get, NULL)) != SQLITE_OK)
-		return sql_status(f->db, rc, f->e, "prepare");
+		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
 	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
 	    "placed_at, updated_at, address, rider, amount, delivered_at) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->put, NULL)) != SQLITE_OK)
-		return sql_status(f->db, rc, f->e, "prepare");
+		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
 	return 0;
 }
 
@@ -203,7 +188,7 @@ fold_event(const struct cafe_event *event, void *arg)
 	if (rc == SQLITE_ROW)
 		row_to_order(f, &o, delivered_at, sizeof delivered_at);
 	else if (rc != SQLITE_DONE)
-		return f->status = sql_status(f->db, rc, f->e, "read");
+		return f->status = cafe_sql_status(f->db, rc, WHO, "read", f->e);
 	sqlite3_reset(f->get);
 	cafe_order_apply(&o, &ev);
 	if (strcmp(ev.type, "DeliveryCompleted") == 0)
@@ -228,7 +213,7 @@ fold_event(const struct cafe_event *event, void *arg)
 	rc = sqlite3_step(f->put);
 	sqlite3_reset(f->put);
 	if (rc != SQLITE_DONE)
-		return f->status = sql_status(f->db, rc, f->e, "write");
+		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
 	return 0;
 }
 
@@ -322,7 +307,8 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 		    "cannot be rebuilt (check its permissions)", cafe_log_path(log));
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	if ((status = exec(cafe_log_db(log), "DROP TABLE IF EXISTS main.order_trace", e)) != 0 ||
+	if ((status = cafe_sql_exec(cafe_log_db(log), "DROP TABLE IF EXISTS main.order_trace",
+	    WHO, e)) != 0 ||
 	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0) {
 		cafe_log_rollback(log);
 		return status;
@@ -350,9 +336,9 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
 
 	if (p && (f.total = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = exec(db, "DROP TABLE IF EXISTS " VIEW ";"
+	if ((status = cafe_sql_exec(db, "DROP TABLE IF EXISTS " VIEW ";"
 	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ");"
-	    "BEGIN", e)) != 0)
+	    "BEGIN", WHO, e)) != 0)
 		return status;
 	if ((status = fold_prepare(&f, VIEW)) != 0)
 		goto out;
@@ -439,7 +425,7 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	    "AND (?3 IS NULL OR placed_at >= ?3) "
 	    "ORDER BY order_id DESC LIMIT ?4) ORDER BY order_id", table);
 	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return sql_status(db, rc, e, "prepare");
+		return cafe_sql_status(db, rc, WHO, "prepare", e);
 	if (q->customer)
 		sqlite3_bind_text(st, 1, q->customer, -1, SQLITE_TRANSIENT);
 	if (q->status)
@@ -457,7 +443,7 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 			break;
 	}
 	if (!status && rc != SQLITE_DONE)
-		status = sql_status(db, rc, e, "read");
+		status = cafe_sql_status(db, rc, WHO, "read", e);
 	sqlite3_finalize(st);
 	return status;
 }
@@ -479,7 +465,7 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 	    "SELECT " ROW_COLUMNS " FROM main.order_trace WHERE order_id = ? "
 	    "AND order_status <> 'none'", -1, &st, NULL);
 	if (rc != SQLITE_OK) {
-		sql_status(db, rc, e, "prepare");
+		cafe_sql_status(db, rc, WHO, "prepare", e);
 		return NULL;
 	}
 	sqlite3_bind_int64(st, 1, order_id);
@@ -489,7 +475,7 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 		cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-trace list')",
 		    order_id);
 	else
-		sql_status(db, rc, e, "read");
+		cafe_sql_status(db, rc, WHO, "read", e);
 	sqlite3_finalize(st);
 	return row;
 }
@@ -659,7 +645,7 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 	    "FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
 	    "ORDER BY placed_at", table);
 	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		sql_status(db, rc, e, "prepare");
+		cafe_sql_status(db, rc, WHO, "prepare", e);
 		return NULL;
 	}
 	if (since[0])
@@ -701,7 +687,7 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 		}
 	}
 	if (rc != SQLITE_DONE) {
-		sql_status(db, rc, e, "read");
+		cafe_sql_status(db, rc, WHO, "read", e);
 		goto out;
 	}
 	out = bucket_json(&all, 0);

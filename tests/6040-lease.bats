@@ -28,7 +28,8 @@ acted() {	# ERRFILE POLICY
 	place 3
 	wait_for '[ "$(count DeliveryStarted)" = 3 ]'
 	holds_all "$a"
-	[ "$(acted "$T/a.err" start-delivery)" = 3 ]
+	# A daemon writes its line just after its commit: wait for the line.
+	wait_for '[ "$(acted "$T/a.err" start-delivery)" = 3 ]' 5
 	[ "$(acted "$T/b.err" start-delivery)" = 0 ]
 
 	kill -KILL "$a"
@@ -40,7 +41,7 @@ acted() {	# ERRFILE POLICY
 	[ "$took" -le 1100 ]
 	place 2
 	wait_for '[ "$(count DeliveryStarted)" = 5 ]'
-	[ "$(acted "$T/b.err" start-delivery)" = 2 ]
+	wait_for '[ "$(acted "$T/b.err" start-delivery)" = 2 ]' 5
 	grep -q 'took over the lease from' "$T/b.err"
 	no_duplicates
 	no_gaps
@@ -65,12 +66,14 @@ acted() {	# ERRFILE POLICY
 	    count(DISTINCT json_extract(data, \"\$.order_id\")) FROM events
 	    WHERE type = \"DeliveryStarted\" AND json_extract(data, \"\$.order_id\")
 	    NOT IN (4, 8)")" = 6 ]'
-	# Each action was taken by one daemon only.
+	# Each action was taken by one daemon only. A daemon killed between its
+	# commit and its log line loses the line, never the event: the lines
+	# can fall short of the events, never exceed them.
 	total=0
 	for n in 1 2 3; do
 		total=$(( total + $(acted "$T/$n.err" start-delivery) ))
 	done
-	[ "$total" = "$(count DeliveryStarted)" ]
+	[ "$total" -le "$(count DeliveryStarted)" ]
 	no_duplicates
 	no_gaps
 }

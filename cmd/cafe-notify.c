@@ -37,7 +37,6 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 }
 };
 
-static const char *const optnames[] = { "once", "timeout", "status", "order", "dead" };
 
 struct opts {
 	unsigned given;             /* bit (OPT_x - OPT_ONCE) per option seen */
@@ -73,13 +72,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 static int
 only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
 {
-	unsigned extra = o->given & ~allowed;
-
-	for (int i = OPT_ONCE; extra && i <= OPT_DEAD; i++)
-		if (extra & BIT(i))
-			return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
-			    optnames[i - OPT_ONCE]);
-	return 0;
+	return cafe_cli_only(ctx, longopts, OPT_ONCE, o->given, allowed, verb);
 }
 
 static void

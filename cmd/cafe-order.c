@@ -72,13 +72,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 static int
 only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
 {
-	unsigned extra = o->given & ~allowed;
-
-	for (int i = OPT_QTY; extra && i <= OPT_ADD; i++)
-		if (extra & BIT(i))
-			return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
-			    longopts[7 + i - OPT_QTY].name);
-	return 0;
+	return cafe_cli_only(ctx, longopts, OPT_QTY, o->given, allowed, verb);
 }
 
 static int

@@ -85,6 +85,21 @@ cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
 }
 
 int
+cafe_cli_only(const struct cafe_ctx *ctx, const struct option *longopts, int first,
+    unsigned given, unsigned allowed, const char *verb)
+{
+	unsigned extra = given & ~allowed;
+
+	for (const struct option *lo = longopts; extra && lo->name; lo++) {
+		int bit = lo->val - first;
+
+		if (bit >= 0 && bit < 32 && (extra & (1u << bit)))
+			return cafe_usage_error(ctx, "'%s' takes no --%s", verb, lo->name);
+	}
+	return 0;
+}
+
+int
 cafe_ctx_config(struct cafe_ctx *ctx, struct cafe_err *e)
 {
 	int status;

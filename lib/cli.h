@@ -71,6 +71,14 @@ int cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
 		int (*local)(void *arg, int c, const char *optarg, struct cafe_err *e),
 		void *arg, int *first, struct cafe_err *e);
 
+/*
+ * Options that do not go with a verb: `given` has bit i set for each option
+ * with code first + i that was seen. The first one `allowed` lacks is a
+ * usage error "'VERB' takes no --NAME" (its name from longopts); else 0.
+ */
+int cafe_cli_only(const struct cafe_ctx *ctx, const struct option *longopts, int first,
+		unsigned given, unsigned allowed, const char *verb);
+
 /* Loads the config (once). */
 int cafe_ctx_config(struct cafe_ctx *ctx, struct cafe_err *e);
 /* Loads the config and opens the log: flags as for cafe_log_open

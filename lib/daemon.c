@@ -136,8 +136,6 @@ struct worker {
 	void *memo;                 /* the policy's own (struct cafe_policy_ctx) */
 	long long busy_since;       /* for busy_wait */
 	int yielded;                /* busy_wait gave up our turn */
-	char id_prefix[13];         /* for time-ordered event ids */
-	unsigned id_count;
 
 	sqlite3_stmt *st_keep, *st_qput, *st_qdel, *st_qdue, *st_qnext;
 	sqlite3_stmt *st_save, *st_release, *st_undo;
@@ -803,23 +801,6 @@ note_appended(struct worker *w, const struct item *it, const struct cafe_batch *
 		    it->ev.type, out->ev[i].type);
 }
 
-/*
- * Event ids of the daemon's events: 12 hex digits of the wall clock in ms,
- * 12 random ones fixed per worker, 8 of a counter. Still 128 bits of hex,
- * unique, but increasing, so the events table's unique index on id grows
- * at one end instead of being written all over (3x the append rate here).
- */
-static void
-ordered_ids(struct worker *w, struct cafe_batch *out)
-{
-	unsigned long long ms = (unsigned long long)cafe_now_ms() & 0xffffffffffffULL;
-
-	for (size_t i = 0; i < out->n; i++)
-		if (!out->ev[i].id[0])
-			snprintf(out->ev[i].id, sizeof out->ev[i].id, "%012llx%s%08x", ms,
-			    w->id_prefix, w->id_count++);
-}
-
 /* Inside the transaction: decide (or give up) in a savepoint and append. */
 static int
 item_record(struct worker *w, struct item *it, long long now, struct cafe_err *e)
@@ -842,7 +823,6 @@ item_record(struct worker *w, struct item *it, long long now, struct cafe_err *e
 		status = w->p->decide(&pc, &it->ev, &out, &ie);
 	}
 	if (status == 0 && out.n > 0) {
-		ordered_ids(w, &out);
 		status = cafe_log_append(w->log, &out, &ie);
 		w->wrote = 1;
 	}
@@ -1589,12 +1569,8 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 	for (size_t i = 0; i < d->nw; i++) {
 		struct worker *w = &d->w[i];
 
-		char rnd[33];
-
 		w->d = d;
 		w->conf = conf_get(d);
-		cafe_random_hex(rnd);
-		memcpy(w->id_prefix, rnd, 12);
 		if ((status = cafe_log_open(&w->log, o->db_path,
 		    CAFE_LOG_CREATE | o->log_flags, e)) != 0)
 			goto fail;

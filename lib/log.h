@@ -31,7 +31,7 @@
 
 struct cafe_event {
 	long long seq;          /* 0 until appended */
-	char id[33];            /* 128-bit random, hex; set on append if empty */
+	char id[33];            /* 128 bits, hex; set on append if empty */
 	char *stream;           /* owned */
 	long long version;      /* set on append */
 	char *type;             /* owned */

@@ -7,8 +7,13 @@
  *                           1000 orders per transaction
  *   bench-log floor DB N    appends N events like the daemon's through
  *                           lib/log.h into a fresh log, 1000 per transaction
- *   bench-log raw DB N      inserts N rows of the same size into a plain
- *                           table, 1000 per transaction (SQLite alone)
+ *   bench-log rows DB N     inserts N rows like the daemon's events into
+ *                           the events table of a fresh log (the schema of
+ *                           lib/log.c: its unique keys, indexes and
+ *                           checks), 1000 per transaction, with one
+ *                           prepared INSERT and nothing else (SQLite alone)
+ *   bench-log raw DB N      inserts N rows of the same data into a plain
+ *                           table without indexes, 1000 per transaction
  *
  * Prints "<rows> <seconds> <rows per second>" on stdout. DB must not exist
  * for floor and raw. Durability is the default (synchronous=FULL).
@@ -97,6 +102,56 @@ floor_events(struct cafe_log *log, long long n)
 }
 
 static void
+sql_die(sqlite3 *db, const char *what)
+{
+	fprintf(stderr, "bench-log: %s: %s\n", what, sqlite3_errmsg(db));
+	exit(74);
+}
+
+/* What the daemon writes for a DeliveryStarted, without lib/log.c. */
+static void
+event_rows(struct cafe_log *log, long long n)
+{
+	sqlite3 *db = cafe_log_db(log);
+	sqlite3_stmt *st;
+	char id[64], stream[48], data[160], meta[256];
+
+	if (sqlite3_prepare_v2(db, "INSERT INTO events(id, stream, version, type, data, "
+	    "meta, ts) VALUES (?, ?, 1, 'DeliveryStarted', ?, ?, ?)", -1, &st,
+	    NULL) != SQLITE_OK)
+		sql_die(db, "prepare");
+	for (long long done = 0; done < n;) {
+		if (sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, NULL) != SQLITE_OK)
+			sql_die(db, "begin");
+		for (int i = 0; i < PER_TXN && done < n; i++, done++) {
+			/* Increasing ids, as the daemon makes them. */
+			snprintf(id, sizeof id, "%012llx4e6f2d72616e%08llx",
+			    (unsigned long long)cafe_now_ms() & 0xffffffffffffULL,
+			    (unsigned long long)done & 0xffffffffULL);
+			snprintf(stream, sizeof stream, "delivery-%lld", done + 1);
+			snprintf(data, sizeof data, "{\"order_id\":%lld,\"address\":"
+			    "\"table 7\",\"product\":\"mocha\",\"qty\":1,\"customer\":"
+			    "\"bench\"}", done + 1);
+			snprintf(meta, sizeof meta, "{\"correlation_id\":\"%lld\","
+			    "\"causation_id\":\"%032llx\",\"actor\":\"bench\","
+			    "\"tool\":\"cafe-daemon\",\"host\":\"bench\"}", done + 1,
+			    (unsigned long long)done);
+			sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 2, stream, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 3, data, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 4, meta, -1, SQLITE_STATIC);
+			sqlite3_bind_text(st, 5, "2026-01-01T00:00:00.000Z", -1, SQLITE_STATIC);
+			if (sqlite3_step(st) != SQLITE_DONE)
+				sql_die(db, "insert");
+			sqlite3_reset(st);
+		}
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			sql_die(db, "commit");
+	}
+	sqlite3_finalize(st);
+}
+
+static void
 raw_rows(const char *path, long long n)
 {
 	sqlite3 *db;
@@ -138,8 +193,9 @@ main(int argc, char **argv)
 	long long n, t0, ms;
 
 	if (argc != 4 || cafe_parse_ll(argv[3], 1, 100000000, &n) != 0 ||
-	    (strcmp(argv[1], "orders") && strcmp(argv[1], "floor") && strcmp(argv[1], "raw"))) {
-		fputs("usage: bench-log orders|floor|raw DB N\n", stderr);
+	    (strcmp(argv[1], "orders") && strcmp(argv[1], "floor") &&
+	    strcmp(argv[1], "rows") && strcmp(argv[1], "raw"))) {
+		fputs("usage: bench-log orders|floor|rows|raw DB N\n", stderr);
 		return 64;
 	}
 	t0 = cafe_mono_ms();
@@ -150,6 +206,8 @@ main(int argc, char **argv)
 			die(argv[2], &e);
 		if (strcmp(argv[1], "orders") == 0)
 			orders(log, n);
+		else if (strcmp(argv[1], "rows") == 0)
+			event_rows(log, n);
 		else
 			floor_events(log, n);
 		cafe_log_close(log);

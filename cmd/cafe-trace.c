@@ -212,9 +212,9 @@ show_event(const struct cafe_event *ev, void *arg)
 		return 0;
 	s->n++;
 	if (!s->t) {
-		cafe_print_json(json_pack("{s:I, s:s, s:s, s:s, s:O, s:O}", "seq",
+		cafe_print_json(json_pack("{s:I, s:s, s:s, s:s, s:O, s:o}", "seq",
 		    (json_int_t)ev->seq, "type", ev->type, "stream", ev->stream, "ts", ev->ts,
-		    "data", ev->data, "meta", ev->meta));
+		    "data", ev->data, "meta", cafe_event_meta(ev)));
 		return 0;
 	}
 	snprintf(seq, sizeof seq, "%lld", ev->seq);

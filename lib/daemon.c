@@ -23,8 +23,9 @@
  *    `owner = me`, and one that moves the checkpoint first checks that the
  *    checkpoint is still where the worker left it; either check failing
  *    rolls everything back. So two daemons never both append for a policy.
- *  - Each event is decided inside a savepoint: a failure parks that event
- *    and keeps what the others appended.
+ *  - A failing event is parked and what the others appended is kept: the
+ *    transaction is first tried without savepoints and, when an event
+ *    fails, rolled back and done again with one savepoint per event.
  *  - Nothing here exits or prints; errors are logged through opts->say and
  *    retried with backoff (run) or returned after a few tries (--once).
  */
@@ -54,6 +55,7 @@
 #define ONCE_FAILURES   5           /* --once gives up after this many in a row */
 #define PARKED_SHOWN    100
 #define HOLD_MS         2000        /* an event due sooner holds the window */
+#define REDO_CAREFULLY  1000        /* item_record: not a status, see there */
 
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS daemon_leases("
@@ -690,6 +692,7 @@ item_add(struct worker *w, const struct cafe_event *ev)
 	it->ev.type = cafe_xstrdup(ev->type);
 	it->ev.data = json_incref(ev->data);
 	it->ev.meta = json_incref(ev->meta);
+	it->ev.meta_text = ev->meta_text ? cafe_xstrdup(ev->meta_text) : NULL;
 	return it;
 }
 
@@ -801,16 +804,23 @@ note_appended(struct worker *w, const struct item *it, const struct cafe_batch *
 		    it->ev.type, out->ev[i].type);
 }
 
-/* Inside the transaction: decide (or give up) in a savepoint and append. */
+/*
+ * Inside the transaction: decide (or give up) and append. Carefully, each
+ * item in a savepoint, so that a failure parks it and keeps what the others
+ * appended; otherwise without (a savepoint copies every page an item
+ * touches), and a failure returns REDO_CAREFULLY: record() rolls the whole
+ * transaction back and does it again carefully.
+ */
 static int
-item_record(struct worker *w, struct item *it, long long now, struct cafe_err *e)
+item_record(struct worker *w, struct item *it, long long now, int careful,
+    struct cafe_err *e)
 {
 	struct cafe_policy_ctx pc;
 	struct cafe_err ie = { 0, "" };
 	struct cafe_batch out;
 	int status;
 
-	if ((status = run(w, &w->st_save, "SAVEPOINT item", e)) != 0)
+	if (careful && (status = run(w, &w->st_save, "SAVEPOINT item", e)) != 0)
 		return status;
 	pc_init(w, &pc, it, now);
 	cafe_batch_init(&out);
@@ -829,11 +839,17 @@ item_record(struct worker *w, struct item *it, long long now, struct cafe_err *e
 	if (status == CAFE_IOERR || (status == CAFE_TEMPFAIL &&
 	    !strstr(ie.msg, "concurrent change"))) {
 		/* The database, not the event: retry the whole transaction. */
-		run(w, &w->st_undo, "ROLLBACK TO item", &ie);
-		run(w, &w->st_release, "RELEASE item", &ie);
+		if (careful) {
+			run(w, &w->st_undo, "ROLLBACK TO item", &ie);
+			run(w, &w->st_release, "RELEASE item", &ie);
+		}
 		cafe_batch_release(&out);
 		*e = ie;
 		return status;
+	}
+	if (status != 0 && !careful) {
+		cafe_batch_release(&out);
+		return REDO_CAREFULLY;
 	}
 	if (status != 0) {
 		if ((status = run(w, &w->st_undo, "ROLLBACK TO item", e)) != 0 ||
@@ -851,20 +867,15 @@ item_record(struct worker *w, struct item *it, long long now, struct cafe_err *e
 	}
 	note_appended(w, it, &out);
 	cafe_batch_release(&out);
-	if ((status = run(w, &w->st_release, "RELEASE item", e)) != 0)
+	if (careful && (status = run(w, &w->st_release, "RELEASE item", e)) != 0)
 		return status;
 	if (it->from_queue && (status = queue_done(w, it->ev.seq, e)) != 0)
 		return status;
 	return 0;
 }
 
-/*
- * Records the prepared items in one transaction, and moves the checkpoint
- * to upto when upto > 0. Returns 0 (also when the lease or the checkpoint
- * turned out not to be ours: nothing was written then) or a status.
- */
 static int
-record(struct worker *w, long long upto, struct cafe_err *e)
+record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 {
 	long long now = cafe_now_ms(), cp;
 	int status;
@@ -912,7 +923,7 @@ record(struct worker *w, long long upto, struct cafe_err *e)
 			break;
 		case DO_DECIDE:
 		case DO_GIVE_UP:
-			status = item_record(w, it, now, e);
+			status = item_record(w, it, now, careful, e);
 			break;
 		}
 		if (status)
@@ -937,6 +948,19 @@ record(struct worker *w, long long upto, struct cafe_err *e)
 fail:
 	txn_rollback(w);
 	return status == CAFE_REFUSED ? 0 : status;    /* lost lease: not an error */
+}
+
+/*
+ * Records the prepared items in one transaction, and moves the checkpoint
+ * to upto when upto > 0. Returns 0 (also when the lease or the checkpoint
+ * turned out not to be ours: nothing was written then) or a status.
+ */
+static int
+record(struct worker *w, long long upto, struct cafe_err *e)
+{
+	int status = record_items(w, upto, 0, e);
+
+	return status == REDO_CAREFULLY ? record_items(w, upto, 1, e) : status;
 }
 
 /* Writes the checkpoint when the position ran ahead, and renews the lease. */
@@ -1240,15 +1264,49 @@ stop_all(struct cafe_daemon *d)
  * The checkpointer copies the WAL back into the database file, without
  * waiting for anyone (PASSIVE), every CHECKPOINT_MS while there were
  * commits. The policies' connections do not checkpoint, so their commits
- * never pay for it, and the WAL stays short for every program.
+ * never pay for it. Under a steady stream of commits the WAL still grows
+ * (it starts again from its beginning only when a commit finds it all
+ * copied and no reader in it); once the commits stop, the checkpointer
+ * empties it, and so does the daemon as it exits, so that the next program
+ * to open the log does not read a long WAL to rebuild its index.
  */
 #define CHECKPOINT_MS 200
+
+/* ms from now on the clock of head_cond. */
+static struct timespec
+deadline(long long ms)
+{
+	struct timespec t;
+
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	t.tv_sec += ms / 1000;
+	t.tv_nsec += (ms % 1000) * 1000000;
+	if (t.tv_nsec >= 1000000000) {
+		t.tv_sec++;
+		t.tv_nsec -= 1000000000;
+	}
+	return t;
+}
+
+/* Sleeps ms, or less when the daemon stops. */
+static void
+nap(struct cafe_daemon *d, long long ms)
+{
+	struct timespec until;
+
+	until = deadline(ms);
+	pthread_mutex_lock(&d->head_lock);
+	while (!atomic_load(&d->stop))
+		if (pthread_cond_timedwait(&d->head_cond, &d->head_lock, &until) != 0)
+			break;
+	pthread_mutex_unlock(&d->head_lock);
+}
 
 static void *
 checkpointer_main(void *arg)
 {
 	struct cafe_daemon *d = arg;
-	long long done = 0;
+	long long done = 0, frames = 0;
 
 	while (!atomic_load(&d->stop)) {
 		long long head;
@@ -1257,11 +1315,12 @@ checkpointer_main(void *arg)
 		head = d->head;
 		pthread_mutex_unlock(&d->head_lock);
 		if (head != done) {
-			sqlite3_wal_checkpoint_v2(cafe_log_db(d->ckpt_log), NULL,
-			    SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+			frames = cafe_log_checkpoint(d->ckpt_log, 0);
 			done = head;
+		} else if (frames > 0) {
+			frames = cafe_log_checkpoint(d->ckpt_log, 1);
 		}
-		cafe_sleep_ms(CHECKPOINT_MS);
+		nap(d, CHECKPOINT_MS);
 	}
 	return NULL;
 }
@@ -1307,7 +1366,8 @@ watcher_main(void *arg)
 	int rc;
 
 	while (!atomic_load(&d->stop)) {
-		rc = cafe_log_wait(d->watch_log, seen, 100, &e);
+		/* --once waits for the watcher as it exits: look up often. */
+		rc = cafe_log_wait(d->watch_log, seen, d->o.once ? 20 : 100, &e);
 		if (rc == 0 || rc == -1)
 			continue;
 		if (rc != 1 || (head = cafe_log_head(d->watch_log, &e)) < 0) {
@@ -1329,13 +1389,7 @@ wait_head(struct worker *w, long long pos, long long ms)
 	struct timespec until;
 	int moved;
 
-	clock_gettime(CLOCK_MONOTONIC, &until);
-	until.tv_sec += ms / 1000;
-	until.tv_nsec += (ms % 1000) * 1000000;
-	if (until.tv_nsec >= 1000000000) {
-		until.tv_sec++;
-		until.tv_nsec -= 1000000000;
-	}
+	until = deadline(ms);
 	pthread_mutex_lock(&d->head_lock);
 	while (d->head <= pos && !atomic_load(&d->stop))
 		if (pthread_cond_timedwait(&d->head_cond, &d->head_lock, &until) != 0)
@@ -1678,6 +1732,8 @@ cafe_daemon_close(struct cafe_daemon *d, struct cafe_err *e)
 		pthread_join(d->watcher, NULL);
 	if (d->checkpointer_started)
 		pthread_join(d->checkpointer, NULL);
+	if (d->ckpt_log)
+		cafe_log_checkpoint(d->ckpt_log, 1);
 	for (size_t i = 0; i < d->nw && d->o.once; i++) {
 		struct worker *w = &d->w[i];
 

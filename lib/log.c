@@ -11,7 +11,8 @@
  *  - Every statement is prepared with bound parameters.
  *  - Closing does not checkpoint the WAL (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE):
  *    one-shot commands stay cheap; autocheckpoints and the daemon keep the
- *    WAL short.
+ *    WAL short, and the daemon empties it when it falls idle (a long WAL
+ *    costs the next program that opens the log a read of all of it).
  */
 #include <errno.h>
 #include <limits.h>
@@ -116,18 +117,34 @@ cafe_event_release(struct cafe_event *ev)
 	free(ev->type);
 	json_decref(ev->data);
 	json_decref(ev->meta);
-	ev->stream = ev->type = NULL;
+	free(ev->meta_text);
+	ev->stream = ev->type = ev->meta_text = NULL;
 	ev->data = ev->meta = NULL;
+}
+
+json_t *
+cafe_event_meta(const struct cafe_event *ev)
+{
+	json_t *meta = NULL;
+
+	if (ev->meta)
+		return json_incref(ev->meta);
+	if (ev->meta_text)
+		meta = json_loads(ev->meta_text, JSON_DECODE_ANY, NULL);
+	if (json_is_object(meta))
+		return meta;
+	json_decref(meta);
+	return json_object();
 }
 
 json_t *
 cafe_event_json(const struct cafe_event *ev)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:s, s:O, s:O, s:s}",
+	return json_pack("{s:I, s:s, s:s, s:I, s:s, s:O, s:o, s:s}",
 	    "seq", (json_int_t)ev->seq, "id", ev->id, "stream", ev->stream,
 	    "version", (json_int_t)ev->version, "type", ev->type,
 	    "data", ev->data ? ev->data : json_object(),
-	    "meta", ev->meta ? ev->meta : json_object(), "ts", ev->ts);
+	    "meta", cafe_event_meta(ev), "ts", ev->ts);
 }
 
 void
@@ -447,6 +464,25 @@ prepare_cached(struct cafe_log *log, sqlite3_stmt **st, const char *sql,
 }
 
 long long
+cafe_log_checkpoint(struct cafe_log *log, int empty)
+{
+	int frames = 0, copied = 0;
+
+	if (sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+	    &copied) != SQLITE_OK)
+		return frames > 0 ? frames : 1;
+	if (empty && frames > 0 && copied == frames) {
+		/* TRUNCATE waits for readers through the busy handler: not here. */
+		sqlite3_busy_timeout(log->db, 0);
+		if (sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+		    NULL, NULL) == SQLITE_OK)
+			frames = 0;
+		sqlite3_busy_timeout(log->db, BUSY_TIMEOUT_MS);
+	}
+	return frames;
+}
+
+long long
 cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_err *e)
 {
 	long long v = -1;
@@ -698,10 +734,11 @@ row_event(struct cafe_log *log, sqlite3_stmt *st, struct cafe_event *ev,
 	s = (const char *)sqlite3_column_text(st, 5);
 	ev->data = s ? json_loads(s, JSON_DECODE_ANY, &jerr) : NULL;
 	s = (const char *)sqlite3_column_text(st, 6);
-	ev->meta = s ? json_loads(s, JSON_DECODE_ANY, &jerr) : NULL;
+	ev->meta_text = s ? cafe_xstrdup(s) : NULL;
 	s = (const char *)sqlite3_column_text(st, 7);
 	snprintf(ev->ts, sizeof ev->ts, "%s", s ? s : "");
-	if (!json_is_object(ev->data) || !json_is_object(ev->meta)) {
+	/* meta is parsed when asked for (the CHECK on it keeps it an object). */
+	if (!json_is_object(ev->data) || !ev->meta_text || ev->meta_text[0] != '{') {
 		cafe_event_release(ev);
 		return cafe_err_set(e, CAFE_IOERR,
 		    "database '%s': event %lld holds invalid JSON (run 'cafe-log verify')",

@@ -36,13 +36,19 @@ struct cafe_event {
 	long long version;      /* set on append */
 	char *type;             /* owned */
 	json_t *data;           /* owned: a JSON object */
-	json_t *meta;           /* owned: a JSON object; filled on append if NULL */
+	json_t *meta;           /* owned: a JSON object; filled on append if NULL.
+	                         * NULL on an event read from the log: use
+	                         * cafe_event_meta() */
+	char *meta_text;        /* owned: meta as read, parsed only on demand */
 	char ts[32];            /* RFC 3339 UTC ms; set on append if empty */
 	long long expected;     /* for appends: CAFE_ANY_VERSION, CAFE_NO_STREAM or N */
 };
 
 /* Frees the members (not ev itself). */
 void cafe_event_release(struct cafe_event *ev);
+/* The event's meta, parsed from meta_text when it was read (most readers
+ * never look at it); an empty object when there is none. New reference. */
+json_t *cafe_event_meta(const struct cafe_event *ev);
 /* The event as the JSON object of `cafe-log export` (seq, id, stream,
  * version, type, data, meta, ts). New reference. */
 json_t *cafe_event_json(const struct cafe_event *ev);
@@ -89,6 +95,14 @@ void cafe_log_set_tool(struct cafe_log *log, const char *tool);
 sqlite3 *cafe_log_db(struct cafe_log *log);
 /* Borrowed: the path the log was opened with. */
 const char *cafe_log_path(struct cafe_log *log);
+/*
+ * Copies the WAL back into the database file without waiting for anyone.
+ * With empty set it also truncates the WAL to nothing when every frame is
+ * copied and no reader still needs one, so that the next program to open
+ * the log has no WAL index to rebuild; when someone is in the way it
+ * leaves the WAL as it is. Returns the frames left in the WAL (0: empty).
+ */
+long long cafe_log_checkpoint(struct cafe_log *log, int empty);
 
 /* Write transactions. begin takes the write lock (BEGIN IMMEDIATE); a lock
  * that stays busy past the busy timeout is CAFE_TEMPFAIL. */

@@ -45,10 +45,14 @@ static long long
 event_order(const struct cafe_event *ev)
 {
 	long long id = cafe_event_order_id(ev);
+	json_t *meta;
 
-	if (id <= 0)
+	if (id <= 0) {
+		meta = cafe_event_meta(ev);
 		id = cafe_order_id_parse(json_string_value(
-		    json_object_get(ev->meta, "correlation_id")));
+		    json_object_get(meta, "correlation_id")));
+		json_decref(meta);
+	}
 	return id;
 }
 

@@ -67,10 +67,25 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 	    WHO, e);
 }
 
-/* Folding into a table ("main.order_trace" or VIEW). */
+/*
+ * Folding into a table ("main.order_trace" or VIEW). The rows a fold
+ * touches stay in memory until fold_flush() writes them: an order's events
+ * come close together in the log, so each row is read and written about
+ * once per batch instead of once per event.
+ */
+#define ROWS_CAP 1024           /* slots, a power of two */
+#define ROWS_FLUSH 768          /* rows held before they are written */
+
+struct row {
+	struct cafe_order o;        /* o.id 0: a free slot */
+	char delivered_at[32];
+};
+
 struct fold {
 	sqlite3 *db;
 	sqlite3_stmt *get, *put;
+	struct row *rows;           /* ROWS_CAP slots */
+	size_t nrows;
 	long long last_seq, count;
 	long long until_ms;         /* as of: skip events stamped later; -1: none */
 	long long total;            /* for progress: events to go through */
@@ -130,6 +145,7 @@ fold_prepare(struct fold *f, const char *table)
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->put, NULL)) != SQLITE_OK)
 		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
+	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
 	return 0;
 }
 
@@ -138,7 +154,9 @@ fold_finish(struct fold *f)
 {
 	sqlite3_finalize(f->get);
 	sqlite3_finalize(f->put);
+	free(f->rows);
 	f->get = f->put = NULL;
+	f->rows = NULL;
 }
 
 /*
@@ -165,15 +183,82 @@ row_of(const struct cafe_event *ev)
 	return id <= 0 || strncmp(ev->stream, "stock-", 6) == 0 ? 0 : id;
 }
 
+/* The row of order id in memory: found, or read from the table (or new). */
+static struct row *
+row_get(struct fold *f, long long id)
+{
+	size_t i = ((unsigned long long)id * 0x9e3779b97f4a7c15ULL >> 32) & (ROWS_CAP - 1);
+	struct row *r;
+	int rc;
+
+	while (f->rows[i].o.id != 0) {
+		if (f->rows[i].o.id == id)
+			return &f->rows[i];
+		i = (i + 1) & (ROWS_CAP - 1);
+	}
+	r = &f->rows[i];
+	cafe_order_init(&r->o, id);
+	r->delivered_at[0] = '\0';
+	sqlite3_reset(f->get);
+	sqlite3_bind_int64(f->get, 1, id);
+	rc = sqlite3_step(f->get);
+	if (rc == SQLITE_ROW)
+		row_to_order(f, &r->o, r->delivered_at, sizeof r->delivered_at);
+	sqlite3_reset(f->get);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+		r->o.id = 0;
+		f->status = cafe_sql_status(f->db, rc, WHO, "read", f->e);
+		return NULL;
+	}
+	f->nrows++;
+	return r;
+}
+
+/* Writes the rows in memory to the table and forgets them. */
+static int
+fold_flush(struct fold *f)
+{
+	for (size_t i = 0; i < ROWS_CAP && f->nrows > 0; i++) {
+		const struct cafe_order *o = &f->rows[i].o;
+		int rc;
+
+		if (o->id == 0)
+			continue;
+		sqlite3_bind_int64(f->put, 1, o->id);
+		sqlite3_bind_text(f->put, 2, o->customer, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 3, o->product, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(f->put, 4, o->qty);
+		sqlite3_bind_int64(f->put, 5, o->total);
+		sqlite3_bind_text(f->put, 6, cafe_order_status_name(o->status), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 7, cafe_payment_status_name(o->payment), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 8, cafe_delivery_status_name(o->delivery), -1,
+		    SQLITE_STATIC);
+		sqlite3_bind_int64(f->put, 9, o->messages);
+		sqlite3_bind_text(f->put, 10, o->placed_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 11, o->updated_at, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 12, o->address, -1, SQLITE_STATIC);
+		sqlite3_bind_text(f->put, 13, o->rider, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(f->put, 14, o->amount);
+		sqlite3_bind_text(f->put, 15, f->rows[i].delivered_at, -1, SQLITE_STATIC);
+		rc = sqlite3_step(f->put);
+		sqlite3_reset(f->put);
+		if (rc != SQLITE_DONE)
+			return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
+		f->rows[i].o.id = 0;
+		f->nrows--;
+	}
+	return 0;
+}
+
 static int
 fold_event(const struct cafe_event *event, void *arg)
 {
 	struct fold *f = arg;
-	struct cafe_order o;
-	char delivered_at[32] = "";
+	struct row *r;
 	long long ms, id = row_of(event);
 	struct cafe_event ev = canonical(event, &ms);
-	int rc;
 
 	f->last_seq = ev.seq;
 	f->count++;
@@ -181,39 +266,13 @@ fold_event(const struct cafe_event *event, void *arg)
 		cafe_progress_report(f->progress, f->count, f->total);
 	if (id == 0 || (f->until_ms >= 0 && (ms < 0 || ms > f->until_ms)))
 		return 0;
-	cafe_order_init(&o, id);
-	sqlite3_reset(f->get);
-	sqlite3_bind_int64(f->get, 1, id);
-	rc = sqlite3_step(f->get);
-	if (rc == SQLITE_ROW)
-		row_to_order(f, &o, delivered_at, sizeof delivered_at);
-	else if (rc != SQLITE_DONE)
-		return f->status = cafe_sql_status(f->db, rc, WHO, "read", f->e);
-	sqlite3_reset(f->get);
-	cafe_order_apply(&o, &ev);
+	if (f->nrows >= ROWS_FLUSH && fold_flush(f) != 0)
+		return f->status;
+	if (!(r = row_get(f, id)))
+		return f->status;
+	cafe_order_apply(&r->o, &ev);
 	if (strcmp(ev.type, "DeliveryCompleted") == 0)
-		snprintf(delivered_at, sizeof delivered_at, "%s", ev.ts);
-
-	sqlite3_reset(f->put);
-	sqlite3_bind_int64(f->put, 1, id);
-	sqlite3_bind_text(f->put, 2, o.customer, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(f->put, 3, o.product, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(f->put, 4, o.qty);
-	sqlite3_bind_int64(f->put, 5, o.total);
-	sqlite3_bind_text(f->put, 6, cafe_order_status_name(o.status), -1, SQLITE_STATIC);
-	sqlite3_bind_text(f->put, 7, cafe_payment_status_name(o.payment), -1, SQLITE_STATIC);
-	sqlite3_bind_text(f->put, 8, cafe_delivery_status_name(o.delivery), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(f->put, 9, o.messages);
-	sqlite3_bind_text(f->put, 10, o.placed_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(f->put, 11, o.updated_at, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(f->put, 12, o.address, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_text(f->put, 13, o.rider, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(f->put, 14, o.amount);
-	sqlite3_bind_text(f->put, 15, delivered_at, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(f->put);
-	sqlite3_reset(f->put);
-	if (rc != SQLITE_DONE)
-		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
+		snprintf(r->delivered_at, sizeof r->delivered_at, "%s", ev.ts);
 	return 0;
 }
 
@@ -221,7 +280,7 @@ static int
 apply_pending(struct cafe_log *log, long long limit, long long *applied,
     const struct cafe_progress *p, long long done, long long total, struct cafe_err *e)
 {
-	struct fold f = { cafe_log_db(log), NULL, NULL, 0, 0, -1, 0, NULL, e, 0 };
+	struct fold f = { .db = cafe_log_db(log), .until_ms = -1, .e = e };
 	int status;
 
 	*applied = 0;
@@ -233,6 +292,8 @@ apply_pending(struct cafe_log *log, long long limit, long long *applied,
 	if ((status = fold_prepare(&f, "main.order_trace")) != 0)
 		goto out;
 	status = cafe_log_read(log, f.last_seq, limit, fold_event, &f, e);
+	if (status == 0)
+		status = fold_flush(&f);
 	if (status == 0 && f.count > 0)
 		status = cafe_checkpoint_set(log, CHECKPOINT, f.last_seq, e);
 	*applied = f.count;
@@ -331,7 +392,7 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
     struct cafe_err *e)
 {
 	sqlite3 *db = cafe_log_db(log);
-	struct fold f = { db, NULL, NULL, 0, 0, until_ms, 0, p, e, 0 };
+	struct fold f = { .db = db, .until_ms = until_ms, .progress = p, .e = e };
 	int status;
 
 	if (p && (f.total = cafe_log_head(log, e)) < 0)
@@ -343,6 +404,8 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
 	if ((status = fold_prepare(&f, VIEW)) != 0)
 		goto out;
 	status = cafe_log_read(log, 0, 0, fold_event, &f, e);
+	if (status == 0)
+		status = fold_flush(&f);
 out:
 	fold_finish(&f);
 	sqlite3_exec(db, status ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);

@@ -425,13 +425,19 @@ txn_begin(struct worker *w, struct cafe_err *e)
 	}
 }
 
+static void publish_head(struct cafe_daemon *d, long long head);
+
+/* A commit of ours wakes the other policies at once, watcher or not. */
 static int
 txn_commit(struct worker *w, struct cafe_err *e)
 {
+	struct cafe_err ignored;
 	int status = cafe_log_commit(w->log, e);
 
 	wunlock(w);
 	lines_end(w, status == 0);
+	if (status == 0)
+		publish_head(w->d, cafe_log_head(w->log, &ignored));
 	return status;
 }
 
@@ -1003,13 +1009,15 @@ fail:
 /*
  * The log's head: as the watcher last published it (a commit it has not
  * seen yet wakes us again when it has), or from the database before the
- * watcher's first look.
+ * watcher's first look. --once has no watcher and always asks the database.
  */
 static long long
 current_head(struct worker *w, struct cafe_err *e)
 {
 	long long head;
 
+	if (w->d->o.once)
+		return cafe_log_head(w->log, e);
 	pthread_mutex_lock(&w->d->head_lock);
 	head = w->d->head;
 	pthread_mutex_unlock(&w->d->head_lock);
@@ -1242,13 +1250,16 @@ worker_finish(struct worker *w)
 
 /* --- the watcher --- */
 
+/* Wakes the waiting when the head moved or the daemon stops. */
 static void
 publish_head(struct cafe_daemon *d, long long head)
 {
 	pthread_mutex_lock(&d->head_lock);
-	if (head > d->head)
-		d->head = head;
-	pthread_cond_broadcast(&d->head_cond);
+	if (head > d->head || atomic_load(&d->stop)) {
+		if (head > d->head)
+			d->head = head;
+		pthread_cond_broadcast(&d->head_cond);
+	}
 	pthread_mutex_unlock(&d->head_lock);
 }
 
@@ -1366,8 +1377,7 @@ watcher_main(void *arg)
 	int rc;
 
 	while (!atomic_load(&d->stop)) {
-		/* --once waits for the watcher as it exits: look up often. */
-		rc = cafe_log_wait(d->watch_log, seen, d->o.once ? 20 : 100, &e);
+		rc = cafe_log_wait(d->watch_log, seen, 100, &e);
 		if (rc == 0 || rc == -1)
 			continue;
 		if (rc != 1 || (head = cafe_log_head(d->watch_log, &e)) < 0) {
@@ -1660,9 +1670,13 @@ cafe_daemon_start(struct cafe_daemon *d, struct cafe_err *e)
 {
 	int rc;
 
-	if ((rc = pthread_create(&d->watcher, NULL, watcher_main, d)) != 0)
-		return cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s", strerror(rc));
-	d->watcher_started = 1;
+	/* --once reads the head itself: others' commits need no watching. */
+	if (!d->o.once) {
+		if ((rc = pthread_create(&d->watcher, NULL, watcher_main, d)) != 0)
+			return cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s",
+			    strerror(rc));
+		d->watcher_started = 1;
+	}
 	if ((rc = pthread_create(&d->checkpointer, NULL, checkpointer_main, d)) != 0)
 		return cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s", strerror(rc));
 	d->checkpointer_started = 1;

@@ -1141,17 +1141,25 @@ step_apply(struct worker *w, int *progress, struct cafe_err *e)
 	w->seen_head = head;
 	if (w->known && w->pos >= head)
 		return 0;
-	if ((status = txn_begin(w, e)) != 0)
-		return status;
 	pc_init(w, &pc, NULL, cafe_now_ms());
+	if (w->p->ahead)
+		w->p->ahead(&pc, TRACE_BATCH);     /* outside the write lock */
+	if ((status = txn_begin(w, e)) != 0)
+		goto out;
+	pc.now_ms = cafe_now_ms();
 	if ((status = lease_keep(w, pc.now_ms, e)) != 0 ||
 	    (status = w->p->apply(&pc, TRACE_BATCH, &applied, e)) != 0) {
 		txn_rollback(w);
-		return status == CAFE_REFUSED ? 0 : status;
+		status = status == CAFE_REFUSED ? 0 : status;
+		goto out;
 	}
 	if (applied > 0)
 		later(w, CAFE_SAY_DEBUG, "%lld events folded", applied);
-	if ((status = txn_commit(w, e)) != 0)
+	status = txn_commit(w, e);
+out:
+	if (pc.scratch)
+		w->p->ahead_free(pc.scratch);
+	if (status != 0)
 		return status;
 	w->known = 1;
 	if (applied > 0)
@@ -1635,8 +1643,18 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 
 		w->d = d;
 		w->conf = conf_get(d);
+		/*
+		 * The policies commit with synchronous=NORMAL whatever the
+		 * durability: their events and checkpoint go together, so a
+		 * power cut that takes back their last commits takes back
+		 * both, and they are done again (with the same idempotency
+		 * keys at the processor). Any durable commit after them, and
+		 * the checkpointer within CHECKPOINT_MS, makes them durable
+		 * too: the WAL is written in order. An fsync inside the write
+		 * lock had held up every other policy.
+		 */
 		if ((status = cafe_log_open(&w->log, o->db_path,
-		    CAFE_LOG_CREATE | o->log_flags, e)) != 0)
+		    CAFE_LOG_CREATE | o->log_flags | CAFE_LOG_SYNC_NORMAL, e)) != 0)
 			goto fail;
 		cafe_log_set_tool(w->log, o->tool ? o->tool : "cafe-daemon");
 		/* The checkpointer keeps the WAL short, off the policies' commits. */

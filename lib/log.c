@@ -17,6 +17,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <poll.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -75,6 +76,19 @@ static const char *schema_v1 =
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	"  name TEXT PRIMARY KEY,"
 	"  seq  INTEGER NOT NULL);";
+
+/*
+ * Before SQLite's first use: no memory statistics. Keeping them takes one
+ * process-wide mutex around every allocation, which the daemon's threads
+ * spent a fifth of their waits on.
+ */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+static void
+configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
 
 /* Migrations: migrations[i] brings a file from user_version i to i + 1. */
 static const char *const migrations[CAFE_SCHEMA_VERSION] = { NULL };
@@ -297,6 +311,7 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
 	}
 
+	pthread_once(&configured, configure_sqlite);
 	log = cafe_xcalloc(1, sizeof *log);
 	log->path = cafe_xstrdup(path);
 	log->inotify_fd = -1;

@@ -275,16 +275,30 @@ const struct cafe_policy cafe_policy_compensate = {
 
 /* --- trace: every event -> the order_trace projection --- */
 
+static void
+trace_ahead(struct cafe_policy_ctx *pc, long long limit)
+{
+	pc->scratch = cafe_trace_fold_ahead(pc->log, limit);
+}
+
+static void
+trace_ahead_free(void *scratch)
+{
+	cafe_trace_fold_free(scratch);
+}
+
 static int
 trace_apply(struct cafe_policy_ctx *pc, long long limit, long long *applied,
     struct cafe_err *e)
 {
-	return cafe_trace_apply_pending(pc->log, limit, applied, e);
+	return cafe_trace_apply_pending(pc->log, pc->scratch, limit, applied, e);
 }
 
 const struct cafe_policy cafe_policy_trace = {
 	.name = "trace",
 	.checkpoint = "trace",
 	.apply = trace_apply,
+	.ahead = trace_ahead,
+	.ahead_free = trace_ahead_free,
 	.settle_ms = 500,       /* readers catch up themselves anyway */
 };

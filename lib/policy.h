@@ -71,6 +71,11 @@ struct cafe_policy {
 	 * write transaction and move the checkpoint; *applied counts them. */
 	int (*apply)(struct cafe_policy_ctx *pc, long long limit, long long *applied,
 			struct cafe_err *e);
+	/* Optional, for apply: before the transaction, read and fold ahead
+	 * into pc->scratch what apply then only has to write (apply checks
+	 * that nothing moved meanwhile); ahead_free releases it. */
+	void (*ahead)(struct cafe_policy_ctx *pc, long long limit);
+	void (*ahead_free)(void *scratch);
 	/* When following the log: how long new events may gather before the
 	 * policy handles them (fewer, larger transactions, out of the way of
 	 * the policies that react at once); 0: at once. */

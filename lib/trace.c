@@ -75,6 +75,7 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
  */
 #define ROWS_CAP 1024           /* slots, a power of two */
 #define ROWS_FLUSH 768          /* rows held before they are written */
+#define FOLD_FULL (-2)          /* fold_event: rows full, ahead: stop */
 
 struct row {
 	struct cafe_order o;        /* o.id 0: a free slot */
@@ -86,6 +87,8 @@ struct fold {
 	sqlite3_stmt *get, *put;
 	struct row *rows;           /* ROWS_CAP slots */
 	size_t nrows;
+	long long from_seq;         /* the checkpoint the fold started from */
+	int ahead;                  /* outside the write lock: never flush */
 	long long last_seq, count;
 	long long until_ms;         /* as of: skip events stamped later; -1: none */
 	long long total;            /* for progress: events to go through */
@@ -131,7 +134,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 static int
 fold_prepare(struct fold *f, const char *table)
 {
-	char sql[512];
+	char sql[1536];
 	int rc;
 
 	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
@@ -139,10 +142,20 @@ fold_prepare(struct fold *f, const char *table)
 	    "rider, amount, delivered_at FROM %s WHERE order_id = ?", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->get, NULL)) != SQLITE_OK)
 		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "INSERT OR REPLACE INTO %s(order_id, customer, product, "
+	/* An upsert updates a row in place and touches the customer index
+	 * only when the customer changed; REPLACE deletes and inserts. */
+	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
 	    "placed_at, updated_at, address, rider, amount, delivered_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", table);
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
+	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
+	    "order_status = excluded.order_status, "
+	    "payment_status = excluded.payment_status, "
+	    "delivery_status = excluded.delivery_status, messages = excluded.messages, "
+	    "placed_at = excluded.placed_at, updated_at = excluded.updated_at, "
+	    "address = excluded.address, rider = excluded.rider, "
+	    "amount = excluded.amount, delivered_at = excluded.delivered_at", table);
 	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->put, NULL)) != SQLITE_OK)
 		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
@@ -260,14 +273,19 @@ fold_event(const struct cafe_event *event, void *arg)
 	long long ms, id = row_of(event);
 	struct cafe_event ev = canonical(event, &ms);
 
+	if (id != 0 && f->nrows >= ROWS_FLUSH) {
+		/* Ahead of the write lock nothing is written: stop here. */
+		if (f->ahead)
+			return FOLD_FULL;
+		if (fold_flush(f) != 0)
+			return f->status;
+	}
 	f->last_seq = ev.seq;
 	f->count++;
 	if (f->progress && f->count % 256 == 0)
 		cafe_progress_report(f->progress, f->count, f->total);
 	if (id == 0 || (f->until_ms >= 0 && (ms < 0 || ms > f->until_ms)))
 		return 0;
-	if (f->nrows >= ROWS_FLUSH && fold_flush(f) != 0)
-		return f->status;
 	if (!(r = row_get(f, id)))
 		return f->status;
 	cafe_order_apply(&r->o, &ev);
@@ -276,19 +294,75 @@ fold_event(const struct cafe_event *event, void *arg)
 	return 0;
 }
 
+/* A fold done ahead, outside the write transaction (trace.h). */
+struct cafe_trace_fold {
+	struct fold f;
+	struct cafe_err err;
+};
+
+struct cafe_trace_fold *
+cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
+{
+	struct cafe_trace_fold *a;
+	sqlite3 *db = cafe_log_db(log);
+	int status;
+
+	if (table_shape(db) != 1)
+		return NULL;    /* apply makes the table and folds itself */
+	a = cafe_xcalloc(1, sizeof *a);
+	a->f.db = db;
+	a->f.until_ms = -1;
+	a->f.e = &a->err;
+	a->f.ahead = 1;
+	/* One read snapshot: the checkpoint and the rows it stands for. */
+	if ((status = cafe_sql_exec(db, "BEGIN", WHO, &a->err)) != 0)
+		goto fail;
+	a->f.from_seq = a->f.last_seq = cafe_checkpoint_get(log, CHECKPOINT, &a->err);
+	status = a->f.last_seq < 0 ? a->err.status : fold_prepare(&a->f, "main.order_trace");
+	if (status == 0)
+		status = cafe_log_read(log, a->f.last_seq, limit, fold_event, &a->f, &a->err);
+	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	if (status == 0 || status == FOLD_FULL)
+		return a;
+fail:
+	cafe_trace_fold_free(a);
+	return NULL;
+}
+
+void
+cafe_trace_fold_free(struct cafe_trace_fold *a)
+{
+	if (!a)
+		return;
+	fold_finish(&a->f);
+	free(a);
+}
+
 static int
-apply_pending(struct cafe_log *log, long long limit, long long *applied,
-    const struct cafe_progress *p, long long done, long long total, struct cafe_err *e)
+apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead, long long limit,
+    long long *applied, const struct cafe_progress *p, long long done, long long total,
+    struct cafe_err *e)
 {
 	struct fold f = { .db = cafe_log_db(log), .until_ms = -1, .e = e };
+	long long cp;
 	int status;
 
 	*applied = 0;
 	if ((status = cafe_trace_schema(log, e)) != 0)
 		return status;
-	f.last_seq = cafe_checkpoint_get(log, CHECKPOINT, e);
-	if (f.last_seq < 0)
+	if ((cp = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
+	if (ahead && ahead->f.from_seq == cp) {
+		/* Nobody moved the checkpoint since: the rows folded ahead
+		 * stand on what the table holds now. */
+		ahead->f.e = e;
+		status = fold_flush(&ahead->f);
+		if (status == 0 && ahead->f.count > 0)
+			status = cafe_checkpoint_set(log, CHECKPOINT, ahead->f.last_seq, e);
+		*applied = ahead->f.count;
+		return status;
+	}
+	f.from_seq = f.last_seq = cp;
 	if ((status = fold_prepare(&f, "main.order_trace")) != 0)
 		goto out;
 	status = cafe_log_read(log, f.last_seq, limit, fold_event, &f, e);
@@ -305,10 +379,10 @@ out:
 }
 
 int
-cafe_trace_apply_pending(struct cafe_log *log, long long limit, long long *applied,
-    struct cafe_err *e)
+cafe_trace_apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead,
+    long long limit, long long *applied, struct cafe_err *e)
 {
-	return apply_pending(log, limit, applied, NULL, 0, 0, e);
+	return apply_pending(log, ahead, limit, applied, NULL, 0, 0, e);
 }
 
 int
@@ -332,7 +406,7 @@ cafe_trace_catch_up_progress(struct cafe_log *log, const struct cafe_progress *p
 	for (;;) {
 		if ((status = cafe_log_begin(log, e)) != 0)
 			return status;
-		status = apply_pending(log, CATCH_UP_BATCH, &applied, p, folded,
+		status = apply_pending(log, NULL, CATCH_UP_BATCH, &applied, p, folded,
 		    total > folded ? total : folded, e);
 		if (status == 0)
 			status = cafe_log_commit(log, e);

@@ -36,11 +36,21 @@ int cafe_trace_catch_up_progress(struct cafe_log *log, const struct cafe_progres
 /* Drops the view and folds the whole log again; *events gets the count. */
 int cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p,
 		long long *events, struct cafe_err *e);
-/* Folds events (seq > checkpoint) into order_trace inside the caller's open
- * write transaction and moves the checkpoint: what the daemon's trace policy
- * calls. *applied counts the events read. */
-int cafe_trace_apply_pending(struct cafe_log *log, long long limit, long long *applied,
-		struct cafe_err *e);
+/*
+ * What the daemon's trace policy calls, in two steps so that the reading
+ * and folding happen outside the write lock. cafe_trace_fold_ahead() folds
+ * up to limit events after the checkpoint into memory, from one read
+ * snapshot; NULL when it cannot (no table yet, an error): apply then does
+ * it all. cafe_trace_apply_pending(), inside the caller's open write
+ * transaction, writes what was folded ahead if the checkpoint has not
+ * moved since, else folds up to limit events itself; either way it moves
+ * the checkpoint, and *applied counts the events read.
+ */
+struct cafe_trace_fold;
+struct cafe_trace_fold *cafe_trace_fold_ahead(struct cafe_log *log, long long limit);
+void cafe_trace_fold_free(struct cafe_trace_fold *ahead);
+int cafe_trace_apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead,
+		long long limit, long long *applied, struct cafe_err *e);
 /* Makes sure the table exists with its current shape (inside a write
  * transaction); an older shape is dropped and the checkpoint reset. */
 int cafe_trace_schema(struct cafe_log *log, struct cafe_err *e);

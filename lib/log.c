@@ -49,6 +49,7 @@ struct cafe_log {
 	sqlite3_stmt *ver;      /* cached stream version lookup */
 	sqlite3_stmt *head;     /* cached head lookup of cafe_log_wait */
 	long long woke_us;      /* cafe_log_wait: when inotify last reported a write */
+	char *meta_who;         /* the actor, tool and host part of meta */
 	char id_prefix[13];     /* random, per handle: the middle of event ids */
 	unsigned id_count;      /* the end of event ids */
 };
@@ -397,6 +398,7 @@ cafe_log_close(struct cafe_log *log)
 	if (log->inotify_fd >= 0)
 		close(log->inotify_fd);
 	free(log->path);
+	free(log->meta_who);
 	free(log);
 }
 
@@ -404,6 +406,8 @@ void
 cafe_log_set_tool(struct cafe_log *log, const char *tool)
 {
 	snprintf(log->tool, sizeof log->tool, "%s", tool);
+	free(log->meta_who);
+	log->meta_who = NULL;
 }
 
 sqlite3 *
@@ -516,23 +520,89 @@ cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_er
 	return v;
 }
 
-static json_t *
+/* A growing string, for meta. */
+struct text {
+	char *s;
+	size_t len, cap;
+};
+
+static void
+text_add(struct text *t, const char *p, size_t n)
+{
+	if (t->len + n + 1 > t->cap) {
+		t->cap = (t->len + n + 1) * 2;
+		t->s = cafe_xrealloc(t->s, t->cap);
+	}
+	memcpy(t->s + t->len, p, n);
+	t->len += n;
+	t->s[t->len] = '\0';
+}
+
+static void
+text_cat(struct text *t, const char *p)
+{
+	text_add(t, p, strlen(p));
+}
+
+/* s as a JSON string: directly when nothing in it needs escaping (ids,
+ * names), else through jansson, which also refuses what is not UTF-8. */
+static void
+text_json_string(struct text *t, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	char *q;
+
+	while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
+		p++;
+	if (!*p) {
+		text_add(t, "\"", 1);
+		text_add(t, s, (size_t)(p - (const unsigned char *)s));
+		text_add(t, "\"", 1);
+		return;
+	}
+	j = json_string(s);
+	q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	text_cat(t, q ? q : "\"?\"");
+	free(q);
+	json_decref(j);
+}
+
+/*
+ * Event i's meta as JSON text: correlation_id, causation_id, actor, tool,
+ * host, and the batch's idempotency key on its first event. Written
+ * directly, not built and dumped through jansson: it is on every append.
+ */
+static char *
 make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 {
-	json_t *meta = json_object();
-	const char *corr = b->correlation_id[0] ? b->correlation_id : b->ev[0].id;
+	struct text t = { NULL, 0, 0 };
 
-	json_object_set_new(meta, "correlation_id", json_string(corr));
+	if (!log->meta_who) {
+		struct text w = { NULL, 0, 0 };
+
+		text_cat(&w, ",\"actor\":");
+		text_json_string(&w, cafe_actor());
+		text_cat(&w, ",\"tool\":");
+		text_json_string(&w, log->tool);
+		text_cat(&w, ",\"host\":");
+		text_json_string(&w, cafe_host());
+		log->meta_who = w.s;
+	}
+	text_cat(&t, "{\"correlation_id\":");
+	text_json_string(&t, b->correlation_id[0] ? b->correlation_id : b->ev[0].id);
+	text_cat(&t, ",\"causation_id\":");
 	if (b->causation_id[0])
-		json_object_set_new(meta, "causation_id", json_string(b->causation_id));
+		text_json_string(&t, b->causation_id);
 	else
-		json_object_set_new(meta, "causation_id", json_null());
-	json_object_set_new(meta, "actor", json_string(cafe_actor()));
-	json_object_set_new(meta, "tool", json_string(log->tool));
-	json_object_set_new(meta, "host", json_string(cafe_host()));
-	if (i == 0 && b->key[0])
-		json_object_set_new(meta, "key", json_string(b->key));
-	return meta;
+		text_cat(&t, "null");
+	text_cat(&t, log->meta_who);
+	if (i == 0 && b->key[0]) {
+		text_cat(&t, ",\"key\":");
+		text_json_string(&t, b->key);
+	}
+	text_cat(&t, "}");
+	return t.s;
 }
 
 /*
@@ -651,8 +721,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		ev->version = cur + 1;
 		if (!ev->ts[0])
 			memcpy(ev->ts, ts, sizeof ts);
-		if (!ev->meta)
-			ev->meta = make_meta(log, b, i);
+		if (!ev->meta && !ev->meta_text)
+			ev->meta_text = make_meta(log, b, i);
 
 		heads_put(&heads, ev->stream, ev->version);
 
@@ -661,8 +731,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		    "VALUES (?, ?, ?, ?, ?, ?, ?)", e)) != 0)
 			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
-		meta = json_dumps(ev->meta, JSON_COMPACT);
-		if (!data || !meta) {
+		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
+		if (!data || (ev->meta && !meta)) {
 			free(data);
 			free(meta);
 			status = cafe_err_set(e, CAFE_DATAERR, "event %s cannot be encoded",
@@ -674,7 +744,10 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		sqlite3_bind_int64(log->ins, 3, ev->version);
 		sqlite3_bind_text(log->ins, 4, ev->type, -1, SQLITE_STATIC);
 		sqlite3_bind_text(log->ins, 5, data, -1, free);
-		sqlite3_bind_text(log->ins, 6, meta, -1, free);
+		if (meta)
+			sqlite3_bind_text(log->ins, 6, meta, -1, free);
+		else
+			sqlite3_bind_text(log->ins, 6, ev->meta_text, -1, SQLITE_STATIC);
 		sqlite3_bind_text(log->ins, 7, ev->ts, -1, SQLITE_STATIC);
 		rc = sqlite3_step(log->ins);
 		if (rc != SQLITE_DONE) {

@@ -736,6 +736,7 @@ pc_init(struct worker *w, struct cafe_policy_ctx *pc, const struct item *it, lon
 	pc->scratch = it ? it->scratch : NULL;
 	pc->memo = &w->memo;
 	pc->retry_ms = 0;
+	pc->careful = 1;
 }
 
 static void
@@ -829,6 +830,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 	if (careful && (status = run(w, &w->st_save, "SAVEPOINT item", e)) != 0)
 		return status;
 	pc_init(w, &pc, it, now);
+	pc.careful = careful;
 	cafe_batch_init(&out);
 	if (it->outcome == DO_GIVE_UP) {
 		snprintf(ie.msg, sizeof ie.msg, "%s", it->error ? it->error : "failed");

@@ -706,9 +706,12 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		char *data = NULL, *meta = NULL;
 
 		b->failed = i;
-		/* An earlier event of this batch may have advanced the stream. */
-		if ((cur = heads_get(&heads, ev->stream)) < 0 &&
-		    (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
+		/* An earlier event of this batch may have advanced the stream.
+		 * A new stream needs no look: UNIQUE(stream, version) refuses
+		 * its version 1 if the stream exists (see below). */
+		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected == CAFE_NO_STREAM)
+			cur = 0;
+		else if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
 			status = e->status;
 			goto out;
 		}
@@ -758,6 +761,17 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			else
 				status = db_status(log, rc, e, "append");
 			sqlite3_reset(log->ins);
+			if ((rc & 0xff) == SQLITE_CONSTRAINT && ev->version == 1) {
+				/* A new stream that was not new after all? */
+				long long at = cafe_log_stream_version(log, ev->stream, e);
+
+				if (at < 0)
+					status = e->status;
+				else if (at > 0)
+					status = cafe_err_set(e, CAFE_TEMPFAIL, "stream '%s' is "
+					    "at version %lld, expected 0 (concurrent change, "
+					    "try again)", ev->stream, at);
+			}
 			goto out;
 		}
 		ev->seq = sqlite3_last_insert_rowid(log->db);

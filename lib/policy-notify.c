@@ -84,9 +84,11 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (strcmp(ev->type, "OrderPlaced") == 0)
 		return 0;
 	snprintf(stream, sizeof stream, "notify-%s", ev->id);
-	if ((ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
+	/* Not careful: if it was queued after all, the append fails and the
+	 * daemon asks again, carefully. */
+	if (pc->careful && (ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
+	if ((pc->careful && ver > 0) || !(tmpl = cafe_template_for(pc->config, ev->type)))
 		return 0;
 	if ((id = cafe_event_order_id(ev)) <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",

@@ -175,9 +175,11 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (o.status != CAFE_ORDER_PAID)
 		return 0;       /* cancelled or rejected before the kitchen started */
 	cafe_order_stream(stream, sizeof stream, "delivery", id);
-	if ((v = cafe_log_stream_version(pc->log, stream, e)) < 0)
+	/* Not careful: if it was started after all, the append fails and
+	 * the daemon asks again, carefully. */
+	if (pc->careful && (v = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if (v > 0)
+	if (pc->careful && v > 0)
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",

@@ -48,6 +48,12 @@ struct cafe_policy_ctx {
 	int attempts;               /* failed processor calls so far for this event */
 	long long retry_ms;         /* act, on CAFE_TEMPFAIL: how long to wait (0: the
 	                             * daemon's backoff) */
+	int careful;                /* decide: 0 on the daemon's first try, when it
+	                             * may leave to the log what the log checks
+	                             * anyway (an append to a new stream that
+	                             * exists fails); 1 when the daemon does it
+	                             * again event by event after such a failure,
+	                             * and decide must then look itself */
 	void *scratch;              /* act -> decide/give_up: one malloc'd block,
 	                             * free()d by the daemon; NULL before act */
 	void **memo;                /* the policy's own, kept from event to event

@@ -177,6 +177,13 @@ one_order() {
 	assert_line "msg=stream 'order-7' is at version 2, expected 1 (concurrent change, try again)"
 }
 
+@test "an append that expects a new stream fails with 75 when the stream exists" {
+	run log-conflict "$CAFE_DB" new
+	assert_success
+	assert_line "status=75 calls=0 version=2 head=2"
+	assert_line "msg=stream 'order-7' is at version 2, expected 0 (concurrent change, try again)"
+}
+
 @test "a batch with one conflicting event appends none of its events" {
 	run log-conflict "$CAFE_DB" atomic
 	assert_success

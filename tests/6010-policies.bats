@@ -110,6 +110,25 @@ texts() {
 	[ "$(count_of RefundRequested 2)" = 1 ]
 }
 
+@test "start-delivery and notify: events handled again (as after a crash) append nothing" {
+	place 3
+	cafe-daemon -q run --once --policy start-delivery --policy notify
+	before=$(count)
+	# Each policy first appends trusting the log to refuse a duplicate,
+	# then, refused, goes through the events one by one and skips them.
+	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0
+	    WHERE name IN ('start-delivery', 'notify')"
+	run cafe-daemon -v run --once --policy start-delivery --policy notify
+	assert_success
+	refute_output --partial parked
+	[ "$(count)" = "$before" ]
+	[ "$(count_of DeliveryStarted 1)" = 1 ]
+	[ "$(count_of NotificationQueued 3)" = 2 ]
+	no_duplicates
+	run cafe-daemon status
+	assert_success
+}
+
 @test "notify: one message per status change, in the customer's terms, id from the cause" {
 	place 1
 	cafe-daemon -q run --once

@@ -3,6 +3,7 @@
  *
  *	log-conflict DB conflict     stale expected version on one stream
  *	log-conflict DB atomic       a batch whose second event conflicts
+ *	log-conflict DB new          a "new" stream (CAFE_NO_STREAM) that exists
  *	log-conflict DB transact     cafe_log_transact: one conflict, then success
  *	log-conflict DB always       cafe_log_transact: a conflict every time
  *
@@ -73,7 +74,7 @@ main(int argc, char **argv)
 	int status = 0, ok = 0;
 
 	if (argc != 3) {
-		fputs("usage: log-conflict DB conflict|atomic|transact|always\n", stderr);
+		fputs("usage: log-conflict DB conflict|atomic|new|transact|always\n", stderr);
 		return 64;
 	}
 	what = argv[2];
@@ -91,6 +92,9 @@ main(int argc, char **argv)
 	e.msg[0] = '\0';
 	if (strcmp(what, "conflict") == 0) {
 		status = append_one(a, stale, &e);
+		ok = status == CAFE_TEMPFAIL;
+	} else if (strcmp(what, "new") == 0) {
+		status = append_one(a, CAFE_NO_STREAM, &e);
 		ok = status == CAFE_TEMPFAIL;
 	} else if (strcmp(what, "atomic") == 0) {
 		struct cafe_batch bt;

@@ -235,3 +235,48 @@ one_order() {
 	wait "$releaser" 2>/dev/null || :   # run may have reaped it
 	assert_equal "$(event_count)" 8
 }
+
+@test "event data reads back as written, however its JSON is spelled" {
+	cafe-log init
+	# Rows as another writer may have spelled them: spaces, escapes,
+	# fractions, nesting, non-ASCII text, a repeated key. lib/log.c reads
+	# plain flat objects itself and hands the rest to jansson.
+	n=0
+	while IFS= read -r data; do
+		n=$((n + 1))
+		sqlite3 "$CAFE_DB" "INSERT INTO events(id, stream, version, type, data, meta, ts)
+		    VALUES ('id$n', 'test-$n', 1, 'TestEvent', '$data', '{}',
+		    '2026-01-01T00:00:00.000Z')"
+	done <<'DATA'
+{"a":1,"b":"x","c":true,"d":false,"e":null,"f":-12,"g":0,"h":-0}
+ { "a" : 7 ,	"b" : "y z" } 
+{}
+{"f":1.5,"e":1e3,"big":1234567890123456789}
+{"s":"caf\u00e9 \"q\" \\ /","k":"한글"}
+{"nested":{"x":[1,2,{"y":null}]},"after":3}
+{"dup":1,"dup":2}
+DATA
+	run cafe-log export
+	assert_success
+	jq -s -e 'map(.data) == [
+	    {a: 1, b: "x", c: true, d: false, e: null, f: -12, g: 0, h: 0},
+	    {a: 7, b: "y z"},
+	    {},
+	    {f: 1.5, e: 1000, big: 1234567890123456789},
+	    {s: "café \"q\" \\ /", k: "한글"},
+	    {nested: {x: [1, 2, {y: null}]}, after: 3},
+	    {dup: 2}]' <<<"$output"
+	# Numbers stay whole numbers, not reals.
+	jq -s -e '.[0].data.a | tostring == "1"' <<<"$output"
+}
+
+@test "event data that is not a JSON object is named when read, never half-read" {
+	cafe-log init
+	sqlite3 "$CAFE_DB" "PRAGMA ignore_check_constraints = ON;
+	    INSERT INTO events(id, stream, version, type, data, meta, ts)
+	    VALUES ('id1', 'test-1', 1, 'TestEvent', '{\"a\":1,}', '{}',
+	    '2026-01-01T00:00:00.000Z')"
+	run cafe-log export
+	assert_failure 74
+	assert_output --partial "event 1 holds invalid JSON (run 'cafe-log verify')"
+}

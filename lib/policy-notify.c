@@ -77,7 +77,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	const char *tmpl, *rider;
 	char stream[80];
 	json_t *amount;
-	long long id, ver;
+	long long id, ver = 0;
 	char *text;
 	int status;
 
@@ -88,7 +88,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	 * daemon asks again, carefully. */
 	if (pc->careful && (ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if ((pc->careful && ver > 0) || !(tmpl = cafe_template_for(pc->config, ev->type)))
+	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
 		return 0;
 	if ((id = cafe_event_order_id(ev)) <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",

@@ -159,7 +159,7 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 {
 	struct cafe_order o;
 	char stream[48];
-	long long id = event_order(ev), v;
+	long long id = event_order(ev), v = 0;
 	int status;
 
 	if (strcmp(ev->type, "OrderPlaced") == 0)
@@ -179,7 +179,7 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	 * the daemon asks again, carefully. */
 	if (pc->careful && (v = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if (pc->careful && v > 0)
+	if (v > 0)
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",

@@ -65,6 +65,15 @@ long long cafe_parse_duration_ms(const char *s);
 /* Whole number in [min,max]; returns 0 and sets *out, or -1. */
 int cafe_parse_ll(const char *s, long long min, long long max, long long *out);
 
+/* A growing string: start with { NULL, 0, 0 }; s is NUL-terminated once
+ * anything was added, and the caller frees it. */
+struct cafe_buf {
+	char *s;
+	size_t len, cap;
+};
+void cafe_buf_add(struct cafe_buf *b, const char *p, size_t n);
+void cafe_buf_cat(struct cafe_buf *b, const char *p);   /* NULL adds nothing */
+
 /* 128 random bits as 32 lowercase hex digits; buf >= 33 bytes. */
 void cafe_random_hex(char *buf);
 

@@ -520,34 +520,10 @@ cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_er
 	return v;
 }
 
-/* A growing string, for meta. */
-struct text {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-text_add(struct text *t, const char *p, size_t n)
-{
-	if (t->len + n + 1 > t->cap) {
-		t->cap = (t->len + n + 1) * 2;
-		t->s = cafe_xrealloc(t->s, t->cap);
-	}
-	memcpy(t->s + t->len, p, n);
-	t->len += n;
-	t->s[t->len] = '\0';
-}
-
-static void
-text_cat(struct text *t, const char *p)
-{
-	text_add(t, p, strlen(p));
-}
-
 /* s as a JSON string: directly when nothing in it needs escaping (ids,
  * names), else through jansson, which also refuses what is not UTF-8. */
 static void
-text_json_string(struct text *t, const char *s)
+add_json_string(struct cafe_buf *t, const char *s)
 {
 	const unsigned char *p = (const unsigned char *)s;
 	json_t *j;
@@ -556,14 +532,14 @@ text_json_string(struct text *t, const char *s)
 	while (*p >= 0x20 && *p < 0x80 && *p != '"' && *p != '\\')
 		p++;
 	if (!*p) {
-		text_add(t, "\"", 1);
-		text_add(t, s, (size_t)(p - (const unsigned char *)s));
-		text_add(t, "\"", 1);
+		cafe_buf_add(t, "\"", 1);
+		cafe_buf_add(t, s, (size_t)(p - (const unsigned char *)s));
+		cafe_buf_add(t, "\"", 1);
 		return;
 	}
 	j = json_string(s);
 	q = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
-	text_cat(t, q ? q : "\"?\"");
+	cafe_buf_cat(t, q ? q : "\"?\"");
 	free(q);
 	json_decref(j);
 }
@@ -576,32 +552,32 @@ text_json_string(struct text *t, const char *s)
 static char *
 make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 {
-	struct text t = { NULL, 0, 0 };
+	struct cafe_buf t = { NULL, 0, 0 };
 
 	if (!log->meta_who) {
-		struct text w = { NULL, 0, 0 };
+		struct cafe_buf w = { NULL, 0, 0 };
 
-		text_cat(&w, ",\"actor\":");
-		text_json_string(&w, cafe_actor());
-		text_cat(&w, ",\"tool\":");
-		text_json_string(&w, log->tool);
-		text_cat(&w, ",\"host\":");
-		text_json_string(&w, cafe_host());
+		cafe_buf_cat(&w, ",\"actor\":");
+		add_json_string(&w, cafe_actor());
+		cafe_buf_cat(&w, ",\"tool\":");
+		add_json_string(&w, log->tool);
+		cafe_buf_cat(&w, ",\"host\":");
+		add_json_string(&w, cafe_host());
 		log->meta_who = w.s;
 	}
-	text_cat(&t, "{\"correlation_id\":");
-	text_json_string(&t, b->correlation_id[0] ? b->correlation_id : b->ev[0].id);
-	text_cat(&t, ",\"causation_id\":");
+	cafe_buf_cat(&t, "{\"correlation_id\":");
+	add_json_string(&t, b->correlation_id[0] ? b->correlation_id : b->ev[0].id);
+	cafe_buf_cat(&t, ",\"causation_id\":");
 	if (b->causation_id[0])
-		text_json_string(&t, b->causation_id);
+		add_json_string(&t, b->causation_id);
 	else
-		text_cat(&t, "null");
-	text_cat(&t, log->meta_who);
+		cafe_buf_cat(&t, "null");
+	cafe_buf_cat(&t, log->meta_who);
 	if (i == 0 && b->key[0]) {
-		text_cat(&t, ",\"key\":");
-		text_json_string(&t, b->key);
+		cafe_buf_cat(&t, ",\"key\":");
+		add_json_string(&t, b->key);
 	}
-	text_cat(&t, "}");
+	cafe_buf_cat(&t, "}");
 	return t.s;
 }
 

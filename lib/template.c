@@ -45,58 +45,33 @@ cafe_template_for(const struct cafe_config *c, const char *event)
 	return t ? t : cafe_template_default(event);
 }
 
-/* A growing string. */
-struct buf {
-	char *s;
-	size_t len, cap;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	if (b->len + n + 1 > b->cap) {
-		while (b->len + n + 1 > b->cap)
-			b->cap = b->cap ? 2 * b->cap : 128;
-		b->s = cafe_xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->len, s, n);
-	b->len += n;
-	b->s[b->len] = '\0';
-}
-
-static void
-put_str(struct buf *b, const char *s)
-{
-	put(b, s ? s : "", strlen(s ? s : ""));
-}
-
 /* Appends the value of placeholder name (n bytes); 0 if name is unknown. */
 static int
-value(struct buf *b, const char *name, size_t n, const struct cafe_template_vars *v)
+value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template_vars *v)
 {
 	char num[64];
 
 #define IS(k) (n == sizeof(k) - 1 && memcmp(name, k, n) == 0)
 	if (IS("order_id")) {
 		snprintf(num, sizeof num, "%lld", v->order_id);
-		put_str(b, num);
+		cafe_buf_cat(b, num);
 	} else if (IS("product")) {
-		put_str(b, v->product);
+		cafe_buf_cat(b, v->product);
 	} else if (IS("qty")) {
 		snprintf(num, sizeof num, "%lld", v->qty);
-		put_str(b, num);
+		cafe_buf_cat(b, num);
 	} else if (IS("customer")) {
-		put_str(b, v->customer);
+		cafe_buf_cat(b, v->customer);
 	} else if (IS("amount")) {
 		if (v->currency && *v->currency)
 			snprintf(num, sizeof num, "%lld %.8s", v->amount, v->currency);
 		else
 			snprintf(num, sizeof num, "%lld", v->amount);
-		put_str(b, num);
+		cafe_buf_cat(b, num);
 	} else if (IS("status")) {
-		put_str(b, v->status);
+		cafe_buf_cat(b, v->status);
 	} else if (IS("rider")) {
-		put_str(b, v->rider);
+		cafe_buf_cat(b, v->rider);
 	} else {
 		return 0;
 	}
@@ -107,21 +82,21 @@ value(struct buf *b, const char *name, size_t n, const struct cafe_template_vars
 char *
 cafe_template_render(const char *tmpl, const struct cafe_template_vars *v)
 {
-	struct buf b = { NULL, 0, 0 };
+	struct cafe_buf b = { NULL, 0, 0 };
 	const char *p = tmpl ? tmpl : "";
 
-	put(&b, "", 0);
+	cafe_buf_add(&b, "", 0);
 	while (*p) {
 		const char *open = strchr(p, '{'), *close;
 
 		if (!open) {
-			put_str(&b, p);
+			cafe_buf_cat(&b, p);
 			break;
 		}
-		put(&b, p, (size_t)(open - p));
+		cafe_buf_add(&b, p, (size_t)(open - p));
 		close = strchr(open + 1, '}');
 		if (!close || !value(&b, open + 1, (size_t)(close - open - 1), v)) {
-			put(&b, "{", 1);
+			cafe_buf_add(&b, "{", 1);
 			p = open + 1;
 			continue;
 		}

@@ -251,6 +251,25 @@ cafe_parse_ll(const char *s, long long min, long long max, long long *out)
 }
 
 void
+cafe_buf_add(struct cafe_buf *b, const char *p, size_t n)
+{
+	if (b->len + n + 1 > b->cap) {
+		while (b->len + n + 1 > b->cap)
+			b->cap = b->cap ? 2 * b->cap : 128;
+		b->s = cafe_xrealloc(b->s, b->cap);
+	}
+	memcpy(b->s + b->len, p, n);
+	b->len += n;
+	b->s[b->len] = '\0';
+}
+
+void
+cafe_buf_cat(struct cafe_buf *b, const char *p)
+{
+	cafe_buf_add(b, p ? p : "", p ? strlen(p) : 0);
+}
+
+void
 cafe_random_hex(char *buf)
 {
 	unsigned char raw[16];

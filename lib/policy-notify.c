@@ -109,7 +109,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	v.currency = pc->config->currency;
 	v.status = status_of(ev->type);
 	v.rider = rider ? rider : o.rider;
-	text = cafe_template_render(tmpl, &v);
+	text = cafe_template_render(cafe_template_fit(tmpl, ev->type, &v), &v);
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "NotificationQueued",
 	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,

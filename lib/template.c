@@ -45,6 +45,17 @@ cafe_template_for(const struct cafe_config *c, const char *event)
 	return t ? t : cafe_template_default(event);
 }
 
+const char *
+cafe_template_fit(const char *tmpl, const char *event,
+    const struct cafe_template_vars *v)
+{
+	/* A dispatch with no rider named says nothing about a rider. */
+	if (tmpl && tmpl == cafe_template_default(event) &&
+	    strcmp(event, "DeliveryDispatched") == 0 && (!v->rider || !v->rider[0]))
+		return "Order {order_id}: your {product} is on its way";
+	return tmpl;
+}
+
 /* Appends the value of placeholder name (n bytes); 0 if name is unknown. */
 static int
 value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template_vars *v)

@@ -33,6 +33,12 @@ const char *cafe_template_default(const char *event);
  * the built-in one, else NULL. Borrowed. */
 const char *cafe_template_for(const struct cafe_config *c, const char *event);
 
+/* tmpl as it suits what v knows: a built-in template that would name
+ * something v lacks (a dispatch without a rider) gives way to one that
+ * does not. Borrowed. */
+const char *cafe_template_fit(const char *tmpl, const char *event,
+		const struct cafe_template_vars *v);
+
 /* tmpl with its placeholders filled in. New string (free()). */
 char *cafe_template_render(const char *tmpl, const struct cafe_template_vars *v);
 

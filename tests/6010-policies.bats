@@ -186,6 +186,28 @@ Order 1: your tea is ready
 joon has it, dispatched"
 }
 
+@test "notify: a dispatch with no rider named says nothing of a rider" {
+	place 2
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-deliver dispatch 1
+	cafe-daemon -q run --once
+	run texts 1
+	assert_line "Order 1: your latte is on its way"
+	refute_output --partial "with"
+	# A configured template is the shop's own words: it is used as written.
+	use_config <<-'EOF'
+	notify:
+	  templates:
+	    DeliveryDispatched: "on its way with [{rider}]"
+	EOF
+	cafe-deliver ready 2
+	cafe-deliver dispatch 2
+	cafe-daemon -q run --once
+	run texts 2
+	assert_line "on its way with []"
+}
+
 @test "trace: the order_trace projection follows the log" {
 	place 2
 	cafe-order cancel 2

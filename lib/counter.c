@@ -280,12 +280,15 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 	if ((status = cafe_payment_admit(c, log, e)) != 0)
 		return status;
 	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
+		cafe_payment_release(c, log);
 		if (status == CAFE_REFUSED)
 			res->status = "out_of_stock";
 		return status;
 	}
-	if (t.hit.type[0])
+	if (t.hit.type[0]) {
+		cafe_payment_release(c, log);
 		return replay_place(log, r, &t.hit, res, e);
+	}
 	res->order_id = t.order_id;
 
 	req.op = CAFE_PAY_CHARGE;

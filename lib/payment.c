@@ -29,6 +29,24 @@ cafe_payment_admit(const struct cafe_config *c, struct cafe_log *log, struct caf
 	return 0;
 }
 
+void
+cafe_payment_release(const struct cafe_config *c, struct cafe_log *log)
+{
+	struct cafe_payment_outcome o;
+	struct cafe_err ignored;
+
+	if (granted_log != log)
+		return;
+	granted_log = NULL;
+	if (!granted.claim)
+		return;         /* closed: nothing was taken */
+	memset(&o, 0, sizeof o);
+	o.ticket = granted;
+	o.verdict = CAFE_BREAKER_NONE;
+	o.called = 1;           /* an outcome to record: no verdict, claim freed */
+	cafe_payment_settle(c, log, &o, &ignored);
+}
+
 int
 cafe_payment_try(const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_pay_request *req, struct cafe_pay_reply *rep,

@@ -33,6 +33,14 @@ int cafe_payment_admit(const struct cafe_config *c, struct cafe_log *log,
 		struct cafe_err *e);
 
 /*
+ * Gives back what cafe_payment_admit() granted when no call follows (the
+ * order was refused before its charge): a half-open trial is free for the
+ * next call at once instead of when its claim lapses. Must not be inside
+ * a transaction; best effort (a claim it cannot free still lapses).
+ */
+void cafe_payment_release(const struct cafe_config *c, struct cafe_log *log);
+
+/*
  * One processor call through the breaker: 0 with an approved or declined
  * reply; CAFE_UNAVAILABLE when the processor failed; CAFE_TEMPFAIL when the
  * breaker is open. Records the outcome in the breaker. Must not be inside

@@ -330,6 +330,22 @@ group_gone() {
 	assert_equal "$(bstate)" closed
 }
 
+@test "half-open: an order refused before its charge gives its trial back at once" {
+	TRIALS=1 breaker_config
+	open_it
+	due
+	cafe-order stock latte --set 0 >/dev/null
+	n=$(calls)
+	run -1 cafe-order place latte
+	assert_output --partial "out of stock"
+	assert_equal "$(calls)" "$n"
+	# The trial it was admitted for is free for the next customer now,
+	# not when its claim lapses seconds later.
+	cafe-order place mocha
+	assert_equal "$(bstate)" closed
+	assert_equal "$(calls)" "$((n + 1))"
+}
+
 @test "cafe-pay breaker shows the state, the window and the time until half-open" {
 	OPEN=30000 breaker_config
 	run cafe-pay breaker

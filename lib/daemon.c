@@ -1339,7 +1339,10 @@ checkpointer_main(void *arg)
 			frames = cafe_log_checkpoint(d->ckpt_log, 0);
 			done = head;
 		} else if (frames > 0) {
-			frames = cafe_log_checkpoint(d->ckpt_log, 1);
+			/* Once per quiet spell: if a reader is in the way, the
+			 * next spell (or the exit) tries again. */
+			cafe_log_checkpoint(d->ckpt_log, 1);
+			frames = 0;
 		}
 		nap(d, CHECKPOINT_MS);
 	}

@@ -72,6 +72,19 @@ load helpers/daemon
 	no_duplicates
 }
 
+@test "the WAL is emptied when run --once ends and when the log falls quiet" {
+	place 3
+	[ -s "$CAFE_DB-wal" ]
+	cafe-daemon -q run --once
+	# The next program to open the log has no WAL to read.
+	assert_equal "$(stat -c %s "$CAFE_DB-wal")" 0
+	[ "$(count DeliveryStarted)" = 3 ]
+	start_daemon -q run
+	place 2
+	wait_for '[ "$(count DeliveryStarted)" = 5 ] && [ "$(stat -c %s "$CAFE_DB-wal")" = 0 ]' 10
+	alive "$DAEMON"
+}
+
 @test "status --json: one object per policy with the documented fields" {
 	place 1
 	cafe-daemon -q run --once

@@ -202,3 +202,31 @@ true"
 	assert_success
 	assert_equal "$(wc -l <<<"$output")" 4
 }
+
+@test "the daemon's fold ahead is folded again when a reader moved the view meanwhile" {
+	cafe-order place latte --customer kim >/dev/null
+	cafe-order place tea --customer lee >/dev/null
+	cafe-trace list >/dev/null
+	log-append notify-m1 NotificationSent '{"order_id":1,"first":true}' >/dev/null
+	# Folded ahead: order 1's message. Meanwhile another program appends
+	# order 2's and catches the view up past both.
+	run trace-ahead "$CAFE_DB" 'log-append notify-m2 NotificationSent '"'"'{"order_id":2,"first":true}'"'"' >/dev/null && cafe-trace list >/dev/null'
+	assert_success
+	assert_output "applied=0"
+	# Nothing was counted twice, nothing lost: the view is a fold of the log.
+	live=$(cafe-trace --json list)
+	assert_equal "$live" "$(cafe-trace --json list --as-of 2999-01-01)"
+	assert_equal "$(jq -s -c 'map(.messages)' <<<"$live")" '[1,1]'
+}
+
+@test "the daemon's fold ahead is written as it stands when nothing moved" {
+	cafe-order place latte --customer kim >/dev/null
+	cafe-trace list >/dev/null
+	log-append notify-m1 NotificationSent '{"order_id":1,"first":true}' >/dev/null
+	run trace-ahead "$CAFE_DB" true
+	assert_success
+	assert_output "applied=1"
+	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT messages FROM order_trace")" 1
+	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT seq FROM checkpoints WHERE name = 'trace'")" \
+	    "$(sqlite3 "$CAFE_DB" "SELECT max(seq) FROM events")"
+}

@@ -208,6 +208,31 @@ joon has it, dispatched"
 	assert_line "on its way with []"
 }
 
+@test "trace: kept by a running daemon while readers catch it up too, it equals a fresh fold" {
+	start_daemon -q run
+	# Readers (cafe-trace) move the trace checkpoint under the daemon's
+	# feet: what it folded ahead must then be folded again, not written.
+	( for i in $(seq 60); do cafe-trace --json list >/dev/null || exit 1; done ) &
+	readers=$!
+	for i in $(seq 12); do
+		place 1
+		case $((i % 4)) in
+		1) cafe-order cancel "$ORDER" >/dev/null ;;
+		2) wait_for "[ \"\$(count_of DeliveryStarted $ORDER)\" = 1 ]" 10
+		   cafe-deliver ready "$ORDER" >/dev/null
+		   cafe-deliver dispatch "$ORDER" --rider joon >/dev/null ;;
+		esac
+	done
+	wait "$readers"
+	wait_for caught_up 20
+	live=$(cafe-trace --json list)
+	# --as-of folds the whole log into a TEMP table: a fresh fold.
+	fresh=$(cafe-trace --json list --as-of 2999-01-01)
+	assert_equal "$live" "$fresh"
+	[ "$(jq -s length <<<"$live")" = 12 ]
+	jq -s -e 'map(select(.order_status == "cancelled")) | length == 3' <<<"$live"
+}
+
 @test "trace: the order_trace projection follows the log" {
 	place 2
 	cafe-order cancel 2

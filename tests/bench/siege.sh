@@ -36,7 +36,7 @@ SCENARIOS=${SIEGE_SCENARIOS:-steady outage}
 
 [ -x "$ORDER" ] || { echo "siege: run 'make' first" >&2; exit 1; }
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cafe-siege.XXXXXX")
-trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'kill $(jobs -p) 2>/dev/null || :; rm -rf "$WORK"' EXIT
 
 # The processor: one request line in, one reply out, after the latency;
 # while $WORK/down exists it hangs like a stopped service behind a proxy.

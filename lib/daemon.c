@@ -484,6 +484,26 @@ committed_position(struct worker *w, struct cafe_err *e)
 	return cafe_checkpoint_get(w->log, w->p->checkpoint, e);
 }
 
+/*
+ * Inside a transaction: 0 when the committed checkpoint is where the worker
+ * left it; CAFE_REFUSED, the worker now reading from there, when someone
+ * else moved it (nothing of ours may be written then); or a status.
+ */
+static int
+checkpoint_unmoved(struct worker *w, struct cafe_err *e)
+{
+	long long cp = committed_position(w, e);
+
+	if (cp < 0)
+		return e->status;
+	if (cp == w->cp)
+		return 0;
+	say(w, CAFE_SAY_ACTION, "checkpoint moved from %lld to %lld by someone else: "
+	    "reading from there", w->cp, cp);
+	w->cp = w->pos = cp;
+	return CAFE_REFUSED;
+}
+
 /* Takes the lease if it is free, expired or ours. */
 static int
 lease_take(struct worker *w, struct cafe_err *e)
@@ -693,12 +713,7 @@ item_add(struct worker *w, const struct cafe_event *ev)
 	}
 	it = &w->items[w->nitems++];
 	memset(it, 0, sizeof *it);
-	it->ev = *ev;
-	it->ev.stream = cafe_xstrdup(ev->stream);
-	it->ev.type = cafe_xstrdup(ev->type);
-	it->ev.data = json_incref(ev->data);
-	it->ev.meta = json_incref(ev->meta);
-	it->ev.meta_text = ev->meta_text ? cafe_xstrdup(ev->meta_text) : NULL;
+	cafe_event_copy(&it->ev, ev);
 	return it;
 }
 
@@ -885,7 +900,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 static int
 record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 {
-	long long now = cafe_now_ms(), cp;
+	long long now = cafe_now_ms();
 	int status;
 
 	if ((status = txn_begin(w, e)) != 0)
@@ -893,19 +908,8 @@ record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 	w->wrote = 0;
 	if ((status = lease_keep(w, now, e)) != 0)
 		goto fail;
-	if (upto > 0) {
-		if ((cp = committed_position(w, e)) < 0) {
-			status = e->status;
-			goto fail;
-		}
-		if (cp != w->cp) {
-			say(w, CAFE_SAY_ACTION, "checkpoint moved from %lld to %lld by "
-			    "someone else: reading from there", w->cp, cp);
-			w->cp = w->pos = cp;
-			status = 0;
-			goto fail;
-		}
-	}
+	if (upto > 0 && (status = checkpoint_unmoved(w, e)) != 0)
+		goto fail;
 	for (size_t i = 0; i < w->nitems; i++) {
 		struct item *it = &w->items[i];
 
@@ -975,7 +979,7 @@ record(struct worker *w, long long upto, struct cafe_err *e)
 static int
 keep_up(struct worker *w, struct cafe_err *e)
 {
-	long long now = cafe_now_ms(), cp, pos = w->pos;
+	long long now = cafe_now_ms(), pos = w->pos;
 	int status, move = !w->p->apply && pos > w->cp;
 
 	if ((status = txn_begin(w, e)) != 0)
@@ -983,16 +987,8 @@ keep_up(struct worker *w, struct cafe_err *e)
 	if ((status = lease_keep(w, now, e)) != 0)
 		goto fail;
 	if (move) {
-		if ((cp = committed_position(w, e)) < 0) {
-			status = e->status;
+		if ((status = checkpoint_unmoved(w, e)) != 0)
 			goto fail;
-		}
-		if (cp != w->cp) {
-			say(w, CAFE_SAY_ACTION, "checkpoint moved from %lld to %lld by "
-			    "someone else: reading from there", w->cp, cp);
-			w->cp = w->pos = cp;
-			goto fail;
-		}
 		if ((status = cafe_checkpoint_set(w->log, w->p->checkpoint, pos, e)) != 0)
 			goto fail;
 	}

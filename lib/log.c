@@ -137,6 +137,17 @@ cafe_event_release(struct cafe_event *ev)
 	ev->data = ev->meta = NULL;
 }
 
+void
+cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src)
+{
+	*dst = *src;
+	dst->stream = src->stream ? cafe_xstrdup(src->stream) : NULL;
+	dst->type = src->type ? cafe_xstrdup(src->type) : NULL;
+	dst->data = json_incref(src->data);
+	dst->meta = json_incref(src->meta);
+	dst->meta_text = src->meta_text ? cafe_xstrdup(src->meta_text) : NULL;
+}
+
 json_t *
 cafe_event_meta(const struct cafe_event *ev)
 {

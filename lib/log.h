@@ -46,6 +46,8 @@ struct cafe_event {
 
 /* Frees the members (not ev itself). */
 void cafe_event_release(struct cafe_event *ev);
+/* *dst becomes a copy of *src that owns its members (release it). */
+void cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src);
 /* The event's meta, parsed from meta_text when it was read (most readers
  * never look at it); an empty object when there is none. New reference. */
 json_t *cafe_event_meta(const struct cafe_event *ev);

@@ -85,6 +85,26 @@ load helpers/daemon
 	alive "$DAEMON"
 }
 
+@test "a reader in the way: run --once leaves the WAL and does not wait for it" {
+	place 3
+	# sqlite3 holds a read transaction open until its stdin closes.
+	mkfifo "$T/reader"
+	sqlite3 "$CAFE_DB" <"$T/reader" >"$T/reader.out" &
+	reader=$!
+	exec 4>"$T/reader"
+	echo "BEGIN; SELECT count(*) FROM events;" >&4
+	wait_for '[ -s "$T/reader.out" ]' 10
+	# Well within the 10 s busy timeout it would wait if it waited.
+	run timeout 5 cafe-daemon -q run --once
+	assert_success
+	[ "$(count DeliveryStarted)" = 3 ]
+	[ -s "$CAFE_DB-wal" ]
+	exec 4>&-
+	wait "$reader"
+	cafe-daemon -q run --once
+	assert_equal "$(stat -c %s "$CAFE_DB-wal")" 0
+}
+
 @test "status --json: one object per policy with the documented fields" {
 	place 1
 	cafe-daemon -q run --once

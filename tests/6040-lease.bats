@@ -105,3 +105,20 @@ acted() {	# ERRFILE POLICY
 	[ "$(count DeliveryStarted)" = 1 ]
 	[ "$(count NotificationQueued)" = 2 ]
 }
+
+@test "a checkpoint set back under a running daemon: it reads from there and does nothing twice" {
+	ERR=$T/a.err start_daemon run
+	place 2
+	wait_for '[ "$(count DeliveryStarted)" = 2 ] && [ "$(checkpoint start-delivery)" = "$(head_seq)" ]' 10
+	# An operator replays the kitchen's policy from the start.
+	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0 WHERE name = 'start-delivery'"
+	place 1
+	wait_for '[ "$(count DeliveryStarted)" = 3 ]' 10
+	wait_for 'grep -q "start-delivery: checkpoint moved from [0-9]* to 0 by someone else: reading from there" "$T/a.err"' 10
+	# Back at the head, with every order's delivery started once.
+	wait_for '[ "$(checkpoint start-delivery)" = "$(head_seq)" ]' 10
+	no_duplicates
+	run grep -c parked "$T/a.err"
+	assert_output 0
+	alive "$DAEMON"
+}

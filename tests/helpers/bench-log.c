@@ -163,10 +163,8 @@ raw_rows(const char *path, long long n)
 	    "CREATE TABLE rows(id INTEGER PRIMARY KEY, data TEXT NOT NULL)",
 	    NULL, NULL, NULL) != SQLITE_OK ||
 	    sqlite3_prepare_v2(db, "INSERT INTO rows(data) VALUES (?)", -1, &st,
-	    NULL) != SQLITE_OK) {
-		fprintf(stderr, "bench-log: %s: %s\n", path, sqlite3_errmsg(db));
-		exit(74);
-	}
+	    NULL) != SQLITE_OK)
+		sql_die(db, path);
 	for (long long done = 0; done < n;) {
 		sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
 		for (int i = 0; i < PER_TXN && done < n; i++, done++) {
@@ -176,10 +174,8 @@ raw_rows(const char *path, long long n)
 			sqlite3_step(st);
 			sqlite3_reset(st);
 		}
-		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK) {
-			fprintf(stderr, "bench-log: commit: %s\n", sqlite3_errmsg(db));
-			exit(74);
-		}
+		if (sqlite3_exec(db, "COMMIT", NULL, NULL, NULL) != SQLITE_OK)
+			sql_die(db, "commit");
 	}
 	sqlite3_finalize(st);
 	sqlite3_close(db);

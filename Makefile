@@ -38,7 +38,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
-       util-linux zsh fish bc
+       util-linux zsh fish bc faketime stress-ng
 
 all: $(BINS) $(HELPERS)
 

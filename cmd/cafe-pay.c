@@ -124,7 +124,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 		return fail(ctx, status, &e);
 	if (o->status && !(q.status = cafe_payments_status(o->status)))
 		return cafe_usage_error(ctx, "unknown status '%s' (requested, approved, "
-		    "declined, refund_pending, refunded, refund_failed or failed, voided)",
+		    "declined, refund_pending, refunded, refund_failed or failed, voiding, voided)",
 		    o->status);
 	if (!ctx->json)
 		t = cafe_table_new(6, head);

@@ -97,6 +97,7 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 		    "the order with key '%s' is still being paid for, try again shortly",
 		    r->key);
 	case CAFE_PAYMENT_VOIDED:
+	case CAFE_PAYMENT_ABANDONED:
 		if (o.status == CAFE_ORDER_NONE)
 			return cafe_err_set(e, CAFE_REFUSED,
 			    "the payment for key '%s' was voided and no order was placed "
@@ -119,6 +120,7 @@ struct place_txn {
 	const char *ref;            /* approved: the processor's reference */
 	const char *declined;       /* declined: the reason */
 	int void_needed;            /* approved, but the order could not be placed */
+	int given_up;               /* reconcile gave the charge up first */
 	struct cafe_err why;        /* ... and why not */
 	struct cafe_payment_outcome pay;   /* the charge, for the breaker */
 	struct key_hit hit;         /* the key, seen under the write lock */
@@ -196,6 +198,12 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	cafe_payment_settle(t->c, log, &t->pay, &ignored);
 	if ((status = load_requested(log, t, &o, e)) != 0)
 		return status;
+	if (o.payment == CAFE_PAYMENT_ABANDONED || o.payment == CAFE_PAYMENT_VOIDED) {
+		/* The answer came after reconcile had given the charge up in
+		 * the log: it won, and voids the charge; no order is placed. */
+		t->given_up = 1;
+		return 0;
+	}
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->declined) {
@@ -205,12 +213,12 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 			goto out;
 		status = cafe_decide_place(&b, &o, t->r, t->p, &s, t->ref, e);
 		if (status == CAFE_REFUSED) {
-			/* Sold out while we were charging: commit nothing but the
-			 * breaker's share, then give the money back. */
+			/* Sold out while we were charging: give the charge up in
+			 * the log first, then give the money back (void_now). */
 			t->void_needed = 1;
 			t->why = *e;
-			status = 0;
-			goto out;
+			if ((status = cafe_decide_abandon(&b, &o, t->why.msg, e)) != 0)
+				goto out;
 		}
 		if (status)
 			goto out;
@@ -309,6 +317,16 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		t.pay.recorded = 0;     /* it rolled back with the answer */
 		cafe_payment_settle(c, log, &t.pay, &ignored);
 		return status;
+	}
+	if (t.given_up && t.declined) {
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s", t.declined);
+	}
+	if (t.given_up) {
+		res->status = "unavailable";
+		return cafe_err_set(e, CAFE_UNAVAILABLE, "the charge for order %lld was "
+		    "given up before its answer came and is being voided: place the "
+		    "order again", t.order_id);
 	}
 	if (t.void_needed) {
 		*e = t.why;

@@ -15,7 +15,7 @@
 
 static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered" };
 static const char *payment_names[] = { "none", "requested", "declined", "approved",
-	"refund_pending", "refunded", "refund_failed", "voided" };
+	"refund_pending", "refunded", "refund_failed", "voided", "voiding" };
 static const char *delivery_names[] = { "pending", "brewing", "ready", "dispatched",
 	"delivered", "cancelled" };
 
@@ -128,6 +128,9 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		COPY(o->ref, str(ev, "ref"));
 	} else if (strcmp(t, "PaymentVoided") == 0) {
 		o->payment = CAFE_PAYMENT_VOIDED;
+	} else if (strcmp(t, "PaymentAbandoned") == 0) {
+		o->payment = CAFE_PAYMENT_ABANDONED;
+		COPY(o->reason, str(ev, "reason"));
 	} else if (strcmp(t, "RefundRequested") == 0) {
 		o->payment = CAFE_PAYMENT_REFUND_PENDING;
 	} else if (strcmp(t, "PaymentRefunded") == 0) {
@@ -312,6 +315,23 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
 		    "product", p->name, "qty", (json_int_t)r->qty));
 	}
+	return 0;
+}
+
+int
+cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o, const char *reason,
+    struct cafe_err *e)
+{
+	char stream[48];
+
+	if (o->payment != CAFE_PAYMENT_REQUESTED)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "order %lld: payment is %s, not awaiting an answer", o->id,
+		    cafe_payment_status_name(o->payment));
+	cafe_order_stream(stream, sizeof stream, "payment", o->id);
+	cafe_batch_add(b, stream, o->payment_version, "PaymentAbandoned",
+	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)o->amount, "reason", reason));
 	return 0;
 }
 

@@ -31,7 +31,8 @@ enum cafe_payment_status {
 	CAFE_PAYMENT_REFUND_PENDING,
 	CAFE_PAYMENT_REFUNDED,
 	CAFE_PAYMENT_REFUND_FAILED,
-	CAFE_PAYMENT_VOIDED
+	CAFE_PAYMENT_VOIDED,
+	CAFE_PAYMENT_ABANDONED      /* given up (PaymentAbandoned): a void is due */
 };
 
 enum cafe_delivery_status {
@@ -121,6 +122,15 @@ void cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o,
 int cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		const struct cafe_place_request *r, const struct cafe_product *p,
 		const struct cafe_stock *s, const char *ref, struct cafe_err *e);
+/*
+ * Gives up a charge that has no answer in the log yet (PaymentAbandoned),
+ * before anyone voids it: whoever wins the payment stream's next version
+ * decides, so a late approval can no longer place the order, and a void
+ * is never sent for a charge whose order exists. CAFE_REFUSED when the
+ * charge was answered (placed, declined) or given up already.
+ */
+int cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason, struct cafe_err *e);
 int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
 int cafe_decide_stock(struct cafe_batch *b, const char *product,

@@ -24,13 +24,14 @@
 #define SLICE 20000     /* log positions per catch-up transaction */
 
 static const char *const types[] = {
-	"PaymentRequested", "PaymentApproved", "PaymentDeclined", "PaymentVoided",
+	"PaymentRequested", "PaymentApproved", "PaymentDeclined", "PaymentAbandoned",
+	"PaymentVoided",
 	"RefundRequested", "PaymentRefunded", "RefundFailed", NULL
 };
 
 static const char *const statuses[] = {
 	"requested", "approved", "declined", "refund_pending", "refunded",
-	"refund_failed", "voided", NULL
+	"refund_failed", "voiding", "voided", NULL
 };
 
 #define COLUMNS \
@@ -147,6 +148,9 @@ fold_event(const struct cafe_event *ev, void *arg)
 		status = "declined";
 		bind_str(f->upd, 9, ev, "reason");
 		sqlite3_bind_text(f->upd, 10, ev->ts, -1, SQLITE_TRANSIENT);
+	} else if (strcmp(t, "PaymentAbandoned") == 0) {
+		status = "voiding";
+		bind_str(f->upd, 9, ev, "reason");
 	} else if (strcmp(t, "PaymentVoided") == 0) {
 		status = "voided";
 		bind_str(f->upd, 9, ev, "reason");

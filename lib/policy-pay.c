@@ -11,9 +11,11 @@
  *    the key cafe-order itself uses when it voids a charge it cannot keep.
  *
  * Invariants: a refund is asked for only while the payment is
- * refund_pending, a void only while the charge has no answer in the log
- * (payment requested, neither placed nor declined); decide re-checks under
- * the write lock and appends nothing when someone got there first.
+ * refund_pending; a void only for a charge given up in the log
+ * (PaymentAbandoned, which reconcile appends first while the charge has
+ * no answer), so that no order can exist for a voided charge; decide
+ * re-checks under the write lock and appends nothing when someone got
+ * there first.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -151,29 +153,50 @@ const struct cafe_policy cafe_policy_refund = {
 
 /* --- reconcile: PaymentRequested without an answer -> void -> PaymentVoided --- */
 
-/* A payment stream that holds more than its PaymentRequested has its answer. */
+/*
+ * Where the charge of ev stands: 0 while its payment stream holds nothing
+ * but ev (no answer yet), 1 when it was given up (PaymentAbandoned) and
+ * still has to be voided, 2 when there is nothing left to do.
+ */
+enum { UNANSWERED, ABANDONED, SETTLED };
+
 static int
-answered(struct cafe_policy_ctx *pc, const struct cafe_event *ev, long long *v,
+charge_state(struct cafe_policy_ctx *pc, const struct cafe_event *ev, int *state,
     struct cafe_err *e)
 {
-	*v = cafe_log_stream_version(pc->log, ev->stream, e);
-	return *v < 0 ? e->status : 0;
+	struct cafe_order o;
+	long long v;
+	int status;
+
+	*state = SETTLED;
+	if ((v = cafe_log_stream_version(pc->log, ev->stream, e)) < 0)
+		return e->status;
+	if (v == ev->version) {
+		*state = UNANSWERED;
+		return 0;
+	}
+	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+		return status;
+	if (o.payment == CAFE_PAYMENT_ABANDONED)
+		*state = ABANDONED;
+	return 0;
 }
 
 /*
  * Nearly every charge is answered within the processor's timeout: look
  * again once that has passed (the daemon holds its place for so short a
  * wait), and only a charge still unanswered then waits its full
- * reconcile_after_ms in the queue.
+ * reconcile_after_ms in the queue. A charge given up already is due now.
  */
 static long long
 reconcile_due(struct cafe_policy_ctx *pc, const struct cafe_event *ev)
 {
 	const struct cafe_config *c = pc->config;
-	long long at = cafe_parse_ts(ev->ts), settle, v;
+	long long at = cafe_parse_ts(ev->ts), settle;
 	struct cafe_err e;
+	int state;
 
-	if (answered(pc, ev, &v, &e) == 0 && v > ev->version)
+	if (charge_state(pc, ev, &state, &e) == 0 && state != UNANSWERED)
 		return 0;
 	settle = c->payment.timeout_ms + 1000LL;
 	if (settle > c->daemon.reconcile_after_ms)
@@ -181,22 +204,70 @@ reconcile_due(struct cafe_policy_ctx *pc, const struct cafe_event *ev)
 	return at + (pc->now_ms < at + settle ? settle : c->daemon.reconcile_after_ms);
 }
 
+/*
+ * Gives the charge up in the log before voiding it: PaymentAbandoned at
+ * the version that holds only the request. A placement whose answer comes
+ * later then conflicts and places nothing; one that committed first makes
+ * this conflict, and nothing is voided. Neither side moves money until it
+ * has won the stream.
+ */
+static int
+abandon(struct cafe_policy_ctx *pc, const struct cafe_event *ev, int *won,
+    struct cafe_err *e)
+{
+	struct cafe_order o;
+	struct cafe_batch b;
+	struct cafe_err refused;
+	int status;
+
+	*won = 0;
+	if ((status = cafe_log_begin(pc->log, e)) != 0)
+		return status;
+	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+		goto fail;
+	cafe_batch_init(&b);
+	cafe_policy_batch(&b, ev, o.id);
+	if (cafe_decide_abandon(&b, &o, "no answer in time: the charge is voided",
+	    &refused) != 0) {
+		cafe_batch_release(&b);
+		cafe_log_rollback(pc->log);
+		*won = o.payment == CAFE_PAYMENT_ABANDONED;
+		return 0;
+	}
+	status = cafe_log_append(pc->log, &b, e);
+	cafe_batch_release(&b);
+	if (status)
+		goto fail;
+	if ((status = cafe_log_commit(pc->log, e)) != 0)
+		return status;
+	*won = 1;
+	return 0;
+fail:
+	cafe_log_rollback(pc->log);
+	return status;
+}
+
 static int
 reconcile_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_err *e)
 {
 	const char *paykey = json_string_value(json_object_get(ev->data, "key"));
 	char key[300];
-	long long v;
-	int status;
+	int state, won, status;
 
-	if ((status = answered(pc, ev, &v, e)) != 0)
+	if ((status = charge_state(pc, ev, &state, e)) != 0)
 		return status;
-	if (v > ev->version)
+	if (state == SETTLED)
 		return 0;
 	if (!paykey || !*paykey)
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "PaymentRequested of order %lld has no key: cannot void it safely",
 		    data_ll(ev, "order_id"));
+	if (state == UNANSWERED) {
+		if ((status = abandon(pc, ev, &won, e)) != 0)
+			return status;
+		if (!won)
+			return 0;       /* answered meanwhile: nothing to void */
+	}
 	snprintf(key, sizeof key, "void-%s", paykey);
 	return pay(pc, CAFE_PAY_VOID, key, data_ll(ev, "order_id"), data_ll(ev, "amount"), e);
 }
@@ -217,17 +288,13 @@ reconcile_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		    "(check it at the processor)", data_ll(ev, "order_id"), r->reason);
 	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
 		return status;
-	if (o.payment == CAFE_PAYMENT_VOIDED || o.payment == CAFE_PAYMENT_DECLINED)
-		return 0;       /* voided by cafe-order, or there was no charge */
-	/* Normally the charge still has no answer. If the order was placed
-	 * while we voided, the money is gone all the same: say so. */
+	if (o.payment != CAFE_PAYMENT_ABANDONED)
+		return 0;       /* voided by cafe-order already */
 	cafe_policy_batch(out, ev, o.id);
 	cafe_batch_add(out, ev->stream, o.payment_version, "PaymentVoided",
 	    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)o.id,
 	    "amount", (json_int_t)r->amount, "ref", r->ref,
-	    "reason", o.status == CAFE_ORDER_NONE ?
-	    "no order was placed for this charge" :
-	    "the order was placed while its charge was being voided"));
+	    "reason", "no order was placed for this charge"));
 	return 0;
 }
 

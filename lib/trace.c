@@ -120,7 +120,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	o->qty = sqlite3_column_int64(f->get, 2);
 	o->total = sqlite3_column_int64(f->get, 3);
 	o->status = parse_name(COL(4), order_name, CAFE_ORDER_DELIVERED + 1);
-	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_VOIDED + 1);
+	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_ABANDONED + 1);
 	o->delivery = parse_name(COL(6), delivery_name, CAFE_DELIVERY_CANCELLED + 1);
 	o->messages = sqlite3_column_int64(f->get, 7);
 	snprintf(o->placed_at, sizeof o->placed_at, "%s", COL(8));

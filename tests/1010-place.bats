@@ -206,7 +206,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	sed -i '/failure_rate/d; /^payment:/d' "$CAFE_CONFIG"
 	wait_for '[ "$(cafe-daemon -q run --once --policy reconcile >/dev/null 2>&1; count_type PaymentVoided)" = 1 ]' 10
 	run sqlite3 "$CAFE_DB" "SELECT group_concat(type || ' ' || stream, ', ') FROM events"
-	assert_output "PaymentRequested payment-1, PaymentVoided payment-1"
+	assert_output "PaymentRequested payment-1, PaymentAbandoned payment-1, PaymentVoided payment-1"
 	run cafe-trace --json show 1
 	refute_output --partial OrderPlaced
 }

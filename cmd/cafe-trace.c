@@ -402,10 +402,13 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 	ms_text(json_object_get(s, "delivery_p50_ms"), p50, sizeof p50);
 	ms_text(json_object_get(s, "delivery_p90_ms"), p90, sizeof p90);
 	printf("orders     %lld (delivered %lld, cancelled %lld, rejected %lld)\n"
-	    "revenue    %lld %s\n"
-	    "delivery   p50 %s, p90 %s (from payment to delivery)\n",
+	    "revenue    %lld %s (charged %lld, refunded %lld)\n",
 	    num(s, "orders"), num(s, "delivered"), num(s, "cancelled"), num(s, "rejected"),
-	    num(s, "revenue"), cur, p50, p90);
+	    num(s, "revenue"), cur, num(s, "charged"), num(s, "refunds"));
+	if (num(s, "owed") > 0)
+		printf("owed       %lld %s (refunds that failed: see 'cafe-pay list "
+		    "--status failed')\n", num(s, "owed"), cur);
+	printf("delivery   p50 %s, p90 %s (from payment to delivery)\n", p50, p90);
 	if (n == 0)
 		return;
 	cells = cafe_xcalloc(n, sizeof *cells);

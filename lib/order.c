@@ -146,22 +146,25 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		COPY(o->customer, str(ev, "customer"));
 		COPY(o->address, str(ev, "address"));
 		COPY(o->placed_at, ev->ts);
-	} else if (strcmp(t, "OrderCancelled") == 0) {
-		o->status = CAFE_ORDER_CANCELLED;
+	} else if (strcmp(t, "OrderCancelled") == 0 || strcmp(t, "OrderRejected") == 0) {
+		o->status = t[5] == 'C' ? CAFE_ORDER_CANCELLED : CAFE_ORDER_REJECTED;
 		COPY(o->reason, str(ev, "reason"));
-	} else if (strcmp(t, "OrderRejected") == 0) {
-		o->status = CAFE_ORDER_REJECTED;
-		COPY(o->reason, str(ev, "reason"));
+		/* Called off before the kitchen started: it never will. */
+		if (o->delivery == CAFE_DELIVERY_PENDING)
+			o->delivery = CAFE_DELIVERY_CANCELLED;
 	} else if (strcmp(t, "DeliveryStarted") == 0) {
 		if (o->delivery == CAFE_DELIVERY_PENDING)
 			o->delivery = CAFE_DELIVERY_BREWING;
 	} else if (strcmp(t, "DrinkReady") == 0) {
 		o->delivery = CAFE_DELIVERY_READY;
+		o->made = 1;
 	} else if (strcmp(t, "DeliveryDispatched") == 0) {
 		o->delivery = CAFE_DELIVERY_DISPATCHED;
+		o->made = 1;
 		COPY(o->rider, str(ev, "rider"));
 	} else if (strcmp(t, "DeliveryCompleted") == 0) {
 		o->delivery = CAFE_DELIVERY_DELIVERED;
+		o->made = 1;
 		if (o->status == CAFE_ORDER_PAID)
 			o->status = CAFE_ORDER_DELIVERED;
 	} else if (strcmp(t, "DeliveryCancelled") == 0) {
@@ -191,17 +194,23 @@ cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p)
 void
 cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 {
+	int reserved = strcmp(ev->type, "StockReserved") == 0;
+
 	s->version = ev->version;
-	if (strcmp(ev->type, "StockAdjusted") == 0) {
+	if (strcmp(ev->type, "StockAdjusted") == 0 ||
+	    (reserved && json_is_integer(json_object_get(ev->data, "stock")))) {
+		/* A level set by hand, or the one the log started from (the
+		 * product's first reservation records it): the config's own
+		 * starting level no longer counts. */
 		s->tracked = 1;
 		s->level = num(ev, "stock");
-	} else if (!s->tracked) {
-		return;
-	} else if (strcmp(ev->type, "StockReserved") == 0) {
-		s->level -= num(ev, "qty");
-	} else if (strcmp(ev->type, "StockReleased") == 0) {
-		s->level += num(ev, "qty");
 	}
+	if (!s->tracked)
+		return;
+	if (reserved)
+		s->level -= num(ev, "qty");
+	else if (strcmp(ev->type, "StockReleased") == 0)
+		s->level += num(ev, "qty");
 }
 
 int
@@ -310,10 +319,16 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "ref", ref));
 	if (s->tracked) {
+		json_t *data = json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
+		    "product", p->name, "qty", (json_int_t)r->qty);
+
+		/* The product's first use records the level it starts from, so
+		 * that editing the config's stock later changes nothing (only
+		 * `cafe-order stock` does). */
+		if (s->version == 0)
+			json_object_set_new(data, "stock", json_integer(s->level));
 		snprintf(sstream, sizeof sstream, "stock-%s", p->name);
-		cafe_batch_add(b, sstream, s->version, "StockReserved",
-		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
-		    "product", p->name, "qty", (json_int_t)r->qty));
+		cafe_batch_add(b, sstream, s->version, "StockReserved", data);
 	}
 	return 0;
 }

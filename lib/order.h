@@ -59,6 +59,7 @@ struct cafe_order {
 	char pay_key[128];                     /* processor idempotency key */
 	char ref[128];                         /* processor reference */
 	long long messages;                    /* NotificationSent to the customer */
+	int made;                              /* DrinkReady or later: the drink exists */
 	char requested_at[32], placed_at[32], updated_at[32];
 	long long order_version, payment_version, delivery_version;
 };

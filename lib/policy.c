@@ -250,13 +250,16 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
 		    "amount", (json_int_t)f.o.amount, "reason", why));
 	}
-	if (f.o.delivery == CAFE_DELIVERY_BREWING || f.o.delivery == CAFE_DELIVERY_READY ||
-	    f.o.delivery == CAFE_DELIVERY_DISPATCHED) {
+	/* A delivery never started is called off too, so the customer hears
+	 * that the order is cancelled, not only that the money comes back. */
+	if (f.o.delivery_version == 0 || f.o.delivery == CAFE_DELIVERY_BREWING ||
+	    f.o.delivery == CAFE_DELIVERY_READY || f.o.delivery == CAFE_DELIVERY_DISPATCHED) {
 		cafe_order_stream(stream, sizeof stream, "delivery", id);
 		cafe_batch_add(out, stream, f.o.delivery_version, "DeliveryCancelled",
 		    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "reason", why));
 	}
-	if (f.reserved > f.released && f.product[0]) {
+	/* A drink that was made is not put back: it cannot be sold again. */
+	if (f.reserved > f.released && f.product[0] && !f.o.made) {
 		snprintf(stream, sizeof stream, "stock-%s", f.product);
 		cafe_batch_add(out, stream, CAFE_ANY_VERSION, "StockReleased",
 		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,

@@ -10,6 +10,10 @@
  * second truth: `base` records the config's initial level it was folded
  * from, and a snapshot whose base no longer matches the config is ignored
  * and rebuilt from the whole stream. Dropping the table loses nothing.
+ *
+ * The config's level counts only until the product is first used: its
+ * first StockReserved records the level it starts from (order.c), and the
+ * fold takes the log's word from then on.
  */
 #include <stdio.h>
 #include <string.h>

@@ -20,7 +20,7 @@ static const struct {
 	{ "DrinkReady", "Order {order_id}: your {product} is ready" },
 	{ "DeliveryDispatched", "Order {order_id}: your {product} is on its way with {rider}" },
 	{ "DeliveryCompleted", "Order {order_id}: your {product} has been delivered, enjoy" },
-	{ "DeliveryCancelled", "Order {order_id}: your {product} will not be delivered" },
+	{ "DeliveryCancelled", "Order {order_id}: your {product} is cancelled" },
 	{ "OrderRejected", "Order {order_id}: sorry, we cannot make your {product}; "
 	    "your money will be refunded" },
 	{ "PaymentRefunded", "Order {order_id}: {amount} has been refunded to you" },

@@ -707,7 +707,8 @@ cafe_trace_changes(struct cafe_log *log, long long after,
 /* Stats: counts by hour, and the payment-to-delivery times. */
 struct bucket {
 	char hour[32];
-	long long orders, delivered, cancelled, rejected, revenue;
+	long long orders, delivered, cancelled, rejected;
+	long long charged, refunds, owed;   /* revenue = charged - refunds */
 	long long *ms;              /* delivery times */
 	size_t nms, cap;
 };
@@ -753,7 +754,10 @@ bucket_json(struct bucket *b, int with_hour)
 	json_object_set_new(o, "delivered", json_integer(b->delivered));
 	json_object_set_new(o, "cancelled", json_integer(b->cancelled));
 	json_object_set_new(o, "rejected", json_integer(b->rejected));
-	json_object_set_new(o, "revenue", json_integer(b->revenue));
+	json_object_set_new(o, "revenue", json_integer(b->charged - b->refunds));
+	json_object_set_new(o, "charged", json_integer(b->charged));
+	json_object_set_new(o, "refunds", json_integer(b->refunds));
+	json_object_set_new(o, "owed", json_integer(b->owed));
 	if (b->nms > 0)
 		qsort(b->ms, b->nms, sizeof *b->ms, cmp_ll);
 	json_object_set_new(o, "delivery_p50_ms", percentile(b->ms, b->nms, 50));
@@ -778,8 +782,8 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 		return NULL;
 	if (source_table(log, q, &table, e) != 0)
 		return NULL;
-	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at "
-	    "FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
+	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at, "
+	    "payment_status, amount FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
 	    "ORDER BY placed_at", table);
 	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
 		cafe_sql_status(db, rc, WHO, "prepare", e);
@@ -791,7 +795,9 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 		const char *placed = (const char *)sqlite3_column_text(st, 0);
 		const char *status = (const char *)sqlite3_column_text(st, 1);
 		const char *delivered = (const char *)sqlite3_column_text(st, 3);
+		const char *payment = (const char *)sqlite3_column_text(st, 4);
 		long long total = sqlite3_column_int64(st, 2);
+		long long charged = sqlite3_column_int64(st, 5);
 		struct bucket *h;
 		char hour[32];
 
@@ -812,8 +818,13 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 				b->cancelled++;
 			else if (strcmp(status, "rejected") == 0)
 				b->rejected++;
-			else
-				b->revenue += total;
+			/* What the café kept: the charge, less what went back. A
+			 * failed refund is kept but owed to the customer. */
+			b->charged += charged > 0 ? charged : total;
+			if (strcmp(payment, "refunded") == 0)
+				b->refunds += charged > 0 ? charged : total;
+			else if (strcmp(payment, "refund_failed") == 0)
+				b->owed += charged > 0 ? charged : total;
 			if (strcmp(status, "delivered") == 0)
 				b->delivered++;
 			if (delivered && *delivered) {

@@ -106,7 +106,7 @@ stock-latte 3 {"product":"latte","stock":0}'
 	refused 64 "'menu' takes no arguments (see 'cafe-order --help')" menu latte
 }
 
-@test "the stock snapshot follows the log and is rebuilt when the config's level changes" {
+@test "the level a product starts from is the log's: editing the config's stock changes nothing" {
 	use_config <<'EOF'
 menu:
   - {name: latte, price: 4000, stock: 10}
@@ -117,14 +117,25 @@ EOF
 	# The snapshot is the fold as the last placement read it, before its own
 	# reservation: two reserved.
 	[ "$(sqlite3 "$CAFE_DB" "SELECT level FROM stock_levels WHERE product = 'latte'")" = 8 ]
-	sed -i 's/stock: 10/stock: 20/' "$CAFE_CONFIG"
+	# The first reservation recorded where the log starts from.
+	run sqlite3 "$CAFE_DB" "SELECT version, data FROM events WHERE stream = 'stock-latte'
+	    ORDER BY version LIMIT 1"
+	assert_output '1|{"order_id":1,"product":"latte","qty":1,"stock":10}'
+	sed -i 's/stock: 10/stock: 1/' "$CAFE_CONFIG"
 	run cafe-order --json stock latte
-	assert_output --partial '"stock":17'
+	assert_output --partial '"stock":7'
+	sed -i 's/stock: 1}/stock: 20}/' "$CAFE_CONFIG"
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":7'
 	# Dropping the snapshot loses nothing.
 	sqlite3 "$CAFE_DB" "DROP TABLE stock_levels"
 	run cafe-order --json stock latte
-	assert_output --partial '"stock":17'
+	assert_output --partial '"stock":7'
 	cafe-order -q place latte
 	run cafe-order --json stock latte
-	assert_output --partial '"stock":16'
+	assert_output --partial '"stock":6'
+	# Only the stock command changes it.
+	cafe-order -q stock latte --set 30
+	run cafe-order --json stock latte
+	assert_output --partial '"stock":30'
 }

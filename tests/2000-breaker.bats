@@ -236,10 +236,14 @@ group_gone() {
 	FAKE_MODE=sleep FAKE_SLEEP_MS=20000 run -69 cafe-order place latte
 	assert_output 'cafe-order: payment processor timed out after 200 ms'
 	group_gone "$FAKE_PID_FILE"
-	# A grandchild that holds stdout does not hold the call, and dies.
-	FAKE_MODE=hang-child FAKE_SLEEP_MS=20000 run -0 --separate-stderr breaker-call --repeat 5 void v 1 4000
+	# A grandchild that holds stdout does not hold the call, and dies. (A
+	# timeout long enough that a loaded machine answers within it: held
+	# up, the calls would time out and exit 69.)
+	TIMEOUT=20000 WINDOW=50 MIN=50 breaker_config
+	FAKE_MODE=hang-child FAKE_SLEEP_MS=120000 run -0 --separate-stderr breaker-call --repeat 5 void v 1 4000
 	assert_equal "$(tail -1 <<<"$output" | jq -c .)" \
 	    "$(tail -1 <<<"$output" | jq -c '{fds_first, fds_last: .fds_first, children: 0}')"
+	TIMEOUT=200 WINDOW=50 MIN=50 breaker_config
 	FAKE_MODE=sleep FAKE_SLEEP_MS=20000 run -69 --separate-stderr breaker-call --repeat 5 void w 1 4000
 	assert_equal "$(grep -c '{"status":69,.*timed out after 200 ms' <<<"$output")" 5
 	assert_equal "$(tail -1 <<<"$output" | jq -c .)" \

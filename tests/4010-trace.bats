@@ -50,7 +50,7 @@ ids() {
 	run cafe-trace --json list
 	run jq -r '[.order_id, .order_status, .payment_status, .delivery_status] | @tsv' <<<"$output"
 	assert_output "1	paid	approved	pending
-2	cancelled	approved	pending
+2	cancelled	approved	cancelled
 4	paid	approved	pending"
 	run cafe-trace --json list
 	run jq -c 'has("order_id") and has("customer") and has("product") and has("qty")
@@ -74,7 +74,7 @@ true"
 	assert_success
 	assert_line --index 0 --regexp '^ORDER +CUSTOMER +PRODUCT +QTY +TOTAL +ORDER +PAYMENT +DELIVERY +MSGS +PLACED'
 	assert_line --index 1 --regexp '^ +1 +kim +latte +2 +8000 +paid +approved +pending +0 +[0-9-]+T'
-	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2500 +cancelled +approved +pending +0 '
+	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2500 +cancelled +approved +cancelled +0 '
 	assert_equal "${#lines[@]}" 4
 }
 
@@ -107,7 +107,10 @@ true"
 	assert_equal "$(ids)" "1 4 "
 	run cafe-trace --json list --status approved
 	assert_equal "$(ids)" "1 2 4 "
+	# Called off before the kitchen started: its delivery is cancelled too.
 	run cafe-trace --json list --status pending --customer lee
+	assert_equal "$(ids)" ""
+	run cafe-trace --json list --status cancelled --customer lee
 	assert_equal "$(ids)" "2 "
 	# The latest N, still oldest first.
 	run cafe-trace --json list --limit 2
@@ -144,7 +147,7 @@ true"
 	run cafe-trace show order-1
 	assert_success
 	assert_line --index 0 --regexp '^SEQ +TIME +EVENT +STREAM +DATA'
-	assert_line --index 4 --regexp '^ +4 +[0-9-]+T[0-9:.]+Z +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2\}$'
+	assert_line --index 4 --regexp '^ +4 +[0-9-]+T[0-9:.]+Z +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2,"stock":100\}$'
 	assert_equal "${#lines[@]}" 5
 }
 

@@ -25,7 +25,7 @@ states() {
 	run states 2026-01-01T10:12:00Z
 	assert_output "1:paid:pending 2:paid:ready "
 	run states 2026-01-01T10:50:00Z
-	assert_output "1:paid:pending 2:delivered:delivered 3:delivered:delivered 4:rejected:pending "
+	assert_output "1:paid:pending 2:delivered:delivered 3:delivered:delivered 4:rejected:cancelled "
 	# Now: the cancellation of 11:00 is in.
 	run cafe-trace --json list
 	assert_line --index 0 --partial '"order_status":"cancelled"'
@@ -54,7 +54,7 @@ states() {
 	run states 2026-01-01T10:59:59Z
 	assert_output --partial "1:paid:pending"
 	run states 2026-01-01T12:00:00Z
-	assert_output --partial "1:cancelled:pending"
+	assert_output --partial "1:cancelled:cancelled"
 	# And the view shows every time in one form, UTC with milliseconds.
 	run cafe-trace --json list --customer kim
 	assert_line --index 1 --partial '"placed_at":"2026-01-01T10:15:00.000Z"'

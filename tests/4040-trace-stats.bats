@@ -15,13 +15,15 @@ local_setup() {
 	run cafe-trace --json stats
 	assert_success
 	# Delivered: order 2 in 30 minutes, order 3 in 10 (nearest rank).
-	run jq -c '{orders, delivered, cancelled, rejected, revenue, currency,
-	    delivery_p50_ms, delivery_p90_ms}' <<<"$output"
-	assert_output '{"orders":4,"delivered":2,"cancelled":1,"rejected":1,"revenue":8000,"currency":"KRW","delivery_p50_ms":600000,"delivery_p90_ms":1800000}'
+	# Revenue is what the café kept: 16500 charged, less order 1's refund.
+	# Order 4's refund failed: kept, but owed to the customer.
+	run jq -c '{orders, delivered, cancelled, rejected, revenue, charged, refunds,
+	    owed, currency, delivery_p50_ms, delivery_p90_ms}' <<<"$output"
+	assert_output '{"orders":4,"delivered":2,"cancelled":1,"rejected":1,"revenue":12500,"charged":16500,"refunds":4000,"owed":4500,"currency":"KRW","delivery_p50_ms":600000,"delivery_p90_ms":1800000}'
 	run cafe-trace --json stats
 	run jq -c '.hours[]' <<<"$output"
-	assert_line --index 0 '{"hour":"2026-01-01T09:00:00Z","orders":1,"delivered":0,"cancelled":1,"rejected":0,"revenue":0,"delivery_p50_ms":null,"delivery_p90_ms":null}'
-	assert_line --index 1 '{"hour":"2026-01-01T10:00:00Z","orders":3,"delivered":2,"cancelled":0,"rejected":1,"revenue":8000,"delivery_p50_ms":600000,"delivery_p90_ms":1800000}'
+	assert_line --index 0 '{"hour":"2026-01-01T09:00:00Z","orders":1,"delivered":0,"cancelled":1,"rejected":0,"revenue":0,"charged":4000,"refunds":4000,"owed":0,"delivery_p50_ms":null,"delivery_p90_ms":null}'
+	assert_line --index 1 '{"hour":"2026-01-01T10:00:00Z","orders":3,"delivered":2,"cancelled":0,"rejected":1,"revenue":12500,"charged":12500,"refunds":0,"owed":4500,"delivery_p50_ms":600000,"delivery_p90_ms":1800000}'
 }
 
 @test "stats --since and --as-of" {
@@ -38,10 +40,11 @@ local_setup() {
 	LANG=C run cafe-trace stats
 	assert_success
 	assert_line --index 0 "orders     4 (delivered 2, cancelled 1, rejected 1)"
-	assert_line --index 1 "revenue    8000 KRW"
-	assert_line --index 2 "delivery   p50 10m00s, p90 30m00s (from payment to delivery)"
+	assert_line --index 1 "revenue    12500 KRW (charged 16500, refunded 4000)"
+	assert_line --index 2 "owed       4500 KRW (refunds that failed: see 'cafe-pay list --status failed')"
+	assert_line --index 3 "delivery   p50 10m00s, p90 30m00s (from payment to delivery)"
 	assert_line --regexp '^2026-01-01 09:00 +1 +0 +1 +0 +- +- +#+$'
-	assert_line --regexp '^2026-01-01 10:00 +3 +8000 +0 +1 +10m00s +30m00s +#+$'
+	assert_line --regexp '^2026-01-01 10:00 +3 +12500 +0 +1 +10m00s +30m00s +#+$'
 	# The busiest hour has the longest bar.
 	short=$(grep '09:00' <<<"$output" | tr -cd '#' | wc -c)
 	long=$(grep '10:00' <<<"$output" | tr -cd '#' | wc -c)
@@ -56,7 +59,7 @@ local_setup() {
 	cafe-log --db "$T/empty.db" -q init
 	run cafe-trace --db "$T/empty.db" --json stats
 	assert_success
-	assert_output '{"orders":0,"delivered":0,"cancelled":0,"rejected":0,"revenue":0,"delivery_p50_ms":null,"delivery_p90_ms":null,"hours":[],"currency":"KRW"}'
+	assert_output '{"orders":0,"delivered":0,"cancelled":0,"rejected":0,"revenue":0,"charged":0,"refunds":0,"owed":0,"delivery_p50_ms":null,"delivery_p90_ms":null,"hours":[],"currency":"KRW"}'
 	run cafe-trace --db "$T/empty.db" stats
 	assert_line --index 0 "orders     0 (delivered 0, cancelled 0, rejected 0)"
 }
@@ -75,10 +78,10 @@ local_setup() {
 	before=$(cafe-trace --json list)
 	run cafe-trace rebuild
 	assert_success
-	assert_output "cafe-trace: trace rebuilt from 21 events"
+	assert_output "cafe-trace: trace rebuilt from 25 events"
 	[ "$(cafe-trace --json list)" = "$before" ]
 	run cafe-trace --json rebuild
-	assert_output '{"events":21}'
+	assert_output '{"events":25}'
 	run cafe-trace -q rebuild
 	assert_output ""
 	run cafe-trace rebuild now

@@ -40,7 +40,14 @@ texts() {
 	cafe-order cancel 1 --reason 'changed their mind'
 	cafe-daemon -q run --once
 	[ "$(count_of DeliveryStarted 1)" = 0 ]
-	[ "$(count_of DeliveryCancelled 1)" = 0 ]
+	# Called off before it started: the delivery is cancelled all the same,
+	# so that the customer hears the order is cancelled.
+	[ "$(count_of DeliveryCancelled 1)" = 1 ]
+	run cafe-trace --json show 1
+	[ "$(jq -s 'map(select(.type == "DeliveryCancelled"))[0].stream' <<<"$output")" = '"delivery-1"' ]
+	run texts 1
+	assert_line 'Order 1: your latte is cancelled'
+	assert_line 'Order 1: 4000 KRW has been refunded to you'
 	run data_of RefundRequested 1
 	jq -e '. == {order_id: 1, amount: 4000, reason: "changed their mind"}' <<<"$output"
 	run data_of StockReleased 1
@@ -75,6 +82,24 @@ texts() {
 	cafe-daemon -q run --once
 	[ "$(count_of DeliveryCancelled 1)" = 1 ]
 	[ "$(count_of PaymentRefunded 1)" = 1 ]
+	# The drink was made: it is not put back in stock.
+	[ "$(count_of StockReleased 1)" = 0 ]
+	run cafe-order --json stock latte
+	jq -e '.stock == 99' <<<"$output"
+}
+
+@test "compensate: a drink made (ready) is not put back; one still brewing is" {
+	place 2
+	cafe-daemon -q run --once
+	cafe-deliver ready 1
+	cafe-order cancel 1
+	cafe-order cancel 2
+	cafe-daemon -q run --once
+	[ "$(count_of StockReleased 1)" = 0 ]
+	[ "$(count_of StockReleased 2)" = 1 ]
+	[ "$(count_of PaymentRefunded 1)" = 1 ]
+	run cafe-order --json stock latte
+	jq -e '.stock == 99' <<<"$output"
 }
 
 @test "compensate: a rejected order is refunded; untracked stock is not released" {
@@ -159,7 +184,7 @@ Order 1: your latte has been delivered, enjoy"
 	cafe-deliver reject 2 --reason 'out of milk'
 	cafe-daemon -q run --once
 	run texts 1
-	assert_line 'Order 1: your latte will not be delivered'
+	assert_line 'Order 1: your latte is cancelled'
 	assert_line 'Order 1: 4000 KRW has been refunded to you'
 	run texts 2
 	assert_line 'Order 2: sorry, we cannot make your latte; your money will be refunded'
@@ -240,5 +265,5 @@ joon has it, dispatched"
 	[ "$(checkpoint trace)" = "$(head_seq)" ]
 	run sqlite3 "$CAFE_DB" "SELECT order_id, order_status, payment_status,
 	    delivery_status FROM order_trace ORDER BY order_id"
-	assert_output $'1|paid|approved|brewing\n2|cancelled|refunded|pending'
+	assert_output $'1|paid|approved|brewing\n2|cancelled|refunded|cancelled'
 }

@@ -123,7 +123,7 @@ stopped() {
 }
 
 @test "a running daemon keeps the unanswered charge waiting, then voids it" {
-	config 3600000 500
+	config 3600000 5000
 	touch "$T/kill"
 	run cafe-order place latte
 	assert_failure 137

@@ -91,7 +91,7 @@ DeliveryCompleted: Order $id: your latte has been delivered, enjoy"
 	assert_equal "$(messages)" "PaymentApproved: Order $id: thank you, 3000 KRW received for your americano
 DeliveryStarted: Order $id: your americano is being made
 OrderRejected: Order $id: sorry, we cannot make your americano; your money will be refunded
-DeliveryCancelled: Order $id: your americano will not be delivered
+DeliveryCancelled: Order $id: your americano is cancelled
 PaymentRefunded: Order $id: 3000 KRW has been refunded to you"
 	assert_equal "$(trace "$id")" "rejected refunded cancelled 5"
 	run cafe-pay --json show "$id"

@@ -42,7 +42,8 @@ delivered() {
 #   order 1, latte,     kim, 09:00, cancelled 11:00 (stamped +09:00)
 #   order 2, americano, lee, 10:00, delivered 10:30
 #   order 3, tea x2,    kim, 10:15, delivered 10:25
-#   order 4, mocha,     park, 10:40, rejected 10:45
+#   order 4, mocha,     park, 10:40, rejected 10:45, its refund failed 10:50
+# Order 1's refund went through at 11:01.
 day_log() {
 	placed 1 latte 1 4000 kim 2026-01-01T09:00:00.000Z
 	placed 2 americano 1 3000 lee 2026-01-01T10:00:00.000Z
@@ -54,5 +55,9 @@ day_log() {
 	ev 3 delivery-3 3 DeliveryCompleted 2026-01-01T10:25:00.000Z
 	placed 4 mocha 1 4500 park 2026-01-01T10:40:00.000Z
 	ev 4 order-4 2 OrderRejected 2026-01-01T10:45:00.000Z '{"reason":"no milk"}'
+	ev 4 payment-4 3 RefundRequested 2026-01-01T10:46:00.000Z '{"amount":4500,"reason":"no milk"}'
+	ev 4 payment-4 4 RefundFailed 2026-01-01T10:50:00.000Z '{"amount":4500,"error":"card closed","attempts":1}'
 	ev 1 order-1 2 OrderCancelled 2026-01-01T20:00:00+09:00 '{"reason":"changed mind"}'
+	ev 1 payment-1 3 RefundRequested 2026-01-01T11:00:30.000Z '{"amount":4000,"reason":"changed mind"}'
+	ev 1 payment-1 4 PaymentRefunded 2026-01-01T11:01:00.000Z '{"amount":4000,"ref":"rf1"}'
 }

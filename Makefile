@@ -38,7 +38,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
-       util-linux zsh fish bc faketime stress-ng
+       util-linux zsh fish bc faketime stress-ng socat systemd
 
 all: $(BINS) $(HELPERS)
 
@@ -102,6 +102,12 @@ ZSHCOMPDIR  = $(PREFIX)/share/zsh/site-functions
 FISHCOMPDIR = $(PREFIX)/share/fish/vendor_completions.d
 MANPAGES    = $(wildcard man/man1/*.1 man/man5/*.5 man/man7/*.7)
 SHAREFILES  = $(wildcard share/cafe/*)
+# systemd units, sysusers.d and tmpfiles.d entries, and the cron example:
+# share/units/*.in get the programs' directory filled in (@BINDIR@).
+UNITDIR     = $(PREFIX)/lib/systemd/system
+SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
+TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
+UNITS       = cafe-daemon.service cafe-notify.service
 
 # The tests install what is already built (INSTALL_DEPS=), so that no
 # relink can empty bin/ under the tests running beside them.
@@ -124,6 +130,15 @@ install: $(INSTALL_DEPS)
 		if [ -x $$f ]; then m=755; else m=644; fi; \
 		install -m $$m $$f $(DESTDIR)$(SHAREDIR)/ || exit 1; \
 	done
+	mkdir -p $(DESTDIR)$(UNITDIR) $(DESTDIR)$(SYSUSERSDIR) $(DESTDIR)$(TMPFILESDIR)
+	for u in $(UNITS); do \
+		sed 's|@BINDIR@|$(BINDIR)|g' share/units/$$u.in >$(DESTDIR)$(UNITDIR)/$$u && \
+		chmod 644 $(DESTDIR)$(UNITDIR)/$$u || exit 1; \
+	done
+	sed 's|@BINDIR@|$(BINDIR)|g' share/units/cafe.cron.in >$(DESTDIR)$(SHAREDIR)/cafe.cron
+	chmod 644 $(DESTDIR)$(SHAREDIR)/cafe.cron
+	install -m 644 share/units/cafe.sysusers $(DESTDIR)$(SYSUSERSDIR)/cafe.conf
+	install -m 644 share/units/cafe.tmpfiles $(DESTDIR)$(TMPFILESDIR)/cafe.conf
 
 uninstall:
 	for p in $(PROGRAMS); do \
@@ -132,6 +147,9 @@ uninstall:
 	done
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	for f in $(SHAREFILES); do rm -f $(DESTDIR)$(SHAREDIR)/$${f##*/}; done
+	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	rm -f $(DESTDIR)$(SHAREDIR)/cafe.cron $(DESTDIR)$(SYSUSERSDIR)/cafe.conf \
+	    $(DESTDIR)$(TMPFILESDIR)/cafe.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 
 clean:

@@ -6,17 +6,26 @@
  * Only this file prints, exits and handles signals; the work is in
  * lib/daemon.c. Signals are blocked in every thread and taken here with
  * sigwait: SIGTERM and SIGINT stop (each policy finishes its batch and
- * commits), SIGHUP reloads the config.
+ * commits), SIGHUP reloads the config. Under systemd (Type=notify) it says
+ * READY=1 once the policies run, pings the watchdog at half its interval
+ * from this thread, which only a frozen or hung process stops, and says
+ * STOPPING=1 on the way out.
+ *
+ * Money owed is loud: while a refund has failed for good, `status` and
+ * `run --once` name each order and amount and exit 1, so cron mails it.
  */
 #include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "daemon.h"
+#include "payments.h"
 #include "policy.h"
+#include "sd-notify.h"
 
 static const char usage[] =
 "usage: cafe-daemon [--db PATH] [--config PATH] [-q | -v] run [--once]\n"
@@ -82,6 +91,7 @@ run_daemon(struct cafe_ctx *ctx, struct cafe_daemon_opts *o)
 {
 	struct cafe_err e = { 0, "" };
 	struct cafe_daemon *d;
+	long long watchdog;
 	sigset_t set;
 	int sig, status;
 
@@ -110,9 +120,19 @@ run_daemon(struct cafe_ctx *ctx, struct cafe_daemon_opts *o)
 		cafe_daemon_close(d, &e);
 		return status;
 	}
+	cafe_sd_notify("READY=1");
+	watchdog = cafe_sd_watchdog_ms();
 	for (;;) {
-		if (sigwait(&set, &sig) != 0)
+		if (watchdog > 0) {
+			struct timespec ts = { watchdog / 2000, (watchdog / 2 % 1000) * 1000000 };
+
+			if ((sig = sigtimedwait(&set, NULL, &ts)) < 0) {
+				cafe_sd_notify("WATCHDOG=1");
+				continue;
+			}
+		} else if (sigwait(&set, &sig) != 0) {
 			continue;
+		}
 		if (sig == SIGHUP) {
 			if (cafe_daemon_reload(d, &e) == 0)
 				say(ctx, CAFE_SAY_ACTION, "config reloaded");
@@ -125,19 +145,67 @@ run_daemon(struct cafe_ctx *ctx, struct cafe_daemon_opts *o)
 			cafe_daemon_stop(d);
 		break;
 	}
+	cafe_sd_notify("STOPPING=1");
 	if ((status = cafe_daemon_close(d, &e)) != 0)
 		cafe_ctx_error(ctx, &e);
 	return status;
+}
+
+struct owed {
+	struct cafe_ctx *ctx;
+	long long n;
+};
+
+/* One line per refund that failed for good: money the café owes. */
+static int
+owed_row(json_t *row, void *arg)
+{
+	struct owed *o = arg;
+	struct cafe_ctx *ctx = o->ctx;
+	const char *error = json_string_value(json_object_get(row, "refund_error"));
+
+	fprintf(stderr, "%s: order %lld: %lld %s owed to the customer, the refund "
+	    "failed: %s (refund it again with 'cafe-pay refund %lld')\n", ctx->prog,
+	    (long long)json_integer_value(json_object_get(row, "order_id")),
+	    (long long)json_integer_value(json_object_get(row, "amount")),
+	    json_string_value(json_object_get(row, "currency")), error ? error : "?",
+	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	o->n++;
+	return 0;
+}
+
+/* CAFE_REFUSED when money is owed (each said on stderr), else 0 or the
+ * status of the read. */
+static int
+check_owed(struct cafe_ctx *ctx)
+{
+	struct cafe_payments_query q = { 0, "refund_failed" };
+	struct cafe_err e = { 0, "" };
+	struct owed o = { ctx, 0 };
+	int status;
+
+	if ((status = cafe_payments_list(ctx->log, &q, owed_row, &o, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	return o.n > 0 ? CAFE_REFUSED : 0;
 }
 
 static int
 do_run(struct cafe_ctx *ctx, const struct opts *op)
 {
 	struct cafe_daemon_opts o = { 0 };
+	int status;
 
 	o.policies = op->policies;
 	o.once = op->once;
-	return run_daemon(ctx, &o);
+	status = run_daemon(ctx, &o);
+	if (status == 0 && op->once) {
+		status = check_owed(ctx);
+		/* The check folds the payments view: leave no WAL behind. */
+		cafe_log_checkpoint(ctx->log, 1);
+	}
+	return status;
 }
 
 struct status_out {
@@ -158,12 +226,23 @@ status_row(json_t *row, void *arg)
 	char cp[32], head[32], lagbuf[32], waiting[32], pk[32];
 	size_t i;
 
-	if (!json_is_true(json_object_get(row, "healthy")))
-		json_array_append_new(s->problems, parked ?
-		    json_sprintf("%s has %lld parked event%s", policy, parked,
-		    parked == 1 ? "" : "s") :
-		    json_sprintf("%s lags %lld events behind the log (alert at %d)", policy,
-		    lag, s->ctx->config.daemon.lag_alert));
+	json_t *stale = json_object_get(row, "stale_holder");
+	long long waits = json_integer_value(json_object_get(row, "waiting"));
+
+	if (json_is_true(json_object_get(row, "healthy")))
+		;
+	else if (parked)
+		json_array_append_new(s->problems, json_sprintf("%s has %lld parked event%s",
+		    policy, parked, parked == 1 ? "" : "s"));
+	else if (json_is_string(stale))
+		json_array_append_new(s->problems, json_sprintf("%s: its lease holder %s "
+		    "stopped renewing it %llds ago, with %lld event%s waiting (frozen or "
+		    "dead: see its log, or restart it)", policy, json_string_value(stale),
+		    (long long)json_integer_value(json_object_get(row,
+		    "last_seen_ms_ago")) / 1000, lag + waits, lag + waits == 1 ? "" : "s"));
+	else
+		json_array_append_new(s->problems, json_sprintf("%s lags %lld events behind "
+		    "the log (alert at %d)", policy, lag, s->ctx->config.daemon.lag_alert));
 	if (s->ctx->json) {
 		cafe_print_json(json_incref(row));
 		return 0;
@@ -222,6 +301,12 @@ do_status(struct cafe_ctx *ctx)
 		status = CAFE_REFUSED;
 	} else if (status) {
 		cafe_ctx_error(ctx, &e);
+	}
+	if (status == 0 || status == CAFE_REFUSED) {
+		int owed = check_owed(ctx);
+
+		if (owed)
+			status = owed;
 	}
 	cafe_table_free(s.t);
 	json_decref(s.parked);

@@ -1621,12 +1621,13 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 	atomic_init(&d->stop, 0);
 	atomic_init(&d->hurry, 0);
 	pthread_mutex_init(&d->wl_mutex, NULL);
-	pthread_cond_init(&d->wl_cond, NULL);
 	pthread_mutex_init(&d->conf_lock, NULL);
 	pthread_mutex_init(&d->idle_lock, NULL);
 	pthread_mutex_init(&d->head_lock, NULL);
+	/* Both are waited on with CLOCK_MONOTONIC deadlines (wlock, nap). */
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&d->wl_cond, &ca);
 	pthread_cond_init(&d->head_cond, &ca);
 	pthread_condattr_destroy(&ca);
 	cafe_random_hex(d->owner);
@@ -1657,6 +1658,15 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 		if ((status = cafe_log_open(&w->log, o->db_path,
 		    CAFE_LOG_CREATE | o->log_flags | CAFE_LOG_SYNC_NORMAL, e)) != 0)
 			goto fail;
+		/* SQLite opens a file it may not write read-only, without a
+		 * word: every lease would then look held by someone else. */
+		if (i == 0 && sqlite3_db_readonly(cafe_log_db(w->log), "main") == 1) {
+			status = cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only for "
+			    "this user (uid %ld): the daemon must write it (check the "
+			    "permissions of the file and its directory)", o->db_path,
+			    (long)getuid());
+			goto fail;
+		}
 		cafe_log_set_tool(w->log, o->tool ? o->tool : "cafe-daemon");
 		/* The checkpointer keeps the WAL short, off the policies' commits. */
 		sqlite3_wal_autocheckpoint(cafe_log_db(w->log), 0);
@@ -1824,8 +1834,8 @@ ts_json(long long ms)
 
 /* Fills the lease and queue fields of one policy's row. */
 static int
-status_tables(struct cafe_log *log, const char *policy, json_t *row, long long *parked,
-    struct cafe_err *e)
+status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json_t *row,
+    long long *parked, struct cafe_err *e)
 {
 	sqlite3 *db = cafe_log_db(log);
 	sqlite3_stmt *st = NULL;
@@ -1835,16 +1845,27 @@ status_tables(struct cafe_log *log, const char *policy, json_t *row, long long *
 
 	json_object_set_new(row, "parked_events", list);
 	*parked = 0;
+	/* A lease given up is deleted; one left to expire belongs to a holder
+	 * that stopped renewing it: frozen, or dead without a word. */
 	rc = sqlite3_prepare_v2(db, "SELECT pid, host, expires_ms FROM daemon_leases"
-	    " WHERE policy = ?1 AND expires_ms > ?2", -1, &st, NULL);
+	    " WHERE policy = ?1", -1, &st, NULL);
 	if (rc != SQLITE_OK)
 		return db_fail(log, rc, e);
 	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, now);
 	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		json_object_set_new(row, "holder", json_sprintf("%lld@%s",
-		    (long long)sqlite3_column_int64(st, 0), sqlite3_column_text(st, 1)));
-		json_object_set_new(row, "lease_expires", ts_json(sqlite3_column_int64(st, 2)));
+		long long expires = sqlite3_column_int64(st, 2);
+		json_t *who = json_sprintf("%lld@%s", (long long)sqlite3_column_int64(st, 0),
+		    sqlite3_column_text(st, 1));
+
+		if (expires > now) {
+			json_object_set_new(row, "holder", who);
+			json_object_set_new(row, "lease_expires", ts_json(expires));
+		} else {
+			json_object_set_new(row, "stale_holder", who);
+			json_object_set_new(row, "last_seen", ts_json(expires - lease_ms));
+			json_object_set_new(row, "last_seen_ms_ago",
+			    json_integer(now - (expires - lease_ms)));
+		}
 	}
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
@@ -1908,7 +1929,8 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 		    "head", (json_int_t)head, "lag", (json_int_t)(head - cp),
 		    "holder", "lease_expires", "waiting", 0, "parked", 0);
 		parked = 0;
-		if (tables && (status = status_tables(log, p->name, row, &parked, e)) != 0) {
+		if (tables && (status = status_tables(log, p->name, c->daemon.lease_ms, row,
+		    &parked, e)) != 0) {
 			json_decref(row);
 			return status;
 		}
@@ -1916,6 +1938,11 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 			json_object_set_new(row, "parked_events", json_array());
 		json_object_set_new(row, "parked", json_integer(parked));
 		ok = head - cp <= c->daemon.lag_alert && parked == 0;
+		/* A holder that stopped renewing while work waits: nobody else
+		 * takes the policy up until someone looks. */
+		if (json_object_get(row, "stale_holder") && (head > cp ||
+		    json_integer_value(json_object_get(row, "waiting")) > 0))
+			ok = 0;
 		json_object_set_new(row, "healthy", json_boolean(ok));
 		if (!ok)
 			*healthy = 0;

@@ -34,6 +34,26 @@ make_top() {
 		cmp "$f" "$p/share/cafe/${f##*/}" || fail "share/cafe/${f##*/} not installed"
 	done
 	[ -f "$p/share/cafe/config.yaml.example" ]
+	# Units, cron line, sysusers and tmpfiles follow PREFIX.
+	for u in cafe-daemon cafe-notify; do
+		grep -q "^ExecStart=/opt/cafe/bin/$u " "$p/lib/systemd/system/$u.service" ||
+		    fail "$u.service does not start /opt/cafe/bin/$u"
+		! grep -q @BINDIR@ "$p/lib/systemd/system/$u.service"
+	done
+	grep -q '^Type=notify$' "$p/lib/systemd/system/cafe-daemon.service"
+	grep -q '^WatchdogSec=' "$p/lib/systemd/system/cafe-daemon.service"
+	grep -q '/opt/cafe/bin/cafe-daemon -q run --once$' "$p/share/cafe/cafe.cron"
+	grep -q '/opt/cafe/bin/cafe-notify -q send --once$' "$p/share/cafe/cafe.cron"
+	grep -q '^u cafe ' "$p/lib/sysusers.d/cafe.conf"
+	grep -q '^d /var/lib/cafe 2770 cafe cafe' "$p/lib/tmpfiles.d/cafe.conf"
+	# Hardened: systemd-analyze rates each unit below 4 of 10 (its
+	# threshold counts tenths).
+	for u in cafe-daemon cafe-notify; do
+		run systemd-analyze security --offline=yes --threshold=39 \
+		    "$p/lib/systemd/system/$u.service"
+		assert_success
+		assert_output --regexp "exposure level for $u.service: [0-3]\.[0-9] "
+	done
 
 	# The installed programs run, and the pages render.
 	run "$p/bin/cafe-order" --version

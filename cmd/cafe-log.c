@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "input.h"
 #include "progress.h"
 
 static const char usage[] =
@@ -99,46 +100,38 @@ do_export(struct cafe_ctx *ctx, const char *since)
 	return status ? fail(ctx, status, &e) : 0;
 }
 
-/* One line of an export, checked and turned into a batch event. */
 static int
-import_line(struct cafe_batch *b, json_t *o, long long line, struct cafe_err *e)
+approved(const struct cafe_event *ev, void *arg)
 {
-	const char *id, *stream, *type, *ts;
-	json_int_t version;
-	json_t *data, *meta;
-	json_error_t jerr;
-	struct cafe_event *ev;
-	size_t n;
+	(void)arg;
+	return strcmp(ev->type, "PaymentApproved") == 0;
+}
 
-	if (!json_is_object(o))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: not a JSON object", line);
-	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s:I, s:s, s:o, s:o, s:s}", "id", &id,
-	    "stream", &stream, "version", &version, "type", &type, "data", &data,
-	    "meta", &meta, "ts", &ts) != 0)
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s", line, jerr.text);
-	n = strlen(id);
-	if (n != 32 || strspn(id, "0123456789abcdef") != n)
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "stdin:%lld: id must be 32 lowercase hex digits", line);
-	if (!*stream || !cafe_valid_text(stream) || strlen(stream) > 200)
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: bad stream name", line);
-	if (type[0] < 'A' || type[0] > 'Z' || strspn(type, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-	    "abcdefghijklmnopqrstuvwxyz0123456789") != strlen(type) || strlen(type) > 64)
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "stdin:%lld: type '%s' is not a PascalCase event name", line, type);
-	if (version < 1)
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: version must be 1 or more",
-		    line);
-	if (!json_is_object(data) || !json_is_object(meta))
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "stdin:%lld: data and meta must be JSON objects", line);
-	if (cafe_parse_ts(ts) < 0 || strlen(ts) >= sizeof ev->ts)
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: ts '%s' is not RFC 3339",
-		    line, ts);
-	ev = cafe_batch_add(b, stream, version - 1, type, json_incref(data));
-	memcpy(ev->id, id, 33);
-	ev->meta = json_incref(meta);
-	snprintf(ev->ts, sizeof ev->ts, "%s", ts);
+/*
+ * No order without payment: every OrderPlaced needs a PaymentApproved for
+ * its order, in the file or already in the log. Called inside the import's
+ * transaction, once the whole file is appended.
+ */
+static int
+check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
+{
+	for (size_t i = 0; i < b->n; i++) {
+		json_int_t id;
+		char stream[48];
+		int found;
+
+		if (strcmp(b->ev[i].type, "OrderPlaced") != 0)
+			continue;
+		id = json_integer_value(json_object_get(b->ev[i].data, "order_id"));
+		snprintf(stream, sizeof stream, "payment-%lld", (long long)id);
+		found = cafe_log_read_stream(log, stream, approved, NULL, e);
+		b->failed = i;
+		if (found == 0)
+			return cafe_err_set(e, CAFE_DATAERR, "OrderPlaced of order %lld has no "
+			    "PaymentApproved (no order without payment)", (long long)id);
+		if (found != 1)
+			return found;
+	}
 	return 0;
 }
 
@@ -168,6 +161,11 @@ append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
 		}
 		cafe_meter_update(m, (long long)(off + part.n), (long long)b->n);
 	}
+	/* The whole file is in the log now, inside the transaction. */
+	if ((status = check_paid(log, b, e)) != 0) {
+		cafe_log_rollback(log);
+		return status;
+	}
 	return cafe_log_commit(log, e);
 }
 
@@ -190,22 +188,13 @@ do_import(struct cafe_ctx *ctx)
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
 		size = (long long)st.st_size;
 	while ((len = getline(&buf, &cap, stdin)) != -1) {
-		json_error_t jerr;
-		json_t *o;
-
 		line++;
 		bytes += len;
 		if (line % 1024 == 0)
 			cafe_meter_update(&m, bytes, size);
 		if (len <= 1 && (len == 0 || buf[0] == '\n'))
 			continue;
-		if (!(o = json_loadb(buf, (size_t)len, 0, &jerr))) {
-			status = cafe_err_set(&e, CAFE_DATAERR, "stdin:%lld: %s", line, jerr.text);
-			break;
-		}
-		status = import_line(&b, o, line, &e);
-		json_decref(o);
-		if (status)
+		if ((status = cafe_input_import_line(&b, buf, (size_t)len, line, &e)) != 0)
 			break;
 	}
 	free(buf);
@@ -305,6 +294,15 @@ main(int argc, char **argv)
 		status = do_import(&ctx);
 	else
 		status = do_stats(&ctx);
+	if (status && strcmp(verb, "import") == 0 && cafe_log_created(ctx.log)) {
+		/* A failed import into a new path leaves nothing behind. */
+		char *path = cafe_xstrdup(ctx.db_path);
+
+		cafe_ctx_close(&ctx);
+		cafe_log_remove_files(path);
+		free(path);
+		return status;
+	}
 	cafe_ctx_close(&ctx);
 	return status;
 }

@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "counter.h"
+#include "input.h"
 #include "payment.h"
 
 static const char usage[] =
@@ -192,9 +193,6 @@ do_batch(struct cafe_ctx *ctx)
 	int status = 0, first_fail = 0;
 
 	while ((len = getline(&buf, &bufcap, stdin)) != -1) {
-		json_error_t jerr;
-		json_t *o, *v;
-		const char *k;
 		long long lineno = (long long)n + 1;
 
 		if (n == cap) {
@@ -202,43 +200,10 @@ do_batch(struct cafe_ctx *ctx)
 			lines = cafe_xrealloc(lines, cap * sizeof *lines);
 			reqs = cafe_xrealloc(reqs, cap * sizeof *reqs);
 		}
-		o = json_loadb(buf, (size_t)len, 0, &jerr);
-		lines[n] = o;
-		memset(&reqs[n], 0, sizeof reqs[n]);
+		status = cafe_input_batch_line(buf, (size_t)len, lineno, &reqs[n], &lines[n], &e);
 		n++;
-		if (!json_is_object(o)) {
-			status = cafe_err_set(&e, CAFE_DATAERR, "stdin:%lld: %s", lineno,
-			    o ? "not a JSON object" : jerr.text);
+		if (status)
 			goto out;
-		}
-		json_object_foreach(o, k, v) {
-			if (strcmp(k, "qty") == 0) {
-				if (!json_is_integer(v)) {
-					status = cafe_err_set(&e, CAFE_DATAERR,
-					    "stdin:%lld: qty must be a whole number", lineno);
-					goto out;
-				}
-				reqs[n - 1].qty = json_integer_value(v);
-			} else if (strcmp(k, "product") == 0 || strcmp(k, "customer") == 0 ||
-			    strcmp(k, "address") == 0 || strcmp(k, "key") == 0) {
-				if (!json_is_string(v)) {
-					status = cafe_err_set(&e, CAFE_DATAERR,
-					    "stdin:%lld: %s must be a string", lineno, k);
-					goto out;
-				}
-			} else {
-				status = cafe_err_set(&e, CAFE_DATAERR,
-				    "stdin:%lld: unknown field '%s' (product, qty, customer, "
-				    "address, key)", lineno, k);
-				goto out;
-			}
-		}
-		if (!json_object_get(o, "qty"))
-			reqs[n - 1].qty = 1;
-		reqs[n - 1].product = json_string_value(json_object_get(o, "product"));
-		reqs[n - 1].customer = json_string_value(json_object_get(o, "customer"));
-		reqs[n - 1].address = json_string_value(json_object_get(o, "address"));
-		reqs[n - 1].key = json_string_value(json_object_get(o, "key"));
 		if ((status = cafe_place_validate(&ctx->config, &reqs[n - 1], &e)) != 0) {
 			struct cafe_err inner = e;
 			cafe_err_set(&e, status, "stdin:%lld: %s", lineno, inner.msg);

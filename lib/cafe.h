@@ -80,7 +80,8 @@ void cafe_random_hex(char *buf);
 /* 1 if s is valid UTF-8 without control characters other than tab. */
 int cafe_valid_text(const char *s);
 
-/* The login name of the person running the program (borrowed, never NULL). */
+/* The name of the real user running the program, from its uid, never from
+ * $USER (borrowed, never NULL). */
 const char *cafe_actor(void);
 /* This machine's host name (borrowed, never NULL). */
 const char *cafe_host(void);

@@ -15,6 +15,7 @@
  *    costs the next program that opens the log a read of all of it).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
@@ -43,6 +44,7 @@ struct cafe_log {
 	char *path;
 	char tool[64];
 	int readonly;
+	int created;            /* this open created the file */
 	int in_txn;
 	int inotify_fd;         /* -1: not yet set up; -2: unavailable */
 	sqlite3_stmt *ins;      /* cached INSERT INTO events */
@@ -304,12 +306,48 @@ wal_file(sqlite3 *db)
 	return memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
 }
 
+/*
+ * A new log is shared by the staff's group and never world-readable: 0660
+ * under the usual umask (022, 002), 0600 when the umask takes the group's
+ * read away too. SQLite gives the -wal and -shm files the database's mode.
+ */
+static mode_t
+new_file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return (mask & 0040) ? 0600 : 0660;
+}
+
+/* Creates path with new_file_mode(); 1 when this call created it, 0 when it
+ * was there already, -1 (errno) on error. */
+static int
+create_file(const char *path)
+{
+	mode_t mode = new_file_mode();
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	if (fchmod(fd, mode) != 0) {
+		int err = errno;
+
+		close(fd);
+		unlink(path);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
 int
 cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_err *e)
 {
 	struct cafe_log *log;
 	struct stat sb;
-	int rc, v, oflags, status = 0;
+	int rc, v, oflags, status = 0, created = 0;
 
 	*out = NULL;
 	if (!path || !*path)
@@ -319,12 +357,16 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
 			    path, strerror(errno),
 			    errno == ENOENT ? " (run 'cafe-log init')" : "");
+		if ((created = create_file(path)) < 0)
+			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s",
+			    path, strerror(errno));
 	} else if (!S_ISREG(sb.st_mode)) {
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
 	}
 
 	pthread_once(&configured, configure_sqlite);
 	log = cafe_xcalloc(1, sizeof *log);
+	log->created = created;
 	log->path = cafe_xstrdup(path);
 	log->inotify_fd = -1;
 	log->readonly = !!(flags & CAFE_LOG_READONLY);
@@ -388,10 +430,31 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 out:
 	if (status) {
 		cafe_log_close(log);
+		if (created)
+			cafe_log_remove_files(path);
 		return status;
 	}
 	*out = log;
 	return 0;
+}
+
+int
+cafe_log_created(const struct cafe_log *log)
+{
+	return log->created;
+}
+
+void
+cafe_log_remove_files(const char *path)
+{
+	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
+	char *p;
+
+	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+		p = cafe_xasprintf("%s%s", path, ends[i]);
+		unlink(p);
+		free(p);
+	}
 }
 
 void

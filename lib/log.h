@@ -91,6 +91,12 @@ enum {
 int cafe_log_open(struct cafe_log **out, const char *path, int flags,
 		struct cafe_err *e);
 void cafe_log_close(struct cafe_log *log);
+/* 1 when this open created the file (mode 0660, or 0600 under a umask
+ * that denies the group): a command that fails on a log it created may
+ * take it away again with cafe_log_remove_files(). */
+int cafe_log_created(const struct cafe_log *log);
+/* Removes a log's file and its -wal, -shm and -journal (close it first). */
+void cafe_log_remove_files(const char *path);
 /* Names the program in every event's meta.tool (default "cafe"). */
 void cafe_log_set_tool(struct cafe_log *log, const char *tool);
 /* Borrowed: for projection and operational tables only, never `events`. */

@@ -341,16 +341,17 @@ const char *
 cafe_actor(void)
 {
 	static char name[64];
-	const char *u;
+	struct passwd *pw;
 
 	if (name[0])
 		return name;
-	u = getenv("USER");
-	if (!u || !*u) {
-		struct passwd *pw = getpwuid(geteuid());
-		u = pw ? pw->pw_name : "unknown";
-	}
-	snprintf(name, sizeof name, "%s", u);
+	/* The real user, from the process's uid: $USER is whatever the
+	 * caller set it to, and the log must not take a name on trust. */
+	pw = getpwuid(getuid());
+	if (pw && pw->pw_name && *pw->pw_name && cafe_valid_text(pw->pw_name))
+		snprintf(name, sizeof name, "%s", pw->pw_name);
+	else
+		snprintf(name, sizeof name, "uid %ld", (long)getuid());
 	return name;
 }
 

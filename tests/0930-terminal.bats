@@ -6,15 +6,24 @@
 
 load helpers/setup
 
-# A log of $1 orders (one OrderPlaced each) to import.
+# A log of $1 events to import: orders, each an OrderPlaced and its
+# PaymentApproved.
 big_log() {
 	awk -v n="$1" 'BEGIN {
-		for (i = 1; i <= n; i++)
-			printf "{\"id\":\"%032x\",\"stream\":\"order-%d\",\"version\":1," \
-			    "\"type\":\"OrderPlaced\",\"data\":{\"order_id\":%d,\"product\":" \
-			    "\"tea\",\"qty\":1,\"unit_price\":2500,\"total\":2500,\"customer\":" \
-			    "\"c%d\",\"address\":\"\"},\"meta\":{\"correlation_id\":\"%d\"}," \
-			    "\"ts\":\"2026-01-01T09:00:00.000Z\"}\n", i, i, i, i, i
+		for (i = 1; i <= n; i++) {
+			o = int((i + 1) / 2)
+			if (i % 2)
+				printf "{\"id\":\"%032x\",\"stream\":\"order-%d\",\"version\":1," \
+				    "\"type\":\"OrderPlaced\",\"data\":{\"order_id\":%d,\"product\":" \
+				    "\"tea\",\"qty\":1,\"unit_price\":2500,\"total\":2500,\"customer\":" \
+				    "\"c%d\",\"address\":\"\"},\"meta\":{\"correlation_id\":\"%d\"}," \
+				    "\"ts\":\"2026-01-01T09:00:00.000Z\"}\n", i, o, o, o, o
+			else
+				printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1," \
+				    "\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d," \
+				    "\"amount\":2500,\"ref\":\"r%d\"},\"meta\":{\"correlation_id\":" \
+				    "\"%d\"},\"ts\":\"2026-01-01T09:00:00.000Z\"}\n", i, o, o, o, o
+		}
 	}'
 }
 
@@ -50,18 +59,19 @@ on_tty() {
 }
 
 @test "a long trace catch-up shows progress on a terminal, nothing in a pipe" {
-	big_log 40000 > "$T/big.jsonl"
+	# Long enough (80000 orders) that the meter's 200 ms delay passes.
+	big_log 160000 > "$T/big.jsonl"
 	cafe-log -q import < "$T/big.jsonl"
 	cp "$CAFE_DB" "$T/copy.db"
 	on_tty "cafe-trace list > /dev/null"
 	assert_success
-	assert_output --regexp 'cafe-trace: catching up +[0-9]+% [0-9]+/40000'
+	assert_output --regexp 'cafe-trace: catching up +[0-9]+% [0-9]+/160000'
 	run cafe-trace --db "$T/copy.db" list
 	assert_success
-	[ "${#lines[@]}" -eq 40001 ]
+	[ "${#lines[@]}" -eq 80001 ]
 	on_tty "cafe-trace rebuild"
 	assert_output --regexp 'cafe-trace: rebuilding +[0-9]+%'
-	assert_output --partial "trace rebuilt from 40000 events"
+	assert_output --partial "trace rebuilt from 160000 events"
 }
 
 @test "tables fit a narrower terminal: the widest text column is cut" {

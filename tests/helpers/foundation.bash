@@ -61,8 +61,9 @@ make_unwritable() {
 		chmod a-w "$1"/* "$1"
 		echo "$1" >>"$T/.restore"
 	else
-		# Root's directory, 0755, files 0644: nobody cannot write.
-		chmod go-w "$1"/* "$1"
+		# Root's directory, 0755, files 0644: nobody may read, not write.
+		chmod 644 "$1"/*
+		chmod go-w "$1"
 	fi
 }
 

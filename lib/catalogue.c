@@ -1,0 +1,141 @@
+/*
+ * catalogue.c - the event catalogue as a table (catalogue.h). A new event
+ * type is added here, in cafe-log(5) and in the tests together.
+ *
+ * Field types: 'i' a whole number, 's' a string, 'b' a boolean, 'n' a
+ * number; a name starting with '?' is optional but typed when present.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalogue.h"
+
+struct kind {
+	const char *type;
+	const char *stream;         /* the stream's prefix, up to its '-' */
+	const char *fields;         /* "order_id:i amount:i ?reason:s" */
+};
+
+#define ORDER_PAY "order_id:i amount:i"
+
+static const struct kind kinds[] = {
+	{ "PaymentRequested", "payment", ORDER_PAY " key:s ?currency:s" },
+	{ "PaymentApproved", "payment", ORDER_PAY " ref:s" },
+	{ "PaymentDeclined", "payment", ORDER_PAY " reason:s" },
+	{ "PaymentAbandoned", "payment", ORDER_PAY " reason:s" },
+	{ "PaymentVoided", "payment", ORDER_PAY " ref:s ?reason:s" },
+	{ "RefundRequested", "payment", "order_id:i ?amount:i ?reason:s" },
+	{ "PaymentRefunded", "payment", ORDER_PAY " ref:s" },
+	{ "RefundFailed", "payment", "order_id:i ?amount:i error:s ?attempts:i" },
+	{ "OrderPlaced", "order", "order_id:i product:s qty:i unit_price:i total:i "
+	    "?customer:s ?address:s" },
+	{ "OrderCancelled", "order", "order_id:i ?reason:s" },
+	{ "OrderRejected", "order", "order_id:i ?reason:s" },
+	{ "StockReserved", "stock", "order_id:i product:s qty:i ?stock:i" },
+	{ "StockReleased", "stock", "order_id:i product:s qty:i" },
+	{ "StockAdjusted", "stock", "product:s stock:i" },
+	{ "DeliveryStarted", "delivery", "order_id:i ?address:s ?product:s ?qty:i "
+	    "?customer:s" },
+	{ "DrinkReady", "delivery", "order_id:i" },
+	{ "DeliveryDispatched", "delivery", "order_id:i ?rider:s" },
+	{ "DeliveryCompleted", "delivery", "order_id:i" },
+	{ "DeliveryCancelled", "delivery", "order_id:i ?reason:s" },
+	{ "BreakerOpened", "breaker", "?calls:i ?failures:i ?reason:s" },
+	{ "BreakerHalfOpened", "breaker", "?reason:s" },
+	{ "BreakerClosed", "breaker", "?reason:s" },
+	{ "NotificationQueued", "notify", "order_id:i message_id:s event:s text:s "
+	    "?customer:s" },
+	{ "NotificationSent", "notify", "order_id:i message_id:s channel:s ?attempt:i "
+	    "?first:b" },
+	{ "NotificationFailed", "notify", "order_id:i message_id:s channel:s error:s "
+	    "?attempt:i ?dead:b" },
+	{ "NotificationRequeued", "notify", "order_id:i message_id:s" },
+};
+
+static int
+typed(json_t *v, char t)
+{
+	switch (t) {
+	case 'i': return json_is_integer(v);
+	case 's': return json_is_string(v);
+	case 'b': return json_is_boolean(v);
+	case 'n': return json_is_number(v);
+	default: return 0;
+	}
+}
+
+static const char *
+type_name(char t)
+{
+	return t == 'i' ? "a whole number" : t == 's' ? "a string" :
+	    t == 'b' ? "true or false" : "a number";
+}
+
+/* The N of "kind-N" when it is a whole number from 1; else 0. */
+static long long
+stream_number(const char *stream, size_t prefix)
+{
+	const char *p = stream + prefix + 1;
+	long long n = 0;
+
+	if (*p < '1' || *p > '9')
+		return 0;
+	for (; *p >= '0' && *p <= '9' && n < 1000000000000LL; p++)
+		n = n * 10 + (*p - '0');
+	return *p ? 0 : n;
+}
+
+int
+cafe_catalogue_check(const struct cafe_event *ev, struct cafe_err *e)
+{
+	const struct kind *k = NULL;
+	const char *f;
+	size_t plen;
+
+	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
+		if (strcmp(kinds[i].type, ev->type) == 0)
+			k = &kinds[i];
+	if (!k)
+		return cafe_err_set(e, CAFE_DATAERR, "unknown event type '%s' (see cafe-log(5))",
+		    ev->type);
+	plen = strlen(k->stream);
+	if (strncmp(ev->stream, k->stream, plen) != 0 || ev->stream[plen] != '-' ||
+	    !ev->stream[plen + 1])
+		return cafe_err_set(e, CAFE_DATAERR, "%s belongs on a '%s-...' stream, not '%s'",
+		    ev->type, k->stream, ev->stream);
+	for (f = k->fields; *f; ) {
+		char name[32];
+		size_t n = strcspn(f, ":");
+		int optional = *f == '?';
+		char t = f[n + 1];
+		json_t *v;
+
+		snprintf(name, sizeof name, "%.*s", (int)(n - (size_t)optional), f + optional);
+		f += n + 2;
+		while (*f == ' ')
+			f++;
+		v = json_object_get(ev->data, name);
+		if (!v && optional)
+			continue;
+		if (!v)
+			return cafe_err_set(e, CAFE_DATAERR, "%s on '%s' has no '%s'", ev->type,
+			    ev->stream, name);
+		if (!typed(v, t))
+			return cafe_err_set(e, CAFE_DATAERR, "%s on '%s': '%s' must be %s",
+			    ev->type, ev->stream, name, type_name(t));
+	}
+	if (strcmp(k->stream, "order") == 0 || strcmp(k->stream, "payment") == 0 ||
+	    strcmp(k->stream, "delivery") == 0) {
+		long long n = stream_number(ev->stream, plen);
+		json_int_t id = json_integer_value(json_object_get(ev->data, "order_id"));
+
+		if (n == 0)
+			return cafe_err_set(e, CAFE_DATAERR, "stream '%s' names no order",
+			    ev->stream);
+		if (id != n)
+			return cafe_err_set(e, CAFE_DATAERR, "%s on '%s' is for order %lld",
+			    ev->type, ev->stream, (long long)id);
+	}
+	return 0;
+}

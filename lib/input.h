@@ -1,0 +1,34 @@
+/*
+ * input.h - the parsers of what a user or a file hands in as JSON lines:
+ * a line of `cafe-order place --batch` and a line of `cafe-log import`.
+ * Both refuse duplicate keys ({"product":"latte","product":"mocha"} is no
+ * order), unknown or mistyped fields, and say which line is wrong. The
+ * fuzz targets in tests/fuzz/ call these same functions.
+ */
+#ifndef CAFE_INPUT_H
+#define CAFE_INPUT_H
+
+#include <jansson.h>
+#include "cafe.h"
+#include "log.h"
+#include "order.h"
+
+/*
+ * One --batch line ({"product", "qty", "customer", "address", "key"}) into
+ * *r, whose strings are borrowed from *owner (a new reference the caller
+ * releases, also on failure; NULL when nothing was parsed). CAFE_DATAERR
+ * "stdin:LINE: ..." for what is not such an object. The menu is checked
+ * by cafe_place_validate(), not here.
+ */
+int cafe_input_batch_line(const char *buf, size_t len, long long line,
+		struct cafe_place_request *r, json_t **owner, struct cafe_err *e);
+
+/*
+ * One line of an export ({seq?, id, stream, version, type, data, meta,
+ * ts}) checked against the event catalogue (catalogue.h) and added to b
+ * with its version as the expected one. CAFE_DATAERR "stdin:LINE: ...".
+ */
+int cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len,
+		long long line, struct cafe_err *e);
+
+#endif

@@ -15,9 +15,9 @@ CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
 # at each start cost a quarter of a placement's instructions.
 STATIC   ?= 1
 ifeq ($(STATIC),1)
-LDLIBS    = -Wl,-Bstatic -lsqlite3 -ljansson -lyaml -Wl,-Bdynamic -lm -ldl -lpthread
+LDLIBS    = -Wl,-Bstatic -lsqlite3 -ljansson -lyaml -lsodium -Wl,-Bdynamic -lm -ldl -lpthread
 else
-LDLIBS    = -lsqlite3 -ljansson -lyaml
+LDLIBS    = -lsqlite3 -ljansson -lyaml -lsodium
 endif
 
 ifeq ($(SANITIZE),1)
@@ -36,7 +36,7 @@ HEADERS  = $(wildcard lib/*.h)
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 
 # Debian packages the build, the tests and the benchmarks need.
-DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev sqlite3 \
+DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd
 

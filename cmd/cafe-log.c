@@ -9,32 +9,46 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "cli.h"
 #include "input.h"
 #include "progress.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"
-"       cafe-log verify\n"
+"       cafe-log verify [--head SEQ:HASH]\n"
+"       cafe-log head\n"
 "       cafe-log export [--since SEQ]\n"
 "       cafe-log import < events.jsonl\n"
 "       cafe-log stats\n"
 "example: cafe-log export --since 1000 | gzip > events.jsonl.gz\n";
 
-enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL };
+enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL, OPT_HEAD };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
 	{ "since", required_argument, NULL, OPT_SINCE },
+	{ "head", required_argument, NULL, OPT_HEAD },
 	{ NULL, 0, NULL, 0 }
+};
+
+struct opts {
+	const char *since;
+	const char *head;           /* --head as given */
+	long long head_seq;         /* ... and read */
+	char head_hash[CAFE_HASH_HEX];
 };
 
 static int
 local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 {
+	struct opts *o = arg;
+
 	(void)e;
 	if (c == OPT_SINCE)
-		*(const char **)arg = optarg;
+		o->since = optarg;
+	else if (c == OPT_HEAD)
+		o->head = optarg;
 	return 0;
 }
 
@@ -57,12 +71,28 @@ do_init(struct cafe_ctx *ctx)
 	return 0;
 }
 
+/* --head SEQ:HASH, as `cafe-log head` printed it (a space works too). */
 static int
-do_verify(struct cafe_ctx *ctx)
+parse_head(const char *s, long long *seq, char *hash)
+{
+	const char *sep = s + strcspn(s, ": ");
+	char num[24];
+
+	if (!*sep || sep == s || (size_t)(sep - s) >= sizeof num)
+		return -1;
+	snprintf(num, sizeof num, "%.*s", (int)(sep - s), s);
+	if (cafe_parse_ll(num, 1, 1LL << 62, seq) != 0 || !cafe_chain_valid(sep + 1))
+		return -1;
+	snprintf(hash, CAFE_HASH_HEX, "%s", sep + 1);
+	return 0;
+}
+
+static int
+do_verify(struct cafe_ctx *ctx, const struct opts *o)
 {
 	struct cafe_err e = { 0, "" };
-	long long checked;
-	int status = cafe_log_verify(ctx->log, &checked, &e);
+	long long checked = 0;
+	int status = cafe_log_verify(ctx->log, o->head_seq, o->head_hash, &checked, &e);
 
 	if (ctx->json)
 		cafe_print_json(json_pack("{s:b, s:I, s:s?}", "ok", status == 0,
@@ -71,6 +101,23 @@ do_verify(struct cafe_ctx *ctx)
 		return fail(ctx, status, &e);
 	if (!ctx->json)
 		cafe_ctx_info(ctx, "ok: %lld events checked", checked);
+	return 0;
+}
+
+static int
+do_head(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "" };
+	char hash[CAFE_HASH_HEX];
+	long long seq;
+	int status;
+
+	if ((status = cafe_log_head_link(ctx->log, &seq, hash, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I, s:s}", "seq", (json_int_t)seq, "hash", hash));
+	else
+		printf("%lld %s\n", seq, hash);
 	return 0;
 }
 
@@ -258,23 +305,29 @@ main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
 	struct cafe_err e = { 0, "" };
-	const char *since = NULL, *verb;
+	struct opts o = { NULL, NULL, 0, "" };
+	const char *verb;
 	int first, status, flags;
 
 	cafe_ctx_init(&ctx, "cafe-log", usage);
-	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &since, &first, &e) != 0)
+	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
 		return cafe_usage_error(&ctx, "%s", e.msg);
 	if (first >= argc)
 		return cafe_usage_error(&ctx, "no subcommand given");
 	verb = argv[first];
 	if (first + 1 < argc)
 		return cafe_usage_error(&ctx, "'%s' takes no arguments", verb);
-	if (since && strcmp(verb, "export") != 0)
+	if (o.since && strcmp(verb, "export") != 0)
 		return cafe_usage_error(&ctx, "only 'export' takes --since");
+	if (o.head && strcmp(verb, "verify") != 0)
+		return cafe_usage_error(&ctx, "only 'verify' takes --head");
+	if (o.head && parse_head(o.head, &o.head_seq, o.head_hash) != 0)
+		return cafe_usage_error(&ctx, "--head wants SEQ:HASH as 'cafe-log head' prints "
+		    "it (a seq from 1, 64 hex digits), not '%s'", o.head);
 	if (strcmp(verb, "init") == 0 || strcmp(verb, "import") == 0)
 		flags = CAFE_LOG_CREATE;
 	else if (strcmp(verb, "verify") == 0 || strcmp(verb, "export") == 0 ||
-	    strcmp(verb, "stats") == 0)
+	    strcmp(verb, "stats") == 0 || strcmp(verb, "head") == 0)
 		flags = CAFE_LOG_READONLY;
 	else
 		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
@@ -287,9 +340,11 @@ main(int argc, char **argv)
 	if (strcmp(verb, "init") == 0)
 		status = do_init(&ctx);
 	else if (strcmp(verb, "verify") == 0)
-		status = do_verify(&ctx);
+		status = do_verify(&ctx, &o);
+	else if (strcmp(verb, "head") == 0)
+		status = do_head(&ctx);
 	else if (strcmp(verb, "export") == 0)
-		status = do_export(&ctx, since);
+		status = do_export(&ctx, o.since);
 	else if (strcmp(verb, "import") == 0)
 		status = do_import(&ctx);
 	else

@@ -19,7 +19,7 @@ _cafe_value_opts() {
 	cafe-trace) echo '--customer --status --since --limit --as-of --after' ;;
 	cafe-notify) echo '--timeout --status --order' ;;
 	cafe-daemon) echo '--policy' ;;
-	cafe-log) echo '--since' ;;
+	cafe-log) echo '--since --head' ;;
 	esac
 }
 
@@ -31,7 +31,7 @@ _cafe_verbs() {
 	cafe-trace) echo 'list show follow stats rebuild' ;;
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;
-	cafe-log) echo 'init verify export import stats' ;;
+	cafe-log) echo 'init verify head export import stats' ;;
 	esac
 }
 
@@ -55,12 +55,13 @@ _cafe_verb_opts() {
 	cafe-notify:retry) echo '--dead' ;;
 	cafe-daemon:run) echo '--once --policy' ;;
 	cafe-log:export) echo '--since' ;;
+	cafe-log:verify) echo '--head' ;;
 	esac
 }
 
 _cafe_statuses() {
 	case $1 in
-	cafe-pay) echo 'requested approved declined refund_pending refunded refund_failed failed voided' ;;
+	cafe-pay) echo 'requested approved declined refund_pending refunded refund_failed failed voiding voided' ;;
 	cafe-deliver) echo 'pending brewing ready dispatched delivered cancelled' ;;
 	cafe-trace) echo 'paid cancelled rejected delivered approved refund_pending refunded refund_failed pending brewing ready dispatched' ;;
 	cafe-notify) echo 'queued sent failed dead' ;;

@@ -118,7 +118,7 @@ complete -c $c -n __cafe_no_verb -a breaker -d 'show or reset the circuit breake
 complete -c $c -n '__cafe_operand_of show refund' -a '(__cafe_order_ids)' -d order
 complete -c $c -n '__cafe_operand_of breaker' -a reset -d 'close the breaker now'
 complete -c $c -n '__fish_seen_subcommand_from list' -l order -x -a '(__cafe_order_ids)' -d 'only this order'
-complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'requested approved declined refund_pending refunded refund_failed failed voided' -d 'only this status'
+complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'requested approved declined refund_pending refunded refund_failed failed voiding voided' -d 'only this status'
 complete -c $c -n '__fish_seen_subcommand_from refund' -l reason -x -d why
 
 # cafe-deliver
@@ -173,6 +173,8 @@ complete -c $c -n '__fish_seen_subcommand_from run' -l policy -x -a 'start-deliv
 set c cafe-log
 complete -c $c -n __cafe_no_verb -a init -d 'create the database'
 complete -c $c -n __cafe_no_verb -a verify -d 'check the whole log'
+complete -c $c -n __cafe_no_verb -a head -d 'print the newest link of the hash chain'
+complete -c $c -n '__fish_seen_subcommand_from verify' -l head -x -d 'a link kept from cafe-log head (SEQ:HASH)'
 complete -c $c -n __cafe_no_verb -a export -d 'print events as JSON Lines'
 complete -c $c -n __cafe_no_verb -a import -d 'append an export read on stdin'
 complete -c $c -n __cafe_no_verb -a stats -d 'count what is in the log'

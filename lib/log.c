@@ -27,6 +27,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "chain.h"
 #include "log.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -50,13 +51,20 @@ struct cafe_log {
 	sqlite3_stmt *ins;      /* cached INSERT INTO events */
 	sqlite3_stmt *ver;      /* cached stream version lookup */
 	sqlite3_stmt *head;     /* cached head lookup of cafe_log_wait */
+	sqlite3_stmt *last;     /* cached: the newest event's seq and hash */
 	long long woke_us;      /* cafe_log_wait: when inotify last reported a write */
 	char *meta_who;         /* the actor, tool and host part of meta */
 	char id_prefix[13];     /* random, per handle: the middle of event ids */
 	unsigned id_count;      /* the end of event ids */
 };
 
-static const char *schema_v1 =
+#define TRIGGERS \
+	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events" \
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;" \
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events" \
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
+
+static const char *schema_current =
 	"CREATE TABLE IF NOT EXISTS events("
 	"  seq     INTEGER PRIMARY KEY,"
 	"  id      TEXT NOT NULL UNIQUE,"
@@ -66,16 +74,14 @@ static const char *schema_v1 =
 	"  data    TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),"
 	"  meta    TEXT NOT NULL CHECK (json_valid(meta) AND json_type(meta) = 'object'),"
 	"  ts      TEXT NOT NULL,"
+	"  hash    TEXT NOT NULL,"
 	"  UNIQUE(stream, version));"
 	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
 	"CREATE INDEX IF NOT EXISTS events_correlation"
 	"  ON events(json_extract(meta, '$.correlation_id'), seq);"
 	"CREATE INDEX IF NOT EXISTS events_key ON events(json_extract(meta, '$.key'))"
 	"  WHERE json_extract(meta, '$.key') IS NOT NULL;"
-	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events"
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;"
-	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events"
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
+	TRIGGERS
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	"  name TEXT PRIMARY KEY,"
 	"  seq  INTEGER NOT NULL);";
@@ -93,8 +99,17 @@ configure_sqlite(void)
 	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
 }
 
-/* Migrations: migrations[i] brings a file from user_version i to i + 1. */
-static const char *const migrations[CAFE_SCHEMA_VERSION] = { NULL };
+/*
+ * Migrations: migrations[i] brings a file from user_version i to i + 1.
+ * 1 -> 2 adds the hash chain: the column, then (chain_all) every link
+ * computed once, with the triggers lifted for the while and put back.
+ */
+static const char *const migrations[CAFE_SCHEMA_VERSION] = {
+	NULL,
+	"DROP TRIGGER IF EXISTS events_no_update;"
+	"DROP TRIGGER IF EXISTS events_no_delete;"
+	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
+};
 
 static int
 db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
@@ -254,6 +269,48 @@ has_events_table(struct cafe_log *log, int *yes, struct cafe_err *e)
 	return 0;
 }
 
+/* The migration to the hash chain: every event's link, in seq order. */
+static int
+chain_all(struct cafe_log *log, struct cafe_err *e)
+{
+	sqlite3_stmt *rd = NULL, *wr = NULL;
+	char prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
+	int rc, status = 0;
+
+	memcpy(prev, cafe_chain_genesis, sizeof prev);
+	if ((rc = sqlite3_prepare_v2(log->db, "SELECT seq, id, stream, version, type, ts, "
+	    "data, meta FROM events ORDER BY seq", -1, &rd, NULL)) != SQLITE_OK ||
+	    (rc = sqlite3_prepare_v2(log->db, "UPDATE events SET hash = ?1 WHERE seq = ?2",
+	    -1, &wr, NULL)) != SQLITE_OK) {
+		status = db_status(log, rc, e, "migrating to the hash chain");
+		goto out;
+	}
+	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
+		long long seq = sqlite3_column_int64(rd, 0);
+
+		cafe_chain_link(prev, seq, (const char *)sqlite3_column_text(rd, 1),
+		    (const char *)sqlite3_column_text(rd, 2), sqlite3_column_int64(rd, 3),
+		    (const char *)sqlite3_column_text(rd, 4),
+		    (const char *)sqlite3_column_text(rd, 5),
+		    (const char *)sqlite3_column_text(rd, 6),
+		    (const char *)sqlite3_column_text(rd, 7), link);
+		sqlite3_bind_text(wr, 1, link, -1, SQLITE_STATIC);
+		sqlite3_bind_int64(wr, 2, seq);
+		if ((rc = sqlite3_step(wr)) != SQLITE_DONE) {
+			status = db_status(log, rc, e, "migrating to the hash chain");
+			goto out;
+		}
+		sqlite3_reset(wr);
+		memcpy(prev, link, sizeof prev);
+	}
+	if (rc != SQLITE_DONE)
+		status = db_status(log, rc, e, "migrating to the hash chain");
+out:
+	sqlite3_finalize(rd);
+	sqlite3_finalize(wr);
+	return status;
+}
+
 /* Creates or migrates the schema; called with the write lock held. */
 static int
 ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
@@ -275,12 +332,16 @@ ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
 		if (!create)
 			return cafe_err_set(e, CAFE_IOERR,
 			    "'%s' is not a cafe database (run 'cafe-log init')", log->path);
-		if ((rc = exec_sql(log, schema_v1, e)) != 0)
+		if ((rc = exec_sql(log, schema_current, e)) != 0)
 			return rc;
 	} else {
-		for (; v < CAFE_SCHEMA_VERSION; v++)
+		for (; v < CAFE_SCHEMA_VERSION; v++) {
 			if (migrations[v] && (rc = exec_sql(log, migrations[v], e)) != 0)
 				return rc;
+			if (v == 1 && ((rc = chain_all(log, e)) != 0 ||
+			    (rc = exec_sql(log, TRIGGERS, e)) != 0))
+				return rc;
+		}
 	}
 	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CAFE_SCHEMA_VERSION);
 	return exec_sql(log, sql, e);
@@ -467,6 +528,7 @@ cafe_log_close(struct cafe_log *log)
 	sqlite3_finalize(log->ins);
 	sqlite3_finalize(log->ver);
 	sqlite3_finalize(log->head);
+	sqlite3_finalize(log->last);
 	if (log->db)
 		sqlite3_close(log->db);
 	if (log->inotify_fd >= 0)
@@ -737,15 +799,48 @@ event_ids(struct cafe_log *log, struct cafe_batch *b)
 			    log->id_prefix, log->id_count++);
 }
 
+/* The newest event's seq and hash (0 and the genesis for an empty log). */
+static int
+last_link(struct cafe_log *log, long long *seq, char hash[CAFE_HASH_HEX],
+    struct cafe_err *e)
+{
+	int rc, status;
+
+	if ((status = prepare_cached(log, &log->last,
+	    "SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", e)) != 0)
+		return status;
+	*seq = 0;
+	memcpy(hash, cafe_chain_genesis, CAFE_HASH_HEX);
+	if ((rc = sqlite3_step(log->last)) == SQLITE_ROW) {
+		*seq = sqlite3_column_int64(log->last, 0);
+		snprintf(hash, CAFE_HASH_HEX, "%s", (const char *)sqlite3_column_text(log->last, 1));
+	}
+	sqlite3_reset(log->last);
+	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+		return db_status(log, rc, e, "reading the chain's head");
+	return 0;
+}
+
+int
+cafe_log_head_link(struct cafe_log *log, long long *seq, char *hash,
+    struct cafe_err *e)
+{
+	return last_link(log, seq, hash, e);
+}
+
 int
 cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 {
 	struct heads heads;
-	char ts[32];
+	char ts[32], prev[CAFE_HASH_HEX];
+	long long seq;
 	int rc, status;
 
 	if (!log->in_txn)
 		return cafe_err_set(e, CAFE_IOERR, "internal error: append outside a transaction");
+	/* The chain goes on from the newest event, read under the write lock. */
+	if ((status = last_link(log, &seq, prev, e)) != 0)
+		return status;
 	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
 	event_ids(log, b);
 
@@ -780,8 +875,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		heads_put(&heads, ev->stream, ev->version);
 
 		if ((status = prepare_cached(log, &log->ins,
-		    "INSERT INTO events(id, stream, version, type, data, meta, ts) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?)", e)) != 0)
+		    "INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", e)) != 0)
 			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
@@ -802,6 +897,11 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		else
 			sqlite3_bind_text(log->ins, 6, ev->meta_text, -1, SQLITE_STATIC);
 		sqlite3_bind_text(log->ins, 7, ev->ts, -1, SQLITE_STATIC);
+		seq++;
+		cafe_chain_link(prev, seq, ev->id, ev->stream, ev->version, ev->type, ev->ts,
+		    data, meta ? meta : ev->meta_text, prev);
+		sqlite3_bind_int64(log->ins, 8, seq);
+		sqlite3_bind_text(log->ins, 9, prev, -1, SQLITE_TRANSIENT);
 		rc = sqlite3_step(log->ins);
 		if (rc != SQLITE_DONE) {
 			if ((rc & 0xff) == SQLITE_CONSTRAINT)
@@ -824,7 +924,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			}
 			goto out;
 		}
-		ev->seq = sqlite3_last_insert_rowid(log->db);
+		ev->seq = seq;
 		sqlite3_reset(log->ins);
 		sqlite3_clear_bindings(log->ins);
 	}
@@ -1338,11 +1438,13 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 }
 
 int
-cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
+cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
+    long long *checked, struct cafe_err *e)
 {
 	sqlite3_stmt *st;
 	long long expect = 1, prev_version = 0;
-	char *prev_stream = NULL;
+	char *prev_stream = NULL, prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
+	char at_head[CAFE_HASH_HEX] = "";
 	int rc, v, status = 0;
 
 	*checked = 0;
@@ -1358,13 +1460,15 @@ cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
 		    "been rewritten)");
 
 	/* CASE, not AND: json_type() raises an error on malformed JSON. */
+	memcpy(prev, cafe_chain_genesis, sizeof prev);
 	if ((status = prepare(log, "SELECT seq, CASE WHEN json_valid(data) THEN "
 	    "json_type(data) = 'object' ELSE 0 END, CASE WHEN json_valid(meta) THEN "
-	    "json_type(meta) = 'object' ELSE 0 END, length(id), type, ts "
-	    "FROM events ORDER BY seq", &st, e)) != 0)
+	    "json_type(meta) = 'object' ELSE 0 END, length(id), type, ts, "
+	    "id, stream, version, data, meta, hash FROM events ORDER BY seq", &st, e)) != 0)
 		return status;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		long long seq = sqlite3_column_int64(st, 0);
+		const char *hash = (const char *)sqlite3_column_text(st, 11);
 
 		if (seq != expect) {
 			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: gap, expected seq %lld",
@@ -1383,6 +1487,20 @@ cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
 			    sqlite3_column_int(st, 3) != 32 ? "id" : "ts");
 			break;
 		}
+		cafe_chain_link(prev, seq, (const char *)sqlite3_column_text(st, 6),
+		    (const char *)sqlite3_column_text(st, 7), sqlite3_column_int64(st, 8),
+		    (const char *)sqlite3_column_text(st, 4),
+		    (const char *)sqlite3_column_text(st, 5),
+		    (const char *)sqlite3_column_text(st, 9),
+		    (const char *)sqlite3_column_text(st, 10), link);
+		if (!hash || strcmp(hash, link) != 0) {
+			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: the hash chain is "
+			    "broken (this event, or the order of events, was changed)", seq);
+			break;
+		}
+		memcpy(prev, link, sizeof prev);
+		if (seq == head_seq)
+			memcpy(at_head, link, sizeof at_head);
 		expect++;
 		(*checked)++;
 	}
@@ -1391,6 +1509,13 @@ cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e)
 	sqlite3_finalize(st);
 	if (status)
 		return status;
+	if (head_seq > 0 && !at_head[0])
+		return cafe_err_set(e, CAFE_REFUSED, "the log ends at seq %lld, before the "
+		    "head that was kept (seq %lld): events were cut off the end", expect - 1,
+		    head_seq);
+	if (head_seq > 0 && strcmp(at_head, head_hash) != 0)
+		return cafe_err_set(e, CAFE_REFUSED, "seq %lld: the link is not the head that "
+		    "was kept (the history up to it was rewritten)", head_seq);
 
 	if ((status = prepare(log, "SELECT stream, version, seq FROM events "
 	    "ORDER BY stream, version", &st, e)) != 0)

@@ -23,7 +23,7 @@
 #include <sqlite3.h>
 #include "cafe.h"
 
-#define CAFE_SCHEMA_VERSION 1
+#define CAFE_SCHEMA_VERSION 2
 
 /* Expected stream versions for cafe_batch_add(). */
 #define CAFE_ANY_VERSION  (-1LL)   /* append wherever the stream is */
@@ -192,10 +192,18 @@ int cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 
 /*
  * Checks the whole log (cafe-log verify): schema version and triggers,
- * json_valid of data and meta, gap-free seq from 1, contiguous versions per
- * stream. Returns 0, or CAFE_REFUSED with the first bad row in e.
+ * json_valid of data and meta, gap-free seq from 1, the hash chain,
+ * contiguous versions per stream; with head_seq > 0, also that the link
+ * at head_seq is head_hash (the head an operator kept elsewhere: nothing
+ * before it was rewritten, nothing was cut off the end). Returns 0, or
+ * CAFE_REFUSED with the first bad row, by its seq, in e.
  */
-int cafe_log_verify(struct cafe_log *log, long long *checked, struct cafe_err *e);
+int cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
+		long long *checked, struct cafe_err *e);
+/* The newest link of the hash chain: its seq and hash (0 and 64 zeros for
+ * an empty log). hash has room for 65 bytes. */
+int cafe_log_head_link(struct cafe_log *log, long long *seq, char *hash,
+		struct cafe_err *e);
 
 /*
  * For the owners of projection and operational tables: an SQLite result

@@ -23,7 +23,7 @@ one_order() {
 	assert_failure 1
 	run sqlite3 "$CAFE_DB" "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ' ')
 	    FROM pragma_table_info('events')"
-	assert_output "seq:INTEGER:0:1 id:TEXT:1:0 stream:TEXT:1:0 version:INTEGER:1:0 type:TEXT:1:0 data:TEXT:1:0 meta:TEXT:1:0 ts:TEXT:1:0"
+	assert_output "seq:INTEGER:0:1 id:TEXT:1:0 stream:TEXT:1:0 version:INTEGER:1:0 type:TEXT:1:0 data:TEXT:1:0 meta:TEXT:1:0 ts:TEXT:1:0 hash:TEXT:1:0"
 	# UNIQUE(stream, version) and UNIQUE(id), as constraints, not just indexes.
 	run sqlite3 "$CAFE_DB" "SELECT group_concat(cols, ' ') FROM (SELECT
 	    (SELECT group_concat(name, ',') FROM pragma_index_info(il.name)) AS cols
@@ -36,7 +36,7 @@ one_order() {
 	assert_output --partial "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version"
 	assert_output "wal
-1"
+2"
 	assert_equal "$(event_count)" 0
 }
 
@@ -46,7 +46,7 @@ one_order() {
 	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version;
 	    SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
 	assert_output "wal
-1
+2
 2"
 }
 
@@ -98,7 +98,7 @@ one_order() {
 	for args in "place latte" "menu" "cancel 1" "stock latte --set 5"; do
 		run cafe-order $args
 		assert_failure 74
-		assert_output "cafe-order: database '$CAFE_DB' has schema version 99, newer than this cafe understands (1): upgrade cafe"
+		assert_output "cafe-order: database '$CAFE_DB' has schema version 99, newer than this cafe understands (2): upgrade cafe"
 	done
 	for verb in verify export stats import; do
 		run cafe-log $verb </dev/null
@@ -244,9 +244,9 @@ one_order() {
 	n=0
 	while IFS= read -r data; do
 		n=$((n + 1))
-		sqlite3 "$CAFE_DB" "INSERT INTO events(id, stream, version, type, data, meta, ts)
+		sqlite3 "$CAFE_DB" "INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
 		    VALUES ('id$n', 'test-$n', 1, 'TestEvent', '$data', '{}',
-		    '2026-01-01T00:00:00.000Z')"
+		    '2026-01-01T00:00:00.000Z', '')"
 	done <<'DATA'
 {"a":1,"b":"x","c":true,"d":false,"e":null,"f":-12,"g":0,"h":-0}
  { "a" : 7 ,	"b" : "y z" } 
@@ -273,9 +273,9 @@ DATA
 @test "event data that is not a JSON object is named when read, never half-read" {
 	cafe-log init
 	sqlite3 "$CAFE_DB" "PRAGMA ignore_check_constraints = ON;
-	    INSERT INTO events(id, stream, version, type, data, meta, ts)
+	    INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
 	    VALUES ('id1', 'test-1', 1, 'TestEvent', '{\"a\":1,}', '{}',
-	    '2026-01-01T00:00:00.000Z')"
+	    '2026-01-01T00:00:00.000Z', '')"
 	run cafe-log export
 	assert_failure 74
 	assert_output --partial "event 1 holds invalid JSON (run 'cafe-log verify')"

@@ -37,12 +37,12 @@ tamper() {
 	run --separate-stderr cafe-log init
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 1)"
+	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 2)"
 	[ -f "$CAFE_DB" ]
 	cafe-order place latte >/dev/null
 	run cafe-log --json init
 	assert_success
-	assert_output "{\"db\":\"$CAFE_DB\",\"schema_version\":1}"
+	assert_output "{\"db\":\"$CAFE_DB\",\"schema_version\":2}"
 	run cafe-log -q init
 	assert_success
 	assert_output ""
@@ -107,10 +107,10 @@ tamper() {
 	tamper "UPDATE events SET version = 5 WHERE seq = 3"
 	run cafe-log verify
 	assert_failure 1
-	assert_output "cafe-log: seq 3: stream 'payment-1' jumps from version 1 to 5"
+	assert_output "cafe-log: seq 3: the hash chain is broken (this event, or the order of events, was changed)"
 	run --separate-stderr cafe-log --json verify
 	assert_failure 1
-	assert_equal "$(jq -r '[.ok, .error] | @tsv' <<<"$output")" "false	seq 3: stream 'payment-1' jumps from version 1 to 5"
+	assert_equal "$(jq -r '[.ok, .error] | @tsv' <<<"$output")" "false	seq 3: the hash chain is broken (this event, or the order of events, was changed)"
 }
 
 @test "verify catches a deleted event as a gap in seq" {
@@ -270,4 +270,122 @@ import_refused() {
 	run jq -c '[.events, .head, .streams, .types.PaymentRequested, .types.StockAdjusted,
 	    (.bytes > 0), (.first_ts <= .last_ts)]' <<<"$output"
 	assert_output '[11,11,6,3,1,true,true]'
+}
+
+# The hash chain (DESIGN §3): each of these is found by its seq, with the
+# triggers dropped and put back around the change.
+chain_broken() {	# SEQ
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq $1: the hash chain is broken (this event, or the order of events, was changed)"
+}
+
+@test "verify names the first broken link: edited data, type, ts, id or meta" {
+	history
+	cp "$CAFE_DB" "$T/good.db"
+	for change in "data = json_set(data, '\$.qty', 9)" "type = 'OrderRejected'" \
+	    "ts = '2026-01-01T00:00:00.000Z'" "id = '00000000000000000000000000000bad'" \
+	    "meta = json_set(meta, '\$.actor', 'mallory')"; do
+		cp "$T/good.db" "$CAFE_DB"
+		rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+		tamper "UPDATE events SET $change WHERE seq = 2"
+		chain_broken 2
+	done
+}
+
+@test "verify finds two swapped rows, a forged row at the end, and a deleted row" {
+	history
+	cp "$CAFE_DB" "$T/good.db"
+	# Rows 5 and 6 trade places, each keeping its own hash.
+	tamper "UPDATE events SET seq = -5 WHERE seq = 5; UPDATE events SET seq = 5 WHERE seq = 6;
+	    UPDATE events SET seq = 6 WHERE seq = -5"
+	chain_broken 5
+	# A row written at the end without the chain (hash of the one before).
+	cp "$T/good.db" "$CAFE_DB"; rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+	sqlite3 "$CAFE_DB" "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
+	    SELECT 12, '0000000000000000000000000000f0f0', 'payment-1', 4, 'PaymentRefunded',
+	    '{\"order_id\":1,\"amount\":8000,\"ref\":\"x\"}', meta, ts, hash FROM events WHERE seq = 11"
+	chain_broken 12
+	cp "$T/good.db" "$CAFE_DB"; rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+	tamper "DELETE FROM events WHERE seq = 7"
+	run cafe-log verify
+	assert_failure 1
+	assert_output "cafe-log: seq 8: gap, expected seq 7"
+}
+
+@test "head prints the newest link; verify --head finds a tail cut off or rewritten" {
+	history
+	run cafe-log head
+	assert_success
+	assert_output --regexp '^11 [0-9a-f]{64}$'
+	head=$(cafe-log head | tr ' ' :)
+	run cafe-log --json head
+	assert_equal "$(jq -r '"\(.seq):\(.hash)"' <<<"$output")" "$head"
+	run cafe-log verify --head "$head"
+	assert_success
+	assert_output "cafe-log: ok: 11 events checked"
+	# The log goes on: the old head still holds.
+	cafe-order place tea >/dev/null
+	run cafe-log verify --head "$head"
+	assert_success
+	# Cut off the end: every remaining link is fine, but the head is gone.
+	tamper "DELETE FROM events WHERE seq >= 10"
+	run cafe-log verify
+	assert_success
+	n=$(event_count)
+	run cafe-log verify --head "$head"
+	assert_failure 1
+	assert_output "cafe-log: the log ends at seq 9, before the head that was kept (seq 11): events were cut off the end"
+	[ "$(event_count)" = "$n" ]
+	# A whole chain computed again over rewritten history: only the head tells.
+	run cafe-log verify --head "9:$(printf '%064d' 0)"
+	assert_failure 1
+	assert_output "cafe-log: seq 9: the link is not the head that was kept (the history up to it was rewritten)"
+}
+
+@test "verify --head and head refuse what they do not take: 64, nothing created" {
+	for bad in 11 11: :abc 0:$(printf '%064d' 0) "11:$(printf '%063d' 0)" "x:$(printf '%064d' 0)"; do
+		run cafe-log verify --head "$bad"
+		assert_failure 64
+		assert_output --partial "cafe-log: --head wants SEQ:HASH"
+	done
+	run cafe-log head --head 1:x
+	assert_failure 64
+	assert_output --partial "only 'verify' takes --head"
+	run cafe-log head
+	assert_failure 74
+	[ ! -e "$CAFE_DB" ]
+}
+
+@test "a log made before the chain is migrated once: every link computed, verify passes" {
+	cp "$CAFE_TOP/tests/fixtures/schema-v1.db" "$CAFE_DB"
+	run cafe-log verify
+	assert_failure 74
+	assert_output "cafe-log: database '$CAFE_DB' needs a schema upgrade, which a read-only open cannot do"
+	before=$(sqlite3 "$CAFE_DB" "SELECT group_concat(seq || id || data || meta || ts, ',') FROM events")
+	run cafe-log init
+	assert_success
+	[ "$(sqlite3 "$CAFE_DB" "PRAGMA user_version")" = 2 ]
+	# Nothing but the chain changed, and the triggers are back.
+	[ "$(sqlite3 "$CAFE_DB" "SELECT group_concat(seq || id || data || meta || ts, ',') FROM events")" = "$before" ]
+	run sqlite3 "$CAFE_DB" "UPDATE events SET type = 'x' WHERE seq = 1"
+	assert_failure
+	run cafe-log verify
+	assert_success
+	assert_output "cafe-log: ok: 30 events checked"
+	# The old orders read as before, and the log goes on from its head.
+	run cafe-trace --json list
+	jq -s -e 'length == 3 and .[0].customer == "kim"' <<<"$output"
+	cafe-order place tea >/dev/null
+	run cafe-log verify
+	assert_success
+}
+
+@test "export, import into a fresh file: the same chain" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	cafe-log --db "$T/copy.db" import <"$T/a.jsonl"
+	assert_equal "$(cafe-log --db "$T/copy.db" head)" "$(cafe-log head)"
+	run cafe-log --db "$T/copy.db" verify --head "$(cafe-log head | tr ' ' :)"
+	assert_success
 }

@@ -34,7 +34,7 @@ complete_words() {
 	run complete_words cafe-daemon ""
 	assert_output "retry run status"
 	run complete_words cafe-log ""
-	assert_output "export import init stats verify"
+	assert_output "export head import init stats verify"
 	run complete_words cafe-log ex
 	assert_output "export"
 }

@@ -9,28 +9,30 @@
 #         or a terminal's view would.
 # cafe-order runs with the built-in menu and the sim processor (no latency),
 # placing an untracked product so that the runs never run out of stock.
-# Prints hyperfine's table per condition, then one ratio per condition
-# (mean of place / mean of floor, and the same for medians). Goal: <= 1.3.
+# The commands alternate within each round (floor, place, floor, place...)
+# and each round gives its own ratio of medians; the summary is the median
+# of those ratios. Goal: <= 1.3.
 #
-# Knobs (environment): BENCH_RUNS (300), BENCH_WARMUP (30).
-# Needs hyperfine, cc, libsqlite3-dev, sqlite3, jq, and `make` run first.
+# Knobs (environment): BENCH_ROUNDS (10), BENCH_RUNS (30 per round and
+# command), BENCH_BEFORE (a bin/ directory of an older build to compare).
+# Needs cc, libsqlite3-dev, sqlite3, and `make` run first.
 
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
 ORDER=$TOP/bin/cafe-order
-RUNS=${BENCH_RUNS:-300}
-WARMUP=${BENCH_WARMUP:-30}
+ROUNDS=${BENCH_ROUNDS:-10}
+RUNS=${BENCH_RUNS:-30}
+INTERLEAVE=$TOP/build/tests/bench-interleave
 
-for tool in hyperfine cc sqlite3 jq; do
+for tool in cc sqlite3; do
 	command -v "$tool" >/dev/null || { echo "place.sh: '$tool' is missing (make deps)" >&2; exit 1; }
 done
-[ -x "$ORDER" ] || { echo "place.sh: run 'make' first" >&2; exit 1; }
+[ -x "$ORDER" ] && [ -x "$INTERLEAVE" ] || { echo "place.sh: run 'make' first" >&2; exit 1; }
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-place.XXXXXX")
-HOLDER=
 cleanup() {
-	[ -z "$HOLDER" ] || kill "$HOLDER" 2>/dev/null || :
+	release
 	rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -47,62 +49,59 @@ mkdir -p "$HOME"
 # Fresh databases for one condition: $WORK/COND-place.db, $WORK/COND-floor.db.
 fresh() {	# COND
 	"$TOP/bin/cafe-log" -q --db "$WORK/$1-place.db" init
+	[ -z "${BENCH_BEFORE:-}" ] || "$BENCH_BEFORE/cafe-log" -q --db "$WORK/$1-before.db" init
 	sqlite3 "$WORK/$1-floor.db" "PRAGMA journal_mode = WAL;
 	    CREATE TABLE floor(seq INTEGER PRIMARY KEY, data TEXT NOT NULL)" >/dev/null
 }
 
-# Another process keeps a connection to DB open (until release).
-hold() {	# DB
-	rm -f "$WORK/fifo"
-	mkfifo "$WORK/fifo"
-	sqlite3 "$1" <"$WORK/fifo" >/dev/null &
-	HOLDER=$!
-	exec 9>"$WORK/fifo"
-	# A read maps the WAL index, as a real reader would have.
-	echo "SELECT count(*) FROM sqlite_master;" >&9
+# Other processes keep a connection to each DB open (until release): an
+# sqlite3 that reads (mapping the WAL index, as a real reader would) and
+# then sleeps in a .shell command with its connection still open.
+HOLDERS=
+hold() {	# DB...
+	for db; do
+		setsid sqlite3 "$db" "SELECT count(*) FROM sqlite_master;" \
+		    ".shell sleep 100000" >/dev/null 2>&1 &
+		HOLDERS="$HOLDERS $!"
+	done
 }
 
 release() {
-	exec 9>&-
-	wait "$HOLDER" 2>/dev/null || :
-	HOLDER=
+	for p in $HOLDERS; do
+		kill -- "-$p" 2>/dev/null || :
+		wait "$p" 2>/dev/null || :
+	done
+	HOLDERS=
 }
 
-# One hyperfine run: $WORK/COND-WHAT.json.
-measure() {	# COND WHAT COMMAND
-	hyperfine -N --style basic --warmup "$WARMUP" --runs "$RUNS" \
-	    --export-json "$WORK/$1-$2.json" -n "$2 ($1)" "$3"
+# Interleaved rounds (tests/helpers/bench-interleave): floor, place, and
+# with BENCH_BEFORE=DIR an older build's cafe-order (DIR/cafe-order) on a
+# database of its own, in the same rounds, so that before and after are
+# measured side by side.
+measure() {	# COND
+	set -- "$1" floor "$WORK/floor" "$WORK/$1-floor.db" -- \
+	    place "$ORDER" --db "$WORK/$1-place.db" -q place tea
+	if [ -n "${BENCH_BEFORE:-}" ]; then
+		set -- "$@" -- before "$BENCH_BEFORE/cafe-order" --db "$WORK/$1-before.db" -q place tea
+	fi
+	cond=$1
+	shift
+	echo "== $cond"
+	"$INTERLEAVE" "$ROUNDS" "$RUNS" "$@"
 }
 
 fresh cold
-measure cold place "$ORDER --db $WORK/cold-place.db -q place tea"
-measure cold floor "$WORK/floor $WORK/cold-floor.db"
+measure cold
 
 fresh warm
-hold "$WORK/warm-place.db"
-measure warm place "$ORDER --db $WORK/warm-place.db -q place tea"
-release
-hold "$WORK/warm-floor.db"
-measure warm floor "$WORK/floor $WORK/warm-floor.db"
+hold "$WORK/warm-place.db" "$WORK/warm-floor.db" ${BENCH_BEFORE:+"$WORK/warm-before.db"}
+measure warm
 release
 
 # Every run must have placed its order: the ratio means nothing otherwise.
 for cond in cold warm; do
 	n=$(sqlite3 "$WORK/$cond-place.db" "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")
-	[ "$n" -eq $((RUNS + WARMUP)) ] ||
-	    { echo "place.sh: $cond: $n orders placed, expected $((RUNS + WARMUP))" >&2; exit 1; }
+	[ "$n" -eq $((ROUNDS * RUNS)) ] ||
+	    { echo "place.sh: $cond: $n orders placed, expected $((ROUNDS * RUNS))" >&2; exit 1; }
 done
-
-echo
-printf '%-6s %11s %11s %11s %11s %7s %7s\n' cond place_mean floor_mean place_med \
-    floor_med ratio r_med
-for cond in cold warm; do
-	jq -rs --arg c "$cond" '.[0].results[0] as $p | .[1].results[0] as $f |
-	    "\($c) \($p.mean * 1000) \($f.mean * 1000) \($p.median * 1000) \($f.median * 1000) \($p.mean / $f.mean) \($p.median / $f.median)"' \
-	    "$WORK/$cond-place.json" "$WORK/$cond-floor.json" |
-	while read -r c pm fm pmed fmed r rmed; do
-		printf '%-6s %9.3fms %9.3fms %9.3fms %9.3fms %6.2fx %6.2fx\n' \
-		    "$c" "$pm" "$fm" "$pmed" "$fmed" "$r" "$rmed"
-	done
-done
-echo "goal: place <= 1.3x floor (ratio: of means; r_med: of medians)"
+echo "goal: place <= 1.3x floor (the median of the rounds' ratios of medians)"

@@ -38,7 +38,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
-       util-linux zsh fish bc faketime stress-ng socat systemd
+       util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev
 
 all: $(BINS) $(HELPERS)
 
@@ -152,9 +152,46 @@ uninstall:
 	    $(DESTDIR)$(TMPFILESDIR)/cafe.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null
 
-clean:
-	rm -rf build build-san bin .stamp-build .stamp-build-san
+# Fuzzing (tests/fuzz/): one libFuzzer target per input a user or a file
+# controls, built with clang, ASan and UBSan over the same library sources
+# (build-fuzz/), each run FUZZ_SECONDS on a copy of its seed corpus. A
+# crash fails the target; the total runs are printed at the end.
+FUZZ_SECONDS ?= 60
+FUZZ_CC      ?= clang
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer-no-link,address,undefined \
+                -fno-sanitize-recover=undefined
+FUZZ_TARGETS  = $(patsubst tests/fuzz/fuzz-%.c,build-fuzz/fuzz-%,$(wildcard tests/fuzz/fuzz-*.c))
+FUZZ_OBJ      = $(patsubst lib/%.c,build-fuzz/lib/%.o,$(LIBSRC))
 
-.PHONY: all check soak demo bench deps clean install uninstall
+build-fuzz/lib/%.o: lib/%.c $(HEADERS) | build-fuzz/lib
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
+
+build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJ)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) \
+	    -lsqlite3 -ljansson -lyaml -lsodium -lm -ldl -lpthread
+
+build-fuzz/lib:
+	mkdir -p $@
+
+fuzz: $(FUZZ_TARGETS)
+	@total=0; for t in $(FUZZ_TARGETS); do \
+		name=$${t##*/fuzz-}; work=$$(mktemp -d); \
+		cp tests/fuzz/corpus/$$name/* $$work/ 2>/dev/null; \
+		echo "fuzz: $$name for $(FUZZ_SECONDS)s"; \
+		if ! $$t -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+		    -max_len=65536 -print_final_stats=1 -artifact_prefix=build-fuzz/$$name- \
+		    $$work >build-fuzz/$$name.log 2>&1; then \
+			tail -40 build-fuzz/$$name.log; rm -rf $$work; \
+			echo "fuzz: $$name FAILED (see build-fuzz/$$name.log)"; exit 1; \
+		fi; \
+		runs=$$(sed -n 's/^stat::number_of_executed_units: *//p' build-fuzz/$$name.log); \
+		echo "fuzz: $$name: $$runs runs, no crash"; \
+		total=$$((total + runs)); rm -rf $$work; \
+	done; echo "fuzz: $$total runs in all, no crash"
+
+clean:
+	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
+
+.PHONY: all check soak demo bench deps clean install uninstall fuzz
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

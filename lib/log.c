@@ -1026,9 +1026,14 @@ flat_object(const char *p)
 				p++;
 			if (*p == '0' && p[1] >= '0' && p[1] <= '9')
 				goto other;     /* a leading zero is no JSON */
-			for (; *p >= '0' && *p <= '9'; p++, digits++)
+			/* At most 18 digits, counted before they are added: a
+			 * 19th could overflow n. */
+			for (; *p >= '0' && *p <= '9'; p++, digits++) {
+				if (digits == 18)
+					goto other;
 				n = n * 10 + (*p - '0');
-			if (digits == 0 || digits > 18 || *p == '.' || *p == 'e' || *p == 'E')
+			}
+			if (digits == 0 || *p == '.' || *p == 'e' || *p == 'E')
 				goto other;
 			val = json_integer(neg ? -n : n);
 		} else if (strncmp(p, "true", 4) == 0) {
@@ -1064,11 +1069,24 @@ other:
 	return NULL;
 }
 
+json_t *
+cafe_event_data_parse(const char *text)
+{
+	json_t *data = flat_object(text);
+
+	if (!data)
+		data = json_loads(text, JSON_DECODE_ANY, NULL);
+	if (!json_is_object(data)) {
+		json_decref(data);
+		return NULL;
+	}
+	return data;
+}
+
 static int
 row_event(struct cafe_log *log, sqlite3_stmt *st, struct cafe_event *ev,
     struct cafe_err *e)
 {
-	json_error_t jerr;
 	const char *s;
 
 	memset(ev, 0, sizeof *ev);
@@ -1078,8 +1096,8 @@ row_event(struct cafe_log *log, sqlite3_stmt *st, struct cafe_event *ev,
 	ev->version = sqlite3_column_int64(st, 3);
 	ev->type = cafe_xstrdup((const char *)sqlite3_column_text(st, 4));
 	s = (const char *)sqlite3_column_text(st, 5);
-	if (s && !(ev->data = flat_object(s)))
-		ev->data = json_loads(s, JSON_DECODE_ANY, &jerr);
+	if (s)
+		ev->data = cafe_event_data_parse(s);
 	s = (const char *)sqlite3_column_text(st, 6);
 	ev->meta_text = s ? cafe_xstrdup(s) : NULL;
 	s = (const char *)sqlite3_column_text(st, 7);

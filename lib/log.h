@@ -51,6 +51,10 @@ void cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src);
 /* The event's meta, parsed from meta_text when it was read (most readers
  * never look at it); an empty object when there is none. New reference. */
 json_t *cafe_event_meta(const struct cafe_event *ev);
+/* Event data as stored (JSON text) as an object: the usual flat objects
+ * read directly, anything else through jansson. NULL when it is not a
+ * JSON object. New reference. */
+json_t *cafe_event_data_parse(const char *text);
 /* The event as the JSON object of `cafe-log export` (seq, id, stream,
  * version, type, data, meta, ts). New reference. */
 json_t *cafe_event_json(const struct cafe_event *ev);

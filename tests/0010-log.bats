@@ -255,6 +255,7 @@ one_order() {
 {"s":"caf\u00e9 \"q\" \\ /","k":"한글"}
 {"nested":{"x":[1,2,{"y":null}]},"after":3}
 {"dup":1,"dup":2}
+{"min":-9223372036854775808,"max":9223372036854775807}
 DATA
 	run cafe-log export
 	assert_success
@@ -265,7 +266,10 @@ DATA
 	    {f: 1.5, e: 1000, big: 1234567890123456789},
 	    {s: "café \"q\" \\ /", k: "한글"},
 	    {nested: {x: [1, 2, {y: null}]}, after: 3},
-	    {dup: 2}]' <<<"$output"
+	    {dup: 2}, {min: -9223372036854775808, max: 9223372036854775807}]' <<<"$output"
+	# Nineteen digits go to jansson: the flat reader never overflows.
+	run cafe-log export
+	[ "$(tail -1 <<<"$output" | grep -o '"min":-[0-9]*')" = '"min":-9223372036854775808' ]
 	# Numbers stay whole numbers, not reals.
 	jq -s -e '.[0].data.a | tostring == "1"' <<<"$output"
 }

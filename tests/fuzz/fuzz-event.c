@@ -1,0 +1,59 @@
+/*
+ * fuzz-event - libFuzzer target: decoding an event as the log reads it
+ * (cafe_event_data_parse: the flat reader, else jansson) and folding it
+ * into an order and a stock level (cafe_order_apply, cafe_stock_apply),
+ * with the type and stream taken from the input.
+ *
+ * Input: TYPE, a newline, STREAM, a newline, then the data's JSON text.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "catalogue.h"
+#include "log.h"
+#include "order.h"
+
+static char *
+take(const char **p, const char *end)
+{
+	const char *nl = memchr(*p, '\n', (size_t)(end - *p));
+	size_t n = nl ? (size_t)(nl - *p) : (size_t)(end - *p);
+	char *s = malloc(n + 1);
+
+	memcpy(s, *p, n);
+	s[n] = '\0';
+	*p += nl ? n + 1 : n;
+	return s;
+}
+
+int
+LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	const char *p = (const char *)data, *end = p + size;
+	struct cafe_event ev;
+	struct cafe_order o;
+	struct cafe_stock s;
+	struct cafe_err e;
+	char *text;
+
+	memset(&ev, 0, sizeof ev);
+	ev.type = take(&p, end);
+	ev.stream = take(&p, end);
+	text = take(&p, end);
+	ev.data = cafe_event_data_parse(text);
+	free(text);
+	if (ev.data) {
+		ev.version = 2;
+		memcpy(ev.ts, "2026-01-01T00:00:00.000Z", 25);
+		cafe_catalogue_check(&ev, &e);
+		cafe_order_init(&o, cafe_event_order_id(&ev));
+		cafe_order_apply(&o, &ev);
+		cafe_order_apply(&o, &ev);
+		cafe_stock_init(&s, NULL);
+		cafe_stock_apply(&s, &ev);
+	}
+	cafe_event_release(&ev);
+	return 0;
+}

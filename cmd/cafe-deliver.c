@@ -136,7 +136,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 {
 	static const char *const head[] = { ">ORDER", "STATUS", "PRODUCT", ">QTY",
 	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_trace_query q = { 0 };
 	struct list_state ls = { ctx, o->status, NULL, cafe_now_ms() };
 	int status;
@@ -161,7 +161,7 @@ do_step(struct cafe_ctx *ctx, enum cafe_delivery_step step, const struct opts *o
 {
 	static const char *const verbs[] = { "ready", "dispatch", "complete", "reject" };
 	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected" };
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_order after;
 	long long id;
 	int status;
@@ -212,7 +212,7 @@ main(int argc, char **argv)
 {
 	static const char *const steps[] = { "ready", "dispatch", "complete", "reject" };
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct opts o = { 0 };
 	const char *verb;
 	int first, status, step = -1;

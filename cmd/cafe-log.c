@@ -90,7 +90,7 @@ parse_head(const char *s, long long *seq, char *hash)
 static int
 do_verify(struct cafe_ctx *ctx, const struct opts *o)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long checked = 0;
 	int status = cafe_log_verify(ctx->log, o->head_seq, o->head_hash, &checked, &e);
 
@@ -107,7 +107,7 @@ do_verify(struct cafe_ctx *ctx, const struct opts *o)
 static int
 do_head(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	char hash[CAFE_HASH_HEX];
 	long long seq;
 	int status;
@@ -132,7 +132,7 @@ export_event(const struct cafe_event *ev, void *arg)
 static int
 do_export(struct cafe_ctx *ctx, const char *since)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long after = 0;
 	int status;
 
@@ -219,7 +219,7 @@ append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
 static int
 do_import(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_batch b;
 	struct cafe_meter m;
 	struct stat st;
@@ -250,7 +250,7 @@ do_import(struct cafe_ctx *ctx)
 	if (!status && b.n > 0) {
 		cafe_meter_phase(&m, "importing");
 		status = append_all(ctx->log, &b, &m, &e);
-		if (status == CAFE_TEMPFAIL && strstr(e.msg, "concurrent change")) {
+		if (status == CAFE_TEMPFAIL && e.conflict) {
 			struct cafe_event *ev = &b.ev[b.failed];
 			status = cafe_err_set(&e, CAFE_DATAERR,
 			    "event %zu (%s on '%s', version %lld) does not continue its stream; "
@@ -276,7 +276,7 @@ do_import(struct cafe_ctx *ctx)
 static int
 do_stats(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	json_t *s = cafe_log_stats(ctx->log, &e), *v;
 	const char *k;
 
@@ -304,7 +304,7 @@ int
 main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct opts o = { NULL, NULL, 0, "" };
 	const char *verb;
 	int first, status, flags;

@@ -106,7 +106,7 @@ warn(void *arg, const struct cafe_err *e)
 static int
 do_send(struct cafe_ctx *ctx, const struct opts *o)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_send_opts so = { 0 };
 	struct cafe_send_stats st;
 	struct sigaction sa;
@@ -172,7 +172,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 	static const char *const head[] = { "MESSAGE", ">ORDER", "EVENT", "STATUS",
 	    ">TRIES", "CUSTOMER", "TEXT" };
 	static const char *const statuses[] = { "queued", "sent", "failed", "dead", NULL };
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_outbox_query q = { o->status, 0 };
 	struct cafe_table *t = NULL;
 	int status, known = !o->status;
@@ -210,7 +210,7 @@ print_requeued(const char *id, void *arg)
 static int
 do_retry(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long n;
 	int status;
 
@@ -239,7 +239,7 @@ int
 main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct opts o = { 0 };
 	const char *verb;
 	int first, status;

@@ -86,7 +86,7 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 static int
 do_menu(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	static const char *const head[] = { "PRODUCT", ">PRICE", ">STOCK" };
 	struct cafe_table *t = ctx->json ? NULL : cafe_table_new(3, head);
 	int status = 0;
@@ -183,7 +183,7 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 static int
 do_batch(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_place_request *reqs = NULL;
 	json_t **lines = NULL;
 	size_t n = 0, cap = 0;
@@ -232,7 +232,7 @@ out:
 static int
 do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_place_request r = { 0 };
 	struct cafe_place_result res;
 	long long wait_ms = 0;
@@ -259,7 +259,7 @@ do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 static int
 do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long id;
 	int status;
 
@@ -280,7 +280,7 @@ do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 static int
 do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long n, level;
 	int status;
 
@@ -388,7 +388,7 @@ int
 main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct opts o = { 0 };
 	const char *verb;
 	int first, status;

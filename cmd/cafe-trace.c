@@ -166,7 +166,7 @@ do_list(struct cafe_ctx *ctx, struct opts *o)
 {
 	static const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
 	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", "PLACED" };
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_table *t = NULL;
 	struct cafe_meter m;
 	struct cafe_progress p;
@@ -228,7 +228,7 @@ static int
 do_show(struct cafe_ctx *ctx, struct opts *o, int argc, char **argv)
 {
 	static const char *const head[] = { ">SEQ", "TIME", "EVENT", "STREAM", "DATA" };
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct show s = { NULL, -1, 0 };
 	char corr[32];
 	long long id;
@@ -309,7 +309,7 @@ print_change(json_t *c, void *arg)
 static int
 do_follow(struct cafe_ctx *ctx, struct opts *o)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct sigaction sa;
 	long long last;
 	int status = 0, rc;
@@ -455,7 +455,7 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 static int
 do_stats(struct cafe_ctx *ctx, struct opts *o)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
 	json_t *s;
@@ -483,7 +483,7 @@ do_stats(struct cafe_ctx *ctx, struct opts *o)
 static int
 do_rebuild(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
 	long long n;
@@ -507,7 +507,7 @@ int
 main(int argc, char **argv)
 {
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	struct opts o;
 	const struct verb *v = NULL;
 	const char *verb = "list";

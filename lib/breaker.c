@@ -57,18 +57,14 @@ cafe_breaker_state_name(enum cafe_breaker_state s)
 static int
 sql_fail(struct cafe_log *log, int rc, const char *what, struct cafe_err *e)
 {
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
-		    cafe_log_path(log));
-	return cafe_err_set(e, CAFE_IOERR, "payment breaker: %s: %s", what,
-	    sqlite3_errmsg(cafe_log_db(log)));
+	return cafe_log_sql_status(log, rc, "payment breaker", what, e);
 }
 
-/* 1 when the last prepare failed because the breaker's tables are missing. */
+/* 1 when the breaker's tables do not exist yet (after a failed prepare). */
 static int
 no_tables(struct cafe_log *log)
 {
-	return strncmp(sqlite3_errmsg(cafe_log_db(log)), "no such table", 13) == 0;
+	return !cafe_sql_has(cafe_log_db(log), "breaker", NULL);
 }
 
 static int

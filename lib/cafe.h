@@ -39,11 +39,19 @@ enum cafe_status {
 struct cafe_err {
 	int status;
 	char msg[768];
+	int conflict;         /* 1: a version conflict (CAFE_TEMPFAIL), retry from a
+	                       * fresh read; the one thing callers test besides
+	                       * status, so that no behaviour hangs on a message */
 };
 
-/* Sets e (if not NULL) and returns status, so callers can `return cafe_err_set(...)`. */
+/* Sets e and returns status, so callers can `return cafe_err_set(...)`.
+ * Every function that takes a struct cafe_err * needs one: e is never
+ * NULL (callers read e->status and e->msg). */
 int cafe_err_set(struct cafe_err *e, int status, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/* The same for a version conflict: CAFE_TEMPFAIL with e->conflict set. */
+int cafe_err_conflict(struct cafe_err *e, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
 
 /* Checked allocation: abort with a message on exhaustion. */
 void *cafe_xmalloc(size_t n);

@@ -220,16 +220,16 @@ cafe_ctx_info(const struct cafe_ctx *ctx, const char *fmt, ...)
 }
 
 void
-cafe_print_json(json_t *o)
+cafe_print_json(json_t *data)
 {
-	char *s = json_dumps(o, JSON_COMPACT);
+	char *s = json_dumps(data, JSON_COMPACT);
 
 	if (s) {
 		fputs(s, stdout);
 		fputc('\n', stdout);
 		free(s);
 	}
-	json_decref(o);
+	json_decref(data);
 }
 
 struct cafe_table {

@@ -96,8 +96,10 @@ int cafe_usage_error(const struct cafe_ctx *ctx, const char *fmt, ...)
 void cafe_ctx_info(const struct cafe_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 
-/* Prints one JSON value as one line on stdout; steals o. */
-void cafe_print_json(json_t *o);
+/* Prints one JSON value as one line on stdout. Steals data, as every
+ * json_t parameter named data does (cafe.h): callers hand it a new
+ * object, cafe_print_json(json_pack(...)). */
+void cafe_print_json(json_t *data);
 
 /*
  * Aligned tables for people. Columns whose header starts with '>' are

@@ -151,7 +151,7 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->r->key)
 		snprintf(b.key, sizeof b.key, "%s", t->r->key);
-	cafe_decide_request_payment(&b, t->order_id, t->p->price * t->r->qty,
+	cafe_decide_request_payment(&b, t->order_id, cafe_line_total(t->p, t->r->qty),
 	    t->c->currency, t->pay_key);
 	status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
@@ -178,7 +178,7 @@ load_requested(struct cafe_log *log, const struct place_txn *t, struct cafe_orde
 	cafe_order_init(o, t->order_id);
 	o->payment = CAFE_PAYMENT_REQUESTED;
 	o->payment_version = 1;
-	o->amount = t->p->price * t->r->qty;
+	o->amount = cafe_line_total(t->p, t->r->qty);
 	snprintf(o->pay_key, sizeof o->pay_key, "%s", t->pay_key);
 	return 0;
 }
@@ -235,9 +235,9 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
     struct cafe_err *e)
 {
 	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
-	    t->p->price * t->r->qty, c->currency };
+	    cafe_line_total(t->p, t->r->qty), c->currency };
 	struct cafe_pay_reply rep;
-	struct cafe_err verr = { 0, "" };
+	struct cafe_err verr = { 0, "", 0 };
 	struct cafe_batch b;
 	char key[80], stream[48];
 	long long version;
@@ -280,7 +280,7 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 	t.c = c;
 	t.r = r;
 	t.p = cafe_config_product(c, r->product);
-	res->total = t.p->price * r->qty;
+	res->total = cafe_line_total(t.p, r->qty);
 	if ((status = find_key(log, r->key, &hit, e)) != 0)
 		return status;
 	if (hit.type[0])

@@ -290,13 +290,7 @@ conf_refresh(struct worker *w)
 static int
 sql_fail(struct worker *w, int rc, struct cafe_err *e, const char *what)
 {
-	sqlite3 *db = cafe_log_db(w->log);
-
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
-		    cafe_log_path(w->log));
-	return cafe_err_set(e, CAFE_IOERR, "database '%s': %s: %s", cafe_log_path(w->log),
-	    what, sqlite3_errmsg(db));
+	return cafe_log_sql_status(w->log, rc, NULL, what, e);
 }
 
 static int
@@ -769,7 +763,7 @@ item_prepare(struct worker *w, struct item *it)
 {
 	const struct cafe_policy *p = w->p;
 	struct cafe_policy_ctx pc;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long now = cafe_now_ms(), due;
 	char wait[32];
 	int status;
@@ -838,7 +832,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
     struct cafe_err *e)
 {
 	struct cafe_policy_ctx pc;
-	struct cafe_err ie = { 0, "" };
+	struct cafe_err ie = { 0, "", 0 };
 	struct cafe_batch out;
 	int status;
 
@@ -860,7 +854,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 		w->wrote = 1;
 	}
 	if (status == CAFE_IOERR || (status == CAFE_TEMPFAIL &&
-	    !strstr(ie.msg, "concurrent change"))) {
+	    !ie.conflict)) {
 		/* The database, not the event: retry the whole transaction. */
 		if (careful) {
 			run(w, &w->st_undo, "ROLLBACK TO item", &ie);
@@ -876,8 +870,10 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 	}
 	if (status != 0) {
 		if ((status = run(w, &w->st_undo, "ROLLBACK TO item", e)) != 0 ||
-		    (status = run(w, &w->st_release, "RELEASE item", e)) != 0)
+		    (status = run(w, &w->st_release, "RELEASE item", e)) != 0) {
+			cafe_batch_release(&out);
 			return status;
+		}
 		item_error(it, ie.msg);
 		status = queue_put(w, it, "parked", 0, now, e);
 		if (status == 0)
@@ -1171,7 +1167,7 @@ static enum step
 step(struct worker *w)
 {
 	const struct cafe_config *c;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long now;
 	int status = 0, progress = 0;
 	char wait[32];
@@ -1247,7 +1243,7 @@ idle_ms(struct worker *w)
 static void
 worker_finish(struct worker *w)
 {
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 
 	if (w->holder && !w->p->apply && w->pos > w->cp && keep_up(w, &e) != 0)
 		say(w, CAFE_SAY_ERROR, "%s: the checkpoint stays at %lld", e.msg, w->cp);
@@ -1381,7 +1377,7 @@ static void *
 watcher_main(void *arg)
 {
 	struct cafe_daemon *d = arg;
-	struct cafe_err e = { 0, "" };
+	struct cafe_err e = { 0, "", 0 };
 	long long seen = 0, head;
 	int rc;
 
@@ -1800,11 +1796,7 @@ cafe_daemon_close(struct cafe_daemon *d, struct cafe_err *e)
 static int
 db_fail(struct cafe_log *log, int rc, struct cafe_err *e)
 {
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
-		    cafe_log_path(log));
-	return cafe_err_set(e, CAFE_IOERR, "database '%s': %s", cafe_log_path(log),
-	    sqlite3_errmsg(cafe_log_db(log)));
+	return cafe_log_sql_status(log, rc, NULL, "status", e);
 }
 
 static int

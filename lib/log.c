@@ -111,12 +111,21 @@ static const char *const migrations[CAFE_SCHEMA_VERSION] = {
 	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
 };
 
+/*
+ * The one mapping from an SQLite result code to an exit status and a
+ * message, for the log and for every owner of a projection or operational
+ * table (cafe_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
+ * everything else CAFE_IOERR, said in the user's terms.
+ */
 static int
-db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
+sql_error(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
+    struct cafe_err *e)
 {
-	const char *path = log && log->path ? log->path : "?";
-	const char *msg = log && log->db ? sqlite3_errmsg(log->db) : sqlite3_errstr(rc);
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
 
+	if (!path || !*path)
+		path = db && sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") :
+		    "?";
 	switch (rc & 0xff) {
 	case SQLITE_BUSY:
 	case SQLITE_LOCKED:
@@ -135,9 +144,15 @@ db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
 		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s' (%s)",
 		    path, msg);
 	default:
-		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s: %s", path,
-		    what, msg);
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", path,
+		    who ? who : "", who ? ": " : "", what, msg);
 	}
+}
+
+static int
+db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
+{
+	return sql_error(log ? log->db : NULL, log ? log->path : NULL, rc, NULL, what, e);
 }
 
 void
@@ -861,7 +876,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			goto out;
 		}
 		if (ev->expected != CAFE_ANY_VERSION && ev->expected != cur) {
-			status = cafe_err_set(e, CAFE_TEMPFAIL,
+			status = cafe_err_conflict(e,
 			    "stream '%s' is at version %lld, expected %lld (concurrent "
 			    "change, try again)", ev->stream, cur, ev->expected);
 			goto out;
@@ -918,7 +933,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 				if (at < 0)
 					status = e->status;
 				else if (at > 0)
-					status = cafe_err_set(e, CAFE_TEMPFAIL, "stream '%s' is "
+					status = cafe_err_conflict(e, "stream '%s' is "
 					    "at version %lld, expected 0 (concurrent change, "
 					    "try again)", ev->stream, at);
 			}
@@ -962,7 +977,7 @@ cafe_log_transact(struct cafe_log *log,
 		if (status == 0)
 			return cafe_log_commit(log, e);
 		cafe_log_rollback(log);
-		if (status != CAFE_TEMPFAIL || strstr(e->msg, "concurrent change") == NULL)
+		if (status != CAFE_TEMPFAIL || !e->conflict)
 			return status;
 	}
 	return status;
@@ -1301,18 +1316,26 @@ cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 	long long n, streams, pages, psize;
 	int rc;
 
+	long long head;
+
 	if ((n = query_ll(log, "SELECT count(*) FROM events", NULL, e)) < 0 ||
 	    (streams = query_ll(log, "SELECT count(DISTINCT stream) FROM events",
 	    NULL, e)) < 0 ||
 	    (pages = query_ll(log, "PRAGMA page_count", NULL, e)) < 0 ||
-	    (psize = query_ll(log, "PRAGMA page_size", NULL, e)) < 0)
+	    (psize = query_ll(log, "PRAGMA page_size", NULL, e)) < 0 ||
+	    (head = cafe_log_head(log, e)) < 0)
 		return NULL;
 	o = json_pack("{s:I, s:I, s:I, s:I}", "events", (json_int_t)n,
-	    "head", (json_int_t)cafe_log_head(log, e),
+	    "head", (json_int_t)head,
 	    "streams", (json_int_t)streams, "bytes", (json_int_t)(pages * psize));
 	if (prepare(log, "SELECT min(ts), max(ts) FROM events", &st, e) != 0)
 		goto fail;
-	if (sqlite3_step(st) == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+		db_status(log, rc, e, "stats");
+		sqlite3_finalize(st);
+		goto fail;
+	}
+	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
 		json_object_set_new(o, "first_ts",
 		    json_string((const char *)sqlite3_column_text(st, 0)));
 		json_object_set_new(o, "last_ts",
@@ -1443,7 +1466,9 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 			slice_us = since / 4;
 		else
 			slice_us = 1000000;  /* inotify wakes us: only a safety net */
-		if ((deadline - now) * 1000 < slice_us)
+		/* deadline is LLONG_MAX for "forever": nothing to cut, and its
+		 * distance in microseconds would overflow. */
+		if (deadline != LLONG_MAX && (deadline - now) * 1000 < slice_us)
 			slice_us = (deadline - now) * 1000;
 		ts.tv_sec = slice_us / 1000000;
 		ts.tv_nsec = (slice_us % 1000000) * 1000;
@@ -1564,12 +1589,36 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 }
 
 int
+cafe_sql_has(sqlite3 *db, const char *table, const char *column)
+{
+	if (!column) {
+		sqlite3_stmt *st;
+		int yes = 0;
+
+		if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = "
+		    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
+			return 0;
+		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+		yes = sqlite3_step(st) == SQLITE_ROW;
+		sqlite3_finalize(st);
+		return yes;
+	}
+	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL,
+	    NULL, NULL) == SQLITE_OK;
+}
+
+int
 cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
-	return cafe_err_set(e, CAFE_IOERR, "%s: %s: %s", who, what, sqlite3_errmsg(db));
+	return sql_error(db, NULL, rc, who, what, e);
+}
+
+int
+cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	return sql_error(log->db, log->path, rc, who, what, e);
 }
 
 int

@@ -215,6 +215,12 @@ int cafe_log_head_link(struct cafe_log *log, long long *seq, char *hash,
  * else: CAFE_IOERR "WHO: WHAT: sqlite's message"), and sqlite3_exec with
  * that mapping.
  */
+/* 1 when table (in main) exists; with column, when it has that column. Asks
+ * the schema itself, never an error message. */
+int cafe_sql_has(sqlite3 *db, const char *table, const char *column);
+/* The same, naming the log by the path it was opened with. */
+int cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
+		struct cafe_err *e);
 int cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);
 int cafe_sql_exec(sqlite3 *db, const char *sql, const char *who, struct cafe_err *e);

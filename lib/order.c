@@ -213,6 +213,12 @@ cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 		s->level += num(ev, "qty");
 }
 
+long long
+cafe_line_total(const struct cafe_product *p, long long qty)
+{
+	return p->price * qty;
+}
+
 int
 cafe_check_text(const char *what, const char *s, size_t max, int required, struct cafe_err *e)
 {
@@ -300,10 +306,10 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "order %lld: payment is %s, not awaiting approval", o->id,
 		    cafe_payment_status_name(o->payment));
-	if (o->amount != p->price * r->qty)
+	if (o->amount != cafe_line_total(p, r->qty))
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "order %lld: charged %lld but the order costs %lld", o->id,
-		    o->amount, p->price * r->qty);
+		    o->amount, cafe_line_total(p, r->qty));
 	if ((status = cafe_stock_check(s, p->name, r->qty, e)) != 0)
 		return status;
 
@@ -311,7 +317,7 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced",
 	    json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:s}",
 	    "order_id", (json_int_t)o->id, "product", p->name, "qty", (json_int_t)r->qty,
-	    "unit_price", (json_int_t)p->price, "total", (json_int_t)(p->price * r->qty),
+	    "unit_price", (json_int_t)p->price, "total", (json_int_t)cafe_line_total(p, r->qty),
 	    "customer", r->customer ? r->customer : "",
 	    "address", r->address ? r->address : ""));
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);

@@ -81,6 +81,13 @@ long long cafe_order_id_parse(const char *s);
 /* The order id an event belongs to (data.order_id), or 0. */
 long long cafe_event_order_id(const struct cafe_event *ev);
 
+/*
+ * What qty of a product costs: the one place price x qty is computed. The
+ * config bounds a price to 10^12 (config.c MAX_PRICE) and an order line to
+ * CAFE_MAX_QTY, so the product stays below 10^14, far from overflow.
+ */
+long long cafe_line_total(const struct cafe_product *p, long long qty);
+
 /* Stock of one product, folded from stock-PRODUCT. */
 struct cafe_stock {
 	int tracked;

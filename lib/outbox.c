@@ -541,9 +541,7 @@ message_line(const struct cafe_message *m, size_t *len)
 static int
 sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
 {
-	if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED)
-		return cafe_err_set(e, CAFE_TEMPFAIL, "database is busy, try again");
-	return cafe_err_set(e, CAFE_IOERR, "database: %s: %s", what, sqlite3_errmsg(db));
+	return cafe_sql_status(db, rc, "outbox", what, e);
 }
 
 static int

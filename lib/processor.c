@@ -55,6 +55,7 @@
 
 #include <jansson.h>
 
+#include "log.h"
 #include "processor.h"
 
 #define REPLY_MAX	65536	/* bytes of stdout we accept */
@@ -122,18 +123,7 @@ rng_seed(long long seed, const char *op, const char *key, long long failures)
 static int
 db_fail(sqlite3 *db, int rc, struct cafe_err *e)
 {
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return cafe_err_set(e, CAFE_TEMPFAIL,
-		    "database is busy: try again");
-	case SQLITE_READONLY:
-		return cafe_err_set(e, CAFE_IOERR,
-		    "database is read-only: the sim payment processor cannot "
-		    "keep its ledger (check the file's permissions)");
-	}
-	return cafe_err_set(e, CAFE_IOERR, "sim payment ledger: %s",
-	    sqlite3_errmsg(db));
+	return cafe_sql_status(db, rc, "sim payment ledger", "write", e);
 }
 
 /* For statements without parameters only. */

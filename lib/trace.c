@@ -46,7 +46,7 @@ table_shape(sqlite3 *db)
 	sqlite3_finalize(st);
 	if (rc == SQLITE_OK)
 		return 1;
-	return strstr(sqlite3_errmsg(db), "no such column") ? -1 : 0;
+	return cafe_sql_has(db, "order_trace", NULL) ? -1 : 0;
 }
 
 int

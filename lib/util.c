@@ -23,11 +23,27 @@ cafe_err_set(struct cafe_err *e, int status, const char *fmt, ...)
 
 	if (e) {
 		e->status = status;
+		e->conflict = 0;
 		va_start(ap, fmt);
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 		va_end(ap);
 	}
 	return status;
+}
+
+int
+cafe_err_conflict(struct cafe_err *e, const char *fmt, ...)
+{
+	va_list ap;
+
+	if (e) {
+		e->status = CAFE_TEMPFAIL;
+		e->conflict = 1;
+		va_start(ap, fmt);
+		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+		va_end(ap);
+	}
+	return CAFE_TEMPFAIL;
 }
 
 static void

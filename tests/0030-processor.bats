@@ -166,7 +166,7 @@ all_dead() {
 	sqlite3 "$CAFE_DB" 'create table t(x)'
 	run --separate-stderr "$PAY" --read-only charge k1 1 3000
 	assert_failure 74
-	assert_regex "$stderr" '^pay-call: database is read-only'
+	assert_regex "$stderr" "^pay-call: database '.*' is read-only \\(check its permissions\\)"
 }
 
 @test "command approves, with one compact JSON request on stdin" {

@@ -132,14 +132,10 @@ ensure_tables(struct cafe_log *log, struct row *r, struct cafe_err *e)
 	return 0;
 }
 
-struct counts {
-	int calls, failures, slow;      /* the window */
-	int live, ok;                   /* trials under way, trials that succeeded */
-};
 
 static int
 read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row *r,
-    long long now, struct counts *n, struct cafe_err *e)
+    long long now, struct cafe_breaker_counts *n, struct cafe_err *e)
 {
 	sqlite3_stmt *st = NULL;
 	int rc, status;
@@ -305,12 +301,13 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
     struct cafe_err *e)
 {
 	sqlite3_stmt *st = NULL;
-	struct counts n;
+	struct cafe_breaker_counts n = { 0, 0, 0, 0, 0 };
 	int status, live;
 
+	if (cafe_breaker_admission(&c->payment.breaker, r->state, r->open_until_ms, now,
+	    &n) == CAFE_ADMIT_REFUSE_OPEN)
+		return refuse_open(r, now, retry_ms, e);
 	if (r->state == CAFE_BREAKER_OPEN) {
-		if (now < r->open_until_ms)
-			return refuse_open(r, now, retry_ms, e);
 		if ((status = transition(c, log, r, CAFE_BREAKER_HALF_OPEN, "open_ms passed",
 		    json_pack("{s:i, s:i}", "open_ms", c->payment.breaker.open_ms,
 		    "half_open_calls", c->payment.breaker.half_open_calls), now, e)) != 0)
@@ -324,7 +321,8 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	}
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
 		return status;
-	if (n.live + n.ok >= c->payment.breaker.half_open_calls) {
+	if (cafe_breaker_admission(&c->payment.breaker, r->state, r->open_until_ms, now,
+	    &n) == CAFE_ADMIT_REFUSE_TRIALS) {
 		if (retry_ms)
 			*retry_ms = TRIAL_POLL_MS;
 		return cafe_err_set(e, CAFE_TEMPFAIL, "payment system busy, try again in 1s "
@@ -358,13 +356,17 @@ cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
 		*retry_ms = 0;
 	if ((status = read_state(log, &r, e)) != 0)
 		return status;
-	if (r.state == CAFE_BREAKER_CLOSED) {
+	switch (cafe_breaker_admission(&c->payment.breaker, r.state, r.open_until_ms, now,
+	    &(struct cafe_breaker_counts){ 0, 0, 0, 0, 0 })) {
+	case CAFE_ADMIT_GO:
 		t->generation = r.generation;
 		t->claim = 0;
 		return 0;
-	}
-	if (r.state == CAFE_BREAKER_OPEN && now < r.open_until_ms)
+	case CAFE_ADMIT_REFUSE_OPEN:
 		return refuse_open(&r, now, retry_ms, e);
+	default:
+		break;  /* half-open business: under the write lock */
+	}
 
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
@@ -390,11 +392,13 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 {
 	const struct cafe_breaker_conf *bc = &c->payment.breaker;
 	sqlite3_stmt *st = NULL;
-	struct counts n;
+	struct cafe_breaker_counts n;
 	char reason[96];
-	int slow = elapsed_ms > bc->slow_call_ms;
-	int failed = out == CAFE_BREAKER_FAILED || slow;
-	int status;
+	int failed, slow, status;
+	enum cafe_breaker_state next;
+
+	cafe_breaker_classify(bc, out == CAFE_BREAKER_FAILED, elapsed_ms, &failed, &slow);
+	failed = failed || slow;
 
 	if (out == CAFE_BREAKER_NONE) {
 		if ((status = prepare(log, "DELETE FROM breaker_trials WHERE id = ?1",
@@ -412,7 +416,8 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 		return status;
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
 		return status;
-	if (failed) {
+	next = cafe_breaker_after_trial(bc, failed, &n);
+	if (next == CAFE_BREAKER_OPEN) {
 		if (out == CAFE_BREAKER_FAILED)
 			snprintf(reason, sizeof reason, "a trial call failed");
 		else
@@ -423,7 +428,7 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 		    "trial_successes", n.ok, "half_open_calls", bc->half_open_calls,
 		    "elapsed_ms", (json_int_t)elapsed_ms), now, e);
 	}
-	if (n.ok < bc->half_open_calls)
+	if (next != CAFE_BREAKER_CLOSED)
 		return 0;
 	return transition(c, log, r, CAFE_BREAKER_CLOSED, "trial calls succeeded",
 	    json_pack("{s:i, s:i, s:i}", "trials", n.ok, "trial_successes", n.ok,
@@ -437,12 +442,11 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 {
 	const struct cafe_breaker_conf *bc = &c->payment.breaker;
 	sqlite3_stmt *st = NULL;
-	struct counts n;
+	struct cafe_breaker_counts n;
 	char reason[128];
-	int failed = out == CAFE_BREAKER_FAILED;
-	int slow = !failed && elapsed_ms > bc->slow_call_ms;
-	int min_calls = bc->min_calls < bc->window ? bc->min_calls : bc->window;
-	int status, rate;
+	int failed, slow, status, rate;
+
+	cafe_breaker_classify(bc, out == CAFE_BREAKER_FAILED, elapsed_ms, &failed, &slow);
 
 	if ((status = ensure_tables(log, r, e)) != 0)
 		return status;
@@ -467,10 +471,8 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 		return status;
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
 		return status;
-	if (n.calls < min_calls ||
-	    (long long)(n.failures + n.slow) * 100 < (long long)bc->failure_rate * n.calls)
+	if (!cafe_breaker_trips(bc, &n, &rate))
 		return 0;
-	rate = (int)((long long)(n.failures + n.slow) * 100 / n.calls);
 	snprintf(reason, sizeof reason, "%d%% of the last %d calls failed or were slow "
 	    "(threshold %d%%)", rate, n.calls, bc->failure_rate);
 	return transition(c, log, r, CAFE_BREAKER_OPEN, reason,
@@ -517,7 +519,7 @@ cafe_breaker_status(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_breaker_status *s, struct cafe_err *e)
 {
 	long long now = cafe_now_ms();
-	struct counts n;
+	struct cafe_breaker_counts n;
 	struct row r;
 	int status;
 
@@ -545,7 +547,7 @@ cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_breaker_status *before, struct cafe_err *e)
 {
 	long long now;
-	struct counts n;
+	struct cafe_breaker_counts n;
 	struct row r;
 	int status;
 
@@ -588,7 +590,5 @@ cafe_breaker_retry_ms(const struct cafe_config *c, struct cafe_log *log)
 	(void)c;
 	if (read_state(log, &r, &e) != 0)
 		return TRIAL_POLL_MS;
-	if (r.state == CAFE_BREAKER_OPEN && r.open_until_ms > now)
-		return r.open_until_ms - now;
-	return TRIAL_POLL_MS;
+	return cafe_breaker_retry_delay(r.state, r.open_until_ms, now, TRIAL_POLL_MS);
 }

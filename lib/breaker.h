@@ -30,21 +30,19 @@
  * it) commits in that same transaction. A closed breaker costs a caller
  * one read before the call and a few rows written in a transaction the
  * caller already holds (cafe_breaker_record).
+ *
+ * The decisions (trip, admit, claim, close, how long to wait) are pure
+ * functions in breaker-rules.h; this file reads and writes around them.
  */
 #ifndef CAFE_BREAKER_H
 #define CAFE_BREAKER_H
 
+#include "breaker-rules.h"
 #include "cafe.h"
 #include "config.h"
 #include "log.h"
 
 #define CAFE_BREAKER_STREAM "breaker-payment"
-
-enum cafe_breaker_state {
-	CAFE_BREAKER_CLOSED,
-	CAFE_BREAKER_OPEN,
-	CAFE_BREAKER_HALF_OPEN
-};
 
 /* "closed", "open", "half_open". */
 const char *cafe_breaker_state_name(enum cafe_breaker_state s);

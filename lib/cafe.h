@@ -60,6 +60,11 @@ void *cafe_xrealloc(void *p, size_t n);
 char *cafe_xstrdup(const char *s);
 char *cafe_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* The wait before retry number `attempts` (from 1): first_ms, doubled for
+ * each attempt after the first, never more than max_ms. The one backoff of
+ * the daemon's processor calls and the sender's messages. */
+long long cafe_backoff_ms(long long first_ms, int attempts, long long max_ms);
+
 /* Time. */
 long long cafe_now_ms(void);                      /* wall clock, ms since epoch */
 long long cafe_mono_ms(void);                     /* monotonic, ms */

@@ -728,11 +728,7 @@ item_error(struct item *it, const char *msg)
 static long long
 backoff_ms(const struct cafe_config *c, int attempts)
 {
-	long long ms = c->daemon.backoff_ms;
-
-	for (int i = 1; i < attempts && ms < BACKOFF_MAX_MS; i++)
-		ms *= 2;
-	return ms < BACKOFF_MAX_MS ? ms : BACKOFF_MAX_MS;
+	return cafe_backoff_ms(c->daemon.backoff_ms, attempts, BACKOFF_MAX_MS);
 }
 
 static void

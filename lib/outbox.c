@@ -800,11 +800,7 @@ struct round {
 static long long
 retry_delay(const struct cafe_config *c, int attempts)
 {
-	long long d = c->notify.backoff_ms;
-
-	for (int i = 1; i < attempts && d < MAX_DELAY_MS; i++)
-		d *= 2;
-	return d < MAX_DELAY_MS ? d : MAX_DELAY_MS;
+	return cafe_backoff_ms(c->notify.backoff_ms, attempts, MAX_DELAY_MS);
 }
 
 static const struct cafe_channel *

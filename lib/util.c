@@ -46,6 +46,16 @@ cafe_err_conflict(struct cafe_err *e, const char *fmt, ...)
 	return CAFE_TEMPFAIL;
 }
 
+long long
+cafe_backoff_ms(long long first_ms, int attempts, long long max_ms)
+{
+	long long ms = first_ms;
+
+	for (int i = 1; i < attempts && ms < max_ms; i++)
+		ms *= 2;
+	return ms < max_ms ? ms : max_ms;
+}
+
 static void
 oom(void)
 {

@@ -122,7 +122,7 @@ struct place_txn {
 	int void_needed;            /* approved, but the order could not be placed */
 	int given_up;               /* reconcile gave the charge up first */
 	struct cafe_err why;        /* ... and why not */
-	struct cafe_payment_outcome pay;   /* the charge, for the breaker */
+	struct cafe_payment_attempt pay;   /* the charge, admission to its outcome */
 	struct key_hit hit;         /* the key, seen under the write lock */
 };
 
@@ -195,7 +195,7 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	int status;
 
 	/* The breaker's share rides along; its trouble is not the order's. */
-	cafe_payment_settle(t->c, log, &t->pay, &ignored);
+	cafe_payment_record(t->c, log, &t->pay, &ignored);
 	if ((status = load_requested(log, t, &o, e)) != 0)
 		return status;
 	if (o.payment == CAFE_PAYMENT_ABANDONED || o.payment == CAFE_PAYMENT_VOIDED) {
@@ -285,16 +285,16 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		return status;
 	if (hit.type[0])
 		return replay_place(log, r, &hit, res, e);
-	if ((status = cafe_payment_admit(c, log, e)) != 0)
+	if ((status = cafe_payment_admit(c, log, &t.pay, e)) != 0)
 		return status;
 	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
-		cafe_payment_release(c, log);
+		cafe_payment_release(c, log, &t.pay);
 		if (status == CAFE_REFUSED)
 			res->status = "out_of_stock";
 		return status;
 	}
 	if (t.hit.type[0]) {
-		cafe_payment_release(c, log);
+		cafe_payment_release(c, log, &t.pay);
 		return replay_place(log, r, &t.hit, res, e);
 	}
 	res->order_id = t.order_id;
@@ -304,7 +304,7 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 	req.order_id = t.order_id;
 	req.amount = res->total;
 	req.currency = c->currency;
-	if ((status = cafe_payment_try(c, log, &req, &rep, &t.pay, e)) != 0) {
+	if ((status = cafe_payment_try(c, log, &t.pay, &req, &rep, e)) != 0) {
 		cafe_payment_settle(c, log, &t.pay, &ignored);
 		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";
 		return status;

@@ -26,6 +26,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "child.h"
 #include "outbox.h"
 
 #define CHECKPOINT "notify-outbox"
@@ -298,206 +299,50 @@ send_file(const char *path, const char *line, size_t len, char *err, size_t n)
 	return 0;
 }
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void
-child_exec(char *const argv[], int in, int out)
-{
-	static const char msg[] = "cannot run the command: ";
-	const char *why;
-	sigset_t none;
-
-	setpgid(0, 0);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	signal(SIGPIPE, SIG_DFL);
-	signal(SIGINT, SIG_DFL);
-	signal(SIGTERM, SIG_DFL);
-	if (dup2(in, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
-		_exit(126);
-	execvp(argv[0], argv);
-	why = strerror(errno);
-	(void)!write(2, msg, sizeof msg - 1);
-	(void)!write(2, argv[0], strlen(argv[0]));
-	(void)!write(2, ": ", 2);
-	(void)!write(2, why, strlen(why));
-	_exit(127);
-}
-
-struct run {
-	pid_t pid;
-	int in, out;                /* our ends; -1 when closed */
-	const char *input;
-	size_t inlen, inoff;
-	char keep[OUTPUT_KEEP];
-	size_t keeplen;
-	int wstatus, reaped;
-};
-
-static void
-close_fd(int *fd)
-{
-	if (*fd >= 0)
-		close(*fd);
-	*fd = -1;
-}
-
-static void
-run_io(struct run *r)
-{
-	char buf[4096];
-	ssize_t got;
-
-	while (r->in >= 0 && r->inoff < r->inlen) {
-		ssize_t w = write(r->in, r->input + r->inoff, r->inlen - r->inoff);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EAGAIN)
-			break;
-		if (w < 0) {            /* EPIPE: it did not want the rest */
-			close_fd(&r->in);
-			break;
-		}
-		r->inoff += (size_t)w;
-	}
-	if (r->in >= 0 && r->inoff == r->inlen)
-		close_fd(&r->in);
-	while (r->out >= 0) {
-		got = read(r->out, buf, sizeof buf);
-		if (got < 0 && errno == EINTR)
-			continue;
-		if (got < 0 && errno == EAGAIN)
-			break;
-		if (got <= 0) {
-			close_fd(&r->out);
-			break;
-		}
-		/* Keep the tail: that is where the error is. */
-		if ((size_t)got >= sizeof r->keep) {
-			memcpy(r->keep, buf + got - sizeof r->keep, sizeof r->keep);
-			r->keeplen = sizeof r->keep;
-		} else {
-			size_t drop = r->keeplen + (size_t)got > sizeof r->keep ?
-			    r->keeplen + (size_t)got - sizeof r->keep : 0;
-
-			memmove(r->keep, r->keep + drop, r->keeplen - drop);
-			r->keeplen -= drop;
-			memcpy(r->keep + r->keeplen, buf, (size_t)got);
-			r->keeplen += (size_t)got;
-		}
-	}
-}
-
-static void
-reap(struct run *r, int block)
-{
-	while (!r->reaped) {
-		pid_t w = waitpid(r->pid, &r->wstatus, block ? 0 : WNOHANG);
-
-		if (w == r->pid)
-			r->reaped = 1;
-		else if (w < 0 && errno == EINTR)
-			continue;
-		else if (w < 0) {
-			r->wstatus = -1;
-			r->reaped = 1;
-		}
-		if (!block)
-			break;
-	}
-}
-
+/* Runs a command channel through the shared runner (child.h): the
+ * message line on its stdin, its output (stdout and stderr together)
+ * kept from the end, where an error is. */
 static int
 send_command(char *const argv[], const char *line, size_t len, int timeout_ms,
     char *err, size_t n)
 {
-	struct run r;
-	int inp[2] = { -1, -1 }, outp[2] = { -1, -1 }, timedout = 0;
-	long long deadline = cafe_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	struct cafe_child ch;
 	char said[OUTPUT_KEEP];
+	int rc = -1;
 
-	memset(&r, 0, sizeof r);
-	r.in = r.out = -1;
-	r.input = line;
-	r.inlen = len;
 	if (!argv || !argv[0]) {
 		snprintf(err, n, "the command channel has no command");
 		return -1;
 	}
-	if (pipe2(inp, O_CLOEXEC) != 0 || pipe2(outp, O_CLOEXEC) != 0) {
+	memset(&ch, 0, sizeof ch);
+	ch.argv = argv;
+	ch.input = line;
+	ch.inlen = len;
+	ch.deadline_ms = cafe_mono_ms() + (timeout_ms > 0 ? timeout_ms : 1);
+	ch.merge_err = 1;
+	if (cafe_child_run(&ch) != 0) {
 		snprintf(err, n, "cannot run '%s': %s", argv[0], strerror(errno));
-		close_fd(&inp[0]);
-		close_fd(&inp[1]);
-		return -1;
+		goto out;
 	}
-	if ((r.pid = fork()) < 0) {
-		snprintf(err, n, "cannot run '%s': %s", argv[0], strerror(errno));
-		for (int i = 0; i < 2; i++) {
-			close_fd(&inp[i]);
-			close_fd(&outp[i]);
-		}
-		return -1;
-	}
-	if (r.pid == 0)
-		child_exec(argv, inp[0], outp[1]);
-	/* Both sides set the group, so a kill right after fork finds it. */
-	setpgid(r.pid, r.pid);
-	close_fd(&inp[0]);
-	close_fd(&outp[1]);
-	r.in = inp[1];
-	r.out = outp[0];
-	fcntl(r.in, F_SETFL, O_NONBLOCK);
-	fcntl(r.out, F_SETFL, O_NONBLOCK);
-
-	for (;;) {
-		struct pollfd pfd[2];
-		nfds_t np = 0;
-		long long left;
-
-		run_io(&r);
-		reap(&r, 0);
-		if (r.reaped)
-			break;      /* a grandchild may hold the output open: not ours to wait for */
-		if ((left = deadline - cafe_mono_ms()) <= 0) {
-			timedout = 1;
-			break;
-		}
-		if (r.in >= 0)
-			pfd[np++] = (struct pollfd){ r.in, POLLOUT, 0 };
-		if (r.out >= 0)
-			pfd[np++] = (struct pollfd){ r.out, POLLIN, 0 };
-		/* Once its output is closed, only its exit is left to wait for. */
-		poll(pfd, np, left < 10 ? (int)left : 10);
-	}
-	/* The group outlives its leader while a grandchild is in it. */
-	kill(-r.pid, SIGKILL);
-	if (r.reaped)
-		run_io(&r);     /* what it wrote before it exited */
-	reap(&r, 1);
-	close_fd(&r.in);
-	close_fd(&r.out);
-
-	tidy_output(r.keep, r.keeplen, said, sizeof said);
-	if (timedout) {
+	tidy_output(ch.tail, ch.taillen, said, sizeof said);
+	if (ch.exec_errno)
+		snprintf(err, n, "cannot run '%s': %s", argv[0], strerror(ch.exec_errno));
+	else if (ch.timedout)
 		snprintf(err, n, "'%s' timed out after %d ms", argv[0], timeout_ms);
-		return -1;
-	}
-	if (r.wstatus == -1) {
+	else if (ch.wstatus == -1)
 		snprintf(err, n, "'%s' vanished (reaped elsewhere)", argv[0]);
-		return -1;
-	}
-	if (WIFSIGNALED(r.wstatus)) {
+	else if (WIFSIGNALED(ch.wstatus))
 		snprintf(err, n, "'%s' was killed by signal %d (%s)%s%s", argv[0],
-		    WTERMSIG(r.wstatus), strsignal(WTERMSIG(r.wstatus)),
+		    WTERMSIG(ch.wstatus), strsignal(WTERMSIG(ch.wstatus)),
 		    said[0] ? ": " : "", said);
-		return -1;
-	}
-	if (WEXITSTATUS(r.wstatus) != 0) {
+	else if (WEXITSTATUS(ch.wstatus) != 0)
 		snprintf(err, n, "'%s' exited with status %d%s%s", argv[0],
-		    WEXITSTATUS(r.wstatus), said[0] ? ": " : "", said);
-		return -1;
-	}
-	return 0;
+		    WEXITSTATUS(ch.wstatus), said[0] ? ": " : "", said);
+	else
+		rc = 0;
+out:
+	cafe_child_release(&ch);
+	return rc;
 }
 
 static int

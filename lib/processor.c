@@ -27,16 +27,12 @@
  * concurrent calls with one key record one answer. The latency sleep
  * happens outside the transaction.
  *
- * command: runs payment.command (argv, execvp, no shell) in its own
- * process group with three O_CLOEXEC pipes: one JSON request line on its
- * stdin, the reply read from its stdout, the first line of its stderr kept
- * for the error message. payment.timeout_ms bounds the whole exchange.
- * Invariants: whatever happens, the process group gets SIGKILL and the
- * child is reaped before we return (no zombie, no lingering grandchild, no
- * fd left open); SIGPIPE is blocked while we write, and a SIGPIPE we caused
- * is consumed, so a child that exits without reading cannot kill us. The
- * call waits for the child to exit, not for EOF, so a grandchild holding
- * stdout open does not stretch a finished call.
+ * command: runs payment.command through the shared runner (child.h):
+ * one JSON request line on its stdin, the reply read from its stdout (at
+ * most REPLY_MAX bytes), the first line of its stderr kept for the error
+ * message, payment.timeout_ms bounding the whole exchange. The runner
+ * kills the process group and reaps the child before it returns, and
+ * swallows a SIGPIPE the request caused.
  *
  * rep->elapsed_ms is set on every path, failures included.
  */
@@ -55,12 +51,12 @@
 
 #include <jansson.h>
 
+#include "child.h"
 #include "log.h"
 #include "processor.h"
 
 #define REPLY_MAX	65536	/* bytes of stdout we accept */
 #define ERRLINE_MAX	200	/* bytes of the stderr line we keep */
-#define STDERR_MAX	65536	/* bytes of stderr we read at all */
 
 const char *
 cafe_pay_op_name(enum cafe_pay_op op)
@@ -351,241 +347,32 @@ out:
 
 /* --- command --- */
 
-struct exchange {
-	pid_t pid;
-	int fd[3];		/* our ends of its stdin, stdout, stderr; -1: closed */
-	const char *req;
-	size_t reqlen, reqoff;
-	char out[REPLY_MAX + 1];
-	size_t outlen;
-	int overflow;		/* stdout said more than REPLY_MAX */
-	char errline[ERRLINE_MAX];
-	size_t errlen, errtotal;
-	int errdone;		/* the first stderr line is complete */
-	int reaped, wstatus;
-	int timedout;
-};
-
-static void
-close_fd(int *fd)
+/* The first non-blank line of what the command said on stderr, made safe
+ * to show (control characters as '?'), at most ERRLINE_MAX - 1 bytes. */
+static size_t
+first_line(const struct cafe_child *ch, char *line)
 {
-	if (*fd >= 0) {
-		close(*fd);
-		*fd = -1;
-	}
-}
+	size_t i = 0, n = 0;
 
-/* In the child, between fork and exec: async-signal-safe calls only. */
-static void
-child_exec(char *const argv[], const int ends[3], int errpipe)
-{
-	sigset_t none;
-	int fds[3], i, err;
-
-	setpgid(0, 0);
-	/* Move the ends above 2 first, so no dup2 clobbers another end. */
-	for (i = 0; i < 3; i++)
-		if ((fds[i] = fcntl(ends[i], F_DUPFD_CLOEXEC, 3)) < 0)
-			goto fail;
-	for (i = 0; i < 3; i++)
-		if (dup2(fds[i], i) < 0)
-			goto fail;
-	signal(SIGPIPE, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
-	execvp(argv[0], argv);
-fail:
-	err = errno;
-	if (write(errpipe, &err, sizeof err) < 0)
-		_exit(127);
-	_exit(127);
+	while (i < ch->headlen && (ch->head[i] == '\n' || ch->head[i] == '\r'))
+		i++;
+	for (; i < ch->headlen && ch->head[i] != '\n' && ch->head[i] != '\r'; i++)
+		if (n < ERRLINE_MAX - 1)
+			line[n++] = (unsigned char)ch->head[i] < 0x20 ? '?' : ch->head[i];
+	line[n] = '\0';
+	return n;
 }
 
 static int
-spawn(char *const argv[], struct exchange *x, struct cafe_err *e)
-{
-	int p[4][2] = {{-1, -1}, {-1, -1}, {-1, -1}, {-1, -1}};
-	int ends[3], err = 0, rc = 0, i;
-	ssize_t n;
-
-	for (i = 0; i < 4; i++)
-		if (pipe2(p[i], O_CLOEXEC) < 0) {
-			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-			    "cannot run payment processor '%s': %s", argv[0],
-			    strerror(errno));
-			goto out;
-		}
-	ends[0] = p[0][0];
-	ends[1] = p[1][1];
-	ends[2] = p[2][1];
-	x->pid = fork();
-	if (x->pid < 0) {
-		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-		    "cannot run payment processor '%s': %s", argv[0],
-		    strerror(errno));
-		goto out;
-	}
-	if (x->pid == 0)
-		child_exec(argv, ends, p[3][1]);
-	/* Both sides set the group, so a kill right after fork finds it. */
-	setpgid(x->pid, x->pid);
-	close_fd(&p[3][1]);
-	/* EOF: exec worked (the pipe is close-on-exec); an int: it failed. */
-	while ((n = read(p[3][0], &err, sizeof err)) < 0 && errno == EINTR)
-		;
-	if (n == (ssize_t)sizeof err) {
-		while (waitpid(x->pid, &x->wstatus, 0) < 0 && errno == EINTR)
-			;
-		x->pid = -1;
-		rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-		    "cannot run payment processor '%s': %s", argv[0],
-		    strerror(err));
-		goto out;
-	}
-	x->fd[0] = p[0][1];
-	x->fd[1] = p[1][0];
-	x->fd[2] = p[2][0];
-	p[0][1] = p[1][0] = p[2][0] = -1;
-	for (i = 0; i < 3; i++)
-		fcntl(x->fd[i], F_SETFL, fcntl(x->fd[i], F_GETFL) | O_NONBLOCK);
-out:
-	for (i = 0; i < 4; i++) {
-		close_fd(&p[i][0]);
-		close_fd(&p[i][1]);
-	}
-	return rc;
-}
-
-static void
-feed(struct exchange *x)
-{
-	ssize_t n;
-
-	while (x->fd[0] >= 0 && x->reqoff < x->reqlen) {
-		n = write(x->fd[0], x->req + x->reqoff, x->reqlen - x->reqoff);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n < 0) {
-			/* EPIPE: it does not read; its reply will tell. */
-			close_fd(&x->fd[0]);
-			return;
-		}
-		x->reqoff += (size_t)n;
-	}
-	close_fd(&x->fd[0]);	/* all written: EOF for the child */
-}
-
-static void
-slurp_out(struct exchange *x)
-{
-	ssize_t n;
-
-	while (x->fd[1] >= 0) {
-		n = read(x->fd[1], x->out + x->outlen, REPLY_MAX + 1 - x->outlen);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0) {
-			close_fd(&x->fd[1]);
-			return;
-		}
-		x->outlen += (size_t)n;
-		if (x->outlen > REPLY_MAX) {
-			x->overflow = 1;
-			close_fd(&x->fd[1]);
-		}
-	}
-}
-
-static void
-slurp_err(struct exchange *x)
-{
-	char buf[4096];
-	ssize_t n, i;
-
-	while (x->fd[2] >= 0) {
-		n = read(x->fd[2], buf, sizeof buf);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && errno == EAGAIN)
-			return;
-		if (n <= 0 || (x->errtotal += (size_t)n) > STDERR_MAX) {
-			close_fd(&x->fd[2]);
-			return;
-		}
-		for (i = 0; i < n && !x->errdone; i++) {
-			if ((buf[i] == '\n' || buf[i] == '\r') &&
-			    x->errlen > 0)
-				x->errdone = 1;
-			else if (buf[i] == '\n' || buf[i] == '\r')
-				continue;	/* skip leading blank lines */
-			else if (x->errlen < sizeof x->errline - 1)
-				x->errline[x->errlen++] =
-				    (unsigned char)buf[i] < 0x20 ? '?' : buf[i];
-		}
-	}
-}
-
-/*
- * Writes the request, reads the reply, until the child exits or the
- * deadline passes. Waiting for the exit, not for EOF, means a grandchild
- * that keeps stdout open cannot hold up a finished call; the poll is cut
- * into short slices so the exit is noticed soon.
- */
-static void
-converse(struct exchange *x, long long deadline)
-{
-	struct pollfd pfd[3];
-	long long left;
-	nfds_t n;
-	pid_t r;
-	int i, slice;
-
-	for (;;) {
-		r = waitpid(x->pid, &x->wstatus, WNOHANG);
-		if (r == x->pid || (r < 0 && errno == ECHILD)) {
-			if (r < 0)
-				x->wstatus = -1;
-			x->reaped = 1;
-			slurp_out(x);
-			slurp_err(x);
-			return;
-		}
-		left = deadline - cafe_mono_ms();
-		if (left <= 0) {
-			x->timedout = 1;
-			return;
-		}
-		slice = x->fd[1] >= 0 ? 10 : 1;
-		n = 0;
-		for (i = 0; i < 3; i++) {
-			if (x->fd[i] < 0)
-				continue;
-			pfd[n].fd = x->fd[i];
-			pfd[n].events = i == 0 ? POLLOUT : POLLIN;
-			pfd[n].revents = 0;
-			n++;
-		}
-		if (poll(pfd, n, left < slice ? (int)left : slice) < 0 &&
-		    errno != EINTR)
-			cafe_sleep_ms(1);
-		feed(x);
-		slurp_out(x);
-		slurp_err(x);
-	}
-}
-
-static int
-verdict(const struct exchange *x, int timeout_ms, struct cafe_pay_reply *rep,
+verdict(const struct cafe_child *x, int timeout_ms, struct cafe_pay_reply *rep,
     struct cafe_err *e)
 {
 	json_error_t jerr;
 	json_t *j = NULL;
 	const char *status, *s;
-	const char *sep = x->errlen ? ": " : "";
+	char errline[ERRLINE_MAX];
+	size_t errlen = first_line(x, errline);
+	const char *sep = errlen ? ": " : "";
 	int rc = CAFE_UNAVAILABLE;
 
 	if (x->timedout) {
@@ -601,17 +388,17 @@ verdict(const struct exchange *x, int timeout_ms, struct cafe_pay_reply *rep,
 	if (WIFSIGNALED(x->wstatus)) {
 		cafe_err_set(e, rc, "payment processor was killed by signal "
 		    "%d (%s)%s%.*s", WTERMSIG(x->wstatus),
-		    strsignal(WTERMSIG(x->wstatus)), sep, (int)x->errlen,
-		    x->errline);
+		    strsignal(WTERMSIG(x->wstatus)), sep, (int)errlen,
+		    errline);
 		goto out;
 	}
 	if (WEXITSTATUS(x->wstatus) != 0) {
 		cafe_err_set(e, rc, "payment processor exited with status "
-		    "%d%s%.*s", WEXITSTATUS(x->wstatus), sep, (int)x->errlen,
-		    x->errline);
+		    "%d%s%.*s", WEXITSTATUS(x->wstatus), sep, (int)errlen,
+		    errline);
 		goto out;
 	}
-	if (x->overflow) {
+	if (x->out_over) {
 		cafe_err_set(e, rc, "payment processor gave an unreadable reply "
 		    "(over %d bytes)", REPLY_MAX);
 		goto out;
@@ -661,17 +448,13 @@ static int
 command_call(const struct cafe_config *c, const struct cafe_pay_request *req,
     struct cafe_pay_reply *rep, long long start, struct cafe_err *e)
 {
-	struct exchange *x;
+	struct cafe_child ch;
 	json_t *j = NULL;
 	char *line = NULL, *body = NULL;
-	sigset_t pipeset, oldmask, pending;
 	int timeout_ms = c->payment.timeout_ms > 0 ? c->payment.timeout_ms : 1;
-	int blocked = 0, waspending = 0, rc = 0;
-	const struct timespec zero = {0, 0};
+	int rc = 0;
 
-	x = cafe_xcalloc(1, sizeof *x);
-	x->pid = -1;
-	x->fd[0] = x->fd[1] = x->fd[2] = -1;
+	memset(&ch, 0, sizeof ch);
 	if (!c->payment.command || !c->payment.command[0]) {
 		rc = cafe_err_set(e, CAFE_CONFIG,
 		    "payment.command is not set (the command processor needs "
@@ -691,47 +474,24 @@ command_call(const struct cafe_config *c, const struct cafe_pay_request *req,
 		goto out;
 	}
 	line = cafe_xasprintf("%s\n", body);
-	x->req = line;
-	x->reqlen = strlen(line);
-
-	if ((rc = spawn(c->payment.command, x, e)) != 0)
-		goto out;
-	sigemptyset(&pipeset);
-	sigaddset(&pipeset, SIGPIPE);
-	sigpending(&pending);
-	waspending = sigismember(&pending, SIGPIPE);
-	sigprocmask(SIG_BLOCK, &pipeset, &oldmask);
-	blocked = 1;
-	converse(x, start + timeout_ms);
-	rc = 0;
+	ch.argv = c->payment.command;
+	ch.input = line;
+	ch.inlen = strlen(line);
+	ch.deadline_ms = start + timeout_ms;
+	ch.out_max = REPLY_MAX;
+	if (cafe_child_run(&ch) != 0)
+		rc = cafe_err_set(e, CAFE_UNAVAILABLE, "cannot run payment processor '%s': %s",
+		    c->payment.command[0], strerror(errno));
+	else if (ch.exec_errno)
+		rc = cafe_err_set(e, CAFE_UNAVAILABLE, "cannot run payment processor '%s': %s",
+		    c->payment.command[0], strerror(ch.exec_errno));
+	else
+		rc = verdict(&ch, timeout_ms, rep, e);
 out:
-	if (x->pid > 0) {
-		/* The group outlives its leader while a grandchild is in it. */
-		kill(-x->pid, SIGKILL);
-		while (!x->reaped) {
-			if (waitpid(x->pid, &x->wstatus, 0) >= 0)
-				x->reaped = 1;
-			else if (errno != EINTR) {
-				x->wstatus = -1;
-				x->reaped = 1;
-			}
-		}
-		if (rc == 0)
-			rc = verdict(x, timeout_ms, rep, e);
-	}
-	for (int i = 0; i < 3; i++)
-		close_fd(&x->fd[i]);
-	if (blocked) {
-		/* A SIGPIPE we caused is ours to swallow. */
-		sigpending(&pending);
-		if (!waspending && sigismember(&pending, SIGPIPE))
-			sigtimedwait(&pipeset, NULL, &zero);
-		sigprocmask(SIG_SETMASK, &oldmask, NULL);
-	}
+	cafe_child_release(&ch);
 	free(line);
 	free(body);
 	json_decref(j);
-	free(x);
 	return rc;
 }
 

@@ -128,6 +128,20 @@ EOF
 	assert_equal "$(jq -r .message_id "$T/channel.out")" m1
 }
 
+@test "a command channel that cannot be run is a failure that says why" {
+	use_config <<EOF
+notify:
+  channels:
+    - {type: command, command: ["$T/no-such-channel"]}
+  retry: {max_attempts: 1}
+EOF
+	queue m1
+	run cafe-notify send --once
+	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.error') FROM events
+	    WHERE type = 'NotificationFailed'"
+	assert_output "cannot run '$T/no-such-channel': No such file or directory"
+}
+
 @test "a failing channel is retried, then dead; the channel that worked is not resent" {
 	channel_config 3 0
 	export FAKE_CHANNEL_FAIL="$T/fail"

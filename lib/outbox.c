@@ -28,6 +28,7 @@
 
 #include "child.h"
 #include "outbox.h"
+#include "projection.h"
 
 #define CHECKPOINT "notify-outbox"
 #define CATCH_UP_BATCH 2000
@@ -503,13 +504,16 @@ touch_cb(const struct cafe_event *ev, void *arg)
 
 /* One batch of the catch-up, inside the write transaction. */
 static int
-catch_up_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+outbox_apply(struct cafe_log *log, void *arg, long long limit, long long done,
+    long long total, long long *applied, struct cafe_err *e)
 {
 	struct touched *t = arg;
 	struct cafe_message m;
 	long long cp;
 	int status;
 
+	(void)done;
+	(void)total;
 	for (size_t i = 0; i < t->n; i++)
 		free(t->stream[i]);
 	t->n = 0;
@@ -519,7 +523,7 @@ catch_up_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if ((cp = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
 	t->last_seq = cp;
-	if ((status = cafe_log_read(log, cp, CATCH_UP_BATCH, touch_cb, t, e)) != 0)
+	if ((status = cafe_log_read(log, cp, limit, touch_cb, t, e)) != 0)
 		return status;
 	cafe_message_init(&m);
 	for (size_t i = 0; i < t->n && !status; i++)
@@ -528,32 +532,30 @@ catch_up_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	cafe_message_release(&m);
 	if (status == 0 && t->count > 0)
 		status = cafe_checkpoint_set(log, CHECKPOINT, t->last_seq, e);
+	*applied = t->count;
 	return status;
 }
+
+static int
+outbox_ready(struct cafe_log *log)
+{
+	return has_table(cafe_log_db(log), "notify_outbox");
+}
+
+static const struct cafe_projection outbox_view = {
+	.name = "outbox",
+	.checkpoint = CHECKPOINT,
+	.batch = CATCH_UP_BATCH,
+	.ready = outbox_ready,
+	.apply = outbox_apply,
+};
 
 int
 cafe_outbox_catch_up(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
 	struct touched t = { NULL, 0, 0, 0, 0 };
-	long long head, cp;
-	int status = 0;
+	int status = cafe_projection_catch_up(&outbox_view, log, &t, e);
 
-	if (sqlite3_db_readonly(db, "main") == 1)
-		return 0;
-	for (;;) {
-		/* A look without the write lock first: usually there is nothing. */
-		if ((head = cafe_log_head(log, e)) < 0 ||
-		    (cp = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0) {
-			status = e->status;
-			break;
-		}
-		if (cp >= head && has_table(db, "notify_outbox"))
-			break;
-		if ((status = cafe_log_transact(log, catch_up_txn, &t, e)) != 0 ||
-		    t.count < CATCH_UP_BATCH)
-			break;
-	}
 	for (size_t i = 0; i < t.n; i++)
 		free(t.stream[i]);
 	free(t.stream);

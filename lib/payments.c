@@ -18,6 +18,7 @@
 
 #include "order.h"
 #include "payments.h"
+#include "projection.h"
 
 #define WHO "payments"    /* names this view in messages */
 #define CHECKPOINT "payments"
@@ -208,44 +209,34 @@ cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *ap
 	return status;
 }
 
+static int
+payments_ready(struct cafe_log *log)
+{
+	return cafe_sql_has(cafe_log_db(log), "payments", NULL);
+}
+
+static int
+payments_apply(struct cafe_log *log, void *arg, long long limit, long long done,
+    long long total, long long *applied, struct cafe_err *e)
+{
+	(void)arg;
+	(void)done;
+	(void)total;
+	return cafe_payments_apply_pending(log, limit, applied, e);
+}
+
+static const struct cafe_projection payments_view = {
+	.name = WHO,
+	.checkpoint = CHECKPOINT,
+	.batch = SLICE,
+	.ready = payments_ready,
+	.apply = payments_apply,
+};
+
 int
 cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 {
-	long long head, done, applied;
-	int status;
-
-	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
-		return 0;
-	if ((head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	if ((done = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
-		return e->status;
-	/* Nothing to fold (a new log): the table must exist all the same. */
-	if (done >= head && sqlite3_table_column_metadata(cafe_log_db(log), "main",
-	    "payments", NULL, NULL, NULL, NULL, NULL, NULL) != SQLITE_OK) {
-		if ((status = cafe_log_begin(log, e)) != 0)
-			return status;
-		if ((status = schema(log, e)) != 0) {
-			cafe_log_rollback(log);
-			return status;
-		}
-		return cafe_log_commit(log, e);
-	}
-	while (done < head) {
-		if ((status = cafe_log_begin(log, e)) != 0)
-			return status;
-		status = cafe_payments_apply_pending(log, SLICE, &applied, e);
-		if (status == 0)
-			status = cafe_log_commit(log, e);
-		else
-			cafe_log_rollback(log);
-		if (status)
-			return status;
-		if (applied == 0)
-			break;
-		done += applied;
-	}
-	return 0;
+	return cafe_projection_catch_up(&payments_view, log, NULL, e);
 }
 
 /* A read-only database: the whole log folded into temp.payments_view. */

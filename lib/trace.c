@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "projection.h"
 #include "trace.h"
 
 #define WHO "order trace"    /* names this view in messages */
@@ -385,42 +386,33 @@ cafe_trace_apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead,
 	return apply_pending(log, ahead, limit, applied, NULL, 0, 0, e);
 }
 
+static int
+trace_ready(struct cafe_log *log)
+{
+	return table_shape(cafe_log_db(log)) == 1;
+}
+
+static int
+trace_apply(struct cafe_log *log, void *arg, long long limit, long long done,
+    long long total, long long *applied, struct cafe_err *e)
+{
+	return apply_pending(log, NULL, limit, applied, arg, done,
+	    total > done ? total : done, e);
+}
+
+static const struct cafe_projection trace_view = {
+	.name = WHO,
+	.checkpoint = CHECKPOINT,
+	.batch = CATCH_UP_BATCH,
+	.ready = trace_ready,
+	.apply = trace_apply,
+};
+
 int
 cafe_trace_catch_up_progress(struct cafe_log *log, const struct cafe_progress *p,
     struct cafe_err *e)
 {
-	long long head, done, applied, total, folded = 0;
-	int status;
-
-	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
-		return 0;
-	if ((head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	if ((done = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
-		return e->status;
-	if (done >= head && table_shape(cafe_log_db(log)) == 1)
-		return 0;
-	/* A table of an older shape starts again from 0 (the first batch
-	 * finds out); the total is then an underestimate, corrected below. */
-	total = head - done;
-	for (;;) {
-		if ((status = cafe_log_begin(log, e)) != 0)
-			return status;
-		status = apply_pending(log, NULL, CATCH_UP_BATCH, &applied, p, folded,
-		    total > folded ? total : folded, e);
-		if (status == 0)
-			status = cafe_log_commit(log, e);
-		else
-			cafe_log_rollback(log);
-		if (status)
-			return status;
-		folded += applied;
-		if (applied < CATCH_UP_BATCH)
-			break;
-		if (folded >= total)
-			total = folded + CATCH_UP_BATCH;
-	}
-	return 0;
+	return cafe_projection_catch_up(&trace_view, log, (void *)p, e);
 }
 
 int

@@ -327,8 +327,8 @@ main(int argc, char **argv)
 	int first, status, v = -1;
 
 	cafe_ctx_init(&ctx, "cafe-pay", usage);
-	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
-		return cafe_usage_error(&ctx, "%s", e.msg);
+	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
+		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
 	if (first >= argc)
 		return cafe_usage_error(&ctx, "no subcommand given");
 	verb = argv[first];

@@ -311,6 +311,7 @@ do_follow(struct cafe_ctx *ctx, struct opts *o)
 {
 	struct cafe_err e = { 0, "", 0 };
 	struct sigaction sa;
+	enum cafe_wake woke;
 	long long last;
 	int status = 0, rc;
 
@@ -341,8 +342,8 @@ do_follow(struct cafe_ctx *ctx, struct opts *o)
 			break;
 		/* A short wait, so a signal that lands between the check of
 		 * `stop` and the wait is noticed soon all the same. */
-		rc = cafe_log_wait(ctx->log, last, 500, &e);
-		if (rc > 1 && rc != CAFE_TEMPFAIL) {
+		rc = cafe_log_wait(ctx->log, last, 500, &woke, &e);
+		if (rc != 0 && rc != CAFE_TEMPFAIL) {
 			status = rc;
 			break;
 		}
@@ -515,8 +516,8 @@ main(int argc, char **argv)
 
 	memset(&o, 0, sizeof o);
 	cafe_ctx_init(&ctx, "cafe-trace", usage);
-	if (cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e) != 0)
-		return cafe_usage_error(&ctx, "%s", e.msg);
+	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
+		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
 	if (first < argc)
 		verb = argv[first++];
 	argc -= first;

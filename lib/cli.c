@@ -40,10 +40,12 @@ cafe_cli_global(struct cafe_ctx *ctx, int c, const char *arg)
 		return 1;
 	case 'h':
 		fputs(ctx->usage, stdout);
-		exit(0);
+		ctx->answered = 1;
+		return 1;
 	case CAFE_OPT_VERSION:
 		printf("%s %s\n", ctx->prog, CAFE_VERSION);
-		exit(0);
+		ctx->answered = 1;
+		return 1;
 	}
 	return 0;
 }
@@ -72,8 +74,11 @@ cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
 		if (c == ':')
 			return cafe_err_set(e, CAFE_USAGE, "option '%s' needs a value",
 			    argv[optind - 1]);
-		if (cafe_cli_global(ctx, c, optarg))
+		if (cafe_cli_global(ctx, c, optarg)) {
+			if (ctx->answered)
+				return CAFE_CLI_ANSWERED;
 			continue;
+		}
 		if (!local)
 			return cafe_err_set(e, CAFE_USAGE, "unknown option '%s'",
 			    argv[optind - 1]);

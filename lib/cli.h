@@ -28,7 +28,11 @@ struct cafe_ctx {
 	int config_loaded;
 	char *db_path;              /* resolved */
 	struct cafe_log *log;
+	int answered;               /* --help or --version was answered */
 };
+
+/* cafe_cli_parse: --help or --version was printed; the program exits 0. */
+#define CAFE_CLI_ANSWERED (-1)
 
 /* Option codes of the global options (long-only ones start at 0x100). */
 enum {
@@ -53,7 +57,8 @@ enum {
 void cafe_ctx_init(struct cafe_ctx *ctx, const char *prog, const char *usage);
 /*
  * Handles a global option returned by getopt_long. Returns 1 when it was
- * one (and --help/--version, which print and exit 0), 0 otherwise.
+ * one (--help and --version print their answer and set ctx->answered:
+ * the library never exits), 0 otherwise.
  * Because programs stop getopt at the subcommand ("+"), call
  * cafe_cli_parse() instead of getopt_long directly.
  */

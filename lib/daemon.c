@@ -1374,14 +1374,15 @@ watcher_main(void *arg)
 {
 	struct cafe_daemon *d = arg;
 	struct cafe_err e = { 0, "", 0 };
+	enum cafe_wake woke;
 	long long seen = 0, head;
 	int rc;
 
 	while (!atomic_load(&d->stop)) {
-		rc = cafe_log_wait(d->watch_log, seen, 100, &e);
-		if (rc == 0 || rc == -1)
+		rc = cafe_log_wait(d->watch_log, seen, 100, &woke, &e);
+		if (rc == 0 && woke != CAFE_WAKE_NEW)
 			continue;
-		if (rc != 1 || (head = cafe_log_head(d->watch_log, &e)) < 0) {
+		if (rc != 0 || (head = cafe_log_head(d->watch_log, &e)) < 0) {
 			cafe_sleep_ms(d->conf->c.daemon.poll_ms);
 			continue;
 		}

@@ -1434,7 +1434,7 @@ mono_us(void)
 
 int
 cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
-    struct cafe_err *e)
+    enum cafe_wake *woke, struct cafe_err *e)
 {
 	long long deadline = timeout_ms < 0 ? LLONG_MAX : cafe_mono_ms() + timeout_ms;
 	char buf[4096];
@@ -1452,11 +1452,15 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 				log->woke_us = mono_us();
 		if ((head = wait_head(log, e)) < 0)
 			return e->status;
-		if (head > after)
-			return 1;
-		now = cafe_mono_ms();
-		if (now >= deadline)
+		if (head > after) {
+			*woke = CAFE_WAKE_NEW;
 			return 0;
+		}
+		now = cafe_mono_ms();
+		if (now >= deadline) {
+			*woke = CAFE_WAKE_TIMEOUT;
+			return 0;
+		}
 		since = mono_us() - log->woke_us;
 		if (fd < 0)
 			slice_us = 25000;
@@ -1475,8 +1479,10 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 		pfd.fd = fd >= 0 ? fd : -1;
 		pfd.events = POLLIN;
 		rc = ppoll(&pfd, 1, &ts, NULL);
-		if (rc < 0 && errno == EINTR)
-			return -1;
+		if (rc < 0 && errno == EINTR) {
+			*woke = CAFE_WAKE_SIGNAL;
+			return 0;
+		}
 	}
 }
 

@@ -188,11 +188,16 @@ json_t *cafe_log_stats(struct cafe_log *log, struct cafe_err *e);
 /*
  * Waits until the log's head passes `after` or timeout_ms passes (-1:
  * forever), without busy-looping: inotify on the database's directory, with
- * a poll of PRAGMA data_version as the fallback. Returns 1 when there is
- * something new, 0 on timeout, -1 when interrupted by a signal, or a status.
+ * a poll of PRAGMA data_version as the fallback. Returns 0 with *woke
+ * saying why it returned, or a status (the log could not be read).
  */
+enum cafe_wake {
+	CAFE_WAKE_NEW,              /* the head passed `after` */
+	CAFE_WAKE_TIMEOUT,
+	CAFE_WAKE_SIGNAL            /* interrupted by a signal */
+};
 int cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
-		struct cafe_err *e);
+		enum cafe_wake *woke, struct cafe_err *e);
 
 /*
  * Checks the whole log (cafe-log verify): schema version and triggers,

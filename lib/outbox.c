@@ -1069,6 +1069,7 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 	while (!(o->stop && *o->stop)) {
 		long long head, wake = 0, now;
 		int did = 0, rc, timeout;
+		enum cafe_wake woke;
 
 		if ((head = cafe_log_head(log, e)) < 0)
 			status = e->status;
@@ -1098,8 +1099,8 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 		timeout = WAIT_SLICE_MS;
 		if (wake && wake - now < timeout)
 			timeout = wake > now ? (int)(wake - now) : 0;
-		rc = cafe_log_wait(log, head, timeout, e);
-		if (rc > 1 && o->warn)
+		rc = cafe_log_wait(log, head, timeout, &woke, e);
+		if (rc != 0 && o->warn)
 			o->warn(o->arg, e);
 	}
 	{

@@ -47,6 +47,7 @@ main(int argc, char **argv)
 {
 	struct cafe_config c = { 0 };
 	struct cafe_err e = { 0, "", 0 };
+	enum cafe_wake woke;
 	struct cafe_log *log;
 	const char *db = getenv("CAFE_DB");
 	long long n, *lat;
@@ -86,7 +87,7 @@ main(int argc, char **argv)
 				    "after 10s (is cafe-daemon running?)\n", res.order_id);
 				return 1;
 			}
-			cafe_log_wait(log, head, 100, &e);
+			cafe_log_wait(log, head, 100, &woke, &e);
 		}
 		lat[i] = now_us() - t0;
 	}

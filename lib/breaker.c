@@ -92,11 +92,18 @@ read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 	const char *s;
 	int rc;
 
+	static const char sql[] = "SELECT state, generation, changed_ms, open_until_ms,"
+	    " reason FROM breaker WHERE name = ?1";
+
 	memset(r, 0, sizeof *r);
-	rc = sqlite3_prepare_v2(cafe_log_db(log), "SELECT state, generation, changed_ms,"
-	    " open_until_ms, reason FROM breaker WHERE name = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return no_tables(log) ? 0 : sql_fail(log, rc, "reading the state", e);
+	rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, &st, NULL);
+	if (rc != SQLITE_OK) {
+		if (no_tables(log))
+			return 0;
+		/* Created by another process since the prepare: read it now. */
+		if ((rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, &st, NULL)) != SQLITE_OK)
+			return sql_fail(log, rc, "reading the state", e);
+	}
 	r->tables = 1;
 	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);

@@ -40,14 +40,9 @@
 static int
 table_shape(sqlite3 *db)
 {
-	sqlite3_stmt *st = NULL;
-	int rc = sqlite3_prepare_v2(db, "SELECT delivered_at FROM main.order_trace LIMIT 0",
-	    -1, &st, NULL);
-
-	sqlite3_finalize(st);
-	if (rc == SQLITE_OK)
-		return 1;
-	return cafe_sql_has(db, "order_trace", NULL) ? -1 : 0;
+	if (!cafe_sql_has(db, "order_trace", NULL))
+		return 0;
+	return cafe_sql_has(db, "order_trace", "delivered_at") ? 1 : -1;
 }
 
 int

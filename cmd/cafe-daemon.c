@@ -23,7 +23,7 @@
 
 #include "cli.h"
 #include "daemon.h"
-#include "payments.h"
+#include "payment-view.h"
 #include "policy.h"
 #include "sd-notify.h"
 

@@ -4,7 +4,7 @@
  * the payment processor (show it, reset it).
  *
  * Only this file prints and exits; the payments view and the refund rule
- * are in lib/payments.c, the breaker in lib/breaker.c.
+ * are in lib/payment-view.c, the breaker in lib/breaker.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,7 +13,7 @@
 #include "breaker.h"
 #include "cli.h"
 #include "order.h"
-#include "payments.h"
+#include "payment-view.h"
 
 static const char usage[] =
 "usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"

@@ -1,5 +1,5 @@
 /*
- * payments.h - what cafe-pay works on: the payments read model and the
+ * payment-view.h - what cafe-pay works on: the payments read model and the
  * manual refund.
  *
  * Table payments: one row per order that asked for a payment, folded from
@@ -16,8 +16,8 @@
  * approved, declined, refund_pending, refunded, refund_failed, voided: the
  * payment_status names of cafe-trace.
  */
-#ifndef CAFE_PAYMENTS_H
-#define CAFE_PAYMENTS_H
+#ifndef CAFE_PAYMENT_VIEW_H
+#define CAFE_PAYMENT_VIEW_H
 
 #include <jansson.h>
 #include "cafe.h"

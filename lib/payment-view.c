@@ -1,5 +1,7 @@
 /*
- * payments.c - the payments read model and the manual refund (payments.h).
+ * payment-view.c - the payments read model and the manual refund
+ * (payment-view.h). Not to be confused with payment.c, the path of one
+ * processor call: this is what cafe-pay lists and shows.
  *
  * Catching up reads only the payment event types after checkpoint
  * "payments" (cafe_log_read_types: the other events are not even
@@ -17,7 +19,7 @@
 #include <string.h>
 
 #include "order.h"
-#include "payments.h"
+#include "payment-view.h"
 #include "projection.h"
 
 #define WHO "payments"    /* names this view in messages */

@@ -13,7 +13,6 @@
 #include "cli.h"
 #include "counter.h"
 #include "input.h"
-#include "payment.h"
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"
@@ -143,7 +142,7 @@ place_one(struct cafe_ctx *ctx, const struct cafe_place_request *r, long long wa
 		status = cafe_counter_place(&ctx->config, ctx->log, r, res, e);
 		if (status != CAFE_TEMPFAIL || (left = deadline - cafe_mono_ms()) <= 0)
 			return status;
-		pause = cafe_payment_retry_ms(&ctx->config, ctx->log);
+		pause = res->retry_ms;
 		cafe_sleep_ms(pause < left ? pause : left);
 	}
 }

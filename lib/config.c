@@ -14,6 +14,10 @@
  *    one as a whole.
  *  - Whatever happens, everything the struct holds was allocated here and
  *    cafe_config_release() frees it; after a failure the struct is zeroed.
+ *
+ * Why one file of over a thousand lines: it is one walk over one schema,
+ * a section of cafe.yaml(5) per function; split across files, the schema
+ * would have no one place to read it in.
  */
 #include <errno.h>
 #include <limits.h>

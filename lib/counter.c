@@ -261,8 +261,26 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
 	return 0;
 }
 
+static int place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *r, struct cafe_place_result *res,
+    struct cafe_err *e);
+
 int
 cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *r, struct cafe_place_result *res,
+    struct cafe_err *e)
+{
+	int status = place(c, log, r, res, e);
+
+	/* The breaker's wait goes back with the refusal, so that the counter
+	 * need not ask the payment path again. */
+	if (status == CAFE_TEMPFAIL)
+		res->retry_ms = cafe_payment_retry_ms(c, log);
+	return status;
+}
+
+static int
+place(const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_place_request *r, struct cafe_place_result *res,
     struct cafe_err *e)
 {

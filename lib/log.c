@@ -13,6 +13,12 @@
  *    one-shot commands stay cheap; autocheckpoints and the daemon keep the
  *    WAL short, and the daemon empties it when it falls idle (a long WAL
  *    costs the next program that opens the log a read of all of it).
+ *
+ * Why one file of over 1,600 lines: it is, for now, the whole of the SQLite
+ * backend of the log (schema and migrations, appends and the chain, reads,
+ * waiting, verification, the error mapping). The PostgreSQL work (issue
+ * 12) puts a storage interface in front of it and splits it along those
+ * lines, one file per backend.
  */
 #include <errno.h>
 #include <fcntl.h>

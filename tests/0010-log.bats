@@ -284,3 +284,17 @@ DATA
 	assert_failure 74
 	assert_output --partial "event 1 holds invalid JSON (run 'cafe-log verify')"
 }
+
+@test "waiting forever (timeout -1) wakes on the next commit, and a timeout says so" {
+	cafe-log -q init
+	run log-wait "$CAFE_DB" 0 150
+	assert_success
+	assert_output timeout
+	# Forever: its distance to the deadline once overflowed (UBSan saw it).
+	log-wait "$CAFE_DB" 0 -1 >"$T/woke" 2>&1 3>&- &
+	pid=$!
+	cafe-order place latte >/dev/null
+	wait_for '! kill -0 '"$pid"' 2>/dev/null' 30
+	wait "$pid"
+	assert_equal "$(cat "$T/woke")" new
+}

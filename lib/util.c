@@ -16,18 +16,25 @@
 
 #include "cafe.h"
 
+static int
+err_vset(struct cafe_err *e, int status, int conflict, const char *fmt, va_list ap)
+{
+	if (e) {
+		e->status = status;
+		e->conflict = conflict;
+		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
+	}
+	return status;
+}
+
 int
 cafe_err_set(struct cafe_err *e, int status, const char *fmt, ...)
 {
 	va_list ap;
 
-	if (e) {
-		e->status = status;
-		e->conflict = 0;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-		va_end(ap);
-	}
+	va_start(ap, fmt);
+	status = err_vset(e, status, 0, fmt, ap);
+	va_end(ap);
 	return status;
 }
 
@@ -35,15 +42,12 @@ int
 cafe_err_conflict(struct cafe_err *e, const char *fmt, ...)
 {
 	va_list ap;
+	int status;
 
-	if (e) {
-		e->status = CAFE_TEMPFAIL;
-		e->conflict = 1;
-		va_start(ap, fmt);
-		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
-		va_end(ap);
-	}
-	return CAFE_TEMPFAIL;
+	va_start(ap, fmt);
+	status = err_vset(e, CAFE_TEMPFAIL, 1, fmt, ap);
+	va_end(ap);
+	return status;
 }
 
 long long

@@ -194,6 +194,8 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct cafe_err ignored;
 	int status;
 
+	/* A transaction retried after a conflict starts from a fresh read. */
+	t->void_needed = t->given_up = 0;
 	/* The breaker's share rides along; its trouble is not the order's. */
 	cafe_payment_record(t->c, log, &t->pay, &ignored);
 	if ((status = load_requested(log, t, &o, e)) != 0)

@@ -355,6 +355,11 @@ chain_broken() {	# SEQ
 	run cafe-log head
 	assert_failure 74
 	[ ! -e "$CAFE_DB" ]
+	# An empty log's head is seq 0 and the chain's genesis.
+	cafe-log -q init
+	run cafe-log head
+	assert_success
+	assert_output "0 $(printf '%064d' 0)"
 }
 
 @test "a log made before the chain is migrated once: every link computed, verify passes" {

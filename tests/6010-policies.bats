@@ -235,6 +235,8 @@ joon has it, dispatched"
 
 @test "trace: kept by a running daemon while readers catch it up too, it equals a fresh fold" {
 	start_daemon -q run
+	# The daemon creates the log; the readers start once it is there.
+	wait_for 'cafe-trace --json list >/dev/null 2>&1' 30
 	# Readers (cafe-trace) move the trace checkpoint under the daemon's
 	# feet: what it folded ahead must then be folded again, not written.
 	( for i in $(seq 60); do cafe-trace --json list >/dev/null || exit 1; done ) &

@@ -192,11 +192,13 @@ check_owed(struct cafe_ctx *ctx)
 }
 
 static int
-do_run(struct cafe_ctx *ctx, const struct opts *op)
+do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *op = opts;
 	struct cafe_daemon_opts o = { 0 };
 	int status;
 
+	(void)argc, (void)argv;
 	o.policies = op->policies;
 	o.once = op->once;
 	status = run_daemon(ctx, &o);
@@ -265,7 +267,7 @@ status_row(json_t *row, void *arg)
 }
 
 static int
-do_status(struct cafe_ctx *ctx)
+do_status(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	static const char *const head[] = { "POLICY", ">CHECKPOINT", ">HEAD", ">LAG",
 		"HOLDER", "EXPIRES", ">WAITING", ">PARKED" };
@@ -275,6 +277,7 @@ do_status(struct cafe_ctx *ctx)
 	size_t i;
 	int healthy, status;
 
+	(void)opts, (void)argc, (void)argv;
 	if (!ctx->json)
 		s.t = cafe_table_new(8, head);
 	status = cafe_daemon_status(&ctx->config, ctx->log, status_row, &s, &healthy, &e);
@@ -315,7 +318,7 @@ do_status(struct cafe_ctx *ctx)
 }
 
 static int
-do_retry(struct cafe_ctx *ctx, int argc, char **argv)
+do_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_daemon_opts o = { 0 };
@@ -323,6 +326,7 @@ do_retry(struct cafe_ctx *ctx, int argc, char **argv)
 	long long n;
 	int status;
 
+	(void)opts;
 	if ((status = cafe_daemon_unpark(ctx->log, one[0], &n, &e)) != 0) {
 		cafe_ctx_error(ctx, &e);
 		return status;
@@ -339,60 +343,47 @@ do_retry(struct cafe_ctx *ctx, int argc, char **argv)
 	return run_daemon(ctx, &o);
 }
 
+static int
+check_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	for (size_t i = 0; i < o->npolicies; i++)
+		if (!cafe_policy_find(o->policies[i]))
+			return cafe_usage_error(ctx, "unknown policy '%s'", o->policies[i]);
+	return 0;
+}
+
+static int
+check_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	(void)opts, (void)open;
+	if (argc && !cafe_policy_find(argv[0]))
+		return cafe_usage_error(ctx, "unknown policy '%s'", argv[0]);
+	return 0;
+}
+
+static const struct cafe_verb verbs[] = {
+	{ "run", 0, 0, NULL, CAFE_OPT_BIT(OPT_ONCE) | CAFE_OPT_BIT(OPT_POLICY), NULL,
+	    CAFE_OPEN_CREATE, check_run, do_run, 0 },
+	{ "status", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_status, 0 },
+	{ "retry", 0, 1, "'retry' takes at most one policy", 0, NULL, CAFE_OPEN_CREATE,
+	    check_retry, do_retry, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-daemon", usage, longopts, local_opt, verbs, NULL, 0
+	};
 	struct opts o = { 0, NULL, 0 };
-	const char *verb;
-	int first, status;
+	int status = cafe_cli_main(&program, &o, argc, argv);
 
-	cafe_ctx_init(&ctx, "cafe-daemon", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o,
-	    &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	argc -= first + 1;
-	argv += first + 1;
-
-	if (strcmp(verb, "run") == 0) {
-		if (argc)
-			status = cafe_usage_error(&ctx, "'run' takes no arguments");
-		for (size_t i = 0; !status && i < o.npolicies; i++)
-			if (!cafe_policy_find(o.policies[i]))
-				status = cafe_usage_error(&ctx, "unknown policy '%s'",
-				    o.policies[i]);
-	} else if (strcmp(verb, "status") == 0 || strcmp(verb, "retry") == 0) {
-		if (o.once || o.npolicies)
-			status = cafe_usage_error(&ctx, "'%s' takes no --%s", verb,
-			    o.once ? "once" : "policy");
-		else if (argc > (strcmp(verb, "retry") == 0))
-			status = cafe_usage_error(&ctx, "'%s' takes %s", verb,
-			    strcmp(verb, "retry") == 0 ? "at most one policy" : "no arguments");
-		else if (argc && !cafe_policy_find(argv[0]))
-			status = cafe_usage_error(&ctx, "unknown policy '%s'", argv[0]);
-	} else {
-		status = cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	}
-	if (status)
-		goto out;
-
-	if ((status = cafe_ctx_open(&ctx, strcmp(verb, "status") == 0 ? CAFE_LOG_READONLY :
-	    CAFE_LOG_CREATE, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		goto out;
-	}
-	if (strcmp(verb, "run") == 0)
-		status = do_run(&ctx, &o);
-	else if (strcmp(verb, "status") == 0)
-		status = do_status(&ctx);
-	else
-		status = do_retry(&ctx, argc, argv);
-out:
-	cafe_ctx_close(&ctx);
 	free(o.policies);
 	return status;
 }

@@ -132,8 +132,9 @@ list_row(json_t *row, void *arg)
 }
 
 static int
-do_list(struct cafe_ctx *ctx, const struct opts *o)
+do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "STATUS", "PRODUCT", ">QTY",
 	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
 	struct cafe_err e = { 0, "", 0 };
@@ -141,9 +142,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 	struct list_state ls = { ctx, o->status, NULL, cafe_now_ms() };
 	int status;
 
-	if (o->status && cafe_delivery_status_parse(o->status) < 0)
-		return cafe_usage_error(ctx, "unknown status '%s' (pending, brewing, ready, "
-		    "dispatched, delivered or cancelled)", o->status);
+	(void)argc, (void)argv;
 	if (!ctx->json)
 		ls.t = cafe_table_new(8, head);
 	status = cafe_trace_list(ctx->log, &q, list_row, &ls, &e);
@@ -156,18 +155,17 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 }
 
 static int
-do_step(struct cafe_ctx *ctx, enum cafe_delivery_step step, const struct opts *o,
-    int argc, char **argv)
+do_step(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	static const char *const verbs[] = { "ready", "dispatch", "complete", "reject" };
+	const struct opts *o = opts;
+	enum cafe_delivery_step step = (enum cafe_delivery_step)ctx->verb->tag;
 	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected" };
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_order after;
 	long long id;
 	int status;
 
-	if (argc != 1)
-		return cafe_usage_error(ctx, "'%s' needs one order id", verbs[step]);
+	(void)argc;
 	if ((id = cafe_order_id_parse(argv[0])) < 0) {
 		cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]);
 		cafe_ctx_error(ctx, &e);
@@ -188,62 +186,54 @@ do_step(struct cafe_ctx *ctx, enum cafe_delivery_step step, const struct opts *o
 	return 0;
 }
 
-/* Which options each verb takes: a usage error names the first stray one. */
 static int
-check_opts(struct cafe_ctx *ctx, const char *verb, const struct opts *o)
+check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
 {
-	int list = strcmp(verb, "list") == 0, dispatch = strcmp(verb, "dispatch") == 0,
-	    reject = strcmp(verb, "reject") == 0;
+	const struct opts *o = opts;
 
-	if (o->status && !list)
-		return cafe_usage_error(ctx, "'%s' takes no --status", verb);
-	if (o->rider && !dispatch)
-		return cafe_usage_error(ctx, "'%s' takes no --rider", verb);
-	if (o->reason && !reject)
-		return cafe_usage_error(ctx, "'%s' takes no --reason", verb);
-	if (reject && !o->reason)
+	(void)argc, (void)argv, (void)open;
+	if (o->status && cafe_delivery_status_parse(o->status) < 0)
+		return cafe_usage_error(ctx, "unknown status '%s' (pending, brewing, ready, "
+		    "dispatched, delivered or cancelled)", o->status);
+	return 0;
+}
+
+static int
+check_reject(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (!o->reason)
 		return cafe_usage_error(ctx, "'reject' needs --reason TEXT (tell the "
 		    "customer why)");
 	return 0;
 }
 
+#define BIT CAFE_OPT_BIT
+static const struct cafe_verb verbs[] = {
+	{ "list", 0, 0, NULL, BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, check_list,
+	    do_list, 0 },
+	{ "ready", 1, 1, "'ready' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
+	    do_step, CAFE_STEP_READY },
+	{ "dispatch", 1, 1, "'dispatch' needs one order id", BIT(OPT_RIDER), NULL,
+	    CAFE_OPEN_WRITE, NULL, do_step, CAFE_STEP_DISPATCH },
+	{ "complete", 1, 1, "'complete' needs one order id", 0, NULL, CAFE_OPEN_WRITE,
+	    NULL, do_step, CAFE_STEP_COMPLETE },
+	{ "reject", 1, 1, "'reject' needs one order id", BIT(OPT_REASON), NULL,
+	    CAFE_OPEN_WRITE, check_reject, do_step, CAFE_STEP_REJECT },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
-	static const char *const steps[] = { "ready", "dispatch", "complete", "reject" };
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-deliver", usage, longopts, local_opt, verbs, NULL, 0
+	};
 	struct opts o = { 0 };
-	const char *verb;
-	int first, status, step = -1;
 
-	cafe_ctx_init(&ctx, "cafe-deliver", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	argc -= first + 1;
-	argv += first + 1;
-	for (int i = 0; i < 4; i++)
-		if (strcmp(verb, steps[i]) == 0)
-			step = i;
-	if (step < 0 && strcmp(verb, "list") != 0)
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	if (step < 0 && argc)
-		return cafe_usage_error(&ctx, "'list' takes no arguments");
-	if ((status = check_opts(&ctx, verb, &o)) != 0)
-		return status;
-
-	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	if (step < 0)
-		status = do_list(&ctx, &o);
-	else
-		status = do_step(&ctx, (enum cafe_delivery_step)step, &o, argc, argv);
-	cafe_ctx_close(&ctx);
-	return status;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

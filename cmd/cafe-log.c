@@ -34,6 +34,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	const char *since;
+	long long after;            /* --since, read */
 	const char *head;           /* --head as given */
 	long long head_seq;         /* ... and read */
 	char head_hash[CAFE_HASH_HEX];
@@ -60,8 +61,9 @@ fail(struct cafe_ctx *ctx, int status, const struct cafe_err *e)
 }
 
 static int
-do_init(struct cafe_ctx *ctx)
+do_init(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	(void)opts, (void)argc, (void)argv;
 	if (ctx->json)
 		cafe_print_json(json_pack("{s:s, s:i}", "db", ctx->db_path,
 		    "schema_version", CAFE_SCHEMA_VERSION));
@@ -88,12 +90,14 @@ parse_head(const char *s, long long *seq, char *hash)
 }
 
 static int
-do_verify(struct cafe_ctx *ctx, const struct opts *o)
+do_verify(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	long long checked = 0;
 	int status = cafe_log_verify(ctx->log, o->head_seq, o->head_hash, &checked, &e);
 
+	(void)argc, (void)argv;
 	if (ctx->json)
 		cafe_print_json(json_pack("{s:b, s:I, s:s?}", "ok", status == 0,
 		    "checked", (json_int_t)checked, "error", status ? e.msg : NULL));
@@ -105,13 +109,14 @@ do_verify(struct cafe_ctx *ctx, const struct opts *o)
 }
 
 static int
-do_head(struct cafe_ctx *ctx)
+do_head(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	char hash[CAFE_HASH_HEX];
 	long long seq;
 	int status;
 
+	(void)opts, (void)argc, (void)argv;
 	if ((status = cafe_log_head_link(ctx->log, &seq, hash, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
@@ -130,15 +135,13 @@ export_event(const struct cafe_event *ev, void *arg)
 }
 
 static int
-do_export(struct cafe_ctx *ctx, const char *since)
+do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	long long after = ((const struct opts *)opts)->after;
 	struct cafe_err e = { 0, "", 0 };
-	long long after = 0;
 	int status;
 
-	if (since && cafe_parse_ll(since, 0, 1LL << 62, &after) != 0)
-		return cafe_usage_error(ctx, "--since wants a seq (a whole number), not '%s'",
-		    since);
+	(void)argc, (void)argv;
 	status = cafe_log_read(ctx->log, after, 0, export_event, NULL, &e);
 	if (status == CAFE_IOERR && !e.msg[0])
 		cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
@@ -217,7 +220,7 @@ append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
 }
 
 static int
-do_import(struct cafe_ctx *ctx)
+import(struct cafe_ctx *ctx)
 {
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_batch b;
@@ -274,12 +277,13 @@ do_import(struct cafe_ctx *ctx)
 }
 
 static int
-do_stats(struct cafe_ctx *ctx)
+do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	json_t *s = cafe_log_stats(ctx->log, &e), *v;
 	const char *k;
 
+	(void)opts, (void)argc, (void)argv;
 	if (!s)
 		return fail(ctx, e.status, &e);
 	if (ctx->json) {
@@ -300,64 +304,68 @@ do_stats(struct cafe_ctx *ctx)
 	return 0;
 }
 
+/* A failed import into a new path leaves nothing behind. */
+static int
+do_import(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	int status = import(ctx);
+	char *path;
+
+	(void)opts, (void)argc, (void)argv;
+	if (status == 0 || !cafe_log_created(ctx->log))
+		return status;
+	path = cafe_xstrdup(ctx->db_path);
+	cafe_ctx_close(ctx);
+	cafe_log_remove_files(path);
+	free(path);
+	return status;
+}
+
+static int
+check_verify(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (o->head && parse_head(o->head, &o->head_seq, o->head_hash) != 0)
+		return cafe_usage_error(ctx, "--head wants SEQ:HASH as 'cafe-log head' prints "
+		    "it (a seq from 1, 64 hex digits), not '%s'", o->head);
+	return 0;
+}
+
+static int
+check_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (o->since && cafe_parse_ll(o->since, 0, 1LL << 62, &o->after) != 0)
+		return cafe_usage_error(ctx, "--since wants a seq (a whole number), not '%s'",
+		    o->since);
+	return 0;
+}
+
+static const struct cafe_verb verbs[] = {
+	{ "init", 0, 0, NULL, 0, NULL, CAFE_OPEN_CREATE, NULL, do_init, 0 },
+	{ "verify", 0, 0, NULL, CAFE_OPT_BIT(OPT_HEAD), NULL, CAFE_OPEN_READ, check_verify,
+	    do_verify, 0 },
+	{ "head", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_head, 0 },
+	{ "export", 0, 0, NULL, CAFE_OPT_BIT(OPT_SINCE), NULL, CAFE_OPEN_READ, check_export,
+	    do_export, 0 },
+	{ "import", 0, 0, NULL, 0, NULL, CAFE_OPEN_CREATE, NULL, do_import, 0 },
+	{ "stats", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_stats, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
-	struct opts o = { NULL, NULL, 0, "" };
-	const char *verb;
-	int first, status, flags;
+	static const struct cafe_program program = {
+		"cafe-log", usage, longopts, local_opt, verbs, NULL, CAFE_SAY_OWNER
+	};
+	struct opts o = { NULL, 0, NULL, 0, "" };
 
-	cafe_ctx_init(&ctx, "cafe-log", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	if (first + 1 < argc)
-		return cafe_usage_error(&ctx, "'%s' takes no arguments", verb);
-	if (o.since && strcmp(verb, "export") != 0)
-		return cafe_usage_error(&ctx, "only 'export' takes --since");
-	if (o.head && strcmp(verb, "verify") != 0)
-		return cafe_usage_error(&ctx, "only 'verify' takes --head");
-	if (o.head && parse_head(o.head, &o.head_seq, o.head_hash) != 0)
-		return cafe_usage_error(&ctx, "--head wants SEQ:HASH as 'cafe-log head' prints "
-		    "it (a seq from 1, 64 hex digits), not '%s'", o.head);
-	if (strcmp(verb, "init") == 0 || strcmp(verb, "import") == 0)
-		flags = CAFE_LOG_CREATE;
-	else if (strcmp(verb, "verify") == 0 || strcmp(verb, "export") == 0 ||
-	    strcmp(verb, "stats") == 0 || strcmp(verb, "head") == 0)
-		flags = CAFE_LOG_READONLY;
-	else
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-
-	if ((status = cafe_ctx_open(&ctx, flags, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	if (strcmp(verb, "init") == 0)
-		status = do_init(&ctx);
-	else if (strcmp(verb, "verify") == 0)
-		status = do_verify(&ctx, &o);
-	else if (strcmp(verb, "head") == 0)
-		status = do_head(&ctx);
-	else if (strcmp(verb, "export") == 0)
-		status = do_export(&ctx, o.since);
-	else if (strcmp(verb, "import") == 0)
-		status = do_import(&ctx);
-	else
-		status = do_stats(&ctx);
-	if (status && strcmp(verb, "import") == 0 && cafe_log_created(ctx.log)) {
-		/* A failed import into a new path leaves nothing behind. */
-		char *path = cafe_xstrdup(ctx.db_path);
-
-		cafe_ctx_close(&ctx);
-		cafe_log_remove_files(path);
-		free(path);
-		return status;
-	}
-	cafe_ctx_close(&ctx);
-	return status;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

@@ -39,11 +39,12 @@ static const struct option longopts[] = {
 
 
 struct opts {
-	unsigned given;             /* bit (OPT_x - OPT_ONCE) per option seen */
 	const char *timeout, *status, *order;
+	long long timeout_ms;       /* --timeout, read */
+	long long order_id;         /* --order, read */
 };
 
-#define BIT(o) (1u << ((o) - OPT_ONCE))
+#define BIT CAFE_OPT_BIT
 
 static volatile sig_atomic_t stop;
 
@@ -60,19 +61,12 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	struct opts *o = arg;
 
 	(void)e;
-	o->given |= BIT(c);
 	switch (c) {
 	case OPT_TIMEOUT: o->timeout = optarg; break;
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_ORDER: o->order = optarg; break;
 	}
 	return 0;
-}
-
-static int
-only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
-{
-	return cafe_cli_only(ctx, longopts, OPT_ONCE, o->given, allowed, verb);
 }
 
 static void
@@ -104,26 +98,23 @@ warn(void *arg, const struct cafe_err *e)
 }
 
 static int
-do_send(struct cafe_ctx *ctx, const struct opts *o)
+do_send(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_send_opts so = { 0 };
 	struct cafe_send_stats st;
 	struct sigaction sa;
-	long long timeout = DEFAULT_TIMEOUT_MS;
 	int status;
 
-	if (o->timeout && ((timeout = cafe_parse_duration_ms(o->timeout)) <= 0 ||
-	    timeout > 3600000))
-		return cafe_usage_error(ctx, "--timeout wants a duration like 10s or 500ms "
-		    "(at most 1h), not '%s'", o->timeout);
+	(void)argc, (void)argv;
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
-	so.once = (o->given & BIT(OPT_ONCE)) != 0;
-	so.timeout_ms = (int)timeout;
+	so.once = (ctx->given & BIT(OPT_ONCE)) != 0;
+	so.timeout_ms = (int)o->timeout_ms;
 	so.stop = &stop;
 	so.report = report;
 	so.warn = warn;
@@ -167,23 +158,17 @@ list_row(json_t *row, void *arg)
 }
 
 static int
-do_list(struct cafe_ctx *ctx, const struct opts *o)
+do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	static const char *const head[] = { "MESSAGE", ">ORDER", "EVENT", "STATUS",
 	    ">TRIES", "CUSTOMER", "TEXT" };
-	static const char *const statuses[] = { "queued", "sent", "failed", "dead", NULL };
 	struct cafe_err e = { 0, "", 0 };
-	struct cafe_outbox_query q = { o->status, 0 };
+	struct cafe_outbox_query q = { o->status, o->order_id };
 	struct cafe_table *t = NULL;
-	int status, known = !o->status;
+	int status;
 
-	for (int i = 0; o->status && statuses[i]; i++)
-		known |= strcmp(o->status, statuses[i]) == 0;
-	if (!known)
-		return cafe_usage_error(ctx, "unknown status '%s' (queued, sent, failed or "
-		    "dead)", o->status);
-	if (o->order && (q.order_id = cafe_order_id_parse(o->order)) < 0)
-		return cafe_usage_error(ctx, "--order wants an order id, not '%s'", o->order);
+	(void)argc, (void)argv;
 	if (!ctx->json)
 		t = cafe_table_new(7, head);
 	status = cafe_outbox_list(ctx->log, &q, list_row, t, &e);
@@ -208,15 +193,14 @@ print_requeued(const char *id, void *arg)
 }
 
 static int
-do_retry(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+do_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	long long n;
 	int status;
 
-	if (o->given & BIT(OPT_DEAD)) {
-		if (argc)
-			return cafe_usage_error(ctx, "give a message id or --dead, not both");
+	(void)opts, (void)argc;
+	if (ctx->given & BIT(OPT_DEAD)) {
 		if ((status = cafe_outbox_retry_dead(ctx->log, print_requeued, ctx, &n,
 		    &e)) != 0) {
 			cafe_ctx_error(ctx, &e);
@@ -226,8 +210,6 @@ do_retry(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 			cafe_ctx_info(ctx, "no dead messages");
 		return 0;
 	}
-	if (argc != 1)
-		return cafe_usage_error(ctx, "'retry' needs one message id, or --dead");
 	if ((status = cafe_outbox_retry(ctx->log, argv[0], &e)) != 0) {
 		cafe_ctx_error(ctx, &e);
 		return status;
@@ -235,48 +217,69 @@ do_retry(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	return print_requeued(argv[0], ctx);
 }
 
+static int
+check_send(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	o->timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (o->timeout && ((o->timeout_ms = cafe_parse_duration_ms(o->timeout)) <= 0 ||
+	    o->timeout_ms > 3600000))
+		return cafe_usage_error(ctx, "--timeout wants a duration like 10s or 500ms "
+		    "(at most 1h), not '%s'", o->timeout);
+	return 0;
+}
+
+static int
+check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	static const char *const statuses[] = { "queued", "sent", "failed", "dead", NULL };
+	struct opts *o = opts;
+	int known = !o->status;
+
+	(void)argc, (void)argv, (void)open;
+	for (int i = 0; o->status && statuses[i]; i++)
+		known |= strcmp(o->status, statuses[i]) == 0;
+	if (!known)
+		return cafe_usage_error(ctx, "unknown status '%s' (queued, sent, failed or "
+		    "dead)", o->status);
+	if (o->order && (o->order_id = cafe_order_id_parse(o->order)) < 0)
+		return cafe_usage_error(ctx, "--order wants an order id, not '%s'", o->order);
+	return 0;
+}
+
+static int
+check_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	(void)opts, (void)argv, (void)open;
+	if (ctx->given & BIT(OPT_DEAD))
+		return argc ? cafe_usage_error(ctx, "give a message id or --dead, not both") : 0;
+	if (argc != 1)
+		return cafe_usage_error(ctx, "'retry' needs one message id, or --dead");
+	return 0;
+}
+
+static const struct cafe_verb verbs[] = {
+	{ "send", 0, 0, NULL, BIT(OPT_ONCE) | BIT(OPT_TIMEOUT), NULL, CAFE_OPEN_WRITE,
+	    check_send, do_send, 0 },
+	{ "list", 0, 0, NULL, BIT(OPT_STATUS) | BIT(OPT_ORDER), NULL, CAFE_OPEN_WRITE,
+	    check_list, do_list, 0 },
+	{ "retry", -1, 0, NULL, BIT(OPT_DEAD), NULL, CAFE_OPEN_WRITE, check_retry,
+	    do_retry, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-notify", usage, longopts, local_opt, verbs, NULL, 0
+	};
 	struct opts o = { 0 };
-	const char *verb;
-	int first, status;
 
-	cafe_ctx_init(&ctx, "cafe-notify", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	argc -= first + 1;
-	argv += first + 1;
-
-	if (strcmp(verb, "send") == 0)
-		status = argc ? cafe_usage_error(&ctx, "'send' takes no arguments") :
-		    only(&ctx, &o, BIT(OPT_ONCE) | BIT(OPT_TIMEOUT), verb);
-	else if (strcmp(verb, "list") == 0)
-		status = argc ? cafe_usage_error(&ctx, "'list' takes no arguments") :
-		    only(&ctx, &o, BIT(OPT_STATUS) | BIT(OPT_ORDER), verb);
-	else if (strcmp(verb, "retry") == 0)
-		status = only(&ctx, &o, BIT(OPT_DEAD), verb);
-	else
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	if (status)
-		return status;
-
-	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	if (strcmp(verb, "send") == 0)
-		status = do_send(&ctx, &o);
-	else if (strcmp(verb, "list") == 0)
-		status = do_list(&ctx, &o);
-	else
-		status = do_retry(&ctx, &o, argc, argv);
-	cafe_ctx_close(&ctx);
-	return status;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

@@ -4,11 +4,9 @@
  *
  * Only this file prints and exits; the work is in lib/counter.c.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
 #include "counter.h"
@@ -43,11 +41,10 @@ static const struct option longopts[] = {
 };
 
 struct opts {
-	unsigned given;             /* bit (OPT_x - OPT_QTY) per option seen */
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
 };
 
-#define BIT(o) (1u << ((o) - OPT_QTY))
+#define BIT CAFE_OPT_BIT
 
 static int
 local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
@@ -55,7 +52,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	struct opts *o = arg;
 
 	(void)e;
-	o->given |= BIT(c);
 	switch (c) {
 	case OPT_QTY: o->qty = optarg; break;
 	case OPT_CUSTOMER: o->customer = optarg; break;
@@ -70,12 +66,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 }
 
 static int
-only(struct cafe_ctx *ctx, const struct opts *o, unsigned allowed, const char *verb)
-{
-	return cafe_cli_only(ctx, longopts, OPT_QTY, o->given, allowed, verb);
-}
-
-static int
 fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 {
 	cafe_ctx_error(ctx, e);
@@ -83,13 +73,14 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 }
 
 static int
-do_menu(struct cafe_ctx *ctx)
+do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	static const char *const head[] = { "PRODUCT", ">PRICE", ">STOCK" };
 	struct cafe_table *t = ctx->json ? NULL : cafe_table_new(3, head);
 	int status = 0;
 
+	(void)opts, (void)argc, (void)argv;
 	for (size_t i = 0; i < ctx->config.nmenu; i++) {
 		const struct cafe_product *p = &ctx->config.menu[i];
 		struct cafe_stock s;
@@ -229,8 +220,9 @@ out:
 }
 
 static int
-do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_place_request r = { 0 };
 	struct cafe_place_result res;
@@ -238,7 +230,7 @@ do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	int status;
 
 	(void)argc;
-	if (o->given & BIT(OPT_BATCH))
+	if (ctx->given & BIT(OPT_BATCH))
 		return do_batch(ctx);
 	if (o->wait)
 		wait_ms = cafe_parse_duration_ms(o->wait);
@@ -256,8 +248,9 @@ do_place(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 }
 
 static int
-do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+do_cancel(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	long long id;
 	int status;
@@ -277,8 +270,9 @@ do_cancel(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 }
 
 static int
-do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	long long n, level;
 	int status;
@@ -290,7 +284,7 @@ do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 		char lv[32];
 
 		if (argc == 0)
-			return do_menu(ctx);
+			return do_menu(ctx, opts, argc, argv);
 		if (!cafe_config_product(&ctx->config, argv[0]))
 			return cafe_err_set(&e, CAFE_REFUSED,
 			    "unknown product '%s' (see 'cafe-order menu')", argv[0]),
@@ -327,41 +321,43 @@ do_stock(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	return 0;
 }
 
-/* Everything wrong with the command line, found before the log is opened,
- * so that a usage error never creates a database. */
+/* place: one product, or --batch and none. */
 static int
-check_usage(struct cafe_ctx *ctx, const char *verb, const struct opts *o, int argc)
+check_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
 {
-	if (strcmp(verb, "menu") == 0)
-		return argc ? cafe_usage_error(ctx, "'menu' takes no arguments") :
-		    only(ctx, o, 0, verb);
-	if (strcmp(verb, "place") == 0) {
-		if (o->given & BIT(OPT_BATCH))
-			return argc ? cafe_usage_error(ctx, "'place --batch' takes no "
-			    "product, it reads JSON Lines on stdin") :
-			    only(ctx, o, BIT(OPT_BATCH), "place --batch");
-		if (argc != 1)
-			return cafe_usage_error(ctx, argc ? "'place' takes one product" :
-			    "'place' needs a product");
-		if (o->wait && cafe_parse_duration_ms(o->wait) < 0)
-			return cafe_usage_error(ctx, "--wait wants a duration like 10s or "
-			    "500ms, not '%s'", o->wait);
-		return only(ctx, o, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
-		    BIT(OPT_KEY) | BIT(OPT_WAIT), verb);
-	}
-	if (strcmp(verb, "cancel") == 0)
-		return argc != 1 ? cafe_usage_error(ctx, "'cancel' needs one order id") :
-		    only(ctx, o, BIT(OPT_REASON) | BIT(OPT_KEY), verb);
-	if (strcmp(verb, "stock") == 0) {
-		if (argc > 1)
-			return cafe_usage_error(ctx, "'stock' takes at most one product");
-		if (o->set && o->add)
-			return cafe_usage_error(ctx, "give --set or --add, not both");
-		if (argc == 0 && (o->set || o->add))
-			return cafe_usage_error(ctx, "--set and --add need a product");
-		return only(ctx, o, BIT(OPT_SET) | BIT(OPT_ADD), verb);
-	}
-	return cafe_usage_error(ctx, "unknown subcommand '%s'", verb);
+	const struct opts *o = opts;
+
+	(void)argv, (void)open;
+	if (ctx->given & BIT(OPT_BATCH))
+		return argc ? cafe_usage_error(ctx, "'place --batch' takes no "
+		    "product, it reads JSON Lines on stdin") :
+		    cafe_cli_only(ctx, BIT(OPT_BATCH), "place --batch");
+	if (argc != 1)
+		return cafe_usage_error(ctx, argc ? "'place' takes one product" :
+		    "'place' needs a product");
+	if (o->wait && cafe_parse_duration_ms(o->wait) < 0)
+		return cafe_usage_error(ctx, "--wait wants a duration like 10s or "
+		    "500ms, not '%s'", o->wait);
+	return 0;
+}
+
+/* Reading the stock leaves no database behind (the levels are the
+ * config's); setting it writes. */
+static int
+check_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+
+	(void)argv;
+	if (o->set && o->add)
+		return cafe_usage_error(ctx, "give --set or --add, not both");
+	if (argc == 0 && (o->set || o->add))
+		return cafe_usage_error(ctx, "--set and --add need a product");
+	if (o->set || o->add)
+		*open = CAFE_OPEN_CREATE;
+	return 0;
 }
 
 /*
@@ -369,54 +365,25 @@ check_usage(struct cafe_ctx *ctx, const char *verb, const struct opts *o, int ar
  * a look at the menu (or a shell completing a product name) leaves no
  * database behind: with none, the levels are the config's.
  */
-static int
-open_log(struct cafe_ctx *ctx, const char *verb, const struct opts *o, struct cafe_err *e)
-{
-	struct stat sb;
-	int status;
-
-	if (strcmp(verb, "menu") != 0 && (strcmp(verb, "stock") != 0 || o->set || o->add))
-		return cafe_ctx_open(ctx, CAFE_LOG_CREATE, e);
-	status = cafe_ctx_open(ctx, 0, e);
-	if (status && ctx->db_path && stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
-		return 0;
-	return status;
-}
+static const struct cafe_verb verbs[] = {
+	{ "menu", 0, 0, NULL, 0, NULL, CAFE_OPEN_PEEK, NULL, do_menu, 0 },
+	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
+	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), NULL, CAFE_OPEN_CREATE,
+	    check_place, do_place, 0 },
+	{ "cancel", 1, 1, "'cancel' needs one order id", BIT(OPT_REASON) | BIT(OPT_KEY),
+	    NULL, CAFE_OPEN_CREATE, NULL, do_cancel, 0 },
+	{ "stock", 0, 1, "'stock' takes at most one product", BIT(OPT_SET) | BIT(OPT_ADD),
+	    NULL, CAFE_OPEN_PEEK, check_stock, do_stock, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
 
 int
 main(int argc, char **argv)
 {
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-order", usage, longopts, local_opt, verbs, NULL, 0
+	};
 	struct opts o = { 0 };
-	const char *verb;
-	int first, status;
 
-	cafe_ctx_init(&ctx, "cafe-order", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o,
-	    &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	argc -= first + 1;
-	argv += first + 1;
-
-	if ((status = check_usage(&ctx, verb, &o, argc)) != 0)
-		return status;
-	if ((status = open_log(&ctx, verb, &o, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	if (strcmp(verb, "menu") == 0)
-		status = do_menu(&ctx);
-	else if (strcmp(verb, "place") == 0)
-		status = do_place(&ctx, &o, argc, argv);
-	else if (strcmp(verb, "cancel") == 0)
-		status = do_cancel(&ctx, &o, argc, argv);
-	else
-		status = do_stock(&ctx, &o, argc, argv);
-	cafe_ctx_close(&ctx);
-	return status;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

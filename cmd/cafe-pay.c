@@ -110,8 +110,9 @@ parse_order(const char *s, long long *id, struct cafe_err *e)
 }
 
 static int
-do_list(struct cafe_ctx *ctx, const struct opts *o)
+do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "STATUS", ">AMOUNT", "REF", "UPDATED",
 		"DETAIL" };
 	struct cafe_err e = { 0, "", 0 };
@@ -120,6 +121,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 	void *arg[2];
 	int status;
 
+	(void)argc, (void)argv;
 	if (o->order && (status = parse_order(o->order, &q.order_id, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (o->status && !(q.status = cafe_payments_status(o->status)))
@@ -138,7 +140,7 @@ do_list(struct cafe_ctx *ctx, const struct opts *o)
 }
 
 static int
-do_show(struct cafe_ctx *ctx, int argc, char **argv)
+do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	static const char *const fields[] = { "status", "amount", "currency", "ref",
 		"reason", "key", "requested_at", "decided_at", "refund_reason",
@@ -152,7 +154,7 @@ do_show(struct cafe_ctx *ctx, int argc, char **argv)
 	size_t i;
 	int status;
 
-	(void)argc;
+	(void)opts, (void)argc;
 	if ((status = parse_order(argv[0], &id, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (!(row = cafe_payments_get(ctx->log, id, &e)))
@@ -187,8 +189,9 @@ do_show(struct cafe_ctx *ctx, int argc, char **argv)
 }
 
 static int
-do_refund(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	json_t *out = NULL;
 	long long id;
@@ -264,7 +267,7 @@ breaker_print(const struct cafe_config *c, const struct cafe_breaker_status *s)
 }
 
 static int
-do_breaker(struct cafe_ctx *ctx, int argc, char **argv)
+do_breaker(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_breaker_status before, s;
@@ -272,7 +275,7 @@ do_breaker(struct cafe_ctx *ctx, int argc, char **argv)
 	int reset = argc == 1;
 	int status;
 
-	(void)argv;
+	(void)opts, (void)argv;
 	if (reset && (status = cafe_breaker_reset(&ctx->config, ctx->log, &before, &e)) != 0)
 		return fail(ctx, status, &e);
 	if ((status = cafe_breaker_status(&ctx->config, ctx->log, &s, &e)) != 0)
@@ -293,66 +296,36 @@ do_breaker(struct cafe_ctx *ctx, int argc, char **argv)
 	return 0;
 }
 
-/* Operands and options per verb, checked before the database is opened. */
 static int
-check_args(struct cafe_ctx *ctx, const char *verb, const struct opts *o, int argc,
-    char **argv)
+check_breaker(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
 {
-	int list = strcmp(verb, "list") == 0;
-
-	if (list && argc)
-		return cafe_usage_error(ctx, "'list' takes no arguments (use --order ID)");
-	if ((strcmp(verb, "show") == 0 || strcmp(verb, "refund") == 0) && argc != 1)
-		return cafe_usage_error(ctx, "'%s' needs one order id", verb);
-	if (strcmp(verb, "breaker") == 0 && (argc > 1 ||
-	    (argc == 1 && strcmp(argv[0], "reset") != 0)))
+	(void)opts, (void)open;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "reset") != 0))
 		return cafe_usage_error(ctx, "'breaker' takes nothing or 'reset', not '%s'",
 		    argv[argc - 1]);
-	if ((o->order || o->status) && !list)
-		return cafe_usage_error(ctx, "'%s' takes no --%s", verb,
-		    o->order ? "order" : "status");
-	if (o->reason && strcmp(verb, "refund") != 0)
-		return cafe_usage_error(ctx, "'%s' takes no --reason", verb);
 	return 0;
 }
+
+#define BIT CAFE_OPT_BIT
+static const struct cafe_verb verbs[] = {
+	{ "list", 0, 0, "'list' takes no arguments (use --order ID)",
+	    BIT(OPT_ORDER) | BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, NULL, do_list, 0 },
+	{ "show", 1, 1, "'show' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
+	    do_show, 0 },
+	{ "refund", 1, 1, "'refund' needs one order id", BIT(OPT_REASON), NULL,
+	    CAFE_OPEN_WRITE, NULL, do_refund, 0 },
+	{ "breaker", -1, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, check_breaker, do_breaker, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
 
 int
 main(int argc, char **argv)
 {
-	static const char *const verbs[] = { "list", "show", "refund", "breaker" };
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-pay", usage, longopts, local_opt, verbs, NULL, 0
+	};
 	struct opts o = { 0 };
-	const char *verb;
-	int first, status, v = -1;
 
-	cafe_ctx_init(&ctx, "cafe-pay", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first >= argc)
-		return cafe_usage_error(&ctx, "no subcommand given");
-	verb = argv[first];
-	argc -= first + 1;
-	argv += first + 1;
-	for (int i = 0; i < 4; i++)
-		if (strcmp(verb, verbs[i]) == 0)
-			v = i;
-	if (v < 0)
-		return cafe_usage_error(&ctx, "unknown subcommand '%s'", verb);
-	if ((status = check_args(&ctx, verb, &o, argc, argv)) != 0)
-		return status;
-
-	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	switch (v) {
-	case 0: status = do_list(&ctx, &o); break;
-	case 1: status = do_show(&ctx, argc, argv); break;
-	case 2: status = do_refund(&ctx, &o, argc, argv); break;
-	default: status = do_breaker(&ctx, argc, argv); break;
-	}
-	cafe_ctx_close(&ctx);
-	return status;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

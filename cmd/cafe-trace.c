@@ -43,12 +43,13 @@ static const struct option longopts[] = {
 };
 
 struct opts {
-	unsigned given;
 	struct cafe_trace_query q;
 	const char *limit, *after;
+	long long until;            /* show --as-of, read; -1: none */
+	long long after_seq;        /* follow --after, read; -1: from the head */
 };
 
-#define BIT(o) (1u << ((o) - OPT_CUSTOMER))
+#define BIT CAFE_OPT_BIT
 
 static int
 local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
@@ -56,7 +57,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	struct opts *o = arg;
 
 	(void)e;
-	o->given |= BIT(c);
 	switch (c) {
 	case OPT_CUSTOMER: o->q.customer = optarg; break;
 	case OPT_STATUS: o->q.status = optarg; break;
@@ -67,20 +67,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	}
 	return 0;
 }
-
-/* Which options each verb takes. */
-static const struct verb {
-	const char *name;
-	unsigned opts;
-	const char *names;          /* for the message */
-} verbs[] = {
-	{ "list", BIT(OPT_CUSTOMER) | BIT(OPT_STATUS) | BIT(OPT_SINCE) | BIT(OPT_LIMIT) |
-	    BIT(OPT_AS_OF), "--customer, --status, --since, --limit and --as-of" },
-	{ "show", BIT(OPT_AS_OF), "--as-of" },
-	{ "follow", BIT(OPT_AFTER), "--after" },
-	{ "stats", BIT(OPT_SINCE) | BIT(OPT_AS_OF), "--since and --as-of" },
-	{ "rebuild", 0, "no options" },
-};
 
 static const char *const statuses[] = { "paid", "cancelled", "rejected", "delivered",
 	"approved", "refund_pending", "refunded", "refund_failed", "pending", "brewing",
@@ -162,8 +148,9 @@ check_status(struct cafe_ctx *ctx, const char *status)
 }
 
 static int
-do_list(struct cafe_ctx *ctx, struct opts *o)
+do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
 	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", "PLACED" };
 	struct cafe_err e = { 0, "", 0 };
@@ -172,11 +159,7 @@ do_list(struct cafe_ctx *ctx, struct opts *o)
 	struct cafe_progress p;
 	int status;
 
-	if (o->limit && cafe_parse_ll(o->limit, 1, 1000000000, &o->q.limit) != 0)
-		return cafe_usage_error(ctx, "--limit wants a whole number from 1, not '%s'",
-		    o->limit);
-	if (o->q.status && check_status(ctx, o->q.status) != 0)
-		return CAFE_USAGE;
+	(void)argc, (void)argv;
 	if (!ctx->json) {
 		t = cafe_table_new(10, head);
 		for (size_t c = 5; c <= 7; c++)
@@ -225,27 +208,23 @@ show_event(const struct cafe_event *ev, void *arg)
 }
 
 static int
-do_show(struct cafe_ctx *ctx, struct opts *o, int argc, char **argv)
+do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	static const char *const head[] = { ">SEQ", "TIME", "EVENT", "STREAM", "DATA" };
 	struct cafe_err e = { 0, "", 0 };
-	struct show s = { NULL, -1, 0 };
+	struct show s = { NULL, o->until, 0 };
 	char corr[32];
 	long long id;
 	int status;
 
-	if (argc != 1)
-		return cafe_usage_error(ctx, argc ? "'show' takes one order id" :
-		    "'show' needs an order id");
+	(void)argc;
 	if ((id = cafe_order_id_parse(argv[0])) < 0) {
 		cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id (a whole number, "
 		    "see 'cafe-trace list')", argv[0]);
 		cafe_ctx_error(ctx, &e);
 		return CAFE_DATAERR;
 	}
-	if (o->q.as_of && (s.until = cafe_parse_ts(o->q.as_of)) < 0)
-		return cafe_usage_error(ctx, "--as-of wants a time like "
-		    "2026-11-22T09:30:00Z (or a date), not '%s'", o->q.as_of);
 	if (!ctx->json)
 		s.t = cafe_table_new(5, head);
 	snprintf(corr, sizeof corr, "%lld", id);
@@ -307,18 +286,17 @@ print_change(json_t *c, void *arg)
 }
 
 static int
-do_follow(struct cafe_ctx *ctx, struct opts *o)
+do_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	struct sigaction sa;
 	enum cafe_wake woke;
-	long long last;
+	long long last = o->after_seq;
 	int status = 0, rc;
 
-	if (o->after && cafe_parse_ll(o->after, 0, 1LL << 62, &last) != 0)
-		return cafe_usage_error(ctx, "--after wants a seq (a whole number from 0), "
-		    "not '%s'", o->after);
-	if (!o->after && (last = cafe_log_head(ctx->log, &e)) < 0) {
+	(void)argc, (void)argv;
+	if (last < 0 && (last = cafe_log_head(ctx->log, &e)) < 0) {
 		cafe_ctx_error(ctx, &e);
 		return e.status;
 	}
@@ -454,13 +432,15 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 }
 
 static int
-do_stats(struct cafe_ctx *ctx, struct opts *o)
+do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
+	struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
 	json_t *s;
 
+	(void)argc, (void)argv;
 	meter_start(ctx, &m, &p, "catching up");
 	o->q.progress = &p;
 	s = cafe_trace_stats(ctx->log, &o->q, &e);
@@ -482,7 +462,7 @@ do_stats(struct cafe_ctx *ctx, struct opts *o)
 }
 
 static int
-do_rebuild(struct cafe_ctx *ctx)
+do_rebuild(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0 };
 	struct cafe_meter m;
@@ -490,6 +470,7 @@ do_rebuild(struct cafe_ctx *ctx)
 	long long n;
 	int status;
 
+	(void)opts, (void)argc, (void)argv;
 	meter_start(ctx, &m, &p, "rebuilding");
 	status = cafe_trace_rebuild(ctx->log, &p, &n, &e);
 	cafe_meter_finish(&m);
@@ -504,51 +485,74 @@ do_rebuild(struct cafe_ctx *ctx)
 	return 0;
 }
 
+static int
+check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (o->limit && cafe_parse_ll(o->limit, 1, 1000000000, &o->q.limit) != 0)
+		return cafe_usage_error(ctx, "--limit wants a whole number from 1, not '%s'",
+		    o->limit);
+	if (o->q.status)
+		return check_status(ctx, o->q.status);
+	return 0;
+}
+
+static int
+check_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argv, (void)open;
+	if (argc != 1)
+		return cafe_usage_error(ctx, argc ? "'show' takes one order id" :
+		    "'show' needs an order id");
+	if (o->q.as_of && (o->until = cafe_parse_ts(o->q.as_of)) < 0)
+		return cafe_usage_error(ctx, "--as-of wants a time like "
+		    "2026-11-22T09:30:00Z (or a date), not '%s'", o->q.as_of);
+	return 0;
+}
+
+static int
+check_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (o->after && cafe_parse_ll(o->after, 0, 1LL << 62, &o->after_seq) != 0)
+		return cafe_usage_error(ctx, "--after wants a seq (a whole number from 0), "
+		    "not '%s'", o->after);
+	return 0;
+}
+
+static const struct cafe_verb verbs[] = {
+	{ "list", 0, 0, NULL, BIT(OPT_CUSTOMER) | BIT(OPT_STATUS) | BIT(OPT_SINCE) |
+	    BIT(OPT_LIMIT) | BIT(OPT_AS_OF),
+	    "only --customer, --status, --since, --limit and --as-of", CAFE_OPEN_WRITE,
+	    check_list, do_list, 0 },
+	{ "show", -1, 0, NULL, BIT(OPT_AS_OF), "only --as-of", CAFE_OPEN_WRITE, check_show,
+	    do_show, 0 },
+	{ "follow", 0, 0, NULL, BIT(OPT_AFTER), "only --after", CAFE_OPEN_WRITE,
+	    check_follow, do_follow, 0 },
+	{ "stats", 0, 0, NULL, BIT(OPT_SINCE) | BIT(OPT_AS_OF), "only --since and --as-of",
+	    CAFE_OPEN_WRITE, NULL, do_stats, 0 },
+	{ "rebuild", 0, 0, NULL, 0, "no options", CAFE_OPEN_WRITE, NULL, do_rebuild, 0 },
+	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
+};
+
 int
 main(int argc, char **argv)
 {
-	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	static const struct cafe_program program = {
+		"cafe-trace", usage, longopts, local_opt, verbs, "list", CAFE_SAY_VERBS
+	};
 	struct opts o;
-	const struct verb *v = NULL;
-	const char *verb = "list";
-	int first, status;
 
 	memset(&o, 0, sizeof o);
-	cafe_ctx_init(&ctx, "cafe-trace", usage);
-	if ((status = cafe_cli_parse(&ctx, argc, argv, longopts, "", local_opt, &o, &first, &e)) != 0)
-		return status == CAFE_CLI_ANSWERED ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
-	if (first < argc)
-		verb = argv[first++];
-	argc -= first;
-	argv += first;
-	for (size_t i = 0; i < sizeof verbs / sizeof *verbs; i++)
-		if (strcmp(verb, verbs[i].name) == 0)
-			v = &verbs[i];
-	if (!v)
-		return cafe_usage_error(&ctx, "unknown subcommand '%s' (list, show, follow, "
-		    "stats or rebuild)", verb);
-	if (o.given & ~v->opts)
-		return cafe_usage_error(&ctx, "'%s' takes %s%s", verb,
-		    v->opts ? "only " : "", v->names);
-	if (strcmp(verb, "show") != 0 && argc)
-		return cafe_usage_error(&ctx, "'%s' takes no arguments", verb);
-
-	if ((status = cafe_ctx_open(&ctx, 0, &e)) != 0) {
-		cafe_ctx_error(&ctx, &e);
-		cafe_ctx_close(&ctx);
-		return status;
-	}
-	if (strcmp(verb, "list") == 0)
-		status = do_list(&ctx, &o);
-	else if (strcmp(verb, "show") == 0)
-		status = do_show(&ctx, &o, argc, argv);
-	else if (strcmp(verb, "follow") == 0)
-		status = do_follow(&ctx, &o);
-	else if (strcmp(verb, "stats") == 0)
-		status = do_stats(&ctx, &o);
-	else
-		status = do_rebuild(&ctx);
-	cafe_ctx_close(&ctx);
-	return status;
+	o.until = o.after_seq = -1;
+	return cafe_cli_main(&program, &o, argc, argv);
 }

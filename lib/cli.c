@@ -11,16 +11,10 @@
 
 #include "cli.h"
 
-void
-cafe_ctx_init(struct cafe_ctx *ctx, const char *prog, const char *usage)
-{
-	memset(ctx, 0, sizeof *ctx);
-	ctx->prog = prog;
-	ctx->usage = usage;
-}
-
-int
-cafe_cli_global(struct cafe_ctx *ctx, int c, const char *arg)
+/* A global option returned by getopt_long: 1 when it was one (--help and
+ * --version print their answer and set ctx->answered), else 0. */
+static int
+global_opt(struct cafe_ctx *ctx, int c, const char *arg)
 {
 	switch (c) {
 	case CAFE_OPT_DB:
@@ -50,21 +44,23 @@ cafe_cli_global(struct cafe_ctx *ctx, int c, const char *arg)
 	return 0;
 }
 
-int
-cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
-    const struct option *longopts, const char *shortopts,
-    int (*local)(void *, int, const char *, struct cafe_err *), void *arg,
-    int *first, struct cafe_err *e)
+/*
+ * Global options anywhere, the program's own anywhere after the verb,
+ * operands collected in order (getopt permutes argv so that they sit at
+ * argv[*first..]). Returns 0, a usage error (e set), or -1 once --help or
+ * --version has been answered.
+ */
+static int
+parse(struct cafe_ctx *ctx, const struct cafe_program *p, void *opts, int argc,
+    char **argv, int *first, struct cafe_err *e)
 {
-	char opts[64];
 	int c, status;
 
 	/* Leading ':' to report a missing argument ourselves; no '+' so that
 	 * options may follow the subcommand and its operands. */
-	snprintf(opts, sizeof opts, ":qvh%s", shortopts ? shortopts : "");
 	opterr = 0;
 	optind = 1;
-	while ((c = getopt_long(argc, argv, opts, longopts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, ":qvh", p->longopts, NULL)) != -1) {
 		if (c == '?') {
 			if (optopt)
 				return cafe_err_set(e, CAFE_USAGE, "unknown option '-%c'", optopt);
@@ -74,34 +70,166 @@ cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
 		if (c == ':')
 			return cafe_err_set(e, CAFE_USAGE, "option '%s' needs a value",
 			    argv[optind - 1]);
-		if (cafe_cli_global(ctx, c, optarg)) {
+		if (global_opt(ctx, c, optarg)) {
 			if (ctx->answered)
-				return CAFE_CLI_ANSWERED;
+				return -1;
 			continue;
 		}
-		if (!local)
+		if (c >= CAFE_OPT_FIRST_LOCAL && c < CAFE_OPT_FIRST_LOCAL + 32)
+			ctx->given |= CAFE_OPT_BIT(c);
+		if (!p->local)
 			return cafe_err_set(e, CAFE_USAGE, "unknown option '%s'",
 			    argv[optind - 1]);
-		if ((status = local(arg, c, optarg, e)) != 0)
+		if ((status = p->local(opts, c, optarg, e)) != 0)
 			return status;
 	}
 	*first = optind;
 	return 0;
 }
 
-int
-cafe_cli_only(const struct cafe_ctx *ctx, const struct option *longopts, int first,
-    unsigned given, unsigned allowed, const char *verb)
+/* The long name of the program's own option with bit `bit`. */
+static const char *
+opt_name(const struct cafe_program *p, int bit)
 {
-	unsigned extra = given & ~allowed;
+	for (const struct option *lo = p->longopts; lo->name; lo++)
+		if (lo->val == CAFE_OPT_FIRST_LOCAL + bit)
+			return lo->name;
+	return "?";
+}
 
-	for (const struct option *lo = longopts; extra && lo->name; lo++) {
-		int bit = lo->val - first;
+static int
+first_bit(unsigned bits)
+{
+	int i = 0;
 
-		if (bit >= 0 && bit < 32 && (extra & (1u << bit)))
-			return cafe_usage_error(ctx, "'%s' takes no --%s", verb, lo->name);
+	while (!(bits & 1u)) {
+		bits >>= 1;
+		i++;
 	}
-	return 0;
+	return i;
+}
+
+int
+cafe_cli_only(const struct cafe_ctx *ctx, unsigned allowed, const char *label)
+{
+	unsigned extra = ctx->given & ~allowed;
+
+	if (!extra)
+		return 0;
+	return cafe_usage_error(ctx, "'%s' takes no --%s", label,
+	    opt_name(ctx->program, first_bit(extra)));
+}
+
+static const struct cafe_verb *
+find_verb(const struct cafe_program *p, const char *name)
+{
+	for (const struct cafe_verb *v = p->verbs; v->name; v++)
+		if (strcmp(v->name, name) == 0)
+			return v;
+	return NULL;
+}
+
+static int
+unknown_verb(const struct cafe_ctx *ctx, const char *name)
+{
+	const struct cafe_program *p = ctx->program;
+	char list[256] = "";
+	size_t n = 0, len = 0;
+
+	if (!(p->say & CAFE_SAY_VERBS))
+		return cafe_usage_error(ctx, "unknown subcommand '%s'", name);
+	while (p->verbs[n].name)
+		n++;
+	for (size_t i = 0; i < n && len < sizeof list; i++)
+		len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+		    i == 0 ? "" : i + 1 == n ? " or " : ", ", p->verbs[i].name);
+	return cafe_usage_error(ctx, "unknown subcommand '%s' (%s)", name, list);
+}
+
+/* The operands and options a verb takes, as its table entry says. */
+static int
+check_verb(struct cafe_ctx *ctx, const struct cafe_verb *v, int argc)
+{
+	const struct cafe_program *p = ctx->program;
+	unsigned extra = ctx->given & ~v->takes;
+
+	if (v->min_args >= 0 && (argc < v->min_args || argc > v->max_args)) {
+		if (v->args_msg)
+			return cafe_usage_error(ctx, "%s", v->args_msg);
+		return cafe_usage_error(ctx, "'%s' takes no arguments", v->name);
+	}
+	if (!extra)
+		return 0;
+	if (v->takes_msg)
+		return cafe_usage_error(ctx, "'%s' takes %s", v->name, v->takes_msg);
+	if (p->say & CAFE_SAY_OWNER) {
+		int bit = first_bit(extra);
+
+		for (const struct cafe_verb *w = p->verbs; w->name; w++)
+			if (w->takes & (1u << bit))
+				return cafe_usage_error(ctx, "only '%s' takes --%s", w->name,
+				    opt_name(p, bit));
+	}
+	return cafe_cli_only(ctx, v->takes, v->name);
+}
+
+static int
+open_log(struct cafe_ctx *ctx, enum cafe_verb_open how, struct cafe_err *e)
+{
+	struct stat sb;
+	int status;
+
+	switch (how) {
+	case CAFE_OPEN_CREATE:
+		return cafe_ctx_open(ctx, CAFE_LOG_CREATE, e);
+	case CAFE_OPEN_READ:
+		return cafe_ctx_open(ctx, CAFE_LOG_READONLY, e);
+	case CAFE_OPEN_PEEK:
+		status = cafe_ctx_open(ctx, 0, e);
+		if (status && ctx->db_path && stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
+			return 0;
+		return status;
+	case CAFE_OPEN_WRITE:
+		break;
+	}
+	return cafe_ctx_open(ctx, 0, e);
+}
+
+int
+cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv)
+{
+	struct cafe_ctx ctx;
+	struct cafe_err e = { 0, "", 0 };
+	const struct cafe_verb *v;
+	enum cafe_verb_open how;
+	const char *name = p->default_verb;
+	int first = 1, status;
+
+	memset(&ctx, 0, sizeof ctx);
+	ctx.prog = p->name;
+	ctx.usage = p->usage;
+	ctx.program = p;
+	if ((status = parse(&ctx, p, opts, argc, argv, &first, &e)) != 0)
+		return status < 0 ? 0 : cafe_usage_error(&ctx, "%s", e.msg);
+	if (first < argc)
+		name = argv[first++];
+	else if (!name)
+		return cafe_usage_error(&ctx, "no subcommand given");
+	argc -= first;
+	argv += first;
+	if (!(v = find_verb(p, name)))
+		return unknown_verb(&ctx, name);
+	ctx.verb = v;
+	how = v->open;
+	if ((status = check_verb(&ctx, v, argc)) != 0 ||
+	    (v->check && (status = v->check(&ctx, opts, argc, argv, &how)) != 0))
+		return status;
+	if ((status = open_log(&ctx, how, &e)) != 0)
+		cafe_ctx_error(&ctx, &e);
+	else
+		status = v->run(&ctx, opts, argc, argv);
+	cafe_ctx_close(&ctx);
+	return status;
 }
 
 int

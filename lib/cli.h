@@ -18,21 +18,24 @@
 #include "config.h"
 #include "log.h"
 
+struct cafe_program;
+struct cafe_verb;
+
 struct cafe_ctx {
 	const char *prog;           /* program name for messages and meta.tool */
 	const char *usage;          /* the SYNOPSIS, printed by --help */
+	const struct cafe_program *program;     /* set by cafe_cli_main */
+	const struct cafe_verb *verb;           /* the verb being run */
 	const char *db_opt;         /* --db */
 	const char *config_opt;     /* --config */
 	int json, quiet, verbose;
+	unsigned given;             /* CAFE_OPT_BIT of each local option seen */
 	struct cafe_config config;
 	int config_loaded;
 	char *db_path;              /* resolved */
 	struct cafe_log *log;
 	int answered;               /* --help or --version was answered */
 };
-
-/* cafe_cli_parse: --help or --version was printed; the program exits 0. */
-#define CAFE_CLI_ANSWERED (-1)
 
 /* Option codes of the global options (long-only ones start at 0x100). */
 enum {
@@ -42,6 +45,9 @@ enum {
 	CAFE_OPT_VERSION,
 	CAFE_OPT_FIRST_LOCAL = 0x200    /* programs number their own from here */
 };
+/* A program's own option as a bit of ctx->given and cafe_verb.takes: its
+ * own options are long-only, numbered from CAFE_OPT_FIRST_LOCAL, at most 32. */
+#define CAFE_OPT_BIT(c) (1u << ((c) - CAFE_OPT_FIRST_LOCAL))
 
 /* Spliced into a program's long option table. */
 #define CAFE_GLOBAL_LONGOPTS \
@@ -52,37 +58,69 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, CAFE_OPT_VERSION }
-#define CAFE_GLOBAL_SHORTOPTS "+qvh"
-
-void cafe_ctx_init(struct cafe_ctx *ctx, const char *prog, const char *usage);
-/*
- * Handles a global option returned by getopt_long. Returns 1 when it was
- * one (--help and --version print their answer and set ctx->answered:
- * the library never exits), 0 otherwise.
- * Because programs stop getopt at the subcommand ("+"), call
- * cafe_cli_parse() instead of getopt_long directly.
- */
-int cafe_cli_global(struct cafe_ctx *ctx, int c, const char *arg);
 
 /*
- * Parses argv the way every program does: global options anywhere,
- * the subcommand's own options anywhere after it, operands collected in
- * order into *operands (argv is permuted so they sit at argv[*first..]).
- * local is called for each option that is not global; it returns 0 or a
- * status (CAFE_USAGE) after setting e. Returns 0 or a status.
+ * Options that do not go with a verb: the first option in ctx->given that
+ * `allowed` lacks is a usage error "'LABEL' takes no --NAME"; else 0.
  */
-int cafe_cli_parse(struct cafe_ctx *ctx, int argc, char **argv,
-		const struct option *longopts, const char *shortopts,
-		int (*local)(void *arg, int c, const char *optarg, struct cafe_err *e),
-		void *arg, int *first, struct cafe_err *e);
+int cafe_cli_only(const struct cafe_ctx *ctx, unsigned allowed, const char *label);
 
 /*
- * Options that do not go with a verb: `given` has bit i set for each option
- * with code first + i that was seen. The first one `allowed` lacks is a
- * usage error "'VERB' takes no --NAME" (its name from longopts); else 0.
+ * The verb table. Every program's main() is cafe_cli_main over one table,
+ * which says, for each verb, the operands and options it takes and how it
+ * opens the log; the checks, their messages, the log and its closing live
+ * here once. Everything wrong with the command line is found before the
+ * log is opened, so a usage error never creates a database.
  */
-int cafe_cli_only(const struct cafe_ctx *ctx, const struct option *longopts, int first,
-		unsigned given, unsigned allowed, const char *verb);
+enum cafe_verb_open {
+	CAFE_OPEN_WRITE,            /* the log must exist; read-write */
+	CAFE_OPEN_CREATE,           /* created when missing */
+	CAFE_OPEN_READ,             /* read-only: writes nothing, even views */
+	CAFE_OPEN_PEEK              /* a look that leaves no database behind:
+	                             * when there is none, ctx->log is NULL */
+};
+
+struct cafe_verb {
+	const char *name;
+	int min_args, max_args;     /* operands; min_args -1: check counts them */
+	const char *args_msg;       /* a wrong count; NULL: "'NAME' takes no arguments" */
+	unsigned takes;             /* CAFE_OPT_BIT of each own option it takes */
+	const char *takes_msg;      /* NULL: a stray option is "'NAME' takes no
+	                             * --OPT"; else "'NAME' takes TAKES_MSG" */
+	enum cafe_verb_open open;
+	/* Further usage checks, after the operands and options above; may ask
+	 * for another way of opening (stock --set writes). NULL: none. Returns
+	 * 0 or the status of a usage error it printed. */
+	int (*check)(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+	    enum cafe_verb_open *open);
+	/* The work: the operands after the verb; returns the exit status. */
+	int (*run)(struct cafe_ctx *ctx, void *opts, int argc, char **argv);
+	int tag;                    /* tells verbs that share one run apart */
+};
+
+/* How a program words its usage errors (kept as its users know them). */
+enum {
+	CAFE_SAY_VERBS = 1,         /* an unknown verb lists the known ones */
+	CAFE_SAY_OWNER = 2          /* a stray option is "only 'VERB' takes --OPT" */
+};
+
+struct cafe_program {
+	const char *name, *usage;
+	const struct option *longopts;  /* CAFE_GLOBAL_LONGOPTS, then its own */
+	/* Stores one of its own options (ctx->given already has its bit). */
+	int (*local)(void *opts, int c, const char *optarg, struct cafe_err *e);
+	const struct cafe_verb *verbs;  /* ends with a NULL name */
+	const char *default_verb;       /* when none is given; NULL: an error */
+	unsigned say;                   /* CAFE_SAY_* */
+};
+
+/*
+ * A whole main(): parses argv (options anywhere, as cafe_cli_parse),
+ * finds the verb, checks its operands and options, opens the log as the
+ * verb says, runs it and closes everything. opts is the program's own
+ * option struct, handed to local, check and run. Returns the exit status.
+ */
+int cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv);
 
 /* Loads the config (once). */
 int cafe_ctx_config(struct cafe_ctx *ctx, struct cafe_err *e);

@@ -32,7 +32,11 @@ PROGRAMS = $(patsubst cmd/%.c,%,$(wildcard cmd/cafe-*.c))
 BINS     = $(addprefix bin/,$(PROGRAMS))
 LIBSRC   = $(wildcard lib/*.c)
 LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
-HEADERS  = $(wildcard lib/*.h)
+# cmd/common: what the programs share and the library must not do (the
+# command line, printing tables and JSON, the meter): libcafe-cli.a.
+CLISRC   = $(wildcard cmd/common/*.c)
+CLIOBJ   = $(patsubst cmd/common/%.c,$(BUILD)/cmd/common/%.o,$(CLISRC))
+HEADERS  = $(wildcard lib/*.h cmd/common/*.h)
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 
 # Debian packages the build, the tests and the benchmarks need.
@@ -43,14 +47,22 @@ DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-d
 all: $(BINS) $(HELPERS)
 
 # bin/ always holds the build of the last `make` (plain or SANITIZE=1).
-bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe.a | bin
+bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe-cli.a $(BUILD)/libcafe.a | bin
 	$(CC) $(LDFLAGS) -o $@ $^ $(LDLIBS)
 
+# Only cmd/ sees cmd/common: lib/ cannot reach the printing side.
 $(BUILD)/cmd/%.o: cmd/%.c $(HEADERS) | $(BUILD)/cmd
-	$(CC) $(CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) -Icmd/common -c -o $@ $<
 
 $(BUILD)/lib/%.o: lib/%.c $(HEADERS) | $(BUILD)/lib
 	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/cmd/common/%.o: cmd/common/%.c $(HEADERS) | $(BUILD)/cmd/common
+	$(CC) $(CFLAGS) -Icmd/common -c -o $@ $<
+
+$(BUILD)/libcafe-cli.a: $(CLIOBJ)
+	rm -f $@
+	ar rcs $@ $^
 
 $(BUILD)/libcafe.a: $(LIBOBJ)
 	rm -f $@
@@ -59,7 +71,7 @@ $(BUILD)/libcafe.a: $(LIBOBJ)
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libcafe.a $(HEADERS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcafe.a $(LDLIBS)
 
-bin $(BUILD)/cmd $(BUILD)/lib $(BUILD)/tests:
+bin $(BUILD)/cmd $(BUILD)/cmd/common $(BUILD)/lib $(BUILD)/tests:
 	mkdir -p $@
 
 # Force relinking bin/ when switching between plain and sanitizer builds.

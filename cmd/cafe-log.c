@@ -12,7 +12,7 @@
 #include "chain.h"
 #include "cli.h"
 #include "input.h"
-#include "progress.h"
+#include "meter.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"

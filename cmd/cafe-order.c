@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "counter.h"
 #include "input.h"
+#include "stock.h"
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"

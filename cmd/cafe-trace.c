@@ -13,7 +13,7 @@
 
 #include "cli.h"
 #include "order.h"
-#include "progress.h"
+#include "meter.h"
 #include "trace.h"
 
 static const char usage[] =

@@ -20,14 +20,6 @@ struct cafe_place_result {
 	                             * again (until the breaker half-opens) */
 };
 
-/* The folded state of order id from the log. */
-int cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
-		struct cafe_err *e);
-/* The stock of a product on the menu (or known to the log); with no log
- * (log NULL), the config's starting level. */
-int cafe_stock_load(struct cafe_log *log, const struct cafe_config *c,
-		const char *product, struct cafe_stock *s, struct cafe_err *e);
-
 /*
  * Places one order (DESIGN §4): validates it, commits PaymentRequested,
  * charges through cafe_payment_call(), then commits OrderPlaced,

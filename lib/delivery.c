@@ -14,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "counter.h"
+#include "order-log.h"
 #include "delivery.h"
 
 /* Why a step cannot be taken from where the order stands, or 0. */

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "counter.h"
+#include "order-log.h"
 #include "order.h"
 #include "policy.h"
 #include "trace.h"

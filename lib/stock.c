@@ -1,6 +1,6 @@
 /*
  * stock.c - a product's stock level, folded from its stock-PRODUCT stream
- * (cafe_stock_load, declared in counter.h).
+ * (stock.h).
  *
  * Every order reserves stock, so the stream grows with the shop's history.
  * To keep a placement O(1), the fold is snapshotted in table stock_levels:
@@ -18,7 +18,7 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "counter.h"
+#include "stock.h"
 
 static int
 fold_stock(const struct cafe_event *ev, void *arg)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 0940-verbs: every program dispatches through one verb table (lib/cli.h):
+# 0940-verbs: every program dispatches through one verb table (cmd/common/cli.h):
 # each verb's operands and options are checked before the log is opened,
 # so a usage error exits 64 with one line and never creates a database,
 # whichever program and verb it is.

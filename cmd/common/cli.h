@@ -1,5 +1,6 @@
 /*
- * cli.h - what every program's main() shares: the global options, finding
+ * cli.h - what every program's main() shares (the program side, in cmd/:
+ * it prints, lib/ never does): the global options, finding
  * the config and the database (DESIGN §6), and printing results.
  *
  * Global options, accepted before or after the subcommand:

@@ -1,0 +1,17 @@
+/*
+ * order-log.h - an order's state read from the log: the I/O half of the
+ * order's fold in order.h, for the counter, the kitchen and the policies.
+ */
+#ifndef CAFE_ORDER_LOG_H
+#define CAFE_ORDER_LOG_H
+
+#include "cafe.h"
+#include "log.h"
+#include "order.h"
+
+/* The folded state of order id from the log (every event correlated with
+ * it, in order). An id the log does not know folds to CAFE_ORDER_NONE. */
+int cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
+		struct cafe_err *e);
+
+#endif

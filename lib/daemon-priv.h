@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cond.h"
 #include "daemon.h"
 #include "order.h"
 #include "policy.h"

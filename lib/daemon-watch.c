@@ -40,32 +40,16 @@ dm_stop_all(struct cafe_daemon *d)
  */
 #define CHECKPOINT_MS 200
 
-/* ms from now on the clock of head_cond. */
-static struct timespec
-deadline(long long ms)
-{
-	struct timespec t;
-
-	clock_gettime(CLOCK_MONOTONIC, &t);
-	t.tv_sec += ms / 1000;
-	t.tv_nsec += (ms % 1000) * 1000000;
-	if (t.tv_nsec >= 1000000000) {
-		t.tv_sec++;
-		t.tv_nsec -= 1000000000;
-	}
-	return t;
-}
-
 /* Sleeps ms, or less when the daemon stops. */
 void
 dm_nap(struct cafe_daemon *d, long long ms)
 {
 	struct timespec until;
 
-	until = deadline(ms);
+	until = cafe_cond_deadline_us(ms * 1000);
 	pthread_mutex_lock(&d->head_lock);
 	while (!atomic_load(&d->stop))
-		if (pthread_cond_timedwait(&d->head_cond, &d->head_lock, &until) != 0)
+		if (cafe_cond_wait_until(&d->head_cond, &d->head_lock, &until) != 0)
 			break;
 	pthread_mutex_unlock(&d->head_lock);
 }
@@ -160,10 +144,10 @@ dm_wait_head(struct worker *w, long long pos, long long ms)
 	struct timespec until;
 	int moved;
 
-	until = deadline(ms);
+	until = cafe_cond_deadline_us(ms * 1000);
 	pthread_mutex_lock(&d->head_lock);
 	while (d->head <= pos && !atomic_load(&d->stop))
-		if (pthread_cond_timedwait(&d->head_cond, &d->head_lock, &until) != 0)
+		if (cafe_cond_wait_until(&d->head_cond, &d->head_lock, &until) != 0)
 			break;
 	moved = d->head > pos;
 	pthread_mutex_unlock(&d->head_lock);

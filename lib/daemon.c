@@ -245,12 +245,8 @@ wlock(struct worker *w)
 			pthread_cond_wait(&d->wl_cond, &d->wl_mutex);
 			continue;
 		}
-		clock_gettime(CLOCK_MONOTONIC, &t);
-		if ((t.tv_nsec += 200000) >= 1000000000) {
-			t.tv_sec++;
-			t.tv_nsec -= 1000000000;
-		}
-		pthread_cond_timedwait(&d->wl_cond, &d->wl_mutex, &t);
+		t = cafe_cond_deadline_us(200);
+		cafe_cond_wait_until(&d->wl_cond, &d->wl_mutex, &t);
 	}
 	if (urgent(w))
 		d->wl_urgent--;
@@ -526,7 +522,6 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
     struct cafe_err *e)
 {
 	struct cafe_daemon *d;
-	pthread_condattr_t ca;
 	int status;
 
 	*out = NULL;
@@ -538,12 +533,9 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 	pthread_mutex_init(&d->conf_lock, NULL);
 	pthread_mutex_init(&d->idle_lock, NULL);
 	pthread_mutex_init(&d->head_lock, NULL);
-	/* Both are waited on with CLOCK_MONOTONIC deadlines (wlock, dm_nap). */
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&d->wl_cond, &ca);
-	pthread_cond_init(&d->head_cond, &ca);
-	pthread_condattr_destroy(&ca);
+	/* Both are waited on with monotonic deadlines (wlock, dm_nap). */
+	cafe_cond_init(&d->wl_cond);
+	cafe_cond_init(&d->head_cond);
 	cafe_random_hex(d->owner);
 	/* Fill their caches before there are threads. */
 	(void)cafe_actor();

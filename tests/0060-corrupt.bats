@@ -1,0 +1,67 @@
+#!/usr/bin/env bats
+# 0060-corrupt: a database that is not one, or is damaged. Every program
+# says so in one line naming the file and exits 74 (EX_IOERR); nothing is
+# written, nothing crashes, nothing is printed as if it were an answer.
+
+load helpers/setup
+
+bats_require_minimum_version 1.5.0
+
+# PROGRAM ARGS...: 74, no stdout, one line that names the file.
+damaged() {
+	run --separate-stderr "$@"
+	assert_failure 74
+	assert_equal "$output" ""
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	assert_equal "$stderr" "$1: '$CAFE_DB' is not a cafe database or is damaged ($why)"
+}
+
+@test "a file that is not a database: every program refuses it and leaves it as it was" {
+	head -c 65536 /dev/urandom > "$CAFE_DB"
+	sum=$(cksum < "$CAFE_DB")
+	why="file is not a database"
+	damaged cafe-order place tea
+	damaged cafe-order menu
+	damaged cafe-order cancel 1
+	damaged cafe-pay list
+	damaged cafe-deliver list
+	damaged cafe-trace list
+	damaged cafe-trace stats
+	damaged cafe-notify send --once
+	damaged cafe-log stats
+	damaged cafe-log verify
+	damaged cafe-log head
+	damaged cafe-daemon run --once
+	damaged cafe-daemon status
+	assert_equal "$(cksum < "$CAFE_DB")" "$sum"
+	[ ! -e "$CAFE_DB-wal" ] && [ ! -e "$CAFE_DB-journal" ]
+}
+
+@test "a log cut short: refused, and nothing written to it" {
+	for i in $(seq 200); do echo '{"product":"tea","customer":"kim"}'; done |
+		cafe-order place --batch -q
+	cafe-daemon run --once -q
+	sqlite3 "$CAFE_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	size=$(stat -c %s "$CAFE_DB")
+	truncate -s $(( size / 2 )) "$CAFE_DB"
+	sum=$(cksum < "$CAFE_DB")
+	why="database disk image is malformed"
+	damaged cafe-log verify
+	damaged cafe-log stats
+	damaged cafe-order place tea
+	damaged cafe-trace list
+	damaged cafe-daemon run --once
+	assert_equal "$(cksum < "$CAFE_DB")" "$sum"
+}
+
+@test "damaged pages inside the log: verify and stats say so, and exit 74" {
+	for i in $(seq 200); do echo '{"product":"tea","customer":"kim"}'; done |
+		cafe-order place --batch -q
+	sqlite3 "$CAFE_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	# The events table fills most of the file: overwrite three of its pages.
+	pages=$(sqlite3 "$CAFE_DB" 'PRAGMA page_count')
+	dd if=/dev/zero bs=4096 seek=$(( pages / 3 )) count=3 conv=notrunc of="$CAFE_DB" 2>/dev/null
+	why="database disk image is malformed"
+	damaged cafe-log verify
+	damaged cafe-log stats
+}

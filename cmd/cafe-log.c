@@ -13,6 +13,7 @@
 #include "cli.h"
 #include "input.h"
 #include "meter.h"
+#include "order-log.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"
@@ -150,41 +151,6 @@ do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return status ? fail(ctx, status, &e) : 0;
 }
 
-static int
-approved(const struct cafe_event *ev, void *arg)
-{
-	(void)arg;
-	return strcmp(ev->type, "PaymentApproved") == 0;
-}
-
-/*
- * No order without payment: every OrderPlaced needs a PaymentApproved for
- * its order, in the file or already in the log. Called inside the import's
- * transaction, once the whole file is appended.
- */
-static int
-check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
-{
-	for (size_t i = 0; i < b->n; i++) {
-		json_int_t id;
-		char stream[48];
-		int found;
-
-		if (strcmp(b->ev[i].type, "OrderPlaced") != 0)
-			continue;
-		id = json_integer_value(json_object_get(b->ev[i].data, "order_id"));
-		snprintf(stream, sizeof stream, "payment-%lld", (long long)id);
-		found = cafe_log_read_stream(log, stream, approved, NULL, e);
-		b->failed = i;
-		if (found == 0)
-			return cafe_err_set(e, CAFE_DATAERR, "OrderPlaced of order %lld has no "
-			    "PaymentApproved (no order without payment)", (long long)id);
-		if (found != 1)
-			return found;
-	}
-	return 0;
-}
-
 /*
  * Appends the whole batch in one write transaction (all or nothing), a
  * slice at a time so that the meter can move between slices.
@@ -212,7 +178,7 @@ append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
 		cafe_meter_update(m, (long long)(off + part.n), (long long)b->n);
 	}
 	/* The whole file is in the log now, inside the transaction. */
-	if ((status = check_paid(log, b, e)) != 0) {
+	if ((status = cafe_order_check_paid(log, b, e)) != 0) {
 		cafe_log_rollback(log);
 		return status;
 	}

@@ -14,4 +14,13 @@
 int cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
 		struct cafe_err *e);
 
+/*
+ * No order without payment, for events that come from outside (an
+ * import): every OrderPlaced in b needs a PaymentApproved for its order,
+ * in b or already in the log. Call it inside the transaction that
+ * appended b. CAFE_DATAERR names the first order without one (and sets
+ * b->failed to its index).
+ */
+int cafe_order_check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e);
+
 #endif

@@ -52,43 +52,44 @@ one_order() {
 
 @test "appended events are well formed: ids, versions, ts, meta" {
 	one_order
-	run sqlite3 "$CAFE_DB" "SELECT seq, stream, version, type FROM events ORDER BY seq"
+	run db_sql "SELECT seq, stream, version, type FROM events ORDER BY seq"
 	assert_output "1|payment-1|1|PaymentRequested
 2|order-1|1|OrderPlaced
 3|payment-1|2|PaymentApproved
 4|stock-latte|1|StockReserved"
+	# GLOB and json_type are SQLite's: this checks the file's own rows.
 	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE length(id) = 32
 	    AND id NOT GLOB '*[^0-9a-f]*'
 	    AND ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
-	    AND json_extract(meta, '$.correlation_id') = '1'
-	    AND json_extract(meta, '$.tool') = 'cafe-order'
+	    AND (meta->>'correlation_id') = '1'
+	    AND (meta->>'tool') = 'cafe-order'
 	    AND json_type(meta, '$.actor') = 'text' AND json_type(meta, '$.host') = 'text'
-	    AND json_extract(data, '$.order_id') = 1"
+	    AND (data->>'order_id') = 1"
 	assert_output 4
 }
 
 @test "UPDATE through the sqlite3 shell fails with the trigger's message and changes nothing" {
 	one_order
-	before=$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")
-	run sqlite3 "$CAFE_DB" "UPDATE events SET data = '{\"order_id\":1,\"total\":1}' WHERE seq = 2"
+	before=$(db_sql "SELECT * FROM events ORDER BY seq")
+	run db_sql "UPDATE events SET data = '{\"order_id\":1,\"total\":1}' WHERE seq = 2"
 	assert_failure
 	assert_output --partial "events are append-only: UPDATE refused"
-	run sqlite3 "$CAFE_DB" "UPDATE events SET type = 'X'"
+	run db_sql "UPDATE events SET type = 'X'"
 	assert_failure
 	assert_output --partial "events are append-only: UPDATE refused"
-	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")" "$before"
+	assert_equal "$(db_sql "SELECT * FROM events ORDER BY seq")" "$before"
 }
 
 @test "DELETE through the sqlite3 shell fails with the trigger's message and changes nothing" {
 	one_order
-	before=$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")
-	run sqlite3 "$CAFE_DB" "DELETE FROM events WHERE seq = 4"
+	before=$(db_sql "SELECT * FROM events ORDER BY seq")
+	run db_sql "DELETE FROM events WHERE seq = 4"
 	assert_failure
 	assert_output --partial "events are append-only: DELETE refused"
-	run sqlite3 "$CAFE_DB" "DELETE FROM events"
+	run db_sql "DELETE FROM events"
 	assert_failure
 	assert_output --partial "events are append-only: DELETE refused"
-	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT * FROM events ORDER BY seq")" "$before"
+	assert_equal "$(db_sql "SELECT * FROM events ORDER BY seq")" "$before"
 }
 
 @test "a database with a newer schema is refused with 74 and touched not" {
@@ -189,7 +190,7 @@ one_order() {
 	assert_success
 	assert_line "status=75 calls=0 version=2 head=2"
 	assert_line --partial "msg=stream 'order-7' is at version 2, expected 1"
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE stream = 'order-8'"
+	run db_sql "SELECT count(*) FROM events WHERE stream = 'order-8'"
 	assert_output 0
 }
 
@@ -197,7 +198,7 @@ one_order() {
 	run log-conflict "$CAFE_DB" transact
 	assert_success
 	assert_output "status=0 calls=2 version=3 head=3"
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(seq || ':' || version, ' ') FROM events"
+	run db_joined ' ' "SELECT seq || ':' || version FROM events ORDER BY seq"
 	assert_output "1:1 2:2 3:3"
 }
 
@@ -244,7 +245,7 @@ one_order() {
 	n=0
 	while IFS= read -r data; do
 		n=$((n + 1))
-		sqlite3 "$CAFE_DB" "INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
+		db_sql "INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
 		    VALUES ('id$n', 'test-$n', 1, 'TestEvent', '$data', '{}',
 		    '2026-01-01T00:00:00.000Z', '')"
 	done <<'DATA'

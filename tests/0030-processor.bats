@@ -6,6 +6,7 @@
 bats_require_minimum_version 1.5.0
 bats_load_library bats-support
 bats_load_library bats-assert
+load helpers/db
 
 PAY="$BATS_TEST_DIRNAME/../${CAFE_BUILD:-build}/tests/pay-call"
 
@@ -30,7 +31,7 @@ command_config() {	# TIMEOUT_MS [ARGV0]
 }
 
 ledger() {
-	sqlite3 "$CAFE_DB" "$1"
+	db_sql "$1"
 }
 
 field() {

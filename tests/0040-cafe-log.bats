@@ -302,7 +302,7 @@ chain_broken() {	# SEQ
 	chain_broken 5
 	# A row written at the end without the chain (hash of the one before).
 	cp "$T/good.db" "$CAFE_DB"; rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
-	sqlite3 "$CAFE_DB" "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
+	db_sql "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
 	    SELECT 12, '0000000000000000000000000000f0f0', 'payment-1', 4, 'PaymentRefunded',
 	    '{\"order_id\":1,\"amount\":8000,\"ref\":\"x\"}', meta, ts, hash FROM events WHERE seq = 11"
 	chain_broken 12
@@ -367,13 +367,13 @@ chain_broken() {	# SEQ
 	run cafe-log verify
 	assert_failure 74
 	assert_output "cafe-log: database '$CAFE_DB' needs a schema upgrade, which a read-only open cannot do"
-	before=$(sqlite3 "$CAFE_DB" "SELECT group_concat(seq || id || data || meta || ts, ',') FROM events")
+	before=$(db_sql "SELECT seq, id, data, meta, ts FROM events ORDER BY seq")
 	run cafe-log init
 	assert_success
 	[ "$(sqlite3 "$CAFE_DB" "PRAGMA user_version")" = 2 ]
 	# Nothing but the chain changed, and the triggers are back.
-	[ "$(sqlite3 "$CAFE_DB" "SELECT group_concat(seq || id || data || meta || ts, ',') FROM events")" = "$before" ]
-	run sqlite3 "$CAFE_DB" "UPDATE events SET type = 'x' WHERE seq = 1"
+	[ "$(db_sql "SELECT seq, id, data, meta, ts FROM events ORDER BY seq")" = "$before" ]
+	run db_sql "UPDATE events SET type = 'x' WHERE seq = 1"
 	assert_failure
 	run cafe-log verify
 	assert_success

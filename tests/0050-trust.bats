@@ -13,14 +13,14 @@ mode() { stat -c %a "$1"; }
 
 @test "meta.actor is the real user, whatever USER says" {
 	USER=mallory LOGNAME=mallory cafe-order place latte >/dev/null
-	run sqlite3 "$CAFE_DB" "SELECT DISTINCT json_extract(meta, '\$.actor') FROM events"
+	run db_sql "SELECT DISTINCT (meta->>'actor') FROM events"
 	assert_output "$(id -un)"
 	[ "$(id -u)" = 0 ] || skip "needs root to run as another user"
 	unwritable_dir
 	chmod 777 "$RO"
 	USER=root run as_other "$CAFE_TOP/bin/cafe-order" --db "$RO/n.db" place latte
 	assert_success
-	run sqlite3 "$RO/n.db" "SELECT DISTINCT json_extract(meta, '\$.actor') FROM events"
+	run sqlite3 "$RO/n.db" "SELECT DISTINCT (meta->>'actor') FROM events"
 	assert_output "$(as_other id -un)"
 }
 

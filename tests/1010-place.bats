@@ -37,14 +37,14 @@ dead() {
 	assert_success
 	assert_output 1
 	assert_equal "$stderr" ""
-	run sqlite3 "$CAFE_DB" "SELECT type, stream, version, data FROM events ORDER BY seq"
+	run db_sql "SELECT type, stream, version, data FROM events ORDER BY seq"
 	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"product":"latte","qty":2,"unit_price":4000,"total":8000,"customer":"kim","address":"table 4"}'
 	assert_line --index 3 'StockReserved|stock-latte|1|{"order_id":1,"product":"latte","qty":2,"stock":100}'
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '$.amount'), json_extract(data, '$.currency'),
-	    length(json_extract(data, '$.key')) FROM events WHERE seq = 1"
+	run db_sql "SELECT (data->>'amount'), (data->>'currency'),
+	    length(data->>'key') FROM events WHERE seq = 1"
 	assert_output "8000|KRW|32"
-	run sqlite3 "$CAFE_DB" "SELECT type, json_extract(data, '$.amount'),
-	    json_extract(data, '$.ref') LIKE 'sim-%' FROM events WHERE seq = 3"
+	run db_sql "SELECT type, (data->>'amount'),
+	    (data->>'ref') LIKE 'sim-%' FROM events WHERE seq = 3"
 	assert_output "PaymentApproved|8000|1"
 	run cafe-order --json stock latte
 	assert_output '{"product":"latte","price":4000,"stock":98}'
@@ -113,7 +113,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	name=$(printf '김%.0s' $(seq 200))
 	run cafe-order place latte --customer "$name"
 	assert_success
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '$.customer') FROM events WHERE type = 'OrderPlaced'"
+	run db_sql "SELECT (data->>'customer') FROM events WHERE type = 'OrderPlaced'"
 	assert_output "$name"
 }
 
@@ -129,7 +129,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_success
 	assert_output '{"order_id":1,"status":"paid","total":8000}'
 	assert_equal "$(event_count)" "$before"
-	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM sim_ledger")" 1
+	assert_equal "$(db_sql "SELECT count(*) FROM sim_ledger")" 1
 	# Another key is another order.
 	run cafe-order place latte --qty 2 --key k2
 	assert_output 2
@@ -171,9 +171,9 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_failure 1
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cafe-order: payment declined: amount over limit"
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(type || ' ' || stream, ', ') FROM events"
+	run db_joined ', ' "SELECT type || ' ' || stream FROM events ORDER BY seq"
 	assert_output "PaymentRequested payment-1, PaymentDeclined payment-1"
-	run sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE seq = 2"
+	run db_sql "SELECT data FROM events WHERE seq = 2"
 	assert_output '{"order_id":1,"amount":8000,"reason":"amount over limit"}'
 	run cafe-order --json stock latte
 	assert_output '{"product":"latte","price":4000,"stock":100}'
@@ -191,7 +191,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_failure 69
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cafe-order: payment processor failed (sim failure_rate)"
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(type, ' ') FROM events"
+	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
 	assert_output "PaymentRequested"
 }
 
@@ -205,7 +205,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_failure 69
 	sed -i '/failure_rate/d; /^payment:/d' "$CAFE_CONFIG"
 	wait_for '[ "$(cafe-daemon -q run --once --policy reconcile >/dev/null 2>&1; count_type PaymentVoided)" = 1 ]' 10
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(type || ' ' || stream, ', ') FROM events"
+	run db_joined ', ' "SELECT type || ' ' || stream FROM events ORDER BY seq"
 	assert_output "PaymentRequested payment-1, PaymentAbandoned payment-1, PaymentVoided payment-1"
 	run cafe-trace --json show 1
 	refute_output --partial OrderPlaced
@@ -219,7 +219,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_output 1
 	run jq -c '[.op, .order_id, .amount, .currency, (.key | length)]' "$T/requests"
 	assert_output '["charge",1,5000,"KRW",32]'
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '$.ref') FROM events WHERE type = 'PaymentApproved'"
+	run db_sql "SELECT (data->>'ref') FROM events WHERE type = 'PaymentApproved'"
 	assert_output --regexp '^fake-charge-[0-9]+$'
 }
 
@@ -247,7 +247,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_failure 69
 	assert_output --partial "cafe-order: payment processor gave no reply"
 	# Each attempt left its PaymentRequested (for reconcile) and nothing else.
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(type, ' ') FROM events"
+	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
 	assert_output "PaymentRequested PaymentRequested PaymentRequested PaymentRequested"
 }
 
@@ -265,7 +265,7 @@ refused() {	# STATUS MESSAGE ARGS...
 		dead "$pid" || { echo "processor $pid is still alive"; false; }
 	done <"$T/pids"
 	! pgrep -f "$FAKE" >/dev/null
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(type, ' ') FROM events"
+	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
 	assert_output "PaymentRequested"
 }
 
@@ -328,6 +328,6 @@ refused() {	# STATUS MESSAGE ARGS...
 	run cafe-order place latte
 	assert_failure 1
 	assert_output "cafe-order: unknown product 'latte' (see 'cafe-order menu')"
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '$.currency') FROM events WHERE seq = 1"
+	run db_sql "SELECT (data->>'currency') FROM events WHERE seq = 1"
 	assert_output EUR
 }

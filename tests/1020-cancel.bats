@@ -30,8 +30,8 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_success
 	assert_output "1 cancelled"
 	assert_equal "$stderr" ""
-	run sqlite3 "$CAFE_DB" "SELECT seq, stream, version, type, data,
-	    json_extract(meta, '$.correlation_id') FROM events WHERE seq > 4"
+	run db_sql "SELECT seq, stream, version, type, data,
+	    (meta->>'correlation_id') FROM events WHERE seq > 4"
 	assert_output '5|order-1|2|OrderCancelled|{"order_id":1,"reason":"wrong milk"}|1'
 }
 
@@ -40,7 +40,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	run cafe-order --json cancel order-2
 	assert_success
 	assert_output '{"order_id":2,"status":"cancelled"}'
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '$.reason') FROM events WHERE type = 'OrderCancelled'"
+	run db_sql "SELECT (data->>'reason') FROM events WHERE type = 'OrderCancelled'"
 	assert_output "cancelled at the counter"
 	run cafe-order -q cancel 1
 	assert_success

@@ -59,7 +59,7 @@ tea          -"
 	assert_output "latte 8"
 	run cafe-order --json stock latte --add -8
 	assert_output '{"product":"latte","price":4000,"stock":0}'
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(stream || ' ' || version || ' ' || data, char(10)) FROM events"
+	run db_sql "SELECT stream || ' ' || version || ' ' || data FROM events ORDER BY seq"
 	assert_output 'stock-latte 1 {"product":"latte","stock":5}
 stock-latte 2 {"product":"latte","stock":8}
 stock-latte 3 {"product":"latte","stock":0}'
@@ -116,9 +116,9 @@ EOF
 	assert_output --partial '"stock":7'
 	# The snapshot is the fold as the last placement read it, before its own
 	# reservation: two reserved.
-	[ "$(sqlite3 "$CAFE_DB" "SELECT level FROM stock_levels WHERE product = 'latte'")" = 8 ]
+	[ "$(db_sql "SELECT level FROM stock_levels WHERE product = 'latte'")" = 8 ]
 	# The first reservation recorded where the log starts from.
-	run sqlite3 "$CAFE_DB" "SELECT version, data FROM events WHERE stream = 'stock-latte'
+	run db_sql "SELECT version, data FROM events WHERE stream = 'stock-latte'
 	    ORDER BY version LIMIT 1"
 	assert_output '1|{"order_id":1,"product":"latte","qty":1,"stock":10}'
 	sed -i 's/stock: 10/stock: 1/' "$CAFE_CONFIG"
@@ -128,7 +128,7 @@ EOF
 	run cafe-order --json stock latte
 	assert_output --partial '"stock":7'
 	# Dropping the snapshot loses nothing.
-	sqlite3 "$CAFE_DB" "DROP TABLE stock_levels"
+	db_sql "DROP TABLE stock_levels"
 	run cafe-order --json stock latte
 	assert_output --partial '"stock":7'
 	cafe-order -q place latte

@@ -32,7 +32,7 @@ batch_refused() {	# STATUS MESSAGE
 2
 3"
 	assert_equal "$stderr" ""
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(data, char(10)) FROM events WHERE type = 'OrderPlaced'"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced' ORDER BY seq"
 	assert_output '{"order_id":1,"product":"latte","qty":2,"unit_price":4000,"total":8000,"customer":"kim","address":"table 4"}
 {"order_id":2,"product":"tea","qty":1,"unit_price":2500,"total":2500,"customer":"","address":""}
 {"order_id":3,"product":"mocha","qty":1,"unit_price":4500,"total":4500,"customer":"","address":""}'

@@ -43,16 +43,16 @@ workers() {	# N M ARGS...
 	for w in 1 2 3 4 5 6 7 8; do
 		sort -n -c "$T/out.$w"
 	done
-	run sqlite3 "$CAFE_DB" "SELECT count(*), min(seq), max(seq), count(DISTINCT id) FROM events"
+	run db_sql "SELECT count(*), min(seq), max(seq), count(DISTINCT id) FROM events"
 	assert_output "1601|1|1601|1601"
-	run sqlite3 "$CAFE_DB" "SELECT count(*), count(DISTINCT json_extract(data, '$.order_id'))
+	run db_sql "SELECT count(*), count(DISTINCT (data->>'order_id'))
 	    FROM events WHERE type = 'OrderPlaced'"
 	assert_output "400|400"
-	run sqlite3 "$CAFE_DB" "SELECT max(version) FROM events WHERE stream = 'stock-latte'"
+	run db_sql "SELECT max(version) FROM events WHERE stream = 'stock-latte'"
 	assert_output 401
 	for w in 1 2 3 4 5 6 7 8; do
-		run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'OrderPlaced'
-		    AND json_extract(data, '$.customer') = 'w$w'"
+		run db_sql "SELECT count(*) FROM events WHERE type = 'OrderPlaced'
+		    AND (data->>'customer') = 'w$w'"
 		assert_output 50
 	done
 	run cafe-order --json stock latte
@@ -76,7 +76,7 @@ workers() {	# N M ARGS...
 	assert_output '{"product":"latte","price":4000,"stock":0}'
 	# Every charge has its answer: no money is taken for an order that
 	# was not placed, unless it was voided at once.
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events r WHERE r.type = 'PaymentRequested'
+	run db_sql "SELECT count(*) FROM events r WHERE r.type = 'PaymentRequested'
 	    AND NOT EXISTS (SELECT 1 FROM events a WHERE a.stream = r.stream AND a.version > 1)"
 	assert_output 0
 }

@@ -21,10 +21,10 @@ EOF
 	# Exactly one succeeded; the other was refused for stock.
 	[ $((sa + sb)) -eq 1 ]
 	cat "$T/a.err" "$T/b.err" | grep -q "cafe-order: out of stock: no latte left"
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")" = 1 ]
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'PaymentVoided'")" = 1 ]
+	[ "$(db_sql "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")" = 1 ]
+	[ "$(db_sql "SELECT count(*) FROM events WHERE type = 'PaymentVoided'")" = 1 ]
 	# The money balances at the processor: one charge kept.
-	kept=$(sqlite3 "$CAFE_DB" "SELECT sum(CASE op WHEN 'charge' THEN amount ELSE -amount END)
+	kept=$(db_sql "SELECT sum(CASE op WHEN 'charge' THEN amount ELSE -amount END)
 		FROM sim_ledger WHERE outcome = 'approved'")
 	[ "$kept" = 4000 ]
 	run cafe-order --json stock latte

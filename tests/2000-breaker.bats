@@ -35,11 +35,11 @@ breaker_config() {
 calls() { wc -l <"$FAKE_COUNT_FILE"; }
 bstate() { cafe-pay --json breaker | jq -r ".${1:-state}"; }
 transitions() {
-	sqlite3 "$CAFE_DB" "select type from events where stream = 'breaker-payment'
+	db_sql "select type from events where stream = 'breaker-payment'
 	    order by seq" | paste -sd' '
 }
 last_transition() {
-	sqlite3 "$CAFE_DB" "select data from events where stream = 'breaker-payment'
+	db_sql "select data from events where stream = 'breaker-payment'
 	    order by seq desc limit 1"
 }
 now_ms() { echo $(( $(date +%s%N) / 1000000 )); }
@@ -122,7 +122,7 @@ group_gone() {
 	FAKE_MODE=sleep FAKE_SLEEP_MS=400 cafe-order place latte
 	assert_equal "$(bstate)" open
 	assert_equal "$(last_transition | jq -c '[.calls, .failures, .slow]')" '[2,0,2]'
-	assert_equal "$(sqlite3 "$CAFE_DB" "select count(*) from events where type = 'OrderPlaced'")" 2
+	assert_equal "$(db_sql "select count(*) from events where type = 'OrderPlaced'")" 2
 }
 
 @test "open: place fails at once with 75, calls nobody and appends nothing" {
@@ -283,7 +283,7 @@ group_gone() {
 	cafe-order place latte
 	assert_equal "$(bstate)" closed
 	assert_equal "$(transitions)" 'BreakerOpened BreakerHalfOpened BreakerClosed'
-	assert_equal "$(sqlite3 "$CAFE_DB" "select count(*) from events where type = 'OrderPlaced'")" 4
+	assert_equal "$(db_sql "select count(*) from events where type = 'OrderPlaced'")" 4
 }
 
 @test "place --wait sleeps until the breaker half-opens, then places the order" {
@@ -298,7 +298,7 @@ group_gone() {
 	# once the breaker had half-opened at its time.
 	(( elapsed >= 900 ))
 	assert_equal "$(bstate)" half_open
-	run sqlite3 "$CAFE_DB" "SELECT h.ts >= json_extract(o.data, '$.half_open_at')
+	run db_sql "SELECT h.ts >= (o.data->>'half_open_at')
 	    AND p.seq > h.seq FROM events o, events h, events p
 	    WHERE o.type = 'BreakerOpened' AND h.type = 'BreakerHalfOpened'
 	    AND p.type = 'OrderPlaced' AND p.stream = 'order-$output'"

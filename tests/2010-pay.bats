@@ -111,8 +111,8 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	    '{"order_id":1,"status":"refund_pending","amount":4000,"reason":"spilled at the counter"}'
 	ts=$(jq -r .requested_at <<<"$output")
 	assert_equal "$(event_count)" $((before + 1))
-	assert_equal "$(sqlite3 "$CAFE_DB" "select stream, version, type, data, ts,
-	    json_extract(meta, '$.correlation_id') from events order by seq desc limit 1")" \
+	assert_equal "$(db_sql "select stream, version, type, data, ts,
+	    (meta->>'correlation_id') from events order by seq desc limit 1")" \
 	    "payment-1|3|RefundRequested|{\"order_id\":1,\"amount\":4000,\"reason\":\"spilled at the counter\"}|$ts|1"
 	run cafe-pay --json list --order 1
 	assert_equal "$(jq -c '[.status, .refund_reason, .refund_requested_at]' <<<"$output")" \
@@ -124,7 +124,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	run --separate-stderr cafe-pay refund 1
 	assert_success
 	assert_output '1 refund requested (4000 KRW)'
-	assert_equal "$(sqlite3 "$CAFE_DB" "select json_extract(data, '$.reason') from events
+	assert_equal "$(db_sql "select (data->>'reason') from events
 	    where type = 'RefundRequested'")" 'manual refund'
 }
 
@@ -227,11 +227,11 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	two_orders
 	cafe-pay refund 1 >/dev/null
 	first=$(cafe-pay --json list)
-	assert_equal "$(sqlite3 "$CAFE_DB" "select seq from checkpoints where name = 'payments'")" \
-	    "$(sqlite3 "$CAFE_DB" 'select max(seq) from events')"
+	assert_equal "$(db_sql "select seq from checkpoints where name = 'payments'")" \
+	    "$(db_sql 'select max(seq) from events')"
 	cafe-order place tea >/dev/null
 	assert_equal "$(cafe-pay --json list | wc -l)" 3
-	sqlite3 "$CAFE_DB" "drop table payments; delete from checkpoints where name = 'payments'"
+	db_sql "drop table payments; delete from checkpoints where name = 'payments'"
 	run cafe-pay --json list
 	assert_equal "$(head -2 <<<"$output")" "$first"
 	assert_equal "${#lines[@]}" 3

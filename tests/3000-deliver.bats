@@ -26,7 +26,7 @@ refused() {
 }
 
 types() {	# the event types of order $1, in log order
-	sqlite3 "$CAFE_DB" "SELECT type FROM events WHERE json_extract(meta, '\$.correlation_id') = '$1' ORDER BY seq" | paste -sd' '
+	db_sql "SELECT type FROM events WHERE (meta->>'correlation_id') = '$1' ORDER BY seq" | paste -sd' '
 }
 
 @test "the delivery rules hold without a database" {
@@ -50,7 +50,7 @@ types() {	# the event types of order $1, in log order
 	assert_equal "$(jq -r '"\(.order_status) \(.delivery_status)"' <<<"$output")" "delivered delivered"
 	assert_equal "$(types "$ID")" \
 	    "PaymentRequested OrderPlaced PaymentApproved StockReserved DeliveryStarted DrinkReady DeliveryDispatched DeliveryCompleted"
-	run sqlite3 "$CAFE_DB" "SELECT stream || ' ' || json_extract(data, '\$.rider') || ' ' || json_extract(meta, '\$.tool') FROM events WHERE type = 'DeliveryDispatched'"
+	run db_sql "SELECT stream || ' ' || (data->>'rider') || ' ' || (meta->>'tool') FROM events WHERE type = 'DeliveryDispatched'"
 	assert_output "delivery-$ID minho cafe-deliver"
 	run cafe-trace --json show "$ID"
 	assert_success
@@ -109,7 +109,7 @@ types() {	# the event types of order $1, in log order
 	run cafe-deliver reject "$ID" --reason 'out of milk'
 	assert_success
 	assert_output "$ID rejected"
-	run sqlite3 "$CAFE_DB" "SELECT stream || ' ' || json_extract(data, '\$.reason') || ' ' || json_extract(meta, '\$.correlation_id') FROM events WHERE type = 'OrderRejected'"
+	run db_sql "SELECT stream || ' ' || (data->>'reason') || ' ' || (meta->>'correlation_id') FROM events WHERE type = 'OrderRejected'"
 	assert_output "order-$ID out of milk $ID"
 	run cafe-trace --json list
 	assert_equal "$(jq -r .order_status <<<"$output")" rejected
@@ -209,7 +209,7 @@ types() {	# the event types of order $1, in log order
 		assert_success
 		run cafe-trace --json list
 		assert_equal "$(jq -r '"\(.order_status) \(.delivery_status)"' <<<"$output")" "cancelled cancelled"
-		[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" -eq 1 ]
+		[ "$(db_sql "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" -eq 1 ]
 	fi
 }
 
@@ -234,7 +234,7 @@ types() {	# the event types of order $1, in log order
 	wait "$p2" || s2=$?
 	[ $((s1 + s2)) -eq 1 ] || fail "exit statuses $s1 and $s2"
 	cat "$T/a" "$T/b" | grep -q "already delivered"
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'DeliveryCompleted'")" -eq 1 ]
+	[ "$(db_sql "SELECT count(*) FROM events WHERE type = 'DeliveryCompleted'")" -eq 1 ]
 }
 
 @test "bad command lines are usage errors and append nothing" {

@@ -64,7 +64,7 @@ true"
 	# placed_at is the OrderPlaced's ts, updated_at the order's last event's.
 	run cafe-trace --json list
 	assert_equal "$(jq -r 'select(.order_id == 2) | .placed_at + " " + .updated_at' <<<"$output")" \
-	    "$(sqlite3 "$CAFE_DB" "SELECT (SELECT ts FROM events WHERE type = 'OrderPlaced' AND stream = 'order-2') || ' ' ||
+	    "$(db_sql "SELECT (SELECT ts FROM events WHERE type = 'OrderPlaced' AND stream = 'order-2') || ' ' ||
 	        (SELECT ts FROM events WHERE type = 'OrderCancelled')")"
 }
 
@@ -121,7 +121,7 @@ true"
 	assert_equal "$(ids)" "1 2 4 "
 	run cafe-trace --json list --since 2999-01-01
 	assert_output ""
-	since=$(sqlite3 "$CAFE_DB" "SELECT ts FROM events WHERE type = 'OrderPlaced' AND stream = 'order-2'")
+	since=$(db_sql "SELECT ts FROM events WHERE type = 'OrderPlaced' AND stream = 'order-2'")
 	run cafe-trace --json list --since "$since"
 	assert_equal "$(ids)" "2 4 "
 	run cafe-trace --json list --since "$since" --limit 1 --customer kim
@@ -141,7 +141,7 @@ true"
 	run cafe-trace --json show 2
 	assert_equal "$(jq -c '[.seq, .type, .stream, .ts, .data, .meta]' <<<"$output")" \
 	    "$(sqlite3 "$CAFE_DB" "SELECT json_array(seq, type, stream, ts, json(data), json(meta))
-	        FROM events WHERE json_extract(meta, '$.correlation_id') = '2' ORDER BY seq")"
+	        FROM events WHERE (meta->>'correlation_id') = '2' ORDER BY seq")"
 	assert_equal "$(jq -r .type <<<"$output" | tr '\n' ' ')" \
 	    "PaymentRequested OrderPlaced PaymentApproved OrderCancelled "
 	run cafe-trace show order-1
@@ -229,7 +229,7 @@ true"
 	run trace-ahead "$CAFE_DB" true
 	assert_success
 	assert_output "applied=1"
-	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT messages FROM order_trace")" 1
-	assert_equal "$(sqlite3 "$CAFE_DB" "SELECT seq FROM checkpoints WHERE name = 'trace'")" \
-	    "$(sqlite3 "$CAFE_DB" "SELECT max(seq) FROM events")"
+	assert_equal "$(db_sql "SELECT messages FROM order_trace")" 1
+	assert_equal "$(db_sql "SELECT seq FROM checkpoints WHERE name = 'trace'")" \
+	    "$(db_sql "SELECT max(seq) FROM events")"
 }

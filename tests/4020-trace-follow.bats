@@ -97,14 +97,14 @@ teardown() {
 @test "follow only reads: the view and its checkpoint stay as they were" {
 	cafe-order place latte >/dev/null
 	cafe-trace list >/dev/null
-	before=$(sqlite3 "$CAFE_DB" "SELECT seq FROM checkpoints WHERE name = 'trace'")
+	before=$(db_sql "SELECT seq FROM checkpoints WHERE name = 'trace'")
 	start_follow --json follow
 	cafe-order place tea >/dev/null
 	wait_for 'grep -q PaymentApproved "$T/out"'
 	stop_follow
-	run sqlite3 "$CAFE_DB" "SELECT seq FROM checkpoints WHERE name = 'trace'"
+	run db_sql "SELECT seq FROM checkpoints WHERE name = 'trace'"
 	assert_output "$before"
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM order_trace"
+	run db_sql "SELECT count(*) FROM order_trace"
 	assert_output 1
 }
 

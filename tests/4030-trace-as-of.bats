@@ -94,7 +94,7 @@ states() {
 	cafe-trace list >/dev/null
 	cafe-order place latte --customer late >/dev/null
 	view() {
-		sqlite3 "$CAFE_DB" "SELECT * FROM order_trace ORDER BY order_id;
+		db_sql "SELECT * FROM order_trace ORDER BY order_id;
 		    SELECT name, seq FROM checkpoints ORDER BY name"
 	}
 	before=$(view)

@@ -91,7 +91,7 @@ local_setup() {
 @test "a view of an older shape is folded again on the next answer" {
 	cafe-trace list >/dev/null
 	# The shape before delivered_at, with the checkpoint at the head.
-	sqlite3 "$CAFE_DB" "DROP TABLE order_trace;
+	db_sql "DROP TABLE order_trace;
 	    CREATE TABLE order_trace(order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL,
 	    product TEXT NOT NULL, qty INTEGER NOT NULL, total INTEGER NOT NULL,
 	    order_status TEXT NOT NULL, payment_status TEXT NOT NULL,
@@ -102,6 +102,6 @@ local_setup() {
 	assert_success
 	run jq -c '[.orders, .delivered, .delivery_p90_ms]' <<<"$output"
 	assert_output '[4,2,1800000]'
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM order_trace WHERE delivered_at <> ''"
+	run db_sql "SELECT count(*) FROM order_trace WHERE delivered_at <> ''"
 	assert_output 2
 }

@@ -29,12 +29,12 @@ queue() {
 }
 
 count_type() {
-	sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = '$1'"
+	db_sql "SELECT count(*) FROM events WHERE type = '$1'"
 }
 
 # The data of every event of a type, one JSON object per line.
 data_of() {
-	sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE type = '$1' ORDER BY seq"
+	db_sql "SELECT data FROM events WHERE type = '$1' ORDER BY seq"
 }
 
 channel_config() {	# MAX_ATTEMPTS BACKOFF_MS [extra channel lines]
@@ -71,7 +71,7 @@ dead() {
 	jq -e '.ts | test("^[0-9-]+T[0-9:.]+Z$")' <<<"${lines[0]}" >/dev/null
 	assert_equal "$(data_of NotificationSent | jq -c . | paste -sd' ')" \
 	    '{"order_id":5,"message_id":"m1","channel":"stdout","attempt":1,"first":true} {"order_id":5,"message_id":"m2","channel":"stdout","attempt":1,"first":true}'
-	run sqlite3 "$CAFE_DB" "SELECT DISTINCT stream || ' ' || json_extract(meta, '\$.correlation_id') || ' ' || json_extract(meta, '\$.tool') FROM events WHERE type = 'NotificationSent' ORDER BY seq"
+	run db_sql "SELECT DISTINCT stream || ' ' || (meta->>'correlation_id') || ' ' || (meta->>'tool') FROM events WHERE type = 'NotificationSent' ORDER BY seq"
 	assert_output "notify-m1 5 cafe-notify
 notify-m2 5 cafe-notify"
 }
@@ -137,7 +137,7 @@ notify:
 EOF
 	queue m1
 	run cafe-notify send --once
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.error') FROM events
+	run db_sql "SELECT (data->>'error') FROM events
 	    WHERE type = 'NotificationFailed'"
 	assert_output "cannot run '$T/no-such-channel': No such file or directory"
 }
@@ -195,7 +195,7 @@ EOF
 	wait "$SENDER"
 	SENDER=
 	# Gaps of at least 200 ms and 400 ms between the attempts.
-	run sqlite3 "$CAFE_DB" "SELECT coalesce(CAST(round((julianday(ts) - julianday(lag(ts) OVER (ORDER BY seq))) * 86400000) AS INTEGER), 0) FROM events WHERE type = 'NotificationFailed' ORDER BY seq"
+	run db_sql "SELECT coalesce(CAST(round((julianday(ts) - julianday(lag(ts) OVER (ORDER BY seq))) * 86400000) AS INTEGER), 0) FROM events WHERE type = 'NotificationFailed' ORDER BY seq"
 	[ "${lines[1]}" -ge 190 ] || fail "second attempt after ${lines[1]} ms"
 	[ "${lines[2]}" -ge 390 ] || fail "third attempt after ${lines[2]} ms"
 	assert_equal "$(status_of m1)" dead
@@ -496,7 +496,7 @@ EOF
 	# and recording), carrying the same message_id both times.
 	assert_equal "$(jq -r .message_id "$T/messages.log" | paste -sd' ')" "m1 m1 m2 m3"
 	assert_equal "$(jq -r .message_id "$T/channel.out" | paste -sd' ')" "m1 m1 m2 m3"
-	[ "$(sqlite3 "$CAFE_DB" 'SELECT count(*) FROM notify_claims')" -eq 0 ]
+	[ "$(db_sql 'SELECT count(*) FROM notify_claims')" -eq 0 ]
 }
 
 @test "two senders at once never send one message twice" {

@@ -89,7 +89,7 @@ load helpers/daemon
 	place 3
 	# sqlite3 holds a read transaction open until its stdin closes.
 	mkfifo "$T/reader"
-	sqlite3 "$CAFE_DB" <"$T/reader" >"$T/reader.out" &
+	db_sql <"$T/reader" >"$T/reader.out" &
 	reader=$!
 	exec 4>"$T/reader"
 	echo "BEGIN; SELECT count(*) FROM events;" >&4

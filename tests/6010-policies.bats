@@ -9,13 +9,13 @@ load helpers/daemon
 
 # The data of the only event of a type for an order.
 data_of() {
-	sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE type = '$1'
-	    AND json_extract(data, '\$.order_id') = $2"
+	db_sql "SELECT data FROM events WHERE type = '$1'
+	    AND (data->>'order_id') = $2"
 }
 
 texts() {
-	sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.text') FROM events
-	    WHERE type = 'NotificationQueued' AND json_extract(data, '\$.order_id') = $1
+	db_sql "SELECT (data->>'text') FROM events
+	    WHERE type = 'NotificationQueued' AND (data->>'order_id') = $1
 	    ORDER BY seq"
 }
 
@@ -25,8 +25,8 @@ texts() {
 	run data_of DeliveryStarted "$ORDER"
 	jq -e '. == {order_id: 1, address: "table 4", product: "latte", qty: 2,
 	    customer: "kim"}' <<<"$output"
-	run sqlite3 "$CAFE_DB" "SELECT e.stream, json_extract(e.meta, '\$.correlation_id'),
-	    json_extract(e.meta, '\$.causation_id') = a.id, json_extract(e.meta, '\$.tool')
+	run db_sql "SELECT e.stream, (e.meta->>'correlation_id'),
+	    (e.meta->>'causation_id') = a.id, (e.meta->>'tool')
 	    FROM events e, events a WHERE e.type = 'DeliveryStarted'
 	    AND a.type = 'PaymentApproved'"
 	assert_output 'delivery-1|1|1|cafe-daemon'
@@ -127,7 +127,7 @@ texts() {
 	cafe-order cancel 2
 	cafe-daemon -q run --once --policy compensate
 	# Handling the same cancel again (as after a crash) appends nothing.
-	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0 WHERE name = 'compensate'"
+	db_sql "UPDATE checkpoints SET seq = 0 WHERE name = 'compensate'"
 	before=$(count)
 	cafe-daemon -q run --once --policy compensate
 	[ "$(count)" = "$before" ]
@@ -141,7 +141,7 @@ texts() {
 	before=$(count)
 	# Each policy first appends trusting the log to refuse a duplicate,
 	# then, refused, goes through the events one by one and skips them.
-	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0
+	db_sql "UPDATE checkpoints SET seq = 0
 	    WHERE name IN ('start-delivery', 'notify')"
 	run cafe-daemon -v run --once --policy start-delivery --policy notify
 	assert_success
@@ -168,12 +168,12 @@ Order 1: your latte is ready
 Order 1: your latte is on its way with joon
 Order 1: your latte has been delivered, enjoy"
 	# message_id is the causing event's id, and names the stream.
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events n JOIN events c
-	    ON c.id = json_extract(n.data, '\$.message_id')
+	run db_sql "SELECT count(*) FROM events n JOIN events c
+	    ON c.id = (n.data->>'message_id')
 	    WHERE n.type = 'NotificationQueued' AND n.stream = 'notify-' || c.id
-	    AND json_extract(n.meta, '\$.causation_id') = c.id
-	    AND json_extract(n.data, '\$.event') = c.type
-	    AND json_extract(n.data, '\$.customer') = 'kim'"
+	    AND (n.meta->>'causation_id') = c.id
+	    AND (n.data->>'event') = c.type
+	    AND (n.data->>'customer') = 'kim'"
 	assert_output 5
 }
 
@@ -265,7 +265,7 @@ joon has it, dispatched"
 	cafe-order cancel 2
 	cafe-daemon -q run --once
 	[ "$(checkpoint trace)" = "$(head_seq)" ]
-	run sqlite3 "$CAFE_DB" "SELECT order_id, order_status, payment_status,
+	run db_sql "SELECT order_id, order_status, payment_status,
 	    delivery_status FROM order_trace ORDER BY order_id"
 	assert_output $'1|paid|approved|brewing\n2|cancelled|refunded|cancelled'
 }

@@ -63,10 +63,10 @@ refunds_in_ledger() {
 	assert_output 2
 	[ "$(grep '^refund ' "$FAKE_COUNT_FILE" | sort -u | wc -l)" = 1 ]
 	[ "$(refunds_in_ledger)" = 1 ]
-	key=$(sqlite3 "$CAFE_DB" "SELECT 'refund-' || id FROM events WHERE type = 'RefundRequested'")
+	key=$(db_sql "SELECT 'refund-' || id FROM events WHERE type = 'RefundRequested'")
 	grep -q "^refund $key\$" "$FAKE_COUNT_FILE"
 	ref=$(awk '$2 == "refund" { print $5 }' "$FAKE_LEDGER")
-	run sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.ref') FROM events
+	run db_sql "SELECT (data->>'ref') FROM events
 	    WHERE type = 'PaymentRefunded'"
 	assert_output "$ref"
 }
@@ -82,7 +82,7 @@ refunds_in_ledger() {
 	[ "$(grep -c '^refund ' "$FAKE_COUNT_FILE")" = 3 ]
 	[ "$(grep '^refund ' "$FAKE_COUNT_FILE" | sort -u | wc -l)" = 1 ]
 	[ "$(count PaymentRefunded)" = 0 ]
-	run sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE type = 'RefundFailed'"
+	run db_sql "SELECT data FROM events WHERE type = 'RefundFailed'"
 	jq -e '.order_id == 1 and .amount == 4000 and .attempts == 3 and
 	    (.error | test("card reader offline"))' <<<"$output"
 	run cat "$T/daemon.err"
@@ -100,7 +100,7 @@ refunds_in_ledger() {
 	# Money owed is loud (see tests/6080-trouble.bats).
 	assert_failure 1
 	assert_line --partial "order 1: 4000 KRW owed to the customer"
-	run sqlite3 "$CAFE_DB" "SELECT data FROM events WHERE type = 'RefundFailed'"
+	run db_sql "SELECT data FROM events WHERE type = 'RefundFailed'"
 	jq -e '.attempts == 1 and .error == "processor declined the refund: card declined"' \
 	    <<<"$output"
 	[ "$(grep -c '^refund ' "$FAKE_COUNT_FILE")" = 1 ]

@@ -72,9 +72,9 @@ held() {
 balanced() {
 	local ledger kept
 	ledger=$(awk '{ $2 == "charge" ? s += $4 : s -= $4 } END { print s + 0 }' "$FAKE_LEDGER")
-	kept=$(sqlite3 "$CAFE_DB" "SELECT coalesce((SELECT sum(json_extract(data, '\$.total'))
+	kept=$(db_sql "SELECT coalesce((SELECT sum(data->>'total')
 	    FROM events WHERE type = 'OrderPlaced'), 0) - coalesce((SELECT
-	    sum(json_extract(data, '\$.amount')) FROM events WHERE type = 'PaymentRefunded'), 0)")
+	    sum(data->>'amount') FROM events WHERE type = 'PaymentRefunded'), 0)")
 	[ "$ledger" = "$kept" ] || { echo "processor holds $ledger, the log keeps $kept"; return 1; }
 }
 
@@ -101,14 +101,14 @@ stopped() {
 	[ "$(count PaymentAbandoned)" = 1 ]
 	[ "$(count PaymentVoided)" = 1 ]
 	[ "$(held 1)" = 0 ]
-	key=$(sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.key') FROM events
+	key=$(db_sql "SELECT (data->>'key') FROM events
 	    WHERE type = 'PaymentRequested'")
 	grep -qx "void void-$key" "$FAKE_COUNT_FILE"
 	# The claim comes first, on the stream's next version, then the void.
-	run sqlite3 "$CAFE_DB" "SELECT version || ' ' || type FROM events
+	run db_sql "SELECT version || ' ' || type FROM events
 	    WHERE stream = 'payment-1' ORDER BY version"
 	assert_output $'1 PaymentRequested\n2 PaymentAbandoned\n3 PaymentVoided'
-	run sqlite3 "$CAFE_DB" "SELECT stream, data FROM events WHERE type = 'PaymentVoided'"
+	run db_sql "SELECT stream, data FROM events WHERE type = 'PaymentVoided'"
 	assert_output --partial 'payment-1|'
 	jq -e --arg ref "$(awk '$2 == "void" { print $5 }' "$FAKE_LEDGER")" \
 	    '.order_id == 1 and .amount == 4000 and .ref == $ref and
@@ -153,7 +153,7 @@ stopped() {
 	FAKE_MODE=sleep FAKE_SLEEP_MS=500 cafe-order place latte
 	place 1
 	# reconcile has looked at both charges again once they were answered.
-	wait_for '[ "$(checkpoint reconcile)" -ge "$(sqlite3 "$CAFE_DB" "SELECT max(seq)
+	wait_for '[ "$(checkpoint reconcile)" -ge "$(db_sql "SELECT max(seq)
 	    FROM events WHERE type = \"PaymentRequested\"")" ]' 30
 	kill -TERM "$DAEMON"
 	wait "$DAEMON"
@@ -265,7 +265,7 @@ stopped() {
 	status=0; wait "$pid" || status=$?
 	[ "$status" = 1 ]
 	assert_equal "$(cat "$T/err")" "cafe-order: out of stock: no latte left"
-	run sqlite3 "$CAFE_DB" "SELECT version || ' ' || type FROM events
+	run db_sql "SELECT version || ' ' || type FROM events
 	    WHERE stream = 'payment-1' ORDER BY version"
 	assert_output $'1 PaymentRequested\n2 PaymentAbandoned\n3 PaymentVoided'
 	[ "$(held 1)" = 0 ]

@@ -62,7 +62,7 @@ acted() {	# ERRFILE POLICY
 	done
 	[ "$(holders | sort -u | wc -l)" = 1 ]
 	# Orders 4 and 8 were cancelled, maybe before the kitchen started.
-	wait_for '[ "$(count PaymentRefunded)" = 2 ] && [ "$(sqlite3 "$CAFE_DB" "SELECT
+	wait_for '[ "$(count PaymentRefunded)" = 2 ] && [ "$(db_sql "SELECT
 	    count(DISTINCT json_extract(data, \"\$.order_id\")) FROM events
 	    WHERE type = \"DeliveryStarted\" AND json_extract(data, \"\$.order_id\")
 	    NOT IN (4, 8)")" = 6 ]'
@@ -111,7 +111,7 @@ acted() {	# ERRFILE POLICY
 	place 2
 	wait_for '[ "$(count DeliveryStarted)" = 2 ] && [ "$(checkpoint start-delivery)" = "$(head_seq)" ]' 10
 	# An operator replays the kitchen's policy from the start.
-	sqlite3 "$CAFE_DB" "UPDATE checkpoints SET seq = 0 WHERE name = 'start-delivery'"
+	db_sql "UPDATE checkpoints SET seq = 0 WHERE name = 'start-delivery'"
 	place 1
 	wait_for '[ "$(count DeliveryStarted)" = 3 ]' 10
 	wait_for 'grep -q "start-delivery: checkpoint moved from [0-9]* to 0 by someone else: reading from there" "$T/a.err"' 10

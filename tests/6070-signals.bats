@@ -9,8 +9,8 @@ load helpers/setup
 load helpers/daemon
 
 texts() {
-	sqlite3 "$CAFE_DB" "SELECT json_extract(data, '\$.text') FROM events
-	    WHERE type = 'NotificationQueued' AND json_extract(data, '\$.event') = '$1'
+	db_sql "SELECT (data->>'text') FROM events
+	    WHERE type = 'NotificationQueued' AND (data->>'event') = '$1'
 	    ORDER BY seq"
 }
 
@@ -90,7 +90,7 @@ texts() {
 	place 1
 	# Someone holds the write lock for a second and a half.
 	{ echo '.timeout 5000'; echo 'BEGIN IMMEDIATE;'; sleep 1.5; echo 'COMMIT;'; } |
-	    sqlite3 "$CAFE_DB" &
+	    db_sql &
 	locker=$!
 	place 1
 	wait "$locker"

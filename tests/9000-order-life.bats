@@ -118,7 +118,7 @@ PaymentRefunded: Order $id: 3000 KRW has been refunded to you"
 	assert_equal "$(messages | cut -d: -f1 | paste -sd' ')" \
 	    "PaymentApproved DeliveryStarted DrinkReady DeliveryDispatched DeliveryCancelled PaymentRefunded"
 	assert_equal "$(trace "$id")" "cancelled refunded cancelled 6"
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" -eq 1 ]
+	[ "$(db_sql "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" -eq 1 ]
 }
 
 @test "live: daemon and sender running, the customer hears each step as it happens" {

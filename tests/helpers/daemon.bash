@@ -31,16 +31,16 @@ count() {
 	if [ ! -f "$CAFE_DB" ]; then
 		echo 0
 	elif [ $# -eq 0 ]; then
-		sqlite3 "$CAFE_DB" "SELECT count(*) FROM events"
+		db_sql "SELECT count(*) FROM events"
 	else
-		sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = '$1'"
+		db_sql "SELECT count(*) FROM events WHERE type = '$1'"
 	fi
 }
 
 # Events of a type for one order.
 count_of() {
-	sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = '$1'
-	    AND json_extract(data, '\$.order_id') = $2"
+	db_sql "SELECT count(*) FROM events WHERE type = '$1'
+	    AND (data->>'order_id') = $2"
 }
 
 # The pid of the live holder of a policy's lease, or nothing.
@@ -65,11 +65,11 @@ now_ms() {
 
 # A policy's checkpoint.
 checkpoint() {
-	sqlite3 "$CAFE_DB" "SELECT coalesce((SELECT seq FROM checkpoints WHERE name = '$1'), 0)"
+	db_sql "SELECT coalesce((SELECT seq FROM checkpoints WHERE name = '$1'), 0)"
 }
 
 head_seq() {
-	sqlite3 "$CAFE_DB" "SELECT coalesce(max(seq), 0) FROM events"
+	db_sql "SELECT coalesce(max(seq), 0) FROM events"
 }
 
 # Places n lattes (or PRODUCT) for kim; the last order id in $ORDER.
@@ -84,19 +84,19 @@ place() {
 # No event type appears twice for the same (order, type) where it must not.
 no_duplicates() {
 	local dup
-	dup=$(sqlite3 "$CAFE_DB" "SELECT type, json_extract(data, '\$.order_id'), count(*)
+	dup=$(db_sql "SELECT type, (data->>'order_id'), count(*)
 	    FROM events WHERE type IN ('DeliveryStarted', 'RefundRequested',
 	    'PaymentRefunded', 'DeliveryCancelled', 'StockReleased', 'PaymentVoided')
 	    GROUP BY 1, 2 HAVING count(*) > 1
 	    UNION ALL
-	    SELECT 'NotificationQueued', json_extract(meta, '\$.causation_id'), count(*)
+	    SELECT 'NotificationQueued', (meta->>'causation_id'), count(*)
 	    FROM events WHERE type = 'NotificationQueued' GROUP BY 2 HAVING count(*) > 1")
 	[ -z "$dup" ] || { echo "duplicates: $dup"; return 1; }
 }
 
 # seq runs 1..n without a gap.
 no_gaps() {
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) = coalesce(max(seq), 0) FROM events")" = 1 ]
+	[ "$(db_sql "SELECT count(*) = coalesce(max(seq), 0) FROM events")" = 1 ]
 }
 
 # --- killing the daemon at random moments (6050 and soak/6050) ---
@@ -137,7 +137,7 @@ kill_loop() {	# ROUNDS
 
 # 1 when every policy's checkpoint is at the log's head.
 caught_up() {
-	[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM checkpoints
+	[ "$(db_sql "SELECT count(*) FROM checkpoints
 	    WHERE seq = (SELECT max(seq) FROM events) AND name IN ('start-delivery',
 	    'compensate', 'refund', 'reconcile', 'notify', 'trace')")" = 6 ]
 }
@@ -150,25 +150,25 @@ finish() {
 # Every guarantee, checked against the log and the sim's books.
 check_exactly_once() {
 	local q
-	q() { sqlite3 "$CAFE_DB" "$1"; }
+	q() { db_sql "$1"; }
 	# Paid and not called off: exactly one DeliveryStarted.
 	[ "$(q "SELECT count(*) FROM events p WHERE p.type = 'OrderPlaced' AND
 	    NOT EXISTS (SELECT 1 FROM events c WHERE c.type IN ('OrderCancelled', 'OrderRejected')
 	    AND c.stream = p.stream) AND (SELECT count(*) FROM events d
-	    WHERE d.stream = 'delivery-' || json_extract(p.data, '$.order_id')
+	    WHERE d.stream = 'delivery-' || (p.data->>'order_id')
 	    AND d.type = 'DeliveryStarted') != 1")" = 0 ] || { echo "an order without exactly one DeliveryStarted"; return 1; }
 	# Cancelled: one RefundRequested, one PaymentRefunded, one refund at the processor.
 	[ "$(q "SELECT count(*) FROM events c WHERE c.type = 'OrderCancelled' AND (
 	    (SELECT count(*) FROM events r WHERE r.type = 'RefundRequested'
-	     AND json_extract(r.data, '$.order_id') = json_extract(c.data, '$.order_id')) != 1 OR
+	     AND (r.data->>'order_id') = (c.data->>'order_id')) != 1 OR
 	    (SELECT count(*) FROM events r WHERE r.type = 'PaymentRefunded'
-	     AND json_extract(r.data, '$.order_id') = json_extract(c.data, '$.order_id')) != 1 OR
+	     AND (r.data->>'order_id') = (c.data->>'order_id')) != 1 OR
 	    (SELECT count(*) FROM sim_ledger l WHERE l.op = 'refund'
-	     AND l.order_id = json_extract(c.data, '$.order_id')) != 1)")" = 0 ] ||
+	     AND l.order_id = (c.data->>'order_id')) != 1)")" = 0 ] ||
 	    { echo "a cancel without exactly one refund"; return 1; }
 	# The delivery of a cancelled order is cancelled once, started or not.
 	[ "$(q "SELECT count(*) FROM events c WHERE c.type = 'OrderCancelled' AND
-	    (SELECT count(*) FROM events d WHERE d.stream = 'delivery-' || json_extract(c.data, '$.order_id')
+	    (SELECT count(*) FROM events d WHERE d.stream = 'delivery-' || (c.data->>'order_id')
 	     AND d.type = 'DeliveryCancelled') != 1")" = 0 ] || { echo "a delivery not cancelled"; return 1; }
 	# One message per status change.
 	[ "$(q "SELECT count(*) FROM events c WHERE c.type IN ('PaymentApproved',
@@ -178,9 +178,9 @@ check_exactly_once() {
 	# Stock: released once per cancelled latte.
 	[ "$(q "SELECT count(*) FROM events c WHERE c.type = 'OrderCancelled' AND
 	    (SELECT count(*) FROM events s WHERE s.type = 'StockReleased'
-	     AND json_extract(s.data, '$.order_id') = json_extract(c.data, '$.order_id')) !=
+	     AND (s.data->>'order_id') = (c.data->>'order_id')) !=
 	    (SELECT count(*) FROM events s WHERE s.type = 'StockReserved'
-	     AND json_extract(s.data, '$.order_id') = json_extract(c.data, '$.order_id'))")" = 0 ] ||
+	     AND (s.data->>'order_id') = (c.data->>'order_id'))")" = 0 ] ||
 	    { echo "stock not released exactly once"; return 1; }
 	no_duplicates
 	no_gaps

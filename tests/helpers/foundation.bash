@@ -15,7 +15,7 @@
 # removes the directory.
 
 count_type() {
-	sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = '$1'"
+	db_sql "SELECT count(*) FROM events WHERE type = '$1'"
 }
 
 hold_write_lock() {

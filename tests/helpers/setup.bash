@@ -11,6 +11,7 @@ CAFE_BUILD_DIR="$CAFE_TOP/${CAFE_BUILD:-build}"
 CAFE_HELPERS="$CAFE_TOP/tests/helpers"
 PATH="$CAFE_TOP/bin:$CAFE_BUILD_DIR/tests:$CAFE_HELPERS:$PATH"
 export PATH
+source "$(dirname "${BASH_SOURCE[0]}")/db.bash"
 
 setup() {
 	T="$BATS_TEST_TMPDIR"

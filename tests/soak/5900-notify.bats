@@ -48,16 +48,16 @@ queue() {
 	done
 	cafe-notify -q send --once
 	# Exactly once in the log, per message and channel.
-	run sqlite3 "$CAFE_DB" "SELECT count(*), count(DISTINCT json_extract(data, '\$.message_id') || ' ' || json_extract(data, '\$.channel')) FROM events WHERE type = 'NotificationSent'"
+	run db_sql "SELECT count(*), count(DISTINCT (data->>'message_id') || ' ' || (data->>'channel')) FROM events WHERE type = 'NotificationSent'"
 	assert_output "400|400"
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = 'NotificationSent' AND json_extract(data, '\$.first')"
+	run db_sql "SELECT count(*) FROM events WHERE type = 'NotificationSent' AND (data->>'first')"
 	assert_output 200
 	# At least once on every channel.
 	[ "$(jq -r .message_id "$T/messages.log" | sort -u | wc -l)" -eq 200 ]
 	[ "$(jq -r .message_id "$T/channel.out" | sort -u | wc -l)" -eq 200 ]
 	echo "# resent after a kill: $(( $(wc -l <"$T/messages.log") - 200 )) to the file," \
 	    "$(( $(wc -l <"$T/channel.out") - 200 )) to the command" >&3
-	[ "$(sqlite3 "$CAFE_DB" 'SELECT count(*) FROM notify_claims')" -eq 0 ]
+	[ "$(db_sql 'SELECT count(*) FROM notify_claims')" -eq 0 ]
 	run cafe-notify --json list --status sent
 	[ "${#lines[@]}" -eq 200 ]
 	run cafe-log verify
@@ -70,7 +70,7 @@ queue() {
 	( sleep 13; release_write_lock ) 3>&- &
 	cafe-notify send 2>"$T/err" & SENDER=$!
 	wait_for 'grep -q "is busy, try again (trying again)" "$T/err"' 30
-	wait_for '[ "$(sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE type = '"'"'NotificationSent'"'"'")" -eq 2 ]' 30
+	wait_for '[ "$(db_sql "SELECT count(*) FROM events WHERE type = '"'"'NotificationSent'"'"'")" -eq 2 ]' 30
 	kill -0 "$SENDER"
 	kill -TERM "$SENDER"
 	wait "$SENDER"

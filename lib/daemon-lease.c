@@ -10,21 +10,21 @@
 int
 dm_lease_keep(struct worker *w, long long now, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(w->log);
+	struct cafe_db *db = cafe_log_store(w->log);
 	long long until = now + dm_conf(w)->daemon.lease_ms;
 	int rc, status;
 
 	if ((status = dm_stmt(w, &w->st_keep, "UPDATE daemon_leases SET expires_ms = ?1"
 	    " WHERE policy = ?2 AND owner = ?3", e)) != 0)
 		return status;
-	sqlite3_bind_int64(w->st_keep, 1, until);
-	sqlite3_bind_text(w->st_keep, 2, w->p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(w->st_keep, 3, w->d->owner, -1, SQLITE_STATIC);
-	rc = sqlite3_step(w->st_keep);
-	sqlite3_reset(w->st_keep);
-	if (rc != SQLITE_DONE)
+	cafe_stmt_int(w->st_keep, 1, until);
+	cafe_stmt_text(w->st_keep, 2, w->p->name);
+	cafe_stmt_text(w->st_keep, 3, w->d->owner);
+	rc = cafe_stmt_step(w->st_keep);
+	cafe_stmt_reset(w->st_keep);
+	if (rc != CAFE_DB_DONE)
 		return dm_sql_fail(w, rc, e, "lease");
-	if (sqlite3_changes(db) != 1) {
+	if (cafe_db_changes(db) != 1) {
 		w->holder = 0;
 		return cafe_err_set(e, CAFE_REFUSED, "lost the lease");
 	}
@@ -63,33 +63,33 @@ dm_checkpoint_unmoved(struct worker *w, struct cafe_err *e)
 int
 dm_lease_take(struct worker *w, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(w->log);
-	sqlite3_stmt *st = NULL;
+	struct cafe_db *db = cafe_log_store(w->log);
+	struct cafe_stmt *st = NULL;
 	long long now = cafe_now_ms(), expires = 0, cp;
 	char prev[300] = "";
 	int rc, status, mine = 0, row;
 
 	if ((status = dm_txn_begin(w, e)) != 0)
 		return status;
-	rc = sqlite3_prepare_v2(db, "SELECT owner, pid, host, expires_ms FROM daemon_leases"
-	    " WHERE policy = ?", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	rc = cafe_db_prepare(db, "SELECT owner, pid, host, expires_ms FROM daemon_leases"
+	    " WHERE policy = ?", &st);
+	if (rc != CAFE_DB_OK) {
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	sqlite3_bind_text(st, 1, w->p->name, -1, SQLITE_STATIC);
-	if ((row = sqlite3_step(st)) == SQLITE_ROW) {
-		mine = strcmp((const char *)sqlite3_column_text(st, 0), w->d->owner) == 0;
-		snprintf(prev, sizeof prev, "%lld@%s", (long long)sqlite3_column_int64(st, 1),
-		    (const char *)sqlite3_column_text(st, 2));
-		expires = sqlite3_column_int64(st, 3);
-	} else if (row != SQLITE_DONE) {
+	cafe_stmt_text(st, 1, w->p->name);
+	if ((row = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		mine = strcmp(cafe_col_text(st, 0), w->d->owner) == 0;
+		snprintf(prev, sizeof prev, "%lld@%s", (long long)cafe_col_int(st, 1),
+		    cafe_col_text(st, 2));
+		expires = cafe_col_int(st, 3);
+	} else if (row != CAFE_DB_DONE) {
 		status = dm_sql_fail(w, row, e, "lease");
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	st = NULL;
-	if (row == SQLITE_ROW && !mine && expires > now) {
+	if (row == CAFE_DB_ROW && !mine && expires > now) {
 		dm_txn_rollback(w);
 		if (!w->other_until || strcmp(w->other, prev) != 0)
 			dm_say(w, CAFE_SAY_DEBUG, "lease held by %s until %lld", prev, expires);
@@ -97,25 +97,25 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		w->other_until = expires;
 		return 0;
 	}
-	rc = sqlite3_prepare_v2(db, "INSERT INTO daemon_leases(policy, owner, pid, host,"
+	rc = cafe_db_prepare(db, "INSERT INTO daemon_leases(policy, owner, pid, host,"
 	    " since_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
 	    " ON CONFLICT(policy) DO UPDATE SET owner = excluded.owner, pid = excluded.pid,"
 	    " host = excluded.host, since_ms = excluded.since_ms,"
-	    " expires_ms = excluded.expires_ms", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	    " expires_ms = excluded.expires_ms", &st);
+	if (rc != CAFE_DB_OK) {
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	sqlite3_bind_text(st, 1, w->p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, w->d->owner, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, (long long)getpid());
-	sqlite3_bind_text(st, 4, cafe_host(), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 5, now);
-	sqlite3_bind_int64(st, 6, now + dm_conf(w)->daemon.lease_ms);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+	cafe_stmt_text(st, 1, w->p->name);
+	cafe_stmt_text(st, 2, w->d->owner);
+	cafe_stmt_int(st, 3, (long long)getpid());
+	cafe_stmt_text(st, 4, cafe_host());
+	cafe_stmt_int(st, 5, now);
+	cafe_stmt_int(st, 6, now + dm_conf(w)->daemon.lease_ms);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
 	st = NULL;
-	if (rc != SQLITE_DONE) {
+	if (rc != CAFE_DB_DONE) {
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
@@ -123,7 +123,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		status = e->status;
 		goto fail;
 	}
-	if (row == SQLITE_ROW && !mine)
+	if (row == CAFE_DB_ROW && !mine)
 		dm_later(w, CAFE_SAY_ACTION, "took over the lease from %s (expired)", prev);
 	else
 		dm_later(w, CAFE_SAY_DEBUG, "took the lease");
@@ -138,7 +138,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 	w->other[0] = '\0';
 	return 0;
 fail:
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	dm_txn_rollback(w);
 	return status;
 }
@@ -147,16 +147,16 @@ void
 dm_lease_release(struct worker *w)
 {
 	struct cafe_err e;
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 
 	if (!w->holder || dm_txn_begin(w, &e) != 0)
 		return;
-	if (sqlite3_prepare_v2(cafe_log_db(w->log), "DELETE FROM daemon_leases"
-	    " WHERE policy = ? AND owner = ?", -1, &st, NULL) == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, w->p->name, -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 2, w->d->owner, -1, SQLITE_STATIC);
-		sqlite3_step(st);
-		sqlite3_finalize(st);
+	if (cafe_db_prepare(cafe_log_store(w->log), "DELETE FROM daemon_leases"
+	    " WHERE policy = ? AND owner = ?", &st) == CAFE_DB_OK) {
+		cafe_stmt_text(st, 1, w->p->name);
+		cafe_stmt_text(st, 2, w->d->owner);
+		cafe_stmt_step(st);
+		cafe_stmt_free(st);
 	}
 	if (dm_txn_commit(w, &e) == 0)
 		dm_say(w, CAFE_SAY_DEBUG, "gave up the lease");

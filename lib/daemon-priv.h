@@ -109,8 +109,8 @@ struct worker {
 	long long busy_since;       /* for busy_wait */
 	int yielded;                /* busy_wait gave up our turn */
 
-	sqlite3_stmt *st_keep, *st_qput, *st_qdel, *st_qdue, *st_qnext;
-	sqlite3_stmt *st_save, *st_release, *st_undo;
+	struct cafe_stmt *st_keep, *st_qput, *st_qdel, *st_qdue, *st_qnext;
+	struct cafe_stmt *st_save, *st_release, *st_undo;
 };
 
 struct cafe_daemon {
@@ -151,8 +151,8 @@ void dm_later(struct worker *w, int level, const char *fmt, ...)
 const struct cafe_config *dm_conf(struct worker *w);
 void dm_conf_refresh(struct worker *w);
 int dm_sql_fail(struct worker *w, int rc, struct cafe_err *e, const char *what);
-int dm_stmt(struct worker *w, sqlite3_stmt **st, const char *sql, struct cafe_err *e);
-int dm_run(struct worker *w, sqlite3_stmt **st, const char *sql, struct cafe_err *e);
+int dm_stmt(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e);
+int dm_run(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e);
 int dm_should_yield(struct worker *w);
 int dm_txn_begin(struct worker *w, struct cafe_err *e);
 int dm_txn_commit(struct worker *w, struct cafe_err *e);

@@ -20,21 +20,21 @@ queue_put(struct worker *w, const struct item *it, const char *state, long long 
 	    " due_ms = excluded.due_ms, attempts = excluded.attempts,"
 	    " error = excluded.error, updated_ms = excluded.updated_ms", e)) != 0)
 		return status;
-	sqlite3_bind_text(w->st_qput, 1, w->p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->st_qput, 2, it->ev.seq);
-	sqlite3_bind_text(w->st_qput, 3, state, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->st_qput, 4, due);
-	sqlite3_bind_int(w->st_qput, 5, it->attempts);
-	sqlite3_bind_text(w->st_qput, 6, it->ev.type, -1, SQLITE_STATIC);
+	cafe_stmt_text(w->st_qput, 1, w->p->name);
+	cafe_stmt_int(w->st_qput, 2, it->ev.seq);
+	cafe_stmt_text(w->st_qput, 3, state);
+	cafe_stmt_int(w->st_qput, 4, due);
+	cafe_stmt_int(w->st_qput, 5, it->attempts);
+	cafe_stmt_text(w->st_qput, 6, it->ev.type);
 	if (cafe_event_order_id(&it->ev) > 0)
-		sqlite3_bind_int64(w->st_qput, 7, cafe_event_order_id(&it->ev));
+		cafe_stmt_int(w->st_qput, 7, cafe_event_order_id(&it->ev));
 	if (it->error)
-		sqlite3_bind_text(w->st_qput, 8, it->error, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->st_qput, 9, now);
-	rc = sqlite3_step(w->st_qput);
-	sqlite3_reset(w->st_qput);
+		cafe_stmt_text(w->st_qput, 8, it->error);
+	cafe_stmt_int(w->st_qput, 9, now);
+	rc = cafe_stmt_step(w->st_qput);
+	cafe_stmt_reset(w->st_qput);
 	w->wrote = 1;
-	return rc == SQLITE_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
+	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
 }
 
 static int
@@ -45,12 +45,12 @@ queue_done(struct worker *w, long long seq, struct cafe_err *e)
 	if ((status = dm_stmt(w, &w->st_qdel, "DELETE FROM daemon_queue"
 	    " WHERE policy = ?1 AND seq = ?2", e)) != 0)
 		return status;
-	sqlite3_bind_text(w->st_qdel, 1, w->p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->st_qdel, 2, seq);
-	rc = sqlite3_step(w->st_qdel);
-	sqlite3_reset(w->st_qdel);
+	cafe_stmt_text(w->st_qdel, 1, w->p->name);
+	cafe_stmt_int(w->st_qdel, 2, seq);
+	rc = cafe_stmt_step(w->st_qdel);
+	cafe_stmt_reset(w->st_qdel);
 	w->wrote = 1;
-	return rc == SQLITE_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
+	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
 }
 
 /* When the next waiting event is due; 0 when none waits. */
@@ -63,26 +63,26 @@ dm_queue_next(struct worker *w)
 	if (dm_stmt(w, &w->st_qnext, "SELECT min(due_ms) FROM daemon_queue"
 	    " WHERE policy = ?1 AND state = 'wait'", &e) != 0)
 		return 0;
-	sqlite3_bind_text(w->st_qnext, 1, w->p->name, -1, SQLITE_STATIC);
-	if (sqlite3_step(w->st_qnext) == SQLITE_ROW)
-		due = sqlite3_column_int64(w->st_qnext, 0);
-	sqlite3_reset(w->st_qnext);
+	cafe_stmt_text(w->st_qnext, 1, w->p->name);
+	if (cafe_stmt_step(w->st_qnext) == CAFE_DB_ROW)
+		due = cafe_col_int(w->st_qnext, 0);
+	cafe_stmt_reset(w->st_qnext);
 	return due;
 }
 
 long long
 dm_count_parked(struct cafe_log *log, const char *policy)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	long long n = 0;
 
-	if (sqlite3_prepare_v2(cafe_log_db(log), "SELECT count(*) FROM daemon_queue"
-	    " WHERE policy = ? AND state = 'parked'", -1, &st, NULL) != SQLITE_OK)
+	if (cafe_db_prepare(cafe_log_store(log), "SELECT count(*) FROM daemon_queue"
+	    " WHERE policy = ? AND state = 'parked'", &st) != CAFE_DB_OK)
 		return 0;
-	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	if (sqlite3_step(st) == SQLITE_ROW)
-		n = sqlite3_column_int64(st, 0);
-	sqlite3_finalize(st);
+	cafe_stmt_text(st, 1, policy);
+	if (cafe_stmt_step(st) == CAFE_DB_ROW)
+		n = cafe_col_int(st, 0);
+	cafe_stmt_free(st);
 	return n;
 }
 

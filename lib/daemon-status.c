@@ -15,17 +15,9 @@ db_fail(struct cafe_log *log, int rc, struct cafe_err *e)
 static int
 has_tables(struct cafe_log *log)
 {
-	sqlite3_stmt *st;
-	int yes = 0;
+	struct cafe_db *db = cafe_log_store(log);
 
-	if (sqlite3_prepare_v2(cafe_log_db(log), "SELECT count(*) FROM sqlite_master"
-	    " WHERE type = 'table' AND name IN ('daemon_leases', 'daemon_queue')",
-	    -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	if (sqlite3_step(st) == SQLITE_ROW)
-		yes = sqlite3_column_int(st, 0) == 2;
-	sqlite3_finalize(st);
-	return yes;
+	return cafe_db_has(db, "daemon_leases", NULL) && cafe_db_has(db, "daemon_queue", NULL);
 }
 
 static json_t *
@@ -42,8 +34,8 @@ static int
 status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json_t *row,
     long long *parked, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st = NULL;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st = NULL;
 	json_t *list = json_array();
 	long long now = cafe_now_ms(), waiting = 0;
 	int rc;
@@ -52,15 +44,15 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	*parked = 0;
 	/* A lease given up is deleted; one left to expire belongs to a holder
 	 * that stopped renewing it: frozen, or dead without a word. */
-	rc = sqlite3_prepare_v2(db, "SELECT pid, host, expires_ms FROM daemon_leases"
-	    " WHERE policy = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_prepare(db, "SELECT pid, host, expires_ms FROM daemon_leases"
+	    " WHERE policy = ?1", &st);
+	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long expires = sqlite3_column_int64(st, 2);
-		json_t *who = json_sprintf("%lld@%s", (long long)sqlite3_column_int64(st, 0),
-		    sqlite3_column_text(st, 1));
+	cafe_stmt_text(st, 1, policy);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		long long expires = cafe_col_int(st, 2);
+		json_t *who = json_sprintf("%lld@%s", (long long)cafe_col_int(st, 0),
+		    cafe_col_text(st, 1));
 
 		if (expires > now) {
 			json_object_set_new(row, "holder", who);
@@ -72,44 +64,44 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 			    json_integer(now - (expires - lease_ms)));
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
 		return db_fail(log, rc, e);
 
-	rc = sqlite3_prepare_v2(db, "SELECT state, count(*) FROM daemon_queue"
-	    " WHERE policy = ?1 GROUP BY state", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_prepare(db, "SELECT state, count(*) FROM daemon_queue"
+	    " WHERE policy = ?1 GROUP BY state", &st);
+	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		if (strcmp((const char *)sqlite3_column_text(st, 0), "parked") == 0)
-			*parked = sqlite3_column_int64(st, 1);
+	cafe_stmt_text(st, 1, policy);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
+		if (strcmp(cafe_col_text(st, 0), "parked") == 0)
+			*parked = cafe_col_int(st, 1);
 		else
-			waiting = sqlite3_column_int64(st, 1);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+			waiting = cafe_col_int(st, 1);
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_DONE)
 		return db_fail(log, rc, e);
 	json_object_set_new(row, "waiting", json_integer(waiting));
 
-	rc = sqlite3_prepare_v2(db, "SELECT seq, type, order_id, error, attempts, updated_ms"
+	rc = cafe_db_prepare(db, "SELECT seq, type, order_id, error, attempts, updated_ms"
 	    " FROM daemon_queue WHERE policy = ?1 AND state = 'parked' ORDER BY seq"
-	    " LIMIT ?2", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	    " LIMIT ?2", &st);
+	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 2, PARKED_SHOWN);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_int(st, 2, PARKED_SHOWN);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		json_array_append_new(list, json_pack("{s:I, s:s, s:o, s:s, s:i, s:o}",
-		    "seq", (json_int_t)sqlite3_column_int64(st, 0),
-		    "type", (const char *)sqlite3_column_text(st, 1),
-		    "order_id", sqlite3_column_type(st, 2) == SQLITE_NULL ? json_null() :
-		    json_integer(sqlite3_column_int64(st, 2)),
-		    "error", sqlite3_column_text(st, 3) ?
-		    (const char *)sqlite3_column_text(st, 3) : "",
-		    "attempts", sqlite3_column_int(st, 4),
-		    "parked_at", ts_json(sqlite3_column_int64(st, 5))));
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_fail(log, rc, e);
+		    "seq", (json_int_t)cafe_col_int(st, 0),
+		    "type", cafe_col_text(st, 1),
+		    "order_id", cafe_col_kind(st, 2) == CAFE_COL_NULL ? json_null() :
+		    json_integer(cafe_col_int(st, 2)),
+		    "error", cafe_col_text(st, 3) ?
+		    cafe_col_text(st, 3) : "",
+		    "attempts", cafe_col_int(st, 4),
+		    "parked_at", ts_json(cafe_col_int(st, 5))));
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : db_fail(log, rc, e);
 }
 
 int
@@ -161,8 +153,8 @@ int
 cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
     struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	long long now = cafe_now_ms();
 	int rc, status;
 
@@ -172,21 +164,21 @@ cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
 		    "status')", policy);
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	if ((rc = sqlite3_exec(db, dm_schema, NULL, NULL, NULL)) != SQLITE_OK)
+	if ((rc = cafe_db_exec(db, dm_schema)) != CAFE_DB_OK)
 		goto fail;
-	rc = sqlite3_prepare_v2(db, "UPDATE daemon_queue SET state = 'wait', due_ms = ?1,"
+	rc = cafe_db_prepare(db, "UPDATE daemon_queue SET state = 'wait', due_ms = ?1,"
 	    " attempts = 0, updated_ms = ?1 WHERE state = 'parked'"
-	    " AND (?2 IS NULL OR policy = ?2)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	    " AND (?2 IS NULL OR policy = ?2)", &st);
+	if (rc != CAFE_DB_OK)
 		goto fail;
-	sqlite3_bind_int64(st, 1, now);
+	cafe_stmt_int(st, 1, now);
 	if (policy)
-		sqlite3_bind_text(st, 2, policy, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+		cafe_stmt_text(st, 2, policy);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_DONE)
 		goto fail;
-	*count = sqlite3_changes(db);
+	*count = cafe_db_changes(db);
 	return cafe_log_commit(log, e);
 fail:
 	status = db_fail(log, rc, e);
@@ -197,23 +189,23 @@ fail:
 char *
 cafe_daemon_holder(struct cafe_log *log, const char *policy, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	char *who = NULL;
 	int rc;
 
 	if (!has_tables(log))
 		return NULL;
-	rc = sqlite3_prepare_v2(cafe_log_db(log), "SELECT pid, host FROM daemon_leases"
-	    " WHERE policy = ?1 AND expires_ms > ?2", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	rc = cafe_db_prepare(cafe_log_store(log), "SELECT pid, host FROM daemon_leases"
+	    " WHERE policy = ?1 AND expires_ms > ?2", &st);
+	if (rc != CAFE_DB_OK) {
 		db_fail(log, rc, e);
 		return NULL;
 	}
-	sqlite3_bind_text(st, 1, policy, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, cafe_now_ms());
-	if (sqlite3_step(st) == SQLITE_ROW)
-		who = cafe_xasprintf("%lld@%s", (long long)sqlite3_column_int64(st, 0),
-		    (const char *)sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
+	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_int(st, 2, cafe_now_ms());
+	if (cafe_stmt_step(st) == CAFE_DB_ROW)
+		who = cafe_xasprintf("%lld@%s", (long long)cafe_col_int(st, 0),
+		    cafe_col_text(st, 1));
+	cafe_stmt_free(st);
 	return who;
 }

@@ -125,15 +125,15 @@ step_queue(struct worker *w, int *progress, struct cafe_err *e)
 	    " WHERE policy = ?1 AND state = 'wait' AND due_ms <= ?2"
 	    " ORDER BY due_ms, seq LIMIT ?3", e)) != 0)
 		return status;
-	sqlite3_bind_text(w->st_qdue, 1, w->p->name, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(w->st_qdue, 2, cafe_now_ms());
-	sqlite3_bind_int(w->st_qdue, 3, QUEUE_BATCH);
-	while ((rc = sqlite3_step(w->st_qdue)) == SQLITE_ROW) {
-		seqs[n] = sqlite3_column_int64(w->st_qdue, 0);
-		attempts[n++] = sqlite3_column_int(w->st_qdue, 1);
+	cafe_stmt_text(w->st_qdue, 1, w->p->name);
+	cafe_stmt_int(w->st_qdue, 2, cafe_now_ms());
+	cafe_stmt_int(w->st_qdue, 3, QUEUE_BATCH);
+	while ((rc = cafe_stmt_step(w->st_qdue)) == CAFE_DB_ROW) {
+		seqs[n] = cafe_col_int(w->st_qdue, 0);
+		attempts[n++] = cafe_col_int(w->st_qdue, 1);
 	}
-	sqlite3_reset(w->st_qdue);
-	if (rc != SQLITE_DONE)
+	cafe_stmt_reset(w->st_qdue);
+	if (rc != CAFE_DB_DONE)
 		return dm_sql_fail(w, rc, e, "queue");
 	if (n == 0)
 		return 0;

@@ -174,39 +174,38 @@ dm_sql_fail(struct worker *w, int rc, struct cafe_err *e, const char *what)
 }
 
 int
-dm_stmt(struct worker *w, sqlite3_stmt **st, const char *sql, struct cafe_err *e)
+dm_stmt(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e)
 {
 	int rc;
 
 	if (*st) {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
+		cafe_stmt_reset(*st);
+		cafe_stmt_clear(*st);
 		return 0;
 	}
-	rc = sqlite3_prepare_v3(cafe_log_db(w->log), sql, -1, SQLITE_PREPARE_PERSISTENT,
-	    st, NULL);
-	return rc == SQLITE_OK ? 0 : dm_sql_fail(w, rc, e, "prepare");
+	rc = cafe_db_prepare(cafe_log_store(w->log), sql, st);
+	return rc == CAFE_DB_OK ? 0 : dm_sql_fail(w, rc, e, "prepare");
 }
 
 /* Runs a cached statement that returns no rows. */
 int
-dm_run(struct worker *w, sqlite3_stmt **st, const char *sql, struct cafe_err *e)
+dm_run(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e)
 {
 	int rc, status;
 
 	if ((status = dm_stmt(w, st, sql, e)) != 0)
 		return status;
-	rc = sqlite3_step(*st);
-	sqlite3_reset(*st);
-	return rc == SQLITE_DONE ? 0 : dm_sql_fail(w, rc, e, "savepoint");
+	rc = cafe_stmt_step(*st);
+	cafe_stmt_reset(*st);
+	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "savepoint");
 }
 
 static int
 exec_sql(struct worker *w, const char *sql, struct cafe_err *e)
 {
-	int rc = sqlite3_exec(cafe_log_db(w->log), sql, NULL, NULL, NULL);
+	int rc = cafe_db_exec(cafe_log_store(w->log), sql);
 
-	return rc == SQLITE_OK ? 0 : dm_sql_fail(w, rc, e, "daemon tables");
+	return rc == CAFE_DB_OK ? 0 : dm_sql_fail(w, rc, e, "daemon tables");
 }
 
 /*
@@ -454,14 +453,14 @@ worker_release(struct worker *w)
 	free(w->lines);
 	free(w->levels);
 	free(w->memo);
-	sqlite3_finalize(w->st_keep);
-	sqlite3_finalize(w->st_qput);
-	sqlite3_finalize(w->st_qdel);
-	sqlite3_finalize(w->st_qdue);
-	sqlite3_finalize(w->st_qnext);
-	sqlite3_finalize(w->st_save);
-	sqlite3_finalize(w->st_release);
-	sqlite3_finalize(w->st_undo);
+	cafe_stmt_free(w->st_keep);
+	cafe_stmt_free(w->st_qput);
+	cafe_stmt_free(w->st_qdel);
+	cafe_stmt_free(w->st_qdue);
+	cafe_stmt_free(w->st_qnext);
+	cafe_stmt_free(w->st_save);
+	cafe_stmt_free(w->st_release);
+	cafe_stmt_free(w->st_undo);
 	cafe_log_close(w->log);
 	if (w->d)
 		conf_put(w->d, w->conf);
@@ -566,7 +565,7 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 			goto fail;
 		/* SQLite opens a file it may not write read-only, without a
 		 * word: every lease would then look held by someone else. */
-		if (i == 0 && sqlite3_db_readonly(cafe_log_db(w->log), "main") == 1) {
+		if (i == 0 && cafe_db_readonly(cafe_log_store(w->log))) {
 			status = cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only for "
 			    "this user (uid %ld): the daemon must write it (check the "
 			    "permissions of the file and its directory)", o->db_path,
@@ -574,9 +573,7 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 			goto fail;
 		}
 		cafe_log_set_tool(w->log, o->tool ? o->tool : "cafe-daemon");
-		/* The checkpointer keeps the WAL short, off the policies' commits. */
-		sqlite3_wal_autocheckpoint(cafe_log_db(w->log), 0);
-		sqlite3_busy_handler(cafe_log_db(w->log), dm_busy_wait, w);
+		cafe_log_as_worker(w->log, dm_busy_wait, w);
 	}
 	if (d->nw > 0) {
 		struct worker *w = &d->w[0];

@@ -35,6 +35,7 @@
 
 #include "chain.h"
 #include "log.h"
+#include "store-sqlite.h"
 
 #define BUSY_TIMEOUT_MS 10000
 /*
@@ -48,6 +49,7 @@
 
 struct cafe_log {
 	sqlite3 *db;
+	struct cafe_db *store;      /* db as store.h's connection */
 	char *path;
 	char tool[64];
 	int readonly;
@@ -123,8 +125,8 @@ static const char *const migrations[CAFE_SCHEMA_VERSION] = {
  * table (cafe_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
  * everything else CAFE_IOERR, said in the user's terms.
  */
-static int
-sql_error(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
+int
+cafe_sqlite_status(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
 	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
@@ -158,7 +160,7 @@ sql_error(sqlite3 *db, const char *path, int rc, const char *who, const char *wh
 static int
 db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
 {
-	return sql_error(log ? log->db : NULL, log ? log->path : NULL, rc, NULL, what, e);
+	return cafe_sqlite_status(log ? log->db : NULL, log ? log->path : NULL, rc, NULL, what, e);
 }
 
 void
@@ -550,6 +552,7 @@ cafe_log_close(struct cafe_log *log)
 	sqlite3_finalize(log->ver);
 	sqlite3_finalize(log->head);
 	sqlite3_finalize(log->last);
+	cafe_store_sqlite_free(log->store);
 	if (log->db)
 		sqlite3_close(log->db);
 	if (log->inotify_fd >= 0)
@@ -571,6 +574,21 @@ sqlite3 *
 cafe_log_db(struct cafe_log *log)
 {
 	return log->db;
+}
+
+void
+cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
+{
+	sqlite3_wal_autocheckpoint(log->db, 0);
+	sqlite3_busy_handler(log->db, busy, arg);
+}
+
+struct cafe_db *
+cafe_log_store(struct cafe_log *log)
+{
+	if (!log->store)
+		log->store = cafe_store_sqlite(log->db, log->path);
+	return log->store;
 }
 
 const char *
@@ -1623,14 +1641,14 @@ int
 cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
-	return sql_error(db, NULL, rc, who, what, e);
+	return cafe_sqlite_status(db, NULL, rc, who, what, e);
 }
 
 int
 cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
-	return sql_error(log->db, log->path, rc, who, what, e);
+	return cafe_sqlite_status(log->db, log->path, rc, who, what, e);
 }
 
 int

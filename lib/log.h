@@ -22,6 +22,7 @@
 #include <jansson.h>
 #include <sqlite3.h>
 #include "cafe.h"
+#include "store.h"
 
 #define CAFE_SCHEMA_VERSION 2
 
@@ -103,7 +104,18 @@ int cafe_log_created(const struct cafe_log *log);
 void cafe_log_remove_files(const char *path);
 /* Names the program in every event's meta.tool (default "cafe"). */
 void cafe_log_set_tool(struct cafe_log *log, const char *tool);
-/* Borrowed: for projection and operational tables only, never `events`. */
+/* Borrowed: the log's connection as store.h's, for projection and
+ * operational tables only, never `events`. */
+struct cafe_db *cafe_log_store(struct cafe_log *log);
+/*
+ * A daemon worker's connection: commits leave the WAL to the daemon's
+ * checkpointer (no checkpoint inside a policy's commit), and a busy
+ * database is waited out through busy(arg, count), which returns 0 to
+ * give up (the call then fails busy) or 1 to try again.
+ */
+void cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *arg, int count),
+		void *arg);
+/* Borrowed: the same as SQLite's handle, for what is not yet on store.h. */
 sqlite3 *cafe_log_db(struct cafe_log *log);
 /* Borrowed: the path the log was opened with. */
 const char *cafe_log_path(struct cafe_log *log);

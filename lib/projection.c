@@ -25,7 +25,7 @@ cafe_projection_catch_up(const struct cafe_projection *p, struct cafe_log *log, 
 	long long head, cp;
 	int status;
 
-	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
+	if (cafe_db_readonly(cafe_log_store(log)))
 		return 0;
 	/* A look without the write lock first: usually there is nothing. */
 	if ((head = cafe_log_head(log, e)) < 0 ||

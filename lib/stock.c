@@ -36,45 +36,47 @@ base_of(const struct cafe_product *p)
 
 /* Reads the snapshot into s when it is usable; a missing table is no snapshot. */
 static void
-snapshot_read(sqlite3 *db, const char *product, long long base, struct cafe_stock *s)
+snapshot_read(struct cafe_db *db, const char *product, long long base, struct cafe_stock *s)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 
-	if (sqlite3_prepare_v2(db, "SELECT version, level, tracked FROM stock_levels "
-	    "WHERE product = ? AND base = ?", -1, &st, NULL) != SQLITE_OK)
+	if (cafe_db_prepare(db, "SELECT version, level, tracked FROM stock_levels "
+	    "WHERE product = ? AND base = ?", &st) != CAFE_DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, product, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, base);
-	if (sqlite3_step(st) == SQLITE_ROW) {
-		s->version = sqlite3_column_int64(st, 0);
-		s->level = sqlite3_column_int64(st, 1);
-		s->tracked = sqlite3_column_int(st, 2);
+	cafe_stmt_text(st, 1, product);
+	cafe_stmt_int(st, 2, base);
+	if (cafe_stmt_step(st) == CAFE_DB_ROW) {
+		s->version = cafe_col_int(st, 0);
+		s->level = cafe_col_int(st, 1);
+		s->tracked = cafe_col_int(st, 2);
 	}
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 }
 
 static void
-snapshot_write(sqlite3 *db, const char *product, long long base,
+snapshot_write(struct cafe_db *db, const char *product, long long base,
     const struct cafe_stock *s)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int rc;
 
-	rc = sqlite3_exec(db, "CREATE TABLE IF NOT EXISTS stock_levels("
+	rc = cafe_db_exec(db, "CREATE TABLE IF NOT EXISTS stock_levels("
 	    "product TEXT PRIMARY KEY, version INTEGER NOT NULL, level INTEGER NOT NULL, "
-	    "tracked INTEGER NOT NULL, base INTEGER NOT NULL)", NULL, NULL, NULL);
-	if (rc == SQLITE_OK)
-		rc = sqlite3_prepare_v2(db, "INSERT OR REPLACE INTO stock_levels(product, "
-		    "version, level, tracked, base) VALUES (?, ?, ?, ?, ?)", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	    "tracked INTEGER NOT NULL, base INTEGER NOT NULL)");
+	if (rc == CAFE_DB_OK)
+		rc = cafe_db_prepare(db, "INSERT INTO stock_levels(product, version, level, "
+		    "tracked, base) VALUES (?, ?, ?, ?, ?) ON CONFLICT(product) DO UPDATE "
+		    "SET version = excluded.version, level = excluded.level, "
+		    "tracked = excluded.tracked, base = excluded.base", &st);
+	if (rc != CAFE_DB_OK)
 		return;
-	sqlite3_bind_text(st, 1, product, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, s->version);
-	sqlite3_bind_int64(st, 3, s->level);
-	sqlite3_bind_int(st, 4, s->tracked);
-	sqlite3_bind_int64(st, 5, base);
-	sqlite3_step(st);
-	sqlite3_finalize(st);
+	cafe_stmt_text(st, 1, product);
+	cafe_stmt_int(st, 2, s->version);
+	cafe_stmt_int(st, 3, s->level);
+	cafe_stmt_int(st, 4, s->tracked);
+	cafe_stmt_int(st, 5, base);
+	cafe_stmt_step(st);
+	cafe_stmt_free(st);
 }
 
 int
@@ -89,7 +91,7 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	cafe_stock_init(s, p);
 	if (!log)
 		return 0;       /* no log yet: the config's level */
-	snapshot_read(cafe_log_db(log), product, base, s);
+	snapshot_read(cafe_log_store(log), product, base, s);
 	from = s->version;
 	snprintf(stream, sizeof stream, "stock-%s", product);
 	if ((status = cafe_log_read_stream_after(log, stream, s->version, fold_stock, s, e)) != 0)
@@ -97,6 +99,6 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	/* The snapshot only saves work: when it cannot be written, the
 	 * command goes on and its own writes report what is wrong. */
 	if (s->version > from && cafe_log_in_txn(log))
-		snapshot_write(cafe_log_db(log), product, base, s);
+		snapshot_write(cafe_log_store(log), product, base, s);
 	return 0;
 }

@@ -1,0 +1,190 @@
+/*
+ * store-sqlite.c - store.h over an SQLite connection that the log opened
+ * (log.c owns the handle, its PRAGMAs and its file; this file only speaks
+ * for it). Result codes are SQLite's own, so CAFE_DB_ROW and CAFE_DB_DONE
+ * are SQLITE_ROW and SQLITE_DONE.
+ */
+#include <stdlib.h>
+
+#include <sqlite3.h>
+
+#include "log.h"
+#include "store-priv.h"
+#include "store-sqlite.h"
+
+_Static_assert(CAFE_DB_ROW == SQLITE_ROW && CAFE_DB_DONE == SQLITE_DONE &&
+    CAFE_DB_OK == SQLITE_OK, "store.h's result codes are SQLite's");
+
+struct lite_db {
+	struct cafe_db base;
+	sqlite3 *h;
+	const char *path;           /* borrowed from the log, for messages */
+};
+
+struct lite_stmt {
+	struct cafe_stmt base;
+	sqlite3_stmt *h;
+};
+
+#define DB(d) ((struct lite_db *)(d))
+#define ST(s) (((struct lite_stmt *)(s))->h)
+
+static const struct cafe_store_ops ops;
+
+static int
+lite_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **out)
+{
+	struct lite_stmt *st;
+	sqlite3_stmt *h;
+	int rc = sqlite3_prepare_v2(DB(db)->h, sql, -1, &h, NULL);
+
+	*out = NULL;
+	if (rc != SQLITE_OK)
+		return rc;
+	st = cafe_xcalloc(1, sizeof *st);
+	st->base.ops = &ops;
+	st->h = h;
+	*out = &st->base;
+	return SQLITE_OK;
+}
+
+static int
+lite_exec(struct cafe_db *db, const char *sql)
+{
+	return sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+}
+
+static int
+lite_status(struct cafe_db *db, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	return cafe_sqlite_status(DB(db)->h, DB(db)->path, rc, who, what, e);
+}
+
+static int
+lite_readonly(struct cafe_db *db)
+{
+	return sqlite3_db_readonly(DB(db)->h, "main") == 1;
+}
+
+static long long
+lite_changes(struct cafe_db *db)
+{
+	return sqlite3_changes64(DB(db)->h);
+}
+
+static long long
+lite_last_id(struct cafe_db *db)
+{
+	return sqlite3_last_insert_rowid(DB(db)->h);
+}
+
+static int
+lite_has(struct cafe_db *db, const char *table, const char *column)
+{
+	sqlite3_stmt *st;
+	int yes;
+
+	if (column)
+		return sqlite3_table_column_metadata(DB(db)->h, "main", table, column,
+		    NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
+	if (sqlite3_prepare_v2(DB(db)->h, "SELECT 1 FROM main.sqlite_master WHERE type = "
+	    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
+	yes = sqlite3_step(st) == SQLITE_ROW;
+	sqlite3_finalize(st);
+	return yes;
+}
+
+static void
+lite_bind_int(struct cafe_stmt *st, int i, long long v)
+{
+	sqlite3_bind_int64(ST(st), i, v);
+}
+
+static void
+lite_bind_text(struct cafe_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(ST(st), i, s, -1, SQLITE_TRANSIENT);
+	else
+		sqlite3_bind_null(ST(st), i);
+}
+
+static void
+lite_bind_null(struct cafe_stmt *st, int i)
+{
+	sqlite3_bind_null(ST(st), i);
+}
+
+static int
+lite_step(struct cafe_stmt *st)
+{
+	return sqlite3_step(ST(st));
+}
+
+static void
+lite_reset(struct cafe_stmt *st)
+{
+	sqlite3_reset(ST(st));
+}
+
+static void
+lite_clear(struct cafe_stmt *st)
+{
+	sqlite3_clear_bindings(ST(st));
+}
+
+static void
+lite_free(struct cafe_stmt *st)
+{
+	sqlite3_finalize(ST(st));
+	free(st);
+}
+
+static long long
+lite_col_int(struct cafe_stmt *st, int i)
+{
+	return sqlite3_column_int64(ST(st), i);
+}
+
+static const char *
+lite_col_text(struct cafe_stmt *st, int i)
+{
+	return (const char *)sqlite3_column_text(ST(st), i);
+}
+
+static enum cafe_col_kind
+lite_col_kind(struct cafe_stmt *st, int i)
+{
+	switch (sqlite3_column_type(ST(st), i)) {
+	case SQLITE_NULL: return CAFE_COL_NULL;
+	case SQLITE_INTEGER: return CAFE_COL_INT;
+	case SQLITE_FLOAT: return CAFE_COL_REAL;
+	default: return CAFE_COL_TEXT;
+	}
+}
+
+static const struct cafe_store_ops ops = {
+	lite_prepare, lite_exec, lite_status, lite_readonly, lite_changes, lite_last_id,
+	lite_has, lite_bind_int, lite_bind_text, lite_bind_null, lite_step, lite_reset,
+	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
+};
+
+struct cafe_db *
+cafe_store_sqlite(sqlite3 *h, const char *path)
+{
+	struct lite_db *db = cafe_xcalloc(1, sizeof *db);
+
+	db->base.ops = &ops;
+	db->h = h;
+	db->path = path;
+	return &db->base;
+}
+
+void
+cafe_store_sqlite_free(struct cafe_db *db)
+{
+	free(db);
+}

@@ -1,0 +1,19 @@
+/*
+ * store-sqlite.h - for log.c, which opens the SQLite file: its handle as
+ * a store.h connection (borrowed: the log still closes the handle).
+ */
+#ifndef CAFE_STORE_SQLITE_H
+#define CAFE_STORE_SQLITE_H
+
+#include <sqlite3.h>
+#include "cafe.h"
+#include "store.h"
+
+struct cafe_db *cafe_store_sqlite(sqlite3 *h, const char *path);
+void cafe_store_sqlite_free(struct cafe_db *db);
+
+/* The one mapping of SQLite's result codes to statuses (log.c). */
+int cafe_sqlite_status(sqlite3 *h, const char *path, int rc, const char *who,
+		const char *what, struct cafe_err *e);
+
+#endif

@@ -64,31 +64,31 @@ sql_fail(struct cafe_log *log, int rc, const char *what, struct cafe_err *e)
 static int
 no_tables(struct cafe_log *log)
 {
-	return !cafe_sql_has(cafe_log_db(log), "breaker", NULL);
+	return !cafe_db_has(cafe_log_store(log), "breaker", NULL);
 }
 
 static int
-prepare(struct cafe_log *log, const char *sql, sqlite3_stmt **st, struct cafe_err *e)
+prepare(struct cafe_log *log, const char *sql, struct cafe_stmt **st, struct cafe_err *e)
 {
-	int rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, st, NULL);
+	int rc = cafe_db_prepare(cafe_log_store(log), sql, st);
 
-	return rc == SQLITE_OK ? 0 : sql_fail(log, rc, "prepare", e);
+	return rc == CAFE_DB_OK ? 0 : sql_fail(log, rc, "prepare", e);
 }
 
 /* Runs a statement that returns no rows; finalizes it. */
 static int
-run(struct cafe_log *log, sqlite3_stmt *st, const char *what, struct cafe_err *e)
+run(struct cafe_log *log, struct cafe_stmt *st, const char *what, struct cafe_err *e)
 {
-	int rc = sqlite3_step(st);
+	int rc = cafe_stmt_step(st);
 
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : sql_fail(log, rc, what, e);
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : sql_fail(log, rc, what, e);
 }
 
 static int
 read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	const char *s;
 	int rc;
 
@@ -96,30 +96,30 @@ read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 	    " reason FROM breaker WHERE name = ?1";
 
 	memset(r, 0, sizeof *r);
-	rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, &st, NULL);
-	if (rc != SQLITE_OK) {
+	rc = cafe_db_prepare(cafe_log_store(log), sql, &st);
+	if (rc != CAFE_DB_OK) {
 		if (no_tables(log))
 			return 0;
 		/* Created by another process since the prepare: read it now. */
-		if ((rc = sqlite3_prepare_v2(cafe_log_db(log), sql, -1, &st, NULL)) != SQLITE_OK)
+		if ((rc = cafe_db_prepare(cafe_log_store(log), sql, &st)) != CAFE_DB_OK)
 			return sql_fail(log, rc, "reading the state", e);
 	}
 	r->tables = 1;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s = (const char *)sqlite3_column_text(st, 0);
+	cafe_stmt_text(st, 1, NAME);
+	rc = cafe_stmt_step(st);
+	if (rc == CAFE_DB_ROW) {
+		s = cafe_col_text(st, 0);
 		for (int i = 0; i < 3; i++)
 			if (s && strcmp(s, state_names[i]) == 0)
 				r->state = i;
-		r->generation = sqlite3_column_int64(st, 1);
-		r->changed_ms = sqlite3_column_int64(st, 2);
-		r->open_until_ms = sqlite3_column_int64(st, 3);
-		s = (const char *)sqlite3_column_text(st, 4);
+		r->generation = cafe_col_int(st, 1);
+		r->changed_ms = cafe_col_int(st, 2);
+		r->open_until_ms = cafe_col_int(st, 3);
+		s = cafe_col_text(st, 4);
 		snprintf(r->reason, sizeof r->reason, "%s", s ? s : "");
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
 		return sql_fail(log, rc, "reading the state", e);
 	return 0;
 }
@@ -132,8 +132,8 @@ ensure_tables(struct cafe_log *log, struct row *r, struct cafe_err *e)
 
 	if (r->tables)
 		return 0;
-	rc = sqlite3_exec(cafe_log_db(log), schema, NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_exec(cafe_log_store(log), schema);
+	if (rc != CAFE_DB_OK)
 		return sql_fail(log, rc, "creating its tables", e);
 	r->tables = 1;
 	return 0;
@@ -144,7 +144,7 @@ static int
 read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row *r,
     long long now, struct cafe_breaker_counts *n, struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	int rc, status;
 
 	memset(n, 0, sizeof *n);
@@ -155,16 +155,16 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 	    " WHERE name = ?1 AND generation = ?2 ORDER BY id DESC LIMIT ?3)",
 	    &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->generation);
-	sqlite3_bind_int64(st, 3, c->payment.breaker.window);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n->calls = sqlite3_column_int(st, 0);
-		n->failures = sqlite3_column_int(st, 1);
-		n->slow = sqlite3_column_int(st, 2);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, r->generation);
+	cafe_stmt_int(st, 3, c->payment.breaker.window);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		n->calls = cafe_col_int(st, 0);
+		n->failures = cafe_col_int(st, 1);
+		n->slow = cafe_col_int(st, 2);
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_ROW)
 		return sql_fail(log, rc, "reading the window", e);
 	if (r->state != CAFE_BREAKER_HALF_OPEN)
 		return 0;
@@ -172,15 +172,15 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 	    " coalesce(sum(outcome IS NULL AND expires_ms > ?3), 0)"
 	    " FROM breaker_trials WHERE name = ?1 AND generation = ?2", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->generation);
-	sqlite3_bind_int64(st, 3, now);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		n->ok = sqlite3_column_int(st, 0);
-		n->live = sqlite3_column_int(st, 1);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, r->generation);
+	cafe_stmt_int(st, 3, now);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		n->ok = cafe_col_int(st, 0);
+		n->live = cafe_col_int(st, 1);
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW ? 0 : sql_fail(log, rc, "reading the trials", e);
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_ROW ? 0 : sql_fail(log, rc, "reading the trials", e);
 }
 
 static const char *
@@ -201,7 +201,7 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
     enum cafe_breaker_state to, const char *reason, json_t *data, long long now,
     struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	struct cafe_batch b;
 	char ts[32];
 	int status;
@@ -232,25 +232,25 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	    " open_until_ms = excluded.open_until_ms, reason = excluded.reason",
 	    &st, e)) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, state_names[to], -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, r->generation);
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, r->open_until_ms);
-	sqlite3_bind_text(st, 6, reason, -1, SQLITE_TRANSIENT);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text(st, 2, state_names[to]);
+	cafe_stmt_int(st, 3, r->generation);
+	cafe_stmt_int(st, 4, now);
+	cafe_stmt_int(st, 5, r->open_until_ms);
+	cafe_stmt_text(st, 6, reason);
 	if ((status = run(log, st, "writing the state", e)) != 0)
 		goto out;
 	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1",
 	    &st, e)) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
+	cafe_stmt_text(st, 1, NAME);
 	if ((status = run(log, st, "emptying the window", e)) != 0)
 		goto out;
 	if ((status = prepare(log, "DELETE FROM breaker_trials WHERE name = ?1"
 	    " AND generation < ?2", &st, e)) != 0)
 		goto out;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->generation);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, r->generation);
 	if ((status = run(log, st, "forgetting old trials", e)) != 0)
 		goto out;
 	status = cafe_log_append(log, &b, e);
@@ -274,19 +274,19 @@ refuse_open(const struct row *r, long long now, long long *retry_ms, struct cafe
 static int
 claim_live(struct cafe_log *log, long long id, long long now, int *live, struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	int rc, status;
 
 	*live = 0;
 	if ((status = prepare(log, "SELECT 1 FROM breaker_trials WHERE id = ?1"
 	    " AND outcome IS NULL AND expires_ms > ?2", &st, e)) != 0)
 		return status;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
-	rc = sqlite3_step(st);
-	*live = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return rc == SQLITE_ROW || rc == SQLITE_DONE ? 0 :
+	cafe_stmt_int(st, 1, id);
+	cafe_stmt_int(st, 2, now);
+	rc = cafe_stmt_step(st);
+	*live = rc == CAFE_DB_ROW;
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_ROW || rc == CAFE_DB_DONE ? 0 :
 	    sql_fail(log, rc, "reading a claim", e);
 }
 
@@ -307,7 +307,7 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
     struct cafe_breaker_ticket *t, long long now, long long *retry_ms,
     struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	struct cafe_breaker_counts n = { 0, 0, 0, 0, 0 };
 	int status, live;
 
@@ -339,15 +339,15 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	if ((status = prepare(log, "INSERT INTO breaker_trials(name, generation, pid,"
 	    " claimed_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->generation);
-	sqlite3_bind_int64(st, 3, (long long)getpid());
-	sqlite3_bind_int64(st, 4, now);
-	sqlite3_bind_int64(st, 5, now + claim_ttl(c));
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, r->generation);
+	cafe_stmt_int(st, 3, (long long)getpid());
+	cafe_stmt_int(st, 4, now);
+	cafe_stmt_int(st, 5, now + claim_ttl(c));
 	if ((status = run(log, st, "claiming a trial", e)) != 0)
 		return status;
 	t->generation = r->generation;
-	t->claim = sqlite3_last_insert_rowid(cafe_log_db(log));
+	t->claim = cafe_db_last_id(cafe_log_store(log));
 	return 0;
 }
 
@@ -398,7 +398,7 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
     long long elapsed_ms, long long now, struct cafe_err *e)
 {
 	const struct cafe_breaker_conf *bc = &c->payment.breaker;
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	struct cafe_breaker_counts n;
 	char reason[96];
 	int failed, slow, status;
@@ -411,14 +411,14 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 		if ((status = prepare(log, "DELETE FROM breaker_trials WHERE id = ?1",
 		    &st, e)) != 0)
 			return status;
-		sqlite3_bind_int64(st, 1, t->claim);
+		cafe_stmt_int(st, 1, t->claim);
 		return run(log, st, "releasing a claim", e);
 	}
 	if ((status = prepare(log, "UPDATE breaker_trials SET outcome = ?2 WHERE id = ?1",
 	    &st, e)) != 0)
 		return status;
-	sqlite3_bind_int64(st, 1, t->claim);
-	sqlite3_bind_text(st, 2, failed ? "failed" : "ok", -1, SQLITE_STATIC);
+	cafe_stmt_int(st, 1, t->claim);
+	cafe_stmt_text(st, 2, failed ? "failed" : "ok");
 	if ((status = run(log, st, "recording a trial", e)) != 0)
 		return status;
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
@@ -448,7 +448,7 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
     struct cafe_err *e)
 {
 	const struct cafe_breaker_conf *bc = &c->payment.breaker;
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	struct cafe_breaker_counts n;
 	char reason[128];
 	int failed, slow, status, rate;
@@ -460,20 +460,20 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	if ((status = prepare(log, "INSERT INTO breaker_calls(name, generation, failed,"
 	    " slow, elapsed_ms, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, r->generation);
-	sqlite3_bind_int(st, 3, failed);
-	sqlite3_bind_int(st, 4, slow);
-	sqlite3_bind_int64(st, 5, elapsed_ms);
-	sqlite3_bind_int64(st, 6, now);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, r->generation);
+	cafe_stmt_int(st, 3, failed);
+	cafe_stmt_int(st, 4, slow);
+	cafe_stmt_int(st, 5, elapsed_ms);
+	cafe_stmt_int(st, 6, now);
 	if ((status = run(log, st, "recording a call", e)) != 0)
 		return status;
 	/* Calls that slid out of the window. */
 	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1 AND id <= ?2",
 	    &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, NAME, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, sqlite3_last_insert_rowid(cafe_log_db(log)) - bc->window);
+	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_int(st, 2, cafe_db_last_id(cafe_log_store(log)) - bc->window);
 	if ((status = run(log, st, "trimming the window", e)) != 0)
 		return status;
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
@@ -494,7 +494,7 @@ cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_breaker_ticket *t, enum cafe_breaker_outcome out,
     long long elapsed_ms, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	long long now = cafe_now_ms();
 	struct row r;
 	int rc, status;
@@ -502,8 +502,8 @@ cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
 	if (!cafe_log_in_txn(log))
 		return cafe_err_set(e, CAFE_IOERR,
 		    "internal error: breaker outcome recorded outside a transaction");
-	rc = sqlite3_exec(db, "SAVEPOINT breaker_record", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_exec(db, "SAVEPOINT breaker_record");
+	if (rc != CAFE_DB_OK)
 		return sql_fail(log, rc, "savepoint", e);
 	if ((status = read_state(log, &r, e)) != 0)
 		goto out;
@@ -516,8 +516,8 @@ cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
 		status = record_closed(c, log, &r, out, elapsed_ms, now, e);
 out:
 	if (status)
-		sqlite3_exec(db, "ROLLBACK TO breaker_record", NULL, NULL, NULL);
-	sqlite3_exec(db, "RELEASE breaker_record", NULL, NULL, NULL);
+		cafe_db_exec(db, "ROLLBACK TO breaker_record");
+	cafe_db_exec(db, "RELEASE breaker_record");
 	return status;
 }
 

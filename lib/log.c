@@ -122,7 +122,7 @@ static const char *const migrations[CAFE_SCHEMA_VERSION] = {
 /*
  * The one mapping from an SQLite result code to an exit status and a
  * message, for the log and for every owner of a projection or operational
- * table (cafe_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
+ * table (cafe_db_status, cafe_log_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
  * everything else CAFE_IOERR, said in the user's terms.
  */
 int
@@ -571,7 +571,7 @@ cafe_log_set_tool(struct cafe_log *log, const char *tool)
 }
 
 sqlite3 *
-cafe_log_db(struct cafe_log *log)
+cafe_log_sqlite(struct cafe_log *log)
 {
 	return log->db;
 }
@@ -1619,44 +1619,10 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 }
 
 int
-cafe_sql_has(sqlite3 *db, const char *table, const char *column)
-{
-	if (!column) {
-		sqlite3_stmt *st;
-		int yes = 0;
-
-		if (sqlite3_prepare_v2(db, "SELECT 1 FROM main.sqlite_master WHERE type = "
-		    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
-			return 0;
-		sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-		yes = sqlite3_step(st) == SQLITE_ROW;
-		sqlite3_finalize(st);
-		return yes;
-	}
-	return sqlite3_table_column_metadata(db, "main", table, column, NULL, NULL, NULL,
-	    NULL, NULL) == SQLITE_OK;
-}
-
-int
-cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
-    struct cafe_err *e)
-{
-	return cafe_sqlite_status(db, NULL, rc, who, what, e);
-}
-
-int
 cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
 	return cafe_sqlite_status(log->db, log->path, rc, who, what, e);
-}
-
-int
-cafe_sql_exec(sqlite3 *db, const char *sql, const char *who, struct cafe_err *e)
-{
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
-
-	return rc == SQLITE_OK ? 0 : cafe_sql_status(db, rc, who, "schema", e);
 }
 
 long long

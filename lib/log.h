@@ -9,7 +9,7 @@
  *
  * Projections and operational state (order_trace, checkpoints, leases,
  * the breaker) live in other tables of the same file. Their owners reach
- * them with cafe_log_db() and create them with CREATE TABLE IF NOT EXISTS
+ * them with cafe_log_store() (store.h) and create them with CREATE TABLE IF NOT EXISTS
  * inside their own write transactions; none of them is ever a second truth.
  *
  * Writes: cafe_log_begin() takes the write lock up front (BEGIN IMMEDIATE),
@@ -20,7 +20,6 @@
 #define CAFE_LOG_H
 
 #include <jansson.h>
-#include <sqlite3.h>
 #include "cafe.h"
 #include "store.h"
 
@@ -115,8 +114,6 @@ struct cafe_db *cafe_log_store(struct cafe_log *log);
  */
 void cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *arg, int count),
 		void *arg);
-/* Borrowed: the same as SQLite's handle, for what is not yet on store.h. */
-sqlite3 *cafe_log_db(struct cafe_log *log);
 /* Borrowed: the path the log was opened with. */
 const char *cafe_log_path(struct cafe_log *log);
 /*
@@ -226,21 +223,11 @@ int cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_h
 int cafe_log_head_link(struct cafe_log *log, long long *seq, char *hash,
 		struct cafe_err *e);
 
-/*
- * For the owners of projection and operational tables: an SQLite result
- * code as a status (busy or locked: CAFE_TEMPFAIL, try again; anything
- * else: CAFE_IOERR "WHO: WHAT: sqlite's message"), and sqlite3_exec with
- * that mapping.
- */
-/* 1 when table (in main) exists; with column, when it has that column. Asks
- * the schema itself, never an error message. */
-int cafe_sql_has(sqlite3 *db, const char *table, const char *column);
-/* The same, naming the log by the path it was opened with. */
+/* For the owners of projection and operational tables: a result code of
+ * the log's connection as a status (cafe_db_status), naming the log by the
+ * path it was opened with. */
 int cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
 		struct cafe_err *e);
-int cafe_sql_status(sqlite3 *db, int rc, const char *who, const char *what,
-		struct cafe_err *e);
-int cafe_sql_exec(sqlite3 *db, const char *sql, const char *who, struct cafe_err *e);
 
 /* Operational state: a checkpoint per consumer (0 when never set). Writes
  * must be inside a write transaction. */

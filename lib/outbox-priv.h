@@ -22,8 +22,7 @@
 
 int ob_message_load(struct cafe_log *log, const char *stream, struct cafe_message *m,
 		struct cafe_err *e);
-int ob_sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what);
+int ob_sql_status(struct cafe_db *db, int rc, struct cafe_err *e, const char *what);
 int ob_ensure_schema(struct cafe_log *log, struct cafe_err *e);
-int ob_has_table(sqlite3 *db, const char *name);
 
 #endif

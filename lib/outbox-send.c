@@ -276,27 +276,26 @@ holder_alive(const char *holder)
 /* Takes (holder != NULL) or drops the claim on a message. Dropping with a
  * holder given drops it only if it is still that holder's. */
 static int
-claim_write(sqlite3 *db, int take, const char *id, const char *holder, long long until,
+claim_write(struct cafe_db *db, int take, const char *id, const char *holder, long long until,
     struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db, take ?
+	rc = cafe_db_prepare(db, take ?
 	    "INSERT INTO notify_claims(message_id, holder, until_ms) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT(message_id) DO UPDATE SET holder = ?2, until_ms = ?3" :
-	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (?2 IS NULL OR holder = ?2)",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (?2 IS NULL OR holder = ?2)", &st);
+	if (rc != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	cafe_stmt_text(st, 1, id);
 	if (holder)
-		sqlite3_bind_text(st, 2, holder, -1, SQLITE_STATIC);
+		cafe_stmt_text(st, 2, holder);
 	if (take)
-		sqlite3_bind_int64(st, 3, until);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_sql_status(db, rc, e, "writing notify_claims");
+		cafe_stmt_int(st, 3, until);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : ob_sql_status(db, rc, e, "writing notify_claims");
 }
 
 /* First transaction of a round: fold, plan, and claim if there is work. */
@@ -304,8 +303,8 @@ static int
 claim_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
 	struct round *r = arg;
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	int rc, status;
 
 	r->n = 0;
@@ -317,21 +316,21 @@ claim_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		return status;
 	if (!r->m.message_id)
 		return 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT holder, until_ms FROM notify_claims "
-	    "WHERE message_id = ?", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = cafe_db_prepare(db, "SELECT holder, until_ms FROM notify_claims "
+	    "WHERE message_id = ?", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	sqlite3_bind_text(st, 1, r->m.message_id, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *holder = (const char *)sqlite3_column_text(st, 0);
-		long long until = sqlite3_column_int64(st, 1);
+	cafe_stmt_text(st, 1, r->m.message_id);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		const char *holder = cafe_col_text(st, 0);
+		long long until = cafe_col_int(st, 1);
 
 		if (strcmp(holder, r->s->holder) != 0 && until > r->now &&
 		    holder_alive(holder))
 			r->busy_until = until;
-	} else if (rc != SQLITE_DONE) {
+	} else if (rc != CAFE_DB_DONE) {
 		status = ob_sql_status(db, rc, e, "reading notify_claims");
 	}
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	if (status || r->busy_until)
 		return status;
 	plan(r);
@@ -407,7 +406,7 @@ record_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
 	if (status == 0)
-		status = claim_write(cafe_log_db(log), 0, m->message_id, r->s->holder,
+		status = claim_write(cafe_log_store(log), 0, m->message_id, r->s->holder,
 		    0, e);
 	return status;
 }
@@ -480,27 +479,27 @@ round_run(struct round *r, int *did, struct cafe_err *e)
 static int
 candidates(struct cafe_log *log, char ***out, size_t *n, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	size_t cap = 0;
 	int rc;
 
 	*out = NULL;
 	*n = 0;
-	if (!ob_has_table(db, "notify_outbox"))
+	if (!cafe_db_has(db, "notify_outbox", NULL))
 		return 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT stream FROM notify_outbox "
-	    "WHERE status IN ('queued', 'failed') ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = cafe_db_prepare(db, "SELECT stream FROM notify_outbox "
+	    "WHERE status IN ('queued', 'failed') ORDER BY seq", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		if (*n == cap) {
 			cap = cap ? 2 * cap : 64;
 			*out = cafe_xrealloc(*out, cap * sizeof **out);
 		}
-		(*out)[(*n)++] = cafe_xstrdup((const char *)sqlite3_column_text(st, 0));
+		(*out)[(*n)++] = cafe_xstrdup(cafe_col_text(st, 0));
 	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : ob_sql_status(db, rc, e, "reading notify_outbox");
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : ob_sql_status(db, rc, e, "reading notify_outbox");
 }
 
 /* Goes once over every message that may have work. *wake_ms: when the

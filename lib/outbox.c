@@ -217,33 +217,18 @@ cafe_channel_name(const struct cafe_channel *ch)
 /* The projection and its SQL. */
 
 int
-ob_sql_status(sqlite3 *db, int rc, struct cafe_err *e, const char *what)
+ob_sql_status(struct cafe_db *db, int rc, struct cafe_err *e, const char *what)
 {
-	return cafe_sql_status(db, rc, "outbox", what, e);
+	return cafe_db_status(db, rc, "outbox", what, e);
 }
 
 int
 ob_ensure_schema(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	int rc = sqlite3_exec(db, schema, NULL, NULL, NULL);
+	struct cafe_db *db = cafe_log_store(log);
+	int rc = cafe_db_exec(db, schema);
 
-	return rc == SQLITE_OK ? 0 : ob_sql_status(db, rc, e, "creating the outbox tables");
-}
-
-int
-ob_has_table(sqlite3 *db, const char *name)
-{
-	sqlite3_stmt *st;
-	int yes = 0;
-
-	if (sqlite3_prepare_v2(db, "SELECT 1 FROM sqlite_master WHERE type = 'table' "
-	    "AND name = ?", -1, &st, NULL) != SQLITE_OK)
-		return 0;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
-	return yes;
+	return rc == CAFE_DB_OK ? 0 : ob_sql_status(db, rc, e, "creating the outbox tables");
 }
 
 static json_t *
@@ -261,8 +246,8 @@ channels_json(const struct cafe_message *m)
 static int
 project(struct cafe_log *log, const struct cafe_message *m, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	const char *error = NULL;
 	json_t *cj;
 	char *chans;
@@ -276,35 +261,35 @@ project(struct cafe_log *log, const struct cafe_message *m, struct cafe_err *e)
 		if (!error && !m->ch[i].sent && m->ch[i].error)
 			error = m->ch[i].error;
 	}
-	if ((rc = sqlite3_prepare_v2(db, "INSERT INTO notify_outbox(message_id, seq, "
+	if ((rc = cafe_db_prepare(db, "INSERT INTO notify_outbox(message_id, seq, "
 	    "stream, order_id, event, customer, text, status, attempts, error, channels, "
 	    "queued_at, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, "
 	    "?12, ?13) ON CONFLICT(message_id) DO UPDATE SET seq = ?2, stream = ?3, "
 	    "order_id = ?4, event = ?5, customer = ?6, text = ?7, status = ?8, "
 	    "attempts = ?9, error = ?10, channels = ?11, queued_at = ?12, "
-	    "updated_at = ?13", -1, &st, NULL)) != SQLITE_OK)
+	    "updated_at = ?13", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
 	cj = channels_json(m);
 	chans = json_dumps(cj, JSON_COMPACT);
 	json_decref(cj);
-	sqlite3_bind_text(st, 1, m->message_id, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 2, m->seq);
-	sqlite3_bind_text(st, 3, m->stream, -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 4, m->order_id);
-	sqlite3_bind_text(st, 5, m->event, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 6, m->customer, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 7, m->text, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 8, cafe_message_status(m), -1, SQLITE_STATIC);
-	sqlite3_bind_int(st, 9, attempts);
+	cafe_stmt_text(st, 1, m->message_id);
+	cafe_stmt_int(st, 2, m->seq);
+	cafe_stmt_text(st, 3, m->stream);
+	cafe_stmt_int(st, 4, m->order_id);
+	cafe_stmt_text(st, 5, m->event);
+	cafe_stmt_text(st, 6, m->customer);
+	cafe_stmt_text(st, 7, m->text);
+	cafe_stmt_text(st, 8, cafe_message_status(m));
+	cafe_stmt_int(st, 9, attempts);
 	if (error)
-		sqlite3_bind_text(st, 10, error, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 11, chans ? chans : "[]", -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 12, m->queued_at, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 13, m->updated_at, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
+		cafe_stmt_text(st, 10, error);
+	cafe_stmt_text(st, 11, chans ? chans : "[]");
+	cafe_stmt_text(st, 12, m->queued_at);
+	cafe_stmt_text(st, 13, m->updated_at);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
 	free(chans);
-	return rc == SQLITE_DONE ? 0 : ob_sql_status(db, rc, e, "writing notify_outbox");
+	return rc == CAFE_DB_DONE ? 0 : ob_sql_status(db, rc, e, "writing notify_outbox");
 }
 
 /* The streams touched by a stretch of the log, in first-seen order. */
@@ -371,7 +356,7 @@ outbox_apply(struct cafe_log *log, void *arg, long long limit, long long done,
 static int
 outbox_ready(struct cafe_log *log)
 {
-	return ob_has_table(cafe_log_db(log), "notify_outbox");
+	return cafe_db_has(cafe_log_store(log), "notify_outbox", NULL);
 }
 
 static const struct cafe_projection outbox_view = {
@@ -398,46 +383,46 @@ int
 cafe_outbox_list(struct cafe_log *log, const struct cafe_outbox_query *q,
     int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	int rc, status;
 
 	if ((status = cafe_outbox_catch_up(log, e)) != 0)
 		return status;
-	if (!ob_has_table(db, "notify_outbox"))
+	if (!cafe_db_has(db, "notify_outbox", NULL))
 		return 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT message_id, order_id, event, customer, "
+	if ((rc = cafe_db_prepare(db, "SELECT message_id, order_id, event, customer, "
 	    "text, status, attempts, error, channels, queued_at, updated_at "
 	    "FROM notify_outbox WHERE (?1 IS NULL OR status = ?1) "
-	    "AND (?2 = 0 OR order_id = ?2) ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+	    "AND (?2 = 0 OR order_id = ?2) ORDER BY seq", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
 	if (q->status)
-		sqlite3_bind_text(st, 1, q->status, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, q->order_id);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *err = (const char *)sqlite3_column_text(st, 7);
-		json_t *chans = json_loads((const char *)sqlite3_column_text(st, 8), 0, NULL);
+		cafe_stmt_text(st, 1, q->status);
+	cafe_stmt_int(st, 2, q->order_id);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		const char *err = cafe_col_text(st, 7);
+		json_t *chans = json_loads(cafe_col_text(st, 8), 0, NULL);
 		json_t *row = json_pack("{s:s, s:I, s:s, s:s, s:s, s:s, s:i, s:o, s:o, s:s, s:s}",
-		    "message_id", (const char *)sqlite3_column_text(st, 0),
-		    "order_id", (json_int_t)sqlite3_column_int64(st, 1),
-		    "event", (const char *)sqlite3_column_text(st, 2),
-		    "customer", (const char *)sqlite3_column_text(st, 3),
-		    "text", (const char *)sqlite3_column_text(st, 4),
-		    "status", (const char *)sqlite3_column_text(st, 5),
-		    "attempts", sqlite3_column_int(st, 6),
+		    "message_id", cafe_col_text(st, 0),
+		    "order_id", (json_int_t)cafe_col_int(st, 1),
+		    "event", cafe_col_text(st, 2),
+		    "customer", cafe_col_text(st, 3),
+		    "text", cafe_col_text(st, 4),
+		    "status", cafe_col_text(st, 5),
+		    "attempts", cafe_col_int(st, 6),
 		    "error", err ? json_string(err) : json_null(),
 		    "channels", chans ? chans : json_array(),
-		    "queued_at", (const char *)sqlite3_column_text(st, 9),
-		    "updated_at", (const char *)sqlite3_column_text(st, 10));
+		    "queued_at", cafe_col_text(st, 9),
+		    "updated_at", cafe_col_text(st, 10));
 
 		status = row ? fn(row, arg) : 0;
 		json_decref(row);
 		if (status)
 			break;
 	}
-	if (!status && rc != SQLITE_DONE)
+	if (!status && rc != CAFE_DB_DONE)
 		status = ob_sql_status(db, rc, e, "reading notify_outbox");
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	return status;
 }
 
@@ -452,23 +437,23 @@ static int
 stream_of(struct cafe_log *log, const char *message_id, char *buf, size_t n,
     struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	int rc, found = 0;
 
 	buf[0] = '\0';
-	if (!ob_has_table(db, "notify_outbox"))
+	if (!cafe_db_has(db, "notify_outbox", NULL))
 		return 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT stream FROM notify_outbox "
-	    "WHERE message_id = ?", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = cafe_db_prepare(db, "SELECT stream FROM notify_outbox "
+	    "WHERE message_id = ?", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	sqlite3_bind_text(st, 1, message_id, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		snprintf(buf, n, "%s", (const char *)sqlite3_column_text(st, 0));
+	cafe_stmt_text(st, 1, message_id);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		snprintf(buf, n, "%s", cafe_col_text(st, 0));
 		found = 1;
 	}
-	sqlite3_finalize(st);
-	if (!found && rc != SQLITE_DONE)
+	cafe_stmt_free(st);
+	if (!found && rc != CAFE_DB_DONE)
 		return ob_sql_status(db, rc, e, "reading notify_outbox");
 	return 0;
 }
@@ -529,8 +514,8 @@ int
 cafe_outbox_retry_dead(struct cafe_log *log, int (*fn)(const char *, void *),
     void *arg, long long *count, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st;
 	char **ids = NULL;
 	size_t n = 0, cap = 0;
 	int rc, status;
@@ -538,20 +523,20 @@ cafe_outbox_retry_dead(struct cafe_log *log, int (*fn)(const char *, void *),
 	*count = 0;
 	if ((status = cafe_outbox_catch_up(log, e)) != 0)
 		return status;
-	if (!ob_has_table(db, "notify_outbox"))
+	if (!cafe_db_has(db, "notify_outbox", NULL))
 		return 0;
-	if ((rc = sqlite3_prepare_v2(db, "SELECT message_id FROM notify_outbox "
-	    "WHERE status = 'dead' ORDER BY seq", -1, &st, NULL)) != SQLITE_OK)
+	if ((rc = cafe_db_prepare(db, "SELECT message_id FROM notify_outbox "
+	    "WHERE status = 'dead' ORDER BY seq", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		if (n == cap) {
 			cap = cap ? 2 * cap : 16;
 			ids = cafe_xrealloc(ids, cap * sizeof *ids);
 		}
-		ids[n++] = cafe_xstrdup((const char *)sqlite3_column_text(st, 0));
+		ids[n++] = cafe_xstrdup(cafe_col_text(st, 0));
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_DONE)
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_DONE)
 		status = ob_sql_status(db, rc, e, "reading notify_outbox");
 	for (size_t i = 0; i < n && !status; i++) {
 		status = cafe_outbox_retry(log, ids[i], e);

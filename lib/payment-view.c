@@ -64,8 +64,8 @@ cafe_payments_status(const char *s)
 
 /* Folding into "main.payments" or "temp.payments_view". */
 struct fold {
-	sqlite3 *db;
-	sqlite3_stmt *ins, *upd;
+	struct cafe_db *db;
+	struct cafe_stmt *ins, *upd;
 	struct cafe_err *e;
 	int status;
 };
@@ -79,8 +79,8 @@ fold_prepare(struct fold *f, const char *table)
 	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, status, amount, currency, key,"
 	    " requested_at, updated_at) VALUES (?1, 'requested', 0, '', '', ?2, ?2)"
 	    " ON CONFLICT(order_id) DO NOTHING", table);
-	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->ins, NULL)) != SQLITE_OK)
-		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
+	if ((rc = cafe_db_prepare(f->db, sql, &f->ins)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	snprintf(sql, sizeof sql, "UPDATE %s SET status = ?2, updated_at = ?3,"
 	    " amount = coalesce(?4, amount), currency = coalesce(?5, currency),"
 	    " key = coalesce(?6, key), requested_at = coalesce(?7, requested_at),"
@@ -92,27 +92,27 @@ fold_prepare(struct fold *f, const char *table)
 	    " refund_error = CASE WHEN ?2 = 'refund_pending' THEN NULL"
 	    "   ELSE coalesce(?14, refund_error) END,"
 	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
-	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->upd, NULL)) != SQLITE_OK)
-		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
+	if ((rc = cafe_db_prepare(f->db, sql, &f->upd)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	return 0;
 }
 
 static void
 fold_finish(struct fold *f)
 {
-	sqlite3_finalize(f->ins);
-	sqlite3_finalize(f->upd);
+	cafe_stmt_free(f->ins);
+	cafe_stmt_free(f->upd);
 	f->ins = f->upd = NULL;
 }
 
 /* Binds data.key (a string) to parameter i, or leaves it NULL. */
 static void
-bind_str(sqlite3_stmt *st, int i, const struct cafe_event *ev, const char *key)
+bind_str(struct cafe_stmt *st, int i, const struct cafe_event *ev, const char *key)
 {
 	const char *s = json_string_value(json_object_get(ev->data, key));
 
 	if (s)
-		sqlite3_bind_text(st, i, s, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(st, i, s);
 }
 
 static int
@@ -126,31 +126,31 @@ fold_event(const struct cafe_event *ev, void *arg)
 
 	if (id <= 0 || strncmp(ev->stream, "payment-", 8) != 0)
 		return 0;
-	sqlite3_reset(f->ins);
-	sqlite3_bind_int64(f->ins, 1, id);
-	sqlite3_bind_text(f->ins, 2, ev->ts, -1, SQLITE_TRANSIENT);
-	if ((rc = sqlite3_step(f->ins)) != SQLITE_DONE)
-		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
+	cafe_stmt_reset(f->ins);
+	cafe_stmt_int(f->ins, 1, id);
+	cafe_stmt_text(f->ins, 2, ev->ts);
+	if ((rc = cafe_stmt_step(f->ins)) != CAFE_DB_DONE)
+		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 
-	sqlite3_reset(f->upd);
-	sqlite3_clear_bindings(f->upd);
-	sqlite3_bind_int64(f->upd, 1, id);
-	sqlite3_bind_text(f->upd, 3, ev->ts, -1, SQLITE_TRANSIENT);
+	cafe_stmt_reset(f->upd);
+	cafe_stmt_clear(f->upd);
+	cafe_stmt_int(f->upd, 1, id);
+	cafe_stmt_text(f->upd, 3, ev->ts);
 	if (strcmp(t, "PaymentRequested") == 0) {
 		status = "requested";
 		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
-			sqlite3_bind_int64(f->upd, 4, json_integer_value(amount));
+			cafe_stmt_int(f->upd, 4, json_integer_value(amount));
 		bind_str(f->upd, 5, ev, "currency");
 		bind_str(f->upd, 6, ev, "key");
-		sqlite3_bind_text(f->upd, 7, ev->ts, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(f->upd, 7, ev->ts);
 	} else if (strcmp(t, "PaymentApproved") == 0) {
 		status = "approved";
 		bind_str(f->upd, 8, ev, "ref");
-		sqlite3_bind_text(f->upd, 10, ev->ts, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(f->upd, 10, ev->ts);
 	} else if (strcmp(t, "PaymentDeclined") == 0) {
 		status = "declined";
 		bind_str(f->upd, 9, ev, "reason");
-		sqlite3_bind_text(f->upd, 10, ev->ts, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(f->upd, 10, ev->ts);
 	} else if (strcmp(t, "PaymentAbandoned") == 0) {
 		status = "voiding";
 		bind_str(f->upd, 9, ev, "reason");
@@ -161,7 +161,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 	} else if (strcmp(t, "RefundRequested") == 0) {
 		status = "refund_pending";
 		bind_str(f->upd, 11, ev, "reason");
-		sqlite3_bind_text(f->upd, 12, ev->ts, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(f->upd, 12, ev->ts);
 	} else if (strcmp(t, "PaymentRefunded") == 0) {
 		status = "refunded";
 		bind_str(f->upd, 13, ev, "ref");
@@ -171,16 +171,16 @@ fold_event(const struct cafe_event *ev, void *arg)
 	} else {
 		return 0;
 	}
-	sqlite3_bind_text(f->upd, 2, status, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(f->upd)) != SQLITE_DONE)
-		return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
+	cafe_stmt_text(f->upd, 2, status);
+	if ((rc = cafe_stmt_step(f->upd)) != CAFE_DB_DONE)
+		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 	return 0;
 }
 
 static int
 schema(struct cafe_log *log, struct cafe_err *e)
 {
-	return cafe_sql_exec(cafe_log_db(log),
+	return cafe_db_run(cafe_log_store(log),
 	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
 }
@@ -189,7 +189,7 @@ int
 cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *applied,
     struct cafe_err *e)
 {
-	struct fold f = { cafe_log_db(log), NULL, NULL, e, 0 };
+	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
 	long long after, head, upto;
 	int status;
 
@@ -214,7 +214,7 @@ cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *ap
 static int
 payments_ready(struct cafe_log *log)
 {
-	return cafe_sql_has(cafe_log_db(log), "payments", NULL);
+	return cafe_db_has(cafe_log_store(log), "payments", NULL);
 }
 
 static int
@@ -245,28 +245,28 @@ cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 static int
 build_view(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	struct fold f = { db, NULL, NULL, e, 0 };
 	long long head;
 	int status;
 
 	if ((head = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = cafe_sql_exec(db, "DROP TABLE IF EXISTS temp.payments_view;"
+	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS temp.payments_view;"
 	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
 	    "BEGIN", WHO, e)) != 0)
 		return status;
 	if ((status = fold_prepare(&f, "temp.payments_view")) == 0)
 		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
 	fold_finish(&f);
-	sqlite3_exec(db, status ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
 	return status;
 }
 
 static int
 source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
-	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1) {
+	if (cafe_db_readonly(cafe_log_store(log))) {
 		*table = "temp.payments_view";
 		return build_view(log, e);
 	}
@@ -275,15 +275,15 @@ source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
 }
 
 static json_t *
-text_or_null(sqlite3_stmt *st, int i)
+text_or_null(struct cafe_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = cafe_col_text(st, i);
 
 	return s ? json_string(s) : json_null();
 }
 
 static json_t *
-row_json(sqlite3_stmt *st)
+row_json(struct cafe_stmt *st)
 {
 	static const char *const names[] = { "order_id", "status", "amount", "currency",
 		"key", "ref", "reason", "refund_reason", "refund_ref", "refund_error",
@@ -293,8 +293,8 @@ row_json(sqlite3_stmt *st)
 
 	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
 		json_object_set_new(o, names[i],
-		    sqlite3_column_type(st, i) == SQLITE_INTEGER ?
-		    json_integer(sqlite3_column_int64(st, i)) : text_or_null(st, i));
+		    cafe_col_kind(st, i) == CAFE_COL_INT ?
+		    json_integer(cafe_col_int(st, i)) : text_or_null(st, i));
 	return o;
 }
 
@@ -302,8 +302,8 @@ int
 cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
     int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
-	sqlite3_stmt *st = NULL;
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st = NULL;
 	const char *table;
 	char sql[512];
 	int rc, status;
@@ -313,12 +313,12 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 	snprintf(sql, sizeof sql, "SELECT " SELECT_COLUMNS " FROM %s"
 	    " WHERE (?1 = 0 OR order_id = ?1) AND (?2 IS NULL OR status = ?2)"
 	    " ORDER BY order_id", table);
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return cafe_sql_status(db, rc, WHO, "prepare", e);
-	sqlite3_bind_int64(st, 1, q->order_id);
+	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
+		return cafe_db_status(db, rc, WHO, "prepare", e);
+	cafe_stmt_int(st, 1, q->order_id);
 	if (q->status)
-		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		cafe_stmt_text(st, 2, q->status);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		json_t *row = row_json(st);
 
 		status = fn(row, arg);
@@ -326,9 +326,9 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 		if (status)
 			break;
 	}
-	if (!status && rc != SQLITE_DONE)
-		status = cafe_sql_status(db, rc, WHO, "read", e);
-	sqlite3_finalize(st);
+	if (!status && rc != CAFE_DB_DONE)
+		status = cafe_db_status(db, rc, WHO, "read", e);
+	cafe_stmt_free(st);
 	return status;
 }
 

@@ -55,7 +55,7 @@ cafe_payment_try(const struct cafe_config *c, struct cafe_log *log,
 	if (!a->admitted && (status = cafe_payment_admit(c, log, a, e)) != 0)
 		return status;
 	a->admitted = 0;
-	status = cafe_processor_call(c, cafe_log_db(log), req, rep, e);
+	status = cafe_processor_call(c, cafe_log_store(log), req, rep, e);
 	a->called = 1;
 	a->recorded = 0;
 	a->elapsed_ms = rep->elapsed_ms;

@@ -117,22 +117,22 @@ rng_seed(long long seed, const char *op, const char *key, long long failures)
 /* --- sim: the ledger --- */
 
 static int
-db_fail(sqlite3 *db, int rc, struct cafe_err *e)
+db_fail(struct cafe_db *db, int rc, struct cafe_err *e)
 {
-	return cafe_sql_status(db, rc, "sim payment ledger", "write", e);
+	return cafe_db_status(db, rc, "sim payment ledger", "write", e);
 }
 
 /* For statements without parameters only. */
 static int
-db_exec(sqlite3 *db, const char *sql, struct cafe_err *e)
+db_exec(struct cafe_db *db, const char *sql, struct cafe_err *e)
 {
-	int rc = sqlite3_exec(db, sql, NULL, NULL, NULL);
+	int rc = cafe_db_exec(db, sql);
 
-	return rc == SQLITE_OK ? 0 : db_fail(db, rc, e);
+	return rc == CAFE_DB_OK ? 0 : db_fail(db, rc, e);
 }
 
 static int
-ledger_init(sqlite3 *db, struct cafe_err *e)
+ledger_init(struct cafe_db *db, struct cafe_err *e)
 {
 	return db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS sim_ledger("
@@ -148,44 +148,43 @@ ledger_init(sqlite3 *db, struct cafe_err *e)
  * into rep); *failures is the key's failure count.
  */
 static int
-ledger_find(sqlite3 *db, const struct cafe_pay_request *req,
+ledger_find(struct cafe_db *db, const struct cafe_pay_request *req,
     struct cafe_pay_reply *rep, int *found, long long *failures,
     struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	const char *op = cafe_pay_op_name(req->op);
 	const char *s;
 	int rc;
 
 	*found = 0;
 	*failures = 0;
-	rc = sqlite3_prepare_v2(db,
-	    "SELECT op, order_id, amount, outcome, ref, reason FROM sim_ledger"
-	    " WHERE key = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_prepare(db, "SELECT op, order_id, amount, outcome, ref, reason FROM sim_ledger"
+	    " WHERE key = ?1", &st);
+	if (rc != CAFE_DB_OK)
 		goto fail;
-	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		s = (const char *)sqlite3_column_text(st, 0);
+	cafe_stmt_text(st, 1, req->key);
+	rc = cafe_stmt_step(st);
+	if (rc == CAFE_DB_ROW) {
+		s = cafe_col_text(st, 0);
 		if (strcmp(s ? s : "", op) != 0 ||
-		    sqlite3_column_int64(st, 1) != req->order_id ||
-		    sqlite3_column_int64(st, 2) != req->amount) {
+		    cafe_col_int(st, 1) != req->order_id ||
+		    cafe_col_int(st, 2) != req->amount) {
 			rc = cafe_err_set(e, CAFE_DATAERR,
 			    "idempotency key '%s' was already used for a %s of "
 			    "%lld for order %lld (use a new key)", req->key,
-			    s ? s : "?", (long long)sqlite3_column_int64(st, 2),
-			    (long long)sqlite3_column_int64(st, 1));
+			    s ? s : "?", (long long)cafe_col_int(st, 2),
+			    (long long)cafe_col_int(st, 1));
 			goto out;
 		}
-		s = (const char *)sqlite3_column_text(st, 3);
+		s = cafe_col_text(st, 3);
 		if (s && strcmp(s, "approved") == 0) {
 			rep->outcome = CAFE_PAY_APPROVED;
-			s = (const char *)sqlite3_column_text(st, 4);
+			s = cafe_col_text(st, 4);
 			snprintf(rep->ref, sizeof rep->ref, "%s", s ? s : "");
 		} else {
 			rep->outcome = CAFE_PAY_DECLINED;
-			s = (const char *)sqlite3_column_text(st, 5);
+			s = cafe_col_text(st, 5);
 			snprintf(rep->reason, sizeof rep->reason, "%s",
 			    s ? s : "declined");
 		}
@@ -193,83 +192,78 @@ ledger_find(sqlite3 *db, const struct cafe_pay_request *req,
 		rc = 0;
 		goto out;
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != CAFE_DB_DONE)
 		goto fail;
-	sqlite3_finalize(st);
-	rc = sqlite3_prepare_v2(db,
-	    "SELECT failures FROM sim_attempts WHERE key = ?1", -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	cafe_stmt_free(st);
+	rc = cafe_db_prepare(db, "SELECT failures FROM sim_attempts WHERE key = ?1", &st);
+	if (rc != CAFE_DB_OK)
 		goto fail;
-	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*failures = sqlite3_column_int64(st, 0);
-	else if (rc != SQLITE_DONE)
+	cafe_stmt_text(st, 1, req->key);
+	rc = cafe_stmt_step(st);
+	if (rc == CAFE_DB_ROW)
+		*failures = cafe_col_int(st, 0);
+	else if (rc != CAFE_DB_DONE)
 		goto fail;
 	rc = 0;
 	goto out;
 fail:
 	rc = db_fail(db, rc, e);
 out:
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	return rc;
 }
 
 static int
-ledger_fail(sqlite3 *db, const char *key, struct cafe_err *e)
+ledger_fail(struct cafe_db *db, const char *key, struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	int rc;
 
-	rc = sqlite3_prepare_v2(db,
-	    "INSERT INTO sim_attempts(key, failures) VALUES (?1, 1)"
-	    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1",
-	    -1, &st, NULL);
-	if (rc == SQLITE_OK) {
-		sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
-		rc = sqlite3_step(st);
+	rc = cafe_db_prepare(db, "INSERT INTO sim_attempts(key, failures) VALUES (?1, 1)"
+	    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1", &st);
+	if (rc == CAFE_DB_OK) {
+		cafe_stmt_text(st, 1, key);
+		rc = cafe_stmt_step(st);
 	}
-	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, e);
-	sqlite3_finalize(st);
+	rc = rc == CAFE_DB_DONE ? 0 : db_fail(db, rc, e);
+	cafe_stmt_free(st);
 	return rc;
 }
 
 static int
-ledger_record(sqlite3 *db, const struct cafe_pay_request *req,
+ledger_record(struct cafe_db *db, const struct cafe_pay_request *req,
     const struct cafe_pay_reply *rep, struct cafe_err *e)
 {
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	char ts[32];
 	int rc;
 
 	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
-	rc = sqlite3_prepare_v2(db,
-	    "INSERT INTO sim_ledger(key, op, order_id, amount, outcome, ref,"
-	    " reason, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
+	rc = cafe_db_prepare(db, "INSERT INTO sim_ledger(key, op, order_id, amount, outcome, ref,"
+	    " reason, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
+	if (rc != CAFE_DB_OK)
 		goto out;
-	sqlite3_bind_text(st, 1, req->key, -1, SQLITE_STATIC);
-	sqlite3_bind_text(st, 2, cafe_pay_op_name(req->op), -1, SQLITE_STATIC);
-	sqlite3_bind_int64(st, 3, req->order_id);
-	sqlite3_bind_int64(st, 4, req->amount);
+	cafe_stmt_text(st, 1, req->key);
+	cafe_stmt_text(st, 2, cafe_pay_op_name(req->op));
+	cafe_stmt_int(st, 3, req->order_id);
+	cafe_stmt_int(st, 4, req->amount);
 	if (rep->outcome == CAFE_PAY_APPROVED) {
-		sqlite3_bind_text(st, 5, "approved", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 6, rep->ref, -1, SQLITE_STATIC);
+		cafe_stmt_text(st, 5, "approved");
+		cafe_stmt_text(st, 6, rep->ref);
 	} else {
-		sqlite3_bind_text(st, 5, "declined", -1, SQLITE_STATIC);
-		sqlite3_bind_text(st, 7, rep->reason, -1, SQLITE_STATIC);
+		cafe_stmt_text(st, 5, "declined");
+		cafe_stmt_text(st, 7, rep->reason);
 	}
-	sqlite3_bind_text(st, 8, ts, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
+	cafe_stmt_text(st, 8, ts);
+	rc = cafe_stmt_step(st);
 out:
-	rc = rc == SQLITE_DONE ? 0 : db_fail(db, rc, e);
-	sqlite3_finalize(st);
+	rc = rc == CAFE_DB_DONE ? 0 : db_fail(db, rc, e);
+	cafe_stmt_free(st);
 	return rc;
 }
 
 static int
-sim_call(const struct cafe_config *c, sqlite3 *db,
+sim_call(const struct cafe_config *c, struct cafe_db *db,
     const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
     struct cafe_err *e)
 {
@@ -282,8 +276,8 @@ sim_call(const struct cafe_config *c, sqlite3 *db,
 	if (!db)
 		return cafe_err_set(e, CAFE_IOERR,
 		    "the sim payment processor needs a database");
-	if (sqlite3_db_readonly(db, "main") == 1)
-		return db_fail(db, SQLITE_READONLY, e);
+	if (cafe_db_readonly(db))
+		return db_fail(db, CAFE_DB_READONLY, e);
 	if ((rc = ledger_init(db, e)) != 0 ||
 	    (rc = ledger_find(db, req, rep, &found, &failures, e)) != 0 ||
 	    found)
@@ -341,7 +335,7 @@ sim_call(const struct cafe_config *c, sqlite3 *db,
 	intx = 0;
 out:
 	if (intx)
-		sqlite3_exec(db, "ROLLBACK", NULL, NULL, NULL);
+		cafe_db_exec(db, "ROLLBACK");
 	return rc;
 }
 
@@ -502,30 +496,19 @@ out:
  * the log (the order's) makes the ledger row durable too.
  */
 static int
-sim_call_unsynced(const struct cafe_config *c, sqlite3 *db,
+sim_call_unsynced(const struct cafe_config *c, struct cafe_db *db,
     const struct cafe_pay_request *req, struct cafe_pay_reply *rep, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
-	char restore[48];
-	int level = -1, rc;
+	int was = db ? cafe_db_durable(db, 0) : -1, rc;
 
-	if (db && sqlite3_prepare_v2(db, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK) {
-		if (sqlite3_step(st) == SQLITE_ROW)
-			level = sqlite3_column_int(st, 0);
-		sqlite3_finalize(st);
-	}
-	if (level > 0)
-		sqlite3_exec(db, "PRAGMA synchronous = OFF", NULL, NULL, NULL);
 	rc = sim_call(c, db, req, rep, e);
-	if (level > 0) {
-		snprintf(restore, sizeof restore, "PRAGMA synchronous = %d", level);
-		sqlite3_exec(db, restore, NULL, NULL, NULL);
-	}
+	if (db)
+		cafe_db_durable(db, was);
 	return rc;
 }
 
 int
-cafe_processor_call(const struct cafe_config *c, sqlite3 *db,
+cafe_processor_call(const struct cafe_config *c, struct cafe_db *db,
     const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
     struct cafe_err *e)
 {

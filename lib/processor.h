@@ -13,7 +13,7 @@
 #ifndef CAFE_PROCESSOR_H
 #define CAFE_PROCESSOR_H
 
-#include <sqlite3.h>
+#include "store.h"
 #include "cafe.h"
 #include "config.h"
 
@@ -46,7 +46,7 @@ const char *cafe_pay_op_name(enum cafe_pay_op op);
  * keeps its ledger there, in its own transaction); the caller must not be
  * inside a transaction.
  */
-int cafe_processor_call(const struct cafe_config *c, sqlite3 *db,
+int cafe_processor_call(const struct cafe_config *c, struct cafe_db *db,
 		const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
 		struct cafe_err *e);
 

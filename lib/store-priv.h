@@ -17,6 +17,7 @@ struct cafe_store_ops {
 	long long (*changes)(struct cafe_db *db);
 	long long (*last_id)(struct cafe_db *db);
 	int (*has)(struct cafe_db *db, const char *table, const char *column);
+	int (*durable)(struct cafe_db *db, int durable);
 	void (*bind_int)(struct cafe_stmt *st, int i, long long v);
 	void (*bind_text)(struct cafe_stmt *st, int i, const char *s);
 	void (*bind_null)(struct cafe_stmt *st, int i);

@@ -4,6 +4,7 @@
  * for it). Result codes are SQLite's own, so CAFE_DB_ROW and CAFE_DB_DONE
  * are SQLITE_ROW and SQLITE_DONE.
  */
+#include <stdio.h>
 #include <stdlib.h>
 
 #include <sqlite3.h>
@@ -13,7 +14,7 @@
 #include "store-sqlite.h"
 
 _Static_assert(CAFE_DB_ROW == SQLITE_ROW && CAFE_DB_DONE == SQLITE_DONE &&
-    CAFE_DB_OK == SQLITE_OK, "store.h's result codes are SQLite's");
+    CAFE_DB_OK == SQLITE_OK && CAFE_DB_READONLY == SQLITE_READONLY, "store.h's result codes are SQLite's");
 
 struct lite_db {
 	struct cafe_db base;
@@ -97,6 +98,29 @@ lite_has(struct cafe_db *db, const char *table, const char *column)
 	return yes;
 }
 
+/* durable: 0 is synchronous OFF; any other value is a level that
+ * PRAGMA synchronous gave before (-1: leave it). */
+static int
+lite_durable(struct cafe_db *db, int durable)
+{
+	sqlite3_stmt *st;
+	char sql[48];
+	int level = -1;
+
+	if (sqlite3_prepare_v2(DB(db)->h, "PRAGMA synchronous", -1, &st, NULL) == SQLITE_OK) {
+		if (sqlite3_step(st) == SQLITE_ROW)
+			level = sqlite3_column_int(st, 0);
+		sqlite3_finalize(st);
+	}
+	if (level < 0)
+		return -1;
+	if (durable >= 0 && durable != level) {
+		snprintf(sql, sizeof sql, "PRAGMA synchronous = %d", durable);
+		sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+	}
+	return level;
+}
+
 static void
 lite_bind_int(struct cafe_stmt *st, int i, long long v)
 {
@@ -168,7 +192,7 @@ lite_col_kind(struct cafe_stmt *st, int i)
 
 static const struct cafe_store_ops ops = {
 	lite_prepare, lite_exec, lite_status, lite_readonly, lite_changes, lite_last_id,
-	lite_has, lite_bind_int, lite_bind_text, lite_bind_null, lite_step, lite_reset,
+	lite_has, lite_durable, lite_bind_int, lite_bind_text, lite_bind_null, lite_step, lite_reset,
 	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
 };
 

@@ -12,6 +12,11 @@
 struct cafe_db *cafe_store_sqlite(sqlite3 *h, const char *path);
 void cafe_store_sqlite_free(struct cafe_db *db);
 
+struct cafe_log;
+/* Borrowed: the log's SQLite handle, for log.c and for the benchmarks and
+ * tests that are about the SQLite file itself. */
+sqlite3 *cafe_log_sqlite(struct cafe_log *log);
+
 /* The one mapping of SQLite's result codes to statuses (log.c). */
 int cafe_sqlite_status(sqlite3 *h, const char *path, int rc, const char *who,
 		const char *what, struct cafe_err *e);

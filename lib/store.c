@@ -17,6 +17,14 @@ cafe_db_exec(struct cafe_db *db, const char *sql)
 }
 
 int
+cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct cafe_err *e)
+{
+	int rc = cafe_db_exec(db, sql);
+
+	return rc == CAFE_DB_OK ? 0 : cafe_db_status(db, rc, who, "schema", e);
+}
+
+int
 cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
@@ -39,6 +47,12 @@ long long
 cafe_db_last_id(struct cafe_db *db)
 {
 	return db->ops->last_id(db);
+}
+
+int
+cafe_db_durable(struct cafe_db *db, int durable)
+{
+	return db->ops->durable(db, durable);
 }
 
 int

@@ -27,7 +27,8 @@ struct cafe_stmt;           /* a prepared statement */
 enum {
 	CAFE_DB_OK = 0,
 	CAFE_DB_ROW = 100,      /* cafe_stmt_step: a row is ready */
-	CAFE_DB_DONE = 101      /* cafe_stmt_step: no (more) rows */
+	CAFE_DB_DONE = 101,     /* cafe_stmt_step: no (more) rows */
+	CAFE_DB_READONLY = 8    /* an error: the database may not be written */
 };
 
 /* What a column of the current row holds. */
@@ -37,6 +38,8 @@ enum cafe_col_kind { CAFE_COL_NULL, CAFE_COL_INT, CAFE_COL_REAL, CAFE_COL_TEXT }
 int cafe_db_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **st);
 /* Runs statements that return no rows (schema, BEGIN, SAVEPOINT...). */
 int cafe_db_exec(struct cafe_db *db, const char *sql);
+/* cafe_db_exec, with its result code as a status ("WHO: schema: ..."). */
+int cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct cafe_err *e);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);
@@ -46,6 +49,14 @@ int cafe_db_readonly(struct cafe_db *db);
 long long cafe_db_changes(struct cafe_db *db);
 /* The key the last INSERT into a table with an integer key gave its row. */
 long long cafe_db_last_id(struct cafe_db *db);
+/*
+ * Whether this connection's commits wait for the disk. durable 0 stops
+ * the waiting (a durable commit after them makes them durable too: the
+ * journal is written in order); the value an earlier call returned puts
+ * back what was. Returns what it was, or -1 when the engine cannot say
+ * (given back, -1 changes nothing).
+ */
+int cafe_db_durable(struct cafe_db *db, int durable);
 /* 1 when table exists; with column, when it has that column. Asks the
  * schema itself, never an error message. */
 int cafe_db_has(struct cafe_db *db, const char *table, const char *column);

@@ -38,26 +38,26 @@
 /* 1 when main.order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
 static int
-table_shape(sqlite3 *db)
+table_shape(struct cafe_db *db)
 {
-	if (!cafe_sql_has(db, "order_trace", NULL))
+	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_sql_has(db, "order_trace", "delivered_at") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "delivered_at") ? 1 : -1;
 }
 
 int
 cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	int status;
 
 	if (table_shape(db) < 0) {
-		if ((status = cafe_sql_exec(db, "DROP TABLE main.order_trace", WHO, e)) != 0)
+		if ((status = cafe_db_run(db, "DROP TABLE main.order_trace", WHO, e)) != 0)
 			return status;
 		if ((status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 			return status;
 	}
-	return cafe_sql_exec(db,
+	return cafe_db_run(db,
 	    "CREATE TABLE IF NOT EXISTS main.order_trace(" TRACE_COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS main.order_trace_customer ON order_trace(customer);",
 	    WHO, e);
@@ -79,8 +79,8 @@ struct row {
 };
 
 struct fold {
-	sqlite3 *db;
-	sqlite3_stmt *get, *put;
+	struct cafe_db *db;
+	struct cafe_stmt *get, *put;
 	struct row *rows;           /* ROWS_CAP slots */
 	size_t nrows;
 	long long from_seq;         /* the checkpoint the fold started from */
@@ -106,24 +106,24 @@ static const char *order_name(int i) { return cafe_order_status_name(i); }
 static const char *payment_name(int i) { return cafe_payment_status_name(i); }
 static const char *delivery_name(int i) { return cafe_delivery_status_name(i); }
 
-#define COL(i) ((const char *)sqlite3_column_text(f->get, (i)))
+#define COL(i) (cafe_col_text(f->get, (i)))
 
 static void
 row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 {
 	snprintf(o->customer, sizeof o->customer, "%s", COL(0));
 	snprintf(o->product, sizeof o->product, "%s", COL(1));
-	o->qty = sqlite3_column_int64(f->get, 2);
-	o->total = sqlite3_column_int64(f->get, 3);
+	o->qty = cafe_col_int(f->get, 2);
+	o->total = cafe_col_int(f->get, 3);
 	o->status = parse_name(COL(4), order_name, CAFE_ORDER_DELIVERED + 1);
 	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_ABANDONED + 1);
 	o->delivery = parse_name(COL(6), delivery_name, CAFE_DELIVERY_CANCELLED + 1);
-	o->messages = sqlite3_column_int64(f->get, 7);
+	o->messages = cafe_col_int(f->get, 7);
 	snprintf(o->placed_at, sizeof o->placed_at, "%s", COL(8));
 	snprintf(o->updated_at, sizeof o->updated_at, "%s", COL(9));
 	snprintf(o->address, sizeof o->address, "%s", COL(10));
 	snprintf(o->rider, sizeof o->rider, "%s", COL(11));
-	o->amount = sqlite3_column_int64(f->get, 12);
+	o->amount = cafe_col_int(f->get, 12);
 	snprintf(delivered_at, n, "%s", COL(13));
 }
 
@@ -136,8 +136,8 @@ fold_prepare(struct fold *f, const char *table)
 	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
 	    "rider, amount, delivered_at FROM %s WHERE order_id = ?", table);
-	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->get, NULL)) != SQLITE_OK)
-		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
+	if ((rc = cafe_db_prepare(f->db, sql, &f->get)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	/* An upsert updates a row in place and touches the customer index
 	 * only when the customer changed; REPLACE deletes and inserts. */
 	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, customer, product, "
@@ -152,8 +152,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "placed_at = excluded.placed_at, updated_at = excluded.updated_at, "
 	    "address = excluded.address, rider = excluded.rider, "
 	    "amount = excluded.amount, delivered_at = excluded.delivered_at", table);
-	if ((rc = sqlite3_prepare_v2(f->db, sql, -1, &f->put, NULL)) != SQLITE_OK)
-		return cafe_sql_status(f->db, rc, WHO, "prepare", f->e);
+	if ((rc = cafe_db_prepare(f->db, sql, &f->put)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
 	return 0;
 }
@@ -161,8 +161,8 @@ fold_prepare(struct fold *f, const char *table)
 static void
 fold_finish(struct fold *f)
 {
-	sqlite3_finalize(f->get);
-	sqlite3_finalize(f->put);
+	cafe_stmt_free(f->get);
+	cafe_stmt_free(f->put);
 	free(f->rows);
 	f->get = f->put = NULL;
 	f->rows = NULL;
@@ -208,15 +208,15 @@ row_get(struct fold *f, long long id)
 	r = &f->rows[i];
 	cafe_order_init(&r->o, id);
 	r->delivered_at[0] = '\0';
-	sqlite3_reset(f->get);
-	sqlite3_bind_int64(f->get, 1, id);
-	rc = sqlite3_step(f->get);
-	if (rc == SQLITE_ROW)
+	cafe_stmt_reset(f->get);
+	cafe_stmt_int(f->get, 1, id);
+	rc = cafe_stmt_step(f->get);
+	if (rc == CAFE_DB_ROW)
 		row_to_order(f, &r->o, r->delivered_at, sizeof r->delivered_at);
-	sqlite3_reset(f->get);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+	cafe_stmt_reset(f->get);
+	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE) {
 		r->o.id = 0;
-		f->status = cafe_sql_status(f->db, rc, WHO, "read", f->e);
+		f->status = cafe_db_status(f->db, rc, WHO, "read", f->e);
 		return NULL;
 	}
 	f->nrows++;
@@ -233,28 +233,25 @@ fold_flush(struct fold *f)
 
 		if (o->id == 0)
 			continue;
-		sqlite3_bind_int64(f->put, 1, o->id);
-		sqlite3_bind_text(f->put, 2, o->customer, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 3, o->product, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(f->put, 4, o->qty);
-		sqlite3_bind_int64(f->put, 5, o->total);
-		sqlite3_bind_text(f->put, 6, cafe_order_status_name(o->status), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 7, cafe_payment_status_name(o->payment), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 8, cafe_delivery_status_name(o->delivery), -1,
-		    SQLITE_STATIC);
-		sqlite3_bind_int64(f->put, 9, o->messages);
-		sqlite3_bind_text(f->put, 10, o->placed_at, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 11, o->updated_at, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 12, o->address, -1, SQLITE_STATIC);
-		sqlite3_bind_text(f->put, 13, o->rider, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(f->put, 14, o->amount);
-		sqlite3_bind_text(f->put, 15, f->rows[i].delivered_at, -1, SQLITE_STATIC);
-		rc = sqlite3_step(f->put);
-		sqlite3_reset(f->put);
-		if (rc != SQLITE_DONE)
-			return f->status = cafe_sql_status(f->db, rc, WHO, "write", f->e);
+		cafe_stmt_int(f->put, 1, o->id);
+		cafe_stmt_text(f->put, 2, o->customer);
+		cafe_stmt_text(f->put, 3, o->product);
+		cafe_stmt_int(f->put, 4, o->qty);
+		cafe_stmt_int(f->put, 5, o->total);
+		cafe_stmt_text(f->put, 6, cafe_order_status_name(o->status));
+		cafe_stmt_text(f->put, 7, cafe_payment_status_name(o->payment));
+		cafe_stmt_text(f->put, 8, cafe_delivery_status_name(o->delivery));
+		cafe_stmt_int(f->put, 9, o->messages);
+		cafe_stmt_text(f->put, 10, o->placed_at);
+		cafe_stmt_text(f->put, 11, o->updated_at);
+		cafe_stmt_text(f->put, 12, o->address);
+		cafe_stmt_text(f->put, 13, o->rider);
+		cafe_stmt_int(f->put, 14, o->amount);
+		cafe_stmt_text(f->put, 15, f->rows[i].delivered_at);
+		rc = cafe_stmt_step(f->put);
+		cafe_stmt_reset(f->put);
+		if (rc != CAFE_DB_DONE)
+			return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 		f->rows[i].o.id = 0;
 		f->nrows--;
 	}
@@ -300,7 +297,7 @@ struct cafe_trace_fold *
 cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
 {
 	struct cafe_trace_fold *a;
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	int status;
 
 	if (table_shape(db) != 1)
@@ -311,13 +308,13 @@ cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
 	a->f.e = &a->err;
 	a->f.ahead = 1;
 	/* One read snapshot: the checkpoint and the rows it stands for. */
-	if ((status = cafe_sql_exec(db, "BEGIN", WHO, &a->err)) != 0)
+	if ((status = cafe_db_run(db, "BEGIN", WHO, &a->err)) != 0)
 		goto fail;
 	a->f.from_seq = a->f.last_seq = cafe_checkpoint_get(log, CHECKPOINT, &a->err);
 	status = a->f.last_seq < 0 ? a->err.status : fold_prepare(&a->f, "main.order_trace");
 	if (status == 0)
 		status = cafe_log_read(log, a->f.last_seq, limit, fold_event, &a->f, &a->err);
-	sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+	cafe_db_exec(db, "COMMIT");
 	if (status == 0 || status == FOLD_FULL)
 		return a;
 fail:
@@ -339,7 +336,7 @@ apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead, long long lim
     long long *applied, const struct cafe_progress *p, long long done, long long total,
     struct cafe_err *e)
 {
-	struct fold f = { .db = cafe_log_db(log), .until_ms = -1, .e = e };
+	struct fold f = { .db = cafe_log_store(log), .until_ms = -1, .e = e };
 	long long cp;
 	int status;
 
@@ -384,7 +381,7 @@ cafe_trace_apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead,
 static int
 trace_ready(struct cafe_log *log)
 {
-	return table_shape(cafe_log_db(log)) == 1;
+	return table_shape(cafe_log_store(log)) == 1;
 }
 
 static int
@@ -424,12 +421,12 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 	int status;
 
 	*events = 0;
-	if (sqlite3_db_readonly(cafe_log_db(log), "main") == 1)
+	if (cafe_db_readonly(cafe_log_store(log)))
 		return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only: the trace "
 		    "cannot be rebuilt (check its permissions)", cafe_log_path(log));
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	if ((status = cafe_sql_exec(cafe_log_db(log), "DROP TABLE IF EXISTS main.order_trace",
+	if ((status = cafe_db_run(cafe_log_store(log), "DROP TABLE IF EXISTS main.order_trace",
 	    WHO, e)) != 0 ||
 	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0) {
 		cafe_log_rollback(log);
@@ -452,13 +449,13 @@ static int
 build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress *p,
     struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	struct fold f = { .db = db, .until_ms = until_ms, .progress = p, .e = e };
 	int status;
 
 	if (p && (f.total = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = cafe_sql_exec(db, "DROP TABLE IF EXISTS " VIEW ";"
+	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS " VIEW ";"
 	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ");"
 	    "BEGIN", WHO, e)) != 0)
 		return status;
@@ -469,27 +466,27 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
 		status = fold_flush(&f);
 out:
 	fold_finish(&f);
-	sqlite3_exec(db, status ? "ROLLBACK" : "COMMIT", NULL, NULL, NULL);
+	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
 	return status;
 }
 
 static json_t *
-row_json(sqlite3_stmt *st)
+row_json(struct cafe_stmt *st)
 {
 	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
-	    "order_id", (json_int_t)sqlite3_column_int64(st, 0),
-	    "customer", (const char *)sqlite3_column_text(st, 1),
-	    "product", (const char *)sqlite3_column_text(st, 2),
-	    "qty", (json_int_t)sqlite3_column_int64(st, 3),
-	    "total", (json_int_t)sqlite3_column_int64(st, 4),
-	    "order_status", (const char *)sqlite3_column_text(st, 5),
-	    "payment_status", (const char *)sqlite3_column_text(st, 6),
-	    "delivery_status", (const char *)sqlite3_column_text(st, 7),
-	    "messages", (json_int_t)sqlite3_column_int64(st, 8),
-	    "placed_at", (const char *)sqlite3_column_text(st, 9),
-	    "updated_at", (const char *)sqlite3_column_text(st, 10),
-	    "address", (const char *)sqlite3_column_text(st, 11),
-	    "rider", (const char *)sqlite3_column_text(st, 12));
+	    "order_id", (json_int_t)cafe_col_int(st, 0),
+	    "customer", cafe_col_text(st, 1),
+	    "product", cafe_col_text(st, 2),
+	    "qty", (json_int_t)cafe_col_int(st, 3),
+	    "total", (json_int_t)cafe_col_int(st, 4),
+	    "order_status", cafe_col_text(st, 5),
+	    "payment_status", cafe_col_text(st, 6),
+	    "delivery_status", cafe_col_text(st, 7),
+	    "messages", (json_int_t)cafe_col_int(st, 8),
+	    "placed_at", cafe_col_text(st, 9),
+	    "updated_at", cafe_col_text(st, 10),
+	    "address", cafe_col_text(st, 11),
+	    "rider", cafe_col_text(st, 12));
 }
 
 /* A time option as the view stores times; -1 after setting e when bad. */
@@ -519,7 +516,7 @@ source_table(struct cafe_log *log, const struct cafe_trace_query *q, const char 
 
 	if (q && q->as_of && (until = parse_time("--as-of", q->as_of, NULL, 0, e)) < 0)
 		return CAFE_USAGE;
-	if (until >= 0 || sqlite3_db_readonly(cafe_log_db(log), "main") == 1) {
+	if (until >= 0 || cafe_db_readonly(cafe_log_store(log))) {
 		*table = VIEW;
 		return build_view(log, until, p, e);
 	}
@@ -531,9 +528,9 @@ int
 cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
     int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	const char *table;
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	char sql[1024], since[40] = "";
 	int rc, status;
 
@@ -548,17 +545,17 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	    "AND (?2 IS NULL OR ?2 IN (order_status, payment_status, delivery_status)) "
 	    "AND (?3 IS NULL OR placed_at >= ?3) "
 	    "ORDER BY order_id DESC LIMIT ?4) ORDER BY order_id", table);
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return cafe_sql_status(db, rc, WHO, "prepare", e);
+	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
+		return cafe_db_status(db, rc, WHO, "prepare", e);
 	if (q->customer)
-		sqlite3_bind_text(st, 1, q->customer, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(st, 1, q->customer);
 	if (q->status)
-		sqlite3_bind_text(st, 2, q->status, -1, SQLITE_TRANSIENT);
+		cafe_stmt_text(st, 2, q->status);
 	if (since[0])
-		sqlite3_bind_text(st, 3, since, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 4, q->limit > 0 ? q->limit : -1);
+		cafe_stmt_text(st, 3, since);
+	cafe_stmt_int(st, 4, q->limit > 0 ? q->limit : -1);
 	status = 0;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		json_t *row = row_json(st);
 
 		status = fn(row, arg);
@@ -566,41 +563,41 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		if (status)
 			break;
 	}
-	if (!status && rc != SQLITE_DONE)
-		status = cafe_sql_status(db, rc, WHO, "read", e);
-	sqlite3_finalize(st);
+	if (!status && rc != CAFE_DB_DONE)
+		status = cafe_db_status(db, rc, WHO, "read", e);
+	cafe_stmt_free(st);
 	return status;
 }
 
 json_t *
 cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	const char *table;
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	json_t *row = NULL;
 	int rc;
 
 	if (source_table(log, NULL, &table, e) != 0)
 		return NULL;
-	rc = sqlite3_prepare_v2(db, strcmp(table, VIEW) == 0 ?
+	rc = cafe_db_prepare(db, strcmp(table, VIEW) == 0 ?
 	    "SELECT " ROW_COLUMNS " FROM " VIEW " WHERE order_id = ? "
 	    "AND order_status <> 'none'" :
 	    "SELECT " ROW_COLUMNS " FROM main.order_trace WHERE order_id = ? "
-	    "AND order_status <> 'none'", -1, &st, NULL);
-	if (rc != SQLITE_OK) {
-		cafe_sql_status(db, rc, WHO, "prepare", e);
+	    "AND order_status <> 'none'", &st);
+	if (rc != CAFE_DB_OK) {
+		cafe_db_status(db, rc, WHO, "prepare", e);
 		return NULL;
 	}
-	sqlite3_bind_int64(st, 1, order_id);
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+	cafe_stmt_int(st, 1, order_id);
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		row = row_json(st);
-	else if (rc == SQLITE_DONE)
+	else if (rc == CAFE_DB_DONE)
 		cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-trace list')",
 		    order_id);
 	else
-		cafe_sql_status(db, rc, WHO, "read", e);
-	sqlite3_finalize(st);
+		cafe_db_status(db, rc, WHO, "read", e);
+	cafe_stmt_free(st);
 	return row;
 }
 
@@ -755,11 +752,11 @@ bucket_json(struct bucket *b, int with_hour)
 json_t *
 cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct cafe_err *e)
 {
-	sqlite3 *db = cafe_log_db(log);
+	struct cafe_db *db = cafe_log_store(log);
 	struct bucket all, *hours = NULL;
 	size_t nhours = 0, cap = 0;
 	const char *table;
-	sqlite3_stmt *st = NULL;
+	struct cafe_stmt *st = NULL;
 	char sql[512], since[40] = "";
 	json_t *out = NULL, *list;
 	int rc;
@@ -772,19 +769,19 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at, "
 	    "payment_status, amount FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
 	    "ORDER BY placed_at", table);
-	if ((rc = sqlite3_prepare_v2(db, sql, -1, &st, NULL)) != SQLITE_OK) {
-		cafe_sql_status(db, rc, WHO, "prepare", e);
+	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK) {
+		cafe_db_status(db, rc, WHO, "prepare", e);
 		return NULL;
 	}
 	if (since[0])
-		sqlite3_bind_text(st, 1, since, -1, SQLITE_TRANSIENT);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *placed = (const char *)sqlite3_column_text(st, 0);
-		const char *status = (const char *)sqlite3_column_text(st, 1);
-		const char *delivered = (const char *)sqlite3_column_text(st, 3);
-		const char *payment = (const char *)sqlite3_column_text(st, 4);
-		long long total = sqlite3_column_int64(st, 2);
-		long long charged = sqlite3_column_int64(st, 5);
+		cafe_stmt_text(st, 1, since);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		const char *placed = cafe_col_text(st, 0);
+		const char *status = cafe_col_text(st, 1);
+		const char *delivered = cafe_col_text(st, 3);
+		const char *payment = cafe_col_text(st, 4);
+		long long total = cafe_col_int(st, 2);
+		long long charged = cafe_col_int(st, 5);
 		struct bucket *h;
 		char hour[32];
 
@@ -821,8 +818,8 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 			}
 		}
 	}
-	if (rc != SQLITE_DONE) {
-		cafe_sql_status(db, rc, WHO, "read", e);
+	if (rc != CAFE_DB_DONE) {
+		cafe_db_status(db, rc, WHO, "read", e);
 		goto out;
 	}
 	out = bucket_json(&all, 0);
@@ -831,7 +828,7 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 		json_array_append_new(list, bucket_json(&hours[i], 1));
 	json_object_set_new(out, "hours", list);
 out:
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	free(all.ms);
 	for (size_t i = 0; i < nhours; i++)
 		free(hours[i].ms);

@@ -23,6 +23,7 @@
 #include <string.h>
 
 #include "log.h"
+#include "store-sqlite.h"
 
 #define PER_TXN 1000
 
@@ -112,7 +113,7 @@ sql_die(sqlite3 *db, const char *what)
 static void
 event_rows(struct cafe_log *log, long long n)
 {
-	sqlite3 *db = cafe_log_db(log);
+	sqlite3 *db = cafe_log_sqlite(log);
 	sqlite3_stmt *st;
 	char id[64], stream[48], data[160], meta[256];
 

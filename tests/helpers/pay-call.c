@@ -21,6 +21,7 @@
 #include "cafe.h"
 #include "config.h"
 #include "processor.h"
+#include "store-sqlite.h"
 
 static const char usage[] =
     "usage: pay-call [--db FILE] [--read-only] charge|refund|void KEY "
@@ -77,6 +78,7 @@ main(int argc, char *argv[])
 	struct cafe_err e = { 0 };
 	const char *dbpath = getenv("CAFE_DB");
 	sqlite3 *db = NULL;
+	struct cafe_db *store = NULL;
 	int ch, rc, flags = SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
@@ -108,7 +110,8 @@ main(int argc, char *argv[])
 		}
 		sqlite3_busy_timeout(db, 5000);
 	}
-	rc = cafe_processor_call(&c, db, &req, &rep, &e);
+	store = db ? cafe_store_sqlite(db, dbpath) : NULL;
+	rc = cafe_processor_call(&c, store, &req, &rep, &e);
 	print_result(rc, &rep, &e);
 	if (rc != 0)
 		goto fail;
@@ -120,6 +123,7 @@ usage:
 fail:
 	fprintf(stderr, "pay-call: %s\n", e.msg);
 out:
+	cafe_store_sqlite_free(store);
 	sqlite3_close(db);
 	cafe_config_release(&c);
 	return rc;

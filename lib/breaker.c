@@ -168,8 +168,8 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 		return sql_fail(log, rc, "reading the window", e);
 	if (r->state != CAFE_BREAKER_HALF_OPEN)
 		return 0;
-	if ((status = prepare(log, "SELECT coalesce(sum(outcome = 'ok'), 0),"
-	    " coalesce(sum(outcome IS NULL AND expires_ms > ?3), 0)"
+	if ((status = prepare(log, "SELECT count(CASE WHEN outcome = 'ok' THEN 1 END),"
+	    " count(CASE WHEN outcome IS NULL AND expires_ms > ?3 THEN 1 END)"
 	    " FROM breaker_trials WHERE name = ?1 AND generation = ?2", &st, e)) != 0)
 		return status;
 	cafe_stmt_text(st, 1, NAME);

@@ -62,7 +62,7 @@ cafe_payments_status(const char *s)
 	return NULL;
 }
 
-/* Folding into "main.payments" or "temp.payments_view". */
+/* Folding into "payments" or "payments_view". */
 struct fold {
 	struct cafe_db *db;
 	struct cafe_stmt *ins, *upd;
@@ -202,7 +202,7 @@ cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *ap
 	upto = limit > 0 && head - after > limit ? after + limit : head;
 	if (upto <= after)
 		return 0;
-	if ((status = fold_prepare(&f, "main.payments")) == 0 &&
+	if ((status = fold_prepare(&f, "payments")) == 0 &&
 	    (status = cafe_log_read_types(log, after, upto, types, fold_event, &f, e)) == 0)
 		status = cafe_checkpoint_set(log, CHECKPOINT, upto, e);
 	if (status == 0)
@@ -241,7 +241,7 @@ cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 	return cafe_projection_catch_up(&payments_view, log, NULL, e);
 }
 
-/* A read-only database: the whole log folded into temp.payments_view. */
+/* A read-only database: the whole log folded into payments_view. */
 static int
 build_view(struct cafe_log *log, struct cafe_err *e)
 {
@@ -252,11 +252,11 @@ build_view(struct cafe_log *log, struct cafe_err *e)
 
 	if ((head = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS temp.payments_view;"
+	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS payments_view;"
 	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
 	    "BEGIN", WHO, e)) != 0)
 		return status;
-	if ((status = fold_prepare(&f, "temp.payments_view")) == 0)
+	if ((status = fold_prepare(&f, "payments_view")) == 0)
 		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
 	fold_finish(&f);
 	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
@@ -267,10 +267,10 @@ static int
 source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
 	if (cafe_db_readonly(cafe_log_store(log))) {
-		*table = "temp.payments_view";
+		*table = "payments_view";
 		return build_view(log, e);
 	}
-	*table = "main.payments";
+	*table = "payments";
 	return cafe_payments_catch_up(log, e);
 }
 

@@ -132,6 +132,14 @@ db_exec(struct cafe_db *db, const char *sql, struct cafe_err *e)
 }
 
 static int
+db_begin_write(struct cafe_db *db, struct cafe_err *e)
+{
+	int rc = cafe_db_begin_write(db);
+
+	return rc == CAFE_DB_OK ? 0 : db_fail(db, rc, e);
+}
+
+static int
 ledger_init(struct cafe_db *db, struct cafe_err *e)
 {
 	return db_exec(db,
@@ -295,7 +303,7 @@ sim_call(const struct cafe_config *c, struct cafe_db *db,
 	cafe_sleep_ms(latency);
 	failed = rng_unit(&s) < sc->failure_rate || timedout;
 
-	if ((rc = db_exec(db, "BEGIN IMMEDIATE", e)) != 0)
+	if ((rc = db_begin_write(db, e)) != 0)
 		return rc;
 	intx = 1;
 	/* Someone may have answered this key while we slept. */

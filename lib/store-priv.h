@@ -11,6 +11,7 @@
 struct cafe_store_ops {
 	int (*prepare)(struct cafe_db *db, const char *sql, struct cafe_stmt **st);
 	int (*exec)(struct cafe_db *db, const char *sql);
+	int (*begin_write)(struct cafe_db *db);
 	int (*status)(struct cafe_db *db, int rc, const char *who, const char *what,
 	    struct cafe_err *e);
 	int (*readonly)(struct cafe_db *db);

@@ -56,6 +56,12 @@ lite_exec(struct cafe_db *db, const char *sql)
 }
 
 static int
+lite_begin_write(struct cafe_db *db)
+{
+	return sqlite3_exec(DB(db)->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+}
+
+static int
 lite_status(struct cafe_db *db, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
@@ -191,7 +197,7 @@ lite_col_kind(struct cafe_stmt *st, int i)
 }
 
 static const struct cafe_store_ops ops = {
-	lite_prepare, lite_exec, lite_status, lite_readonly, lite_changes, lite_last_id,
+	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly, lite_changes, lite_last_id,
 	lite_has, lite_durable, lite_bind_int, lite_bind_text, lite_bind_null, lite_step, lite_reset,
 	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
 };

@@ -17,6 +17,12 @@ cafe_db_exec(struct cafe_db *db, const char *sql)
 }
 
 int
+cafe_db_begin_write(struct cafe_db *db)
+{
+	return db->ops->begin_write(db);
+}
+
+int
 cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct cafe_err *e)
 {
 	int rc = cafe_db_exec(db, sql);

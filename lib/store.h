@@ -6,10 +6,17 @@
  * header; only the backend files (store-sqlite.c, and the log's own
  * storage in log.c) name an engine's types.
  *
- * Statements are written in the SQL the backends share: `?` placeholders
- * (numbered from 1 in order), ON CONFLICT upserts, no engine functions.
- * Where the engines differ, the difference is a call here, not SQL in the
- * caller (cafe_db_readonly, cafe_db_last_id, cafe_db_changes).
+ * Statements are written in the SQL the backends share: `?` or `?N`
+ * placeholders (a backend whose engine numbers them otherwise rewrites
+ * them), ON CONFLICT upserts, CASE rather than boolean arithmetic,
+ * unqualified table names (a TEMP table's name differs from the live
+ * one's), no engine functions. Where the engines differ, the difference
+ * is a call here, not SQL in the caller (cafe_db_begin_write,
+ * cafe_db_readonly, cafe_db_has, cafe_db_durable, cafe_db_last_id).
+ *
+ * Not yet shared, left for the PostgreSQL backend (issue 12): the DDL's
+ * `INTEGER PRIMARY KEY` keys that number themselves (breaker, daemon and
+ * outbox tables) and the log's own storage in log.c.
  *
  * Result codes: cafe_db_prepare, cafe_stmt_step and cafe_db_exec return
  * CAFE_DB_OK, CAFE_DB_ROW or CAFE_DB_DONE, or an engine's error code,
@@ -40,6 +47,9 @@ int cafe_db_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **st);
 int cafe_db_exec(struct cafe_db *db, const char *sql);
 /* cafe_db_exec, with its result code as a status ("WHO: schema: ..."). */
 int cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct cafe_err *e);
+/* Begins a write transaction that holds the write lock from the start,
+ * so that what it reads cannot change before it writes. */
+int cafe_db_begin_write(struct cafe_db *db);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);

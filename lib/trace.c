@@ -21,7 +21,7 @@
 #define WHO "order trace"    /* names this view in messages */
 #define CHECKPOINT "trace"
 #define CATCH_UP_BATCH 2000
-#define VIEW "temp.order_trace_view"
+#define VIEW "order_trace_view"
 
 #define TRACE_COLUMNS \
 	"order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, product TEXT NOT NULL," \
@@ -35,7 +35,7 @@
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
 	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider"
 
-/* 1 when main.order_trace exists with the current shape, 0 when it does
+/* 1 when order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
 static int
 table_shape(struct cafe_db *db)
@@ -52,19 +52,19 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 	int status;
 
 	if (table_shape(db) < 0) {
-		if ((status = cafe_db_run(db, "DROP TABLE main.order_trace", WHO, e)) != 0)
+		if ((status = cafe_db_run(db, "DROP TABLE order_trace", WHO, e)) != 0)
 			return status;
 		if ((status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 			return status;
 	}
 	return cafe_db_run(db,
-	    "CREATE TABLE IF NOT EXISTS main.order_trace(" TRACE_COLUMNS ");"
-	    "CREATE INDEX IF NOT EXISTS main.order_trace_customer ON order_trace(customer);",
+	    "CREATE TABLE IF NOT EXISTS order_trace(" TRACE_COLUMNS ");"
+	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);",
 	    WHO, e);
 }
 
 /*
- * Folding into a table ("main.order_trace" or VIEW). The rows a fold
+ * Folding into a table ("order_trace" or VIEW). The rows a fold
  * touches stay in memory until fold_flush() writes them: an order's events
  * come close together in the log, so each row is read and written about
  * once per batch instead of once per event.
@@ -311,7 +311,7 @@ cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
 	if ((status = cafe_db_run(db, "BEGIN", WHO, &a->err)) != 0)
 		goto fail;
 	a->f.from_seq = a->f.last_seq = cafe_checkpoint_get(log, CHECKPOINT, &a->err);
-	status = a->f.last_seq < 0 ? a->err.status : fold_prepare(&a->f, "main.order_trace");
+	status = a->f.last_seq < 0 ? a->err.status : fold_prepare(&a->f, "order_trace");
 	if (status == 0)
 		status = cafe_log_read(log, a->f.last_seq, limit, fold_event, &a->f, &a->err);
 	cafe_db_exec(db, "COMMIT");
@@ -356,7 +356,7 @@ apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead, long long lim
 		return status;
 	}
 	f.from_seq = f.last_seq = cp;
-	if ((status = fold_prepare(&f, "main.order_trace")) != 0)
+	if ((status = fold_prepare(&f, "order_trace")) != 0)
 		goto out;
 	status = cafe_log_read(log, f.last_seq, limit, fold_event, &f, e);
 	if (status == 0)
@@ -426,7 +426,7 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 		    "cannot be rebuilt (check its permissions)", cafe_log_path(log));
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	if ((status = cafe_db_run(cafe_log_store(log), "DROP TABLE IF EXISTS main.order_trace",
+	if ((status = cafe_db_run(cafe_log_store(log), "DROP TABLE IF EXISTS order_trace",
 	    WHO, e)) != 0 ||
 	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0) {
 		cafe_log_rollback(log);
@@ -520,7 +520,7 @@ source_table(struct cafe_log *log, const struct cafe_trace_query *q, const char 
 		*table = VIEW;
 		return build_view(log, until, p, e);
 	}
-	*table = "main.order_trace";
+	*table = "order_trace";
 	return cafe_trace_catch_up_progress(log, p, e);
 }
 
@@ -583,7 +583,7 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 	rc = cafe_db_prepare(db, strcmp(table, VIEW) == 0 ?
 	    "SELECT " ROW_COLUMNS " FROM " VIEW " WHERE order_id = ? "
 	    "AND order_status <> 'none'" :
-	    "SELECT " ROW_COLUMNS " FROM main.order_trace WHERE order_id = ? "
+	    "SELECT " ROW_COLUMNS " FROM order_trace WHERE order_id = ? "
 	    "AND order_status <> 'none'", &st);
 	if (rc != CAFE_DB_OK) {
 		cafe_db_status(db, rc, WHO, "prepare", e);

@@ -105,7 +105,7 @@ read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 			return sql_fail(log, rc, "reading the state", e);
 	}
 	r->tables = 1;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	rc = cafe_stmt_step(st);
 	if (rc == CAFE_DB_ROW) {
 		s = cafe_col_text(st, 0);
@@ -155,7 +155,7 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 	    " WHERE name = ?1 AND generation = ?2 ORDER BY id DESC LIMIT ?3)",
 	    &st, e)) != 0)
 		return status;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
 	cafe_stmt_int(st, 3, c->payment.breaker.window);
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
@@ -172,7 +172,7 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 	    " count(CASE WHEN outcome IS NULL AND expires_ms > ?3 THEN 1 END)"
 	    " FROM breaker_trials WHERE name = ?1 AND generation = ?2", &st, e)) != 0)
 		return status;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
 	cafe_stmt_int(st, 3, now);
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
@@ -232,8 +232,8 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	    " open_until_ms = excluded.open_until_ms, reason = excluded.reason",
 	    &st, e)) != 0)
 		goto out;
-	cafe_stmt_text(st, 1, NAME);
-	cafe_stmt_text(st, 2, state_names[to]);
+	cafe_stmt_text_ref(st, 1, NAME);
+	cafe_stmt_text_ref(st, 2, state_names[to]);
 	cafe_stmt_int(st, 3, r->generation);
 	cafe_stmt_int(st, 4, now);
 	cafe_stmt_int(st, 5, r->open_until_ms);
@@ -243,13 +243,13 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	if ((status = prepare(log, "DELETE FROM breaker_calls WHERE name = ?1",
 	    &st, e)) != 0)
 		goto out;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	if ((status = run(log, st, "emptying the window", e)) != 0)
 		goto out;
 	if ((status = prepare(log, "DELETE FROM breaker_trials WHERE name = ?1"
 	    " AND generation < ?2", &st, e)) != 0)
 		goto out;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
 	if ((status = run(log, st, "forgetting old trials", e)) != 0)
 		goto out;
@@ -339,7 +339,7 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	if ((status = prepare(log, "INSERT INTO breaker_trials(name, generation, pid,"
 	    " claimed_ms, expires_ms) VALUES (?1, ?2, ?3, ?4, ?5)", &st, e)) != 0)
 		return status;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
 	cafe_stmt_int(st, 3, (long long)getpid());
 	cafe_stmt_int(st, 4, now);
@@ -418,7 +418,7 @@ record_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	    &st, e)) != 0)
 		return status;
 	cafe_stmt_int(st, 1, t->claim);
-	cafe_stmt_text(st, 2, failed ? "failed" : "ok");
+	cafe_stmt_text_ref(st, 2, failed ? "failed" : "ok");
 	if ((status = run(log, st, "recording a trial", e)) != 0)
 		return status;
 	if ((status = read_counts(c, log, r, now, &n, e)) != 0)
@@ -460,7 +460,7 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	if ((status = prepare(log, "INSERT INTO breaker_calls(name, generation, failed,"
 	    " slow, elapsed_ms, at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)", &st, e)) != 0)
 		return status;
-	cafe_stmt_text(st, 1, NAME);
+	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
 	cafe_stmt_int(st, 3, failed);
 	cafe_stmt_int(st, 4, slow);

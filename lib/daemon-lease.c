@@ -18,8 +18,8 @@ dm_lease_keep(struct worker *w, long long now, struct cafe_err *e)
 	    " WHERE policy = ?2 AND owner = ?3", e)) != 0)
 		return status;
 	cafe_stmt_int(w->st_keep, 1, until);
-	cafe_stmt_text(w->st_keep, 2, w->p->name);
-	cafe_stmt_text(w->st_keep, 3, w->d->owner);
+	cafe_stmt_text_ref(w->st_keep, 2, w->p->name);
+	cafe_stmt_text_ref(w->st_keep, 3, w->d->owner);
 	rc = cafe_stmt_step(w->st_keep);
 	cafe_stmt_reset(w->st_keep);
 	if (rc != CAFE_DB_DONE)
@@ -77,7 +77,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	cafe_stmt_text(st, 1, w->p->name);
+	cafe_stmt_text_ref(st, 1, w->p->name);
 	if ((row = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		mine = strcmp(cafe_col_text(st, 0), w->d->owner) == 0;
 		snprintf(prev, sizeof prev, "%lld@%s", (long long)cafe_col_int(st, 1),
@@ -106,10 +106,10 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	cafe_stmt_text(st, 1, w->p->name);
-	cafe_stmt_text(st, 2, w->d->owner);
+	cafe_stmt_text_ref(st, 1, w->p->name);
+	cafe_stmt_text_ref(st, 2, w->d->owner);
 	cafe_stmt_int(st, 3, (long long)getpid());
-	cafe_stmt_text(st, 4, cafe_host());
+	cafe_stmt_text_ref(st, 4, cafe_host());
 	cafe_stmt_int(st, 5, now);
 	cafe_stmt_int(st, 6, now + dm_conf(w)->daemon.lease_ms);
 	rc = cafe_stmt_step(st);
@@ -153,8 +153,8 @@ dm_lease_release(struct worker *w)
 		return;
 	if (cafe_db_prepare(cafe_log_store(w->log), "DELETE FROM daemon_leases"
 	    " WHERE policy = ? AND owner = ?", &st) == CAFE_DB_OK) {
-		cafe_stmt_text(st, 1, w->p->name);
-		cafe_stmt_text(st, 2, w->d->owner);
+		cafe_stmt_text_ref(st, 1, w->p->name);
+		cafe_stmt_text_ref(st, 2, w->d->owner);
 		cafe_stmt_step(st);
 		cafe_stmt_free(st);
 	}

@@ -20,16 +20,16 @@ queue_put(struct worker *w, const struct item *it, const char *state, long long 
 	    " due_ms = excluded.due_ms, attempts = excluded.attempts,"
 	    " error = excluded.error, updated_ms = excluded.updated_ms", e)) != 0)
 		return status;
-	cafe_stmt_text(w->st_qput, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qput, 1, w->p->name);
 	cafe_stmt_int(w->st_qput, 2, it->ev.seq);
-	cafe_stmt_text(w->st_qput, 3, state);
+	cafe_stmt_text_ref(w->st_qput, 3, state);
 	cafe_stmt_int(w->st_qput, 4, due);
 	cafe_stmt_int(w->st_qput, 5, it->attempts);
-	cafe_stmt_text(w->st_qput, 6, it->ev.type);
+	cafe_stmt_text_ref(w->st_qput, 6, it->ev.type);
 	if (cafe_event_order_id(&it->ev) > 0)
 		cafe_stmt_int(w->st_qput, 7, cafe_event_order_id(&it->ev));
 	if (it->error)
-		cafe_stmt_text(w->st_qput, 8, it->error);
+		cafe_stmt_text_ref(w->st_qput, 8, it->error);
 	cafe_stmt_int(w->st_qput, 9, now);
 	rc = cafe_stmt_step(w->st_qput);
 	cafe_stmt_reset(w->st_qput);
@@ -45,7 +45,7 @@ queue_done(struct worker *w, long long seq, struct cafe_err *e)
 	if ((status = dm_stmt(w, &w->st_qdel, "DELETE FROM daemon_queue"
 	    " WHERE policy = ?1 AND seq = ?2", e)) != 0)
 		return status;
-	cafe_stmt_text(w->st_qdel, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qdel, 1, w->p->name);
 	cafe_stmt_int(w->st_qdel, 2, seq);
 	rc = cafe_stmt_step(w->st_qdel);
 	cafe_stmt_reset(w->st_qdel);
@@ -63,7 +63,7 @@ dm_queue_next(struct worker *w)
 	if (dm_stmt(w, &w->st_qnext, "SELECT min(due_ms) FROM daemon_queue"
 	    " WHERE policy = ?1 AND state = 'wait'", &e) != 0)
 		return 0;
-	cafe_stmt_text(w->st_qnext, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qnext, 1, w->p->name);
 	if (cafe_stmt_step(w->st_qnext) == CAFE_DB_ROW)
 		due = cafe_col_int(w->st_qnext, 0);
 	cafe_stmt_reset(w->st_qnext);
@@ -79,7 +79,7 @@ dm_count_parked(struct cafe_log *log, const char *policy)
 	if (cafe_db_prepare(cafe_log_store(log), "SELECT count(*) FROM daemon_queue"
 	    " WHERE policy = ? AND state = 'parked'", &st) != CAFE_DB_OK)
 		return 0;
-	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_text_ref(st, 1, policy);
 	if (cafe_stmt_step(st) == CAFE_DB_ROW)
 		n = cafe_col_int(st, 0);
 	cafe_stmt_free(st);

@@ -48,7 +48,7 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	    " WHERE policy = ?1", &st);
 	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_text_ref(st, 1, policy);
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		long long expires = cafe_col_int(st, 2);
 		json_t *who = json_sprintf("%lld@%s", (long long)cafe_col_int(st, 0),
@@ -72,7 +72,7 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	    " WHERE policy = ?1 GROUP BY state", &st);
 	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_text_ref(st, 1, policy);
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		if (strcmp(cafe_col_text(st, 0), "parked") == 0)
 			*parked = cafe_col_int(st, 1);
@@ -88,7 +88,7 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	    " LIMIT ?2", &st);
 	if (rc != CAFE_DB_OK)
 		return db_fail(log, rc, e);
-	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_text_ref(st, 1, policy);
 	cafe_stmt_int(st, 2, PARKED_SHOWN);
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		json_array_append_new(list, json_pack("{s:I, s:s, s:o, s:s, s:i, s:o}",
@@ -173,7 +173,7 @@ cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
 		goto fail;
 	cafe_stmt_int(st, 1, now);
 	if (policy)
-		cafe_stmt_text(st, 2, policy);
+		cafe_stmt_text_ref(st, 2, policy);
 	rc = cafe_stmt_step(st);
 	cafe_stmt_free(st);
 	if (rc != CAFE_DB_DONE)
@@ -201,7 +201,7 @@ cafe_daemon_holder(struct cafe_log *log, const char *policy, struct cafe_err *e)
 		db_fail(log, rc, e);
 		return NULL;
 	}
-	cafe_stmt_text(st, 1, policy);
+	cafe_stmt_text_ref(st, 1, policy);
 	cafe_stmt_int(st, 2, cafe_now_ms());
 	if (cafe_stmt_step(st) == CAFE_DB_ROW)
 		who = cafe_xasprintf("%lld@%s", (long long)cafe_col_int(st, 0),

@@ -125,7 +125,7 @@ step_queue(struct worker *w, int *progress, struct cafe_err *e)
 	    " WHERE policy = ?1 AND state = 'wait' AND due_ms <= ?2"
 	    " ORDER BY due_ms, seq LIMIT ?3", e)) != 0)
 		return status;
-	cafe_stmt_text(w->st_qdue, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qdue, 1, w->p->name);
 	cafe_stmt_int(w->st_qdue, 2, cafe_now_ms());
 	cafe_stmt_int(w->st_qdue, 3, QUEUE_BATCH);
 	while ((rc = cafe_stmt_step(w->st_qdue)) == CAFE_DB_ROW) {

@@ -288,9 +288,9 @@ claim_write(struct cafe_db *db, int take, const char *id, const char *holder, lo
 	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (?2 IS NULL OR holder = ?2)", &st);
 	if (rc != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	cafe_stmt_text(st, 1, id);
+	cafe_stmt_text_ref(st, 1, id);
 	if (holder)
-		cafe_stmt_text(st, 2, holder);
+		cafe_stmt_text_ref(st, 2, holder);
 	if (take)
 		cafe_stmt_int(st, 3, until);
 	rc = cafe_stmt_step(st);
@@ -319,7 +319,7 @@ claim_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if ((rc = cafe_db_prepare(db, "SELECT holder, until_ms FROM notify_claims "
 	    "WHERE message_id = ?", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
-	cafe_stmt_text(st, 1, r->m.message_id);
+	cafe_stmt_text_ref(st, 1, r->m.message_id);
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		const char *holder = cafe_col_text(st, 0);
 		long long until = cafe_col_int(st, 1);

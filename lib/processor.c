@@ -171,7 +171,7 @@ ledger_find(struct cafe_db *db, const struct cafe_pay_request *req,
 	    " WHERE key = ?1", &st);
 	if (rc != CAFE_DB_OK)
 		goto fail;
-	cafe_stmt_text(st, 1, req->key);
+	cafe_stmt_text_ref(st, 1, req->key);
 	rc = cafe_stmt_step(st);
 	if (rc == CAFE_DB_ROW) {
 		s = cafe_col_text(st, 0);
@@ -206,7 +206,7 @@ ledger_find(struct cafe_db *db, const struct cafe_pay_request *req,
 	rc = cafe_db_prepare(db, "SELECT failures FROM sim_attempts WHERE key = ?1", &st);
 	if (rc != CAFE_DB_OK)
 		goto fail;
-	cafe_stmt_text(st, 1, req->key);
+	cafe_stmt_text_ref(st, 1, req->key);
 	rc = cafe_stmt_step(st);
 	if (rc == CAFE_DB_ROW)
 		*failures = cafe_col_int(st, 0);
@@ -230,7 +230,7 @@ ledger_fail(struct cafe_db *db, const char *key, struct cafe_err *e)
 	rc = cafe_db_prepare(db, "INSERT INTO sim_attempts(key, failures) VALUES (?1, 1)"
 	    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1", &st);
 	if (rc == CAFE_DB_OK) {
-		cafe_stmt_text(st, 1, key);
+		cafe_stmt_text_ref(st, 1, key);
 		rc = cafe_stmt_step(st);
 	}
 	rc = rc == CAFE_DB_DONE ? 0 : db_fail(db, rc, e);
@@ -251,18 +251,18 @@ ledger_record(struct cafe_db *db, const struct cafe_pay_request *req,
 	    " reason, ts) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)", &st);
 	if (rc != CAFE_DB_OK)
 		goto out;
-	cafe_stmt_text(st, 1, req->key);
-	cafe_stmt_text(st, 2, cafe_pay_op_name(req->op));
+	cafe_stmt_text_ref(st, 1, req->key);
+	cafe_stmt_text_ref(st, 2, cafe_pay_op_name(req->op));
 	cafe_stmt_int(st, 3, req->order_id);
 	cafe_stmt_int(st, 4, req->amount);
 	if (rep->outcome == CAFE_PAY_APPROVED) {
-		cafe_stmt_text(st, 5, "approved");
-		cafe_stmt_text(st, 6, rep->ref);
+		cafe_stmt_text_ref(st, 5, "approved");
+		cafe_stmt_text_ref(st, 6, rep->ref);
 	} else {
-		cafe_stmt_text(st, 5, "declined");
-		cafe_stmt_text(st, 7, rep->reason);
+		cafe_stmt_text_ref(st, 5, "declined");
+		cafe_stmt_text_ref(st, 7, rep->reason);
 	}
-	cafe_stmt_text(st, 8, ts);
+	cafe_stmt_text_ref(st, 8, ts);
 	rc = cafe_stmt_step(st);
 out:
 	rc = rc == CAFE_DB_DONE ? 0 : db_fail(db, rc, e);

@@ -21,6 +21,7 @@ struct cafe_store_ops {
 	int (*durable)(struct cafe_db *db, int durable);
 	void (*bind_int)(struct cafe_stmt *st, int i, long long v);
 	void (*bind_text)(struct cafe_stmt *st, int i, const char *s);
+	void (*bind_text_ref)(struct cafe_stmt *st, int i, const char *s);
 	void (*bind_null)(struct cafe_stmt *st, int i);
 	int (*step)(struct cafe_stmt *st);
 	void (*reset)(struct cafe_stmt *st);

@@ -143,6 +143,15 @@ lite_bind_text(struct cafe_stmt *st, int i, const char *s)
 }
 
 static void
+lite_bind_text_ref(struct cafe_stmt *st, int i, const char *s)
+{
+	if (s)
+		sqlite3_bind_text(ST(st), i, s, -1, SQLITE_STATIC);
+	else
+		sqlite3_bind_null(ST(st), i);
+}
+
+static void
 lite_bind_null(struct cafe_stmt *st, int i)
 {
 	sqlite3_bind_null(ST(st), i);
@@ -197,8 +206,9 @@ lite_col_kind(struct cafe_stmt *st, int i)
 }
 
 static const struct cafe_store_ops ops = {
-	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly, lite_changes, lite_last_id,
-	lite_has, lite_durable, lite_bind_int, lite_bind_text, lite_bind_null, lite_step, lite_reset,
+	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly,
+	lite_changes, lite_last_id, lite_has, lite_durable, lite_bind_int,
+	lite_bind_text, lite_bind_text_ref, lite_bind_null, lite_step, lite_reset,
 	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
 };
 

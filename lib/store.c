@@ -80,6 +80,12 @@ cafe_stmt_text(struct cafe_stmt *st, int i, const char *s)
 }
 
 void
+cafe_stmt_text_ref(struct cafe_stmt *st, int i, const char *s)
+{
+	st->ops->bind_text_ref(st, i, s);
+}
+
+void
 cafe_stmt_null(struct cafe_stmt *st, int i)
 {
 	st->ops->bind_null(st, i);

@@ -74,6 +74,10 @@ int cafe_db_has(struct cafe_db *db, const char *table, const char *column);
 /* Parameters, numbered from 1. Text is copied; NULL text binds NULL. */
 void cafe_stmt_int(struct cafe_stmt *st, int i, long long v);
 void cafe_stmt_text(struct cafe_stmt *st, int i, const char *s);
+/* The same without the copy: s must stay as it is until the statement
+ * has been stepped for the last time, reset or freed (constants, strings
+ * of a struct that outlives the statement). */
+void cafe_stmt_text_ref(struct cafe_stmt *st, int i, const char *s);
 void cafe_stmt_null(struct cafe_stmt *st, int i);
 /* CAFE_DB_ROW, CAFE_DB_DONE or an error code. */
 int cafe_stmt_step(struct cafe_stmt *st);

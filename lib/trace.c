@@ -234,20 +234,20 @@ fold_flush(struct fold *f)
 		if (o->id == 0)
 			continue;
 		cafe_stmt_int(f->put, 1, o->id);
-		cafe_stmt_text(f->put, 2, o->customer);
-		cafe_stmt_text(f->put, 3, o->product);
+		cafe_stmt_text_ref(f->put, 2, o->customer);
+		cafe_stmt_text_ref(f->put, 3, o->product);
 		cafe_stmt_int(f->put, 4, o->qty);
 		cafe_stmt_int(f->put, 5, o->total);
-		cafe_stmt_text(f->put, 6, cafe_order_status_name(o->status));
-		cafe_stmt_text(f->put, 7, cafe_payment_status_name(o->payment));
-		cafe_stmt_text(f->put, 8, cafe_delivery_status_name(o->delivery));
+		cafe_stmt_text_ref(f->put, 6, cafe_order_status_name(o->status));
+		cafe_stmt_text_ref(f->put, 7, cafe_payment_status_name(o->payment));
+		cafe_stmt_text_ref(f->put, 8, cafe_delivery_status_name(o->delivery));
 		cafe_stmt_int(f->put, 9, o->messages);
-		cafe_stmt_text(f->put, 10, o->placed_at);
-		cafe_stmt_text(f->put, 11, o->updated_at);
-		cafe_stmt_text(f->put, 12, o->address);
-		cafe_stmt_text(f->put, 13, o->rider);
+		cafe_stmt_text_ref(f->put, 10, o->placed_at);
+		cafe_stmt_text_ref(f->put, 11, o->updated_at);
+		cafe_stmt_text_ref(f->put, 12, o->address);
+		cafe_stmt_text_ref(f->put, 13, o->rider);
 		cafe_stmt_int(f->put, 14, o->amount);
-		cafe_stmt_text(f->put, 15, f->rows[i].delivered_at);
+		cafe_stmt_text_ref(f->put, 15, f->rows[i].delivered_at);
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)

@@ -10,6 +10,8 @@ SHAREDIR  = $(PREFIX)/share/cafe
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
+# libpq's header only: the library itself is dlopen'd (lib/store-pg.c).
+CFLAGS   += $(shell pkg-config --cflags libpq 2>/dev/null)
 # The three libraries are linked statically (make STATIC=0 to link them
 # shared): every command is a short process, and resolving their symbols
 # at each start cost a quarter of a placement's instructions.
@@ -42,7 +44,8 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build, the tests and the benchmarks need.
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
-       util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev
+       util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
+       libpq-dev postgresql
 
 all: $(BINS) $(HELPERS)
 
@@ -170,7 +173,8 @@ uninstall:
 # crash fails the target; the total runs are printed at the end.
 FUZZ_SECONDS ?= 60
 FUZZ_CC      ?= clang
-FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib -fsanitize=fuzzer-no-link,address,undefined \
+FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags libpq 2>/dev/null) \
+                -fsanitize=fuzzer-no-link,address,undefined \
                 -fno-sanitize-recover=undefined
 FUZZ_TARGETS  = $(patsubst tests/fuzz/fuzz-%.c,build-fuzz/fuzz-%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_OBJ      = $(patsubst lib/%.c,build-fuzz/lib/%.o,$(LIBSRC))

@@ -1,0 +1,529 @@
+/*
+ * store-pg.c - store.h over a PostgreSQL connection, through libpq loaded
+ * with dlopen the first time a postgresql:// URI is opened: a process that
+ * only ever uses SQLite never maps libpq (or its 24 libraries).
+ *
+ * Statements keep their SQL and parameters as text and run when first
+ * stepped (PQexecParams: bound parameters, never spliced into the SQL);
+ * the rows stay in the result until the next reset. `?N` placeholders
+ * become `$N`, and a bare `?` the next number, as SQLite numbers them.
+ *
+ * Result codes are SQLite's numbers (store.h), so that callers and
+ * cafe_db_status read one vocabulary: a serialisation failure, a deadlock
+ * or a lock not available is busy (try again), a unique violation is a
+ * constraint, a read-only transaction is read-only, a lost connection an
+ * I/O error.
+ */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <libpq-fe.h>
+
+#include "store-pg.h"
+#include "store-priv.h"
+
+/* SQLite's result codes, the vocabulary of store.h. */
+enum {
+	RC_ERROR = 1, RC_BUSY = 5, RC_READONLY = 8, RC_IOERR = 10, RC_CANTOPEN = 14,
+	RC_CONSTRAINT = 19, RC_MISUSE = 21
+};
+
+/* The libpq calls cafe makes, resolved once. */
+static struct {
+	int tried, ok;
+	char why[256];
+	PGconn *(*connectdb)(const char *);
+	ConnStatusType (*status)(const PGconn *);
+	char *(*error_message)(const PGconn *);
+	void (*finish)(PGconn *);
+	PGresult *(*exec)(PGconn *, const char *);
+	PGresult *(*exec_params)(PGconn *, const char *, int, const Oid *,
+	    const char *const *, const int *, const int *, int);
+	ExecStatusType (*result_status)(const PGresult *);
+	char *(*result_error_field)(const PGresult *, int);
+	char *(*result_error_message)(const PGresult *);
+	void (*clear)(PGresult *);
+	int (*ntuples)(const PGresult *);
+	char *(*getvalue)(const PGresult *, int, int);
+	int (*getisnull)(const PGresult *, int, int);
+	Oid (*ftype)(const PGresult *, int);
+	char *(*cmd_tuples)(PGresult *);
+} pq;
+
+static int
+load_libpq(void)
+{
+	void *h;
+
+	if (pq.tried)
+		return pq.ok;
+	pq.tried = 1;
+	if (!(h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL))) {
+		snprintf(pq.why, sizeof pq.why, "PostgreSQL needs libpq (Debian package "
+		    "libpq5): %s", dlerror());
+		return 0;
+	}
+#define SYM(field, name) \
+	if (!(*(void **)&pq.field = dlsym(h, name))) { \
+		snprintf(pq.why, sizeof pq.why, "libpq lacks %s", name); \
+		return 0; \
+	}
+	SYM(connectdb, "PQconnectdb");
+	SYM(status, "PQstatus");
+	SYM(error_message, "PQerrorMessage");
+	SYM(finish, "PQfinish");
+	SYM(exec, "PQexec");
+	SYM(exec_params, "PQexecParams");
+	SYM(result_status, "PQresultStatus");
+	SYM(result_error_field, "PQresultErrorField");
+	SYM(result_error_message, "PQresultErrorMessage");
+	SYM(clear, "PQclear");
+	SYM(ntuples, "PQntuples");
+	SYM(getvalue, "PQgetvalue");
+	SYM(getisnull, "PQgetisnull");
+	SYM(ftype, "PQftype");
+	SYM(cmd_tuples, "PQcmdTuples");
+#undef SYM
+	pq.ok = 1;
+	return 1;
+}
+
+struct pg_db {
+	struct cafe_db base;
+	PGconn *conn;
+	char *where;                /* the URI without its password, for messages */
+	char msg[512];              /* the last error's message */
+	long long changes;
+	int durable;                /* synchronous_commit on (1) or off (0) */
+};
+
+struct pg_stmt {
+	struct cafe_stmt base;
+	struct pg_db *db;
+	char *sql;                  /* with $N placeholders */
+	int nparams;
+	char **params;              /* owned copies, or NULL for SQL NULL */
+	PGresult *res;              /* after the first step */
+	int row, nrows;
+	int done;                   /* stepped past the last row */
+};
+
+#define DB(d) ((struct pg_db *)(d))
+#define ST(s) ((struct pg_stmt *)(s))
+
+static const struct cafe_store_ops ops;
+
+/* The code of a failed result, keeping its message on the connection. */
+static int
+result_rc(struct pg_db *db, PGresult *res)
+{
+	const char *state = res ? pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? pq.result_error_message(res) : pq.error_message(db->conn);
+	size_t n;
+
+	snprintf(db->msg, sizeof db->msg, "%s", msg && *msg ? msg : "unknown error");
+	n = strlen(db->msg);
+	while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
+		db->msg[--n] = '\0';
+	if (pq.status(db->conn) != CONNECTION_OK)
+		return RC_IOERR;
+	if (!state)
+		return RC_ERROR;
+	if (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 ||
+	    strcmp(state, "55P03") == 0)
+		return RC_BUSY;
+	if (strncmp(state, "23", 2) == 0)
+		return RC_CONSTRAINT;
+	if (strcmp(state, "25006") == 0 || strcmp(state, "42501") == 0)
+		return RC_READONLY;
+	if (strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return RC_IOERR;
+	return RC_ERROR;
+}
+
+/* ?N as $N, a bare ? as the next number; quoted text and names untouched. */
+static char *
+rewrite(const char *sql, int *nparams)
+{
+	size_t n = strlen(sql);
+	char *out = cafe_xcalloc(1, 2 * n + 1), *o = out;
+	int next = 0, most = 0;
+	char quote = 0;
+
+	for (const char *p = sql; *p; p++) {
+		if (quote) {
+			if (*p == quote)
+				quote = 0;
+			*o++ = *p;
+			continue;
+		}
+		if (*p == '\'' || *p == '"') {
+			quote = *p;
+			*o++ = *p;
+			continue;
+		}
+		if (*p != '?') {
+			*o++ = *p;
+			continue;
+		}
+		if (p[1] >= '0' && p[1] <= '9') {
+			int k = (int)strtol(p + 1, NULL, 10);
+
+			*o++ = '$';
+			while (p[1] >= '0' && p[1] <= '9')
+				*o++ = *++p;
+			if (k > most)
+				most = k;
+			next = k;
+			continue;
+		}
+		next = (most > next ? most : next) + 1;
+		if (next > most)
+			most = next;
+		o += sprintf(o, "$%d", next);
+	}
+	*o = '\0';
+	*nparams = most;
+	return out;
+}
+
+static int
+pg_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **out)
+{
+	struct pg_stmt *st = cafe_xcalloc(1, sizeof *st);
+
+	st->base.ops = &ops;
+	st->db = DB(db);
+	st->sql = rewrite(sql, &st->nparams);
+	st->params = cafe_xcalloc(st->nparams > 0 ? (size_t)st->nparams : 1,
+	    sizeof *st->params);
+	*out = &st->base;
+	return CAFE_DB_OK;
+}
+
+static int
+pg_exec(struct cafe_db *db, const char *sql)
+{
+	PGresult *res = pq.exec(DB(db)->conn, sql);
+	ExecStatusType s = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
+	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? CAFE_DB_OK :
+	    result_rc(DB(db), res);
+
+	pq.clear(res);
+	return rc;
+}
+
+static int
+pg_begin_write(struct cafe_db *db)
+{
+	return pg_exec(db, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+}
+
+static int
+pg_status(struct cafe_db *db, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	const char *where = DB(db)->where;
+
+	switch (rc) {
+	case RC_BUSY:
+		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
+		    where);
+	case RC_READONLY:
+		return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only for this "
+		    "user (%s)", where, DB(db)->msg);
+	case RC_IOERR:
+		return cafe_err_set(e, CAFE_TEMPFAIL, "lost the connection to database "
+		    "'%s', try again (%s)", where, DB(db)->msg);
+	default:
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", where,
+		    who ? who : "", who ? ": " : "", what, DB(db)->msg);
+	}
+}
+
+/* One value of a one-row query, or NULL (copied into buf). */
+static const char *
+query1(struct pg_db *db, const char *sql, const char *arg, char *buf, size_t n)
+{
+	const char *args[1] = { arg };
+	PGresult *res = pq.exec_params(db->conn, sql, arg ? 1 : 0, NULL, args, NULL,
+	    NULL, 0);
+	const char *v = NULL;
+
+	if (res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0 &&
+	    !pq.getisnull(res, 0, 0)) {
+		snprintf(buf, n, "%s", pq.getvalue(res, 0, 0));
+		v = buf;
+	}
+	pq.clear(res);
+	return v;
+}
+
+static int
+pg_readonly(struct cafe_db *db)
+{
+	char buf[16];
+	const char *v = query1(DB(db), "SELECT current_setting('transaction_read_only')",
+	    NULL, buf, sizeof buf);
+
+	return v && strcmp(v, "on") == 0;
+}
+
+static long long
+pg_changes(struct cafe_db *db)
+{
+	return DB(db)->changes;
+}
+
+static long long
+pg_last_id(struct cafe_db *db)
+{
+	char buf[32];
+	const char *v = query1(DB(db), "SELECT lastval()", NULL, buf, sizeof buf);
+
+	return v ? atoll(v) : 0;
+}
+
+static int
+pg_has(struct cafe_db *db, const char *table, const char *column)
+{
+	const char *args[2] = { table, column };
+	PGresult *res = pq.exec_params(DB(db)->conn, column ?
+	    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
+	    "current_schema() AND table_name = $1 AND column_name = $2" :
+	    "SELECT 1 FROM information_schema.tables WHERE table_schema = "
+	    "current_schema() AND table_name = $1", column ? 2 : 1, NULL, args, NULL,
+	    NULL, 0);
+	int yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
+
+	pq.clear(res);
+	return yes;
+}
+
+static int
+pg_durable(struct cafe_db *db, int durable)
+{
+	int was = DB(db)->durable;
+
+	if (durable < 0 || durable == was)
+		return was;
+	if (pg_exec(db, durable ? "SET synchronous_commit = on" :
+	    "SET synchronous_commit = off") == CAFE_DB_OK)
+		DB(db)->durable = durable ? 1 : 0;
+	return was;
+}
+
+static void
+set_param(struct cafe_stmt *st, int i, char *v)
+{
+	if (i < 1 || i > ST(st)->nparams) {
+		free(v);
+		return;
+	}
+	free(ST(st)->params[i - 1]);
+	ST(st)->params[i - 1] = v;
+}
+
+static void
+pg_bind_int(struct cafe_stmt *st, int i, long long v)
+{
+	set_param(st, i, cafe_xasprintf("%lld", v));
+}
+
+static void
+pg_bind_text(struct cafe_stmt *st, int i, const char *s)
+{
+	set_param(st, i, s ? cafe_xstrdup(s) : NULL);
+}
+
+static void
+pg_bind_null(struct cafe_stmt *st, int i)
+{
+	set_param(st, i, NULL);
+}
+
+static void
+pg_reset(struct cafe_stmt *st)
+{
+	if (ST(st)->res)
+		pq.clear(ST(st)->res);
+	ST(st)->res = NULL;
+	ST(st)->row = -1;
+	ST(st)->nrows = 0;
+	ST(st)->done = 0;
+}
+
+static int
+pg_step(struct cafe_stmt *st)
+{
+	struct pg_stmt *s = ST(st);
+	ExecStatusType status;
+	const char *tuples;
+
+	if (s->done)
+		return RC_MISUSE;
+	if (!s->res) {
+		s->res = pq.exec_params(s->db->conn, s->sql, s->nparams, NULL,
+		    (const char *const *)s->params, NULL, NULL, 0);
+		status = s->res ? pq.result_status(s->res) : PGRES_FATAL_ERROR;
+		if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+			int rc = result_rc(s->db, s->res);
+
+			pq.clear(s->res);
+			s->res = NULL;
+			return rc;
+		}
+		tuples = pq.cmd_tuples(s->res);
+		s->db->changes = tuples && *tuples ? atoll(tuples) : 0;
+		s->nrows = status == PGRES_TUPLES_OK ? pq.ntuples(s->res) : 0;
+		s->row = -1;
+	}
+	if (++s->row < s->nrows)
+		return CAFE_DB_ROW;
+	s->done = 1;
+	return CAFE_DB_DONE;
+}
+
+static void
+pg_clear(struct cafe_stmt *st)
+{
+	for (int i = 0; i < ST(st)->nparams; i++) {
+		free(ST(st)->params[i]);
+		ST(st)->params[i] = NULL;
+	}
+}
+
+static void
+pg_free(struct cafe_stmt *st)
+{
+	pg_reset(st);
+	pg_clear(st);
+	free(ST(st)->params);
+	free(ST(st)->sql);
+	free(st);
+}
+
+static int
+valid_cell(struct pg_stmt *s, int i)
+{
+	return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 &&
+	    !pq.getisnull(s->res, s->row, i);
+}
+
+static long long
+pg_col_int(struct cafe_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+	const char *v;
+
+	if (!valid_cell(s, i))
+		return 0;
+	v = pq.getvalue(s->res, s->row, i);
+	if (strcmp(v, "t") == 0)
+		return 1;
+	return atoll(v);
+}
+
+static const char *
+pg_col_text(struct cafe_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+
+	return valid_cell(s, i) ? pq.getvalue(s->res, s->row, i) : NULL;
+}
+
+static enum cafe_col_kind
+pg_col_kind(struct cafe_stmt *st, int i)
+{
+	struct pg_stmt *s = ST(st);
+
+	if (!valid_cell(s, i))
+		return CAFE_COL_NULL;
+	switch (pq.ftype(s->res, i)) {
+	case 20: case 21: case 23: case 16:       /* int8, int2, int4, bool */
+		return CAFE_COL_INT;
+	case 700: case 701: case 1700:            /* float4, float8, numeric */
+		return CAFE_COL_REAL;
+	default:
+		return CAFE_COL_TEXT;
+	}
+}
+
+static const struct cafe_store_ops ops = {
+	pg_prepare, pg_exec, pg_begin_write, pg_status, pg_readonly, pg_changes,
+	pg_last_id, pg_has, pg_durable, pg_bind_int, pg_bind_text, pg_bind_text,
+	pg_bind_null, pg_step, pg_reset, pg_clear, pg_free, pg_col_int, pg_col_text,
+	pg_col_kind
+};
+
+int
+cafe_store_pg_uri(const char *s)
+{
+	return strncmp(s, "postgresql://", 13) == 0 || strncmp(s, "postgres://", 11) == 0;
+}
+
+/* The URI as it may be shown: any password between ':' and '@' is hidden. */
+static char *
+shown(const char *uri)
+{
+	const char *start = strstr(uri, "://"), *at, *colon;
+	char *out;
+
+	start = start ? start + 3 : uri;
+	at = strchr(start, '@');
+	colon = at ? memchr(start, ':', (size_t)(at - start)) : NULL;
+	if (!colon)
+		return cafe_xstrdup(uri);
+	out = cafe_xasprintf("%.*s:***%s", (int)(colon - uri), uri, at);
+	return out;
+}
+
+int
+cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
+{
+	struct pg_db *db;
+
+	*out = NULL;
+	if (!load_libpq())
+		return cafe_err_set(e, CAFE_IOERR, "%s", pq.why);
+	db = cafe_xcalloc(1, sizeof *db);
+	db->base.ops = &ops;
+	db->durable = 1;
+	db->where = shown(uri);
+	db->conn = pq.connectdb(uri);
+	if (!db->conn || pq.status(db->conn) != CONNECTION_OK) {
+		char msg[512];
+		size_t n;
+		int status;
+
+		snprintf(msg, sizeof msg, "%s", db->conn ? pq.error_message(db->conn) :
+		    "out of memory");
+		for (n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ');)
+			msg[--n] = '\0';
+		for (char *p = msg; *p; p++)
+			if (*p == '\n')
+				*p = ' ';
+		status = cafe_err_set(e, CAFE_IOERR, "cannot connect to database '%s': %s",
+		    db->where, msg);
+		cafe_store_pg_close(&db->base);
+		return status;
+	}
+	pg_exec(&db->base, "SET client_min_messages = warning");
+	*out = &db->base;
+	return 0;
+}
+
+void
+cafe_store_pg_close(struct cafe_db *d)
+{
+	struct pg_db *db = DB(d);
+
+	if (!db)
+		return;
+	if (db->conn)
+		pq.finish(db->conn);
+	free(db->where);
+	free(db);
+}

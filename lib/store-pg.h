@@ -1,0 +1,18 @@
+/*
+ * store-pg.h - a PostgreSQL connection as store.h's (store-pg.c). libpq
+ * is loaded on the first open, never before.
+ */
+#ifndef CAFE_STORE_PG_H
+#define CAFE_STORE_PG_H
+
+#include "cafe.h"
+#include "store.h"
+
+/* 1 when s is a libpq connection URI (postgresql:// or postgres://). */
+int cafe_store_pg_uri(const char *s);
+/* Connects; CAFE_IOERR with one line (libpq missing, server unreachable,
+ * authentication refused), the password never shown. */
+int cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e);
+void cafe_store_pg_close(struct cafe_db *db);
+
+#endif

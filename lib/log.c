@@ -56,10 +56,10 @@ struct cafe_log {
 	int created;            /* this open created the file */
 	int in_txn;
 	int inotify_fd;         /* -1: not yet set up; -2: unavailable */
-	sqlite3_stmt *ins;      /* cached INSERT INTO events */
-	sqlite3_stmt *ver;      /* cached stream version lookup */
-	sqlite3_stmt *head;     /* cached head lookup of cafe_log_wait */
-	sqlite3_stmt *last;     /* cached: the newest event's seq and hash */
+	struct cafe_stmt *ins;  /* cached INSERT INTO events */
+	struct cafe_stmt *ver;  /* cached stream version lookup */
+	struct cafe_stmt *head; /* cached head lookup of cafe_log_wait */
+	struct cafe_stmt *last; /* cached: the newest event's seq and hash */
 	long long woke_us;      /* cafe_log_wait: when inotify last reported a write */
 	char *meta_who;         /* the actor, tool and host part of meta */
 	char id_prefix[13];     /* random, per handle: the middle of event ids */
@@ -296,41 +296,40 @@ has_events_table(struct cafe_log *log, int *yes, struct cafe_err *e)
 static int
 chain_all(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3_stmt *rd = NULL, *wr = NULL;
+	struct cafe_stmt *rd = NULL, *wr = NULL;
 	char prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
 	int rc, status = 0;
 
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
-	if ((rc = sqlite3_prepare_v2(log->db, "SELECT seq, id, stream, version, type, ts, "
-	    "data, meta FROM events ORDER BY seq", -1, &rd, NULL)) != SQLITE_OK ||
-	    (rc = sqlite3_prepare_v2(log->db, "UPDATE events SET hash = ?1 WHERE seq = ?2",
-	    -1, &wr, NULL)) != SQLITE_OK) {
+	if ((rc = cafe_db_prepare(log->store, "SELECT seq, id, stream, version, type, ts, "
+	    "data, meta FROM events ORDER BY seq", &rd)) != CAFE_DB_OK ||
+	    (rc = cafe_db_prepare(log->store, "UPDATE events SET hash = ?1 WHERE seq = ?2", &wr)) != CAFE_DB_OK) {
 		status = db_status(log, rc, e, "migrating to the hash chain");
 		goto out;
 	}
-	while ((rc = sqlite3_step(rd)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(rd, 0);
+	while ((rc = cafe_stmt_step(rd)) == CAFE_DB_ROW) {
+		long long seq = cafe_col_int(rd, 0);
 
-		cafe_chain_link(prev, seq, (const char *)sqlite3_column_text(rd, 1),
-		    (const char *)sqlite3_column_text(rd, 2), sqlite3_column_int64(rd, 3),
-		    (const char *)sqlite3_column_text(rd, 4),
-		    (const char *)sqlite3_column_text(rd, 5),
-		    (const char *)sqlite3_column_text(rd, 6),
-		    (const char *)sqlite3_column_text(rd, 7), link);
-		sqlite3_bind_text(wr, 1, link, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(wr, 2, seq);
-		if ((rc = sqlite3_step(wr)) != SQLITE_DONE) {
+		cafe_chain_link(prev, seq, cafe_col_text(rd, 1),
+		    cafe_col_text(rd, 2), cafe_col_int(rd, 3),
+		    cafe_col_text(rd, 4),
+		    cafe_col_text(rd, 5),
+		    cafe_col_text(rd, 6),
+		    cafe_col_text(rd, 7), link);
+		cafe_stmt_text_ref(wr, 1, link);
+		cafe_stmt_int(wr, 2, seq);
+		if ((rc = cafe_stmt_step(wr)) != CAFE_DB_DONE) {
 			status = db_status(log, rc, e, "migrating to the hash chain");
 			goto out;
 		}
-		sqlite3_reset(wr);
+		cafe_stmt_reset(wr);
 		memcpy(prev, link, sizeof prev);
 	}
-	if (rc != SQLITE_DONE)
+	if (rc != CAFE_DB_DONE)
 		status = db_status(log, rc, e, "migrating to the hash chain");
 out:
-	sqlite3_finalize(rd);
-	sqlite3_finalize(wr);
+	cafe_stmt_free(rd);
+	cafe_stmt_free(wr);
 	return status;
 }
 
@@ -463,6 +462,7 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 		status = db_status(log, rc, e, "open");
 		goto out;
 	}
+	log->store = cafe_store_sqlite(log->db, log->path);
 	sqlite3_extended_result_codes(log->db, 1);
 	sqlite3_busy_timeout(log->db, BUSY_TIMEOUT_MS);
 	sqlite3_db_config(log->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
@@ -548,10 +548,10 @@ cafe_log_close(struct cafe_log *log)
 		return;
 	if (log->in_txn)
 		cafe_log_rollback(log);
-	sqlite3_finalize(log->ins);
-	sqlite3_finalize(log->ver);
-	sqlite3_finalize(log->head);
-	sqlite3_finalize(log->last);
+	cafe_stmt_free(log->ins);
+	cafe_stmt_free(log->ver);
+	cafe_stmt_free(log->head);
+	cafe_stmt_free(log->last);
 	cafe_store_sqlite_free(log->store);
 	if (log->db)
 		sqlite3_close(log->db);
@@ -586,8 +586,6 @@ cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
 struct cafe_db *
 cafe_log_store(struct cafe_log *log)
 {
-	if (!log->store)
-		log->store = cafe_store_sqlite(log->db, log->path);
 	return log->store;
 }
 
@@ -617,9 +615,9 @@ cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 int
 cafe_log_commit(struct cafe_log *log, struct cafe_err *e)
 {
-	int rc = sqlite3_exec(log->db, "COMMIT", NULL, NULL, NULL);
+	int rc = cafe_db_exec(log->store, "COMMIT");
 
-	if (rc != SQLITE_OK) {
+	if (rc != CAFE_DB_OK) {
 		int status = db_status(log, rc, e, "commit");
 		cafe_log_rollback(log);
 		return status;
@@ -643,18 +641,18 @@ cafe_log_in_txn(struct cafe_log *log)
 }
 
 static int
-prepare_cached(struct cafe_log *log, sqlite3_stmt **st, const char *sql,
+prepare_cached(struct cafe_log *log, struct cafe_stmt **st, const char *sql,
     struct cafe_err *e)
 {
 	int rc;
 
 	if (*st) {
-		sqlite3_reset(*st);
-		sqlite3_clear_bindings(*st);
+		cafe_stmt_reset(*st);
+		cafe_stmt_clear(*st);
 		return 0;
 	}
-	rc = sqlite3_prepare_v3(log->db, sql, -1, SQLITE_PREPARE_PERSISTENT, st, NULL);
-	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "prepare");
+	rc = cafe_db_prepare(log->store, sql, st);
+	return rc == CAFE_DB_OK ? 0 : db_status(log, rc, e, "prepare");
 }
 
 long long
@@ -685,13 +683,13 @@ cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_er
 	if (prepare_cached(log, &log->ver,
 	    "SELECT coalesce(max(version), 0) FROM events WHERE stream = ?", e) != 0)
 		return -1;
-	sqlite3_bind_text(log->ver, 1, stream, -1, SQLITE_STATIC);
-	rc = sqlite3_step(log->ver);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(log->ver, 0);
+	cafe_stmt_text_ref(log->ver, 1, stream);
+	rc = cafe_stmt_step(log->ver);
+	if (rc == CAFE_DB_ROW)
+		v = cafe_col_int(log->ver, 0);
 	else
 		db_status(log, rc, e, "reading a stream version");
-	sqlite3_reset(log->ver);
+	cafe_stmt_reset(log->ver);
 	return v;
 }
 
@@ -850,12 +848,12 @@ last_link(struct cafe_log *log, long long *seq, char hash[CAFE_HASH_HEX],
 		return status;
 	*seq = 0;
 	memcpy(hash, cafe_chain_genesis, CAFE_HASH_HEX);
-	if ((rc = sqlite3_step(log->last)) == SQLITE_ROW) {
-		*seq = sqlite3_column_int64(log->last, 0);
-		snprintf(hash, CAFE_HASH_HEX, "%s", (const char *)sqlite3_column_text(log->last, 1));
+	if ((rc = cafe_stmt_step(log->last)) == CAFE_DB_ROW) {
+		*seq = cafe_col_int(log->last, 0);
+		snprintf(hash, CAFE_HASH_HEX, "%s", cafe_col_text(log->last, 1));
 	}
-	sqlite3_reset(log->last);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+	cafe_stmt_reset(log->last);
+	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
 		return db_status(log, rc, e, "reading the chain's head");
 	return 0;
 }
@@ -926,31 +924,34 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			    ev->type);
 			goto out;
 		}
-		sqlite3_bind_text(log->ins, 1, ev->id, -1, SQLITE_STATIC);
-		sqlite3_bind_text(log->ins, 2, ev->stream, -1, SQLITE_STATIC);
-		sqlite3_bind_int64(log->ins, 3, ev->version);
-		sqlite3_bind_text(log->ins, 4, ev->type, -1, SQLITE_STATIC);
-		sqlite3_bind_text(log->ins, 5, data, -1, free);
-		if (meta)
-			sqlite3_bind_text(log->ins, 6, meta, -1, free);
-		else
-			sqlite3_bind_text(log->ins, 6, ev->meta_text, -1, SQLITE_STATIC);
-		sqlite3_bind_text(log->ins, 7, ev->ts, -1, SQLITE_STATIC);
 		seq++;
 		cafe_chain_link(prev, seq, ev->id, ev->stream, ev->version, ev->type, ev->ts,
 		    data, meta ? meta : ev->meta_text, prev);
-		sqlite3_bind_int64(log->ins, 8, seq);
-		sqlite3_bind_text(log->ins, 9, prev, -1, SQLITE_TRANSIENT);
-		rc = sqlite3_step(log->ins);
-		if (rc != SQLITE_DONE) {
-			if ((rc & 0xff) == SQLITE_CONSTRAINT)
+		/* Borrowed until the step: data and meta are freed right after it. */
+		cafe_stmt_text_ref(log->ins, 1, ev->id);
+		cafe_stmt_text_ref(log->ins, 2, ev->stream);
+		cafe_stmt_int(log->ins, 3, ev->version);
+		cafe_stmt_text_ref(log->ins, 4, ev->type);
+		cafe_stmt_text_ref(log->ins, 5, data);
+		cafe_stmt_text_ref(log->ins, 6, meta ? meta : ev->meta_text);
+		cafe_stmt_text_ref(log->ins, 7, ev->ts);
+		cafe_stmt_int(log->ins, 8, seq);
+		cafe_stmt_text_ref(log->ins, 9, prev);
+		rc = cafe_stmt_step(log->ins);
+		if (rc != CAFE_DB_DONE) {
+			if ((rc & 0xff) == CAFE_DB_CONSTRAINT)
 				status = cafe_err_set(e, CAFE_DATAERR,
 				    "event %s on '%s' refused: %s", ev->type, ev->stream,
-				    sqlite3_errmsg(log->db));
+				    cafe_db_errmsg(log->store));
 			else
 				status = db_status(log, rc, e, "append");
-			sqlite3_reset(log->ins);
-			if ((rc & 0xff) == SQLITE_CONSTRAINT && ev->version == 1) {
+		}
+		cafe_stmt_reset(log->ins);
+		cafe_stmt_clear(log->ins);
+		free(data);
+		free(meta);
+		if (rc != CAFE_DB_DONE) {
+			if ((rc & 0xff) == CAFE_DB_CONSTRAINT && ev->version == 1) {
 				/* A new stream that was not new after all? */
 				long long at = cafe_log_stream_version(log, ev->stream, e);
 
@@ -964,8 +965,6 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			goto out;
 		}
 		ev->seq = seq;
-		sqlite3_reset(log->ins);
-		sqlite3_clear_bindings(log->ins);
 	}
 	status = 0;
 out:
@@ -1123,43 +1122,43 @@ cafe_event_data_parse(const char *text)
 }
 
 static int
-row_event(struct cafe_log *log, sqlite3_stmt *st, struct cafe_event *ev,
+row_event(struct cafe_log *log, struct cafe_stmt *st, struct cafe_event *ev,
     struct cafe_err *e)
 {
 	const char *s;
 
 	memset(ev, 0, sizeof *ev);
-	ev->seq = sqlite3_column_int64(st, 0);
-	snprintf(ev->id, sizeof ev->id, "%s", (const char *)sqlite3_column_text(st, 1));
-	ev->stream = cafe_xstrdup((const char *)sqlite3_column_text(st, 2));
-	ev->version = sqlite3_column_int64(st, 3);
-	ev->type = cafe_xstrdup((const char *)sqlite3_column_text(st, 4));
-	s = (const char *)sqlite3_column_text(st, 5);
+	ev->seq = cafe_col_int(st, 0);
+	snprintf(ev->id, sizeof ev->id, "%s", cafe_col_text(st, 1));
+	ev->stream = cafe_xstrdup(cafe_col_text(st, 2));
+	ev->version = cafe_col_int(st, 3);
+	ev->type = cafe_xstrdup(cafe_col_text(st, 4));
+	s = cafe_col_text(st, 5);
 	if (s)
 		ev->data = cafe_event_data_parse(s);
-	s = (const char *)sqlite3_column_text(st, 6);
+	s = cafe_col_text(st, 6);
 	ev->meta_text = s ? cafe_xstrdup(s) : NULL;
-	s = (const char *)sqlite3_column_text(st, 7);
+	s = cafe_col_text(st, 7);
 	snprintf(ev->ts, sizeof ev->ts, "%s", s ? s : "");
 	/* meta is parsed when asked for (the CHECK on it keeps it an object). */
 	if (!json_is_object(ev->data) || !ev->meta_text || ev->meta_text[0] != '{') {
 		cafe_event_release(ev);
 		return cafe_err_set(e, CAFE_IOERR,
 		    "database '%s': event %lld holds invalid JSON (run 'cafe-log verify')",
-		    log->path, (long long)sqlite3_column_int64(st, 0));
+		    log->path, (long long)cafe_col_int(st, 0));
 	}
 	return 0;
 }
 
 /* Steps st to the end, handing each row to fn; finalizes st. */
 static int
-run_query(struct cafe_log *log, sqlite3_stmt *st, cafe_event_fn fn, void *arg,
+run_query(struct cafe_log *log, struct cafe_stmt *st, cafe_event_fn fn, void *arg,
     struct cafe_err *e)
 {
 	struct cafe_event ev;
 	int rc, status = 0;
 
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		if ((status = row_event(log, st, &ev, e)) != 0)
 			break;
 		status = fn(&ev, arg);
@@ -1167,34 +1166,34 @@ run_query(struct cafe_log *log, sqlite3_stmt *st, cafe_event_fn fn, void *arg,
 		if (status)
 			break;
 	}
-	if (!status && rc != SQLITE_DONE)
+	if (!status && rc != CAFE_DB_DONE)
 		status = db_status(log, rc, e, "read");
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	return status;
 }
 
 #define EVENT_COLUMNS "SELECT seq, id, stream, version, type, data, meta, ts FROM events "
 
 static int
-prepare(struct cafe_log *log, const char *sql, sqlite3_stmt **st, struct cafe_err *e)
+prepare(struct cafe_log *log, const char *sql, struct cafe_stmt **st, struct cafe_err *e)
 {
-	int rc = sqlite3_prepare_v2(log->db, sql, -1, st, NULL);
+	int rc = cafe_db_prepare(log->store, sql, st);
 
-	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "prepare");
+	return rc == CAFE_DB_OK ? 0 : db_status(log, rc, e, "prepare");
 }
 
 int
 cafe_log_read(struct cafe_log *log, long long after, long long limit,
     cafe_event_fn fn, void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE seq > ? ORDER BY seq LIMIT ?", &st, e)) != 0)
 		return status;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, limit > 0 ? limit : -1);
+	cafe_stmt_int(st, 1, after);
+	cafe_stmt_int(st, 2, limit > 0 ? limit : -1);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1202,14 +1201,14 @@ int
 cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
     cafe_event_fn fn, void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE seq > ? AND ts < ? ORDER BY seq", &st, e)) != 0)
 		return status;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_text(st, 2, before_ts, -1, SQLITE_TRANSIENT);
+	cafe_stmt_int(st, 1, after);
+	cafe_stmt_text(st, 2, before_ts);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1217,7 +1216,7 @@ int
 cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
     const char *const *types, cafe_event_fn fn, void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	size_t n = 0, len;
 	char *sql;
 	int status;
@@ -1235,10 +1234,10 @@ cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
 	free(sql);
 	if (status != 0)
 		return status;
-	sqlite3_bind_int64(st, 1, after);
-	sqlite3_bind_int64(st, 2, upto);
+	cafe_stmt_int(st, 1, after);
+	cafe_stmt_int(st, 2, upto);
 	for (size_t i = 0; i < n; i++)
-		sqlite3_bind_text(st, (int)i + 3, types[i], -1, SQLITE_STATIC);
+		cafe_stmt_text_ref(st, (int)i + 3, types[i]);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1253,14 +1252,14 @@ int
 cafe_log_read_stream_after(struct cafe_log *log, const char *stream, long long after,
     cafe_event_fn fn, void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE stream = ? AND version > ? ORDER BY version", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, stream, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, after);
+	cafe_stmt_text(st, 1, stream);
+	cafe_stmt_int(st, 2, after);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1268,13 +1267,13 @@ int
 cafe_log_read_correlated(struct cafe_log *log, const char *id, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE json_extract(meta, '$.correlation_id') = ? ORDER BY seq", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, id, -1, SQLITE_TRANSIENT);
+	cafe_stmt_text(st, 1, id);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1282,13 +1281,13 @@ int
 cafe_log_read_key(struct cafe_log *log, const char *key, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE json_extract(meta, '$.key') = ? ORDER BY seq", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, key, -1, SQLITE_TRANSIENT);
+	cafe_stmt_text(st, 1, key);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1296,33 +1295,33 @@ int
 cafe_log_last_of_type(struct cafe_log *log, const char *type, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int status;
 
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE type = ? ORDER BY seq DESC LIMIT 1", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, type, -1, SQLITE_TRANSIENT);
+	cafe_stmt_text(st, 1, type);
 	return run_query(log, st, fn, arg, e);
 }
 
 static long long
 query_ll(struct cafe_log *log, const char *sql, const char *param, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	long long v = -1;
 	int rc;
 
 	if (prepare(log, sql, &st, e) != 0)
 		return -1;
 	if (param)
-		sqlite3_bind_text(st, 1, param, -1, SQLITE_TRANSIENT);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
+		cafe_stmt_text(st, 1, param);
+	rc = cafe_stmt_step(st);
+	if (rc == CAFE_DB_ROW)
+		v = cafe_col_int(st, 0);
 	else
 		db_status(log, rc, e, "read");
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	return v;
 }
 
@@ -1335,7 +1334,7 @@ cafe_log_head(struct cafe_log *log, struct cafe_err *e)
 json_t *
 cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	json_t *o, *types;
 	long long n, streams, pages, psize;
 	int rc;
@@ -1354,31 +1353,31 @@ cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 	    "streams", (json_int_t)streams, "bytes", (json_int_t)(pages * psize));
 	if (prepare(log, "SELECT min(ts), max(ts) FROM events", &st, e) != 0)
 		goto fail;
-	if ((rc = sqlite3_step(st)) != SQLITE_ROW) {
+	if ((rc = cafe_stmt_step(st)) != CAFE_DB_ROW) {
 		db_status(log, rc, e, "stats");
-		sqlite3_finalize(st);
+		cafe_stmt_free(st);
 		goto fail;
 	}
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if (cafe_col_kind(st, 0) != CAFE_COL_NULL) {
 		json_object_set_new(o, "first_ts",
-		    json_string((const char *)sqlite3_column_text(st, 0)));
+		    json_string(cafe_col_text(st, 0)));
 		json_object_set_new(o, "last_ts",
-		    json_string((const char *)sqlite3_column_text(st, 1)));
+		    json_string(cafe_col_text(st, 1)));
 	} else {
 		json_object_set_new(o, "first_ts", json_null());
 		json_object_set_new(o, "last_ts", json_null());
 	}
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	if (prepare(log, "SELECT type, count(*) FROM events GROUP BY type ORDER BY type",
 	    &st, e) != 0)
 		goto fail;
 	types = json_object();
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		json_object_set_new(types, (const char *)sqlite3_column_text(st, 0),
-		    json_integer(sqlite3_column_int64(st, 1)));
-	sqlite3_finalize(st);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
+		json_object_set_new(types, cafe_col_text(st, 0),
+		    json_integer(cafe_col_int(st, 1)));
+	cafe_stmt_free(st);
 	json_object_set_new(o, "types", types);
-	if (rc != SQLITE_DONE) {
+	if (rc != CAFE_DB_DONE) {
 		db_status(log, rc, e, "stats");
 		goto fail;
 	}
@@ -1427,11 +1426,11 @@ wait_head(struct cafe_log *log, struct cafe_err *e)
 	if (prepare_cached(log, &log->head, "SELECT coalesce(max(seq), 0) FROM events",
 	    e) != 0)
 		return -1;
-	if ((rc = sqlite3_step(log->head)) == SQLITE_ROW)
-		head = sqlite3_column_int64(log->head, 0);
+	if ((rc = cafe_stmt_step(log->head)) == CAFE_DB_ROW)
+		head = cafe_col_int(log->head, 0);
 	else
 		db_status(log, rc, e, "read");
-	sqlite3_reset(log->head);
+	cafe_stmt_reset(log->head);
 	return head;
 }
 
@@ -1514,7 +1513,7 @@ int
 cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
     long long *checked, struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	long long expect = 1, prev_version = 0;
 	char *prev_stream = NULL, prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
 	char at_head[CAFE_HASH_HEX] = "";
@@ -1539,33 +1538,33 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 	    "json_type(meta) = 'object' ELSE 0 END, length(id), type, ts, "
 	    "id, stream, version, data, meta, hash FROM events ORDER BY seq", &st, e)) != 0)
 		return status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		long long seq = sqlite3_column_int64(st, 0);
-		const char *hash = (const char *)sqlite3_column_text(st, 11);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		long long seq = cafe_col_int(st, 0);
+		const char *hash = cafe_col_text(st, 11);
 
 		if (seq != expect) {
 			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: gap, expected seq %lld",
 			    seq, expect);
 			break;
 		}
-		if (!sqlite3_column_int(st, 1) || !sqlite3_column_int(st, 2)) {
+		if (!cafe_col_int(st, 1) || !cafe_col_int(st, 2)) {
 			status = cafe_err_set(e, CAFE_REFUSED,
 			    "seq %lld: %s is not a valid JSON object", seq,
-			    !sqlite3_column_int(st, 1) ? "data" : "meta");
+			    !cafe_col_int(st, 1) ? "data" : "meta");
 			break;
 		}
-		if (sqlite3_column_int(st, 3) != 32 ||
-		    cafe_parse_ts((const char *)sqlite3_column_text(st, 5)) < 0) {
+		if (cafe_col_int(st, 3) != 32 ||
+		    cafe_parse_ts(cafe_col_text(st, 5)) < 0) {
 			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: malformed %s", seq,
-			    sqlite3_column_int(st, 3) != 32 ? "id" : "ts");
+			    cafe_col_int(st, 3) != 32 ? "id" : "ts");
 			break;
 		}
-		cafe_chain_link(prev, seq, (const char *)sqlite3_column_text(st, 6),
-		    (const char *)sqlite3_column_text(st, 7), sqlite3_column_int64(st, 8),
-		    (const char *)sqlite3_column_text(st, 4),
-		    (const char *)sqlite3_column_text(st, 5),
-		    (const char *)sqlite3_column_text(st, 9),
-		    (const char *)sqlite3_column_text(st, 10), link);
+		cafe_chain_link(prev, seq, cafe_col_text(st, 6),
+		    cafe_col_text(st, 7), cafe_col_int(st, 8),
+		    cafe_col_text(st, 4),
+		    cafe_col_text(st, 5),
+		    cafe_col_text(st, 9),
+		    cafe_col_text(st, 10), link);
 		if (!hash || strcmp(hash, link) != 0) {
 			status = cafe_err_set(e, CAFE_REFUSED, "seq %lld: the hash chain is "
 			    "broken (this event, or the order of events, was changed)", seq);
@@ -1577,9 +1576,9 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 		expect++;
 		(*checked)++;
 	}
-	if (!status && rc != SQLITE_DONE)
+	if (!status && rc != CAFE_DB_DONE)
 		status = db_status(log, rc, e, "verify");
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	if (status)
 		return status;
 	if (head_seq > 0 && !at_head[0])
@@ -1593,9 +1592,9 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 	if ((status = prepare(log, "SELECT stream, version, seq FROM events "
 	    "ORDER BY stream, version", &st, e)) != 0)
 		return status;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		const char *stream = (const char *)sqlite3_column_text(st, 0);
-		long long version = sqlite3_column_int64(st, 1);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		const char *stream = cafe_col_text(st, 0);
+		long long version = cafe_col_int(st, 1);
 
 		if (!prev_stream || strcmp(prev_stream, stream) != 0) {
 			free(prev_stream);
@@ -1605,15 +1604,15 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 		if (version != prev_version + 1) {
 			status = cafe_err_set(e, CAFE_REFUSED,
 			    "seq %lld: stream '%s' jumps from version %lld to %lld",
-			    (long long)sqlite3_column_int64(st, 2), stream, prev_version,
+			    (long long)cafe_col_int(st, 2), stream, prev_version,
 			    version);
 			break;
 		}
 		prev_version = version;
 	}
-	if (!status && rc != SQLITE_DONE)
+	if (!status && rc != CAFE_DB_DONE)
 		status = db_status(log, rc, e, "verify");
-	sqlite3_finalize(st);
+	cafe_stmt_free(st);
 	free(prev_stream);
 	return status;
 }
@@ -1636,15 +1635,15 @@ int
 cafe_checkpoint_set(struct cafe_log *log, const char *name, long long seq,
     struct cafe_err *e)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int rc, status;
 
 	if ((status = prepare(log, "INSERT INTO checkpoints(name, seq) VALUES (?, ?) "
 	    "ON CONFLICT(name) DO UPDATE SET seq = excluded.seq", &st, e)) != 0)
 		return status;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_TRANSIENT);
-	sqlite3_bind_int64(st, 2, seq);
-	rc = sqlite3_step(st);
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : db_status(log, rc, e, "checkpoint");
+	cafe_stmt_text(st, 1, name);
+	cafe_stmt_int(st, 2, seq);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : db_status(log, rc, e, "checkpoint");
 }

@@ -271,6 +271,12 @@ pg_readonly(struct cafe_db *db)
 	return v && strcmp(v, "on") == 0;
 }
 
+static const char *
+pg_errmsg(struct cafe_db *db)
+{
+	return DB(db)->msg;
+}
+
 static long long
 pg_changes(struct cafe_db *db)
 {
@@ -452,7 +458,8 @@ pg_col_kind(struct cafe_stmt *st, int i)
 }
 
 static const struct cafe_store_ops ops = {
-	pg_prepare, pg_exec, pg_begin_write, pg_status, pg_readonly, pg_changes,
+	pg_prepare, pg_exec, pg_begin_write, pg_status, pg_readonly, pg_errmsg,
+	pg_changes,
 	pg_last_id, pg_has, pg_durable, pg_bind_int, pg_bind_text, pg_bind_text,
 	pg_bind_null, pg_step, pg_reset, pg_clear, pg_free, pg_col_int, pg_col_text,
 	pg_col_kind

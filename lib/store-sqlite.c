@@ -14,7 +14,8 @@
 #include "store-sqlite.h"
 
 _Static_assert(CAFE_DB_ROW == SQLITE_ROW && CAFE_DB_DONE == SQLITE_DONE &&
-    CAFE_DB_OK == SQLITE_OK && CAFE_DB_READONLY == SQLITE_READONLY, "store.h's result codes are SQLite's");
+    CAFE_DB_OK == SQLITE_OK && CAFE_DB_READONLY == SQLITE_READONLY &&
+    CAFE_DB_CONSTRAINT == SQLITE_CONSTRAINT, "store.h's result codes are SQLite's");
 
 struct lite_db {
 	struct cafe_db base;
@@ -72,6 +73,12 @@ static int
 lite_readonly(struct cafe_db *db)
 {
 	return sqlite3_db_readonly(DB(db)->h, "main") == 1;
+}
+
+static const char *
+lite_errmsg(struct cafe_db *db)
+{
+	return sqlite3_errmsg(DB(db)->h);
 }
 
 static long long
@@ -207,7 +214,7 @@ lite_col_kind(struct cafe_stmt *st, int i)
 
 static const struct cafe_store_ops ops = {
 	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly,
-	lite_changes, lite_last_id, lite_has, lite_durable, lite_bind_int,
+	lite_errmsg, lite_changes, lite_last_id, lite_has, lite_durable, lite_bind_int,
 	lite_bind_text, lite_bind_text_ref, lite_bind_null, lite_step, lite_reset,
 	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
 };

@@ -37,6 +37,12 @@ cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 	return db->ops->status(db, rc, who, what, e);
 }
 
+const char *
+cafe_db_errmsg(struct cafe_db *db)
+{
+	return db->ops->errmsg(db);
+}
+
 int
 cafe_db_readonly(struct cafe_db *db)
 {

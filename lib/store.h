@@ -20,7 +20,8 @@
  *
  * Result codes: cafe_db_prepare, cafe_stmt_step and cafe_db_exec return
  * CAFE_DB_OK, CAFE_DB_ROW or CAFE_DB_DONE, or an engine's error code,
- * which only cafe_db_status reads: busy or locked is CAFE_TEMPFAIL (try
+ * in SQLite's numbering (compare its low byte, rc & 0xff, with
+ * CAFE_DB_CONSTRAINT and the like), which cafe_db_status reads: busy or locked is CAFE_TEMPFAIL (try
  * again), anything else CAFE_IOERR with the engine's message.
  */
 #ifndef CAFE_STORE_H
@@ -35,7 +36,8 @@ enum {
 	CAFE_DB_OK = 0,
 	CAFE_DB_ROW = 100,      /* cafe_stmt_step: a row is ready */
 	CAFE_DB_DONE = 101,     /* cafe_stmt_step: no (more) rows */
-	CAFE_DB_READONLY = 8    /* an error: the database may not be written */
+	CAFE_DB_READONLY = 8,   /* an error: the database may not be written */
+	CAFE_DB_CONSTRAINT = 19 /* an error: a key or check refused the row */
 };
 
 /* What a column of the current row holds. */
@@ -53,6 +55,8 @@ int cafe_db_begin_write(struct cafe_db *db);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);
+/* Borrowed: the engine's own words for the last failure. */
+const char *cafe_db_errmsg(struct cafe_db *db);
 /* 1 when this connection may not write. */
 int cafe_db_readonly(struct cafe_db *db);
 /* Rows the last INSERT, UPDATE or DELETE changed. */

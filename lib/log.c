@@ -1,167 +1,53 @@
 /*
- * log.c - the SQLite event log behind log.h.
+ * log.c - the event log behind log.h, the same on every storage engine:
+ * batches, appends with expected versions and the hash chain, reads,
+ * waiting for new events, verification, checkpoints. It talks to the
+ * tables through store.h; what an engine does its own way (opening, the
+ * schema, the write lock, wake-ups) is its backend's (log-priv.h,
+ * log-sqlite.c).
  *
  * Invariants kept here:
- *  - `events` is append-only: triggers refuse UPDATE and DELETE, and this
- *    file only ever INSERTs into it.
- *  - `seq` is gap-free: it is the rowid (max + 1), rows are never deleted,
- *    and a rolled-back batch takes no number.
- *  - A batch is written inside one BEGIN IMMEDIATE transaction, after its
- *    expected stream versions were checked under that lock.
+ *  - This file only ever INSERTs into `events` (the backend's triggers
+ *    refuse UPDATE and DELETE).
+ *  - A batch is written inside one transaction that holds the write lock
+ *    from its start (the backend's begin), after its expected stream
+ *    versions were checked under that lock; `seq` is max + 1, so it is
+ *    gap-free and never commits out of order.
  *  - Every statement is prepared with bound parameters.
- *  - Closing does not checkpoint the WAL (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE):
- *    one-shot commands stay cheap; autocheckpoints and the daemon keep the
- *    WAL short, and the daemon empties it when it falls idle (a long WAL
- *    costs the next program that opens the log a read of all of it).
  *
- * Why one file of over 1,600 lines: it is, for now, the whole of the SQLite
- * backend of the log (schema and migrations, appends and the chain, reads,
- * waiting, verification, the error mapping). The PostgreSQL work (issue
- * 12) puts a storage interface in front of it and splits it along those
- * lines, one file per backend.
+ * Why over 800 lines: it is one mechanism, the log, and its parts share
+ * the cached statements and the handle; the engine's half went to the
+ * backend files.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/inotify.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "chain.h"
-#include "log.h"
-#include "store-sqlite.h"
+#include "log-priv.h"
 
-#define BUSY_TIMEOUT_MS 10000
-/*
- * Pages in the WAL before a commit checkpoints it. SQLite's default (1000)
- * left ~2 MB for every one-shot command to checksum while it rebuilt the
- * WAL index: half of a placement's instructions. 128 pages bound that to
- * ~0.5 MB and cost one small checkpoint every dozen orders.
- */
-#define WAL_AUTOCHECKPOINT "128"
 #define CONFLICT_RETRIES 8
 
-struct cafe_log {
-	sqlite3 *db;
-	struct cafe_db *store;      /* db as store.h's connection */
-	char *path;
-	char tool[64];
-	int readonly;
-	int created;            /* this open created the file */
-	int in_txn;
-	int inotify_fd;         /* -1: not yet set up; -2: unavailable */
-	struct cafe_stmt *ins;  /* cached INSERT INTO events */
-	struct cafe_stmt *ver;  /* cached stream version lookup */
-	struct cafe_stmt *head; /* cached head lookup of cafe_log_wait */
-	struct cafe_stmt *last; /* cached: the newest event's seq and hash */
-	long long woke_us;      /* cafe_log_wait: when inotify last reported a write */
-	char *meta_who;         /* the actor, tool and host part of meta */
-	char id_prefix[13];     /* random, per handle: the middle of event ids */
-	unsigned id_count;      /* the end of event ids */
-};
 
-#define TRIGGERS \
-	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events" \
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;" \
-	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events" \
-	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
 
-static const char *schema_current =
-	"CREATE TABLE IF NOT EXISTS events("
-	"  seq     INTEGER PRIMARY KEY,"
-	"  id      TEXT NOT NULL UNIQUE,"
-	"  stream  TEXT NOT NULL,"
-	"  version INTEGER NOT NULL,"
-	"  type    TEXT NOT NULL,"
-	"  data    TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),"
-	"  meta    TEXT NOT NULL CHECK (json_valid(meta) AND json_type(meta) = 'object'),"
-	"  ts      TEXT NOT NULL,"
-	"  hash    TEXT NOT NULL,"
-	"  UNIQUE(stream, version));"
-	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
-	"CREATE INDEX IF NOT EXISTS events_correlation"
-	"  ON events(json_extract(meta, '$.correlation_id'), seq);"
-	"CREATE INDEX IF NOT EXISTS events_key ON events(json_extract(meta, '$.key'))"
-	"  WHERE json_extract(meta, '$.key') IS NOT NULL;"
-	TRIGGERS
-	"CREATE TABLE IF NOT EXISTS checkpoints("
-	"  name TEXT PRIMARY KEY,"
-	"  seq  INTEGER NOT NULL);";
 
-/*
- * Before SQLite's first use: no memory statistics. Keeping them takes one
- * process-wide mutex around every allocation, which the daemon's threads
- * spent a fifth of their waits on.
- */
-static pthread_once_t configured = PTHREAD_ONCE_INIT;
 
-static void
-configure_sqlite(void)
-{
-	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
-}
 
-/*
- * Migrations: migrations[i] brings a file from user_version i to i + 1.
- * 1 -> 2 adds the hash chain: the column, then (chain_all) every link
- * computed once, with the triggers lifted for the while and put back.
- */
-static const char *const migrations[CAFE_SCHEMA_VERSION] = {
-	NULL,
-	"DROP TRIGGER IF EXISTS events_no_update;"
-	"DROP TRIGGER IF EXISTS events_no_delete;"
-	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
-};
 
-/*
- * The one mapping from an SQLite result code to an exit status and a
- * message, for the log and for every owner of a projection or operational
- * table (cafe_db_status, cafe_log_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
- * everything else CAFE_IOERR, said in the user's terms.
- */
 int
-cafe_sqlite_status(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
-    struct cafe_err *e)
+cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
 {
-	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
-
-	if (!path || !*path)
-		path = db && sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") :
-		    "?";
-	switch (rc & 0xff) {
-	case SQLITE_BUSY:
-	case SQLITE_LOCKED:
-		return cafe_err_set(e, CAFE_TEMPFAIL,
-		    "database '%s' is busy, try again", path);
-	case SQLITE_READONLY:
-		return cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' is read-only (check its permissions)", path);
-	case SQLITE_NOTADB:
-	case SQLITE_CORRUPT:
-		return cafe_err_set(e, CAFE_IOERR,
-		    "'%s' is not a cafe database or is damaged (%s)", path, msg);
-	case SQLITE_FULL:
-		return cafe_err_set(e, CAFE_IOERR, "disk full writing '%s'", path);
-	case SQLITE_CANTOPEN:
-		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s' (%s)",
-		    path, msg);
-	default:
-		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", path,
-		    who ? who : "", who ? ": " : "", what, msg);
-	}
+	return cafe_db_status(log->store, rc, NULL, what, e);
 }
 
-static int
-db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
-{
-	return cafe_sqlite_status(log ? log->db : NULL, log ? log->path : NULL, rc, NULL, what, e);
-}
+#define db_status cafe_log_db_status
 
 void
 cafe_event_release(struct cafe_event *ev)
@@ -247,54 +133,12 @@ cafe_batch_add(struct cafe_batch *b, const char *stream, long long expected,
 	return ev;
 }
 
-static int
-exec_sql(struct cafe_log *log, const char *sql, struct cafe_err *e)
-{
-	int rc = sqlite3_exec(log->db, sql, NULL, NULL, NULL);
 
-	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "schema");
-}
 
-static int
-user_version(struct cafe_log *log, int *v, struct cafe_err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(log->db, "PRAGMA user_version", -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_status(log, rc, e, "reading the schema version");
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW)
-		*v = sqlite3_column_int(st, 0);
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
-		return db_status(log, rc, e, "reading the schema version");
-	return 0;
-}
-
-static int
-has_events_table(struct cafe_log *log, int *yes, struct cafe_err *e)
-{
-	sqlite3_stmt *st;
-	int rc;
-
-	rc = sqlite3_prepare_v2(log->db,
-	    "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'events'",
-	    -1, &st, NULL);
-	if (rc != SQLITE_OK)
-		return db_status(log, rc, e, "reading the schema");
-	rc = sqlite3_step(st);
-	*yes = rc == SQLITE_ROW;
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW && rc != SQLITE_DONE)
-		return db_status(log, rc, e, "reading the schema");
-	return 0;
-}
 
 /* The migration to the hash chain: every event's link, in seq order. */
-static int
-chain_all(struct cafe_log *log, struct cafe_err *e)
+int
+cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e)
 {
 	struct cafe_stmt *rd = NULL, *wr = NULL;
 	char prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
@@ -333,186 +177,35 @@ out:
 	return status;
 }
 
-/* Creates or migrates the schema; called with the write lock held. */
-static int
-ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
-{
-	int v, present = 0, rc;
-	char sql[64];
 
-	if ((rc = user_version(log, &v, e)) != 0)
-		return rc;
-	if (v > CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' has schema version %d, newer than this cafe "
-		    "understands (%d): upgrade cafe", log->path, v, CAFE_SCHEMA_VERSION);
-	if (v == CAFE_SCHEMA_VERSION)
-		return 0;
-	if ((rc = has_events_table(log, &present, e)) != 0)
-		return rc;
-	if (v == 0 && !present) {
-		if (!create)
-			return cafe_err_set(e, CAFE_IOERR,
-			    "'%s' is not a cafe database (run 'cafe-log init')", log->path);
-		if ((rc = exec_sql(log, schema_current, e)) != 0)
-			return rc;
-	} else {
-		for (; v < CAFE_SCHEMA_VERSION; v++) {
-			if (migrations[v] && (rc = exec_sql(log, migrations[v], e)) != 0)
-				return rc;
-			if (v == 1 && ((rc = chain_all(log, e)) != 0 ||
-			    (rc = exec_sql(log, TRIGGERS, e)) != 0))
-				return rc;
-		}
-	}
-	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CAFE_SCHEMA_VERSION);
-	return exec_sql(log, sql, e);
+
+
+
+
+int
+cafe_log_created(const struct cafe_log *log)
+{
+	return log->created;
 }
 
-/*
- * 1 when the file's header says it is in WAL mode already (bytes 18 and 19
- * are 2): asking SQLite to switch costs a tenth of a one-shot command.
- * The header is read through SQLite's own file handle: opening and closing
- * the file ourselves would drop every POSIX lock this process holds on it
- * (close(2) releases them all), and another process could then delete the
- * WAL under our open connections ("database disk image is malformed").
- */
-static int
-wal_file(sqlite3 *db)
-{
-	sqlite3_file *f = NULL;
-	unsigned char h[20];
-
-	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
-	    !f || !f->pMethods || f->pMethods->xRead(f, h, sizeof h, 0) != SQLITE_OK)
-		return 0;
-	return memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
-}
-
-/*
- * A new log is shared by the staff's group and never world-readable: 0660
- * under the usual umask (022, 002), 0600 when the umask takes the group's
- * read away too. SQLite gives the -wal and -shm files the database's mode.
- */
-static mode_t
-new_file_mode(void)
-{
-	mode_t mask = umask(0);
-
-	umask(mask);
-	return (mask & 0040) ? 0600 : 0660;
-}
-
-/* Creates path with new_file_mode(); 1 when this call created it, 0 when it
- * was there already, -1 (errno) on error. */
-static int
-create_file(const char *path)
-{
-	mode_t mode = new_file_mode();
-	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
-
-	if (fd < 0)
-		return errno == EEXIST ? 0 : -1;
-	if (fchmod(fd, mode) != 0) {
-		int err = errno;
-
-		close(fd);
-		unlink(path);
-		errno = err;
-		return -1;
-	}
-	close(fd);
-	return 1;
-}
 
 int
 cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_err *e)
 {
 	struct cafe_log *log;
-	struct stat sb;
-	int rc, v, oflags, status = 0, created = 0;
+	int status;
 
 	*out = NULL;
 	if (!path || !*path)
 		return cafe_err_set(e, CAFE_USAGE, "no database given (use --db or CAFE_DB)");
-	if (stat(path, &sb) == -1) {
-		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY))
-			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
-			    path, strerror(errno),
-			    errno == ENOENT ? " (run 'cafe-log init')" : "");
-		if ((created = create_file(path)) < 0)
-			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s",
-			    path, strerror(errno));
-	} else if (!S_ISREG(sb.st_mode)) {
-		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
-	}
-
-	pthread_once(&configured, configure_sqlite);
 	log = cafe_xcalloc(1, sizeof *log);
-	log->created = created;
+	log->be = &cafe_log_sqlite_backend;
 	log->path = cafe_xstrdup(path);
-	log->inotify_fd = -1;
 	log->readonly = !!(flags & CAFE_LOG_READONLY);
 	snprintf(log->tool, sizeof log->tool, "cafe");
+	if ((status = log->be->open(log, flags, e)) != 0) {
+		int created = log->created;
 
-	oflags = log->readonly ? SQLITE_OPEN_READONLY :
-	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
-	rc = sqlite3_open_v2(path, &log->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
-	if (rc != SQLITE_OK) {
-		status = db_status(log, rc, e, "open");
-		goto out;
-	}
-	log->store = cafe_store_sqlite(log->db, log->path);
-	sqlite3_extended_result_codes(log->db, 1);
-	sqlite3_busy_timeout(log->db, BUSY_TIMEOUT_MS);
-	sqlite3_db_config(log->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
-	sqlite3_db_config(log->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
-
-	if ((status = user_version(log, &v, e)) != 0)
-		goto out;
-	if (v > CAFE_SCHEMA_VERSION) {
-		status = cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' has schema version %d, newer than this cafe "
-		    "understands (%d): upgrade cafe", path, v, CAFE_SCHEMA_VERSION);
-		goto out;
-	}
-	if (!log->readonly) {
-		if (!wal_file(log->db) && exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
-		    e->status != CAFE_TEMPFAIL) {
-			status = e->status;
-			goto out;
-		}
-		if ((status = exec_sql(log, flags & CAFE_LOG_SYNC_NORMAL ?
-		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", e)) != 0)
-			goto out;
-		/* Closing leaves the WAL in place, and the next process to open
-		 * the file alone rebuilds the WAL index from every frame in it:
-		 * keep it short (see WAL_AUTOCHECKPOINT). */
-		if ((status = exec_sql(log, "PRAGMA wal_autocheckpoint = "
-		    WAL_AUTOCHECKPOINT, e)) != 0)
-			goto out;
-	}
-	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
-		goto out;
-	if (v != CAFE_SCHEMA_VERSION) {
-		if (log->readonly) {
-			status = cafe_err_set(e, CAFE_IOERR, v == 0 ?
-			    "'%s' is not a cafe database (run 'cafe-log init')" :
-			    "database '%s' needs a schema upgrade, which a read-only "
-			    "open cannot do", path);
-			goto out;
-		}
-		if ((status = cafe_log_begin(log, e)) != 0)
-			goto out;
-		if ((status = ensure_schema(log, flags & CAFE_LOG_CREATE, e)) != 0) {
-			cafe_log_rollback(log);
-			goto out;
-		}
-		if ((status = cafe_log_commit(log, e)) != 0)
-			goto out;
-	}
-out:
-	if (status) {
 		cafe_log_close(log);
 		if (created)
 			cafe_log_remove_files(path);
@@ -522,23 +215,10 @@ out:
 	return 0;
 }
 
-int
-cafe_log_created(const struct cafe_log *log)
+long long
+cafe_log_checkpoint(struct cafe_log *log, int empty)
 {
-	return log->created;
-}
-
-void
-cafe_log_remove_files(const char *path)
-{
-	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
-	char *p;
-
-	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
-		p = cafe_xasprintf("%s%s", path, ends[i]);
-		unlink(p);
-		free(p);
-	}
+	return log->be->checkpoint(log, empty);
 }
 
 void
@@ -552,11 +232,7 @@ cafe_log_close(struct cafe_log *log)
 	cafe_stmt_free(log->ver);
 	cafe_stmt_free(log->head);
 	cafe_stmt_free(log->last);
-	cafe_store_sqlite_free(log->store);
-	if (log->db)
-		sqlite3_close(log->db);
-	if (log->inotify_fd >= 0)
-		close(log->inotify_fd);
+	log->be->close(log);
 	free(log->path);
 	free(log->meta_who);
 	free(log);
@@ -570,18 +246,7 @@ cafe_log_set_tool(struct cafe_log *log, const char *tool)
 	log->meta_who = NULL;
 }
 
-sqlite3 *
-cafe_log_sqlite(struct cafe_log *log)
-{
-	return log->db;
-}
 
-void
-cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
-{
-	sqlite3_wal_autocheckpoint(log->db, 0);
-	sqlite3_busy_handler(log->db, busy, arg);
-}
 
 struct cafe_db *
 cafe_log_store(struct cafe_log *log)
@@ -605,8 +270,8 @@ cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 	if (log->readonly)
 		return cafe_err_set(e, CAFE_IOERR,
 		    "database '%s' was opened read-only", log->path);
-	rc = sqlite3_exec(log->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	if (rc != SQLITE_OK)
+	rc = log->be->begin(log);
+	if (rc != CAFE_DB_OK)
 		return db_status(log, rc, e, "begin");
 	log->in_txn = 1;
 	return 0;
@@ -629,8 +294,7 @@ cafe_log_commit(struct cafe_log *log, struct cafe_err *e)
 void
 cafe_log_rollback(struct cafe_log *log)
 {
-	if (!sqlite3_get_autocommit(log->db))
-		sqlite3_exec(log->db, "ROLLBACK", NULL, NULL, NULL);
+	log->be->rollback(log);
 	log->in_txn = 0;
 }
 
@@ -655,24 +319,6 @@ prepare_cached(struct cafe_log *log, struct cafe_stmt **st, const char *sql,
 	return rc == CAFE_DB_OK ? 0 : db_status(log, rc, e, "prepare");
 }
 
-long long
-cafe_log_checkpoint(struct cafe_log *log, int empty)
-{
-	int frames = 0, copied = 0;
-
-	if (sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
-	    &copied) != SQLITE_OK)
-		return frames > 0 ? frames : 1;
-	if (empty && frames > 0 && copied == frames) {
-		/* TRUNCATE waits for readers through the busy handler: not here. */
-		sqlite3_busy_timeout(log->db, 0);
-		if (sqlite3_wal_checkpoint_v2(log->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
-		    NULL, NULL) == SQLITE_OK)
-			frames = 0;
-		sqlite3_busy_timeout(log->db, BUSY_TIMEOUT_MS);
-	}
-	return frames;
-}
 
 long long
 cafe_log_stream_version(struct cafe_log *log, const char *stream, struct cafe_err *e)
@@ -1336,7 +982,7 @@ cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 {
 	struct cafe_stmt *st;
 	json_t *o, *types;
-	long long n, streams, pages, psize;
+	long long n, streams, bytes;
 	int rc;
 
 	long long head;
@@ -1344,13 +990,12 @@ cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 	if ((n = query_ll(log, "SELECT count(*) FROM events", NULL, e)) < 0 ||
 	    (streams = query_ll(log, "SELECT count(DISTINCT stream) FROM events",
 	    NULL, e)) < 0 ||
-	    (pages = query_ll(log, "PRAGMA page_count", NULL, e)) < 0 ||
-	    (psize = query_ll(log, "PRAGMA page_size", NULL, e)) < 0 ||
+	    (bytes = log->be->bytes(log, e)) < 0 ||
 	    (head = cafe_log_head(log, e)) < 0)
 		return NULL;
 	o = json_pack("{s:I, s:I, s:I, s:I}", "events", (json_int_t)n,
 	    "head", (json_int_t)head,
-	    "streams", (json_int_t)streams, "bytes", (json_int_t)(pages * psize));
+	    "streams", (json_int_t)streams, "bytes", (json_int_t)bytes);
 	if (prepare(log, "SELECT min(ts), max(ts) FROM events", &st, e) != 0)
 		goto fail;
 	if ((rc = cafe_stmt_step(st)) != CAFE_DB_ROW) {
@@ -1387,34 +1032,6 @@ fail:
 	return NULL;
 }
 
-static int
-inotify_setup(struct cafe_log *log)
-{
-	char *dir, *slash;
-
-	if (log->inotify_fd != -1)
-		return log->inotify_fd;
-	log->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
-	if (log->inotify_fd < 0) {
-		log->inotify_fd = -2;
-		return -2;
-	}
-	dir = cafe_xstrdup(log->path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, strlen(dir) + 1, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
-	if (inotify_add_watch(log->inotify_fd, dir,
-	    IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
-		close(log->inotify_fd);
-		log->inotify_fd = -2;
-	}
-	free(dir);
-	return log->inotify_fd;
-}
 
 /* The head for cafe_log_wait, which asks often: a statement kept prepared. */
 static long long
@@ -1435,8 +1052,9 @@ wait_head(struct cafe_log *log, struct cafe_err *e)
 }
 
 /*
- * inotify reports a writer's commit when it writes the WAL, but the commit
- * becomes visible only after its fsync, when the WAL index (a shared
+ * The backend's descriptor says someone may have appended. With SQLite
+ * (quick_recheck) inotify reports a writer's commit when it writes the
+ * WAL, but the commit becomes visible only after its fsync, when the WAL index (a shared
  * memory map, which inotify does not see) is updated. So after a write is
  * reported (in this call or the one before) we look again every 50 us for
  * a millisecond (an fsync takes about 0.15 ms here), then at growing
@@ -1460,19 +1078,17 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
     enum cafe_wake *woke, struct cafe_err *e)
 {
 	long long deadline = timeout_ms < 0 ? LLONG_MAX : cafe_mono_ms() + timeout_ms;
-	char buf[4096];
 
 	for (;;) {
-		int fd = inotify_setup(log);
+		int fd = log->be->wake_fd(log);
 		long long head, now, slice_us, since;
 		struct pollfd pfd;
 		struct timespec ts;
 		int rc;
 
 		/* Drain queued notifications before looking, so none is missed. */
-		if (fd >= 0)
-			while (read(fd, buf, sizeof buf) > 0)
-				log->woke_us = mono_us();
+		if (fd >= 0 && log->be->drain(log))
+			log->woke_us = mono_us();
 		if ((head = wait_head(log, e)) < 0)
 			return e->status;
 		if (head > after) {
@@ -1487,6 +1103,8 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 		since = mono_us() - log->woke_us;
 		if (fd < 0)
 			slice_us = 25000;
+		else if (!log->be->quick_recheck)
+			slice_us = 1000000;  /* the wake-up comes after the commit */
 		else if (since < WAIT_QUICK_US)
 			slice_us = 50;
 		else if (since < WAIT_RECHECK_US)
@@ -1517,26 +1135,13 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 	long long expect = 1, prev_version = 0;
 	char *prev_stream = NULL, prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
 	char at_head[CAFE_HASH_HEX] = "";
-	int rc, v, status = 0;
+	int rc, status = 0;
 
 	*checked = 0;
-	if ((status = user_version(log, &v, e)) != 0)
+	if ((status = log->be->schema_check(log, e)) != 0)
 		return status;
-	if (v != CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
-		    v, CAFE_SCHEMA_VERSION);
-	if (query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-	    "AND name IN ('events_no_update', 'events_no_delete')", NULL, e) != 2)
-		return cafe_err_set(e, CAFE_REFUSED,
-		    "the append-only triggers on events are missing (history may have "
-		    "been rewritten)");
-
-	/* CASE, not AND: json_type() raises an error on malformed JSON. */
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
-	if ((status = prepare(log, "SELECT seq, CASE WHEN json_valid(data) THEN "
-	    "json_type(data) = 'object' ELSE 0 END, CASE WHEN json_valid(meta) THEN "
-	    "json_type(meta) = 'object' ELSE 0 END, length(id), type, ts, "
-	    "id, stream, version, data, meta, hash FROM events ORDER BY seq", &st, e)) != 0)
+	if ((status = prepare(log, log->be->verify_select, &st, e)) != 0)
 		return status;
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		long long seq = cafe_col_int(st, 0);
@@ -1621,7 +1226,7 @@ int
 cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *what,
     struct cafe_err *e)
 {
-	return cafe_sqlite_status(log->db, log->path, rc, who, what, e);
+	return cafe_db_status(log->store, rc, who, what, e);
 }
 
 long long

@@ -1,18 +1,21 @@
 /*
  * log.h - the event log: the one place that knows how events are stored.
  *
- * The storage is a SQLite file (DESIGN §3): table `events`, append-only
- * (triggers refuse UPDATE and DELETE), `seq` global and gap-free,
- * `(stream, version)` unique. Programs and domain rules go through this
- * interface only (open, append a batch, read from a position, read a
- * stream, wait for a change), so another backend could stand behind it.
+ * The storage is a SQLite file (DESIGN §3, lib/log-sqlite.c): table
+ * `events`, append-only (triggers refuse UPDATE and DELETE), `seq` global
+ * and gap-free, `(stream, version)` unique. Programs and domain rules go
+ * through this interface only (open, append a batch, read from a
+ * position, read a stream, wait for a change); log.c does all of it
+ * through store.h, so another backend stands behind log-priv.h.
  *
  * Projections and operational state (order_trace, checkpoints, leases,
  * the breaker) live in other tables of the same file. Their owners reach
- * them with cafe_log_store() (store.h) and create them with CREATE TABLE IF NOT EXISTS
- * inside their own write transactions; none of them is ever a second truth.
+ * them with cafe_log_store() (store.h) and create them with CREATE TABLE
+ * IF NOT EXISTS inside their own write transactions; none of them is ever
+ * a second truth.
  *
- * Writes: cafe_log_begin() takes the write lock up front (BEGIN IMMEDIATE),
+ * Writes: cafe_log_begin() takes the write lock up front (SQLite: BEGIN
+ * IMMEDIATE),
  * so a read-decide-append sequence inside it cannot be overtaken. All the
  * events of one batch commit together or not at all.
  */

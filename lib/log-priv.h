@@ -1,0 +1,74 @@
+/*
+ * log-priv.h - what the log (log.c) and its storage backends share: the
+ * log handle and what a backend does that SQL alone does not say the same
+ * way on every engine. log.c holds everything that is the same on every
+ * engine (batches, appends and the chain, reads, waiting, verification)
+ * and talks to the tables through store.h; a backend opens the database,
+ * keeps its schema, takes the write lock and says when someone appended.
+ * Only log.c and the backend files include this.
+ */
+#ifndef CAFE_LOG_PRIV_H
+#define CAFE_LOG_PRIV_H
+
+#include "log.h"
+#include "store.h"
+
+struct cafe_log;
+
+struct log_backend {
+	/* Opens log->path as the flags say (the file or the database made
+	 * when missing and allowed), sets log->store and log->be_state, and
+	 * makes or migrates the schema. On failure it leaves nothing open. */
+	int (*open)(struct cafe_log *log, int flags, struct cafe_err *e);
+	void (*close)(struct cafe_log *log);
+	/* BEGIN, holding the log's write lock from the start: appends are
+	 * serialised, so `seq` is gap-free and never commits out of order. */
+	int (*begin)(struct cafe_log *log);
+	void (*rollback)(struct cafe_log *log);
+	/* Storage housekeeping (SQLite: the WAL); the frames left, 0 when none. */
+	long long (*checkpoint)(struct cafe_log *log, int empty);
+	/* The size the log takes, in bytes; -1 with e set. */
+	long long (*bytes)(struct cafe_log *log, struct cafe_err *e);
+	/* 0 when the schema is the current one and the append-only triggers
+	 * are in place; else CAFE_REFUSED saying what is wrong. */
+	int (*schema_check)(struct cafe_log *log, struct cafe_err *e);
+	/* The SELECT of cafe_log_verify: seq, data is an object (1/0), meta is
+	 * an object, length(id), type, ts, id, stream, version, data, meta,
+	 * hash, in seq order. */
+	const char *verify_select;
+	/* A descriptor that becomes readable when someone may have appended
+	 * (-1: none, poll instead); drain reads what it says, 1 when it said
+	 * something. quick_recheck: a commit becomes visible only a little
+	 * after the descriptor fires, so look again soon. */
+	int (*wake_fd)(struct cafe_log *log);
+	int (*drain)(struct cafe_log *log);
+	int quick_recheck;
+};
+
+struct cafe_log {
+	const struct log_backend *be;
+	void *be_state;             /* the backend's own */
+	struct cafe_db *store;      /* the connection, as store.h's */
+	char *path;                 /* a file path, or a connection URI */
+	char tool[64];
+	int readonly;
+	int created;                /* this open created the file */
+	int in_txn;
+	struct cafe_stmt *ins;      /* cached INSERT INTO events */
+	struct cafe_stmt *ver;      /* cached stream version lookup */
+	struct cafe_stmt *head;     /* cached head lookup of cafe_log_wait */
+	struct cafe_stmt *last;     /* cached: the newest event's seq and hash */
+	long long woke_us;          /* cafe_log_wait: when the backend last said "appended" */
+	char *meta_who;             /* the actor, tool and host part of meta */
+	char id_prefix[13];         /* random, per handle: the middle of event ids */
+	unsigned id_count;          /* the end of event ids */
+};
+
+extern const struct log_backend cafe_log_sqlite_backend;
+
+/* log.c, for a backend's migrations: every event's link, in seq order. */
+int cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e);
+/* A result code of log->store as a status, naming the log. */
+int cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what);
+
+#endif

@@ -1,0 +1,524 @@
+/*
+ * log-sqlite.c - the log's SQLite backend (log-priv.h): the file, its
+ * PRAGMAs and WAL, the schema and its migrations, the write lock (BEGIN
+ * IMMEDIATE), and inotify on the file's directory for waking followers.
+ * Everything else the log does is in log.c, through store.h.
+ *
+ * Invariants kept here:
+ *  - `events` is append-only: triggers refuse UPDATE and DELETE.
+ *  - `seq` is gap-free: it is the rowid (max + 1), rows are never deleted,
+ *    a rolled-back batch takes no number, and BEGIN IMMEDIATE serialises
+ *    the writers.
+ *  - Closing does not checkpoint the WAL (SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE):
+ *    one-shot commands stay cheap; autocheckpoints and the daemon keep the
+ *    WAL short, and the daemon empties it when it falls idle (a long WAL
+ *    costs the next program that opens the log a read of all of it).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/inotify.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <sqlite3.h>
+
+#include "log-priv.h"
+#include "store-sqlite.h"
+
+#define BUSY_TIMEOUT_MS 10000
+/*
+ * Pages in the WAL before a commit checkpoints it. SQLite's default (1000)
+ * left ~2 MB for every one-shot command to checksum while it rebuilt the
+ * WAL index: half of a placement's instructions. 128 pages bound that to
+ * ~0.5 MB and cost one small checkpoint every dozen orders.
+ */
+#define WAL_AUTOCHECKPOINT "128"
+
+struct lite {
+	sqlite3 *db;
+	int inotify_fd;             /* -1: not yet set up; -2: unavailable */
+};
+
+#define LITE(log) ((struct lite *)(log)->be_state)
+
+#define TRIGGERS \
+	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events" \
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: UPDATE refused'); END;" \
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events" \
+	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
+
+static const char *schema_current =
+	"CREATE TABLE IF NOT EXISTS events("
+	"  seq     INTEGER PRIMARY KEY,"
+	"  id      TEXT NOT NULL UNIQUE,"
+	"  stream  TEXT NOT NULL,"
+	"  version INTEGER NOT NULL,"
+	"  type    TEXT NOT NULL,"
+	"  data    TEXT NOT NULL CHECK (json_valid(data) AND json_type(data) = 'object'),"
+	"  meta    TEXT NOT NULL CHECK (json_valid(meta) AND json_type(meta) = 'object'),"
+	"  ts      TEXT NOT NULL,"
+	"  hash    TEXT NOT NULL,"
+	"  UNIQUE(stream, version));"
+	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
+	"CREATE INDEX IF NOT EXISTS events_correlation"
+	"  ON events(json_extract(meta, '$.correlation_id'), seq);"
+	"CREATE INDEX IF NOT EXISTS events_key ON events(json_extract(meta, '$.key'))"
+	"  WHERE json_extract(meta, '$.key') IS NOT NULL;"
+	TRIGGERS
+	"CREATE TABLE IF NOT EXISTS checkpoints("
+	"  name TEXT PRIMARY KEY,"
+	"  seq  INTEGER NOT NULL);";
+
+/*
+ * Before SQLite's first use: no memory statistics. Keeping them takes one
+ * process-wide mutex around every allocation, which the daemon's threads
+ * spent a fifth of their waits on.
+ */
+static pthread_once_t configured = PTHREAD_ONCE_INIT;
+
+static void
+configure_sqlite(void)
+{
+	sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+}
+
+/*
+ * Migrations: migrations[i] brings a file from user_version i to i + 1.
+ * 1 -> 2 adds the hash chain: the column, then (chain_all) every link
+ * computed once, with the triggers lifted for the while and put back.
+ */
+static const char *const migrations[CAFE_SCHEMA_VERSION] = {
+	NULL,
+	"DROP TRIGGER IF EXISTS events_no_update;"
+	"DROP TRIGGER IF EXISTS events_no_delete;"
+	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
+};
+
+/*
+ * The one mapping from an SQLite result code to an exit status and a
+ * message, for the log and for every owner of a projection or operational
+ * table (cafe_db_status, cafe_log_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
+ * everything else CAFE_IOERR, said in the user's terms.
+ */
+int
+cafe_sqlite_status(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	if (!path || !*path)
+		path = db && sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") :
+		    "?";
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "database '%s' is busy, try again", path);
+	case SQLITE_READONLY:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' is read-only (check its permissions)", path);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "'%s' is not a cafe database or is damaged (%s)", path, msg);
+	case SQLITE_FULL:
+		return cafe_err_set(e, CAFE_IOERR, "disk full writing '%s'", path);
+	case SQLITE_CANTOPEN:
+		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s' (%s)",
+		    path, msg);
+	default:
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", path,
+		    who ? who : "", who ? ": " : "", what, msg);
+	}
+}
+
+static int
+db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
+{
+	return cafe_sqlite_status(log && log->be_state ? LITE(log)->db : NULL,
+	    log ? log->path : NULL, rc, NULL, what, e);
+}
+
+static int
+exec_sql(struct cafe_log *log, const char *sql, struct cafe_err *e)
+{
+	int rc = sqlite3_exec(LITE(log)->db, sql, NULL, NULL, NULL);
+
+	return rc == SQLITE_OK ? 0 : db_status(log, rc, e, "schema");
+}
+
+static int
+user_version(struct cafe_log *log, int *v, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	rc = sqlite3_prepare_v2(LITE(log)->db, "PRAGMA user_version", -1, &st, NULL);
+	if (rc != SQLITE_OK)
+		return db_status(log, rc, e, "reading the schema version");
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW)
+		*v = sqlite3_column_int(st, 0);
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return db_status(log, rc, e, "reading the schema version");
+	return 0;
+}
+
+/* Creates or migrates the schema; called with the write lock held. */
+static int
+ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
+{
+	int v, present = 0, rc;
+	char sql[64];
+
+	if ((rc = user_version(log, &v, e)) != 0)
+		return rc;
+	if (v > CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' has schema version %d, newer than this cafe "
+		    "understands (%d): upgrade cafe", log->path, v, CAFE_SCHEMA_VERSION);
+	if (v == CAFE_SCHEMA_VERSION)
+		return 0;
+	if ((rc = (present = cafe_db_has(log->store, "events", NULL), 0)) != 0)
+		return rc;
+	if (v == 0 && !present) {
+		if (!create)
+			return cafe_err_set(e, CAFE_IOERR,
+			    "'%s' is not a cafe database (run 'cafe-log init')", log->path);
+		if ((rc = exec_sql(log, schema_current, e)) != 0)
+			return rc;
+	} else {
+		for (; v < CAFE_SCHEMA_VERSION; v++) {
+			if (migrations[v] && (rc = exec_sql(log, migrations[v], e)) != 0)
+				return rc;
+			if (v == 1 && ((rc = cafe_log_chain_all(log, e)) != 0 ||
+			    (rc = exec_sql(log, TRIGGERS, e)) != 0))
+				return rc;
+		}
+	}
+	snprintf(sql, sizeof sql, "PRAGMA user_version = %d", CAFE_SCHEMA_VERSION);
+	return exec_sql(log, sql, e);
+}
+
+/*
+ * 1 when the file's header says it is in WAL mode already (bytes 18 and 19
+ * are 2): asking SQLite to switch costs a tenth of a one-shot command.
+ * The header is read through SQLite's own file handle: opening and closing
+ * the file ourselves would drop every POSIX lock this process holds on it
+ * (close(2) releases them all), and another process could then delete the
+ * WAL under our open connections ("database disk image is malformed").
+ */
+static int
+wal_file(sqlite3 *db)
+{
+	sqlite3_file *f = NULL;
+	unsigned char h[20];
+
+	if (sqlite3_file_control(db, "main", SQLITE_FCNTL_FILE_POINTER, &f) != SQLITE_OK ||
+	    !f || !f->pMethods || f->pMethods->xRead(f, h, sizeof h, 0) != SQLITE_OK)
+		return 0;
+	return memcmp(h, "SQLite format 3", 16) == 0 && h[18] == 2 && h[19] == 2;
+}
+
+/*
+ * A new log is shared by the staff's group and never world-readable: 0660
+ * under the usual umask (022, 002), 0600 when the umask takes the group's
+ * read away too. SQLite gives the -wal and -shm files the database's mode.
+ */
+static mode_t
+new_file_mode(void)
+{
+	mode_t mask = umask(0);
+
+	umask(mask);
+	return (mask & 0040) ? 0600 : 0660;
+}
+
+/* Creates path with new_file_mode(); 1 when this call created it, 0 when it
+ * was there already, -1 (errno) on error. */
+static int
+create_file(const char *path)
+{
+	mode_t mode = new_file_mode();
+	int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+
+	if (fd < 0)
+		return errno == EEXIST ? 0 : -1;
+	if (fchmod(fd, mode) != 0) {
+		int err = errno;
+
+		close(fd);
+		unlink(path);
+		errno = err;
+		return -1;
+	}
+	close(fd);
+	return 1;
+}
+
+static int
+lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
+{
+	const char *path = log->path;
+	struct lite *lt;
+	struct stat sb;
+	int rc, v, oflags, status = 0, created = 0;
+
+	if (stat(path, &sb) == -1) {
+		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY))
+			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
+			    path, strerror(errno),
+			    errno == ENOENT ? " (run 'cafe-log init')" : "");
+		if ((created = create_file(path)) < 0)
+			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s",
+			    path, strerror(errno));
+	} else if (!S_ISREG(sb.st_mode)) {
+		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
+	}
+
+	pthread_once(&configured, configure_sqlite);
+	log->created = created;
+	lt = cafe_xcalloc(1, sizeof *lt);
+	lt->inotify_fd = -1;
+	log->be_state = lt;
+
+	oflags = log->readonly ? SQLITE_OPEN_READONLY :
+	    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+	rc = sqlite3_open_v2(path, &LITE(log)->db, oflags | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		status = db_status(log, rc, e, "open");
+		goto out;
+	}
+	log->store = cafe_store_sqlite(LITE(log)->db, log->path);
+	sqlite3_extended_result_codes(LITE(log)->db, 1);
+	sqlite3_busy_timeout(LITE(log)->db, BUSY_TIMEOUT_MS);
+	sqlite3_db_config(LITE(log)->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, (int *)NULL);
+	sqlite3_db_config(LITE(log)->db, SQLITE_DBCONFIG_DEFENSIVE, 1, (int *)NULL);
+
+	if ((status = user_version(log, &v, e)) != 0)
+		goto out;
+	if (v > CAFE_SCHEMA_VERSION) {
+		status = cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' has schema version %d, newer than this cafe "
+		    "understands (%d): upgrade cafe", path, v, CAFE_SCHEMA_VERSION);
+		goto out;
+	}
+	if (!log->readonly) {
+		if (!wal_file(LITE(log)->db) && exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
+		    e->status != CAFE_TEMPFAIL) {
+			status = e->status;
+			goto out;
+		}
+		if ((status = exec_sql(log, flags & CAFE_LOG_SYNC_NORMAL ?
+		    "PRAGMA synchronous = NORMAL" : "PRAGMA synchronous = FULL", e)) != 0)
+			goto out;
+		/* Closing leaves the WAL in place, and the next process to open
+		 * the file alone rebuilds the WAL index from every frame in it:
+		 * keep it short (see WAL_AUTOCHECKPOINT). */
+		if ((status = exec_sql(log, "PRAGMA wal_autocheckpoint = "
+		    WAL_AUTOCHECKPOINT, e)) != 0)
+			goto out;
+	}
+	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
+		goto out;
+	if (v != CAFE_SCHEMA_VERSION) {
+		if (log->readonly) {
+			status = cafe_err_set(e, CAFE_IOERR, v == 0 ?
+			    "'%s' is not a cafe database (run 'cafe-log init')" :
+			    "database '%s' needs a schema upgrade, which a read-only "
+			    "open cannot do", path);
+			goto out;
+		}
+		if ((status = cafe_log_begin(log, e)) != 0)
+			goto out;
+		if ((status = ensure_schema(log, flags & CAFE_LOG_CREATE, e)) != 0) {
+			cafe_log_rollback(log);
+			goto out;
+		}
+		if ((status = cafe_log_commit(log, e)) != 0)
+			goto out;
+	}
+out:
+	if (status && created)
+		log->created = created;
+	return status;
+}
+
+void
+cafe_log_remove_files(const char *path)
+{
+	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
+	char *p;
+
+	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
+		p = cafe_xasprintf("%s%s", path, ends[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
+sqlite3 *
+cafe_log_sqlite(struct cafe_log *log)
+{
+	return LITE(log)->db;
+}
+
+void
+cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
+{
+	sqlite3_wal_autocheckpoint(LITE(log)->db, 0);
+	sqlite3_busy_handler(LITE(log)->db, busy, arg);
+}
+
+static long long
+lite_checkpoint(struct cafe_log *log, int empty)
+{
+	int frames = 0, copied = 0;
+
+	if (sqlite3_wal_checkpoint_v2(LITE(log)->db, NULL, SQLITE_CHECKPOINT_PASSIVE, &frames,
+	    &copied) != SQLITE_OK)
+		return frames > 0 ? frames : 1;
+	if (empty && frames > 0 && copied == frames) {
+		/* TRUNCATE waits for readers through the busy handler: not here. */
+		sqlite3_busy_timeout(LITE(log)->db, 0);
+		if (sqlite3_wal_checkpoint_v2(LITE(log)->db, NULL, SQLITE_CHECKPOINT_TRUNCATE,
+		    NULL, NULL) == SQLITE_OK)
+			frames = 0;
+		sqlite3_busy_timeout(LITE(log)->db, BUSY_TIMEOUT_MS);
+	}
+	return frames;
+}
+
+static int
+lite_wake_fd(struct cafe_log *log)
+{
+	char *dir, *slash;
+
+	if (LITE(log)->inotify_fd != -1)
+		return LITE(log)->inotify_fd;
+	LITE(log)->inotify_fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
+	if (LITE(log)->inotify_fd < 0) {
+		LITE(log)->inotify_fd = -2;
+		return -2;
+	}
+	dir = cafe_xstrdup(log->path);
+	slash = strrchr(dir, '/');
+	if (!slash)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	if (inotify_add_watch(LITE(log)->inotify_fd, dir,
+	    IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
+		close(LITE(log)->inotify_fd);
+		LITE(log)->inotify_fd = -2;
+	}
+	free(dir);
+	return LITE(log)->inotify_fd;
+}
+
+static void
+lite_close(struct cafe_log *log)
+{
+	struct lite *lt = LITE(log);
+
+	if (!lt)
+		return;
+	cafe_store_sqlite_free(log->store);
+	log->store = NULL;
+	if (lt->db)
+		sqlite3_close(lt->db);
+	if (lt->inotify_fd >= 0)
+		close(lt->inotify_fd);
+	free(lt);
+	log->be_state = NULL;
+}
+
+static int
+lite_begin(struct cafe_log *log)
+{
+	return sqlite3_exec(LITE(log)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+}
+
+static void
+lite_rollback(struct cafe_log *log)
+{
+	if (!sqlite3_get_autocommit(LITE(log)->db))
+		sqlite3_exec(LITE(log)->db, "ROLLBACK", NULL, NULL, NULL);
+}
+
+static long long
+query_ll(struct cafe_log *log, const char *sql, struct cafe_err *e)
+{
+	sqlite3_stmt *st;
+	long long v = -1;
+	int rc;
+
+	if ((rc = sqlite3_prepare_v2(LITE(log)->db, sql, -1, &st, NULL)) != SQLITE_OK)
+		return db_status(log, rc, e, "read"), -1;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		v = sqlite3_column_int64(st, 0);
+	else
+		db_status(log, rc, e, "read");
+	sqlite3_finalize(st);
+	return v;
+}
+
+static long long
+lite_bytes(struct cafe_log *log, struct cafe_err *e)
+{
+	long long pages, size;
+
+	if ((pages = query_ll(log, "PRAGMA page_count", e)) < 0 ||
+	    (size = query_ll(log, "PRAGMA page_size", e)) < 0)
+		return -1;
+	return pages * size;
+}
+
+static int
+lite_schema_check(struct cafe_log *log, struct cafe_err *e)
+{
+	int v, status;
+
+	if ((status = user_version(log, &v, e)) != 0)
+		return status;
+	if (v != CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
+		    v, CAFE_SCHEMA_VERSION);
+	if (query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+	    "AND name IN ('events_no_update', 'events_no_delete')", e) != 2)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "the append-only triggers on events are missing (history may have "
+		    "been rewritten)");
+	return 0;
+}
+
+static int
+lite_drain(struct cafe_log *log)
+{
+	char buf[4096];
+	int said = 0;
+
+	if (LITE(log)->inotify_fd < 0)
+		return 0;
+	while (read(LITE(log)->inotify_fd, buf, sizeof buf) > 0)
+		said = 1;
+	return said;
+}
+
+const struct log_backend cafe_log_sqlite_backend = {
+	lite_open, lite_close, lite_begin, lite_rollback, lite_checkpoint, lite_bytes,
+	lite_schema_check,
+	/* CASE, not AND: json_type() raises an error on malformed JSON. */
+	"SELECT seq, CASE WHEN json_valid(data) THEN json_type(data) = 'object' "
+	"ELSE 0 END, CASE WHEN json_valid(meta) THEN json_type(meta) = 'object' "
+	"ELSE 0 END, length(id), type, ts, id, stream, version, data, meta, hash "
+	"FROM events ORDER BY seq",
+	lite_wake_fd, lite_drain, 1
+};

@@ -26,19 +26,20 @@
 
 static const char *const state_names[] = { "closed", "open", "half_open" };
 
+/* %s: the self-numbering key type (cafe_db_autokey). */
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS breaker("
 	"  name TEXT PRIMARY KEY, state TEXT NOT NULL, generation INTEGER NOT NULL,"
-	"  changed_ms INTEGER NOT NULL, open_until_ms INTEGER NOT NULL,"
+	"  changed_ms BIGINT NOT NULL, open_until_ms BIGINT NOT NULL,"
 	"  reason TEXT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS breaker_calls("
-	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, generation INTEGER NOT NULL,"
+	"  id %s, name TEXT NOT NULL, generation INTEGER NOT NULL,"
 	"  failed INTEGER NOT NULL, slow INTEGER NOT NULL,"
-	"  elapsed_ms INTEGER NOT NULL, at_ms INTEGER NOT NULL);"
+	"  elapsed_ms BIGINT NOT NULL, at_ms BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS breaker_trials("
-	"  id INTEGER PRIMARY KEY, name TEXT NOT NULL, generation INTEGER NOT NULL,"
-	"  pid INTEGER NOT NULL, claimed_ms INTEGER NOT NULL,"
-	"  expires_ms INTEGER NOT NULL, outcome TEXT);";
+	"  id %s, name TEXT NOT NULL, generation INTEGER NOT NULL,"
+	"  pid BIGINT NOT NULL, claimed_ms BIGINT NOT NULL,"
+	"  expires_ms BIGINT NOT NULL, outcome TEXT);";
 
 /* The breaker row; a zeroed one is "closed, never moved". */
 struct row {
@@ -96,14 +97,12 @@ read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 	    " reason FROM breaker WHERE name = ?1";
 
 	memset(r, 0, sizeof *r);
-	rc = cafe_db_prepare(cafe_log_store(log), sql, &st);
-	if (rc != CAFE_DB_OK) {
-		if (no_tables(log))
-			return 0;
-		/* Created by another process since the prepare: read it now. */
-		if ((rc = cafe_db_prepare(cafe_log_store(log), sql, &st)) != CAFE_DB_OK)
-			return sql_fail(log, rc, "reading the state", e);
-	}
+	/* Asked first: on some engines a failed statement spoils the whole
+	 * transaction around it. */
+	if (no_tables(log))
+		return 0;
+	if ((rc = cafe_db_prepare(cafe_log_store(log), sql, &st)) != CAFE_DB_OK)
+		return sql_fail(log, rc, "reading the state", e);
 	r->tables = 1;
 	cafe_stmt_text_ref(st, 1, NAME);
 	rc = cafe_stmt_step(st);
@@ -128,11 +127,16 @@ read_state(struct cafe_log *log, struct row *r, struct cafe_err *e)
 static int
 ensure_tables(struct cafe_log *log, struct row *r, struct cafe_err *e)
 {
+	const char *key;
+	char *sql;
 	int rc;
 
 	if (r->tables)
 		return 0;
-	rc = cafe_db_exec(cafe_log_store(log), schema);
+	key = cafe_db_autokey(cafe_log_store(log));
+	sql = cafe_xasprintf(schema, key, key);
+	rc = cafe_db_exec(cafe_log_store(log), sql);
+	free(sql);
 	if (rc != CAFE_DB_OK)
 		return sql_fail(log, rc, "creating its tables", e);
 	r->tables = 1;
@@ -152,7 +156,7 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 		return 0;
 	if ((status = prepare(log, "SELECT count(*), coalesce(sum(failed), 0),"
 	    " coalesce(sum(slow), 0) FROM (SELECT failed, slow FROM breaker_calls"
-	    " WHERE name = ?1 AND generation = ?2 ORDER BY id DESC LIMIT ?3)",
+	    " WHERE name = ?1 AND generation = ?2 ORDER BY id DESC LIMIT ?3) AS recent",
 	    &st, e)) != 0)
 		return status;
 	cafe_stmt_text_ref(st, 1, NAME);

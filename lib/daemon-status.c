@@ -168,7 +168,7 @@ cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
 		goto fail;
 	rc = cafe_db_prepare(db, "UPDATE daemon_queue SET state = 'wait', due_ms = ?1,"
 	    " attempts = 0, updated_ms = ?1 WHERE state = 'parked'"
-	    " AND (?2 IS NULL OR policy = ?2)", &st);
+	    " AND (CAST(?2 AS TEXT) IS NULL OR policy = ?2)", &st);
 	if (rc != CAFE_DB_OK)
 		goto fail;
 	cafe_stmt_int(st, 1, now);

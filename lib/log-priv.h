@@ -36,6 +36,9 @@ struct log_backend {
 	 * an object, length(id), type, ts, id, stream, version, data, meta,
 	 * hash, in seq order. */
 	const char *verify_select;
+	/* The conditions on meta that the log's indexes serve (each with one
+	 * parameter): the events of a correlation id, of an idempotency key. */
+	const char *where_correlated, *where_key;
 	/* A descriptor that becomes readable when someone may have appended
 	 * (-1: none, poll instead); drain reads what it says, 1 when it said
 	 * something. quick_recheck: a commit becomes visible only a little
@@ -65,6 +68,7 @@ struct cafe_log {
 };
 
 extern const struct log_backend cafe_log_sqlite_backend;
+extern const struct log_backend cafe_log_pg_backend;
 
 /* log.c, for a backend's migrations: every event's link, in seq order. */
 int cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e);

@@ -27,6 +27,7 @@
 #include <sqlite3.h>
 
 #include "log-priv.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 
 #define BUSY_TIMEOUT_MS 10000
@@ -355,6 +356,8 @@ cafe_log_remove_files(const char *path)
 	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
 	char *p;
 
+	if (cafe_store_pg_uri(path))
+		return;         /* a database on a server is no file of ours */
 	for (size_t i = 0; i < sizeof ends / sizeof *ends; i++) {
 		p = cafe_xasprintf("%s%s", path, ends[i]);
 		unlink(p);
@@ -365,12 +368,14 @@ cafe_log_remove_files(const char *path)
 sqlite3 *
 cafe_log_sqlite(struct cafe_log *log)
 {
-	return LITE(log)->db;
+	return log->be == &cafe_log_sqlite_backend ? LITE(log)->db : NULL;
 }
 
 void
 cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
 {
+	if (log->be != &cafe_log_sqlite_backend)
+		return;         /* the server keeps its own journal and waits */
 	sqlite3_wal_autocheckpoint(LITE(log)->db, 0);
 	sqlite3_busy_handler(LITE(log)->db, busy, arg);
 }
@@ -520,5 +525,6 @@ const struct log_backend cafe_log_sqlite_backend = {
 	"ELSE 0 END, CASE WHEN json_valid(meta) THEN json_type(meta) = 'object' "
 	"ELSE 0 END, length(id), type, ts, id, stream, version, data, meta, hash "
 	"FROM events ORDER BY seq",
+	"json_extract(meta, '$.correlation_id') = ?", "json_extract(meta, '$.key') = ?",
 	lite_wake_fd, lite_drain, 1
 };

@@ -32,6 +32,7 @@
 
 #include "chain.h"
 #include "log-priv.h"
+#include "store-pg.h"
 
 #define CONFLICT_RETRIES 8
 
@@ -199,7 +200,7 @@ cafe_log_open(struct cafe_log **out, const char *path, int flags, struct cafe_er
 	if (!path || !*path)
 		return cafe_err_set(e, CAFE_USAGE, "no database given (use --db or CAFE_DB)");
 	log = cafe_xcalloc(1, sizeof *log);
-	log->be = &cafe_log_sqlite_backend;
+	log->be = cafe_store_pg_uri(path) ? &cafe_log_pg_backend : &cafe_log_sqlite_backend;
 	log->path = cafe_xstrdup(path);
 	log->readonly = !!(flags & CAFE_LOG_READONLY);
 	snprintf(log->tool, sizeof log->tool, "cafe");
@@ -839,7 +840,7 @@ cafe_log_read(struct cafe_log *log, long long after, long long limit,
 	    "WHERE seq > ? ORDER BY seq LIMIT ?", &st, e)) != 0)
 		return status;
 	cafe_stmt_int(st, 1, after);
-	cafe_stmt_int(st, 2, limit > 0 ? limit : -1);
+	cafe_stmt_int(st, 2, limit > 0 ? limit : LLONG_MAX);
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -914,10 +915,12 @@ cafe_log_read_correlated(struct cafe_log *log, const char *id, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
 	struct cafe_stmt *st;
+	char sql[256];
 	int status;
 
-	if ((status = prepare(log, EVENT_COLUMNS
-	    "WHERE json_extract(meta, '$.correlation_id') = ? ORDER BY seq", &st, e)) != 0)
+	snprintf(sql, sizeof sql, EVENT_COLUMNS "WHERE %s ORDER BY seq",
+	    log->be->where_correlated);
+	if ((status = prepare(log, sql, &st, e)) != 0)
 		return status;
 	cafe_stmt_text(st, 1, id);
 	return run_query(log, st, fn, arg, e);
@@ -928,10 +931,11 @@ cafe_log_read_key(struct cafe_log *log, const char *key, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
 	struct cafe_stmt *st;
+	char sql[256];
 	int status;
 
-	if ((status = prepare(log, EVENT_COLUMNS
-	    "WHERE json_extract(meta, '$.key') = ? ORDER BY seq", &st, e)) != 0)
+	snprintf(sql, sizeof sql, EVENT_COLUMNS "WHERE %s ORDER BY seq", log->be->where_key);
+	if ((status = prepare(log, sql, &st, e)) != 0)
 		return status;
 	cafe_stmt_text(st, 1, key);
 	return run_query(log, st, fn, arg, e);

@@ -15,9 +15,8 @@
  * a second truth.
  *
  * Writes: cafe_log_begin() takes the write lock up front (SQLite: BEGIN
- * IMMEDIATE),
- * so a read-decide-append sequence inside it cannot be overtaken. All the
- * events of one batch commit together or not at all.
+ * IMMEDIATE), so a read-decide-append sequence inside it cannot be
+ * overtaken. All the events of one batch commit together or not at all.
  */
 #ifndef CAFE_LOG_H
 #define CAFE_LOG_H

@@ -285,7 +285,7 @@ claim_write(struct cafe_db *db, int take, const char *id, const char *holder, lo
 	rc = cafe_db_prepare(db, take ?
 	    "INSERT INTO notify_claims(message_id, holder, until_ms) VALUES (?1, ?2, ?3) "
 	    "ON CONFLICT(message_id) DO UPDATE SET holder = ?2, until_ms = ?3" :
-	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (?2 IS NULL OR holder = ?2)", &st);
+	    "DELETE FROM notify_claims WHERE message_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR holder = ?2)", &st);
 	if (rc != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
 	cafe_stmt_text_ref(st, 1, id);

@@ -25,7 +25,7 @@
 static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notify_outbox("
 	"  message_id TEXT PRIMARY KEY,"
-	"  seq        INTEGER NOT NULL,"
+	"  seq        BIGINT NOT NULL,"
 	"  stream     TEXT NOT NULL,"
 	"  order_id   INTEGER NOT NULL,"
 	"  event      TEXT NOT NULL,"
@@ -42,7 +42,7 @@ static const char schema[] =
 	"CREATE TABLE IF NOT EXISTS notify_claims("
 	"  message_id TEXT PRIMARY KEY,"
 	"  holder     TEXT NOT NULL,"
-	"  until_ms   INTEGER NOT NULL);";
+	"  until_ms   BIGINT NOT NULL);";
 
 /* The fold. */
 
@@ -393,7 +393,7 @@ cafe_outbox_list(struct cafe_log *log, const struct cafe_outbox_query *q,
 		return 0;
 	if ((rc = cafe_db_prepare(db, "SELECT message_id, order_id, event, customer, "
 	    "text, status, attempts, error, channels, queued_at, updated_at "
-	    "FROM notify_outbox WHERE (?1 IS NULL OR status = ?1) "
+	    "FROM notify_outbox WHERE (CAST(?1 AS TEXT) IS NULL OR status = ?1) "
 	    "AND (?2 = 0 OR order_id = ?2) ORDER BY seq", &st)) != CAFE_DB_OK)
 		return ob_sql_status(db, rc, e, "prepare");
 	if (q->status)

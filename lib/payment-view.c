@@ -38,7 +38,7 @@ static const char *const statuses[] = {
 };
 
 #define COLUMNS \
-	"order_id INTEGER PRIMARY KEY, status TEXT NOT NULL, amount INTEGER NOT NULL," \
+	"order_id INTEGER PRIMARY KEY, status TEXT NOT NULL, amount BIGINT NOT NULL," \
 	" currency TEXT NOT NULL, key TEXT NOT NULL, ref TEXT, reason TEXT," \
 	" refund_reason TEXT, refund_ref TEXT, refund_error TEXT, void_ref TEXT," \
 	" requested_at TEXT NOT NULL, decided_at TEXT, refund_requested_at TEXT," \
@@ -311,7 +311,7 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 	if ((status = source_table(log, &table, e)) != 0)
 		return status;
 	snprintf(sql, sizeof sql, "SELECT " SELECT_COLUMNS " FROM %s"
-	    " WHERE (?1 = 0 OR order_id = ?1) AND (?2 IS NULL OR status = ?2)"
+	    " WHERE (?1 = 0 OR order_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)"
 	    " ORDER BY order_id", table);
 	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
 		return cafe_db_status(db, rc, WHO, "prepare", e);

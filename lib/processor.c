@@ -145,7 +145,7 @@ ledger_init(struct cafe_db *db, struct cafe_err *e)
 	return db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS sim_ledger("
 	    " key TEXT PRIMARY KEY, op TEXT NOT NULL,"
-	    " order_id INTEGER NOT NULL, amount INTEGER NOT NULL,"
+	    " order_id INTEGER NOT NULL, amount BIGINT NOT NULL,"
 	    " outcome TEXT NOT NULL, ref TEXT, reason TEXT, ts TEXT NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS sim_attempts("
 	    " key TEXT PRIMARY KEY, failures INTEGER NOT NULL);", e);

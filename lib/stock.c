@@ -40,6 +40,10 @@ snapshot_read(struct cafe_db *db, const char *product, long long base, struct ca
 {
 	struct cafe_stmt *st;
 
+	/* Asked first: on some engines a failed statement spoils the whole
+	 * transaction around it. */
+	if (!cafe_db_has(db, "stock_levels", NULL))
+		return;
 	if (cafe_db_prepare(db, "SELECT version, level, tracked FROM stock_levels "
 	    "WHERE product = ? AND base = ?", &st) != CAFE_DB_OK)
 		return;
@@ -61,8 +65,8 @@ snapshot_write(struct cafe_db *db, const char *product, long long base,
 	int rc;
 
 	rc = cafe_db_exec(db, "CREATE TABLE IF NOT EXISTS stock_levels("
-	    "product TEXT PRIMARY KEY, version INTEGER NOT NULL, level INTEGER NOT NULL, "
-	    "tracked INTEGER NOT NULL, base INTEGER NOT NULL)");
+	    "product TEXT PRIMARY KEY, version BIGINT NOT NULL, level BIGINT NOT NULL, "
+	    "tracked INTEGER NOT NULL, base BIGINT NOT NULL)");
 	if (rc == CAFE_DB_OK)
 		rc = cafe_db_prepare(db, "INSERT INTO stock_levels(product, version, level, "
 		    "tracked, base) VALUES (?, ?, ?, ?, ?) ON CONFLICT(product) DO UPDATE "

@@ -14,5 +14,13 @@ int cafe_store_pg_uri(const char *s);
  * authentication refused), the password never shown. */
 int cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e);
 void cafe_store_pg_close(struct cafe_db *db);
+/* A connection that must not write the log's tables: cafe_db_readonly
+ * says 1 (views then fold into TEMP tables, which a read-only
+ * transaction could not make). */
+void cafe_store_pg_readonly(struct cafe_db *db);
+/* For LISTEN: the connection's socket, and whether notifications came
+ * (read and dropped; 1 too when the connection broke, so callers look). */
+int cafe_store_pg_socket(struct cafe_db *db);
+int cafe_store_pg_notified(struct cafe_db *db);
 
 #endif

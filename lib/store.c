@@ -38,6 +38,12 @@ cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 }
 
 const char *
+cafe_db_autokey(struct cafe_db *db)
+{
+	return db->ops->autokey;
+}
+
+const char *
 cafe_db_errmsg(struct cafe_db *db)
 {
 	return db->ops->errmsg(db);

@@ -55,6 +55,9 @@ int cafe_db_begin_write(struct cafe_db *db);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);
+/* The column type of a key that numbers itself (cafe_db_last_id reads
+ * the number it gave), for CREATE TABLE. */
+const char *cafe_db_autokey(struct cafe_db *db);
 /* Borrowed: the engine's own words for the last failure. */
 const char *cafe_db_errmsg(struct cafe_db *db);
 /* 1 when this connection may not write. */

@@ -10,6 +10,7 @@
  * folded the same way into a TEMP table and never touches the live one
  * nor the checkpoint. Following reads only the log.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,10 +26,10 @@
 
 #define TRACE_COLUMNS \
 	"order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL, product TEXT NOT NULL," \
-	" qty INTEGER NOT NULL, total INTEGER NOT NULL, order_status TEXT NOT NULL," \
+	" qty INTEGER NOT NULL, total BIGINT NOT NULL, order_status TEXT NOT NULL," \
 	" payment_status TEXT NOT NULL, delivery_status TEXT NOT NULL," \
 	" messages INTEGER NOT NULL, placed_at TEXT NOT NULL, updated_at TEXT NOT NULL," \
-	" address TEXT NOT NULL, rider TEXT NOT NULL, amount INTEGER NOT NULL," \
+	" address TEXT NOT NULL, rider TEXT NOT NULL, amount BIGINT NOT NULL," \
 	" delivered_at TEXT NOT NULL"
 
 /* The columns of an answer, in the order row_json() reads them. */
@@ -541,10 +542,10 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	/* The newest `limit` orders that match, oldest first. */
 	snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " ROW_COLUMNS " FROM %s "
 	    "WHERE order_status <> 'none' "
-	    "AND (?1 IS NULL OR customer = ?1) "
-	    "AND (?2 IS NULL OR ?2 IN (order_status, payment_status, delivery_status)) "
-	    "AND (?3 IS NULL OR placed_at >= ?3) "
-	    "ORDER BY order_id DESC LIMIT ?4) ORDER BY order_id", table);
+	    "AND (CAST(?1 AS TEXT) IS NULL OR customer = ?1) "
+	    "AND (CAST(?2 AS TEXT) IS NULL OR ?2 IN (order_status, payment_status, delivery_status)) "
+	    "AND (CAST(?3 AS TEXT) IS NULL OR placed_at >= ?3) "
+	    "ORDER BY order_id DESC LIMIT ?4) AS newest ORDER BY order_id", table);
 	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
 		return cafe_db_status(db, rc, WHO, "prepare", e);
 	if (q->customer)
@@ -553,7 +554,7 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		cafe_stmt_text(st, 2, q->status);
 	if (since[0])
 		cafe_stmt_text(st, 3, since);
-	cafe_stmt_int(st, 4, q->limit > 0 ? q->limit : -1);
+	cafe_stmt_int(st, 4, q->limit > 0 ? q->limit : LLONG_MAX);
 	status = 0;
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		json_t *row = row_json(st);
@@ -767,7 +768,7 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 	if (source_table(log, q, &table, e) != 0)
 		return NULL;
 	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at, "
-	    "payment_status, amount FROM %s WHERE order_status <> 'none' AND (?1 IS NULL OR placed_at >= ?1) "
+	    "payment_status, amount FROM %s WHERE order_status <> 'none' AND (CAST(?1 AS TEXT) IS NULL OR placed_at >= ?1) "
 	    "ORDER BY placed_at", table);
 	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK) {
 		cafe_db_status(db, rc, WHO, "prepare", e);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "cli.h"
+#include "store-pg.h"
 
 /* A global option returned by getopt_long: 1 when it was one (--help and
  * --version print their answer and set ctx->answered), else 0. */
@@ -186,7 +187,8 @@ open_log(struct cafe_ctx *ctx, enum cafe_verb_open how, struct cafe_err *e)
 		return cafe_ctx_open(ctx, CAFE_LOG_READONLY, e);
 	case CAFE_OPEN_PEEK:
 		status = cafe_ctx_open(ctx, 0, e);
-		if (status && ctx->db_path && stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
+		if (status && ctx->db_path && !cafe_store_pg_uri(ctx->db_path) &&
+		    stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
 			return 0;
 		return status;
 	case CAFE_OPEN_WRITE:

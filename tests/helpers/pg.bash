@@ -36,3 +36,11 @@ pg_stop() {
 	    pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null 2>&1 || true
 	rm -rf "$PG_DIR"
 }
+
+# A fresh database on the cluster for one test; prints its URI.
+pg_fresh_db() {
+	local name=${1:-t$BATS_TEST_NUMBER}
+	psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" \
+	    >/dev/null || return 1
+	echo "postgresql:///$name?host=$PG_DIR&user=cafe"
+}

@@ -1,0 +1,222 @@
+/*
+ * log-pg.c - the log's PostgreSQL backend (log-priv.h), for a chain whose
+ * terminals and daemons run on several hosts (DESIGN §10).
+ *
+ * Global order: a write transaction takes `LOCK TABLE events IN EXCLUSIVE
+ * MODE` first, which waits for every other writer and leaves readers
+ * alone. log.c gives each event max(seq) + 1 under that lock, so `seq`
+ * has no gaps and no event can commit after one with a higher seq: a
+ * follower that has read up to N never meets an N - 1 that committed
+ * late. (A sequence alone gives that up: two transactions can commit out
+ * of their sequence order.)
+ *
+ * Append-only: triggers refuse UPDATE, DELETE and TRUNCATE on events.
+ * Wake-ups: a statement trigger on INSERT sends NOTIFY cafe_events inside
+ * the appending transaction, delivered when it commits; followers LISTEN.
+ * data and meta are kept as the text the chain hashed (jsonb would
+ * rewrite it), checked to be JSON objects.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "log-priv.h"
+#include "store-pg.h"
+
+struct pgl {
+	int listening;
+};
+
+#define PGL(log) ((struct pgl *)(log)->be_state)
+
+static const char schema[] =
+	"SELECT pg_advisory_xact_lock(4242001);"
+	"CREATE TABLE IF NOT EXISTS events("
+	"  seq     BIGINT PRIMARY KEY,"
+	"  id      TEXT NOT NULL UNIQUE,"
+	"  stream  TEXT NOT NULL,"
+	"  version BIGINT NOT NULL,"
+	"  type    TEXT NOT NULL,"
+	"  data    TEXT NOT NULL CHECK (jsonb_typeof(data::jsonb) = 'object'),"
+	"  meta    TEXT NOT NULL CHECK (jsonb_typeof(meta::jsonb) = 'object'),"
+	"  ts      TEXT NOT NULL,"
+	"  hash    TEXT NOT NULL,"
+	"  UNIQUE(stream, version));"
+	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
+	"CREATE INDEX IF NOT EXISTS events_correlation"
+	"  ON events((meta::jsonb->>'correlation_id'), seq);"
+	"CREATE INDEX IF NOT EXISTS events_key ON events((meta::jsonb->>'key'))"
+	"  WHERE meta::jsonb->>'key' IS NOT NULL;"
+	"CREATE OR REPLACE FUNCTION cafe_events_append_only() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN"
+	"  RAISE EXCEPTION 'events are append-only: % refused', TG_OP; END $$;"
+	"CREATE OR REPLACE TRIGGER events_no_update BEFORE UPDATE ON events"
+	"  FOR EACH ROW EXECUTE FUNCTION cafe_events_append_only();"
+	"CREATE OR REPLACE TRIGGER events_no_delete BEFORE DELETE ON events"
+	"  FOR EACH ROW EXECUTE FUNCTION cafe_events_append_only();"
+	"CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cafe_events_append_only();"
+	"CREATE OR REPLACE FUNCTION cafe_events_notify() RETURNS trigger"
+	"  LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('cafe_events', '');"
+	"  RETURN NULL; END $$;"
+	"CREATE OR REPLACE TRIGGER events_notify AFTER INSERT ON events"
+	"  FOR EACH STATEMENT EXECUTE FUNCTION cafe_events_notify();"
+	"CREATE TABLE IF NOT EXISTS checkpoints("
+	"  name TEXT PRIMARY KEY,"
+	"  seq  BIGINT NOT NULL);"
+	"CREATE TABLE IF NOT EXISTS cafe_schema(version INTEGER NOT NULL);"
+	"INSERT INTO cafe_schema SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM cafe_schema);";
+
+_Static_assert(CAFE_SCHEMA_VERSION == 2, "log-pg.c's schema is version 2");
+
+/* One number from a query without parameters; -1 with e set. */
+static long long
+query_ll(struct cafe_log *log, const char *sql, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	long long v = -1;
+	int rc;
+
+	if ((rc = cafe_db_prepare(log->store, sql, &st)) != CAFE_DB_OK)
+		return cafe_log_db_status(log, rc, e, "read"), -1;
+	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
+		v = cafe_col_int(st, 0);
+	else
+		cafe_log_db_status(log, rc, e, "read");
+	cafe_stmt_free(st);
+	return v;
+}
+
+static int
+schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
+{
+	long long n;
+
+	*v = 0;
+	if (!cafe_db_has(log->store, "cafe_schema", NULL))
+		return 0;
+	if ((n = query_ll(log, "SELECT coalesce(max(version), 0) FROM cafe_schema", e)) < 0)
+		return e->status;
+	*v = (int)n;
+	return 0;
+}
+
+static int
+pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
+{
+	int status, v, rc;
+
+	if ((status = cafe_store_pg_open(&log->store, log->path, e)) != 0)
+		return status;
+	log->be_state = cafe_xcalloc(1, sizeof(struct pgl));
+	if (log->readonly)
+		cafe_store_pg_readonly(log->store);
+	if ((status = schema_version(log, &v, e)) != 0)
+		return status;
+	if (v > CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_IOERR, "database '%s' has schema version %d, "
+		    "newer than this cafe understands (%d): upgrade cafe",
+		    cafe_log_path(log), v, CAFE_SCHEMA_VERSION);
+	if (v == CAFE_SCHEMA_VERSION)
+		return 0;
+	if (log->readonly || !(flags & CAFE_LOG_CREATE))
+		return cafe_err_set(e, CAFE_IOERR,
+		    "'%s' is not a cafe database (run 'cafe-log init')", cafe_log_path(log));
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((rc = cafe_db_exec(log->store, schema)) != CAFE_DB_OK) {
+		status = cafe_log_db_status(log, rc, e, "schema");
+		cafe_log_rollback(log);
+		return status;
+	}
+	return cafe_log_commit(log, e);
+}
+
+static void
+pgl_close(struct cafe_log *log)
+{
+	cafe_store_pg_close(log->store);
+	log->store = NULL;
+	free(log->be_state);
+	log->be_state = NULL;
+}
+
+/* The events table may not exist yet (the open that makes it begins
+ * here too): then there is nothing to lock but the schema's own lock. */
+static int
+pgl_begin(struct cafe_log *log)
+{
+	int rc = cafe_db_exec(log->store, "BEGIN");
+
+	if (rc != CAFE_DB_OK || !cafe_db_has(log->store, "events", NULL))
+		return rc;
+	if ((rc = cafe_db_exec(log->store, "LOCK TABLE events IN EXCLUSIVE MODE")) !=
+	    CAFE_DB_OK)
+		cafe_db_exec(log->store, "ROLLBACK");
+	return rc;
+}
+
+static void
+pgl_rollback(struct cafe_log *log)
+{
+	cafe_db_exec(log->store, "ROLLBACK");
+}
+
+static long long
+pgl_checkpoint(struct cafe_log *log, int empty)
+{
+	(void)log, (void)empty;
+	return 0;
+}
+
+static long long
+pgl_bytes(struct cafe_log *log, struct cafe_err *e)
+{
+	return query_ll(log, "SELECT pg_total_relation_size('events')", e);
+}
+
+static int
+pgl_schema_check(struct cafe_log *log, struct cafe_err *e)
+{
+	int v, status;
+
+	if ((status = schema_version(log, &v, e)) != 0)
+		return status;
+	if (v != CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
+		    v, CAFE_SCHEMA_VERSION);
+	if (query_ll(log, "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+	    "'events'::regclass AND NOT tgisinternal AND tgenabled <> 'D' AND tgname IN "
+	    "('events_no_update', 'events_no_delete', 'events_no_truncate')", e) != 3)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "the append-only triggers on events are missing (history may have "
+		    "been rewritten)");
+	return 0;
+}
+
+static int
+pgl_wake_fd(struct cafe_log *log)
+{
+	if (!PGL(log)->listening) {
+		if (cafe_db_exec(log->store, "LISTEN cafe_events") != CAFE_DB_OK)
+			return -1;
+		PGL(log)->listening = 1;
+	}
+	return cafe_store_pg_socket(log->store);
+}
+
+static int
+pgl_drain(struct cafe_log *log)
+{
+	return cafe_store_pg_notified(log->store);
+}
+
+const struct log_backend cafe_log_pg_backend = {
+	pgl_open, pgl_close, pgl_begin, pgl_rollback, pgl_checkpoint, pgl_bytes,
+	pgl_schema_check,
+	"SELECT seq, CASE WHEN jsonb_typeof(data::jsonb) = 'object' THEN 1 ELSE 0 END, "
+	"CASE WHEN jsonb_typeof(meta::jsonb) = 'object' THEN 1 ELSE 0 END, length(id), "
+	"type, ts, id, stream, version, data, meta, hash FROM events ORDER BY seq",
+	"meta::jsonb->>'correlation_id' = ?", "meta::jsonb->>'key' = ?",
+	pgl_wake_fd, pgl_drain, 0
+};

@@ -69,24 +69,6 @@ static const char schema[] =
 
 _Static_assert(CAFE_SCHEMA_VERSION == 2, "log-pg.c's schema is version 2");
 
-/* One number from a query without parameters; -1 with e set. */
-static long long
-query_ll(struct cafe_log *log, const char *sql, struct cafe_err *e)
-{
-	struct cafe_stmt *st;
-	long long v = -1;
-	int rc;
-
-	if ((rc = cafe_db_prepare(log->store, sql, &st)) != CAFE_DB_OK)
-		return cafe_log_db_status(log, rc, e, "read"), -1;
-	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		v = cafe_col_int(st, 0);
-	else
-		cafe_log_db_status(log, rc, e, "read");
-	cafe_stmt_free(st);
-	return v;
-}
-
 static int
 schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
 {
@@ -95,7 +77,8 @@ schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
 	*v = 0;
 	if (!cafe_db_has(log->store, "cafe_schema", NULL))
 		return 0;
-	if ((n = query_ll(log, "SELECT coalesce(max(version), 0) FROM cafe_schema", e)) < 0)
+	if ((n = cafe_log_query_ll(log, "SELECT coalesce(max(version), 0) FROM cafe_schema",
+	    NULL, e)) < 0)
 		return e->status;
 	*v = (int)n;
 	return 0;
@@ -172,7 +155,7 @@ pgl_checkpoint(struct cafe_log *log, int empty)
 static long long
 pgl_bytes(struct cafe_log *log, struct cafe_err *e)
 {
-	return query_ll(log, "SELECT pg_total_relation_size('events')", e);
+	return cafe_log_query_ll(log, "SELECT pg_total_relation_size('events')", NULL, e);
 }
 
 static int
@@ -185,9 +168,9 @@ pgl_schema_check(struct cafe_log *log, struct cafe_err *e)
 	if (v != CAFE_SCHEMA_VERSION)
 		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
 		    v, CAFE_SCHEMA_VERSION);
-	if (query_ll(log, "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
+	if (cafe_log_query_ll(log, "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
 	    "'events'::regclass AND NOT tgisinternal AND tgenabled <> 'D' AND tgname IN "
-	    "('events_no_update', 'events_no_delete', 'events_no_truncate')", e) != 3)
+	    "('events_no_update', 'events_no_delete', 'events_no_truncate')", NULL, e) != 3)
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "the append-only triggers on events are missing (history may have "
 		    "been rewritten)");

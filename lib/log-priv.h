@@ -72,6 +72,9 @@ extern const struct log_backend cafe_log_pg_backend;
 
 /* log.c, for a backend's migrations: every event's link, in seq order. */
 int cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e);
+/* One number from sql (with one text parameter, or none); -1 with e set. */
+long long cafe_log_query_ll(struct cafe_log *log, const char *sql, const char *param,
+		struct cafe_err *e);
 /* A result code of log->store as a status, naming the log. */
 int cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what);
 

@@ -459,29 +459,12 @@ lite_rollback(struct cafe_log *log)
 }
 
 static long long
-query_ll(struct cafe_log *log, const char *sql, struct cafe_err *e)
-{
-	sqlite3_stmt *st;
-	long long v = -1;
-	int rc;
-
-	if ((rc = sqlite3_prepare_v2(LITE(log)->db, sql, -1, &st, NULL)) != SQLITE_OK)
-		return db_status(log, rc, e, "read"), -1;
-	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
-		v = sqlite3_column_int64(st, 0);
-	else
-		db_status(log, rc, e, "read");
-	sqlite3_finalize(st);
-	return v;
-}
-
-static long long
 lite_bytes(struct cafe_log *log, struct cafe_err *e)
 {
 	long long pages, size;
 
-	if ((pages = query_ll(log, "PRAGMA page_count", e)) < 0 ||
-	    (size = query_ll(log, "PRAGMA page_size", e)) < 0)
+	if ((pages = cafe_log_query_ll(log, "PRAGMA page_count", NULL, e)) < 0 ||
+	    (size = cafe_log_query_ll(log, "PRAGMA page_size", NULL, e)) < 0)
 		return -1;
 	return pages * size;
 }
@@ -496,8 +479,8 @@ lite_schema_check(struct cafe_log *log, struct cafe_err *e)
 	if (v != CAFE_SCHEMA_VERSION)
 		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
 		    v, CAFE_SCHEMA_VERSION);
-	if (query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-	    "AND name IN ('events_no_update', 'events_no_delete')", e) != 2)
+	if (cafe_log_query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
+	    "AND name IN ('events_no_update', 'events_no_delete')", NULL, e) != 2)
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "the append-only triggers on events are missing (history may have "
 		    "been rewritten)");

@@ -148,7 +148,8 @@ cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e)
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
 	if ((rc = cafe_db_prepare(log->store, "SELECT seq, id, stream, version, type, ts, "
 	    "data, meta FROM events ORDER BY seq", &rd)) != CAFE_DB_OK ||
-	    (rc = cafe_db_prepare(log->store, "UPDATE events SET hash = ?1 WHERE seq = ?2", &wr)) != CAFE_DB_OK) {
+	    (rc = cafe_db_prepare(log->store, "UPDATE events SET hash = ?1 WHERE seq = ?2",
+	    &wr)) != CAFE_DB_OK) {
 		status = db_status(log, rc, e, "migrating to the hash chain");
 		goto out;
 	}
@@ -955,8 +956,9 @@ cafe_log_last_of_type(struct cafe_log *log, const char *type, cafe_event_fn fn,
 	return run_query(log, st, fn, arg, e);
 }
 
-static long long
-query_ll(struct cafe_log *log, const char *sql, const char *param, struct cafe_err *e)
+long long
+cafe_log_query_ll(struct cafe_log *log, const char *sql, const char *param,
+    struct cafe_err *e)
 {
 	struct cafe_stmt *st;
 	long long v = -1;
@@ -978,7 +980,7 @@ query_ll(struct cafe_log *log, const char *sql, const char *param, struct cafe_e
 long long
 cafe_log_head(struct cafe_log *log, struct cafe_err *e)
 {
-	return query_ll(log, "SELECT coalesce(max(seq), 0) FROM events", NULL, e);
+	return cafe_log_query_ll(log, "SELECT coalesce(max(seq), 0) FROM events", NULL, e);
 }
 
 json_t *
@@ -991,8 +993,8 @@ cafe_log_stats(struct cafe_log *log, struct cafe_err *e)
 
 	long long head;
 
-	if ((n = query_ll(log, "SELECT count(*) FROM events", NULL, e)) < 0 ||
-	    (streams = query_ll(log, "SELECT count(DISTINCT stream) FROM events",
+	if ((n = cafe_log_query_ll(log, "SELECT count(*) FROM events", NULL, e)) < 0 ||
+	    (streams = cafe_log_query_ll(log, "SELECT count(DISTINCT stream) FROM events",
 	    NULL, e)) < 0 ||
 	    (bytes = log->be->bytes(log, e)) < 0 ||
 	    (head = cafe_log_head(log, e)) < 0)
@@ -1236,7 +1238,8 @@ cafe_log_sql_status(struct cafe_log *log, int rc, const char *who, const char *w
 long long
 cafe_checkpoint_get(struct cafe_log *log, const char *name, struct cafe_err *e)
 {
-	return query_ll(log, "SELECT coalesce((SELECT seq FROM checkpoints WHERE name = ?), 0)",
+	return cafe_log_query_ll(log,
+	    "SELECT coalesce((SELECT seq FROM checkpoints WHERE name = ?), 0)",
 	    name, e);
 }
 

@@ -214,9 +214,10 @@ lite_col_kind(struct cafe_stmt *st, int i)
 
 static const struct cafe_store_ops ops = {
 	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly,
-	lite_errmsg, "INTEGER PRIMARY KEY", lite_changes, lite_last_id, lite_has, lite_durable, lite_bind_int,
-	lite_bind_text, lite_bind_text_ref, lite_bind_null, lite_step, lite_reset,
-	lite_clear, lite_free, lite_col_int, lite_col_text, lite_col_kind
+	lite_errmsg, "INTEGER PRIMARY KEY", lite_changes, lite_last_id, lite_has,
+	lite_durable, lite_bind_int, lite_bind_text, lite_bind_text_ref, lite_bind_null,
+	lite_step, lite_reset, lite_clear, lite_free, lite_col_int, lite_col_text,
+	lite_col_kind
 };
 
 struct cafe_db *

@@ -53,7 +53,8 @@ acted() {	# ERRFILE POLICY
 	done
 	wait_for '! holders | grep -qx -- -'
 	for round in 1 2; do
-		victim=$(holder start-delivery)
+		# A starved holder can let its lease lapse for a moment: wait for one.
+		wait_for 'victim=$(holder start-delivery); [ -n "$victim" ]'
 		place 4
 		cafe-order cancel "$ORDER"
 		kill -KILL "$victim"

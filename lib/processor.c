@@ -142,6 +142,8 @@ db_begin_write(struct cafe_db *db, struct cafe_err *e)
 static int
 ledger_init(struct cafe_db *db, struct cafe_err *e)
 {
+	if (cafe_db_has(db, "sim_ledger", NULL) && cafe_db_has(db, "sim_attempts", NULL))
+		return 0;
 	return db_exec(db,
 	    "CREATE TABLE IF NOT EXISTS sim_ledger("
 	    " key TEXT PRIMARY KEY, op TEXT NOT NULL,"

@@ -54,6 +54,7 @@ static struct {
 	int (*consume_input)(PGconn *);
 	PGnotify *(*notifies)(PGconn *);
 	void (*freemem)(void *);
+	PQnoticeProcessor (*set_notice_processor)(PGconn *, PQnoticeProcessor, void *);
 } pq;
 
 static int
@@ -93,6 +94,7 @@ load_libpq(void)
 	SYM(consume_input, "PQconsumeInput");
 	SYM(notifies, "PQnotifies");
 	SYM(freemem, "PQfreemem");
+	SYM(set_notice_processor, "PQsetNoticeProcessor");
 #undef SYM
 	pq.ok = 1;
 	return 1;
@@ -106,6 +108,10 @@ struct pg_db {
 	long long changes;
 	int durable;                /* synchronous_commit on (1) or off (0) */
 	int readonly;               /* the log was opened read-only */
+	char **tables;              /* tables seen to exist (they never go away
+	                             * for long: a rebuild drops and makes one
+	                             * in one transaction) */
+	size_t ntables;
 };
 
 struct pg_stmt {
@@ -214,10 +220,22 @@ pg_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **out)
 	return CAFE_DB_OK;
 }
 
+static void
+forget_tables(struct pg_db *db)
+{
+	for (size_t i = 0; i < db->ntables; i++)
+		free(db->tables[i]);
+	db->ntables = 0;
+}
+
 static int
 pg_exec(struct cafe_db *db, const char *sql)
 {
-	PGresult *res = pq.exec(DB(db)->conn, sql);
+	PGresult *res;
+
+	if (strstr(sql, "DROP ") || strstr(sql, "ROLLBACK"))
+		forget_tables(DB(db));     /* what pg_has remembered may be gone */
+	res = pq.exec(DB(db)->conn, sql);
 	ExecStatusType s = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
 	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? CAFE_DB_OK :
 	    result_rc(DB(db), res);
@@ -272,17 +290,12 @@ query1(struct pg_db *db, const char *sql, const char *arg, char *buf, size_t n)
 	return v;
 }
 
+/* What the log opened it as: a server that refuses writes anyway (a hot
+ * standby) says so at the first write, as read-only (25006). */
 static int
 pg_readonly(struct cafe_db *db)
 {
-	char buf[16];
-
-	if (DB(db)->readonly)
-		return 1;
-	const char *v = query1(DB(db), "SELECT current_setting('transaction_read_only')",
-	    NULL, buf, sizeof buf);
-
-	return v && strcmp(v, "on") == 0;
+	return DB(db)->readonly;
 }
 
 static const char *
@@ -306,19 +319,33 @@ pg_last_id(struct cafe_db *db)
 	return v ? atoll(v) : 0;
 }
 
+/* The catalogue itself (information_schema's views cost a millisecond a
+ * look); a table seen once is remembered, one that is missing never. */
 static int
 pg_has(struct cafe_db *db, const char *table, const char *column)
 {
+	struct pg_db *d = DB(db);
 	const char *args[2] = { table, column };
-	PGresult *res = pq.exec_params(DB(db)->conn, column ?
-	    "SELECT 1 FROM information_schema.columns WHERE table_schema = "
-	    "current_schema() AND table_name = $1 AND column_name = $2" :
-	    "SELECT 1 FROM information_schema.tables WHERE table_schema = "
-	    "current_schema() AND table_name = $1", column ? 2 : 1, NULL, args, NULL,
-	    NULL, 0);
-	int yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
+	PGresult *res;
+	int yes;
 
+	for (size_t i = 0; !column && i < d->ntables; i++)
+		if (strcmp(d->tables[i], table) == 0)
+			return 1;
+	res = pq.exec_params(d->conn, column ?
+	    "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
+	    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
+	    "current_schema() AND c.relname = $1 AND a.attname = $2 AND a.attnum > 0 "
+	    "AND NOT a.attisdropped" :
+	    "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+	    "WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN "
+	    "('r', 'p')", column ? 2 : 1, NULL, args, NULL, NULL, 0);
+	yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
 	pq.clear(res);
+	if (yes && !column) {
+		d->tables = cafe_xrealloc(d->tables, (d->ntables + 1) * sizeof *d->tables);
+		d->tables[d->ntables++] = cafe_xstrdup(table);
+	}
 	return yes;
 }
 
@@ -501,6 +528,12 @@ shown(const char *uri)
 	return out;
 }
 
+static void
+quiet(void *arg, const char *message)
+{
+	(void)arg, (void)message;
+}
+
 int
 cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 {
@@ -543,7 +576,9 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 		cafe_store_pg_close(&db->base);
 		return status;
 	}
-	pg_exec(&db->base, "SET client_min_messages = warning");
+	/* The server's notices ("already exists, skipping") are for people at
+	 * psql: not printed, and no round trip to turn them off. */
+	pq.set_notice_processor(db->conn, quiet, NULL);
 	*out = &db->base;
 	return 0;
 }
@@ -584,6 +619,8 @@ cafe_store_pg_close(struct cafe_db *d)
 		return;
 	if (db->conn)
 		pq.finish(db->conn);
+	forget_tables(db);
+	free(db->tables);
 	free(db->where);
 	free(db);
 }

@@ -44,6 +44,12 @@ events_in() {
 	assert_success
 	assert_equal "$(jq -s -c 'map([.order_id, .order_status, .payment_status, .delivery_status])' <<<"$output")" \
 	    '[[1,"paid","approved","brewing"],[2,"cancelled","refunded","cancelled"],[3,"paid","approved","brewing"]]'
+	listed=$output
+	run cafe-trace --db "$db" -q rebuild
+	assert_success
+	run cafe-trace --db "$db" --json list
+	assert_success
+	assert_equal "$output" "$listed"
 	run cafe-pay --db "$db" --json show 2
 	assert_success
 	assert_equal "$(jq -r .status <<<"$output")" refunded

@@ -360,7 +360,7 @@ cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_breaker_ticket *t, long long *retry_ms, struct cafe_err *e)
 {
 	struct row r;
-	long long now = cafe_now_ms();
+	long long now = cafe_db_now_ms(cafe_log_store(log));
 	int status;
 
 	if (retry_ms)
@@ -383,7 +383,7 @@ cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
 		return status;
 	if ((status = read_state(log, &r, e)) != 0)
 		goto out;
-	now = cafe_now_ms();
+	now = cafe_db_now_ms(cafe_log_store(log));
 	if (r.state == CAFE_BREAKER_CLOSED) {
 		t->generation = r.generation;
 		t->claim = 0;
@@ -499,7 +499,7 @@ cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
     long long elapsed_ms, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(log);
-	long long now = cafe_now_ms();
+	long long now = cafe_db_now_ms(cafe_log_store(log));
 	struct row r;
 	int rc, status;
 
@@ -529,7 +529,7 @@ int
 cafe_breaker_status(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_breaker_status *s, struct cafe_err *e)
 {
-	long long now = cafe_now_ms();
+	long long now = cafe_db_now_ms(cafe_log_store(log));
 	struct cafe_breaker_counts n;
 	struct row r;
 	int status;
@@ -564,7 +564,7 @@ cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
 
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	now = cafe_now_ms();
+	now = cafe_db_now_ms(cafe_log_store(log));
 	if ((status = read_state(log, &r, e)) != 0 ||
 	    (status = read_counts(c, log, &r, now, &n, e)) != 0)
 		goto out;
@@ -595,7 +595,7 @@ long long
 cafe_breaker_retry_ms(const struct cafe_config *c, struct cafe_log *log)
 {
 	struct cafe_err e;
-	long long now = cafe_now_ms();
+	long long now = cafe_db_now_ms(cafe_log_store(log));
 	struct row r;
 
 	(void)c;

@@ -6,12 +6,14 @@
 
 /* --- leases --- */
 
-/* Inside a transaction: renews our lease; CAFE_REFUSED when it is not ours. */
+/* Inside a transaction: renews our lease; CAFE_REFUSED when it is not ours.
+ * Lease times are the database's clock (cafe_db_now_ms): daemons on
+ * several hosts must agree on when a lease has lapsed. */
 int
-dm_lease_keep(struct worker *w, long long now, struct cafe_err *e)
+dm_lease_keep(struct worker *w, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(w->log);
-	long long until = now + dm_conf(w)->daemon.lease_ms;
+	long long until = cafe_db_now_ms(db) + dm_conf(w)->daemon.lease_ms;
 	int rc, status;
 
 	if ((status = dm_stmt(w, &w->st_keep, "UPDATE daemon_leases SET expires_ms = ?1"
@@ -65,7 +67,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(w->log);
 	struct cafe_stmt *st = NULL;
-	long long now = cafe_now_ms(), expires = 0, cp;
+	long long now = cafe_db_now_ms(db), expires = 0, cp;
 	char prev[300] = "";
 	int rc, status, mine = 0, row;
 

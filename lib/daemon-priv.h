@@ -159,7 +159,7 @@ int dm_txn_commit(struct worker *w, struct cafe_err *e);
 void dm_txn_rollback(struct worker *w);
 
 /* daemon-lease.c */
-int dm_lease_keep(struct worker *w, long long now, struct cafe_err *e);
+int dm_lease_keep(struct worker *w, struct cafe_err *e);
 int dm_checkpoint_unmoved(struct worker *w, struct cafe_err *e);
 int dm_lease_take(struct worker *w, struct cafe_err *e);
 void dm_lease_release(struct worker *w);

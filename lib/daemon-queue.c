@@ -301,7 +301,7 @@ record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 	if ((status = dm_txn_begin(w, e)) != 0)
 		return status;
 	w->wrote = 0;
-	if ((status = dm_lease_keep(w, now, e)) != 0)
+	if ((status = dm_lease_keep(w, e)) != 0)
 		goto fail;
 	if (upto > 0 && (status = dm_checkpoint_unmoved(w, e)) != 0)
 		goto fail;

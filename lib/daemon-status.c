@@ -37,7 +37,7 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	struct cafe_db *db = cafe_log_store(log);
 	struct cafe_stmt *st = NULL;
 	json_t *list = json_array();
-	long long now = cafe_now_ms(), waiting = 0;
+	long long now = cafe_db_now_ms(db), waiting = 0;
 	int rc;
 
 	json_object_set_new(row, "parked_events", list);
@@ -202,7 +202,7 @@ cafe_daemon_holder(struct cafe_log *log, const char *policy, struct cafe_err *e)
 		return NULL;
 	}
 	cafe_stmt_text_ref(st, 1, policy);
-	cafe_stmt_int(st, 2, cafe_now_ms());
+	cafe_stmt_int(st, 2, cafe_db_now_ms(cafe_log_store(log)));
 	if (cafe_stmt_step(st) == CAFE_DB_ROW)
 		who = cafe_xasprintf("%lld@%s", (long long)cafe_col_int(st, 0),
 		    cafe_col_text(st, 1));

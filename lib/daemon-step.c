@@ -14,7 +14,7 @@ dm_keep_up(struct worker *w, struct cafe_err *e)
 
 	if ((status = dm_txn_begin(w, e)) != 0)
 		return status;
-	if ((status = dm_lease_keep(w, now, e)) != 0)
+	if ((status = dm_lease_keep(w, e)) != 0)
 		goto fail;
 	if (move) {
 		if ((status = dm_checkpoint_unmoved(w, e)) != 0)
@@ -175,7 +175,7 @@ step_apply(struct worker *w, int *progress, struct cafe_err *e)
 	if ((status = dm_txn_begin(w, e)) != 0)
 		goto out;
 	pc.now_ms = cafe_now_ms();
-	if ((status = dm_lease_keep(w, pc.now_ms, e)) != 0 ||
+	if ((status = dm_lease_keep(w, e)) != 0 ||
 	    (status = w->p->apply(&pc, TRACE_BATCH, &applied, e)) != 0) {
 		dm_txn_rollback(w);
 		status = status == CAFE_REFUSED ? 0 : status;

@@ -422,7 +422,7 @@ round_run(struct round *r, int *did, struct cafe_err *e)
 	int status;
 
 	*did = 0;
-	r->now = cafe_now_ms();
+	r->now = cafe_db_now_ms(cafe_log_store(s->log));
 	r->busy_until = 0;
 	/* A look without the write lock first: a retry waiting for its backoff
 	 * costs no lock. */
@@ -649,7 +649,7 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 			continue;
 		if (o->once)
 			break;
-		now = cafe_now_ms();
+		now = cafe_db_now_ms(cafe_log_store(log));
 		timeout = WAIT_SLICE_MS;
 		if (wake && wake - now < timeout)
 			timeout = wake > now ? (int)(wake - now) : 0;

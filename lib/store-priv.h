@@ -17,6 +17,7 @@ struct cafe_store_ops {
 	int (*readonly)(struct cafe_db *db);
 	const char *(*errmsg)(struct cafe_db *db);
 	const char *autokey;
+	long long (*now_ms)(struct cafe_db *db);
 	long long (*changes)(struct cafe_db *db);
 	long long (*last_id)(struct cafe_db *db);
 	int (*has)(struct cafe_db *db, const char *table, const char *column);

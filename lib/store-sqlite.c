@@ -75,6 +75,13 @@ lite_readonly(struct cafe_db *db)
 	return sqlite3_db_readonly(DB(db)->h, "main") == 1;
 }
 
+static long long
+lite_now_ms(struct cafe_db *db)
+{
+	(void)db;
+	return cafe_now_ms();
+}
+
 static const char *
 lite_errmsg(struct cafe_db *db)
 {
@@ -214,7 +221,7 @@ lite_col_kind(struct cafe_stmt *st, int i)
 
 static const struct cafe_store_ops ops = {
 	lite_prepare, lite_exec, lite_begin_write, lite_status, lite_readonly,
-	lite_errmsg, "INTEGER PRIMARY KEY", lite_changes, lite_last_id, lite_has,
+	lite_errmsg, "INTEGER PRIMARY KEY", lite_now_ms, lite_changes, lite_last_id, lite_has,
 	lite_durable, lite_bind_int, lite_bind_text, lite_bind_text_ref, lite_bind_null,
 	lite_step, lite_reset, lite_clear, lite_free, lite_col_int, lite_col_text,
 	lite_col_kind

@@ -37,6 +37,12 @@ cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 	return db->ops->status(db, rc, who, what, e);
 }
 
+long long
+cafe_db_now_ms(struct cafe_db *db)
+{
+	return db->ops->now_ms(db);
+}
+
 const char *
 cafe_db_autokey(struct cafe_db *db)
 {

@@ -58,6 +58,11 @@ int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what
 /* The column type of a key that numbers itself (cafe_db_last_id reads
  * the number it gave), for CREATE TABLE. */
 const char *cafe_db_autokey(struct cafe_db *db);
+/* Now, in ms since the epoch, by the clock every host of the database
+ * agrees on: the server's (PostgreSQL), this machine's (SQLite, where
+ * every user of the file is on this machine). Leases, the breaker's
+ * windows and message claims are timed by it. */
+long long cafe_db_now_ms(struct cafe_db *db);
 /* Borrowed: the engine's own words for the last failure. */
 const char *cafe_db_errmsg(struct cafe_db *db);
 /* 1 when this connection may not write. */

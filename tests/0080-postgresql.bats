@@ -102,6 +102,18 @@ events_in() {
 	assert_output ""
 }
 
+@test "the breaker times calls by the server's clock, not the terminal's" {
+	db=$(pg_fresh_db)
+	cafe-log --db "$db" -q init
+	# A terminal whose clock runs two hours ahead of the server's.
+	run env ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
+	    LD_PRELOAD='/usr/$LIB/faketime/libfaketime.so.1' FAKETIME=+2h \
+	    cafe-order --db "$db" place latte
+	assert_success
+	skew=$(psql -qAt "$db" -c "SELECT max(at_ms) - floor(extract(epoch FROM clock_timestamp()) * 1000)::bigint FROM breaker_calls")
+	[ "${skew#-}" -lt 600000 ] || fail "the call is stamped ${skew} ms off the server's clock"
+}
+
 @test "no server, a bad URI, a database never initialised: 74, one line, nothing appended" {
 	mkdir "$T/empty"
 	run --separate-stderr cafe-order --db "postgresql:///postgres?host=$T/empty" place latte

@@ -96,10 +96,8 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		cafe_store_pg_readonly(log->store);
 	if ((status = schema_version(log, &v, e)) != 0)
 		return status;
-	if (v > CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_IOERR, "database '%s' has schema version %d, "
-		    "newer than this cafe understands (%d): upgrade cafe",
-		    cafe_log_path(log), v, CAFE_SCHEMA_VERSION);
+	if ((status = cafe_log_too_new(log, v, e)) != 0)
+		return status;
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
 	if (log->readonly || !(flags & CAFE_LOG_CREATE))
@@ -159,25 +157,6 @@ pgl_bytes(struct cafe_log *log, struct cafe_err *e)
 }
 
 static int
-pgl_schema_check(struct cafe_log *log, struct cafe_err *e)
-{
-	int v, status;
-
-	if ((status = schema_version(log, &v, e)) != 0)
-		return status;
-	if (v != CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
-		    v, CAFE_SCHEMA_VERSION);
-	if (cafe_log_query_ll(log, "SELECT count(*) FROM pg_trigger WHERE tgrelid = "
-	    "'events'::regclass AND NOT tgisinternal AND tgenabled <> 'D' AND tgname IN "
-	    "('events_no_update', 'events_no_delete', 'events_no_truncate')", NULL, e) != 3)
-		return cafe_err_set(e, CAFE_REFUSED,
-		    "the append-only triggers on events are missing (history may have "
-		    "been rewritten)");
-	return 0;
-}
-
-static int
 pgl_wake_fd(struct cafe_log *log)
 {
 	if (!PGL(log)->listening) {
@@ -196,7 +175,10 @@ pgl_drain(struct cafe_log *log)
 
 const struct log_backend cafe_log_pg_backend = {
 	pgl_open, pgl_close, pgl_begin, pgl_rollback, pgl_checkpoint, pgl_bytes,
-	pgl_schema_check,
+	schema_version,
+	"SELECT count(*) = 3 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND "
+	"NOT tgisinternal AND tgenabled <> 'D' AND tgname IN ('events_no_update', "
+	"'events_no_delete', 'events_no_truncate')",
 	"SELECT seq, CASE WHEN jsonb_typeof(data::jsonb) = 'object' THEN 1 ELSE 0 END, "
 	"CASE WHEN jsonb_typeof(meta::jsonb) = 'object' THEN 1 ELSE 0 END, length(id), "
 	"type, ts, id, stream, version, data, meta, hash FROM events ORDER BY seq",

@@ -29,9 +29,10 @@ struct log_backend {
 	long long (*checkpoint)(struct cafe_log *log, int empty);
 	/* The size the log takes, in bytes; -1 with e set. */
 	long long (*bytes)(struct cafe_log *log, struct cafe_err *e);
-	/* 0 when the schema is the current one and the append-only triggers
-	 * are in place; else CAFE_REFUSED saying what is wrong. */
-	int (*schema_check)(struct cafe_log *log, struct cafe_err *e);
+	/* The schema version the database says it has (0: none). */
+	int (*version)(struct cafe_log *log, int *v, struct cafe_err *e);
+	/* A count that is 1 when every append-only trigger is in place. */
+	const char *append_only_sql;
 	/* The SELECT of cafe_log_verify: seq, data is an object (1/0), meta is
 	 * an object, length(id), type, ts, id, stream, version, data, meta,
 	 * hash, in seq order. */
@@ -75,6 +76,8 @@ int cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e);
 /* One number from sql (with one text parameter, or none); -1 with e set. */
 long long cafe_log_query_ll(struct cafe_log *log, const char *sql, const char *param,
 		struct cafe_err *e);
+/* CAFE_IOERR "... newer than this cafe understands" when v is. */
+int cafe_log_too_new(struct cafe_log *log, int v, struct cafe_err *e);
 /* A result code of log->store as a status, naming the log. */
 int cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what);
 

@@ -179,10 +179,8 @@ ensure_schema(struct cafe_log *log, int create, struct cafe_err *e)
 
 	if ((rc = user_version(log, &v, e)) != 0)
 		return rc;
-	if (v > CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' has schema version %d, newer than this cafe "
-		    "understands (%d): upgrade cafe", log->path, v, CAFE_SCHEMA_VERSION);
+	if ((rc = cafe_log_too_new(log, v, e)) != 0)
+		return rc;
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
 	if ((rc = (present = cafe_db_has(log->store, "events", NULL), 0)) != 0)
@@ -303,12 +301,8 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 
 	if ((status = user_version(log, &v, e)) != 0)
 		goto out;
-	if (v > CAFE_SCHEMA_VERSION) {
-		status = cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' has schema version %d, newer than this cafe "
-		    "understands (%d): upgrade cafe", path, v, CAFE_SCHEMA_VERSION);
+	if ((status = cafe_log_too_new(log, v, e)) != 0)
 		goto out;
-	}
 	if (!log->readonly) {
 		if (!wal_file(LITE(log)->db) && exec_sql(log, "PRAGMA journal_mode = WAL", e) != 0 &&
 		    e->status != CAFE_TEMPFAIL) {
@@ -345,8 +339,6 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 			goto out;
 	}
 out:
-	if (status && created)
-		log->created = created;
 	return status;
 }
 
@@ -470,24 +462,6 @@ lite_bytes(struct cafe_log *log, struct cafe_err *e)
 }
 
 static int
-lite_schema_check(struct cafe_log *log, struct cafe_err *e)
-{
-	int v, status;
-
-	if ((status = user_version(log, &v, e)) != 0)
-		return status;
-	if (v != CAFE_SCHEMA_VERSION)
-		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
-		    v, CAFE_SCHEMA_VERSION);
-	if (cafe_log_query_ll(log, "SELECT count(*) FROM sqlite_master WHERE type = 'trigger' "
-	    "AND name IN ('events_no_update', 'events_no_delete')", NULL, e) != 2)
-		return cafe_err_set(e, CAFE_REFUSED,
-		    "the append-only triggers on events are missing (history may have "
-		    "been rewritten)");
-	return 0;
-}
-
-static int
 lite_drain(struct cafe_log *log)
 {
 	char buf[4096];
@@ -502,7 +476,9 @@ lite_drain(struct cafe_log *log)
 
 const struct log_backend cafe_log_sqlite_backend = {
 	lite_open, lite_close, lite_begin, lite_rollback, lite_checkpoint, lite_bytes,
-	lite_schema_check,
+	user_version,
+	"SELECT count(*) = 2 FROM sqlite_master WHERE type = 'trigger' AND name IN "
+	"('events_no_update', 'events_no_delete')",
 	/* CASE, not AND: json_type() raises an error on malformed JSON. */
 	"SELECT seq, CASE WHEN json_valid(data) THEN json_type(data) = 'object' "
 	"ELSE 0 END, CASE WHEN json_valid(meta) THEN json_type(meta) = 'object' "

@@ -43,6 +43,16 @@
 
 
 int
+cafe_log_too_new(struct cafe_log *log, int v, struct cafe_err *e)
+{
+	if (v <= CAFE_SCHEMA_VERSION)
+		return 0;
+	return cafe_err_set(e, CAFE_IOERR, "database '%s' has schema version %d, newer "
+	    "than this cafe understands (%d): upgrade cafe", log->path, v,
+	    CAFE_SCHEMA_VERSION);
+}
+
+int
 cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what)
 {
 	return cafe_db_status(log->store, rc, NULL, what, e);
@@ -1141,11 +1151,18 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 	long long expect = 1, prev_version = 0;
 	char *prev_stream = NULL, prev[CAFE_HASH_HEX], link[CAFE_HASH_HEX];
 	char at_head[CAFE_HASH_HEX] = "";
-	int rc, status = 0;
+	int rc, v, status = 0;
 
 	*checked = 0;
-	if ((status = log->be->schema_check(log, e)) != 0)
+	if ((status = log->be->version(log, &v, e)) != 0)
 		return status;
+	if (v != CAFE_SCHEMA_VERSION)
+		return cafe_err_set(e, CAFE_REFUSED, "schema version is %d, expected %d",
+		    v, CAFE_SCHEMA_VERSION);
+	if (cafe_log_query_ll(log, log->be->append_only_sql, NULL, e) != 1)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "the append-only triggers on events are missing (history may have "
+		    "been rewritten)");
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
 	if ((status = prepare(log, log->be->verify_select, &st, e)) != 0)
 		return status;

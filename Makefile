@@ -92,6 +92,12 @@ check: all
 	mandoc -Tlint -W warning man/man*/*.[157]
 	CAFE_BUILD=$(BUILD) bats $(BATS_JOBS) tests/
 
+# The same suite on PostgreSQL: a throwaway cluster of its own, one fresh
+# database per test (tests/check-pg).
+check-pg: all
+	@command -v bats >/dev/null || { echo "bats is missing: run 'make deps' (as root)" >&2; exit 1; }
+	CAFE_BUILD=$(BUILD) tests/check-pg $(BATS_JOBS)
+
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
 
@@ -208,6 +214,6 @@ fuzz: $(FUZZ_TARGETS)
 clean:
 	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
 
-.PHONY: all check soak demo bench deps clean install uninstall fuzz
+.PHONY: all check check-pg soak demo bench deps clean install uninstall fuzz
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

@@ -2,9 +2,9 @@
  * log-pg.c - the log's PostgreSQL backend (log-priv.h), for a chain whose
  * terminals and daemons run on several hosts (DESIGN §10).
  *
- * Global order: a write transaction takes `LOCK TABLE events IN EXCLUSIVE
- * MODE` first, which waits for every other writer and leaves readers
- * alone. log.c gives each event max(seq) + 1 under that lock, so `seq`
+ * Global order: a write transaction takes the writers' lock
+ * (cafe_store_pg_begin_write) and `LOCK TABLE events IN EXCLUSIVE MODE`
+ * first, which wait for every other writer and leave readers alone. log.c gives each event max(seq) + 1 under that lock, so `seq`
  * has no gaps and no event can commit after one with a higher seq: a
  * follower that has read up to N never meets an N - 1 that committed
  * late. (A sequence alone gives that up: two transactions can commit out
@@ -13,8 +13,8 @@
  * Append-only: triggers refuse UPDATE, DELETE and TRUNCATE on events.
  * Wake-ups: a statement trigger on INSERT sends NOTIFY cafe_events inside
  * the appending transaction, delivered when it commits; followers LISTEN.
- * data and meta are kept as the text the chain hashed (jsonb would
- * rewrite it), checked to be JSON objects.
+ * data and meta are json, not jsonb: json keeps the very text the chain
+ * hashed (jsonb would rewrite it), and still answers data->>'key'.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -37,16 +37,16 @@ static const char schema[] =
 	"  stream  TEXT NOT NULL,"
 	"  version BIGINT NOT NULL,"
 	"  type    TEXT NOT NULL,"
-	"  data    TEXT NOT NULL CHECK (jsonb_typeof(data::jsonb) = 'object'),"
-	"  meta    TEXT NOT NULL CHECK (jsonb_typeof(meta::jsonb) = 'object'),"
+	"  data    json NOT NULL CHECK (json_typeof(data) = 'object'),"
+	"  meta    json NOT NULL CHECK (json_typeof(meta) = 'object'),"
 	"  ts      TEXT NOT NULL,"
 	"  hash    TEXT NOT NULL,"
 	"  UNIQUE(stream, version));"
 	"CREATE INDEX IF NOT EXISTS events_type ON events(type, seq);"
 	"CREATE INDEX IF NOT EXISTS events_correlation"
-	"  ON events((meta::jsonb->>'correlation_id'), seq);"
-	"CREATE INDEX IF NOT EXISTS events_key ON events((meta::jsonb->>'key'))"
-	"  WHERE meta::jsonb->>'key' IS NOT NULL;"
+	"  ON events((meta->>'correlation_id'), seq);"
+	"CREATE INDEX IF NOT EXISTS events_key ON events((meta->>'key'))"
+	"  WHERE meta->>'key' IS NOT NULL;"
 	"CREATE OR REPLACE FUNCTION cafe_events_append_only() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$ BEGIN"
 	"  RAISE EXCEPTION 'events are append-only: % refused', TG_OP; END $$;"
@@ -122,19 +122,14 @@ pgl_close(struct cafe_log *log)
 	log->be_state = NULL;
 }
 
-/* The events table may not exist yet (the open that makes it begins
- * here too): then there is nothing to lock but the schema's own lock. */
+/* The writers' lock (store-pg.c), then the table's, for writers that are
+ * not cafe; one round trip. The events table may not exist yet (the open
+ * that makes it begins here too): then the writers' lock alone. */
 static int
 pgl_begin(struct cafe_log *log)
 {
-	int rc = cafe_db_exec(log->store, "BEGIN");
-
-	if (rc != CAFE_DB_OK || !cafe_db_has(log->store, "events", NULL))
-		return rc;
-	if ((rc = cafe_db_exec(log->store, "LOCK TABLE events IN EXCLUSIVE MODE")) !=
-	    CAFE_DB_OK)
-		cafe_db_exec(log->store, "ROLLBACK");
-	return rc;
+	return cafe_store_pg_begin_write(log->store, cafe_db_has(log->store, "events", NULL) ?
+	    "LOCK TABLE events IN EXCLUSIVE MODE" : NULL);
 }
 
 static void
@@ -179,9 +174,9 @@ const struct log_backend cafe_log_pg_backend = {
 	"SELECT count(*) = 3 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND "
 	"NOT tgisinternal AND tgenabled <> 'D' AND tgname IN ('events_no_update', "
 	"'events_no_delete', 'events_no_truncate')",
-	"SELECT seq, CASE WHEN jsonb_typeof(data::jsonb) = 'object' THEN 1 ELSE 0 END, "
-	"CASE WHEN jsonb_typeof(meta::jsonb) = 'object' THEN 1 ELSE 0 END, length(id), "
+	"SELECT seq, CASE WHEN json_typeof(data) = 'object' THEN 1 ELSE 0 END, "
+	"CASE WHEN json_typeof(meta) = 'object' THEN 1 ELSE 0 END, length(id), "
 	"type, ts, id, stream, version, data, meta, hash FROM events ORDER BY seq",
-	"meta::jsonb->>'correlation_id' = ?", "meta::jsonb->>'key' = ?",
+	"meta->>'correlation_id' = ?", "meta->>'key' = ?",
 	pgl_wake_fd, pgl_drain, 0
 };

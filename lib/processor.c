@@ -230,7 +230,7 @@ ledger_fail(struct cafe_db *db, const char *key, struct cafe_err *e)
 	int rc;
 
 	rc = cafe_db_prepare(db, "INSERT INTO sim_attempts(key, failures) VALUES (?1, 1)"
-	    " ON CONFLICT(key) DO UPDATE SET failures = failures + 1", &st);
+	    " ON CONFLICT(key) DO UPDATE SET failures = sim_attempts.failures + 1", &st);
 	if (rc == CAFE_DB_OK) {
 		cafe_stmt_text_ref(st, 1, key);
 		rc = cafe_stmt_step(st);

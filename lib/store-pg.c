@@ -10,7 +10,7 @@
  *
  * Result codes are SQLite's numbers (store.h), so that callers and
  * cafe_db_status read one vocabulary: a serialisation failure, a deadlock
- * or a lock not available is busy (try again), a unique violation is a
+ * or a lock not granted within the busy timeout is busy (try again), a unique violation is a
  * constraint, a read-only transaction is read-only, a lost connection an
  * I/O error.
  */
@@ -244,10 +244,30 @@ pg_exec(struct cafe_db *db, const char *sql)
 	return rc;
 }
 
+/*
+ * Every writer takes one lock first, as SQLite lets one writer at a time
+ * in: writers then never deadlock and never fail to serialise (READ
+ * COMMITTED sees all that committed before the lock was granted), and a
+ * wait longer than SQLite's busy timeout is busy, try again.
+ */
+#define WRITE_LOCK "BEGIN; SET LOCAL lock_timeout = 10000;" \
+	" SELECT pg_advisory_xact_lock(4242002)"
+
+int
+cafe_store_pg_begin_write(struct cafe_db *db, const char *then)
+{
+	char sql[256];
+
+	if (!then)
+		return pg_exec(db, WRITE_LOCK);
+	snprintf(sql, sizeof sql, "%s; %s", WRITE_LOCK, then);
+	return pg_exec(db, sql);
+}
+
 static int
 pg_begin_write(struct cafe_db *db)
 {
-	return pg_exec(db, "BEGIN ISOLATION LEVEL SERIALIZABLE");
+	return cafe_store_pg_begin_write(db, NULL);
 }
 
 static int

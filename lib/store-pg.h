@@ -18,6 +18,10 @@ void cafe_store_pg_close(struct cafe_db *db);
  * says 1 (views then fold into TEMP tables, which a read-only
  * transaction could not make). */
 void cafe_store_pg_readonly(struct cafe_db *db);
+/* Begins a write transaction under the one writers' lock (as
+ * cafe_db_begin_write), then runs `then` (SQL without parameters, or
+ * NULL) in the same round trip. */
+int cafe_store_pg_begin_write(struct cafe_db *db, const char *then);
 /* For LISTEN: the connection's socket, and whether notifications came
  * (read and dropped; 1 too when the connection broke, so callers look). */
 int cafe_store_pg_socket(struct cafe_db *db);

@@ -64,7 +64,7 @@ one_order() {
 	    AND (meta->>'correlation_id') = '1'
 	    AND (meta->>'tool') = 'cafe-order'
 	    AND json_type(meta, '$.actor') = 'text' AND json_type(meta, '$.host') = 'text'
-	    AND (data->>'order_id') = 1"
+	    AND CAST(data->>'order_id' AS INTEGER) = 1"
 	assert_output 4
 }
 

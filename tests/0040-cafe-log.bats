@@ -38,7 +38,7 @@ tamper() {
 	assert_success
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 2)"
-	[ -f "$CAFE_DB" ]
+	db_made
 	cafe-order place latte >/dev/null
 	run cafe-log --json init
 	assert_success
@@ -72,7 +72,7 @@ tamper() {
 	run cafe-log init --frob
 	assert_failure 64
 	assert_output --partial "unknown option '--frob'"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 	cafe-log init
 	run cafe-log export --since abc
 	assert_failure 64
@@ -85,7 +85,7 @@ tamper() {
 		assert_failure 74
 		assert_output "cafe-log: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
 	done
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "verify passes on a good log and counts its events" {
@@ -354,7 +354,7 @@ chain_broken() {	# SEQ
 	assert_output --partial "only 'verify' takes --head"
 	run cafe-log head
 	assert_failure 74
-	[ ! -e "$CAFE_DB" ]
+	no_db
 	# An empty log's head is seq 0 and the chain's genesis.
 	cafe-log -q init
 	run cafe-log head

@@ -16,7 +16,7 @@ refused_early() {
 	assert_failure 64
 	assert_equal "$output" ""
 	assert_equal "$stderr" "$prog: $msg (see '$prog --help')"
-	[ ! -e "$CAFE_DB" ] || fail "$prog $* created the database"
+	! db_made || fail "$prog $* created the database"
 }
 
 @test "usage errors of every program, with no database: 64 and none created" {
@@ -55,18 +55,18 @@ refused_early() {
 		assert_success
 		assert_output --regexp "^$prog [0-9]"
 	done
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "a verb that only reads the menu leaves no database; one that writes makes it" {
 	run cafe-order menu
 	assert_success
-	[ ! -e "$CAFE_DB" ]
+	no_db
 	run cafe-order stock latte
 	assert_success
-	[ ! -e "$CAFE_DB" ]
+	no_db
 	run cafe-order stock latte --set 5
 	assert_success
 	assert_output "latte 5"
-	[ -e "$CAFE_DB" ]
+	db_made
 }

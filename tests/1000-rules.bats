@@ -7,5 +7,5 @@ load helpers/setup
 	run order-rules
 	assert_success
 	assert_output --partial "passed, 0 failed"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }

@@ -68,7 +68,7 @@ dead() {
 	run cafe-order --db "$T/other.db" place tea
 	assert_success
 	assert_equal "$(CAFE_DB=$T/other.db event_count)" 3
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 # Expects `cafe-order place ARGS...` to exit with STATUS and MESSAGE and to

@@ -43,7 +43,7 @@ usage_error() {	# MESSAGE ARGS...
 	usage_error "unknown subcommand 'order'" order
 	usage_error "unknown option '--frob'" place latte --frob
 	usage_error "'menu' takes no --qty" menu --qty 2
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "--help prints the synopsis on stdout and exits 0, also after a subcommand" {
@@ -58,7 +58,7 @@ usage_error() {	# MESSAGE ARGS...
 	assert_equal "$output" "$help"
 	run cafe-order -h
 	assert_equal "$output" "$help"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "--version" {
@@ -71,7 +71,7 @@ usage_error() {	# MESSAGE ARGS...
 	for args in "place" "place --batch latte" "cancel" "stock --set 3" "place latte --wait soon" "menu extra"; do
 		run cafe-order $args
 		assert_failure 64
-		[ ! -e "$CAFE_DB" ]
+		no_db
 	done
 	run cafe-order menu
 	assert_success
@@ -79,5 +79,5 @@ usage_error() {	# MESSAGE ARGS...
 	run cafe-order --json stock latte
 	assert_success
 	assert_output '{"product":"latte","price":4000,"stock":100}'
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }

@@ -9,5 +9,5 @@ load helpers/setup
 	run breaker-rules
 	assert_success
 	assert_output --partial "passed, 0 failed"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }

@@ -33,7 +33,7 @@ types() {	# the event types of order $1, in log order
 	run delivery-rules
 	assert_success
 	assert_output --partial "passed, 0 failed"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "an order goes brewing, ready, dispatched, delivered" {
@@ -301,5 +301,5 @@ types() {	# the event types of order $1, in log order
 	run cafe-deliver ready 1
 	assert_failure 74
 	assert_output --partial "cafe-log init"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }

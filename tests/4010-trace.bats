@@ -29,7 +29,7 @@ ids() {
 	run cafe-trace list
 	assert_failure 74
 	assert_output "cafe-trace: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 	cafe-log -q init
 	run cafe-trace --json list
 	assert_success

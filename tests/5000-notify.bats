@@ -430,7 +430,7 @@ EOF
 	run cafe-notify send --once
 	assert_failure 74
 	assert_output --partial "cafe-log init"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "send keeps running, sends as messages arrive, and ends on SIGTERM or SIGINT" {

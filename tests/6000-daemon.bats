@@ -38,7 +38,7 @@ load helpers/daemon
 	run cafe-daemon status
 	assert_failure 74
 	assert_output --partial "$CAFE_DB"
-	[ ! -e "$CAFE_DB" ]
+	no_db
 }
 
 @test "with no daemon orders are still taken; run --once catches up" {
@@ -175,6 +175,6 @@ load helpers/daemon
 @test "run --once on an empty new database creates it and succeeds" {
 	run cafe-daemon run --once
 	assert_success
-	[ -f "$CAFE_DB" ]
+	db_made
 	[ "$(count)" = 0 ]
 }

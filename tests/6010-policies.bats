@@ -10,12 +10,12 @@ load helpers/daemon
 # The data of the only event of a type for an order.
 data_of() {
 	db_sql "SELECT data FROM events WHERE type = '$1'
-	    AND (data->>'order_id') = $2"
+	    AND CAST(data->>'order_id' AS INTEGER) = $2"
 }
 
 texts() {
 	db_sql "SELECT (data->>'text') FROM events
-	    WHERE type = 'NotificationQueued' AND (data->>'order_id') = $1
+	    WHERE type = 'NotificationQueued' AND CAST(data->>'order_id' AS INTEGER) = $1
 	    ORDER BY seq"
 }
 
@@ -26,10 +26,10 @@ texts() {
 	jq -e '. == {order_id: 1, address: "table 4", product: "latte", qty: 2,
 	    customer: "kim"}' <<<"$output"
 	run db_sql "SELECT e.stream, (e.meta->>'correlation_id'),
-	    (e.meta->>'causation_id') = a.id, (e.meta->>'tool')
+	    CASE WHEN (e.meta->>'causation_id') = a.id THEN 'caused' END, (e.meta->>'tool')
 	    FROM events e, events a WHERE e.type = 'DeliveryStarted'
 	    AND a.type = 'PaymentApproved'"
-	assert_output 'delivery-1|1|1|cafe-daemon'
+	assert_output 'delivery-1|1|caused|cafe-daemon'
 	run cafe-trace --json show 1
 	run cafe-trace --json list
 	jq -e 'select(.order_id == 1) | .delivery_status == "brewing"' <<<"$output"
@@ -57,7 +57,7 @@ texts() {
 	run cafe-order --json stock latte
 	jq -e '.stock == 100' <<<"$output"
 	# The sim's books: charged once, refunded once, with the refund's key.
-	run sqlite3 "$CAFE_DB" "SELECT op, amount FROM sim_ledger ORDER BY rowid"
+	run db_sql "SELECT op, amount FROM sim_ledger ORDER BY op"
 	assert_output $'charge|4000\nrefund|4000'
 }
 

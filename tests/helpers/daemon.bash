@@ -28,7 +28,7 @@ teardown() {
 
 # Events of a type (all events without one); 0 without a database.
 count() {
-	if [ ! -f "$CAFE_DB" ]; then
+	if ! db_made; then
 		echo 0
 	elif [ $# -eq 0 ]; then
 		db_sql "SELECT count(*) FROM events"
@@ -40,7 +40,7 @@ count() {
 # Events of a type for one order.
 count_of() {
 	db_sql "SELECT count(*) FROM events WHERE type = '$1'
-	    AND (data->>'order_id') = $2"
+	    AND CAST(data->>'order_id' AS INTEGER) = $2"
 }
 
 # The pid of the live holder of a policy's lease, or nothing.

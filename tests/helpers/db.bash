@@ -1,15 +1,93 @@
 # Loaded by setup.bash, and by test files with a setup of their own:
-# the tests' one way to query the database ($CAFE_DB).
+# the tests' one way to reach the database ($CAFE_DB), on either backend.
+#
+# `make check` runs the suite on SQLite files; `make check-pg` runs it
+# again with CAFE_TEST_PG set to a throwaway PostgreSQL cluster's
+# directory (tests/check-pg), and each test gets a fresh database there.
+
+# test_db: the database a test starts with (prints its path or URI). On
+# PostgreSQL, a fresh database named after the test file and number; the
+# file's previous test's database is dropped, so the cluster stays small.
+test_db() {
+	if [ -z "${CAFE_TEST_PG:-}" ]; then
+		echo "$BATS_TEST_TMPDIR/cafe.db"
+		return
+	fi
+	local file=${BATS_TEST_FILENAME##*/} name
+	file=${file%%-*}
+	name="t${file}_$BATS_TEST_NUMBER"
+	PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 "postgresql:///postgres?host=$CAFE_TEST_PG&user=cafe" \
+	    -c "DROP DATABASE IF EXISTS t${file}_$((BATS_TEST_NUMBER - 1)) WITH (FORCE)" \
+	    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" \
+	    -c "CREATE DATABASE $name" >/dev/null || return 1
+	echo "postgresql:///$name?host=$CAFE_TEST_PG&user=cafe"
+}
+
+# on_pg: true when the suite runs on PostgreSQL.
+on_pg() {
+	[ -n "${CAFE_TEST_PG:-}" ]
+}
+
+# sqlite_only REASON: skips the test on PostgreSQL; for tests about the
+# SQLite file itself (its WAL, its pages, its locks, its permissions).
+sqlite_only() {
+	if on_pg; then skip "SQLite only: $1"; fi
+}
 
 # Runs SQL on the test's database and prints the rows as sqlite3 does
 # (columns joined by '|'). The one way tests query the database, in SQL
 # the backends share: JSON fields as (data->>'key') (not json_extract), no
 # PRAGMA. Tests about the SQLite file itself call sqlite3 directly.
 db_sql() {
-	sqlite3 "$CAFE_DB" "$@"
+	case $CAFE_DB in
+	postgresql://* | postgres://*)
+		if [ $# -gt 0 ]; then
+			psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB" -c "$1"
+		else
+			psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB"
+		fi ;;
+	*) sqlite3 "$CAFE_DB" "$@" ;;
+	esac
 }
 
 # db_joined SEP SQL: the rows of SQL (one column) on one line, joined by SEP.
 db_joined() {
 	db_sql "$2" | awk -v sep="$1" 'NR > 1 { printf "%s", sep } { printf "%s", $0 } END { print "" }'
+}
+
+# db_made [DB]: true when the database holds anything: the file exists
+# (SQLite), or has a table (PostgreSQL). Tests of "nothing was created".
+db_made() {
+	local db=${1:-$CAFE_DB}
+	case $db in
+	postgresql://* | postgres://*)
+		[ "$(psql -qAtX "$db" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" != 0 ] ;;
+	*) [ -e "$db" ] ;;
+	esac
+}
+
+# no_db [DB]: fails, saying so, when the database holds anything. (A bare
+# `! db_made` would not fail a bats test: set -e ignores it.)
+no_db() {
+	if db_made "$@"; then
+		echo "the database was made: ${1:-$CAFE_DB}" >&2
+		return 1
+	fi
+}
+
+# Number of events in the log (0 when there is no log yet).
+event_count() {
+	local db=${1:-$CAFE_DB}
+	case $db in
+	postgresql://* | postgres://*)
+		psql -qAtX "$db" -c "SELECT CASE WHEN to_regclass('events') IS NULL THEN 0
+		    ELSE (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM events',
+		    false, true, '')))[1]::text::bigint END" ;;
+	*)
+		if [ -f "$db" ]; then
+			sqlite3 "$db" 'SELECT count(*) FROM events'
+		else
+			echo 0
+		fi ;;
+	esac
 }

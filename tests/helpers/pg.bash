@@ -24,7 +24,7 @@ pg_start() {
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cafe -E UTF8 --no-sync \
 	    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off" start >/dev/null ||
+	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=300" start >/dev/null ||
 	    { cat "$PG_DIR/server.log" >&2; return 1; }
 	PG_URI="postgresql:///postgres?host=$PG_DIR&user=cafe"
 	export PG_URI PG_DIR

@@ -17,20 +17,12 @@ setup() {
 	T="$BATS_TEST_TMPDIR"
 	export HOME="$T/home" XDG_CONFIG_HOME="$T/home/.config" XDG_DATA_HOME="$T/home/.local/share"
 	mkdir -p "$HOME"
-	export CAFE_DB="$T/cafe.db"
+	CAFE_DB=$(test_db) || return 1
+	export CAFE_DB
 	unset CAFE_CONFIG NO_COLOR
 	export ASAN_OPTIONS="detect_leaks=1:abort_on_error=0:exitcode=99"
 	export UBSAN_OPTIONS="print_stacktrace=1:halt_on_error=1:exitcode=98"
 	if declare -F local_setup >/dev/null; then local_setup; fi
-}
-
-# Number of events in the log (0 when the file does not exist).
-event_count() {
-	if [ -f "${1:-$CAFE_DB}" ]; then
-		sqlite3 "${1:-$CAFE_DB}" 'SELECT count(*) FROM events'
-	else
-		echo 0
-	fi
 }
 
 # Writes a config file and points CAFE_CONFIG at it: `use_config <<EOF ... EOF`.

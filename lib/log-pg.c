@@ -100,6 +100,11 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		return status;
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
+	/* The schema is made in one transaction: events without cafe_schema
+	 * is someone else's table, never a cafe log made halfway. */
+	if (cafe_db_has(log->store, "events", NULL))
+		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (its events "
+		    "table is not cafe's)", cafe_log_path(log));
 	if (log->readonly || !(flags & CAFE_LOG_CREATE))
 		return cafe_err_set(e, CAFE_IOERR,
 		    "'%s' is not a cafe database (run 'cafe-log init')", cafe_log_path(log));

@@ -544,11 +544,13 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		struct cafe_event *ev = &b->ev[i];
 		long long cur;
 		char *data = NULL, *meta = NULL;
+		int taken;
 
 		b->failed = i;
 		/* An earlier event of this batch may have advanced the stream.
-		 * A new stream needs no look: UNIQUE(stream, version) refuses
-		 * its version 1 if the stream exists (see below). */
+		 * A new stream needs no look: its version 1 is not inserted if
+		 * the stream exists (ON CONFLICT DO NOTHING, see below; not a
+		 * failed statement, which would spoil a PostgreSQL transaction). */
 		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected == CAFE_NO_STREAM)
 			cur = 0;
 		else if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
@@ -571,7 +573,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 		if ((status = prepare_cached(log, &log->ins,
 		    "INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", e)) != 0)
+		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(stream, version) DO NOTHING",
+		    e)) != 0)
 			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
@@ -596,6 +599,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		cafe_stmt_int(log->ins, 8, seq);
 		cafe_stmt_text_ref(log->ins, 9, prev);
 		rc = cafe_stmt_step(log->ins);
+		taken = rc == CAFE_DB_DONE && cafe_db_changes(log->store) == 0;
 		if (rc != CAFE_DB_DONE) {
 			if ((rc & 0xff) == CAFE_DB_CONSTRAINT)
 				status = cafe_err_set(e, CAFE_DATAERR,
@@ -608,20 +612,18 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		cafe_stmt_clear(log->ins);
 		free(data);
 		free(meta);
-		if (rc != CAFE_DB_DONE) {
-			if ((rc & 0xff) == CAFE_DB_CONSTRAINT && ev->version == 1) {
-				/* A new stream that was not new after all? */
-				long long at = cafe_log_stream_version(log, ev->stream, e);
+		if (taken) {
+			/* A new stream that was not new after all (or a version
+			 * taken by a writer that is not cafe): a conflict. */
+			long long at = cafe_log_stream_version(log, ev->stream, e);
 
-				if (at < 0)
-					status = e->status;
-				else if (at > 0)
-					status = cafe_err_conflict(e, "stream '%s' is "
-					    "at version %lld, expected 0 (concurrent change, "
-					    "try again)", ev->stream, at);
-			}
+			status = at < 0 ? e->status : cafe_err_conflict(e, "stream '%s' is at "
+			    "version %lld, expected %lld (concurrent change, try again)",
+			    ev->stream, at, ev->version - 1);
 			goto out;
 		}
+		if (rc != CAFE_DB_DONE)
+			goto out;
 		ev->seq = seq;
 	}
 	status = 0;

@@ -21,33 +21,57 @@ one_order() {
 	# The first use creates it, even by a command that is then refused.
 	run cafe-order cancel 1
 	assert_failure 1
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ' ')
-	    FROM pragma_table_info('events')"
-	assert_output "seq:INTEGER:0:1 id:TEXT:1:0 stream:TEXT:1:0 version:INTEGER:1:0 type:TEXT:1:0 data:TEXT:1:0 meta:TEXT:1:0 ts:TEXT:1:0 hash:TEXT:1:0"
-	# UNIQUE(stream, version) and UNIQUE(id), as constraints, not just indexes.
-	run sqlite3 "$CAFE_DB" "SELECT group_concat(cols, ' ') FROM (SELECT
-	    (SELECT group_concat(name, ',') FROM pragma_index_info(il.name)) AS cols
-	    FROM pragma_index_list('events') AS il WHERE il.\"unique\" = 1
-	    AND il.origin = 'u' ORDER BY cols)"
-	assert_output "id stream,version"
-	run sqlite3 "$CAFE_DB" .schema
-	assert_output --partial "UNIQUE(stream, version)"
-	assert_output --partial "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
-	assert_output --partial "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
-	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version"
-	assert_output "wal
+	if on_pg; then
+		run db_sql "SELECT string_agg(column_name || ':' || data_type || ':' || is_nullable,
+		    ' ' ORDER BY ordinal_position) FROM information_schema.columns
+		    WHERE table_name = 'events'"
+		assert_output "seq:bigint:NO id:text:NO stream:text:NO version:bigint:NO type:text:NO data:json:NO meta:json:NO ts:text:NO hash:text:NO"
+		run db_sql "SELECT string_agg(pg_get_constraintdef(oid), ' '
+		    ORDER BY pg_get_constraintdef(oid)) FROM pg_constraint
+		    WHERE conrelid = 'events'::regclass AND contype IN ('p', 'u')"
+		assert_output "PRIMARY KEY (seq) UNIQUE (id) UNIQUE (stream, version)"
+		run db_sql "SELECT string_agg(tgname, ' ' ORDER BY tgname) FROM pg_trigger
+		    WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
+		assert_output "events_no_delete events_no_truncate events_no_update events_notify"
+		run db_sql "SELECT version FROM cafe_schema"
+		assert_output 2
+	else
+		run sqlite3 "$CAFE_DB" "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ' ')
+		    FROM pragma_table_info('events')"
+		assert_output "seq:INTEGER:0:1 id:TEXT:1:0 stream:TEXT:1:0 version:INTEGER:1:0 type:TEXT:1:0 data:TEXT:1:0 meta:TEXT:1:0 ts:TEXT:1:0 hash:TEXT:1:0"
+		# UNIQUE(stream, version) and UNIQUE(id), as constraints, not just indexes.
+		run sqlite3 "$CAFE_DB" "SELECT group_concat(cols, ' ') FROM (SELECT
+		    (SELECT group_concat(name, ',') FROM pragma_index_info(il.name)) AS cols
+		    FROM pragma_index_list('events') AS il WHERE il.\"unique\" = 1
+		    AND il.origin = 'u' ORDER BY cols)"
+		assert_output "id stream,version"
+		run sqlite3 "$CAFE_DB" .schema
+		assert_output --partial "UNIQUE(stream, version)"
+		assert_output --partial "CREATE TRIGGER events_no_update BEFORE UPDATE ON events"
+		assert_output --partial "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
+		run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version"
+		assert_output "wal
 2"
+	fi
 	assert_equal "$(event_count)" 0
 }
 
 @test "cafe-log init makes the same schema" {
 	run cafe-log init
 	assert_success
-	run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version;
-	    SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
-	assert_output "wal
+	if on_pg; then
+		run db_sql "SELECT version FROM cafe_schema"
+		assert_output 2
+		run db_sql "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'events'::regclass
+		    AND tgname IN ('events_no_update', 'events_no_delete', 'events_no_truncate')"
+		assert_output 3
+	else
+		run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version;
+		    SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
+		assert_output "wal
 2
 2"
+	fi
 }
 
 @test "appended events are well formed: ids, versions, ts, meta" {
@@ -57,14 +81,23 @@ one_order() {
 2|order-1|1|OrderPlaced
 3|payment-1|2|PaymentApproved
 4|stock-latte|1|StockReserved"
-	# GLOB and json_type are SQLite's: this checks the file's own rows.
-	run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE length(id) = 32
-	    AND id NOT GLOB '*[^0-9a-f]*'
-	    AND ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
-	    AND (meta->>'correlation_id') = '1'
-	    AND (meta->>'tool') = 'cafe-order'
-	    AND json_type(meta, '$.actor') = 'text' AND json_type(meta, '$.host') = 'text'
-	    AND CAST(data->>'order_id' AS INTEGER) = 1"
+	# Each backend's own patterns and JSON types, on the rows as stored.
+	if on_pg; then
+		run db_sql "SELECT count(*) FROM events WHERE id ~ '^[0-9a-f]{32}$'
+		    AND ts ~ '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}[.][0-9]{3}Z$'
+		    AND (meta->>'correlation_id') = '1'
+		    AND (meta->>'tool') = 'cafe-order'
+		    AND json_typeof(meta->'actor') = 'string' AND json_typeof(meta->'host') = 'string'
+		    AND CAST(data->>'order_id' AS INTEGER) = 1"
+	else
+		run sqlite3 "$CAFE_DB" "SELECT count(*) FROM events WHERE length(id) = 32
+		    AND id NOT GLOB '*[^0-9a-f]*'
+		    AND ts GLOB '[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9].[0-9][0-9][0-9]Z'
+		    AND (meta->>'correlation_id') = '1'
+		    AND (meta->>'tool') = 'cafe-order'
+		    AND json_type(meta, '$.actor') = 'text' AND json_type(meta, '$.host') = 'text'
+		    AND CAST(data->>'order_id' AS INTEGER) = 1"
+	fi
 	assert_output 4
 }
 
@@ -94,8 +127,13 @@ one_order() {
 
 @test "a database with a newer schema is refused with 74 and touched not" {
 	one_order
-	sqlite3 "$CAFE_DB" "PRAGMA user_version = 99"
-	sum=$(cksum <"$CAFE_DB")
+	if on_pg; then
+		db_sql "UPDATE cafe_schema SET version = 99"
+		sum=$(db_sql "SELECT * FROM events ORDER BY seq" | cksum)
+	else
+		sqlite3 "$CAFE_DB" "PRAGMA user_version = 99"
+		sum=$(cksum <"$CAFE_DB")
+	fi
 	for args in "place latte" "menu" "cancel 1" "stock latte --set 5"; do
 		run cafe-order $args
 		assert_failure 74
@@ -106,9 +144,14 @@ one_order() {
 		assert_failure 74
 		assert_output --partial "schema version 99, newer than this cafe understands"
 	done
-	assert_equal "$(sqlite3 "$CAFE_DB" "PRAGMA user_version; SELECT count(*) FROM events")" "99
+	if on_pg; then
+		assert_equal "$(db_sql "SELECT version FROM cafe_schema")" 99
+		assert_equal "$(db_sql "SELECT * FROM events ORDER BY seq" | cksum)" "$sum"
+	else
+		assert_equal "$(sqlite3 "$CAFE_DB" "PRAGMA user_version; SELECT count(*) FROM events")" "99
 4"
-	assert_equal "$(cksum <"$CAFE_DB")" "$sum"
+		assert_equal "$(cksum <"$CAFE_DB")" "$sum"
+	fi
 }
 
 @test "a file that is not SQLite is refused with 74 and left as it was" {
@@ -245,8 +288,8 @@ one_order() {
 	n=0
 	while IFS= read -r data; do
 		n=$((n + 1))
-		db_sql "INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
-		    VALUES ('id$n', 'test-$n', 1, 'TestEvent', '$data', '{}',
+		db_sql "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
+		    VALUES ($n, 'id$n', 'test-$n', 1, 'TestEvent', '$data', '{}',
 		    '2026-01-01T00:00:00.000Z', '')"
 	done <<'DATA'
 {"a":1,"b":"x","c":true,"d":false,"e":null,"f":-12,"g":0,"h":-0}
@@ -277,6 +320,16 @@ DATA
 
 @test "event data that is not a JSON object is named when read, never half-read" {
 	cafe-log init
+	if on_pg; then
+		# PostgreSQL's json type refuses it at the door: nothing to half-read.
+		run db_sql "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
+		    VALUES (1, 'id1', 'test-1', 1, 'TestEvent', '{\"a\":1,}', '{}',
+		    '2026-01-01T00:00:00.000Z', '')"
+		assert_failure
+		assert_output --partial 'invalid input syntax for type json'
+		assert_equal "$(event_count)" 0
+		return
+	fi
 	sqlite3 "$CAFE_DB" "PRAGMA ignore_check_constraints = ON;
 	    INSERT INTO events(id, stream, version, type, data, meta, ts, hash)
 	    VALUES ('id1', 'test-1', 1, 'TestEvent', '{\"a\":1,}', '{}',

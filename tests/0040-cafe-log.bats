@@ -22,11 +22,17 @@ history() {
 	[ "$(event_count)" -eq 11 ]
 }
 
-# Rewrites history the only way there is: drop the triggers, change rows,
-# put the triggers back so that nothing looks amiss.
+# Rewrites history the only way there is: drop (or on PostgreSQL, disable)
+# the triggers, change rows, put the triggers back so that nothing looks
+# amiss.
 tamper() {
 	local triggers
 
+	if on_pg; then
+		db_sql "ALTER TABLE events DISABLE TRIGGER USER; $1;
+		    ALTER TABLE events ENABLE TRIGGER USER" >/dev/null
+		return
+	fi
 	triggers=$(sqlite3 "$CAFE_DB" "SELECT group_concat(sql, ';' || char(10)) || ';'
 	    FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'")
 	sqlite3 "$CAFE_DB" "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
@@ -80,10 +86,15 @@ tamper() {
 }
 
 @test "verify, export and stats never create a database" {
+	if on_pg; then
+		why="cafe-log: '$CAFE_DB' is not a cafe database (run 'cafe-log init')"
+	else
+		why="cafe-log: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
+	fi
 	for verb in verify export stats; do
 		run cafe-log $verb
 		assert_failure 74
-		assert_output "cafe-log: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
+		assert_output "$why"
 	done
 	no_db
 }
@@ -123,7 +134,13 @@ tamper() {
 
 @test "verify catches data that is not a JSON object any more" {
 	history
-	tamper "PRAGMA ignore_check_constraints = 1; UPDATE events SET data = '{oops' WHERE seq = 7"
+	if on_pg; then
+		# The json type holds only JSON: an array, then, past the CHECK.
+		tamper "ALTER TABLE events DROP CONSTRAINT events_data_check;
+		    UPDATE events SET data = '[1]' WHERE seq = 7"
+	else
+		tamper "PRAGMA ignore_check_constraints = 1; UPDATE events SET data = '{oops' WHERE seq = 7"
+	fi
 	run cafe-log verify
 	assert_failure 1
 	assert_output "cafe-log: seq 7: data is not a valid JSON object"
@@ -139,10 +156,23 @@ tamper() {
 
 @test "verify reports dropped triggers" {
 	history
-	sqlite3 "$CAFE_DB" "DROP TRIGGER events_no_delete"
+	if on_pg; then
+		db_sql "DROP TRIGGER events_no_delete ON events"
+	else
+		sqlite3 "$CAFE_DB" "DROP TRIGGER events_no_delete"
+	fi
 	run cafe-log verify
 	assert_failure 1
 	assert_output "cafe-log: the append-only triggers on events are missing (history may have been rewritten)"
+	if on_pg; then
+		# Disabled is as good as dropped.
+		db_sql "CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+		    FOR EACH ROW EXECUTE FUNCTION cafe_events_append_only();
+		    ALTER TABLE events DISABLE TRIGGER events_no_truncate"
+		run cafe-log verify
+		assert_failure 1
+		assert_output "cafe-log: the append-only triggers on events are missing (history may have been rewritten)"
+	fi
 }
 
 @test "export then import into a fresh file gives the same events, byte for byte" {
@@ -282,12 +312,17 @@ chain_broken() {	# SEQ
 
 @test "verify names the first broken link: edited data, type, ts, id or meta" {
 	history
-	cp "$CAFE_DB" "$T/good.db"
-	for change in "data = json_set(data, '\$.qty', 9)" "type = 'OrderRejected'" \
+	db_save
+	if on_pg; then
+		data="data = jsonb_set(data::jsonb, '{qty}', '9')::json"
+		meta="meta = jsonb_set(meta::jsonb, '{actor}', '\"mallory\"')::json"
+	else
+		data="data = json_set(data, '\$.qty', 9)" meta="meta = json_set(meta, '\$.actor', 'mallory')"
+	fi
+	for change in "$data" "type = 'OrderRejected'" \
 	    "ts = '2026-01-01T00:00:00.000Z'" "id = '00000000000000000000000000000bad'" \
-	    "meta = json_set(meta, '\$.actor', 'mallory')"; do
-		cp "$T/good.db" "$CAFE_DB"
-		rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+	    "$meta"; do
+		db_restore
 		tamper "UPDATE events SET $change WHERE seq = 2"
 		chain_broken 2
 	done
@@ -295,18 +330,18 @@ chain_broken() {	# SEQ
 
 @test "verify finds two swapped rows, a forged row at the end, and a deleted row" {
 	history
-	cp "$CAFE_DB" "$T/good.db"
+	db_save
 	# Rows 5 and 6 trade places, each keeping its own hash.
 	tamper "UPDATE events SET seq = -5 WHERE seq = 5; UPDATE events SET seq = 5 WHERE seq = 6;
 	    UPDATE events SET seq = 6 WHERE seq = -5"
 	chain_broken 5
 	# A row written at the end without the chain (hash of the one before).
-	cp "$T/good.db" "$CAFE_DB"; rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+	db_restore
 	db_sql "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
 	    SELECT 12, '0000000000000000000000000000f0f0', 'payment-1', 4, 'PaymentRefunded',
 	    '{\"order_id\":1,\"amount\":8000,\"ref\":\"x\"}', meta, ts, hash FROM events WHERE seq = 11"
 	chain_broken 12
-	cp "$T/good.db" "$CAFE_DB"; rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
+	db_restore
 	tamper "DELETE FROM events WHERE seq = 7"
 	run cafe-log verify
 	assert_failure 1
@@ -363,6 +398,7 @@ chain_broken() {	# SEQ
 }
 
 @test "a log made before the chain is migrated once: every link computed, verify passes" {
+	sqlite_only "version 1 logs were SQLite files; a PostgreSQL log starts at version 2"
 	cp "$CAFE_TOP/tests/fixtures/schema-v1.db" "$CAFE_DB"
 	run cafe-log verify
 	assert_failure 74

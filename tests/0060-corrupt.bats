@@ -17,6 +17,7 @@ damaged() {
 }
 
 @test "a file that is not a database: every program refuses it and leaves it as it was" {
+	sqlite_only "damage to the file's own bytes; a PostgreSQL server keeps its own pages"
 	head -c 65536 /dev/urandom > "$CAFE_DB"
 	sum=$(cksum < "$CAFE_DB")
 	why="file is not a database"
@@ -38,6 +39,7 @@ damaged() {
 }
 
 @test "a log cut short: refused, and nothing written to it" {
+	sqlite_only "damage to the file's own bytes; a PostgreSQL server keeps its own pages"
 	for i in $(seq 200); do echo '{"product":"tea","customer":"kim"}'; done |
 		cafe-order place --batch -q
 	cafe-daemon run --once -q
@@ -55,6 +57,7 @@ damaged() {
 }
 
 @test "damaged pages inside the log: verify and stats say so, and exit 74" {
+	sqlite_only "damage to the file's own bytes; a PostgreSQL server keeps its own pages"
 	for i in $(seq 200); do echo '{"product":"tea","customer":"kim"}'; done |
 		cafe-order place --batch -q
 	sqlite3 "$CAFE_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
@@ -64,4 +67,18 @@ damaged() {
 	why="database disk image is malformed"
 	damaged cafe-log verify
 	damaged cafe-log stats
+}
+
+@test "a PostgreSQL database with an events table of its own: refused, left as it was" {
+	on_pg || skip "PostgreSQL only: a server database that is not cafe's"
+	db_sql "CREATE TABLE events(seq int, note text); INSERT INTO events VALUES (1, 'mine')"
+	for cmd in "cafe-order place latte" "cafe-order menu" "cafe-log verify" "cafe-log init" \
+	    "cafe-trace list" "cafe-daemon run --once" "cafe-notify list" "cafe-deliver list"; do
+		run --separate-stderr $cmd
+		assert_failure 74
+		assert_equal "$output" ""
+		assert_equal "$stderr" "${cmd%% *}: '$CAFE_DB' is not a cafe database (its events table is not cafe's)"
+	done
+	assert_equal "$(db_sql "SELECT seq, note FROM events")" "1|mine"
+	assert_equal "$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 1
 }

@@ -16,10 +16,10 @@ test_db() {
 	local file=${BATS_TEST_FILENAME##*/} name
 	file=${file%%-*}
 	name="t${file}_$BATS_TEST_NUMBER"
-	PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 "postgresql:///postgres?host=$CAFE_TEST_PG&user=cafe" \
-	    -c "DROP DATABASE IF EXISTS t${file}_$((BATS_TEST_NUMBER - 1)) WITH (FORCE)" \
+	db_admin -c "DROP DATABASE IF EXISTS t${file}_$((BATS_TEST_NUMBER - 1)) WITH (FORCE)" \
+	    -c "DROP DATABASE IF EXISTS t${file}_$((BATS_TEST_NUMBER - 1))_saved" \
 	    -c "DROP DATABASE IF EXISTS $name WITH (FORCE)" \
-	    -c "CREATE DATABASE $name" >/dev/null || return 1
+	    -c "CREATE DATABASE $name" || return 1
 	echo "postgresql:///$name?host=$CAFE_TEST_PG&user=cafe"
 }
 
@@ -72,6 +72,38 @@ no_db() {
 	if db_made "$@"; then
 		echo "the database was made: ${1:-$CAFE_DB}" >&2
 		return 1
+	fi
+}
+
+# db_save / db_restore: a copy of the test's database, and the database
+# put back as it was in that copy (a file copy, or a database made from a
+# template on PostgreSQL).
+db_name() {
+	local n=${CAFE_DB#postgres*:///}
+	echo "${n%%\?*}"
+}
+
+db_admin() {
+	PGOPTIONS='-c client_min_messages=warning' psql -qX -v ON_ERROR_STOP=1 \
+	    "postgresql:///postgres?host=$CAFE_TEST_PG&user=cafe" "$@" >/dev/null
+}
+
+db_save() {
+	if on_pg; then
+		db_admin -c "DROP DATABASE IF EXISTS $(db_name)_saved" \
+		    -c "CREATE DATABASE $(db_name)_saved TEMPLATE $(db_name)"
+	else
+		cp "$CAFE_DB" "$BATS_TEST_TMPDIR/saved.db"
+	fi
+}
+
+db_restore() {
+	if on_pg; then
+		db_admin -c "DROP DATABASE $(db_name) WITH (FORCE)" \
+		    -c "CREATE DATABASE $(db_name) TEMPLATE $(db_name)_saved"
+	else
+		cp "$BATS_TEST_TMPDIR/saved.db" "$CAFE_DB"
+		rm -f "$CAFE_DB-wal" "$CAFE_DB-shm"
 	fi
 }
 

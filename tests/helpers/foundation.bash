@@ -2,8 +2,9 @@
 # cafe-order, cafe-trace): `load helpers/foundation`.
 #
 #   count_type TYPE          events of that type in $CAFE_DB
-#   hold_write_lock [DB]     a sqlite3 process takes the write lock
-#                            (BEGIN IMMEDIATE) and keeps it
+#   hold_write_lock [DB]     a sqlite3 (or psql) process takes the write
+#                            lock (BEGIN IMMEDIATE, or PostgreSQL's
+#                            writers' lock) and keeps it
 #   release_write_lock       rolls it back and waits for that process
 #   unwritable_dir           sets RO to a directory for the database that
 #                            make_unwritable then closes to `as_other`;
@@ -24,10 +25,20 @@ hold_write_lock() {
 	rm -f "$T/lock.fifo" "$T/locked"
 	mkfifo "$T/lock.fifo"
 	# fd 3 closed: bats waits for it; the fifo opens when we open its end.
-	sqlite3 "$db" <"$T/lock.fifo" >/dev/null 2>&1 3>&- &
+	if on_pg; then
+		psql -qX "$db" <"$T/lock.fifo" >/dev/null 2>&1 3>&- &
+	else
+		sqlite3 "$db" <"$T/lock.fifo" >/dev/null 2>&1 3>&- &
+	fi
 	LOCK_PID=$!
 	exec {LOCK_FD}>"$T/lock.fifo"
-	printf 'BEGIN IMMEDIATE;\n.shell touch "%s"\n' "$T/locked" >&"$LOCK_FD"
+	if on_pg; then
+		# The writers' lock every cafe writer takes first (lib/store-pg.c).
+		printf 'BEGIN;\nSELECT pg_advisory_xact_lock(4242002);\n\\! touch "%s"\n' \
+		    "$T/locked" >&"$LOCK_FD"
+	else
+		printf 'BEGIN IMMEDIATE;\n.shell touch "%s"\n' "$T/locked" >&"$LOCK_FD"
+	fi
 	wait_for '[ -e "$T/locked" ]' 5
 }
 

@@ -89,7 +89,7 @@ done(void *arg)
 static int
 run_daemon(struct cafe_ctx *ctx, struct cafe_daemon_opts *o)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_daemon *d;
 	long long watchdog;
 	sigset_t set;
@@ -180,7 +180,7 @@ static int
 check_owed(struct cafe_ctx *ctx)
 {
 	struct cafe_payments_query q = { 0, "refund_failed" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct owed o = { ctx, 0 };
 	int status;
 
@@ -271,7 +271,7 @@ do_status(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	static const char *const head[] = { "POLICY", ">CHECKPOINT", ">HEAD", ">LAG",
 		"HOLDER", "EXPIRES", ">WAITING", ">PARKED" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct status_out s = { ctx, NULL, json_array(), json_array() };
 	json_t *pair;
 	size_t i;
@@ -320,7 +320,7 @@ do_status(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 static int
 do_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_daemon_opts o = { 0 };
 	const char *one[2] = { argc ? argv[0] : NULL, NULL };
 	long long n;

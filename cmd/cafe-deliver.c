@@ -137,7 +137,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "STATUS", "PRODUCT", ">QTY",
 	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_trace_query q = { 0 };
 	struct list_state ls = { ctx, o->status, NULL, cafe_now_ms() };
 	int status;
@@ -160,7 +160,7 @@ do_step(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	enum cafe_delivery_step step = (enum cafe_delivery_step)ctx->verb->tag;
 	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_order after;
 	long long id;
 	int status;

@@ -94,7 +94,7 @@ static int
 do_verify(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long checked = 0;
 	int status = cafe_log_verify(ctx->log, o->head_seq, o->head_hash, &checked, &e);
 
@@ -112,7 +112,7 @@ do_verify(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 static int
 do_head(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	char hash[CAFE_HASH_HEX];
 	long long seq;
 	int status;
@@ -139,7 +139,7 @@ static int
 do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	long long after = ((const struct opts *)opts)->after;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	int status;
 
 	(void)argc, (void)argv;
@@ -188,7 +188,7 @@ append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
 static int
 import(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_batch b;
 	struct cafe_meter m;
 	struct stat st;
@@ -245,7 +245,7 @@ import(struct cafe_ctx *ctx)
 static int
 do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	json_t *s = cafe_log_stats(ctx->log, &e), *v;
 	const char *k;
 

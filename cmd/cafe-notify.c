@@ -101,7 +101,7 @@ static int
 do_send(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_send_opts so = { 0 };
 	struct cafe_send_stats st;
 	struct sigaction sa;
@@ -163,7 +163,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	static const char *const head[] = { "MESSAGE", ">ORDER", "EVENT", "STATUS",
 	    ">TRIES", "CUSTOMER", "TEXT" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_outbox_query q = { o->status, o->order_id };
 	struct cafe_table *t = NULL;
 	int status;
@@ -195,7 +195,7 @@ print_requeued(const char *id, void *arg)
 static int
 do_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long n;
 	int status;
 

@@ -76,7 +76,7 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 static int
 do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	static const char *const head[] = { "PRODUCT", ">PRICE", ">STOCK" };
 	struct cafe_table *t = ctx->json ? NULL : cafe_table_new(3, head);
 	int status = 0;
@@ -174,7 +174,7 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 static int
 do_batch(struct cafe_ctx *ctx)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_place_request *reqs = NULL;
 	json_t **lines = NULL;
 	size_t n = 0, cap = 0;
@@ -224,7 +224,7 @@ static int
 do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_place_request r = { 0 };
 	struct cafe_place_result res;
 	long long wait_ms = 0;
@@ -252,7 +252,7 @@ static int
 do_cancel(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long id;
 	int status;
 
@@ -274,7 +274,7 @@ static int
 do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long n, level;
 	int status;
 

@@ -115,7 +115,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "STATUS", ">AMOUNT", "REF", "UPDATED",
 		"DETAIL" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_payments_query q = { 0, NULL };
 	struct cafe_table *t = NULL;
 	void *arg[2];
@@ -147,7 +147,7 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		"refund_requested_at", "refund_ref", "refund_error", "void_ref",
 		"updated_at" };
 	static const char *const head[] = { ">SEQ", "TYPE", "TS" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_table *t;
 	json_t *row, *ev;
 	long long id;
@@ -192,7 +192,7 @@ static int
 do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	json_t *out = NULL;
 	long long id;
 	int status;
@@ -269,7 +269,7 @@ breaker_print(const struct cafe_config *c, const struct cafe_breaker_status *s)
 static int
 do_breaker(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_breaker_status before, s;
 	json_t *o;
 	int reset = argc == 1;

@@ -153,7 +153,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct opts *o = opts;
 	static const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
 	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", "PLACED" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_table *t = NULL;
 	struct cafe_meter m;
 	struct cafe_progress p;
@@ -212,7 +212,7 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
 	static const char *const head[] = { ">SEQ", "TIME", "EVENT", "STREAM", "DATA" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct show s = { NULL, o->until, 0 };
 	char corr[32];
 	long long id;
@@ -289,7 +289,7 @@ static int
 do_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct sigaction sa;
 	enum cafe_wake woke;
 	long long last = o->after_seq;
@@ -435,7 +435,7 @@ static int
 do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct opts *o = opts;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
 	json_t *s;
@@ -464,7 +464,7 @@ do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 static int
 do_rebuild(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
 	long long n;

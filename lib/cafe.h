@@ -42,6 +42,9 @@ struct cafe_err {
 	int conflict;         /* 1: a version conflict (CAFE_TEMPFAIL), retry from a
 	                       * fresh read; the one thing callers test besides
 	                       * status, so that no behaviour hangs on a message */
+	int missing;          /* 1: there is no log yet (no file, or a server
+	                       * database never initialised); a verb that only
+	                       * peeks may take that as an empty log */
 };
 
 /* Sets e and returns status, so callers can `return cafe_err_set(...)`.

@@ -223,7 +223,7 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
 	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
 	    cafe_line_total(t->p, t->r->qty), c->currency };
 	struct cafe_pay_reply rep;
-	struct cafe_err verr = { 0, "", 0 };
+	struct cafe_err verr = { 0, "", 0, 0 };
 	struct cafe_batch b;
 	char key[80], stream[48];
 	long long version;

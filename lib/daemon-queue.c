@@ -162,7 +162,7 @@ dm_item_prepare(struct worker *w, struct item *it)
 {
 	const struct cafe_policy *p = w->p;
 	struct cafe_policy_ctx pc;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long now = cafe_now_ms(), due;
 	char wait[32];
 	int status;
@@ -231,7 +231,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
     struct cafe_err *e)
 {
 	struct cafe_policy_ctx pc;
-	struct cafe_err ie = { 0, "", 0 };
+	struct cafe_err ie = { 0, "", 0, 0 };
 	struct cafe_batch out;
 	int status;
 

@@ -201,7 +201,7 @@ enum step
 dm_step(struct worker *w)
 {
 	const struct cafe_config *c;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long now;
 	int status = 0, progress = 0;
 	char wait[32];

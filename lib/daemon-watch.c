@@ -116,7 +116,7 @@ void *
 dm_watcher_main(void *arg)
 {
 	struct cafe_daemon *d = arg;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	enum cafe_wake woke;
 	long long seen = 0, head;
 	int rc;

@@ -320,7 +320,7 @@ dm_txn_rollback(struct worker *w)
 static void
 worker_finish(struct worker *w)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 
 	if (w->holder && !w->p->apply && w->pos > w->cp && dm_keep_up(w, &e) != 0)
 		dm_say(w, CAFE_SAY_ERROR, "%s: the checkpoint stays at %lld", e.msg, w->cp);

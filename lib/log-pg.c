@@ -105,9 +105,12 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	if (cafe_db_has(log->store, "events", NULL))
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (its events "
 		    "table is not cafe's)", cafe_log_path(log));
-	if (log->readonly || !(flags & CAFE_LOG_CREATE))
-		return cafe_err_set(e, CAFE_IOERR,
-		    "'%s' is not a cafe database (run 'cafe-log init')", cafe_log_path(log));
+	if (log->readonly || !(flags & CAFE_LOG_CREATE)) {
+		cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (run 'cafe-log init')",
+		    cafe_log_path(log));
+		e->missing = 1;         /* an empty database: as a missing file */
+		return e->status;
+	}
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
 	if ((rc = cafe_db_exec(log->store, schema)) != CAFE_DB_OK) {

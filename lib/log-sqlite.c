@@ -269,10 +269,14 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	int rc, v, oflags, status = 0, created = 0;
 
 	if (stat(path, &sb) == -1) {
-		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY))
-			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
-			    path, strerror(errno),
-			    errno == ENOENT ? " (run 'cafe-log init')" : "");
+		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY)) {
+			int missing = errno == ENOENT;
+
+			cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s%s",
+			    path, strerror(errno), missing ? " (run 'cafe-log init')" : "");
+			e->missing = missing;
+			return e->status;
+		}
 		if ((created = create_file(path)) < 0)
 			return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': %s",
 			    path, strerror(errno));

@@ -142,15 +142,15 @@ db_begin_write(struct cafe_db *db, struct cafe_err *e)
 static int
 ledger_init(struct cafe_db *db, struct cafe_err *e)
 {
-	if (cafe_db_has(db, "sim_ledger", NULL) && cafe_db_has(db, "sim_attempts", NULL))
-		return 0;
-	return db_exec(db,
+	int rc = cafe_db_ensure(db, "sim_attempts",
 	    "CREATE TABLE IF NOT EXISTS sim_ledger("
 	    " key TEXT PRIMARY KEY, op TEXT NOT NULL,"
 	    " order_id INTEGER NOT NULL, amount BIGINT NOT NULL,"
 	    " outcome TEXT NOT NULL, ref TEXT, reason TEXT, ts TEXT NOT NULL);"
 	    "CREATE TABLE IF NOT EXISTS sim_attempts("
-	    " key TEXT PRIMARY KEY, failures INTEGER NOT NULL);", e);
+	    " key TEXT PRIMARY KEY, failures INTEGER NOT NULL);");
+
+	return rc == CAFE_DB_OK ? 0 : db_fail(db, rc, e);
 }
 
 /*

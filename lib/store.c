@@ -151,3 +151,21 @@ cafe_col_kind(struct cafe_stmt *st, int i)
 {
 	return st->ops->col_kind(st, i);
 }
+
+int
+cafe_db_ensure(struct cafe_db *db, const char *table, const char *sql)
+{
+	int rc;
+
+	if (cafe_db_has(db, table, NULL))
+		return CAFE_DB_OK;
+	if ((rc = cafe_db_begin_write(db)) != CAFE_DB_OK)
+		return rc;
+	if (!cafe_db_has(db, table, NULL) && (rc = cafe_db_exec(db, sql)) != CAFE_DB_OK) {
+		cafe_db_exec(db, "ROLLBACK");
+		return rc;
+	}
+	if ((rc = cafe_db_exec(db, "COMMIT")) != CAFE_DB_OK)
+		cafe_db_exec(db, "ROLLBACK");
+	return rc;
+}

@@ -79,6 +79,12 @@ long long cafe_db_last_id(struct cafe_db *db);
  * (given back, -1 changes nothing).
  */
 int cafe_db_durable(struct cafe_db *db, int durable);
+/* Makes tables with sql (no parameters) unless `table` is there already:
+ * under the write lock, looked for again once it is held, so that many
+ * processes' first use at once makes them once (PostgreSQL refuses a
+ * second CREATE TABLE IF NOT EXISTS racing the first). Outside a
+ * transaction only; a CAFE_DB_ code. */
+int cafe_db_ensure(struct cafe_db *db, const char *table, const char *sql);
 /* 1 when table exists; with column, when it has that column. Asks the
  * schema itself, never an error message. */
 int cafe_db_has(struct cafe_db *db, const char *table, const char *column);

@@ -22,6 +22,7 @@ err_vset(struct cafe_err *e, int status, int conflict, const char *fmt, va_list 
 	if (e) {
 		e->status = status;
 		e->conflict = conflict;
+		e->missing = 0;
 		vsnprintf(e->msg, sizeof e->msg, fmt, ap);
 	}
 	return status;

@@ -62,11 +62,11 @@ on_tty() {
 	# Long enough (80000 orders) that the meter's 200 ms delay passes.
 	big_log 160000 > "$T/big.jsonl"
 	cafe-log -q import < "$T/big.jsonl"
-	cp "$CAFE_DB" "$T/copy.db"
+	db_save
 	on_tty "cafe-trace list > /dev/null"
 	assert_success
 	assert_output --regexp 'cafe-trace: catching up +[0-9]+% [0-9]+/160000'
-	run cafe-trace --db "$T/copy.db" list
+	run cafe-trace --db "$(db_saved)" list
 	assert_success
 	[ "${#lines[@]}" -eq 80001 ]
 	on_tty "cafe-trace rebuild"

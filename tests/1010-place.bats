@@ -44,8 +44,8 @@ dead() {
 	    length(data->>'key') FROM events WHERE seq = 1"
 	assert_output "8000|KRW|32"
 	run db_sql "SELECT type, (data->>'amount'),
-	    (data->>'ref') LIKE 'sim-%' FROM events WHERE seq = 3"
-	assert_output "PaymentApproved|8000|1"
+	    CASE WHEN (data->>'ref') LIKE 'sim-%' THEN 'sim' END FROM events WHERE seq = 3"
+	assert_output "PaymentApproved|8000|sim"
 	run cafe-order --json stock latte
 	assert_output '{"product":"latte","price":4000,"stock":98}'
 }

@@ -90,7 +90,9 @@ racing_workers() {	# N ARGS...
 	shift
 	hold_write_lock
 	workers "$n" 1 --db "$CAFE_DB" "$@" &
-	wait_for '[ "$(pgrep -c -f -- "--db $CAFE_DB")" -ge '"$n"' ]' 10
+	# pgrep takes a pattern: a URI's ? and . are taken literally.
+	PAT=$(printf -- '--db %s' "$CAFE_DB" | sed 's/[][\.*^$?+(){}|]/\\&/g')
+	wait_for '[ "$(pgrep -c -f -- "$PAT")" -ge '"$n"' ]' 10
 	sleep 0.5
 	release_write_lock
 	wait

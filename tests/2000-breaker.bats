@@ -298,8 +298,8 @@ group_gone() {
 	# once the breaker had half-opened at its time.
 	(( elapsed >= 900 ))
 	assert_equal "$(bstate)" half_open
-	run db_sql "SELECT h.ts >= (o.data->>'half_open_at')
-	    AND p.seq > h.seq FROM events o, events h, events p
+	run db_sql "SELECT CASE WHEN h.ts >= (o.data->>'half_open_at')
+	    AND p.seq > h.seq THEN 1 ELSE 0 END FROM events o, events h, events p
 	    WHERE o.type = 'BreakerOpened' AND h.type = 'BreakerHalfOpened'
 	    AND p.type = 'OrderPlaced' AND p.stream = 'order-$output'"
 	assert_output 1

@@ -177,7 +177,6 @@ check_verb(struct cafe_ctx *ctx, const struct cafe_verb *v, int argc)
 static int
 open_log(struct cafe_ctx *ctx, enum cafe_verb_open how, struct cafe_err *e)
 {
-	struct stat sb;
 	int status;
 
 	switch (how) {
@@ -187,10 +186,7 @@ open_log(struct cafe_ctx *ctx, enum cafe_verb_open how, struct cafe_err *e)
 		return cafe_ctx_open(ctx, CAFE_LOG_READONLY, e);
 	case CAFE_OPEN_PEEK:
 		status = cafe_ctx_open(ctx, 0, e);
-		if (status && ctx->db_path && !cafe_store_pg_uri(ctx->db_path) &&
-		    stat(ctx->db_path, &sb) == -1 && errno == ENOENT)
-			return 0;
-		return status;
+		return status && e->missing ? 0 : status;
 	case CAFE_OPEN_WRITE:
 		break;
 	}
@@ -201,7 +197,7 @@ int
 cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv)
 {
 	struct cafe_ctx ctx;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	const struct cafe_verb *v;
 	enum cafe_verb_open how;
 	const char *name = p->default_verb;

@@ -46,7 +46,7 @@ int
 main(int argc, char **argv)
 {
 	struct cafe_config c = { 0 };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	enum cafe_wake woke;
 	struct cafe_log *log;
 	const char *db = getenv("CAFE_DB");

@@ -57,7 +57,7 @@ add_order(struct cafe_batch *b, long long id)
 static void
 orders(struct cafe_log *log, long long n)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	long long first = cafe_log_head(log, &e) / 3 + 1;
 
 	for (long long done = 0; done < n;) {
@@ -81,7 +81,7 @@ orders(struct cafe_log *log, long long n)
 static void
 floor_events(struct cafe_log *log, long long n)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 
 	for (long long done = 0; done < n;) {
 		struct cafe_batch b;
@@ -188,7 +188,7 @@ raw_rows(const char *path, long long n)
 int
 main(int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	long long n, t0, ms;
 

@@ -70,7 +70,7 @@ main(int argc, char *argv[])
 	struct cafe_config c = { 0 };
 	struct cafe_pay_request req = { 0 };
 	struct cafe_pay_reply rep;
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	long long repeat = 1;
 	int ch, rc = CAFE_USAGE, fds;

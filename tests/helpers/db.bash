@@ -97,6 +97,15 @@ db_save() {
 	fi
 }
 
+# db_saved: the saved copy's path or URI.
+db_saved() {
+	if on_pg; then
+		echo "postgresql:///$(db_name)_saved?host=$CAFE_TEST_PG&user=cafe"
+	else
+		echo "$BATS_TEST_TMPDIR/saved.db"
+	fi
+}
+
 db_restore() {
 	if on_pg; then
 		db_admin -c "DROP DATABASE $(db_name) WITH (FORCE)" \

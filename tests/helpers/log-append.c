@@ -27,7 +27,7 @@ main(int argc, char **argv)
 		{ "cause", required_argument, NULL, 'x' },
 		{ NULL, 0, NULL, 0 }
 	};
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	struct cafe_batch b;
 	const char *db = getenv("CAFE_DB"), *corr = NULL, *cause = NULL;

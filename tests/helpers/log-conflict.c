@@ -66,7 +66,7 @@ txn_fn(struct cafe_log *log, void *arg, struct cafe_err *e)
 int
 main(int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *a = NULL, *b = NULL;
 	struct txn t = { 0, 0, 0 };
 	const char *what;

@@ -16,7 +16,7 @@ int
 main(int argc, char **argv)
 {
 	static const char *const why[] = { "new", "timeout", "signal" };
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log;
 	enum cafe_wake woke;
 	int status;

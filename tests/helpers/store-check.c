@@ -29,7 +29,7 @@ kind(enum cafe_col_kind k)
 static void
 say_rc(const char *what, int rc)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 
 	if (rc == CAFE_DB_OK || rc == CAFE_DB_DONE) {
 		printf("%s: ok\n", what);
@@ -90,7 +90,7 @@ mapped(const char *name)
 int
 main(int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	struct cafe_stmt *st;
 	int rc, was;

@@ -20,7 +20,7 @@
 int
 main(int argc, char **argv)
 {
-	struct cafe_err e = { 0, "", 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	struct cafe_trace_fold *ahead;
 	long long applied = 0;

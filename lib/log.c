@@ -1058,8 +1058,9 @@ wait_head(struct cafe_log *log, struct cafe_err *e)
 	long long head = -1;
 	int rc;
 
-	if (prepare_cached(log, &log->head, "SELECT coalesce(max(seq), 0) FROM events",
-	    e) != 0)
+	/* Named, for whoever reads pg_stat_activity: this connection waits. */
+	if (prepare_cached(log, &log->head,
+	    "/* waiting for events */ SELECT coalesce(max(seq), 0) FROM events", e) != 0)
 		return -1;
 	if ((rc = cafe_stmt_step(log->head)) == CAFE_DB_ROW)
 		head = cafe_col_int(log->head, 0);

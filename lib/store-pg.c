@@ -15,6 +15,7 @@
  * I/O error.
  */
 #include <dlfcn.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,7 +35,7 @@ enum {
 static struct {
 	int tried, ok;
 	char why[256];
-	PGconn *(*connectdb)(const char *);
+	PGconn *(*connectdb_params)(const char *const *, const char *const *, int);
 	ConnStatusType (*status)(const PGconn *);
 	char *(*error_message)(const PGconn *);
 	void (*finish)(PGconn *);
@@ -75,7 +76,7 @@ load_libpq(void)
 		snprintf(pq.why, sizeof pq.why, "libpq lacks %s", name); \
 		return 0; \
 	}
-	SYM(connectdb, "PQconnectdb");
+	SYM(connectdb_params, "PQconnectdbParams");
 	SYM(status, "PQstatus");
 	SYM(error_message, "PQerrorMessage");
 	SYM(finish, "PQfinish");
@@ -578,7 +579,15 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 	db->base.ops = &ops;
 	db->durable = 1;
 	db->where = shown(uri);
-	db->conn = pq.connectdb(uri);
+	{
+		/* The program's name in pg_stat_activity, unless the URI (or
+		 * PGAPPNAME) names one: which tool holds a connection, for the
+		 * DBA (and the tests). */
+		const char *const keys[] = { "dbname", "fallback_application_name", NULL };
+		const char *const values[] = { uri, program_invocation_short_name, NULL };
+
+		db->conn = pq.connectdb_params(keys, values, 1);
+	}
 	if (!db->conn || pq.status(db->conn) != CONNECTION_OK) {
 		char msg[512];
 		size_t n;

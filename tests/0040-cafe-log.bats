@@ -86,11 +86,7 @@ tamper() {
 }
 
 @test "verify, export and stats never create a database" {
-	if on_pg; then
-		why="cafe-log: '$CAFE_DB' is not a cafe database (run 'cafe-log init')"
-	else
-		why="cafe-log: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
-	fi
+	why=$(no_log_msg cafe-log)
 	for verb in verify export stats; do
 		run cafe-log $verb
 		assert_failure 74

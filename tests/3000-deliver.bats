@@ -297,7 +297,7 @@ types() {	# the event types of order $1, in log order
 }
 
 @test "a missing database is an I/O error, and is not created" {
-	rm -f "$CAFE_DB"
+	db_remove
 	run cafe-deliver ready 1
 	assert_failure 74
 	assert_output --partial "cafe-log init"

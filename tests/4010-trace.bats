@@ -28,7 +28,7 @@ ids() {
 @test "an empty log lists nothing; a missing one is an error" {
 	run cafe-trace list
 	assert_failure 74
-	assert_output "cafe-trace: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
+	assert_output "$(no_log_msg cafe-trace)"
 	no_db
 	cafe-log -q init
 	run cafe-trace --json list
@@ -138,10 +138,15 @@ true"
 ["seq","type","stream","ts","data","meta"]
 ["seq","type","stream","ts","data","meta"]'
 	# The same rows the log holds for correlation id 2, in seq order.
+	if on_pg; then
+		row="json_build_array(seq, type, stream, ts, data, meta)"
+	else
+		row="json_array(seq, type, stream, ts, json(data), json(meta))"
+	fi
 	run cafe-trace --json show 2
 	assert_equal "$(jq -c '[.seq, .type, .stream, .ts, .data, .meta]' <<<"$output")" \
-	    "$(sqlite3 "$CAFE_DB" "SELECT json_array(seq, type, stream, ts, json(data), json(meta))
-	        FROM events WHERE (meta->>'correlation_id') = '2' ORDER BY seq")"
+	    "$(db_sql "SELECT $row FROM events WHERE (meta->>'correlation_id') = '2'
+	        ORDER BY seq" | jq -c .)"
 	assert_equal "$(jq -r .type <<<"$output" | tr '\n' ' ')" \
 	    "PaymentRequested OrderPlaced PaymentApproved OrderCancelled "
 	run cafe-trace show order-1

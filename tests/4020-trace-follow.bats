@@ -6,12 +6,19 @@
 load helpers/setup
 
 # Starts `cafe-trace ARGS... follow` in the background into $T/out and
-# $T/err, and waits until it is waiting on the log (its inotify watch is
-# set up only then, after it has read where to start).
+# $T/err, and waits until it is waiting on the log, which it does only
+# after it has read where to start: its inotify watch is set up (SQLite),
+# or its connection runs the wait's own query (PostgreSQL, after LISTEN).
 start_follow() {
 	cafe-trace "$@" > "$T/out" 2> "$T/err" &
 	FOLLOW=$!
-	wait_for "ls -l /proc/$FOLLOW/fd 2>/dev/null | grep -q inotify" 10
+	if on_pg; then
+		wait_for "[ \"\$(db_sql \"SELECT count(*) FROM pg_stat_activity
+		    WHERE application_name = 'cafe-trace' AND datname = current_database()
+		    AND query LIKE '/* waiting for events */%'\")\" -ge 1 ]" 10
+	else
+		wait_for "ls -l /proc/$FOLLOW/fd 2>/dev/null | grep -q inotify" 10
+	fi
 }
 
 # Stops it with signal $1 (TERM) and fails unless it exited 0.

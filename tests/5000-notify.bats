@@ -71,7 +71,7 @@ dead() {
 	jq -e '.ts | test("^[0-9-]+T[0-9:.]+Z$")' <<<"${lines[0]}" >/dev/null
 	assert_equal "$(data_of NotificationSent | jq -c . | paste -sd' ')" \
 	    '{"order_id":5,"message_id":"m1","channel":"stdout","attempt":1,"first":true} {"order_id":5,"message_id":"m2","channel":"stdout","attempt":1,"first":true}'
-	run db_sql "SELECT DISTINCT stream || ' ' || (meta->>'correlation_id') || ' ' || (meta->>'tool') FROM events WHERE type = 'NotificationSent' ORDER BY seq"
+	run db_sql "SELECT stream || ' ' || (meta->>'correlation_id') || ' ' || (meta->>'tool') FROM events WHERE type = 'NotificationSent' GROUP BY 1 ORDER BY min(seq)"
 	assert_output "notify-m1 5 cafe-notify
 notify-m2 5 cafe-notify"
 }
@@ -195,7 +195,7 @@ EOF
 	wait "$SENDER"
 	SENDER=
 	# Gaps of at least 200 ms and 400 ms between the attempts.
-	run db_sql "SELECT coalesce(CAST(round((julianday(ts) - julianday(lag(ts) OVER (ORDER BY seq))) * 86400000) AS INTEGER), 0) FROM events WHERE type = 'NotificationFailed' ORDER BY seq"
+	run db_sql "SELECT coalesce($(sql_ms ts) - lag($(sql_ms ts)) OVER (ORDER BY seq), 0) FROM events WHERE type = 'NotificationFailed' ORDER BY seq"
 	[ "${lines[1]}" -ge 190 ] || fail "second attempt after ${lines[1]} ms"
 	[ "${lines[2]}" -ge 390 ] || fail "third attempt after ${lines[2]} ms"
 	assert_equal "$(status_of m1)" dead
@@ -426,7 +426,7 @@ EOF
 }
 
 @test "a missing database is an I/O error, and is not created" {
-	rm -f "$CAFE_DB"
+	db_remove
 	run cafe-notify send --once
 	assert_failure 74
 	assert_output --partial "cafe-log init"

@@ -64,9 +64,9 @@ acted() {	# ERRFILE POLICY
 	[ "$(holders | sort -u | wc -l)" = 1 ]
 	# Orders 4 and 8 were cancelled, maybe before the kitchen started.
 	wait_for '[ "$(count PaymentRefunded)" = 2 ] && [ "$(db_sql "SELECT
-	    count(DISTINCT json_extract(data, \"\$.order_id\")) FROM events
-	    WHERE type = \"DeliveryStarted\" AND json_extract(data, \"\$.order_id\")
-	    NOT IN (4, 8)")" = 6 ]'
+	    count(DISTINCT data->>'\''order_id'\'') FROM events
+	    WHERE type = '\''DeliveryStarted'\''
+	    AND CAST(data->>'\''order_id'\'' AS INTEGER) NOT IN (4, 8)")" = 6 ]'
 	# Each action was taken by one daemon only. A daemon killed between its
 	# commit and its log line loses the line, never the event: the lines
 	# can fall short of the events, never exceed them.

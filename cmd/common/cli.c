@@ -3,6 +3,7 @@
  * tables: the parts every program's main() shares (cli.h).
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include "cli.h"
-#include "store-pg.h"
 
 /* A global option returned by getopt_long: 1 when it was one (--help and
  * --version print their answer and set ctx->answered), else 0. */
@@ -193,6 +193,26 @@ open_log(struct cafe_ctx *ctx, enum cafe_verb_open how, struct cafe_err *e)
 	return cafe_ctx_open(ctx, 0, e);
 }
 
+/*
+ * A closed stdin, stdout or stderr stays closed: each gets /dev/null
+ * opened the other way round, so that it fails as a closed one does
+ * (EBADF), and no database connection or file opened later can land on
+ * it and take a printed line (a PostgreSQL socket on fd 1 did).
+ */
+static void
+hold_std_fds(void)
+{
+	for (int fd = 0; fd <= 2; fd++)
+		if (fcntl(fd, F_GETFD) == -1 && errno == EBADF) {
+			int got = open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);
+
+			if (got >= 0 && got != fd) {
+				dup2(got, fd);
+				close(got);
+			}
+		}
+}
+
 int
 cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv)
 {
@@ -203,6 +223,7 @@ cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv)
 	const char *name = p->default_verb;
 	int first = 1, status;
 
+	hold_std_fds();
 	memset(&ctx, 0, sizeof ctx);
 	ctx.prog = p->name;
 	ctx.usage = p->usage;

@@ -116,6 +116,36 @@ db_restore() {
 	fi
 }
 
+# no_log_msg PROG: the line PROG gives when there is no log yet (no file;
+# a server database never initialised).
+no_log_msg() {
+	if on_pg; then
+		echo "$1: '$CAFE_DB' is not a cafe database (run 'cafe-log init')"
+	else
+		echo "$1: cannot open database '$CAFE_DB': No such file or directory (run 'cafe-log init')"
+	fi
+}
+
+# db_remove: the test's database gone (the file), or empty again (the
+# server database dropped and made anew).
+db_remove() {
+	if on_pg; then
+		db_admin -c "DROP DATABASE $(db_name) WITH (FORCE)" -c "CREATE DATABASE $(db_name)"
+	else
+		rm -f "$CAFE_DB" "$CAFE_DB-wal" "$CAFE_DB-shm"
+	fi
+}
+
+# sql_ms COLUMN: SQL for a ts column (DESIGN §3's text) as milliseconds
+# since the epoch, in the backend's own date functions.
+sql_ms() {
+	if on_pg; then
+		echo "CAST(round(EXTRACT(EPOCH FROM CAST($1 AS timestamptz)) * 1000) AS BIGINT)"
+	else
+		echo "CAST(round((julianday($1) - 2440587.5) * 86400000) AS INTEGER)"
+	fi
+}
+
 # Number of events in the log (0 when there is no log yet).
 event_count() {
 	local db=${1:-$CAFE_DB}

@@ -282,6 +282,11 @@ pg_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		return cafe_err_set(e, CAFE_TEMPFAIL, "database '%s' is busy, try again",
 		    where);
 	case RC_READONLY:
+		/* Opened read-only here, or refused by the server (a role
+		 * without the grant, a standby): the server's words then. */
+		if (DB(db)->readonly || !DB(db)->msg[0])
+			return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only (check "
+			    "its permissions)", where);
 		return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only for this "
 		    "user (%s)", where, DB(db)->msg);
 	case RC_IOERR:

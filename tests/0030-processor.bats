@@ -13,7 +13,8 @@ PAY="$BATS_TEST_DIRNAME/../${CAFE_BUILD:-build}/tests/pay-call"
 setup() {
 	cd "$BATS_TEST_TMPDIR"
 	export CAFE_CONFIG="$BATS_TEST_TMPDIR/config.yaml"
-	export CAFE_DB="$BATS_TEST_TMPDIR/cafe.db"
+	CAFE_DB=$(test_db) || return 1
+	export CAFE_DB
 	unset FAKE_MODE FAKE_SLEEP_MS FAKE_REASON FAKE_COUNT_FILE FAKE_LEDGER \
 	    FAKE_PID_FILE FAKE_REQUEST_FILE
 	# A copy per test, so pgrep -f finds this test's processes only.
@@ -60,7 +61,7 @@ all_dead() {
 	assert_success
 	assert_equal "$(field outcome)" approved
 	assert_regex "$(field ref)" '^sim-charge-[0-9a-f]{16}$'
-	assert_equal "$(ledger "select op, order_id, amount, outcome, ref is not null from sim_ledger")" \
+	assert_equal "$(ledger "select op, order_id, amount, outcome, CASE WHEN ref IS NOT NULL THEN 1 ELSE 0 END from sim_ledger")" \
 	    'charge|1|3000|approved|1'
 }
 
@@ -164,7 +165,7 @@ all_dead() {
 
 @test "sim on a read-only database is an I/O error" {
 	sim_config ''
-	sqlite3 "$CAFE_DB" 'create table t(x)'
+	db_sql 'create table t(x int)'
 	run --separate-stderr "$PAY" --read-only charge k1 1 3000
 	assert_failure 74
 	assert_regex "$stderr" "^pay-call: database '.*' is read-only \\(check its permissions\\)"

@@ -72,9 +72,9 @@ held() {
 balanced() {
 	local ledger kept
 	ledger=$(awk '{ $2 == "charge" ? s += $4 : s -= $4 } END { print s + 0 }' "$FAKE_LEDGER")
-	kept=$(db_sql "SELECT coalesce((SELECT sum(data->>'total')
+	kept=$(db_sql "SELECT coalesce((SELECT sum(CAST(data->>'total' AS BIGINT))
 	    FROM events WHERE type = 'OrderPlaced'), 0) - coalesce((SELECT
-	    sum(data->>'amount') FROM events WHERE type = 'PaymentRefunded'), 0)")
+	    sum(CAST(data->>'amount' AS BIGINT)) FROM events WHERE type = 'PaymentRefunded'), 0)")
 	[ "$ledger" = "$kept" ] || { echo "processor holds $ledger, the log keeps $kept"; return 1; }
 }
 
@@ -154,7 +154,7 @@ stopped() {
 	place 1
 	# reconcile has looked at both charges again once they were answered.
 	wait_for '[ "$(checkpoint reconcile)" -ge "$(db_sql "SELECT max(seq)
-	    FROM events WHERE type = \"PaymentRequested\"")" ]' 30
+	    FROM events WHERE type = '\''PaymentRequested'\''")" ]' 30
 	kill -TERM "$DAEMON"
 	wait "$DAEMON"
 	run grep -c '^void ' "$FAKE_COUNT_FILE"

@@ -89,8 +89,13 @@ texts() {
 	wait_for '[ "$(count DeliveryStarted)" = 1 ]'
 	place 1
 	# Someone holds the write lock for a second and a half.
-	{ echo '.timeout 5000'; echo 'BEGIN IMMEDIATE;'; sleep 1.5; echo 'COMMIT;'; } |
-	    db_sql &
+	if on_pg; then
+		{ echo 'BEGIN; SELECT pg_advisory_xact_lock(4242002);'; sleep 1.5; echo 'COMMIT;'; } |
+		    db_sql >/dev/null &
+	else
+		{ echo '.timeout 5000'; echo 'BEGIN IMMEDIATE;'; sleep 1.5; echo 'COMMIT;'; } |
+		    db_sql &
+	fi
 	locker=$!
 	place 1
 	wait "$locker"

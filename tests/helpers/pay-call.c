@@ -21,6 +21,7 @@
 #include "cafe.h"
 #include "config.h"
 #include "processor.h"
+#include "store-pg.h"
 #include "store-sqlite.h"
 
 static const char usage[] =
@@ -102,7 +103,12 @@ main(int argc, char *argv[])
 	req.currency = c.currency;
 	if (!dbpath)
 		dbpath = c.db;
-	if (dbpath) {
+	if (dbpath && cafe_store_pg_uri(dbpath)) {
+		if ((rc = cafe_store_pg_open(&store, dbpath, &e)) != 0)
+			goto fail;
+		if (flags == SQLITE_OPEN_READONLY)
+			cafe_store_pg_readonly(store);
+	} else if (dbpath) {
 		if (sqlite3_open_v2(dbpath, &db, flags, NULL) != SQLITE_OK) {
 			rc = cafe_err_set(&e, CAFE_IOERR, "cannot open '%s': %s",
 			    dbpath, db ? sqlite3_errmsg(db) : "out of memory");
@@ -110,7 +116,8 @@ main(int argc, char *argv[])
 		}
 		sqlite3_busy_timeout(db, 5000);
 	}
-	store = db ? cafe_store_sqlite(db, dbpath) : NULL;
+	if (db)
+		store = cafe_store_sqlite(db, dbpath);
 	rc = cafe_processor_call(&c, store, &req, &rep, &e);
 	print_result(rc, &rep, &e);
 	if (rc != 0)
@@ -123,8 +130,12 @@ usage:
 fail:
 	fprintf(stderr, "pay-call: %s\n", e.msg);
 out:
-	cafe_store_sqlite_free(store);
-	sqlite3_close(db);
+	if (db) {
+		cafe_store_sqlite_free(store);
+		sqlite3_close(db);
+	} else if (store) {
+		cafe_store_pg_close(store);
+	}
 	cafe_config_release(&c);
 	return rc;
 }

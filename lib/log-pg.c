@@ -24,7 +24,7 @@
 #include "store-pg.h"
 
 struct pgl {
-	int listening;
+	long long listening;        /* 1 + the connection's generation LISTENing */
 };
 
 #define PGL(log) ((struct pgl *)(log)->be_state)
@@ -162,10 +162,12 @@ pgl_bytes(struct cafe_log *log, struct cafe_err *e)
 static int
 pgl_wake_fd(struct cafe_log *log)
 {
-	if (!PGL(log)->listening) {
+	long long gen = cafe_store_pg_generation(log->store);
+
+	if (PGL(log)->listening != gen + 1) {      /* a new connection forgot it */
 		if (cafe_db_exec(log->store, "LISTEN cafe_events") != CAFE_DB_OK)
 			return -1;
-		PGL(log)->listening = 1;
+		PGL(log)->listening = cafe_store_pg_generation(log->store) + 1;
 	}
 	return cafe_store_pg_socket(log->store);
 }

@@ -39,6 +39,8 @@ static struct {
 	ConnStatusType (*status)(const PGconn *);
 	char *(*error_message)(const PGconn *);
 	void (*finish)(PGconn *);
+	void (*reset)(PGconn *);
+	PGTransactionStatusType (*transaction_status)(const PGconn *);
 	PGresult *(*exec)(PGconn *, const char *);
 	PGresult *(*exec_params)(PGconn *, const char *, int, const Oid *,
 	    const char *const *, const int *, const int *, int);
@@ -80,6 +82,8 @@ load_libpq(void)
 	SYM(status, "PQstatus");
 	SYM(error_message, "PQerrorMessage");
 	SYM(finish, "PQfinish");
+	SYM(reset, "PQreset");
+	SYM(transaction_status, "PQtransactionStatus");
 	SYM(exec, "PQexec");
 	SYM(exec_params, "PQexecParams");
 	SYM(result_status, "PQresultStatus");
@@ -109,6 +113,9 @@ struct pg_db {
 	long long changes;
 	int durable;                /* synchronous_commit on (1) or off (0) */
 	int readonly;               /* the log was opened read-only */
+	int in_txn;                 /* a transaction was open when last looked */
+	int held;                   /* the last statement was not sent (msg says why) */
+	long long resets;           /* connections made again (cafe_store_pg_generation) */
 	char **tables;              /* tables seen to exist (they never go away
 	                             * for long: a rebuild drops and makes one
 	                             * in one transaction) */
@@ -131,6 +138,62 @@ struct pg_stmt {
 
 static const struct cafe_store_ops ops;
 
+static void forget_tables(struct pg_db *db);
+
+/*
+ * A connection the server dropped (a restart, a failover, an idle
+ * timeout) is made again before the next statement, unless a transaction
+ * was open on it: that transaction is gone, and nothing more of it may
+ * run on a new connection as autocommit statements; only its ROLLBACK
+ * gets through (pg_exec), as a no-op. 0 with db->msg set: not sent.
+ */
+static int
+ready(struct pg_db *db)
+{
+	if (pq.status(db->conn) == CONNECTION_OK)
+		return 1;
+	db->held = 1;
+	if (db->in_txn) {
+		snprintf(db->msg, sizeof db->msg, "the server closed the connection in the "
+		    "middle of a transaction");
+		return 0;
+	}
+	pq.reset(db->conn);
+	if (pq.status(db->conn) != CONNECTION_OK) {
+		snprintf(db->msg, sizeof db->msg, "%s", pq.error_message(db->conn));
+		db->msg[strcspn(db->msg, "\n")] = '\0';
+		return 0;
+	}
+	db->held = 0;
+	db->resets++;
+	forget_tables(db);
+	if (!db->durable) {
+		PGresult *res = pq.exec(db->conn, "SET synchronous_commit = off");
+
+		pq.clear(res);
+	}
+	return 1;
+}
+
+/* Every statement goes through here: sql with n parameters, or (n < 0)
+ * one or more statements without any. NULL when it was not sent. */
+static PGresult *
+run(struct pg_db *db, const char *sql, int n, const char *const *params)
+{
+	PGresult *res;
+
+	if (!ready(db))
+		return NULL;
+	res = n < 0 ? pq.exec(db->conn, sql) :
+	    pq.exec_params(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	if (pq.status(db->conn) == CONNECTION_OK) {
+		PGTransactionStatusType t = pq.transaction_status(db->conn);
+
+		db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+	}
+	return res;
+}
+
 /* The code of a failed result, keeping its message on the connection. */
 static int
 result_rc(struct pg_db *db, PGresult *res)
@@ -139,6 +202,10 @@ result_rc(struct pg_db *db, PGresult *res)
 	const char *msg = res ? pq.result_error_message(res) : pq.error_message(db->conn);
 	size_t n;
 
+	if (!res && db->held) {
+		db->held = 0;
+		return RC_IOERR;        /* not sent: ready() said why */
+	}
 	snprintf(db->msg, sizeof db->msg, "%s", msg && *msg ? msg : "unknown error");
 	/* One line: the server's LINE and caret lines are for people at psql. */
 	db->msg[strcspn(db->msg, "\n")] = '\0';
@@ -236,7 +303,12 @@ pg_exec(struct cafe_db *db, const char *sql)
 
 	if (strstr(sql, "DROP ") || strstr(sql, "ROLLBACK"))
 		forget_tables(DB(db));     /* what pg_has remembered may be gone */
-	res = pq.exec(DB(db)->conn, sql);
+	if (DB(db)->in_txn && pq.status(DB(db)->conn) != CONNECTION_OK &&
+	    strncmp(sql, "ROLLBACK", 8) == 0) {
+		DB(db)->in_txn = 0;     /* the server has rolled it back already */
+		return CAFE_DB_OK;
+	}
+	res = run(DB(db), sql, -1, NULL);
 	ExecStatusType s = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
 	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? CAFE_DB_OK :
 	    result_rc(DB(db), res);
@@ -303,8 +375,7 @@ static const char *
 query1(struct pg_db *db, const char *sql, const char *arg, char *buf, size_t n)
 {
 	const char *args[1] = { arg };
-	PGresult *res = pq.exec_params(db->conn, sql, arg ? 1 : 0, NULL, args, NULL,
-	    NULL, 0);
+	PGresult *res = run(db, sql, arg ? 1 : 0, args);
 	const char *v = NULL;
 
 	if (res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0 &&
@@ -370,14 +441,14 @@ pg_has(struct cafe_db *db, const char *table, const char *column)
 	for (size_t i = 0; !column && i < d->ntables; i++)
 		if (strcmp(d->tables[i], table) == 0)
 			return 1;
-	res = pq.exec_params(d->conn, column ?
+	res = run(d, column ?
 	    "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
 	    "current_schema() AND c.relname = $1 AND a.attname = $2 AND a.attnum > 0 "
 	    "AND NOT a.attisdropped" :
 	    "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN "
-	    "('r', 'p')", column ? 2 : 1, NULL, args, NULL, NULL, 0);
+	    "('r', 'p')", column ? 2 : 1, args);
 	yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
 	pq.clear(res);
 	if (yes && !column) {
@@ -450,8 +521,7 @@ pg_step(struct cafe_stmt *st)
 	if (s->done)
 		return RC_MISUSE;
 	if (!s->res) {
-		s->res = pq.exec_params(s->db->conn, s->sql, s->nparams, NULL,
-		    (const char *const *)s->params, NULL, NULL, 0);
+		s->res = run(s->db, s->sql, s->nparams, (const char *const *)s->params);
 		status = s->res ? pq.result_status(s->res) : PGRES_FATAL_ERROR;
 		if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
 			int rc = result_rc(s->db, s->res);
@@ -633,6 +703,12 @@ void
 cafe_store_pg_readonly(struct cafe_db *db)
 {
 	DB(db)->readonly = 1;
+}
+
+long long
+cafe_store_pg_generation(struct cafe_db *db)
+{
+	return DB(db)->resets;
 }
 
 int

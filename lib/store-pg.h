@@ -22,6 +22,9 @@ void cafe_store_pg_readonly(struct cafe_db *db);
  * cafe_db_begin_write), then runs `then` (SQL without parameters, or
  * NULL) in the same round trip. */
 int cafe_store_pg_begin_write(struct cafe_db *db, const char *then);
+/* How many times the connection was made again after the server dropped
+ * it: session state (LISTEN) must then be set up again. */
+long long cafe_store_pg_generation(struct cafe_db *db);
 /* For LISTEN: the connection's socket, and whether notifications came
  * (read and dropped; 1 too when the connection broke, so callers look). */
 int cafe_store_pg_socket(struct cafe_db *db);

@@ -1,11 +1,13 @@
 #!/usr/bin/env bats
 # 0080-postgresql: the programs on PostgreSQL (DESIGN §10), on a throwaway
 # cluster: a shop's day, moving a shop's whole history over with its
-# chain, a follower woken by NOTIFY, and the ways a server can be missing.
-# (The whole suite on PostgreSQL, `make check-pg`, is the rest of issue 12.)
+# chain, a follower woken by NOTIFY, the ways a server can be missing, and
+# a server restarted under a running daemon and under a command. (The
+# whole suite runs on PostgreSQL too: `make check-pg`.)
 
 load helpers/setup
 load helpers/pg
+load helpers/foundation
 
 bats_require_minimum_version 1.5.0
 
@@ -19,6 +21,10 @@ teardown_file() {
 
 teardown() {
 	[ -z "${FOLLOWER:-}" ] || kill "$FOLLOWER" 2>/dev/null || true
+	[ -z "${DAEMON:-}" ] || kill -9 "$DAEMON" 2>/dev/null || true
+	[ -z "${PLACER:-}" ] || kill -9 "$PLACER" 2>/dev/null || true
+	# A test that failed with the server down leaves it for the next one.
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" status >/dev/null 2>&1 || pg_server_start
 }
 
 events_in() {
@@ -135,4 +141,71 @@ events_in() {
 	assert_line --index 0 --regexp '^PRODUCT +PRICE +STOCK$'
 	assert_equal "$stderr" ""
 	assert_equal "$(psql -qAt "$db" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
+}
+
+started() {	# DB N: N orders have their DeliveryStarted
+	[ "$(psql -qAt "$1" -c "SELECT count(*) FROM events WHERE type = 'DeliveryStarted'")" = "$2" ]
+}
+
+@test "the server restarted under a running daemon: it waits, reconnects, and goes on" {
+	db=$(pg_fresh_db)
+	cafe-log --db "$db" -q init
+	cafe-daemon --db "$db" run 2>"$T/daemon.err" &
+	DAEMON=$!
+	for i in 1 2; do cafe-order --db "$db" place latte >/dev/null; done
+	wait_for 'started "$db" 2' 30
+	pg_server_stop
+	# Meanwhile the counter is told, in one line, and nothing is kept.
+	run --separate-stderr cafe-order --db "$db" place latte
+	assert_failure 74
+	[[ $stderr == "cafe-order: cannot connect to database '$db': "* ]]
+	kill -0 "$DAEMON"
+	pg_server_start
+	for i in 3 4; do
+		run cafe-order --db "$db" place latte
+		assert_success
+		assert_output "$i"
+	done
+	wait_for 'started "$db" 4' 30
+	kill -0 "$DAEMON"
+	kill -TERM "$DAEMON"
+	wait "$DAEMON"
+	DAEMON=
+	# It said what happened; and did each thing once, with no gap in seq.
+	grep -q "lost the connection to database '$db', try again" "$T/daemon.err"
+	assert_equal "$(psql -qAt "$db" -c "SELECT count(*) - max(seq) FROM events")" 0
+	assert_equal "$(psql -qAt "$db" -c "SELECT count(*) FROM (SELECT data->>'order_id'
+	    FROM events WHERE type IN ('DeliveryStarted', 'NotificationQueued')
+	    GROUP BY type, data->>'order_id', meta->>'causation_id'
+	    HAVING count(*) > 1) AS twice")" 0
+	run cafe-log --db "$db" verify
+	assert_success
+}
+
+@test "a command whose connection the server ends mid-transaction: 75, nothing appended" {
+	db=$(pg_fresh_db)
+	cafe-log --db "$db" -q init
+	cafe-order --db "$db" place latte >/dev/null
+	before=$(events_in "$db")
+	# A place held at the writers' lock (lib/store-pg.c), inside its
+	# transaction; then the server ends that connection.
+	CAFE_DB=$db hold_write_lock
+	cafe-order --db "$db" place latte >"$T/place.out" 2>"$T/place.err" &
+	PLACER=$!
+	wait_for '[ -n "$(psql -qAt "$db" -c "SELECT pid FROM pg_stat_activity
+	    WHERE application_name = '\''cafe-order'\'' AND wait_event_type = '\''Lock'\''")" ]' 30
+	psql -qAt "$db" -c "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+	    WHERE application_name = 'cafe-order'" >/dev/null
+	rc=0; wait "$PLACER" || rc=$?
+	PLACER=
+	release_write_lock
+	assert_equal "$rc" 75
+	assert_equal "$(cat "$T/place.out")" ""
+	assert_equal "$(cat "$T/place.err")" \
+	    "cafe-order: lost the connection to database '$db', try again (server closed the connection unexpectedly)"
+	assert_equal "$(events_in "$db")" "$before"
+	# Trying again helps.
+	run cafe-order --db "$db" place latte
+	assert_success
+	assert_output 2
 }

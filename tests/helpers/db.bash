@@ -23,6 +23,12 @@ test_db() {
 	echo "postgresql:///$name?host=$CAFE_TEST_PG&user=cafe"
 }
 
+# is_pg DB: true when DB is a PostgreSQL URI.
+is_pg() {
+	case $1 in postgresql://* | postgres://*) return 0 ;; esac
+	return 1
+}
+
 # on_pg: true when the suite runs on PostgreSQL.
 on_pg() {
 	[ -n "${CAFE_TEST_PG:-}" ]

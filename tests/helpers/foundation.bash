@@ -25,14 +25,14 @@ hold_write_lock() {
 	rm -f "$T/lock.fifo" "$T/locked"
 	mkfifo "$T/lock.fifo"
 	# fd 3 closed: bats waits for it; the fifo opens when we open its end.
-	if on_pg; then
+	if is_pg "$db"; then
 		psql -qX "$db" <"$T/lock.fifo" >/dev/null 2>&1 3>&- &
 	else
 		sqlite3 "$db" <"$T/lock.fifo" >/dev/null 2>&1 3>&- &
 	fi
 	LOCK_PID=$!
 	exec {LOCK_FD}>"$T/lock.fifo"
-	if on_pg; then
+	if is_pg "$db"; then
 		# The writers' lock every cafe writer takes first (lib/store-pg.c).
 		printf 'BEGIN;\nSELECT pg_advisory_xact_lock(4242002);\n\\! touch "%s"\n' \
 		    "$T/locked" >&"$LOCK_FD"

@@ -4,6 +4,9 @@
 #               (no TCP), fsync off; sets PG_URI (database postgres, user
 #               cafe, trust), PG_DIR and PG_BIN
 #   pg_stop     stops it and removes the directory (teardown_file)
+#   pg_server_stop, pg_server_start
+#               stop and start the server again, keeping the cluster
+#               (PG_LISTEN: addresses for TCP as well, none by default)
 # As root, the cluster runs as nobody: PostgreSQL refuses to run as root.
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -23,11 +26,21 @@ pg_start() {
 	[ "$(id -u)" != 0 ] || chown nobody "$PG_DIR"
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cafe -E UTF8 --no-sync \
 	    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
-	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-	    -o "-k $PG_DIR -c listen_addresses='' -c fsync=off -c max_connections=300" start >/dev/null ||
-	    { cat "$PG_DIR/server.log" >&2; return 1; }
+	pg_server_start || return 1
 	PG_URI="postgresql:///postgres?host=$PG_DIR&user=cafe"
 	export PG_URI PG_DIR
+}
+
+# The server of the cluster in $PG_DIR, started (again); pg_server_stop
+# stops it and keeps the cluster.
+pg_server_start() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
+	    -o "-k $PG_DIR -c listen_addresses='${PG_LISTEN:-}' -c fsync=off -c max_connections=300" \
+	    start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 1; }
+}
+
+pg_server_stop() {
+	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -m fast -w stop >/dev/null
 }
 
 pg_stop() {
@@ -40,7 +53,8 @@ pg_stop() {
 # A fresh database on the cluster for one test; prints its URI.
 pg_fresh_db() {
 	local name=${1:-t$BATS_TEST_NUMBER}
-	psql -q "$PG_URI" -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" \
+	PGOPTIONS='-c client_min_messages=warning' psql -q "$PG_URI" \
+	    -c "DROP DATABASE IF EXISTS $name" -c "CREATE DATABASE $name" \
 	    >/dev/null || return 1
 	echo "postgresql:///$name?host=$PG_DIR&user=cafe"
 }

@@ -6,7 +6,8 @@
 #   pg_stop     stops it and removes the directory (teardown_file)
 #   pg_server_stop, pg_server_start
 #               stop and start the server again, keeping the cluster
-#               (PG_LISTEN: addresses for TCP as well, none by default)
+#               (PG_LISTEN: addresses for TCP as well, none by default;
+#               PG_PORT: the port, 5432 by default)
 # As root, the cluster runs as nobody: PostgreSQL refuses to run as root.
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -27,7 +28,7 @@ pg_start() {
 	pg_as "$PG_BIN/initdb" -D "$PG_DIR/data" -A trust -U cafe -E UTF8 --no-sync \
 	    >"$PG_DIR/initdb.log" 2>&1 || { cat "$PG_DIR/initdb.log" >&2; return 1; }
 	pg_server_start || return 1
-	PG_URI="postgresql:///postgres?host=$PG_DIR&user=cafe"
+	PG_URI="postgresql:///postgres?host=$PG_DIR&port=${PG_PORT:-5432}&user=cafe"
 	export PG_URI PG_DIR
 }
 
@@ -35,7 +36,7 @@ pg_start() {
 # stops it and keeps the cluster.
 pg_server_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-	    -o "-k $PG_DIR -c listen_addresses='${PG_LISTEN:-}' -c fsync=off -c max_connections=300" \
+	    -o "-k $PG_DIR -p ${PG_PORT:-5432} -c listen_addresses='${PG_LISTEN:-}' -c fsync=off -c max_connections=300" \
 	    start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 1; }
 }
 

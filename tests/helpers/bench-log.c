@@ -14,6 +14,10 @@
  *                           prepared INSERT and nothing else (SQLite alone)
  *   bench-log raw DB N      inserts N rows of the same data into a plain
  *                           table without indexes, 1000 per transaction
+ *   bench-log appends DB N  N appends of one event each, each its own
+ *                           transaction, to a stream of this process's own
+ *                           (as Message DB's write_message is called;
+ *                           tests/bench/pg.sh runs 1 and 8 at once)
  *
  * Prints "<rows> <seconds> <rows per second>" on stdout. DB must not exist
  * for floor and raw. Durability is the default (synchronous=FULL).
@@ -21,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "log.h"
 #include "store-sqlite.h"
@@ -96,6 +101,26 @@ floor_events(struct cafe_log *log, long long n)
 			    (json_int_t)(done + 1), "address", "table 7", "product", "mocha",
 			    "qty", 1, "customer", "bench"));
 		}
+		if (cafe_log_append_batch(log, &b, &e) != 0)
+			die("append", &e);
+		cafe_batch_release(&b);
+	}
+}
+
+static void
+appends(struct cafe_log *log, long long n)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	char stream[48];
+
+	snprintf(stream, sizeof stream, "bench-%ld", (long)getpid());
+	for (long long done = 0; done < n; done++) {
+		struct cafe_batch b;
+
+		cafe_batch_init(&b);
+		cafe_batch_add(&b, stream, CAFE_ANY_VERSION, "DeliveryStarted",
+		    json_pack("{s:I, s:s, s:s, s:i, s:s}", "order_id", (json_int_t)(done + 1),
+		    "address", "table 7", "product", "mocha", "qty", 1, "customer", "bench"));
 		if (cafe_log_append_batch(log, &b, &e) != 0)
 			die("append", &e);
 		cafe_batch_release(&b);
@@ -194,8 +219,8 @@ main(int argc, char **argv)
 
 	if (argc != 4 || cafe_parse_ll(argv[3], 1, 100000000, &n) != 0 ||
 	    (strcmp(argv[1], "orders") && strcmp(argv[1], "floor") &&
-	    strcmp(argv[1], "rows") && strcmp(argv[1], "raw"))) {
-		fputs("usage: bench-log orders|floor|rows|raw DB N\n", stderr);
+	    strcmp(argv[1], "rows") && strcmp(argv[1], "raw") && strcmp(argv[1], "appends"))) {
+		fputs("usage: bench-log orders|floor|rows|raw|appends DB N\n", stderr);
 		return 64;
 	}
 	t0 = cafe_mono_ms();
@@ -208,6 +233,8 @@ main(int argc, char **argv)
 			orders(log, n);
 		else if (strcmp(argv[1], "rows") == 0)
 			event_rows(log, n);
+		else if (strcmp(argv[1], "appends") == 0)
+			appends(log, n);
 		else
 			floor_events(log, n);
 		cafe_log_close(log);

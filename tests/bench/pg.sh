@@ -41,7 +41,7 @@ write='SELECT write_message(gen_random_uuid()::text, '\''bench-'\'' || :client_i
 echo "$write;" >"$work/write.sql"
 
 mdb_tps() {	# CLIENTS
-	"$PG_BIN/pgbench" -n -q -c "$1" -j "$1" -t $((n / $1)) -f "$work/write.sql" "$(uri mdb)" 2>&1 |
+	"$PG_BIN/pgbench" -n -c "$1" -j "$1" -t $((n / $1)) -f "$work/write.sql" "$(uri mdb)" 2>&1 |
 	    awk '/^tps/ { printf "%.0f", $3 }'
 }
 

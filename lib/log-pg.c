@@ -4,8 +4,8 @@
  *
  * Global order: a write transaction takes the writers' lock
  * (cafe_store_pg_begin_write) and `LOCK TABLE events IN EXCLUSIVE MODE`
- * first, which wait for every other writer and leave readers alone. log.c gives each event max(seq) + 1 under that lock, so `seq`
- * has no gaps and no event can commit after one with a higher seq: a
+ * first, which wait for every other writer and leave readers alone.
+ * log.c gives each event max(seq) + 1 under that lock, so `seq` has no gaps and no event can commit after one with a higher seq: a
  * follower that has read up to N never meets an N - 1 that committed
  * late. (A sequence alone gives that up: two transactions can commit out
  * of their sequence order.)

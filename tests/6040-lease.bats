@@ -80,6 +80,12 @@ acted() {	# ERRFILE POLICY
 }
 
 @test "a daemon stopped with SIGTERM hands its leases over at once" {
+	# Leases of ten minutes: taken over within the wait below only if
+	# they were given up, never by running out (a timed bound on the
+	# handover broke under load).
+	use_config <<-EOF
+	daemon: {lease_ms: 600000, poll_ms: 20}
+	EOF
 	ERR=$T/a.err start_daemon run
 	a=$DAEMON
 	wait_for 'holds_all $a'
@@ -88,10 +94,8 @@ acted() {	# ERRFILE POLICY
 	kill -TERM "$a"
 	stopped=$(now_ms)
 	wait "$a"
-	wait_for 'holds_all $b' 5
-	took=$(( $(now_ms) - stopped ))
-	echo "handed over in ${took}ms"
-	[ "$took" -le 500 ]
+	wait_for 'holds_all $b' 60
+	echo "handed over in $(( $(now_ms) - stopped ))ms"
 }
 
 @test "run --once leaves a policy alone whose lease another daemon holds" {

@@ -20,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "chain.h"
 #include "log-priv.h"
 #include "store-pg.h"
 
@@ -133,11 +134,34 @@ pgl_close(struct cafe_log *log)
 /* The writers' lock (store-pg.c), then the table's, for writers that are
  * not cafe; one round trip. The events table may not exist yet (the open
  * that makes it begins here too): then the writers' lock alone. */
+static void
+head_row(void *arg, const char *const *vals, int n)
+{
+	struct cafe_log *log = arg;
+
+	if (n == 2 && !vals[0] && !vals[1]) {          /* an empty log */
+		log->link_seq = 0;
+		memcpy(log->link_hash, cafe_chain_genesis, sizeof log->link_hash);
+		log->link_known = 1;
+		return;
+	}
+	if (n < 2 || !vals[0] || !vals[1] || strlen(vals[1]) != sizeof log->link_hash - 1)
+		return;         /* log.c reads it again, and says what is wrong */
+	log->link_seq = atoll(vals[0]);
+	memcpy(log->link_hash, vals[1], sizeof log->link_hash);
+	log->link_known = 1;
+}
+
+/* ... and the newest event's seq and hash, for the chain's next link: a
+ * placement's append is then this round trip, its INSERT and its COMMIT. */
 static int
 pgl_begin(struct cafe_log *log)
 {
-	return cafe_store_pg_begin_write(log->store, cafe_db_has(log->store, "events", NULL) ?
-	    "LOCK TABLE events IN EXCLUSIVE MODE" : NULL);
+	if (!cafe_db_has(log->store, "events", NULL))
+		return cafe_store_pg_begin_write(log->store, NULL, NULL, NULL);
+	return cafe_store_pg_begin_write(log->store, "LOCK TABLE events IN EXCLUSIVE MODE; "
+	    "SELECT h.seq, h.hash FROM (SELECT 1) AS one LEFT JOIN (SELECT seq, hash "
+	    "FROM events ORDER BY seq DESC LIMIT 1) AS h ON true", head_row, log);
 }
 
 static void

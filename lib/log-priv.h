@@ -58,6 +58,9 @@ struct cafe_log {
 	int readonly;
 	int created;                /* this open created the file */
 	int in_txn;
+	int link_known;             /* in this transaction, the newest event is */
+	long long link_seq;         /* link_seq, its hash link_hash (a backend's */
+	char link_hash[65];         /* begin may read them; each append sets them) */
 	struct cafe_stmt *ins;      /* cached INSERT INTO events */
 	struct cafe_stmt *ver;      /* cached stream version lookup */
 	struct cafe_stmt *head;     /* cached head lookup of cafe_log_wait */

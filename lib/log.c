@@ -282,6 +282,7 @@ cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 	if (log->readonly)
 		return cafe_err_set(e, CAFE_IOERR,
 		    "database '%s' was opened read-only", log->path);
+	log->link_known = 0;
 	rc = log->be->begin(log);
 	if (rc != CAFE_DB_OK)
 		return db_status(log, rc, e, "begin");
@@ -300,6 +301,7 @@ cafe_log_commit(struct cafe_log *log, struct cafe_err *e)
 		return status;
 	}
 	log->in_txn = 0;
+	log->link_known = 0;
 	return 0;
 }
 
@@ -308,6 +310,7 @@ cafe_log_rollback(struct cafe_log *log)
 {
 	log->be->rollback(log);
 	log->in_txn = 0;
+	log->link_known = 0;
 }
 
 int
@@ -533,9 +536,15 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 	if (!log->in_txn)
 		return cafe_err_set(e, CAFE_IOERR, "internal error: append outside a transaction");
-	/* The chain goes on from the newest event, read under the write lock. */
-	if ((status = last_link(log, &seq, prev, e)) != 0)
+	/* The chain goes on from the newest event, read under the write lock
+	 * (by the backend's begin, or by this transaction's last append). */
+	if (log->link_known) {
+		seq = log->link_seq;
+		memcpy(prev, log->link_hash, sizeof prev);
+	} else if ((status = last_link(log, &seq, prev, e)) != 0) {
 		return status;
+	}
+	log->link_known = 0;    /* until this batch is in */
 	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
 	event_ids(log, b);
 
@@ -544,16 +553,20 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		struct cafe_event *ev = &b->ev[i];
 		long long cur;
 		char *data = NULL, *meta = NULL;
+		long long check;
 		int taken;
 
 		b->failed = i;
 		/* An earlier event of this batch may have advanced the stream.
-		 * A new stream needs no look: its version 1 is not inserted if
-		 * the stream exists (ON CONFLICT DO NOTHING, see below; not a
-		 * failed statement, which would spoil a PostgreSQL transaction). */
-		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected == CAFE_NO_STREAM)
-			cur = 0;
-		else if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
+		 * An expected version needs no look of its own: the INSERT
+		 * itself checks that the stream is at it (check), and does not
+		 * insert a version that is taken (ON CONFLICT DO NOTHING; not a
+		 * failed statement, which would spoil a PostgreSQL transaction).
+		 * Only "wherever it is" has to ask first. */
+		check = -1;
+		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected >= 0) {
+			cur = check = ev->expected;
+		} else if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
 			status = e->status;
 			goto out;
 		}
@@ -573,8 +586,9 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 		if ((status = prepare_cached(log, &log->ins,
 		    "INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
-		    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(stream, version) DO NOTHING",
-		    e)) != 0)
+		    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE CAST(?10 AS BIGINT) IS NULL "
+		    "OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
+		    "ON CONFLICT(stream, version) DO NOTHING", e)) != 0)
 			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
@@ -598,6 +612,10 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		cafe_stmt_text_ref(log->ins, 7, ev->ts);
 		cafe_stmt_int(log->ins, 8, seq);
 		cafe_stmt_text_ref(log->ins, 9, prev);
+		if (check >= 0)
+			cafe_stmt_int(log->ins, 10, check);
+		else
+			cafe_stmt_null(log->ins, 10);
 		rc = cafe_stmt_step(log->ins);
 		taken = rc == CAFE_DB_DONE && cafe_db_changes(log->store) == 0;
 		if (rc != CAFE_DB_DONE) {
@@ -613,8 +631,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		free(data);
 		free(meta);
 		if (taken) {
-			/* A new stream that was not new after all (or a version
-			 * taken by a writer that is not cafe): a conflict. */
+			/* Not at the expected version after all (or the version
+			 * was taken by a writer that is not cafe): a conflict. */
 			long long at = cafe_log_stream_version(log, ev->stream, e);
 
 			status = at < 0 ? e->status : cafe_err_conflict(e, "stream '%s' is at "
@@ -626,6 +644,9 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			goto out;
 		ev->seq = seq;
 	}
+	log->link_seq = seq;
+	memcpy(log->link_hash, prev, sizeof log->link_hash);
+	log->link_known = 1;
 	status = 0;
 out:
 	heads_release(&heads);

@@ -49,6 +49,7 @@ static struct {
 	char *(*result_error_message)(const PGresult *);
 	void (*clear)(PGresult *);
 	int (*ntuples)(const PGresult *);
+	int (*nfields)(const PGresult *);
 	char *(*getvalue)(const PGresult *, int, int);
 	int (*getisnull)(const PGresult *, int, int);
 	Oid (*ftype)(const PGresult *, int);
@@ -91,6 +92,7 @@ load_libpq(void)
 	SYM(result_error_message, "PQresultErrorMessage");
 	SYM(clear, "PQclear");
 	SYM(ntuples, "PQntuples");
+	SYM(nfields, "PQnfields");
 	SYM(getvalue, "PQgetvalue");
 	SYM(getisnull, "PQgetisnull");
 	SYM(ftype, "PQftype");
@@ -327,20 +329,43 @@ pg_exec(struct cafe_db *db, const char *sql)
 	" SELECT pg_advisory_xact_lock(4242002)"
 
 int
-cafe_store_pg_begin_write(struct cafe_db *db, const char *then)
+cafe_store_pg_begin_write(struct cafe_db *db, const char *then,
+    void (*row)(void *arg, const char *const *vals, int n), void *arg)
 {
-	char sql[256];
+	char sql[512];
+	PGresult *res;
+	ExecStatusType st;
+	int rc;
 
 	if (!then)
 		return pg_exec(db, WRITE_LOCK);
 	snprintf(sql, sizeof sql, "%s; %s", WRITE_LOCK, then);
-	return pg_exec(db, sql);
+	if (!row)
+		return pg_exec(db, sql);
+	/* As pg_exec, keeping the last statement's first row for row(). */
+	res = run(DB(db), sql, -1, NULL);
+	st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+		rc = result_rc(DB(db), res);
+		pq.clear(res);
+		return rc;
+	}
+	if (st == PGRES_TUPLES_OK && pq.ntuples(res) > 0) {
+		const char *vals[8];
+		int n = pq.nfields(res) < 8 ? pq.nfields(res) : 8;
+
+		for (int i = 0; i < n; i++)
+			vals[i] = pq.getisnull(res, 0, i) ? NULL : pq.getvalue(res, 0, i);
+		row(arg, vals, n);
+	}
+	pq.clear(res);
+	return CAFE_DB_OK;
 }
 
 static int
 pg_begin_write(struct cafe_db *db)
 {
-	return cafe_store_pg_begin_write(db, NULL);
+	return cafe_store_pg_begin_write(db, NULL, NULL, NULL);
 }
 
 static int

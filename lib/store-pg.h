@@ -20,8 +20,10 @@ void cafe_store_pg_close(struct cafe_db *db);
 void cafe_store_pg_readonly(struct cafe_db *db);
 /* Begins a write transaction under the one writers' lock (as
  * cafe_db_begin_write), then runs `then` (SQL without parameters, or
- * NULL) in the same round trip. */
-int cafe_store_pg_begin_write(struct cafe_db *db, const char *then);
+ * NULL) in the same round trip; row, when given, gets the first row of its
+ * last statement's result (NULL for SQL NULL), if it has one. */
+int cafe_store_pg_begin_write(struct cafe_db *db, const char *then,
+    void (*row)(void *arg, const char *const *vals, int n), void *arg);
 /* How many times the connection was made again after the server dropped
  * it: session state (LISTEN) must then be set up again. */
 long long cafe_store_pg_generation(struct cafe_db *db);

@@ -16,6 +16,7 @@
  *                           table without indexes, 1000 per transaction
  *   bench-log appends DB N  N appends of one event each, each its own
  *                           transaction, to a stream of this process's own
+ *                           at the version it expects
  *                           (as Message DB's write_message is called;
  *                           tests/bench/pg.sh runs 1 and 8 at once)
  *
@@ -118,7 +119,8 @@ appends(struct cafe_log *log, long long n)
 		struct cafe_batch b;
 
 		cafe_batch_init(&b);
-		cafe_batch_add(&b, stream, CAFE_ANY_VERSION, "DeliveryStarted",
+		/* Its own stream: this process knows the version (done). */
+		cafe_batch_add(&b, stream, done, "DeliveryStarted",
 		    json_pack("{s:I, s:s, s:s, s:i, s:s}", "order_id", (json_int_t)(done + 1),
 		    "address", "table 7", "product", "mocha", "qty", 1, "customer", "bench"));
 		if (cafe_log_append_batch(log, &b, &e) != 0)

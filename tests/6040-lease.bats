@@ -19,7 +19,7 @@ acted() {	# ERRFILE POLICY
 	grep -c "^cafe-daemon: $2: order" "$1" || :
 }
 
-@test "two daemons: one works every policy, the other takes over within lease_ms" {
+@test "two daemons: one works every policy, the other takes over when the killed one's lease runs out" {
 	# Leases long enough that a holder starved by a loaded machine keeps
 	# them while it works; the takeover is waited for, not timed (its
 	# time is printed).

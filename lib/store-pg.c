@@ -42,6 +42,9 @@ static struct {
 	void (*reset)(PGconn *);
 	PGTransactionStatusType (*transaction_status)(const PGconn *);
 	PGresult *(*exec)(PGconn *, const char *);
+	PGresult *(*prepare)(PGconn *, const char *, const char *, int, const Oid *);
+	PGresult *(*exec_prepared)(PGconn *, const char *, int, const char *const *,
+	    const int *, const int *, int);
 	PGresult *(*exec_params)(PGconn *, const char *, int, const Oid *,
 	    const char *const *, const int *, const int *, int);
 	ExecStatusType (*result_status)(const PGresult *);
@@ -86,6 +89,8 @@ load_libpq(void)
 	SYM(reset, "PQreset");
 	SYM(transaction_status, "PQtransactionStatus");
 	SYM(exec, "PQexec");
+	SYM(prepare, "PQprepare");
+	SYM(exec_prepared, "PQexecPrepared");
 	SYM(exec_params, "PQexecParams");
 	SYM(result_status, "PQresultStatus");
 	SYM(result_error_field, "PQresultErrorField");
@@ -118,6 +123,7 @@ struct pg_db {
 	int in_txn;                 /* a transaction was open when last looked */
 	int held;                   /* the last statement was not sent (msg says why) */
 	long long resets;           /* connections made again (cafe_store_pg_generation) */
+	long long named;            /* statements prepared on the server so far */
 	char **tables;              /* tables seen to exist (they never go away
 	                             * for long: a rebuild drops and makes one
 	                             * in one transaction) */
@@ -133,6 +139,9 @@ struct pg_stmt {
 	PGresult *res;              /* after the first step */
 	int row, nrows;
 	int done;                   /* stepped past the last row */
+	int runs;                   /* times executed */
+	char name[32];              /* once run again: its server-side name */
+	long long gen;              /* ... on this generation of the connection */
 };
 
 #define DB(d) ((struct pg_db *)(d))
@@ -525,6 +534,41 @@ pg_bind_null(struct cafe_stmt *st, int i)
 	set_param(st, i, NULL);
 }
 
+/*
+ * A statement run a second time (a cached one: the log's INSERT, the
+ * daemon's lookups) is prepared on the server under a name, so that it is
+ * parsed and planned once per connection, not at every run: the log's
+ * INSERT took 0.3 ms of its append's 0.7 ms being planned again. One that
+ * runs once stays unnamed, so nothing piles up on a long-lived connection.
+ */
+static PGresult *
+run_stmt(struct pg_stmt *s)
+{
+	const char *const *params = (const char *const *)s->params;
+	PGresult *res;
+
+	if (++s->runs < 2 || !ready(s->db))
+		return run(s->db, s->sql, s->nparams, params);
+	if (!s->name[0] || s->gen != s->db->resets) {
+		snprintf(s->name, sizeof s->name, "cafe_%lld", ++s->db->named);
+		res = pq.prepare(s->db->conn, s->name, s->sql, s->nparams, NULL);
+		if (!res || pq.result_status(res) != PGRES_COMMAND_OK) {
+			pq.clear(res);
+			s->name[0] = '\0';
+			return run(s->db, s->sql, s->nparams, params);
+		}
+		pq.clear(res);
+		s->gen = s->db->resets;
+	}
+	res = pq.exec_prepared(s->db->conn, s->name, s->nparams, params, NULL, NULL, 0);
+	if (pq.status(s->db->conn) == CONNECTION_OK) {
+		PGTransactionStatusType t = pq.transaction_status(s->db->conn);
+
+		s->db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+	}
+	return res;
+}
+
 static void
 pg_reset(struct cafe_stmt *st)
 {
@@ -546,7 +590,7 @@ pg_step(struct cafe_stmt *st)
 	if (s->done)
 		return RC_MISUSE;
 	if (!s->res) {
-		s->res = run(s->db, s->sql, s->nparams, (const char *const *)s->params);
+		s->res = run_stmt(s);
 		status = s->res ? pq.result_status(s->res) : PGRES_FATAL_ERROR;
 		if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
 			int rc = result_rc(s->db, s->res);

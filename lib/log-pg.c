@@ -212,5 +212,10 @@ const struct log_backend cafe_log_pg_backend = {
 	"CASE WHEN json_typeof(meta) = 'object' THEN 1 ELSE 0 END, length(id), "
 	"type, ts, id, stream, version, data, meta, hash FROM events ORDER BY seq",
 	"meta->>'correlation_id' = ?", "meta->>'key' = ?",
-	pgl_wake_fd, pgl_drain, 0
+	pgl_wake_fd, pgl_drain, 0,
+	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
+	"SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE CAST(?10 AS BIGINT) IS NULL "
+	"OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
+	"ON CONFLICT(stream, version) DO NOTHING",
+	1
 };

@@ -47,6 +47,15 @@ struct log_backend {
 	int (*wake_fd)(struct cafe_log *log);
 	int (*drain)(struct cafe_log *log);
 	int quick_recheck;
+	/* The INSERT of an event: parameters id, stream, version, type, data,
+	 * meta, ts, seq, hash; a version taken inserts nothing (not an error).
+	 * insert_checks: it takes a tenth, the version the stream must be at
+	 * (NULL: none), and checks it itself, so that an expected version
+	 * costs no look of its own (a round trip on a server); without it
+	 * log.c looks first (a local read on SQLite is cheaper than a
+	 * subquery in every INSERT). */
+	const char *insert_sql;
+	int insert_checks;
 };
 
 struct cafe_log {

@@ -489,5 +489,8 @@ const struct log_backend cafe_log_sqlite_backend = {
 	"ELSE 0 END, length(id), type, ts, id, stream, version, data, meta, hash "
 	"FROM events ORDER BY seq",
 	"json_extract(meta, '$.correlation_id') = ?", "json_extract(meta, '$.key') = ?",
-	lite_wake_fd, lite_drain, 1
+	lite_wake_fd, lite_drain, 1,
+	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
+	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(stream, version) DO NOTHING",
+	0
 };

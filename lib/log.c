@@ -558,14 +558,17 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 		b->failed = i;
 		/* An earlier event of this batch may have advanced the stream.
-		 * An expected version needs no look of its own: the INSERT
-		 * itself checks that the stream is at it (check), and does not
-		 * insert a version that is taken (ON CONFLICT DO NOTHING; not a
-		 * failed statement, which would spoil a PostgreSQL transaction).
-		 * Only "wherever it is" has to ask first. */
+		 * A new stream needs no look: its version 1 is not inserted if
+		 * the stream exists (ON CONFLICT DO NOTHING; not a failed
+		 * statement, which would spoil a PostgreSQL transaction). Nor
+		 * does an expected version where the backend's INSERT checks it
+		 * (check, insert_checks in log-priv.h). */
 		check = -1;
-		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected >= 0) {
-			cur = check = ev->expected;
+		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected >= 0 &&
+		    (ev->expected == CAFE_NO_STREAM || log->be->insert_checks)) {
+			/* A new stream's version 1 is refused by ON CONFLICT alone. */
+			cur = ev->expected;
+			check = ev->expected == CAFE_NO_STREAM ? -1 : ev->expected;
 		} else if (cur < 0 && (cur = cafe_log_stream_version(log, ev->stream, e)) < 0) {
 			status = e->status;
 			goto out;
@@ -584,11 +587,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 		heads_put(&heads, ev->stream, ev->version);
 
-		if ((status = prepare_cached(log, &log->ins,
-		    "INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
-		    "SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE CAST(?10 AS BIGINT) IS NULL "
-		    "OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
-		    "ON CONFLICT(stream, version) DO NOTHING", e)) != 0)
+		if ((status = prepare_cached(log, &log->ins, log->be->insert_sql, e)) != 0)
 			goto out;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
@@ -612,9 +611,9 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		cafe_stmt_text_ref(log->ins, 7, ev->ts);
 		cafe_stmt_int(log->ins, 8, seq);
 		cafe_stmt_text_ref(log->ins, 9, prev);
-		if (check >= 0)
+		if (log->be->insert_checks && check >= 0)
 			cafe_stmt_int(log->ins, 10, check);
-		else
+		else if (log->be->insert_checks)
 			cafe_stmt_null(log->ins, 10);
 		rc = cafe_stmt_step(log->ins);
 		taken = rc == CAFE_DB_DONE && cafe_db_changes(log->store) == 0;

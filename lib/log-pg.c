@@ -10,6 +10,10 @@
  * late. (A sequence alone gives that up: two transactions can commit out
  * of their sequence order.)
  *
+ * Appends: in a transaction, the client links each event (lib/chain.c)
+ * from the head the begin's round trip reads; one event alone is one
+ * call of cafe_append(), which checks the expected version, takes the
+ * locks and links it on the server (log-priv.h, append_call).
  * Append-only: triggers refuse UPDATE, DELETE and TRUNCATE on events.
  * Wake-ups: a statement trigger on INSERT sends NOTIFY cafe_events inside
  * the appending transaction, delivered when it commits; followers LISTEN.
@@ -30,6 +34,11 @@ struct pgl {
 
 #define PGL(log) ((struct pgl *)(log)->be_state)
 
+/* The json type has checked the syntax already: an object is then JSON
+ * that starts with {, which costs no second parse (json_typeof would; it
+ * was 5% of an append). */
+#define OBJECT(col) "ltrim(" col "::text, E' \\t\\n\\r') LIKE '{%'"
+
 static const char schema[] =
 	"SELECT pg_advisory_xact_lock(4242001);"
 	"CREATE TABLE IF NOT EXISTS events("
@@ -38,8 +47,8 @@ static const char schema[] =
 	"  stream  TEXT NOT NULL,"
 	"  version BIGINT NOT NULL,"
 	"  type    TEXT NOT NULL,"
-	"  data    json NOT NULL CHECK (json_typeof(data) = 'object'),"
-	"  meta    json NOT NULL CHECK (json_typeof(meta) = 'object'),"
+	"  data    json NOT NULL CHECK (" OBJECT("data") "),"
+	"  meta    json NOT NULL CHECK (" OBJECT("meta") "),"
 	"  ts      TEXT NOT NULL,"
 	"  hash    TEXT NOT NULL,"
 	"  UNIQUE(stream, version));"
@@ -57,6 +66,31 @@ static const char schema[] =
 	"  FOR EACH ROW EXECUTE FUNCTION cafe_events_append_only();"
 	"CREATE OR REPLACE TRIGGER events_no_truncate BEFORE TRUNCATE ON events"
 	"  FOR EACH STATEMENT EXECUTE FUNCTION cafe_events_append_only();"
+	/* One event appended and linked by the server, alone in its
+	 * transaction (log-priv.h, append_call): under the writers' lock and
+	 * the table's, the chain's next link over the very bytes lib/chain.c
+	 * hashes. NULLs when the version is taken or the stream is not at
+	 * p_check. */
+	"CREATE OR REPLACE FUNCTION cafe_append(p_id text, p_stream text, p_version bigint,"
+	"  p_type text, p_data text, p_meta text, p_ts text, p_check bigint,"
+	"  OUT o_seq bigint, OUT o_hash text) LANGUAGE plpgsql AS $$"
+	"  DECLARE h_seq bigint; h_hash text; BEGIN"
+	"  PERFORM set_config('lock_timeout', '10000', true);"
+	"  PERFORM pg_advisory_xact_lock(4242002);"
+	"  LOCK TABLE events IN EXCLUSIVE MODE;"
+	"  IF p_check IS NOT NULL AND (SELECT coalesce(max(e.version), 0) FROM events e"
+	"      WHERE e.stream = p_stream) <> p_check THEN RETURN; END IF;"
+	"  SELECT e.seq, e.hash INTO h_seq, h_hash FROM events e ORDER BY e.seq DESC LIMIT 1;"
+	"  IF NOT FOUND THEN h_seq := 0; h_hash := repeat('0', 64); END IF;"
+	"  o_seq := h_seq + 1;"
+	"  o_hash := encode(sha256(convert_to(h_hash || E'\\n' || o_seq || E'\\n' || p_id"
+	"      || E'\\n' || p_stream || E'\\n' || p_version || E'\\n' || p_type || E'\\n'"
+	"      || p_ts || E'\\n' || p_data || E'\\n' || p_meta, 'UTF8')), 'hex');"
+	"  INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)"
+	"      VALUES (o_seq, p_id, p_stream, p_version, p_type, p_data::json, p_meta::json,"
+	"      p_ts, o_hash) ON CONFLICT (stream, version) DO NOTHING;"
+	"  IF NOT FOUND THEN o_seq := NULL; o_hash := NULL; END IF;"
+	"  END $$;"
 	"CREATE OR REPLACE FUNCTION cafe_events_notify() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$ BEGIN PERFORM pg_notify('cafe_events', '');"
 	"  RETURN NULL; END $$;"
@@ -217,5 +251,6 @@ const struct log_backend cafe_log_pg_backend = {
 	"SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE CAST(?10 AS BIGINT) IS NULL "
 	"OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
 	"ON CONFLICT(stream, version) DO NOTHING",
-	1
+	1,
+	"SELECT o_seq, o_hash FROM cafe_append(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
 };

@@ -47,15 +47,22 @@ struct log_backend {
 	int (*wake_fd)(struct cafe_log *log);
 	int (*drain)(struct cafe_log *log);
 	int quick_recheck;
-	/* The INSERT of an event: parameters id, stream, version, type, data,
-	 * meta, ts, seq, hash; a version taken inserts nothing (not an error).
-	 * insert_checks: it takes a tenth, the version the stream must be at
-	 * (NULL: none), and checks it itself, so that an expected version
-	 * costs no look of its own (a round trip on a server); without it
-	 * log.c looks first (a local read on SQLite is cheaper than a
-	 * subquery in every INSERT). */
+	/* How an event goes in; a version taken inserts nothing (not an
+	 * error, which would spoil a PostgreSQL transaction).
+	 * insert_sql: an INSERT of id, stream, version, type, data, meta, ts,
+	 * seq and hash, the link computed here (lib/chain.c). insert_checks:
+	 * it takes a tenth, the version the stream must be at (NULL: none),
+	 * and checks it itself, so that an expected version costs no look of
+	 * its own (a round trip on a server); without it log.c looks first (a
+	 * local read on SQLite is cheaper than a subquery in every INSERT).
+	 * append_call (or NULL): for one event alone, outside a transaction,
+	 * a call of id, stream, version, type, data, meta, ts and the version
+	 * to be at (NULL: none) that checks, locks, links the event on the
+	 * server and answers one row (seq, hash), NULLs when it inserted
+	 * nothing: a whole append in one round trip. */
 	const char *insert_sql;
 	int insert_checks;
+	const char *append_call;
 };
 
 struct cafe_log {
@@ -71,6 +78,7 @@ struct cafe_log {
 	long long link_seq;         /* link_seq, its hash link_hash (a backend's */
 	char link_hash[65];         /* begin may read them; each append sets them) */
 	struct cafe_stmt *ins;      /* cached INSERT INTO events */
+	struct cafe_stmt *call;     /* cached append_call */
 	struct cafe_stmt *ver;      /* cached stream version lookup */
 	struct cafe_stmt *head;     /* cached head lookup of cafe_log_wait */
 	struct cafe_stmt *last;     /* cached: the newest event's seq and hash */

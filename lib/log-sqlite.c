@@ -492,5 +492,5 @@ const struct log_backend cafe_log_sqlite_backend = {
 	lite_wake_fd, lite_drain, 1,
 	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(stream, version) DO NOTHING",
-	0
+	0, NULL
 };

@@ -241,6 +241,7 @@ cafe_log_close(struct cafe_log *log)
 	if (log->in_txn)
 		cafe_log_rollback(log);
 	cafe_stmt_free(log->ins);
+	cafe_stmt_free(log->call);
 	cafe_stmt_free(log->ver);
 	cafe_stmt_free(log->head);
 	cafe_stmt_free(log->last);
@@ -526,19 +527,23 @@ cafe_log_head_link(struct cafe_log *log, long long *seq, char *hash,
 	return last_link(log, seq, hash, e);
 }
 
-int
-cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
+/* The events of b, in a transaction, or one alone through the backend's
+ * append_call (log-priv.h). */
+static int
+append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 {
 	struct heads heads;
 	char ts[32], prev[CAFE_HASH_HEX];
-	long long seq;
-	int rc, status;
+	long long seq = 0;
+	int server = log->be->append_call && !log->in_txn, rc, status;
 
-	if (!log->in_txn)
-		return cafe_err_set(e, CAFE_IOERR, "internal error: append outside a transaction");
 	/* The chain goes on from the newest event, read under the write lock
-	 * (by the backend's begin, or by this transaction's last append). */
-	if (log->link_known) {
+	 * (by the backend's begin, or by this transaction's last append),
+	 * unless the server links the event itself. */
+	memcpy(prev, cafe_chain_genesis, sizeof prev);
+	if (server) {
+		;
+	} else if (log->link_known) {
 		seq = log->link_seq;
 		memcpy(prev, log->link_hash, sizeof prev);
 	} else if ((status = last_link(log, &seq, prev, e)) != 0) {
@@ -553,6 +558,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		struct cafe_event *ev = &b->ev[i];
 		long long cur;
 		char *data = NULL, *meta = NULL;
+		struct cafe_stmt *st;
 		long long check;
 		int taken;
 
@@ -561,11 +567,11 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		 * A new stream needs no look: its version 1 is not inserted if
 		 * the stream exists (ON CONFLICT DO NOTHING; not a failed
 		 * statement, which would spoil a PostgreSQL transaction). Nor
-		 * does an expected version where the backend's INSERT checks it
-		 * (check, insert_checks in log-priv.h). */
+		 * does an expected version where the backend checks it (check;
+		 * insert_checks and append_call in log-priv.h). */
 		check = -1;
 		if ((cur = heads_get(&heads, ev->stream)) < 0 && ev->expected >= 0 &&
-		    (ev->expected == CAFE_NO_STREAM || log->be->insert_checks)) {
+		    (ev->expected == CAFE_NO_STREAM || log->be->insert_checks || server)) {
 			/* A new stream's version 1 is refused by ON CONFLICT alone. */
 			cur = ev->expected;
 			check = ev->expected == CAFE_NO_STREAM ? -1 : ev->expected;
@@ -587,8 +593,10 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 
 		heads_put(&heads, ev->stream, ev->version);
 
-		if ((status = prepare_cached(log, &log->ins, log->be->insert_sql, e)) != 0)
+		if ((status = server ? prepare_cached(log, &log->call, log->be->append_call, e) :
+		    prepare_cached(log, &log->ins, log->be->insert_sql, e)) != 0)
 			goto out;
+		st = server ? log->call : log->ins;
 		data = json_dumps(ev->data, JSON_COMPACT);
 		meta = ev->meta ? json_dumps(ev->meta, JSON_COMPACT) : NULL;
 		if (!data || (ev->meta && !meta)) {
@@ -598,25 +606,40 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			    ev->type);
 			goto out;
 		}
-		seq++;
-		cafe_chain_link(prev, seq, ev->id, ev->stream, ev->version, ev->type, ev->ts,
-		    data, meta ? meta : ev->meta_text, prev);
 		/* Borrowed until the step: data and meta are freed right after it. */
-		cafe_stmt_text_ref(log->ins, 1, ev->id);
-		cafe_stmt_text_ref(log->ins, 2, ev->stream);
-		cafe_stmt_int(log->ins, 3, ev->version);
-		cafe_stmt_text_ref(log->ins, 4, ev->type);
-		cafe_stmt_text_ref(log->ins, 5, data);
-		cafe_stmt_text_ref(log->ins, 6, meta ? meta : ev->meta_text);
-		cafe_stmt_text_ref(log->ins, 7, ev->ts);
-		cafe_stmt_int(log->ins, 8, seq);
-		cafe_stmt_text_ref(log->ins, 9, prev);
-		if (log->be->insert_checks && check >= 0)
-			cafe_stmt_int(log->ins, 10, check);
-		else if (log->be->insert_checks)
-			cafe_stmt_null(log->ins, 10);
-		rc = cafe_stmt_step(log->ins);
-		taken = rc == CAFE_DB_DONE && cafe_db_changes(log->store) == 0;
+		cafe_stmt_text_ref(st, 1, ev->id);
+		cafe_stmt_text_ref(st, 2, ev->stream);
+		cafe_stmt_int(st, 3, ev->version);
+		cafe_stmt_text_ref(st, 4, ev->type);
+		cafe_stmt_text_ref(st, 5, data);
+		cafe_stmt_text_ref(st, 6, meta ? meta : ev->meta_text);
+		cafe_stmt_text_ref(st, 7, ev->ts);
+		if (server) {
+			if (check >= 0)
+				cafe_stmt_int(st, 8, check);
+			else
+				cafe_stmt_null(st, 8);
+			rc = cafe_stmt_step(st);
+			taken = rc == CAFE_DB_ROW && cafe_col_kind(st, 0) == CAFE_COL_NULL;
+			if (rc == CAFE_DB_ROW && !taken) {
+				seq = cafe_col_int(st, 0);
+				snprintf(prev, sizeof prev, "%s", cafe_col_text(st, 1));
+			}
+			if (rc == CAFE_DB_ROW)
+				rc = CAFE_DB_DONE;
+		} else {
+			seq++;
+			cafe_chain_link(prev, seq, ev->id, ev->stream, ev->version, ev->type,
+			    ev->ts, data, meta ? meta : ev->meta_text, prev);
+			cafe_stmt_int(st, 8, seq);
+			cafe_stmt_text_ref(st, 9, prev);
+			if (log->be->insert_checks && check >= 0)
+				cafe_stmt_int(st, 10, check);
+			else if (log->be->insert_checks)
+				cafe_stmt_null(st, 10);
+			rc = cafe_stmt_step(st);
+			taken = rc == CAFE_DB_DONE && cafe_db_changes(log->store) == 0;
+		}
 		if (rc != CAFE_DB_DONE) {
 			if ((rc & 0xff) == CAFE_DB_CONSTRAINT)
 				status = cafe_err_set(e, CAFE_DATAERR,
@@ -625,8 +648,8 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			else
 				status = db_status(log, rc, e, "append");
 		}
-		cafe_stmt_reset(log->ins);
-		cafe_stmt_clear(log->ins);
+		cafe_stmt_reset(st);
+		cafe_stmt_clear(st);
 		free(data);
 		free(meta);
 		if (taken) {
@@ -645,7 +668,7 @@ cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 	}
 	log->link_seq = seq;
 	memcpy(log->link_hash, prev, sizeof log->link_hash);
-	log->link_known = 1;
+	log->link_known = log->in_txn;
 	status = 0;
 out:
 	heads_release(&heads);
@@ -653,10 +676,25 @@ out:
 }
 
 int
+cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
+{
+	if (!log->in_txn)
+		return cafe_err_set(e, CAFE_IOERR, "internal error: append outside a transaction");
+	return append_events(log, b, e);
+}
+
+int
 cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 {
 	int status;
 
+	/* One event the server links: its call is the whole transaction. */
+	if (b->n == 1 && log->be->append_call && !log->in_txn) {
+		if (log->readonly)
+			return cafe_err_set(e, CAFE_IOERR, "database '%s' was opened read-only",
+			    log->path);
+		return append_events(log, b, e);
+	}
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
 	if ((status = cafe_log_append(log, b, e)) != 0) {

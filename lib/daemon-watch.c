@@ -70,10 +70,10 @@ dm_checkpointer_main(void *arg)
 			frames = cafe_log_checkpoint(d->ckpt_log, 0);
 			done = head;
 		} else if (frames > 0) {
-			/* Once per quiet spell: if a reader is in the way, the
-			 * next spell (or the exit) tries again. */
-			cafe_log_checkpoint(d->ckpt_log, 1);
-			frames = 0;
+			/* A quiet spell: empty the WAL. A reader in the way (it
+			 * fails at once, never waits) is tried again at the next
+			 * nap, until the WAL is empty or the log moves on. */
+			frames = cafe_log_checkpoint(d->ckpt_log, 1);
 		}
 		dm_nap(d, CHECKPOINT_MS);
 	}

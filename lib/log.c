@@ -541,12 +541,10 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 	 * (by the backend's begin, or by this transaction's last append),
 	 * unless the server links the event itself. */
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
-	if (server) {
-		;
-	} else if (log->link_known) {
+	if (!server && log->link_known) {
 		seq = log->link_seq;
 		memcpy(prev, log->link_hash, sizeof prev);
-	} else if ((status = last_link(log, &seq, prev, e)) != 0) {
+	} else if (!server && (status = last_link(log, &seq, prev, e)) != 0) {
 		return status;
 	}
 	log->link_known = 0;    /* until this batch is in */

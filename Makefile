@@ -105,7 +105,9 @@ demo: all
 	@sh share/cafe/demo.sh
 
 bench: all
-	@for b in tests/bench/*.sh; do sh "$$b" || exit 1; done
+	@for b in tests/bench/*.sh; do \
+		if [ -x "$$b" ]; then "$$b"; else sh "$$b"; fi || exit 1; \
+	done
 
 deps:
 	@missing=""; for p in $(DEPS); do \

@@ -123,7 +123,11 @@ struct pg_db {
 	int in_txn;                 /* a transaction was open when last looked */
 	int held;                   /* the last statement was not sent (msg says why) */
 	long long resets;           /* connections made again (cafe_store_pg_generation) */
-	long long named;            /* statements prepared on the server so far */
+	struct named {              /* statements prepared on the server, by */
+		char *sql;          /* their text, on this generation of the */
+		char name[32];      /* connection: a statement made again (a fold's, */
+	} *named;                   /* each round) finds its name here */
+	size_t nnamed;
 	char **tables;              /* tables seen to exist (they never go away
 	                             * for long: a rebuild drops and makes one
 	                             * in one transaction) */
@@ -140,7 +144,8 @@ struct pg_stmt {
 	int row, nrows;
 	int done;                   /* stepped past the last row */
 	int runs;                   /* times executed */
-	char name[32];              /* once run again: its server-side name */
+	size_t slot;                /* once run again: 1 + its name's index in
+	                             * db->named (0: none) */
 	long long gen;              /* ... on this generation of the connection */
 };
 
@@ -150,6 +155,18 @@ struct pg_stmt {
 static const struct cafe_store_ops ops;
 
 static void forget_tables(struct pg_db *db);
+static void forget_named(struct pg_db *db);
+
+/* After a statement: whether a transaction is open, for ready(). */
+static void
+note_txn(struct pg_db *db)
+{
+	if (pq.status(db->conn) == CONNECTION_OK) {
+		PGTransactionStatusType t = pq.transaction_status(db->conn);
+
+		db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
+	}
+}
 
 /*
  * A connection the server dropped (a restart, a failover, an idle
@@ -178,6 +195,7 @@ ready(struct pg_db *db)
 	db->held = 0;
 	db->resets++;
 	forget_tables(db);
+	forget_named(db);
 	if (!db->durable) {
 		PGresult *res = pq.exec(db->conn, "SET synchronous_commit = off");
 
@@ -197,11 +215,7 @@ run(struct pg_db *db, const char *sql, int n, const char *const *params)
 		return NULL;
 	res = n < 0 ? pq.exec(db->conn, sql) :
 	    pq.exec_params(db->conn, sql, n, NULL, params, NULL, NULL, 0);
-	if (pq.status(db->conn) == CONNECTION_OK) {
-		PGTransactionStatusType t = pq.transaction_status(db->conn);
-
-		db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
-	}
+	note_txn(db);
 	return res;
 }
 
@@ -536,36 +550,65 @@ pg_bind_null(struct cafe_stmt *st, int i)
 
 /*
  * A statement run a second time (a cached one: the log's INSERT, the
- * daemon's lookups) is prepared on the server under a name, so that it is
- * parsed and planned once per connection, not at every run: the log's
- * INSERT took 0.3 ms of its append's 0.7 ms being planned again. One that
- * runs once stays unnamed, so nothing piles up on a long-lived connection.
+ * daemon's lookups, a fold's per-row UPDATE) is prepared on the server
+ * under a name, so that it is parsed and planned once per connection, not
+ * at every run: the log's INSERT took 0.3 ms of its append's 0.7 ms being
+ * planned again. Names are kept by SQL text on the connection, so a
+ * statement made again finds its name, and a long-lived connection holds
+ * one per text, never one per statement made. One that runs once stays
+ * unnamed.
  */
+/* 1 + the index of s's name in db->named, prepared now if new; 0 when
+ * the server would not prepare it. */
+static size_t
+server_name(struct pg_stmt *s)
+{
+	struct pg_db *db = s->db;
+	struct named *n;
+	PGresult *res;
+	int ok;
+
+	for (size_t i = 0; i < db->nnamed; i++)
+		if (strcmp(db->named[i].sql, s->sql) == 0)
+			return i + 1;
+	db->named = cafe_xrealloc(db->named, (db->nnamed + 1) * sizeof *db->named);
+	n = &db->named[db->nnamed];
+	snprintf(n->name, sizeof n->name, "cafe_%zu", db->nnamed + 1);
+	res = pq.prepare(db->conn, n->name, s->sql, s->nparams, NULL);
+	ok = res && pq.result_status(res) == PGRES_COMMAND_OK;
+	pq.clear(res);
+	if (!ok)
+		return 0;
+	n->sql = cafe_xstrdup(s->sql);
+	return ++db->nnamed;
+}
+
+static void
+forget_named(struct pg_db *db)
+{
+	for (size_t i = 0; i < db->nnamed; i++)
+		free(db->named[i].sql);
+	db->nnamed = 0;
+}
+
 static PGresult *
 run_stmt(struct pg_stmt *s)
 {
 	const char *const *params = (const char *const *)s->params;
 	PGresult *res;
 
-	if (++s->runs < 2 || !ready(s->db))
+	if (++s->runs < 2)
 		return run(s->db, s->sql, s->nparams, params);
-	if (!s->name[0] || s->gen != s->db->resets) {
-		snprintf(s->name, sizeof s->name, "cafe_%lld", ++s->db->named);
-		res = pq.prepare(s->db->conn, s->name, s->sql, s->nparams, NULL);
-		if (!res || pq.result_status(res) != PGRES_COMMAND_OK) {
-			pq.clear(res);
-			s->name[0] = '\0';
-			return run(s->db, s->sql, s->nparams, params);
-		}
-		pq.clear(res);
+	if (!ready(s->db))
+		return NULL;
+	if (!s->slot || s->gen != s->db->resets) {
 		s->gen = s->db->resets;
+		if (!(s->slot = server_name(s)))
+			return run(s->db, s->sql, s->nparams, params);
 	}
-	res = pq.exec_prepared(s->db->conn, s->name, s->nparams, params, NULL, NULL, 0);
-	if (pq.status(s->db->conn) == CONNECTION_OK) {
-		PGTransactionStatusType t = pq.transaction_status(s->db->conn);
-
-		s->db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
-	}
+	res = pq.exec_prepared(s->db->conn, s->db->named[s->slot - 1].name, s->nparams,
+	    params, NULL, NULL, 0);
+	note_txn(s->db);
 	return res;
 }
 
@@ -812,6 +855,8 @@ cafe_store_pg_close(struct cafe_db *d)
 		pq.finish(db->conn);
 	forget_tables(db);
 	free(db->tables);
+	forget_named(db);
+	free(db->named);
 	free(db->where);
 	free(db);
 }

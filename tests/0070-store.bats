@@ -31,6 +31,7 @@ teardown_file() {
 	run store-check "$PG_URI"
 	assert_success
 	assert_line "libpq mapped 1"
+	assert_line "libpq named 1 more"
 	assert_equal "$(grep -v '^libpq' <<<"$output")" "$(grep -v '^libpq' <<<"$lite")"
 }
 

@@ -87,12 +87,29 @@ mapped(const char *name)
 	return yes;
 }
 
+/* Statements prepared on the server for this connection (PostgreSQL). */
+static long long
+prepared(void)
+{
+	struct cafe_stmt *st;
+	long long n = -1;
+
+	if (cafe_db_prepare(db, "SELECT count(*) FROM pg_prepared_statements", &st) !=
+	    CAFE_DB_OK)
+		return -1;
+	if (cafe_stmt_step(st) == CAFE_DB_ROW)
+		n = cafe_col_int(st, 0);
+	cafe_stmt_free(st);
+	return n;
+}
+
 int
 main(int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log = NULL;
 	struct cafe_stmt *st;
+	long long before = 0;
 	int rc, was;
 
 	if (argc != 2) {
@@ -157,6 +174,22 @@ main(int argc, char **argv)
 	was = cafe_db_durable(db, 0);
 	printf("durable put back %d\n", cafe_db_durable(db, was) == 0);
 	printf("readonly %d\n", cafe_db_readonly(db));
+	/* A statement made again and again, each run twice (as a fold's
+	 * per-row UPDATE is, each round): one more name on the server, not one
+	 * per statement made. */
+	before = prepared();
+	for (int i = 0; i < 20; i++) {
+		cafe_db_prepare(db, "SELECT n FROM store_t WHERE k = ?1", &st);
+		for (int twice = 0; twice < 2; twice++) {
+			cafe_stmt_text(st, 1, "a");
+			while (cafe_stmt_step(st) == CAFE_DB_ROW)
+				;
+			cafe_stmt_reset(st);
+		}
+		cafe_stmt_free(st);
+	}
+	if (cafe_store_pg_uri(argv[1]))
+		printf("libpq named %lld more\n", prepared() - before);
 	say_rc("drop", cafe_db_exec(db, "DROP TABLE store_t"));
 	printf("libpq mapped %d\n", mapped("libpq"));
 	if (log)

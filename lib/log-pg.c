@@ -5,10 +5,11 @@
  * Global order: a write transaction takes the writers' lock
  * (cafe_store_pg_begin_write) and `LOCK TABLE events IN EXCLUSIVE MODE`
  * first, which wait for every other writer and leave readers alone.
- * log.c gives each event max(seq) + 1 under that lock, so `seq` has no gaps and no event can commit after one with a higher seq: a
- * follower that has read up to N never meets an N - 1 that committed
- * late. (A sequence alone gives that up: two transactions can commit out
- * of their sequence order.)
+ * log.c gives each event max(seq) + 1 under that lock, so `seq` has no
+ * gaps and no event can commit after one with a higher seq: a follower
+ * that has read up to N never meets an N - 1 that committed late. (A
+ * sequence alone gives that up: two transactions can commit out of their
+ * sequence order.)
  *
  * Appends: in a transaction, the client links each event (lib/chain.c)
  * from the head the begin's round trip reads; one event alone is one
@@ -165,9 +166,7 @@ pgl_close(struct cafe_log *log)
 	log->be_state = NULL;
 }
 
-/* The writers' lock (store-pg.c), then the table's, for writers that are
- * not cafe; one round trip. The events table may not exist yet (the open
- * that makes it begins here too): then the writers' lock alone. */
+/* The newest event's seq and hash from the begin's round trip. */
 static void
 head_row(void *arg, const char *const *vals, int n)
 {
@@ -186,8 +185,11 @@ head_row(void *arg, const char *const *vals, int n)
 	log->link_known = 1;
 }
 
-/* ... and the newest event's seq and hash, for the chain's next link: a
- * placement's append is then this round trip, its INSERT and its COMMIT. */
+/* The writers' lock (store-pg.c), then the table's, for writers that are
+ * not cafe, and the newest event's seq and hash for the chain's next link,
+ * in one round trip: an append in a transaction is then this, its INSERT
+ * and its COMMIT. The events table may not exist yet (the open that makes
+ * it begins here too): then the writers' lock alone. */
 static int
 pgl_begin(struct cafe_log *log)
 {

@@ -273,6 +273,12 @@ cafe_log_path(struct cafe_log *log)
 	return log->path;
 }
 
+static int
+opened_readonly(const struct cafe_log *log, struct cafe_err *e)
+{
+	return cafe_err_set(e, CAFE_IOERR, "database '%s' was opened read-only", log->path);
+}
+
 int
 cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 {
@@ -281,8 +287,7 @@ cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 	if (log->in_txn)
 		return cafe_err_set(e, CAFE_IOERR, "internal error: nested transaction");
 	if (log->readonly)
-		return cafe_err_set(e, CAFE_IOERR,
-		    "database '%s' was opened read-only", log->path);
+		return opened_readonly(log, e);
 	log->link_known = 0;
 	rc = log->be->begin(log);
 	if (rc != CAFE_DB_OK)
@@ -689,8 +694,7 @@ cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct cafe_er
 	/* One event the server links: its call is the whole transaction. */
 	if (b->n == 1 && log->be->append_call && !log->in_txn) {
 		if (log->readonly)
-			return cafe_err_set(e, CAFE_IOERR, "database '%s' was opened read-only",
-			    log->path);
+			return opened_readonly(log, e);
 		return append_events(log, b, e);
 	}
 	if ((status = cafe_log_begin(log, e)) != 0)

@@ -10,9 +10,9 @@
  *
  * Result codes are SQLite's numbers (store.h), so that callers and
  * cafe_db_status read one vocabulary: a serialisation failure, a deadlock
- * or a lock not granted within the busy timeout is busy (try again), a unique violation is a
- * constraint, a read-only transaction is read-only, a lost connection an
- * I/O error.
+ * or a lock not granted within the busy timeout is busy (try again), a
+ * unique violation is a constraint, a read-only transaction is read-only,
+ * a lost connection an I/O error.
  */
 #include <dlfcn.h>
 #include <errno.h>

@@ -21,8 +21,9 @@
  * Result codes: cafe_db_prepare, cafe_stmt_step and cafe_db_exec return
  * CAFE_DB_OK, CAFE_DB_ROW or CAFE_DB_DONE, or an engine's error code,
  * in SQLite's numbering (compare its low byte, rc & 0xff, with
- * CAFE_DB_CONSTRAINT and the like), which cafe_db_status reads: busy or locked is CAFE_TEMPFAIL (try
- * again), anything else CAFE_IOERR with the engine's message.
+ * CAFE_DB_CONSTRAINT and the like), which cafe_db_status reads: busy or
+ * locked is CAFE_TEMPFAIL (try again), anything else CAFE_IOERR with the
+ * engine's message.
  */
 #ifndef CAFE_STORE_H
 #define CAFE_STORE_H

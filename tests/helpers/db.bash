@@ -45,15 +45,13 @@ sqlite_only() {
 # the backends share: JSON fields as (data->>'key') (not json_extract), no
 # PRAGMA. Tests about the SQLite file itself call sqlite3 directly.
 db_sql() {
-	case $CAFE_DB in
-	postgresql://* | postgres://*)
-		if [ $# -gt 0 ]; then
-			psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB" -c "$1"
-		else
-			psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB"
-		fi ;;
-	*) sqlite3 "$CAFE_DB" "$@" ;;
-	esac
+	if ! is_pg "$CAFE_DB"; then
+		sqlite3 "$CAFE_DB" "$@"
+	elif [ $# -gt 0 ]; then
+		psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB" -c "$1"
+	else
+		psql -qAtX -v ON_ERROR_STOP=1 "$CAFE_DB"
+	fi
 }
 
 # db_joined SEP SQL: the rows of SQL (one column) on one line, joined by SEP.
@@ -65,11 +63,11 @@ db_joined() {
 # (SQLite), or has a table (PostgreSQL). Tests of "nothing was created".
 db_made() {
 	local db=${1:-$CAFE_DB}
-	case $db in
-	postgresql://* | postgres://*)
-		[ "$(psql -qAtX "$db" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" != 0 ] ;;
-	*) [ -e "$db" ] ;;
-	esac
+	if is_pg "$db"; then
+		[ "$(psql -qAtX "$db" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" != 0 ]
+	else
+		[ -e "$db" ]
+	fi
 }
 
 # no_db [DB]: fails, saying so, when the database holds anything. (A bare
@@ -155,16 +153,15 @@ sql_ms() {
 # Number of events in the log (0 when there is no log yet).
 event_count() {
 	local db=${1:-$CAFE_DB}
-	case $db in
-	postgresql://* | postgres://*)
-		psql -qAtX "$db" -c "SELECT CASE WHEN to_regclass('events') IS NULL THEN 0
-		    ELSE (xpath('/row/c/text()', query_to_xml('SELECT count(*) AS c FROM events',
-		    false, true, '')))[1]::text::bigint END" ;;
-	*)
-		if [ -f "$db" ]; then
-			sqlite3 "$db" 'SELECT count(*) FROM events'
+	if is_pg "$db"; then
+		if [ "$(psql -qAtX "$db" -c "SELECT to_regclass('events') IS NOT NULL")" = t ]; then
+			psql -qAtX "$db" -c "SELECT count(*) FROM events"
 		else
 			echo 0
-		fi ;;
-	esac
+		fi
+	elif [ -f "$db" ]; then
+		sqlite3 "$db" 'SELECT count(*) FROM events'
+	else
+		echo 0
+	fi
 }

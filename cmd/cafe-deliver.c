@@ -12,6 +12,7 @@
 
 #include "cli.h"
 #include "delivery.h"
+#include "items.h"
 #include "trace.h"
 
 static const char usage[] =
@@ -97,16 +98,18 @@ list_row(json_t *row, void *arg)
 	const char *st = queue_status(row);
 	long long placed = cafe_parse_ts(json_string_value(json_object_get(row, "placed_at")));
 	long long age = placed < 0 ? 0 : (ls->now - placed) / 1000;
-	char id[32], qty[32], agebuf[32];
+	char id[32], qty[32], agebuf[32], *items;
 
 	if (ls->want ? strcmp(st, ls->want) != 0 :
 	    strcmp(st, "brewing") != 0 && strcmp(st, "ready") != 0 &&
 	    strcmp(st, "dispatched") != 0)
 		return 0;
 	if (ls->ctx->json) {
-		cafe_print_json(json_pack("{s:O, s:O, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O, s:I}",
+		cafe_print_json(json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O, "
+		    "s:I}",
 		    "order_id", json_object_get(row, "order_id"),
 		    "product", json_object_get(row, "product"),
+		    "items", json_object_get(row, "items"),
 		    "qty", json_object_get(row, "qty"),
 		    "customer", json_object_get(row, "customer"),
 		    "address", json_object_get(row, "address"),
@@ -123,11 +126,13 @@ list_row(json_t *row, void *arg)
 	snprintf(qty, sizeof qty, "%lld",
 	    (long long)json_integer_value(json_object_get(row, "qty")));
 	format_age(age, agebuf, sizeof agebuf);
-	cafe_table_add(ls->t, (const char *const[]){ id, st,
-	    json_string_value(json_object_get(row, "product")), qty,
+	/* The kitchen makes what the items say, choices and all. */
+	items = cafe_items_text(json_object_get(row, "items"));
+	cafe_table_add(ls->t, (const char *const[]){ id, st, items, qty,
 	    json_string_value(json_object_get(row, "customer")),
 	    json_string_value(json_object_get(row, "address")),
 	    json_string_value(json_object_get(row, "rider")), agebuf });
+	free(items);
 	return 0;
 }
 
@@ -135,7 +140,7 @@ static int
 do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	static const char *const head[] = { ">ORDER", "STATUS", "PRODUCT", ">QTY",
+	static const char *const head[] = { ">ORDER", "STATUS", "ITEMS", ">QTY",
 	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_trace_query q = { 0 };

@@ -15,12 +15,12 @@
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"
-"       cafe-order place PRODUCT [--qty N] [--customer NAME] [--address TEXT]\n"
+"       cafe-order place ITEM... [--qty N] [--customer NAME] [--address TEXT]\n"
 "                  [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
 "       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
 "       cafe-order stock [PRODUCT [--set N | --add N]]\n"
-"example: cafe-order place latte --qty 2 --customer kim --address 'table 4'\n";
+"example: cafe-order place latte:2+large+oat americano --address 'table 4'\n";
 
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
@@ -191,11 +191,12 @@ do_batch(struct cafe_ctx *ctx)
 			lines = cafe_xrealloc(lines, cap * sizeof *lines);
 			reqs = cafe_xrealloc(reqs, cap * sizeof *reqs);
 		}
-		status = cafe_input_batch_line(buf, (size_t)len, lineno, &reqs[n], &lines[n], &e);
+		status = cafe_input_batch_line(&ctx->config, buf, (size_t)len, lineno, &reqs[n],
+		    &lines[n], &e);
 		n++;
 		if (status)
 			goto out;
-		if ((status = cafe_place_validate(&ctx->config, &reqs[n - 1], &e)) != 0) {
+		if ((status = cafe_place_validate(&reqs[n - 1], &e)) != 0) {
 			struct cafe_err inner = e;
 			cafe_err_set(&e, status, "stdin:%lld: %s", lineno, inner.msg);
 			goto out;
@@ -225,22 +226,25 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
-	struct cafe_place_request r = { 0 };
+	struct cafe_place_request r;
 	struct cafe_place_result res;
-	long long wait_ms = 0;
+	long long wait_ms = 0, qty;
 	int status;
 
-	(void)argc;
+	memset(&r, 0, sizeof r);
 	if (ctx->given & BIT(OPT_BATCH))
 		return do_batch(ctx);
 	if (o->wait)
 		wait_ms = cafe_parse_duration_ms(o->wait);
-	r.product = argv[0];
+	if ((status = parse_qty(o->qty, &qty, &e)) != 0)
+		return fail(ctx, status, &e);
+	for (int i = 0; i < argc; i++)
+		if ((status = cafe_item_parse(&ctx->config, argv[i], qty, &r.lines[i], &e)) != 0)
+			return fail(ctx, status, &e);
+	r.nlines = (size_t)argc;
 	r.customer = o->customer;
 	r.address = o->address;
 	r.key = o->key;
-	if ((status = parse_qty(o->qty, &r.qty, &e)) != 0)
-		return fail(ctx, status, &e);
 	status = place_one(ctx, &r, wait_ms, &res, &e);
 	if (status)
 		return fail(ctx, status, &e);
@@ -322,7 +326,7 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return 0;
 }
 
-/* place: one product, or --batch and none. */
+/* place: items, or --batch and none; --qty for a lone product. */
 static int
 check_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
     enum cafe_verb_open *open)
@@ -334,9 +338,15 @@ check_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 		return argc ? cafe_usage_error(ctx, "'place --batch' takes no "
 		    "product, it reads JSON Lines on stdin") :
 		    cafe_cli_only(ctx, BIT(OPT_BATCH), "place --batch");
-	if (argc != 1)
-		return cafe_usage_error(ctx, argc ? "'place' takes one product" :
-		    "'place' needs a product");
+	if (argc == 0)
+		return cafe_usage_error(ctx, "'place' needs an item "
+		    "(PRODUCT[:QTY][+CHOICE...])");
+	if (argc > CAFE_MAX_ITEMS)
+		return cafe_usage_error(ctx, "an order holds at most %d items, not %d",
+		    CAFE_MAX_ITEMS, argc);
+	if (o->qty && (argc > 1 || strchr(argv[0], ':')))
+		return cafe_usage_error(ctx, "--qty is for a lone product; give each "
+		    "item its quantity as PRODUCT:QTY");
 	if (o->wait && cafe_parse_duration_ms(o->wait) < 0)
 		return cafe_usage_error(ctx, "--wait wants a duration like 10s or "
 		    "500ms, not '%s'", o->wait);

@@ -3,7 +3,8 @@
  * type is added here, in cafe-log(5) and in the tests together.
  *
  * Field types: 'i' a whole number, 's' a string, 'b' a boolean, 'n' a
- * number; a name starting with '?' is optional but typed when present.
+ * number, 'a' a list; a name starting with '?' is optional but typed when
+ * present.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,15 +29,16 @@ static const struct kind kinds[] = {
 	{ "RefundRequested", "payment", "order_id:i ?amount:i ?reason:s" },
 	{ "PaymentRefunded", "payment", ORDER_PAY " ref:s" },
 	{ "RefundFailed", "payment", "order_id:i ?amount:i error:s ?attempts:i" },
-	{ "OrderPlaced", "order", "order_id:i product:s qty:i unit_price:i total:i "
-	    "?customer:s ?address:s" },
+	/* items, or (before orders had items) product, qty and unit_price */
+	{ "OrderPlaced", "order", "order_id:i ?items:a ?product:s ?qty:i ?unit_price:i "
+	    "total:i ?customer:s ?address:s" },
 	{ "OrderCancelled", "order", "order_id:i ?reason:s" },
 	{ "OrderRejected", "order", "order_id:i ?reason:s" },
 	{ "StockReserved", "stock", "order_id:i product:s qty:i ?stock:i" },
 	{ "StockReleased", "stock", "order_id:i product:s qty:i" },
 	{ "StockAdjusted", "stock", "product:s stock:i" },
 	{ "DeliveryStarted", "delivery", "order_id:i ?address:s ?product:s ?qty:i "
-	    "?customer:s" },
+	    "?items:a ?customer:s" },
 	{ "DrinkReady", "delivery", "order_id:i" },
 	{ "DeliveryDispatched", "delivery", "order_id:i ?rider:s" },
 	{ "DeliveryCompleted", "delivery", "order_id:i" },
@@ -61,6 +63,7 @@ typed(json_t *v, char t)
 	case 's': return json_is_string(v);
 	case 'b': return json_is_boolean(v);
 	case 'n': return json_is_number(v);
+	case 'a': return json_is_array(v);
 	default: return 0;
 	}
 }
@@ -69,7 +72,7 @@ static const char *
 type_name(char t)
 {
 	return t == 'i' ? "a whole number" : t == 's' ? "a string" :
-	    t == 'b' ? "true or false" : "a number";
+	    t == 'b' ? "true or false" : t == 'a' ? "a list" : "a number";
 }
 
 /* The N of "kind-N" when it is a whole number from 1; else 0. */
@@ -84,6 +87,49 @@ stream_number(const char *stream, size_t prefix)
 	for (; *p >= '0' && *p <= '9' && n < 1000000000000LL; p++)
 		n = n * 10 + (*p - '0');
 	return *p ? 0 : n;
+}
+
+/* OrderPlaced's items: [{product, qty, options, unit_price, total}], or
+ * the older product, qty and unit_price. */
+static int
+check_items(const struct cafe_event *ev, struct cafe_err *e)
+{
+	json_t *items = json_object_get(ev->data, "items"), *it, *opt;
+	size_t i, j;
+
+	if (!items) {
+		if (!json_object_get(ev->data, "product") || !json_object_get(ev->data, "qty") ||
+		    !json_object_get(ev->data, "unit_price"))
+			return cafe_err_set(e, CAFE_DATAERR, "OrderPlaced on '%s' has no 'items'",
+			    ev->stream);
+		return 0;
+	}
+	if (json_array_size(items) == 0)
+		return cafe_err_set(e, CAFE_DATAERR, "OrderPlaced on '%s' has no items",
+		    ev->stream);
+	json_array_foreach(items, i, it) {
+		json_t *qty = json_object_get(it, "qty"), *opts = json_object_get(it, "options");
+		const char *bad = NULL;
+
+		if (!json_is_object(it))
+			bad = "must be an object";
+		else if (!json_is_string(json_object_get(it, "product")))
+			bad = "needs a product (a string)";
+		else if (!json_is_integer(qty) || json_integer_value(qty) < 1)
+			bad = "needs a qty (a whole number from 1)";
+		else if (!json_is_integer(json_object_get(it, "unit_price")) ||
+		    !json_is_integer(json_object_get(it, "total")))
+			bad = "needs a unit_price and a total (whole numbers)";
+		else if (opts && !json_is_array(opts))
+			bad = "options must be a list of strings";
+		json_array_foreach(opts, j, opt)
+			if (!bad && !json_is_string(opt))
+				bad = "options must be a list of strings";
+		if (bad)
+			return cafe_err_set(e, CAFE_DATAERR, "OrderPlaced on '%s': items[%zu] %s",
+			    ev->stream, i, bad);
+	}
+	return 0;
 }
 
 int
@@ -125,6 +171,8 @@ cafe_catalogue_check(const struct cafe_event *ev, struct cafe_err *e)
 			return cafe_err_set(e, CAFE_DATAERR, "%s on '%s': '%s' must be %s",
 			    ev->type, ev->stream, name, type_name(t));
 	}
+	if (strcmp(ev->type, "OrderPlaced") == 0 && check_items(ev, e) != 0)
+		return e->status;
 	if (strcmp(k->stream, "order") == 0 || strcmp(k->stream, "payment") == 0 ||
 	    strcmp(k->stream, "delivery") == 0) {
 		long long n = stream_number(ev->stream, plen);

@@ -26,6 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <yaml.h>
 
@@ -37,7 +38,9 @@
 #define MAX_COUNT  1000000LL
 #define MAX_PRICE  1000000000000LL     /* keeps price * qty far from overflow */
 #define MAX_STOCK  1000000000LL
-#define MAX_NAME   64
+#define MAX_NAME   40                  /* characters of a product or choice */
+#define MAX_WORD   32
+#define MAX_GROUPS 8                   /* option groups, choices in one */
 #define UPPER      "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 
 /* One file being walked: where messages point and what they go into. */
@@ -54,8 +57,8 @@ static const char *const notify_events[] = {
 };
 
 static const char *const placeholders[] = {
-	"order_id", "product", "qty", "customer", "amount", "status", "rider",
-	NULL
+	"order_id", "product", "items", "qty", "customer", "amount", "status",
+	"rider", NULL
 };
 
 static unsigned long
@@ -362,14 +365,75 @@ get_argv(struct walk *w, yaml_node_t *n, const char *key, char ***out)
 	return 0;
 }
 
+/*
+ * A product's or a choice's name: any UTF-8 text of at most MAX_NAME
+ * characters, without the characters an item on the command line is made
+ * of (':' before a quantity, '+' before a choice, ',' between groups),
+ * not starting with '-' (it would read as an option) and without spaces
+ * at either end.
+ */
 static int
-valid_product_name(const char *s)
+valid_name(const char *s)
+{
+	size_t len = strlen(s), chars = 0;
+
+	if (len == 0 || !cafe_valid_text(s) || strpbrk(s, ":+,") || *s == '-' ||
+	    *s == ' ' || s[len - 1] == ' ')
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)s; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	return chars <= MAX_NAME;
+}
+
+/* An ASCII word: codes and option group names. */
+static int
+valid_word(const char *s)
 {
 	size_t len = strlen(s);
 
-	if (len == 0 || len > MAX_NAME || *s < 'a' || *s > 'z')
+	if (len == 0 || len > MAX_WORD || *s < 'a' || *s > 'z')
 		return 0;
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
+}
+
+/* 1 when name is taken by an earlier product's name or code. */
+static int
+menu_has(const struct cafe_product *menu, size_t n, const char *name)
+{
+	for (size_t j = 0; j < n; j++)
+		if (strcmp(menu[j].name, name) == 0 ||
+		    (menu[j].code && strcmp(menu[j].code, name) == 0))
+			return 1;
+	return 0;
+}
+
+static int
+parse_groups(struct walk *w, yaml_node_t *v, const char *key, struct cafe_product *p)
+{
+	char item[224], buf[80];
+	size_t len;
+
+	if (v->type != YAML_SEQUENCE_NODE)
+		return bad(w, v, key, "must be a list of option groups, not %s",
+		    what_is(v, buf, sizeof buf));
+	len = seq_len(v);
+	free_argv(p->groups);
+	p->groups = cafe_xcalloc(len + 1, sizeof *p->groups);
+	p->groups_line = line_of(v);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_t *g = node_at(w, v->data.sequence.items.start[i]);
+		int rc;
+
+		snprintf(item, sizeof item, "%s[%zu]", key, i);
+		if ((rc = get_str(w, g, item, &p->groups[i])) != 0)
+			return rc;
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(p->groups[j], p->groups[i]) == 0)
+				return bad(w, g, item, "'%s' is named twice",
+				    p->groups[i]);
+	}
+	return 0;
 }
 
 static int
@@ -390,28 +454,38 @@ parse_product(struct walk *w, yaml_node_t *n, const char *path,
 
 		subkey(key, sizeof key, path, k);
 		if (!key_is(k, "name") && !key_is(k, "price") &&
-		    !key_is(k, "stock"))
+		    !key_is(k, "stock") && !key_is(k, "code") &&
+		    !key_is(k, "options"))
 			return unknown_key(w, k, path);
 		if (is_null(v))
 			continue;
-		if (key_is(k, "name")) {
-			if ((rc = get_str(w, v, key, &p->name)) != 0)
+		if (key_is(k, "name") || key_is(k, "code")) {
+			int is_code = key_is(k, "code");
+			char **dst = is_code ? &p->code : &p->name;
+
+			if ((rc = get_str(w, v, key, dst)) != 0)
 				return rc;
-			if (!valid_product_name(p->name))
+			if (is_code && !valid_word(*dst))
 				return bad(w, v, key, "must be a word of "
 				    "a-z, 0-9, '_' and '-' starting with a "
-				    "letter (at most %d), not %s", MAX_NAME,
+				    "letter (at most %d), not %s", MAX_WORD,
 				    what_is(v, buf, sizeof buf));
-			for (size_t j = 0; j < i; j++) {
-				if (strcmp(menu[j].name, p->name) == 0)
-					return bad(w, v, key, "'%s' is on the "
-					    "menu twice", p->name);
-			}
+			if (!is_code && !valid_name(*dst))
+				return bad(w, v, key, "must be text of at "
+				    "most %d characters without ':', '+' or "
+				    "',' (not starting with '-'), not %s",
+				    MAX_NAME, what_is(v, buf, sizeof buf));
+			if (menu_has(menu, i, *dst))
+				return bad(w, v, key, "'%s' is on the "
+				    "menu twice", *dst);
 		} else if (key_is(k, "price")) {
 			rc = get_ll(w, v, key, 1, MAX_PRICE, &p->price);
 			if (rc != 0)
 				return rc;
 			has_price = 1;
+		} else if (key_is(k, "options")) {
+			if ((rc = parse_groups(w, v, key, p)) != 0)
+				return rc;
 		} else {
 			rc = get_ll(w, v, key, 0, MAX_STOCK, &p->stock);
 			if (rc != 0)
@@ -435,8 +509,11 @@ parse_product(struct walk *w, yaml_node_t *n, const char *path,
 static void
 free_menu(struct cafe_config *c)
 {
-	for (size_t i = 0; i < c->nmenu; i++)
+	for (size_t i = 0; i < c->nmenu; i++) {
 		free(c->menu[i].name);
+		free(c->menu[i].code);
+		free_argv(c->menu[i].groups);
+	}
 	free(c->menu);
 	c->menu = NULL;
 	c->nmenu = 0;
@@ -465,6 +542,165 @@ parse_menu(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		if (rc != 0)
 			return rc;
 	}
+	return 0;
+}
+
+static void
+free_options(struct cafe_config *c)
+{
+	for (size_t i = 0; i < c->noptions; i++) {
+		for (size_t j = 0; j < c->options[i].nchoices; j++)
+			free(c->options[i].choices[j].name);
+		free(c->options[i].choices);
+		free(c->options[i].name);
+	}
+	free(c->options);
+	c->options = NULL;
+	c->noptions = 0;
+}
+
+/* 1 when a choice called name is in any group before g's choice j. */
+static int
+choice_taken(const struct cafe_config *c, size_t g, size_t j, const char *name)
+{
+	for (size_t i = 0; i <= g; i++)
+		for (size_t k = 0; k < (i == g ? j : c->options[i].nchoices); k++)
+			if (strcmp(c->options[i].choices[k].name, name) == 0)
+				return 1;
+	return 0;
+}
+
+/* options: {size: {regular: 0, large: 500}, milk: {...}} */
+static int
+parse_options(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	char key[192], ckey[320];
+	size_t len;
+	int rc;
+
+	if ((rc = check_map(w, n, "options")) != 0)
+		return rc;
+	free_options(c);
+	len = (size_t)(n->data.mapping.pairs.top - n->data.mapping.pairs.start);
+	c->options = cafe_xcalloc(len ? len : 1, sizeof *c->options);
+	for (size_t i = 0; i < len; i++) {
+		yaml_node_pair_t *pair = &n->data.mapping.pairs.start[i];
+		yaml_node_t *k = node_at(w, pair->key);
+		yaml_node_t *v = node_at(w, pair->value);
+		struct cafe_option_group *g = &c->options[i];
+		size_t nch;
+
+		subkey(key, sizeof key, "options", k);
+		if (!valid_word((const char *)k->data.scalar.value))
+			return bad(w, k, key, "a group's name must be a word of "
+			    "a-z, 0-9, '_' and '-' starting with a letter");
+		c->noptions = i + 1;
+		g->name = cafe_xstrdup((const char *)k->data.scalar.value);
+		if ((rc = check_map(w, v, key)) != 0)
+			return rc;
+		nch = (size_t)(v->data.mapping.pairs.top - v->data.mapping.pairs.start);
+		if (nch == 0 || nch > MAX_GROUPS)
+			return bad(w, v, key, "must list from 1 to %d choices "
+			    "(the first is the default), not %zu", MAX_GROUPS, nch);
+		g->choices = cafe_xcalloc(nch, sizeof *g->choices);
+		for (size_t j = 0; j < nch; j++) {
+			yaml_node_pair_t *cp = &v->data.mapping.pairs.start[j];
+			yaml_node_t *ck = node_at(w, cp->key);
+			const char *name = (const char *)ck->data.scalar.value;
+
+			subkey(ckey, sizeof ckey, key, ck);
+			if (!text_of(ck) || !valid_name(name))
+				return bad(w, ck, ckey, "a choice must be text of at "
+				    "most %d characters without ':', '+' or ','",
+				    MAX_NAME);
+			if (choice_taken(c, i, j, name))
+				return bad(w, ck, ckey, "choice '%s' is offered twice "
+				    "(a choice's name says its group)", name);
+			g->nchoices = j + 1;
+			g->choices[j].name = cafe_xstrdup(name);
+			if ((rc = get_ll(w, node_at(w, cp->value), ckey, 0, MAX_PRICE,
+			    &g->choices[j].price)) != 0)
+				return rc;
+		}
+	}
+	return 0;
+}
+
+/* Every group a product names is in options:, and no more than fit. */
+static int
+check_groups(struct walk *w, struct cafe_config *c)
+{
+	for (size_t i = 0; i < c->nmenu; i++) {
+		const struct cafe_product *p = &c->menu[i];
+		size_t n = 0;
+
+		for (char **g = p->groups; g && *g; g++, n++)
+			if (!cafe_config_group(c, *g))
+				return cafe_err_set(w->e, CAFE_CONFIG, "%s:%lu: "
+				    "menu[%zu].options: no option group '%s' (see "
+				    "options: in cafe.yaml(5))", w->file, p->groups_line,
+				    i, *g);
+		if (n > MAX_GROUPS)
+			return cafe_err_set(w->e, CAFE_CONFIG, "%s:%lu: menu[%zu].options: "
+			    "at most %d groups", w->file, p->groups_line, i, MAX_GROUPS);
+	}
+	return 0;
+}
+
+/* tax: {rate_percent: 10, included: true} */
+static int
+parse_tax(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	static const char *const truth[] = { "false", "true", NULL };
+	yaml_node_pair_t *pair;
+	char key[192];
+	int rc;
+
+	if ((rc = check_map(w, n, "tax")) != 0)
+		return rc;
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = node_at(w, pair->key);
+		yaml_node_t *v = node_at(w, pair->value);
+
+		subkey(key, sizeof key, "tax", k);
+		if (is_null(v) && (key_is(k, "rate_percent") || key_is(k, "included")))
+			continue;
+		if (key_is(k, "rate_percent"))
+			rc = get_int(w, v, key, 0, 100, &c->tax.rate_percent);
+		else if (key_is(k, "included"))
+			rc = get_word(w, v, key, truth, "true or false", &c->tax.included);
+		else
+			rc = unknown_key(w, k, "tax");
+		if (rc)
+			return rc;
+	}
+	return 0;
+}
+
+/* A zone of the system's tz database, such as Asia/Seoul or UTC. */
+static int
+parse_timezone(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	const char *dir = getenv("TZDIR");
+	char buf[80], *path;
+	int rc, ok;
+
+	if ((rc = get_str(w, n, "timezone", &c->timezone)) != 0)
+		return rc;
+	ok = strlen(c->timezone) < 64 && c->timezone[0] != '/' &&
+	    !strstr(c->timezone, "..") && strspn(c->timezone, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+	    "abcdefghijklmnopqrstuvwxyz0123456789/_+-") == strlen(c->timezone);
+	if (ok) {
+		path = cafe_xasprintf("%s/%s", dir && *dir ? dir : "/usr/share/zoneinfo",
+		    c->timezone);
+		ok = access(path, R_OK) == 0;
+		free(path);
+	}
+	if (!ok)
+		return bad(w, n, "timezone", "must be a time zone such as Asia/Seoul "
+		    "or UTC (one of /usr/share/zoneinfo), not %s",
+		    what_is(n, buf, sizeof buf));
 	return 0;
 }
 
@@ -762,7 +998,7 @@ check_template(struct walk *w, yaml_node_t *n, const char *key)
 		if (!known) {
 			show(buf, sizeof buf, p, len + 2);
 			return bad(w, n, key, "unknown placeholder '%s' "
-			    "(known: {order_id} {product} {qty} {customer} "
+			    "(known: {order_id} {product} {items} {qty} {customer} "
 			    "{amount} {status} {rider})", buf);
 		}
 	}
@@ -892,6 +1128,15 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		} else if (key_is(k, "menu")) {
 			if (!is_null(v))
 				rc = parse_menu(w, c, v);
+		} else if (key_is(k, "options")) {
+			if (!is_null(v))
+				rc = parse_options(w, c, v);
+		} else if (key_is(k, "tax")) {
+			if (!is_null(v))
+				rc = parse_tax(w, c, v);
+		} else if (key_is(k, "timezone")) {
+			if (!is_null(v))
+				rc = parse_timezone(w, c, v);
 		} else if (key_is(k, "payment")) {
 			if (!is_null(v))
 				rc = parse_payment(w, c, v);
@@ -906,7 +1151,7 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			rc = unknown_key(w, k, "");
 		}
 	}
-	return rc;
+	return rc ? rc : check_groups(w, c);
 }
 
 static int
@@ -932,20 +1177,53 @@ syntax_error(yaml_parser_t *p, const char *name, const char *text, size_t len,
 void
 cafe_config_defaults(struct cafe_config *c)
 {
-	static const struct cafe_product menu[] = {
-		{ "americano", 3000, 100, 1 },
-		{ "latte", 4000, 100, 1 },
-		{ "mocha", 4500, 0, 0 },
-		{ "tea", 2500, 0, 0 },
+	static const struct {
+		const char *name;
+		long long price, stock;
+		int tracked;
+		const char *groups[3];
+	} menu[] = {
+		{ "americano", 3000, 100, 1, { "size", NULL } },
+		{ "latte", 4000, 100, 1, { "size", "milk", NULL } },
+		{ "mocha", 4500, 0, 0, { "size", "milk", NULL } },
+		{ "tea", 2500, 0, 0, { NULL } },
+	};
+	static const struct {
+		const char *group, *choice[2];
+		long long price[2];
+	} options[] = {
+		{ "size", { "regular", "large" }, { 0, 500 } },
+		{ "milk", { "whole", "oat" }, { 0, 600 } },
 	};
 
 	memset(c, 0, sizeof *c);
 	c->currency = cafe_xstrdup("KRW");
+	c->tax.included = 1;
 	c->nmenu = sizeof menu / sizeof menu[0];
 	c->menu = cafe_xcalloc(c->nmenu, sizeof *c->menu);
 	for (size_t i = 0; i < c->nmenu; i++) {
-		c->menu[i] = menu[i];
+		size_t n = 0;
+
 		c->menu[i].name = cafe_xstrdup(menu[i].name);
+		c->menu[i].price = menu[i].price;
+		c->menu[i].stock = menu[i].stock;
+		c->menu[i].tracked = menu[i].tracked;
+		while (menu[i].groups[n])
+			n++;
+		c->menu[i].groups = cafe_xcalloc(n + 1, sizeof *c->menu[i].groups);
+		for (size_t j = 0; j < n; j++)
+			c->menu[i].groups[j] = cafe_xstrdup(menu[i].groups[j]);
+	}
+	c->noptions = sizeof options / sizeof options[0];
+	c->options = cafe_xcalloc(c->noptions, sizeof *c->options);
+	for (size_t i = 0; i < c->noptions; i++) {
+		c->options[i].name = cafe_xstrdup(options[i].group);
+		c->options[i].nchoices = 2;
+		c->options[i].choices = cafe_xcalloc(2, sizeof *c->options[i].choices);
+		for (size_t j = 0; j < 2; j++) {
+			c->options[i].choices[j].name = cafe_xstrdup(options[i].choice[j]);
+			c->options[i].choices[j].price = options[i].price[j];
+		}
 	}
 	c->payment.kind = CAFE_PROC_SIM;
 	c->payment.timeout_ms = 610;
@@ -1109,7 +1387,9 @@ cafe_config_release(struct cafe_config *c)
 	free(c->path);
 	free(c->db);
 	free(c->currency);
+	free(c->timezone);
 	free_menu(c);
+	free_options(c);
 	free_argv(c->payment.command);
 	free_channels(c);
 	free_templates(c);
@@ -1122,6 +1402,18 @@ cafe_config_product(const struct cafe_config *c, const char *name)
 	for (size_t i = 0; i < c->nmenu; i++)
 		if (c->menu[i].name && strcmp(c->menu[i].name, name) == 0)
 			return &c->menu[i];
+	for (size_t i = 0; i < c->nmenu; i++)
+		if (c->menu[i].code && strcmp(c->menu[i].code, name) == 0)
+			return &c->menu[i];
+	return NULL;
+}
+
+const struct cafe_option_group *
+cafe_config_group(const struct cafe_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->noptions; i++)
+		if (strcmp(c->options[i].name, name) == 0)
+			return &c->options[i];
 	return NULL;
 }
 

@@ -15,11 +15,27 @@
 
 #include "cafe.h"
 
+/* One choice of an option group ("large" in size), and what it adds. */
+struct cafe_choice {
+	char *name;             /* UTF-8, unique across all groups */
+	long long price;        /* added to the product's price, >= 0 */
+};
+
+/* A group of choices (size, milk); the first choice is the default. */
+struct cafe_option_group {
+	char *name;             /* a word of a-z, 0-9, '_' and '-' */
+	struct cafe_choice *choices;
+	size_t nchoices;        /* >= 1 */
+};
+
 struct cafe_product {
-	char *name;
+	char *name;             /* any UTF-8 text without ':', '+' or ',' */
+	char *code;             /* an ASCII word to type instead, or NULL */
 	long long price;        /* smallest currency unit, > 0 */
 	long long stock;        /* initial level when tracked */
 	int tracked;            /* 0: stock omitted, not tracked */
+	char **groups;          /* option group names, NULL-terminated, or NULL */
+	unsigned long groups_line;   /* where they were named, for messages */
 };
 
 enum cafe_processor_kind { CAFE_PROC_SIM, CAFE_PROC_COMMAND };
@@ -51,7 +67,7 @@ struct cafe_channel {
 
 struct cafe_template {
 	char *event;            /* event type, e.g. DeliveryStarted */
-	char *text;             /* with {order_id} {product} {qty} {customer} {amount} {status} {rider} */
+	char *text;             /* with {order_id} {product} {items} {qty} {customer} {amount} {status} {rider} */
 };
 
 struct cafe_config {
@@ -60,8 +76,16 @@ struct cafe_config {
 	char *currency;         /* default KRW */
 	int durability_normal;  /* durability: normal|full (default full) */
 
+	char *timezone;         /* people's times and the business day; NULL: $TZ */
+	struct {
+		int rate_percent;   /* 0..100, default 0 */
+		int included;       /* 1: prices include it (default); 0: added on top */
+	} tax;
+
 	struct cafe_product *menu;
 	size_t nmenu;
+	struct cafe_option_group *options;
+	size_t noptions;
 
 	struct {
 		enum cafe_processor_kind kind;   /* default sim */
@@ -98,8 +122,11 @@ int cafe_config_parse(struct cafe_config *c, const char *name, const char *text,
 void cafe_config_defaults(struct cafe_config *c);
 void cafe_config_release(struct cafe_config *c);
 
-/* Borrowed; NULL when the product is not on the menu. */
+/* Borrowed; the product whose name or code is name, or NULL. */
 const struct cafe_product *cafe_config_product(const struct cafe_config *c, const char *name);
+/* Borrowed; the option group called name, or NULL. */
+const struct cafe_option_group *cafe_config_group(const struct cafe_config *c,
+		const char *name);
 /* Borrowed; the configured template text for an event type, or NULL. */
 const char *cafe_config_template(const struct cafe_config *c, const char *event);
 

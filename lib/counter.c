@@ -51,6 +51,19 @@ find_key(struct cafe_log *log, const char *key, struct key_hit *h, struct cafe_e
 	return cafe_log_read_key(log, key, key_event, h, e);
 }
 
+/* 1 when the order placed holds what r asks for. */
+static int
+same_items(const struct cafe_order *o, const struct cafe_place_request *r)
+{
+	json_t *had = cafe_order_items(o);
+	json_t *asked = cafe_items_json(r->lines, r->nlines);
+	int same = json_equal(had, asked);
+
+	json_decref(had);
+	json_decref(asked);
+	return same;
+}
+
 /* The first result of a placement whose key is seen again. */
 static int
 replay_place(struct cafe_log *log, const struct cafe_place_request *r,
@@ -66,11 +79,10 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 		return status;
 	res->order_id = o.id;
 	res->replayed = 1;
-	if (o.status != CAFE_ORDER_NONE &&
-	    (strcmp(o.product, r->product) != 0 || o.qty != r->qty))
+	if (o.status != CAFE_ORDER_NONE && !same_items(&o, r))
 		return cafe_err_set(e, CAFE_DATAERR,
-		    "key '%s' was already used for order %lld (%lld %s)", r->key, o.id,
-		    o.qty, o.product);
+		    "key '%s' was already used for order %lld (%s)", r->key, o.id,
+		    o.product);
 	switch (o.payment) {
 	case CAFE_PAYMENT_DECLINED:
 		res->status = "declined";
@@ -98,7 +110,9 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 struct place_txn {
 	const struct cafe_config *c;
 	const struct cafe_place_request *r;
-	const struct cafe_product *p;
+	struct cafe_want want[CAFE_MAX_ITEMS];   /* the products it takes */
+	size_t nwant;
+	long long total;
 	long long order_id;
 	char pay_key[64];
 	const char *ref;            /* approved: the processor's reference */
@@ -110,20 +124,36 @@ struct place_txn {
 	struct key_hit hit;         /* the key, seen under the write lock */
 };
 
+/* The stock of each product the order takes, checked when check is 1. */
+static int
+load_stock(struct cafe_log *log, const struct place_txn *t, struct cafe_stock *s,
+    int check, struct cafe_err *e)
+{
+	int status;
+
+	for (size_t i = 0; i < t->nwant; i++) {
+		const struct cafe_want *w = &t->want[i];
+
+		if ((status = cafe_stock_load(log, t->c, w->p->name, &s[i], e)) != 0 ||
+		    (check && (status = cafe_stock_check(&s[i], w->p->name, w->qty, e)) != 0))
+			return status;
+	}
+	return 0;
+}
+
 /* First transaction: the stock check and PaymentRequested. */
 static int
 request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
 	struct place_txn *t = arg;
-	struct cafe_stock s;
+	struct cafe_stock s[CAFE_MAX_ITEMS];
 	struct cafe_batch b;
 	int status;
 
 	/* Again under the lock: a twin with the same key may have won the race. */
 	if ((status = find_key(log, t->r->key, &t->hit, e)) != 0 || t->hit.type[0])
 		return status;
-	if ((status = cafe_stock_load(log, t->c, t->p->name, &s, e)) != 0 ||
-	    (status = cafe_stock_check(&s, t->p->name, t->r->qty, e)) != 0)
+	if ((status = load_stock(log, t, s, 1, e)) != 0)
 		return status;
 	t->order_id = 0;
 	if ((status = cafe_log_last_of_type(log, "PaymentRequested", last_order_id,
@@ -135,8 +165,7 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->r->key)
 		snprintf(b.key, sizeof b.key, "%s", t->r->key);
-	cafe_decide_request_payment(&b, t->order_id, cafe_line_total(t->p, t->r->qty),
-	    t->c->currency, t->pay_key);
+	cafe_decide_request_payment(&b, t->order_id, t->total, t->c->currency, t->pay_key);
 	status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
 	return status;
@@ -162,7 +191,7 @@ load_requested(struct cafe_log *log, const struct place_txn *t, struct cafe_orde
 	cafe_order_init(o, t->order_id);
 	o->payment = CAFE_PAYMENT_REQUESTED;
 	o->payment_version = 1;
-	o->amount = cafe_line_total(t->p, t->r->qty);
+	o->amount = t->total;
 	snprintf(o->pay_key, sizeof o->pay_key, "%s", t->pay_key);
 	return 0;
 }
@@ -173,7 +202,7 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
 	struct place_txn *t = arg;
 	struct cafe_order o;
-	struct cafe_stock s;
+	struct cafe_stock s[CAFE_MAX_ITEMS];
 	struct cafe_batch b;
 	struct cafe_err ignored;
 	int status;
@@ -195,9 +224,9 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if (t->declined) {
 		cafe_decide_declined(&b, &o, t->declined);
 	} else {
-		if ((status = cafe_stock_load(log, t->c, t->p->name, &s, e)) != 0)
+		if ((status = load_stock(log, t, s, 0, e)) != 0)
 			goto out;
-		status = cafe_decide_place(&b, &o, t->r, t->p, &s, t->ref, e);
+		status = cafe_decide_place(&b, &o, t->r, s, t->ref, e);
 		if (status == CAFE_REFUSED) {
 			/* Sold out while we were charging: give the charge up in
 			 * the log first, then give the money back (void_now). */
@@ -221,7 +250,7 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
     struct cafe_err *e)
 {
 	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
-	    cafe_line_total(t->p, t->r->qty), c->currency };
+	    t->total, c->currency };
 	struct cafe_pay_reply rep;
 	struct cafe_err verr = { 0, "", 0, 0 };
 	struct cafe_batch b;
@@ -279,12 +308,12 @@ place(const struct cafe_config *c, struct cafe_log *log,
 
 	memset(res, 0, sizeof *res);
 	memset(&t, 0, sizeof t);
-	if ((status = cafe_place_validate(c, r, e)) != 0)
+	if ((status = cafe_place_validate(r, e)) != 0)
 		return status;
 	t.c = c;
 	t.r = r;
-	t.p = cafe_config_product(c, r->product);
-	res->total = cafe_line_total(t.p, r->qty);
+	t.nwant = cafe_place_wants(r, t.want);
+	t.total = res->total = cafe_items_total(r->lines, r->nlines);
 	if ((status = find_key(log, r->key, &hit, e)) != 0)
 		return status;
 	if (hit.type[0])

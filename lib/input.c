@@ -27,36 +27,118 @@ load(const char *buf, size_t len, long long line, struct cafe_err *e)
 	return o;
 }
 
-int
-cafe_input_batch_line(const char *buf, size_t len, long long line,
-    struct cafe_place_request *r, json_t **owner, struct cafe_err *e)
+/* {"product":…, "qty":…, "options":[…]} priced into l; what names it. */
+static int
+batch_item(const struct cafe_config *c, json_t *it, long long line, const char *what,
+    struct cafe_line *l, struct cafe_err *e)
 {
-	json_t *o, *v;
+	const char *choices[CAFE_MAX_CHOICES + 1], *k;
+	json_t *qty, *opts, *v;
+	struct cafe_err inner;
+	char at[48];
+	size_t n = 0, i;
+	int status;
+
+	/* what is NULL for the older shape, whose fields are the order's */
+	snprintf(at, sizeof at, "%s%s", what ? what : "", what ? ": " : "");
+
+	if (!json_is_object(it))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s must be an object "
+		    "({\"product\":…, \"qty\":…, \"options\":[…]})", line, what ? what : "");
+	json_object_foreach(it, k, v) {
+		if (strcmp(k, "product") != 0 && strcmp(k, "qty") != 0 &&
+		    strcmp(k, "options") != 0)
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sunknown field "
+			    "'%s' (product, qty, options)", line, at, k);
+	}
+	if (!json_is_string(json_object_get(it, "product")))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sproduct must be a "
+		    "string", line, at);
+	qty = json_object_get(it, "qty");
+	if (qty && !json_is_integer(qty))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sqty must be a whole "
+		    "number", line, at);
+	opts = json_object_get(it, "options");
+	if (opts && (!json_is_array(opts) || json_array_size(opts) > CAFE_MAX_CHOICES))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %soptions must be a list "
+		    "of at most %d choices", line, at, CAFE_MAX_CHOICES);
+	json_array_foreach(opts, i, v) {
+		if (!json_is_string(v))
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %soptions must be "
+			    "strings", line, at);
+		choices[n++] = json_string_value(v);
+	}
+	status = cafe_item_price(c, json_string_value(json_object_get(it, "product")),
+	    qty ? json_integer_value(qty) : 1, choices, n,
+	    json_string_value(json_object_get(it, "product")), l, &inner);
+	if (status)
+		cafe_err_set(e, status, "stdin:%lld: %s", line, inner.msg);
+	return status;
+}
+
+int
+cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
+    long long line, struct cafe_place_request *r, json_t **owner, struct cafe_err *e)
+{
+	json_t *o, *v, *items;
 	const char *k;
+	size_t i;
+	int status;
 
 	memset(r, 0, sizeof *r);
 	if (!(*owner = o = load(buf, len, line, e)))
 		return CAFE_DATAERR;
 	json_object_foreach(o, k, v) {
-		if (strcmp(k, "qty") == 0) {
-			if (!json_is_integer(v))
-				return cafe_err_set(e, CAFE_DATAERR,
-				    "stdin:%lld: qty must be a whole number", line);
-			r->qty = json_integer_value(v);
-		} else if (strcmp(k, "product") == 0 || strcmp(k, "customer") == 0 ||
-		    strcmp(k, "address") == 0 || strcmp(k, "key") == 0) {
+		if (strcmp(k, "customer") == 0 || strcmp(k, "address") == 0 ||
+		    strcmp(k, "key") == 0) {
 			if (!json_is_string(v))
 				return cafe_err_set(e, CAFE_DATAERR,
 				    "stdin:%lld: %s must be a string", line, k);
-		} else {
+		} else if (strcmp(k, "items") != 0 && strcmp(k, "product") != 0 &&
+		    strcmp(k, "qty") != 0 && strcmp(k, "options") != 0) {
 			return cafe_err_set(e, CAFE_DATAERR,
-			    "stdin:%lld: unknown field '%s' (product, qty, customer, "
-			    "address, key)", line, k);
+			    "stdin:%lld: unknown field '%s' (items, customer, address, key; "
+			    "or product, qty, options)", line, k);
 		}
 	}
-	if (!json_object_get(o, "qty"))
-		r->qty = 1;
-	r->product = json_string_value(json_object_get(o, "product"));
+	items = json_object_get(o, "items");
+	if (items && json_object_get(o, "product"))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: give items or product, "
+		    "not both", line);
+	if (items) {
+		if (json_object_get(o, "qty") || json_object_get(o, "options"))
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: qty and options "
+			    "go inside each of the items", line);
+		if (!json_is_array(items) || json_array_size(items) == 0 ||
+		    json_array_size(items) > CAFE_MAX_ITEMS)
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: items must be a "
+			    "list of 1 to %d items", line, CAFE_MAX_ITEMS);
+		json_array_foreach(items, i, v) {
+			char what[32];
+
+			snprintf(what, sizeof what, "items[%zu]", i);
+			if ((status = batch_item(c, v, line, what, &r->lines[i], e)) != 0)
+				return status;
+		}
+		r->nlines = json_array_size(items);
+	} else {
+		/* The older shape: one item, whose fields sit in the order. */
+		json_t *one = json_object();
+
+		if (!json_object_get(o, "product"))
+			return json_decref(one), cafe_err_set(e, CAFE_DATAERR,
+			    "stdin:%lld: an order needs items (or a product)", line);
+		json_object_set(one, "product", json_object_get(o, "product"));
+		if ((v = json_object_get(o, "qty")))
+			json_object_set(one, "qty", v);
+		if ((v = json_object_get(o, "options")))
+			json_object_set(one, "options", v);
+		status = batch_item(c, one, line, NULL, &r->lines[0], e);
+		json_decref(one);
+		if (status)
+			return status;
+		r->nlines = 1;
+	}
 	r->customer = json_string_value(json_object_get(o, "customer"));
 	r->address = json_string_value(json_object_get(o, "address"));
 	r->key = json_string_value(json_object_get(o, "key"));

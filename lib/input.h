@@ -11,17 +11,22 @@
 #include <jansson.h>
 #include "cafe.h"
 #include "log.h"
+#include "config.h"
 #include "order.h"
 
 /*
- * One --batch line ({"product", "qty", "customer", "address", "key"}) into
- * *r, whose strings are borrowed from *owner (a new reference the caller
- * releases, also on failure; NULL when nothing was parsed). CAFE_DATAERR
- * "stdin:LINE: ..." for what is not such an object. The menu is checked
- * by cafe_place_validate(), not here.
+ * One --batch line ({"items": [{"product", "qty", "options"}...],
+ * "customer", "address", "key"}, or the older shape with "product", "qty"
+ * and "options" in place of items) into *r, its items priced by c's menu.
+ * r's strings are borrowed from *owner (a new reference the caller
+ * releases, also on failure; NULL when nothing was parsed). "stdin:LINE:
+ * ..." with CAFE_DATAERR for what is not such an object, CAFE_REFUSED for
+ * an item not on the menu (items.h). The rest is checked by
+ * cafe_place_validate().
  */
-int cafe_input_batch_line(const char *buf, size_t len, long long line,
-		struct cafe_place_request *r, json_t **owner, struct cafe_err *e);
+int cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
+		long long line, struct cafe_place_request *r, json_t **owner,
+		struct cafe_err *e);
 
 /*
  * One line of an export ({seq?, id, stream, version, type, data, meta,

@@ -53,6 +53,17 @@ cafe_order_init(struct cafe_order *o, long long id)
 	o->id = id;
 }
 
+json_t *
+cafe_order_items(const struct cafe_order *o)
+{
+	json_t *items = o->items[0] ? json_loads(o->items, 0, NULL) : NULL;
+
+	if (json_is_array(items))
+		return items;
+	json_decref(items);
+	return json_array();
+}
+
 void
 cafe_order_stream(char *buf, size_t n, const char *kind, long long id)
 {
@@ -138,10 +149,17 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 	} else if (strcmp(t, "RefundFailed") == 0) {
 		o->payment = CAFE_PAYMENT_REFUND_FAILED;
 	} else if (strcmp(t, "OrderPlaced") == 0) {
+		json_t *items = cafe_items_of(ev->data);
+
 		o->status = CAFE_ORDER_PAID;
-		COPY(o->product, str(ev, "product"));
-		o->qty = num(ev, "qty");
-		o->unit_price = num(ev, "unit_price");
+		cafe_items_summary(items, o->product, sizeof o->product, &o->qty);
+		size_t n = json_dumpb(items, o->items, sizeof o->items - 1, JSON_COMPACT);
+
+		if (n == 0 || n >= sizeof o->items - 1)
+			COPY(o->items, "[]");   /* imported, larger than any placed */
+		else
+			o->items[n] = '\0';
+		json_decref(items);
 		o->total = num(ev, "total");
 		COPY(o->customer, str(ev, "customer"));
 		COPY(o->address, str(ev, "address"));
@@ -213,12 +231,6 @@ cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 		s->level += num(ev, "qty");
 }
 
-long long
-cafe_line_total(const struct cafe_product *p, long long qty)
-{
-	return p->price * qty;
-}
-
 int
 cafe_check_text(const char *what, const char *s, size_t max, int required, struct cafe_err *e)
 {
@@ -239,24 +251,42 @@ cafe_check_text(const char *what, const char *s, size_t max, int required, struc
 }
 
 int
-cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request *r,
-    struct cafe_err *e)
+cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 {
+	json_t *items;
+	size_t size;
 	int status;
 
-	if ((status = cafe_check_text("product", r->product, 63, 1, e)) != 0)
-		return status;
-	if (r->qty < 1 || r->qty > CAFE_MAX_QTY)
-		return cafe_err_set(e, CAFE_DATAERR,
-		    "quantity must be a whole number from 1 to %d", CAFE_MAX_QTY);
+	if (r->nlines == 0)
+		return cafe_err_set(e, CAFE_DATAERR, "an order needs at least one item");
 	if ((status = cafe_check_text("customer", r->customer, CAFE_MAX_NAME, 0, e)) != 0 ||
 	    (status = cafe_check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
 	    (status = cafe_check_text("key", r->key, 200, 0, e)) != 0)
 		return status;
-	if (!cafe_config_product(c, r->product))
-		return cafe_err_set(e, CAFE_REFUSED,
-		    "unknown product '%s' (see 'cafe-order menu')", r->product);
+	items = cafe_items_json(r->lines, r->nlines);
+	size = json_dumpb(items, NULL, 0, JSON_COMPACT);
+	json_decref(items);
+	if (size >= CAFE_ITEMS_JSON)
+		return cafe_err_set(e, CAFE_DATAERR, "the order is too large (split it "
+		    "into two)");
 	return 0;
+}
+
+size_t
+cafe_place_wants(const struct cafe_place_request *r, struct cafe_want *w)
+{
+	size_t n = 0, j;
+
+	for (size_t i = 0; i < r->nlines; i++) {
+		for (j = 0; j < n && w[j].p != r->lines[i].p; j++)
+			;
+		if (j == n) {
+			w[n].p = r->lines[i].p;
+			w[n++].qty = 0;
+		}
+		w[j].qty += r->lines[i].qty;
+	}
+	return n;
 }
 
 int
@@ -296,45 +326,52 @@ cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o, const cha
 
 int
 cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
-    const struct cafe_place_request *r, const struct cafe_product *p,
-    const struct cafe_stock *s, const char *ref, struct cafe_err *e)
+    const struct cafe_place_request *r, const struct cafe_stock *s,
+    const char *ref, struct cafe_err *e)
 {
-	char stream[48], sstream[96];
+	struct cafe_want w[CAFE_MAX_ITEMS];
+	size_t nw = cafe_place_wants(r, w);
+	long long total = cafe_items_total(r->lines, r->nlines);
+	char stream[48], sstream[256];
 	int status;
 
 	if (o->payment != CAFE_PAYMENT_REQUESTED)
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "order %lld: payment is %s, not awaiting approval", o->id,
 		    cafe_payment_status_name(o->payment));
-	if (o->amount != cafe_line_total(p, r->qty))
+	if (o->amount != total)
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "order %lld: charged %lld but the order costs %lld", o->id,
-		    o->amount, cafe_line_total(p, r->qty));
-	if ((status = cafe_stock_check(s, p->name, r->qty, e)) != 0)
-		return status;
+		    o->amount, total);
+	for (size_t i = 0; i < nw; i++)
+		if ((status = cafe_stock_check(&s[i], w[i].p->name, w[i].qty, e)) != 0)
+			return status;
 
 	cafe_order_stream(stream, sizeof stream, "order", o->id);
 	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced",
-	    json_pack("{s:I, s:s, s:I, s:I, s:I, s:s, s:s}",
-	    "order_id", (json_int_t)o->id, "product", p->name, "qty", (json_int_t)r->qty,
-	    "unit_price", (json_int_t)p->price, "total", (json_int_t)cafe_line_total(p, r->qty),
+	    json_pack("{s:I, s:o, s:I, s:s, s:s}",
+	    "order_id", (json_int_t)o->id, "items", cafe_items_json(r->lines, r->nlines),
+	    "total", (json_int_t)total,
 	    "customer", r->customer ? r->customer : "",
 	    "address", r->address ? r->address : ""));
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
 	cafe_batch_add(b, stream, o->payment_version, "PaymentApproved",
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "ref", ref));
-	if (s->tracked) {
-		json_t *data = json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
-		    "product", p->name, "qty", (json_int_t)r->qty);
+	for (size_t i = 0; i < nw; i++) {
+		json_t *data;
 
+		if (!s[i].tracked)
+			continue;
+		data = json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,
+		    "product", w[i].p->name, "qty", (json_int_t)w[i].qty);
 		/* The product's first use records the level it starts from, so
 		 * that editing the config's stock later changes nothing (only
 		 * `cafe-order stock` does). */
-		if (s->version == 0)
-			json_object_set_new(data, "stock", json_integer(s->level));
-		snprintf(sstream, sizeof sstream, "stock-%s", p->name);
-		cafe_batch_add(b, sstream, s->version, "StockReserved", data);
+		if (s[i].version == 0)
+			json_object_set_new(data, "stock", json_integer(s[i].level));
+		snprintf(sstream, sizeof sstream, "stock-%s", w[i].p->name);
+		cafe_batch_add(b, sstream, s[i].version, "StockReserved", data);
 	}
 	return 0;
 }
@@ -383,7 +420,7 @@ int
 cafe_decide_stock(struct cafe_batch *b, const char *product, const struct cafe_stock *s,
     int set, long long n, struct cafe_err *e)
 {
-	char stream[96];
+	char stream[256];
 	long long level;
 
 	if (!set && !s->tracked)

@@ -9,9 +9,9 @@
 
 #include "cafe.h"
 #include "config.h"
+#include "items.h"
 #include "log.h"
 
-#define CAFE_MAX_QTY 100
 #define CAFE_MAX_NAME 200       /* customer, rider: characters */
 #define CAFE_MAX_TEXT 500       /* address, reason */
 
@@ -50,8 +50,10 @@ struct cafe_order {
 	enum cafe_order_status status;
 	enum cafe_payment_status payment;
 	enum cafe_delivery_status delivery;
-	char product[64];
-	long long qty, unit_price, total, amount;
+	char product[256];                     /* the items, short, for people */
+	long long qty;                         /* drinks, all items together */
+	char items[CAFE_ITEMS_JSON];           /* OrderPlaced's items, as JSON */
+	long long total, amount;
 	char customer[CAFE_MAX_NAME * 4 + 1];
 	char address[CAFE_MAX_TEXT * 4 + 1];
 	char rider[CAFE_MAX_NAME * 4 + 1];
@@ -74,19 +76,16 @@ void cafe_order_init(struct cafe_order *o, long long id);
 /* Folds one event of the order (any of its streams) into o. */
 void cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev);
 
+/* The order's items as JSON (a new reference; an empty list before it
+ * was placed). */
+json_t *cafe_order_items(const struct cafe_order *o);
+
 /* Order ids in streams and correlation ids. */
 void cafe_order_stream(char *buf, size_t n, const char *kind, long long id);
 /* The order id named by a string like "42"; -1 when it is not one. */
 long long cafe_order_id_parse(const char *s);
 /* The order id an event belongs to (data.order_id), or 0. */
 long long cafe_event_order_id(const struct cafe_event *ev);
-
-/*
- * What qty of a product costs: the one place price x qty is computed. The
- * config bounds a price to 10^12 (config.c MAX_PRICE) and an order line to
- * CAFE_MAX_QTY, so the product stays below 10^14, far from overflow.
- */
-long long cafe_line_total(const struct cafe_product *p, long long qty);
 
 /* Stock of one product, folded from stock-PRODUCT. */
 struct cafe_stock {
@@ -97,10 +96,10 @@ struct cafe_stock {
 void cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p);
 void cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev);
 
-/* What a customer asks for at the counter. */
+/* What a customer asks for at the counter: items priced by items.c. */
 struct cafe_place_request {
-	const char *product;
-	long long qty;
+	struct cafe_line lines[CAFE_MAX_ITEMS];
+	size_t nlines;
 	const char *customer;
 	const char *address;
 	const char *key;            /* idempotency key, or NULL */
@@ -111,10 +110,18 @@ struct cafe_place_request {
  * required; the message names it as `what`. */
 int cafe_check_text(const char *what, const char *s, size_t max, int required,
 		struct cafe_err *e);
-/* Checks a request against the menu: CAFE_DATAERR for malformed values,
- * CAFE_REFUSED for a product not on the menu. */
-int cafe_place_validate(const struct cafe_config *c, const struct cafe_place_request *r,
-		struct cafe_err *e);
+/* Checks the rest of a request (its items are priced already):
+ * CAFE_DATAERR for malformed values or no items. */
+int cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e);
+
+/* A product an order takes, and how many of it, all its items together. */
+struct cafe_want {
+	const struct cafe_product *p;
+	long long qty;
+};
+/* Fills w (CAFE_MAX_ITEMS long) with the request's distinct products, in
+ * the order they first appear; returns how many. */
+size_t cafe_place_wants(const struct cafe_place_request *r, struct cafe_want *w);
 /* Stock rule: CAFE_REFUSED when qty more than the level of a tracked product. */
 int cafe_stock_check(const struct cafe_stock *s, const char *product, long long qty,
 		struct cafe_err *e);
@@ -127,9 +134,10 @@ void cafe_decide_request_payment(struct cafe_batch *b, long long order_id,
 		long long amount, const char *currency, const char *pay_key);
 void cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason);
+/* s holds the stock of each of cafe_place_wants()'s products, in order. */
 int cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
-		const struct cafe_place_request *r, const struct cafe_product *p,
-		const struct cafe_stock *s, const char *ref, struct cafe_err *e);
+		const struct cafe_place_request *r, const struct cafe_stock *s,
+		const char *ref, struct cafe_err *e);
 /*
  * Gives up a charge that has no answer in the log yet (PaymentAbandoned),
  * before anyone voids it: whoever wins the payment stream's next version

@@ -61,7 +61,8 @@ facts(struct cafe_policy_ctx *pc, long long id, const char *tmpl, int has_amount
 	const struct cafe_order *ahead = pc->scratch;
 
 	if (ahead && ahead->id == id &&
-	    (ahead->total >= 0 || has_amount || !strstr(tmpl, "{amount}"))) {
+	    (ahead->total >= 0 || has_amount || !strstr(tmpl, "{amount}")) &&
+	    (ahead->items[0] || !strstr(tmpl, "{items}"))) {
 		*o = *ahead;
 		return 0;
 	}
@@ -76,9 +77,9 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	struct cafe_order o;
 	const char *tmpl, *rider;
 	char stream[80];
-	json_t *amount;
+	json_t *amount, *items;
 	long long id, ver = 0;
-	char *text;
+	char *text, *items_text;
 	int status;
 
 	if (strcmp(ev->type, "OrderPlaced") == 0)
@@ -102,7 +103,11 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	rider = json_string_value(json_object_get(ev->data, "rider"));
 	memset(&v, 0, sizeof v);
 	v.order_id = id;
+	items = cafe_order_items(&o);
+	items_text = cafe_items_text(items);
+	json_decref(items);
 	v.product = o.product;
+	v.items = items_text;
 	v.qty = o.qty;
 	v.customer = o.customer;
 	v.amount = json_is_integer(amount) ? json_integer_value(amount) : o.total;
@@ -116,6 +121,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	    "message_id", ev->id, "event", ev->type, "customer", o.customer,
 	    "text", text));
 	free(text);
+	free(items_text);
 	return 0;
 }
 
@@ -136,6 +142,11 @@ notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	snprintf(o->product, sizeof o->product, "%s", product);
 	snprintf(o->customer, sizeof o->customer, "%s", customer);
 	o->qty = json_integer_value(qty);
+	if (json_is_array(json_object_get(ev->data, "items")) &&
+	    json_dumpb(json_object_get(ev->data, "items"), NULL, 0, JSON_COMPACT) <
+	    sizeof o->items)
+		json_dumpb(json_object_get(ev->data, "items"), o->items, sizeof o->items,
+		    JSON_COMPACT);
 	o->total = -1;          /* not known here: {amount} reads the stream */
 	pc->scratch = o;
 	return 0;

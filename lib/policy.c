@@ -183,9 +183,9 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",
-	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
+	    json_pack("{s:I, s:s, s:s, s:I, s:o, s:s}", "order_id", (json_int_t)id,
 	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
-	    "customer", o.customer));
+	    "items", cafe_order_items(&o), "customer", o.customer));
 	return 0;
 }
 
@@ -201,10 +201,16 @@ const struct cafe_policy cafe_policy_start_delivery = {
 
 /* --- compensate: OrderCancelled | OrderRejected -> undo what was done --- */
 
+/* What the order holds of each product's stock. */
+struct comp_stock {
+	char product[256];
+	long long reserved, released;
+};
+
 struct comp_fold {
 	struct cafe_order o;
-	char product[64];
-	long long reserved, released, stock_events;
+	struct comp_stock stock[CAFE_MAX_ITEMS];
+	size_t nstock;
 };
 
 static int
@@ -213,14 +219,23 @@ comp_fold(const struct cafe_event *ev, void *arg)
 	struct comp_fold *f = arg;
 	long long qty = json_integer_value(json_object_get(ev->data, "qty"));
 	const char *p = json_string_value(json_object_get(ev->data, "product"));
+	int reserved = strcmp(ev->type, "StockReserved") == 0;
+	size_t i;
 
 	cafe_order_apply(&f->o, ev);
-	if (strcmp(ev->type, "StockReserved") == 0) {
-		f->reserved += qty;
-		snprintf(f->product, sizeof f->product, "%s", p ? p : "");
-	} else if (strcmp(ev->type, "StockReleased") == 0) {
-		f->released += qty;
+	if (!p || (!reserved && strcmp(ev->type, "StockReleased") != 0))
+		return 0;
+	for (i = 0; i < f->nstock && strcmp(f->stock[i].product, p) != 0; i++)
+		;
+	if (i == f->nstock) {
+		if (i == CAFE_MAX_ITEMS)
+			return 0;       /* no order takes more products */
+		snprintf(f->stock[f->nstock++].product, sizeof f->stock[i].product, "%s", p);
 	}
+	if (reserved)
+		f->stock[i].reserved += qty;
+	else
+		f->stock[i].released += qty;
 	return 0;
 }
 
@@ -231,7 +246,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	struct comp_fold f;
 	const char *why = reason_of(ev, strcmp(ev->type, "OrderRejected") == 0 ?
 	    "rejected by the shop" : "cancelled at the counter");
-	char stream[96], corr[32];
+	char stream[300], corr[32];
 	long long id = event_order(ev);
 	int status;
 
@@ -259,11 +274,15 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "reason", why));
 	}
 	/* A drink that was made is not put back: it cannot be sold again. */
-	if (f.reserved > f.released && f.product[0] && !f.o.made) {
-		snprintf(stream, sizeof stream, "stock-%s", f.product);
+	for (size_t i = 0; i < f.nstock && !f.o.made; i++) {
+		const struct comp_stock *st = &f.stock[i];
+
+		if (st->reserved <= st->released)
+			continue;
+		snprintf(stream, sizeof stream, "stock-%s", st->product);
 		cafe_batch_add(out, stream, CAFE_ANY_VERSION, "StockReleased",
 		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,
-		    "product", f.product, "qty", (json_int_t)(f.reserved - f.released)));
+		    "product", st->product, "qty", (json_int_t)(st->reserved - st->released)));
 	}
 	return 0;
 }

@@ -68,6 +68,8 @@ value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template
 		cafe_buf_cat(b, num);
 	} else if (IS("product")) {
 		cafe_buf_cat(b, v->product);
+	} else if (IS("items")) {
+		cafe_buf_cat(b, v->items);
 	} else if (IS("qty")) {
 		snprintf(num, sizeof num, "%lld", v->qty);
 		cafe_buf_cat(b, num);

@@ -3,7 +3,7 @@
  * placeholders, filled in from what is known about the order.
  *
  * Placeholders (cafe.yaml(5), notify.templates): {order_id} {product}
- * {qty} {customer} {amount} {status} {rider}. An unknown placeholder, or a
+ * {items} {qty} {customer} {amount} {status} {rider}. An unknown placeholder, or a
  * brace that opens none, is copied as it stands. The config refuses
  * unknown placeholders, so only the built-in templates rely on that.
  */
@@ -16,7 +16,8 @@
 /* What a template may name; NULL strings render as "". Borrowed. */
 struct cafe_template_vars {
 	long long order_id;
-	const char *product;
+	const char *product;        /* the items, short: "latte x2 + americano" */
+	const char *items;          /* whole: "latte x2 (large, oat), americano" */
 	long long qty;
 	const char *customer;
 	long long amount;           /* in the currency's smallest unit */

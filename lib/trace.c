@@ -30,11 +30,12 @@
 	" payment_status TEXT NOT NULL, delivery_status TEXT NOT NULL," \
 	" messages INTEGER NOT NULL, placed_at TEXT NOT NULL, updated_at TEXT NOT NULL," \
 	" address TEXT NOT NULL, rider TEXT NOT NULL, amount BIGINT NOT NULL," \
-	" delivered_at TEXT NOT NULL"
+	" delivered_at TEXT NOT NULL, items TEXT NOT NULL"
 
 /* The columns of an answer, in the order row_json() reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
-	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider"
+	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider, " \
+	"items"
 
 /* 1 when order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
@@ -43,7 +44,7 @@ table_shape(struct cafe_db *db)
 {
 	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_db_has(db, "order_trace", "delivered_at") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "items") ? 1 : -1;
 }
 
 int
@@ -126,6 +127,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	snprintf(o->rider, sizeof o->rider, "%s", COL(11));
 	o->amount = cafe_col_int(f->get, 12);
 	snprintf(delivered_at, n, "%s", COL(13));
+	snprintf(o->items, sizeof o->items, "%s", COL(14));
 }
 
 static int
@@ -136,15 +138,15 @@ fold_prepare(struct fold *f, const char *table)
 
 	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
-	    "rider, amount, delivered_at FROM %s WHERE order_id = ?", table);
+	    "rider, amount, delivered_at, items FROM %s WHERE order_id = ?", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->get)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	/* An upsert updates a row in place and touches the customer index
 	 * only when the customer changed; REPLACE deletes and inserts. */
 	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
-	    "placed_at, updated_at, address, rider, amount, delivered_at) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "placed_at, updated_at, address, rider, amount, delivered_at, items) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
 	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
 	    "order_status = excluded.order_status, "
@@ -152,7 +154,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "delivery_status = excluded.delivery_status, messages = excluded.messages, "
 	    "placed_at = excluded.placed_at, updated_at = excluded.updated_at, "
 	    "address = excluded.address, rider = excluded.rider, "
-	    "amount = excluded.amount, delivered_at = excluded.delivered_at", table);
+	    "amount = excluded.amount, delivered_at = excluded.delivered_at, "
+	    "items = excluded.items", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->put)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
@@ -249,6 +252,7 @@ fold_flush(struct fold *f)
 		cafe_stmt_text_ref(f->put, 13, o->rider);
 		cafe_stmt_int(f->put, 14, o->amount);
 		cafe_stmt_text_ref(f->put, 15, f->rows[i].delivered_at);
+		cafe_stmt_text_ref(f->put, 16, o->items[0] ? o->items : "[]");
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
@@ -471,13 +475,27 @@ out:
 	return status;
 }
 
+/* The items a row stores, as JSON (a new reference, never NULL). */
+static json_t *
+items_json(const char *text)
+{
+	json_t *items = json_loads(text, 0, NULL);
+
+	if (json_is_array(items))
+		return items;
+	json_decref(items);
+	return json_array();
+}
+
 static json_t *
 row_json(struct cafe_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+	return json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+	    "s:s}",
 	    "order_id", (json_int_t)cafe_col_int(st, 0),
 	    "customer", cafe_col_text(st, 1),
 	    "product", cafe_col_text(st, 2),
+	    "items", items_json(cafe_col_text(st, 13)),
 	    "qty", (json_int_t)cafe_col_int(st, 3),
 	    "total", (json_int_t)cafe_col_int(st, 4),
 	    "order_status", cafe_col_text(st, 5),
@@ -634,9 +652,10 @@ refold_event(const struct cafe_event *event, void *arg)
 static json_t *
 order_json(const struct cafe_order *o)
 {
-	return json_pack("{s:I, s:s, s:s, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, s:s}",
+	return json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+	    "s:s}",
 	    "order_id", (json_int_t)o->id, "customer", o->customer, "product", o->product,
-	    "qty", (json_int_t)o->qty, "total", (json_int_t)o->total,
+	    "items", cafe_order_items(o), "qty", (json_int_t)o->qty, "total", (json_int_t)o->total,
 	    "order_status", cafe_order_status_name(o->status),
 	    "payment_status", cafe_payment_status_name(o->payment),
 	    "delivery_status", cafe_delivery_status_name(o->delivery),

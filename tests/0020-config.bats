@@ -39,7 +39,10 @@ fails_with() {
 	assert_output '[null,null,"KRW","full","sim",610,{"latency_ms":0,"jitter_ms":0,"failure_rate":0,"decline_over":0,"seed":1},{"window":20,"min_calls":5,"failure_rate":50,"slow_call_ms":610,"open_ms":5000,"half_open_calls":3},{"channels":[],"retry":{"max_attempts":5,"backoff_ms":1000},"templates":{}},{"poll_ms":50,"lease_ms":5000,"reconcile_after_ms":60000,"lag_alert":1000}]'
 	run "$DUMP"
 	run jq -c '.menu' <<<"$output"
-	assert_output '[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":100},{"name":"mocha","price":4500,"stock":null},{"name":"tea","price":2500,"stock":null}]'
+	assert_output '[{"name":"americano","code":null,"price":3000,"stock":100,"options":["size"]},{"name":"latte","code":null,"price":4000,"stock":100,"options":["size","milk"]},{"name":"mocha","code":null,"price":4500,"stock":null,"options":["size","milk"]},{"name":"tea","code":null,"price":2500,"stock":null,"options":[]}]'
+	run "$DUMP"
+	run jq -c '[.options, .timezone, .tax]' <<<"$output"
+	assert_output '[{"size":{"regular":0,"large":500},"milk":{"whole":0,"oat":600}},null,{"rate_percent":0,"included":true}]'
 }
 
 @test "an empty file or one with only comments gives the defaults" {
@@ -82,8 +85,19 @@ fails_with() {
 	    'daemon: {poll_ms: 10, lease_ms: 2000, reconcile_after_ms: 0, lag_alert: 5}'
 	run "$DUMP" "$F"
 	assert_success
-	run jq -c '.path = "F"' <<<"$output"
+	run jq -c '.path = "F" | del(.options, .timezone, .tax) | .menu |= map(del(.code, .options))' <<<"$output"
 	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5}}'
+}
+
+@test "a Korean menu with codes, choices, tax and a time zone" {
+	config 'timezone: Asia/Seoul' 'tax: {rate_percent: 10, included: true}' \
+	    'menu:' '  - {name: 카페라떼, code: klatte, price: 4500, options: [size]}' \
+	    '  - {name: "☕ drip coffee", price: 3000}' \
+	    'options: {size: {레귤러: 0, 라지: 700}}'
+	run "$DUMP" "$F"
+	assert_success
+	run jq -c '[.timezone, .tax, .menu, .options]' <<<"$output"
+	assert_output '["Asia/Seoul",{"rate_percent":10,"included":true},[{"name":"카페라떼","code":"klatte","price":4500,"stock":null,"options":["size"]},{"name":"☕ drip coffee","code":null,"price":3000,"stock":null,"options":[]}],{"size":{"레귤러":0,"라지":700}}]'
 }
 
 @test "keys left out or null keep their defaults" {
@@ -134,8 +148,30 @@ fails_with() {
 	fails_with "$F:2: menu[0].price: must be a whole number from 1 to 1000000000000, not '0'"
 	config 'menu:' '  - {name: latte, price: 10, stock: -1}'
 	fails_with "$F:2: menu[0].stock: must be a whole number from 0 to 1000000000, not '-1'"
-	config 'menu:' '  - {name: Latte, price: 10}'
-	fails_with "$F:2: menu[0].name: must be a word of a-z, 0-9, '_' and '-' starting with a letter (at most 64), not 'Latte'"
+	config 'menu:' '  - {name: "la:tte", price: 10}'
+	fails_with "$F:2: menu[0].name: must be text of at most 40 characters without ':', '+' or ',' (not starting with '-'), not 'la:tte'"
+	config 'menu:' '  - {name: "-latte", price: 10}'
+	fails_with "$F:2: menu[0].name: must be text of at most 40 characters without ':', '+' or ',' (not starting with '-'), not '-latte'"
+	config 'menu:' '  - {name: 카페라떼, code: Klatte, price: 10}'
+	fails_with "$F:2: menu[0].code: must be a word of a-z, 0-9, '_' and '-' starting with a letter (at most 32), not 'Klatte'"
+	config 'menu:' '  - {name: latte, price: 10}' '  - {name: 카페라떼, code: latte, price: 20}'
+	fails_with "$F:3: menu[1].code: 'latte' is on the menu twice"
+	config 'menu:' '  - {name: latte, price: 10, options: [size, syrup]}'
+	fails_with "$F:2: menu[0].options: no option group 'syrup' (see options: in cafe.yaml(5))"
+	config 'options: {size: {small: 0, large: 500}, milk: {large: 100}}'
+	fails_with "$F:1: options.milk.large: choice 'large' is offered twice (a choice's name says its group)"
+	config 'options: {size: {}}'
+	fails_with "$F:1: options.size: must list from 1 to 8 choices (the first is the default), not 0"
+	config 'options: {size: {large: -5}}'
+	fails_with "$F:1: options.size.large: must be a whole number from 0 to 1000000000000, not '-5'"
+	config 'tax: {rate_percent: 101}'
+	fails_with "$F:1: tax.rate_percent: must be a whole number from 0 to 100, not '101'"
+	config 'tax: {included: maybe}'
+	fails_with "$F:1: tax.included: must be true or false, not 'maybe'"
+	config 'timezone: Mars/Olympus'
+	fails_with "$F:1: timezone: must be a time zone such as Asia/Seoul or UTC (one of /usr/share/zoneinfo), not 'Mars/Olympus'"
+	config 'timezone: ../../etc/passwd'
+	fails_with "$F:1: timezone: must be a time zone such as Asia/Seoul or UTC (one of /usr/share/zoneinfo), not '../../etc/passwd'"
 	config 'menu:' '  - {name: latte, price: 10}' '  - {name: latte, price: 20}'
 	fails_with "$F:3: menu[1].name: 'latte' is on the menu twice"
 	config 'menu:' '  - {name: latte}'
@@ -153,7 +189,7 @@ fails_with() {
 @test "template with an unknown placeholder or event" {
 	config 'notify:' '  templates:' '    DrinkReady: "{product} for {customer}"' \
 	    '    DeliveryStarted: "Order {order_id}: {foo}"'
-	fails_with "$F:4: notify.templates.DeliveryStarted: unknown placeholder '{foo}' (known: {order_id} {product} {qty} {customer} {amount} {status} {rider})"
+	fails_with "$F:4: notify.templates.DeliveryStarted: unknown placeholder '{foo}' (known: {order_id} {product} {items} {qty} {customer} {amount} {status} {rider})"
 	config 'notify:' '  templates: {OrderPlaced: "thanks"}'
 	fails_with "$F:2: notify.templates.OrderPlaced: not an event that sends a message (PaymentApproved, PaymentRefunded, RefundFailed, DeliveryStarted, DrinkReady, DeliveryDispatched, DeliveryCompleted, DeliveryCancelled, OrderRejected)"
 }

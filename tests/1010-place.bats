@@ -38,7 +38,7 @@ dead() {
 	assert_output 1
 	assert_equal "$stderr" ""
 	run db_sql "SELECT type, stream, version, data FROM events ORDER BY seq"
-	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"product":"latte","qty":2,"unit_price":4000,"total":8000,"customer":"kim","address":"table 4"}'
+	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4"}'
 	assert_line --index 3 'StockReserved|stock-latte|1|{"order_id":1,"product":"latte","qty":2,"stock":100}'
 	run db_sql "SELECT (data->>'amount'), (data->>'currency'),
 	    length(data->>'key') FROM events WHERE seq = 1"
@@ -89,9 +89,9 @@ refused() {	# STATUS MESSAGE ARGS...
 	for q in 0 -1 abc 1e30 101 2.5 '' ' 3' 0x10; do
 		refused 65 "quantity must be a whole number from 1 to 100, not '$q'" latte --qty "$q"
 	done
-	refused 1 "unknown product 'lattee' (see 'cafe-order menu')" lattee
-	refused 1 "unknown product 'Latte' (see 'cafe-order menu')" Latte
-	refused 65 "product must not be empty" ''
+	refused 1 "unknown product 'lattee' (the menu: americano, latte, mocha, tea)" lattee
+	refused 1 "unknown product 'Latte' (the menu: americano, latte, mocha, tea)" Latte
+	refused 65 "an empty item (see 'cafe-order menu')" ''
 	refused 65 "customer is too long (5000 characters, at most 200)" \
 	    latte --customer "$(printf '%5000s' | tr ' ' a)"
 	refused 65 "customer is not valid UTF-8 text (control characters or bad bytes)" \
@@ -107,6 +107,73 @@ refused() {	# STATUS MESSAGE ARGS...
 	refused 65 "key is too long (201 characters, at most 200)" \
 	    latte --key "$(printf '%201s' | tr ' ' k)"
 	assert_equal "$(event_count)" 3
+}
+
+@test "a malformed item: one line, 65, nothing appended" {
+	cafe-order place tea >/dev/null
+	refused 65 "item 'latte:': the quantity after ':' must be a whole number from 1 to 100" 'latte:'
+	refused 65 "item 'latte:0': the quantity after ':' must be a whole number from 1 to 100" latte:0
+	refused 65 "item 'latte:2x': the quantity after ':' must be a whole number from 1 to 100" latte:2x
+	refused 65 "item ':2' names no product" :2
+	refused 65 "item 'latte++oat' has an empty choice" latte++oat
+	refused 65 "item 'latte+' has an empty choice" latte+
+	refused 65 "latte: 'large' and 'regular' are both size (choose one)" latte+large+regular
+	refused 65 "latte: 'oat' is chosen twice" latte+oat+oat
+	refused 65 "item 'aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa...' is too long (10000 bytes, at most 256)" \
+	    "$(printf '%10000s' | tr ' ' a)"
+	refused 65 "item 'lat?te' holds a control character" "$(printf 'lat\033te')"
+	refused 65 "item 'latte?' holds a control character" "$(printf 'latte\t')"
+	refused 65 "item 'latte+a+b+c+d+e+f+g+h+i' has more than 8 choices" latte+a+b+c+d+e+f+g+h+i
+	# One bad item refuses the whole order, whichever it is.
+	refused 65 "item 'tea:0': the quantity after ':' must be a whole number from 1 to 100" \
+	    latte americano tea:0
+	assert_equal "$(event_count)" 3
+}
+
+@test "several items: one order, one charge, one ticket, stock per product" {
+	run --separate-stderr cafe-order --json place latte:2+large+oat americano latte+oat \
+	    --customer kim
+	assert_success
+	assert_output '{"order_id":1,"status":"paid","total":17800}'
+	run db_sql "SELECT type || ' ' || stream FROM events ORDER BY seq"
+	assert_output "PaymentRequested payment-1
+OrderPlaced order-1
+PaymentApproved payment-1
+StockReserved stock-latte
+StockReserved stock-americano"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced'"
+	run jq -c '[.items[] | [.product, .qty, .options, .unit_price, .total]], .total' <<<"$output"
+	assert_output '[["latte",2,["large","oat"],5100,10200],["americano",1,["regular"],3000,3000],["latte",1,["regular","oat"],4600,4600]]
+17800'
+	run db_sql "SELECT (data->>'qty') FROM events WHERE type = 'StockReserved' ORDER BY seq"
+	assert_output "3
+1"
+	run cafe-order --json stock latte
+	assert_output '{"product":"latte","price":4000,"stock":97}'
+	cafe-daemon run --once 2>/dev/null
+	run db_sql "SELECT count(*) FROM events WHERE type = 'DeliveryStarted'"
+	assert_output 1
+	run cafe-trace --json show 1
+	assert_line --partial '"type":"DeliveryStarted"'
+}
+
+@test "an item the shop cannot make refuses the whole order before any charge" {
+	use_config <<-EOF
+	menu:
+	  - {name: latte, price: 4000, stock: 1, options: [milk]}
+	  - {name: tea, price: 2500}
+	options: {milk: {whole: 0, oat: 600}}
+	EOF
+	refused 1 "unknown product 'mocha' (the menu: latte, tea)" latte mocha
+	refused 1 "latte: no choice 'large' (offered: whole, oat)" tea latte+large
+	refused 1 "tea offers no choices, not 'oat'" latte tea+oat
+	refused 1 "out of stock: only 1 latte left, 2 asked for" latte tea latte
+	refused 1 "out of stock: only 1 latte left, 2 asked for" tea latte:2
+	assert_equal "$(event_count)" 0
+	run cafe-order place latte+oat tea:2
+	assert_success
+	refused 1 "out of stock: no latte left" tea latte
+	assert_equal "$(event_count)" 4
 }
 
 @test "a customer of 200 characters in any script is fine" {
@@ -137,8 +204,8 @@ refused() {	# STATUS MESSAGE ARGS...
 
 @test "a key reused for a different order: 65, nothing appended" {
 	cafe-order place latte --qty 2 --key k1 >/dev/null
-	refused 65 "key 'k1' was already used for order 1 (2 latte)" latte --qty 3 --key k1
-	refused 65 "key 'k1' was already used for order 1 (2 latte)" tea --qty 2 --key k1
+	refused 65 "key 'k1' was already used for order 1 (latte x2)" latte --qty 3 --key k1
+	refused 65 "key 'k1' was already used for order 1 (latte x2)" tea --qty 2 --key k1
 	cafe-order cancel 1 --key c1 >/dev/null
 	refused 65 "key 'c1' was already used for another command (OrderCancelled)" tea --key c1
 }
@@ -327,7 +394,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_output '{"order_id":1,"status":"paid","total":700}'
 	run cafe-order place latte
 	assert_failure 1
-	assert_output "cafe-order: unknown product 'latte' (see 'cafe-order menu')"
+	assert_output "cafe-order: unknown product 'latte' (the menu: flat-white)"
 	run db_sql "SELECT (data->>'currency') FROM events WHERE seq = 1"
 	assert_output EUR
 }

@@ -33,9 +33,9 @@ batch_refused() {	# STATUS MESSAGE
 3"
 	assert_equal "$stderr" ""
 	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced' ORDER BY seq"
-	assert_output '{"order_id":1,"product":"latte","qty":2,"unit_price":4000,"total":8000,"customer":"kim","address":"table 4"}
-{"order_id":2,"product":"tea","qty":1,"unit_price":2500,"total":2500,"customer":"","address":""}
-{"order_id":3,"product":"mocha","qty":1,"unit_price":4500,"total":4500,"customer":"","address":""}'
+	assert_output '{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4"}
+{"order_id":2,"items":[{"product":"tea","qty":1,"options":[],"unit_price":2500,"total":2500}],"total":2500,"customer":"","address":""}
+{"order_id":3,"items":[{"product":"mocha","qty":1,"options":["regular","whole"],"unit_price":4500,"total":4500}],"total":4500,"customer":"","address":""}'
 }
 
 @test "a batch with --json prints a result object per line" {
@@ -81,7 +81,7 @@ batch_refused() {	# STATUS MESSAGE
 
 @test "a line with an unknown field: 65, nothing appended" {
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea","size":"large"}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:2: unknown field 'size' (product, qty, customer, address, key)"
+	batch_refused 65 "stdin:2: unknown field 'size' (items, customer, address, key; or product, qty, options)"
 }
 
 @test "fields of the wrong type: 65, nothing appended" {
@@ -94,15 +94,50 @@ batch_refused() {	# STATUS MESSAGE
 	echo '{"product":"latte","customer":null}' >"$T/in.jsonl"
 	batch_refused 65 "stdin:1: customer must be a string"
 	echo '{"qty":2}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:1: product must not be empty"
+	batch_refused 65 "stdin:1: an order needs items (or a product)"
+	echo '{"items":[]}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: items must be a list of 1 to 20 items"
+	echo '{"items":{"product":"latte"}}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: items must be a list of 1 to 20 items"
+	echo '{"items":["latte"]}' >"$T/in.jsonl"
+	batch_refused 65 'stdin:1: items[0] must be an object ({"product":…, "qty":…, "options":[…]})'
+	echo '{"items":[{"product":"latte","size":"large"}]}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: items[0]: unknown field 'size' (product, qty, options)"
+	echo '{"items":[{"product":"latte","options":"oat"}]}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: items[0]: options must be a list of at most 8 choices"
+	echo '{"items":[{"product":"latte","options":[7]}]}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: items[0]: options must be strings"
+	echo '{"items":[{"product":"latte"}],"product":"tea"}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: give items or product, not both"
+	echo '{"items":[{"product":"latte"}],"qty":2}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: qty and options go inside each of the items"
+	echo '{"items":[{"product":"latte","options":["large","regular"]}]}' >"$T/in.jsonl"
+	batch_refused 65 "stdin:1: latte: 'large' and 'regular' are both size (choose one)"
+	echo '{"items":[{"product":"latte","options":["soy"]}]}' >"$T/in.jsonl"
+	batch_refused 1 "stdin:1: latte: no choice 'soy' (offered: regular, large, whole, oat)"
+}
+
+@test "a batch of orders with items and choices, beside the older shape" {
+	cat >"$T/in.jsonl" <<-'EOF'
+	{"items":[{"product":"latte","qty":2,"options":["large","oat"]},{"product":"tea"}],"customer":"kim"}
+	{"product":"americano","qty":2,"options":["large"]}
+	EOF
+	run --separate-stderr cafe-order --json place --batch <"$T/in.jsonl"
+	assert_success
+	assert_output '{"line":1,"order_id":1,"status":"paid","total":12700}
+{"line":2,"order_id":2,"status":"paid","total":7000}'
+	run cafe-trace --json list
+	run jq -c '[.order_id, .product, .qty, [.items[].options]]' <<<"$output"
+	assert_output '[1,"latte x2 + tea",3,[["large","oat"],[]]]
+[2,"americano x2",2,[["large"]]]'
 }
 
 @test "a batch whose third line is bad appends nothing at all" {
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea"}' '{"product":"tea","qty":0}' \
 	    '{"product":"tea"}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:3: quantity must be a whole number from 1 to 100"
+	batch_refused 65 "stdin:3: item 'tea': the quantity must be a whole number from 1 to 100"
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea"}' '{"product":"tee"}' >"$T/in.jsonl"
-	batch_refused 1 "stdin:3: unknown product 'tee' (see 'cafe-order menu')"
+	batch_refused 1 "stdin:3: unknown product 'tee' (the menu: americano, latte, mocha, tea)"
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea"}' \
 	    "$(printf '{"product":"tea","customer":"k\\u0007"}')" >"$T/in.jsonl"
 	batch_refused 65 "stdin:3: customer is not valid UTF-8 text (control characters or bad bytes)"

@@ -32,8 +32,12 @@ usage_error() {	# MESSAGE ARGS...
 	usage_error "'place' takes no --reason" place latte --reason x
 	usage_error "option '--qty' needs a value" place latte --qty
 	usage_error "option '--db' needs a value" menu --db
-	usage_error "'place' needs a product" place
-	usage_error "'place' takes one product" place latte tea
+	usage_error "'place' needs an item (PRODUCT[:QTY][+CHOICE...])" place
+	usage_error "--qty is for a lone product; give each item its quantity as PRODUCT:QTY" \
+	    place latte tea --qty 2
+	usage_error "--qty is for a lone product; give each item its quantity as PRODUCT:QTY" \
+	    place latte:2 --qty 2
+	usage_error "an order holds at most 20 items, not 21" place $(printf 'tea %.0s' {1..21})
 	usage_error "--wait wants a duration like 10s or 500ms, not 'soon'" place latte --wait soon
 	assert_equal "$(event_count)" 3
 }

@@ -78,14 +78,14 @@ types() {	# the event types of order $1, in log order
 	cafe-deliver complete "$c"
 	run cafe-deliver list
 	assert_success
-	assert_line --index 0 --regexp '^ *ORDER +STATUS +PRODUCT +QTY +CUSTOMER +ADDRESS +RIDER +AGE$'
-	assert_line --index 1 --regexp "^ +$a +brewing +latte +1 +kim +table 4 +[0-9]+s$"
-	assert_line --index 2 --regexp "^ +$b +ready +americano +2 +lee +12 Main St +[0-9]+s$"
+	assert_line --index 0 --regexp '^ *ORDER +STATUS +ITEMS +QTY +CUSTOMER +ADDRESS +RIDER +AGE$'
+	assert_line --index 1 --regexp "^ +$a +brewing +latte \(regular, whole\) +1 +kim +table 4 +[0-9]+s$"
+	assert_line --index 2 --regexp "^ +$b +ready +americano x2 \(regular\) +2 +lee +12 Main St +[0-9]+s$"
 	[ "${#lines[@]}" -eq 3 ]
 	run cafe-deliver --json list
 	assert_success
-	assert_equal "$(jq -r '"\(.order_id) \(.status) \(.product) \(.qty) \(.customer) \(.address) \(.age_s >= 0)"' <<<"$output" | paste -sd,)" \
-	    "$a brewing latte 1 kim table 4 true,$b ready americano 2 lee 12 Main St true"
+	assert_equal "$(jq -r '"\(.order_id) \(.status) \(.product) \(.items | length) \(.qty) \(.customer) \(.address) \(.age_s >= 0)"' <<<"$output" | paste -sd,)" \
+	    "$a brewing latte 1 1 kim table 4 true,$b ready americano x2 1 2 lee 12 Main St true"
 	run cafe-deliver --json list --status delivered
 	assert_equal "$(jq -r .order_id <<<"$output")" "$c"
 	run cafe-deliver --json list --status pending

@@ -46,7 +46,7 @@ ids() {
 	assert_equal "$(ids)" "1 2 4 "
 	run jq -c 'select(.order_id == 1) | [.order_id, .customer, .product, .qty, .total,
 	    .order_status, .payment_status, .delivery_status, .messages]' <<<"$output"
-	assert_output '[1,"kim","latte",2,8000,"paid","approved","pending",0]'
+	assert_output '[1,"kim","latte x2",2,8000,"paid","approved","pending",0]'
 	run cafe-trace --json list
 	run jq -r '[.order_id, .order_status, .payment_status, .delivery_status] | @tsv' <<<"$output"
 	assert_output "1	paid	approved	pending
@@ -73,7 +73,7 @@ true"
 	run cafe-trace
 	assert_success
 	assert_line --index 0 --regexp '^ORDER +CUSTOMER +PRODUCT +QTY +TOTAL +ORDER +PAYMENT +DELIVERY +MSGS +PLACED'
-	assert_line --index 1 --regexp '^ +1 +kim +latte +2 +8000 +paid +approved +pending +0 +[0-9-]+T'
+	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8000 +paid +approved +pending +0 +[0-9-]+T'
 	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2500 +cancelled +approved +cancelled +0 '
 	assert_equal "${#lines[@]}" 4
 }

@@ -19,11 +19,13 @@ texts() {
 	    ORDER BY seq"
 }
 
-@test "start-delivery: one DeliveryStarted with the order's address, product, qty, customer" {
-	ORDER=$(cafe-order place latte --qty 2 --customer kim --address 'table 4')
+@test "start-delivery: one DeliveryStarted with the order's address, items, qty, customer" {
+	ORDER=$(cafe-order place latte:2+oat tea --customer kim --address 'table 4')
 	cafe-daemon -q run --once
 	run data_of DeliveryStarted "$ORDER"
-	jq -e '. == {order_id: 1, address: "table 4", product: "latte", qty: 2,
+	jq -e '. == {order_id: 1, address: "table 4", product: "latte x2 + tea", qty: 3,
+	    items: [{product: "latte", qty: 2, options: ["regular", "oat"], unit_price: 4600,
+	    total: 9200}, {product: "tea", qty: 1, options: [], unit_price: 2500, total: 2500}],
 	    customer: "kim"}' <<<"$output"
 	run db_sql "SELECT e.stream, (e.meta->>'correlation_id'),
 	    CASE WHEN (e.meta->>'causation_id') = a.id THEN 'caused' END, (e.meta->>'tool')
@@ -195,19 +197,19 @@ Order 1: your latte has been delivered, enjoy"
 	currency: EUR
 	notify:
 	  templates:
-	    DeliveryStarted: "{customer}, {qty} x {product} ({order_id}) is {status}"
-	    PaymentApproved: "paid {amount}"
+	    DeliveryStarted: "{customer}, {qty} drinks: {product} ({order_id}) is {status}"
+	    PaymentApproved: "paid {amount} for {items}"
 	    DeliveryDispatched: "{rider} has it, {status}"
 	EOF
-	ORDER=$(cafe-order place tea --qty 3 --customer 'Mina Park')
+	ORDER=$(cafe-order place tea:3 latte+large --customer 'Mina Park')
 	cafe-daemon -q run --once
 	cafe-deliver ready 1
 	cafe-deliver dispatch 1 --rider joon
 	cafe-daemon -q run --once
 	run texts 1
-	assert_output "paid 7500 EUR
-Mina Park, 3 x tea (1) is brewing
-Order 1: your tea is ready
+	assert_output "paid 12000 EUR for tea x3, latte (large, whole)
+Mina Park, 4 drinks: tea x3 + latte (1) is brewing
+Order 1: your tea x3 + latte is ready
 joon has it, dispatched"
 }
 

@@ -1,7 +1,7 @@
 /*
  * fuzz-batch - libFuzzer target: one line of `cafe-order place --batch`,
- * parsed (cafe_input_batch_line) and checked against the built-in menu
- * (cafe_place_validate), as cafe-order does before it places anything.
+ * parsed and priced against the built-in menu (cafe_input_batch_line)
+ * and checked (cafe_place_validate), as cafe-order does before it places anything.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -27,8 +27,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			return 0;
 		ready = 1;
 	}
-	if (cafe_input_batch_line((const char *)data, size, 1, &r, &owner, &e) == 0)
-		cafe_place_validate(&c, &r, &e);
+	if (cafe_input_batch_line(&c, (const char *)data, size, 1, &r, &owner, &e) == 0)
+		cafe_place_validate(&r, &e);
 	json_decref(owner);
 	return 0;
 }

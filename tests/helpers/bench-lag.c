@@ -64,12 +64,17 @@ main(int argc, char **argv)
 	cafe_log_set_tool(log, "bench-lag");
 	lat = cafe_xcalloc((size_t)n, sizeof *lat);
 	for (long long i = 0; i < n; i++) {
-		struct cafe_place_request r = { "tea", 1, "bench", "table 1", NULL };
+		struct cafe_place_request r;
 		struct cafe_place_result res;
 		char stream[48];
 		long long t0, deadline;
 
-		if (cafe_counter_place(&c, log, &r, &res, &e) != 0) {
+		memset(&r, 0, sizeof r);
+		r.customer = "bench";
+		r.address = "table 1";
+		r.nlines = 1;
+		if (cafe_item_parse(&c, "tea", 1, &r.lines[0], &e) != 0 ||
+		    cafe_counter_place(&c, log, &r, &res, &e) != 0) {
 			fprintf(stderr, "bench-lag: order %lld: %s\n", i + 1, e.msg);
 			return e.status;
 		}

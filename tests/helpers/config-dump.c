@@ -39,11 +39,29 @@ menu_json(const struct cafe_config *c)
 	for (size_t i = 0; i < c->nmenu; i++) {
 		const struct cafe_product *p = &c->menu[i];
 
-		json_array_append_new(a, json_pack("{s:s, s:I, s:o}",
-		    "name", p->name, "price", (json_int_t)p->price, "stock",
-		    p->tracked ? json_integer(p->stock) : json_null()));
+		json_array_append_new(a, json_pack("{s:s, s:o, s:I, s:o, s:o}",
+		    "name", p->name, "code", str_or_null(p->code),
+		    "price", (json_int_t)p->price, "stock",
+		    p->tracked ? json_integer(p->stock) : json_null(),
+		    "options", p->groups ? argv_json(p->groups) : json_array()));
 	}
 	return a;
+}
+
+static json_t *
+options_json(const struct cafe_config *c)
+{
+	json_t *o = json_object();
+
+	for (size_t i = 0; i < c->noptions; i++) {
+		json_t *g = json_object();
+
+		for (size_t j = 0; j < c->options[i].nchoices; j++)
+			json_object_set_new(g, c->options[i].choices[j].name,
+			    json_integer(c->options[i].choices[j].price));
+		json_object_set_new(o, c->options[i].name, g);
+	}
+	return o;
 }
 
 static json_t *
@@ -107,12 +125,13 @@ main(int argc, char **argv)
 		fprintf(stderr, "config-dump: %s\n", e.msg);
 		goto out;
 	}
-	out = json_pack("{s:o, s:o, s:s, s:s, s:o, s:o, s:o, "
+	out = json_pack("{s:o, s:o, s:s, s:o, s:{s:i, s:b}, s:s, s:o, s:o, s:o, s:o, "
 	    "s:{s:i, s:i, s:i, s:i}}",
 	    "path", str_or_null(c.path), "db", str_or_null(c.db),
-	    "currency", c.currency,
+	    "currency", c.currency, "timezone", str_or_null(c.timezone),
+	    "tax", "rate_percent", c.tax.rate_percent, "included", c.tax.included,
 	    "durability", c.durability_normal ? "normal" : "full",
-	    "menu", menu_json(&c), "payment", payment_json(&c),
+	    "menu", menu_json(&c), "options", options_json(&c), "payment", payment_json(&c),
 	    "notify", notify_json(&c),
 	    "daemon", "poll_ms", c.daemon.poll_ms,
 	    "lease_ms", c.daemon.lease_ms,

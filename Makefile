@@ -87,8 +87,10 @@ $(BINS): .stamp-$(BUILD)
 # file run in order).
 BATS_JOBS = $(shell command -v parallel >/dev/null && echo --jobs 2 --no-parallelize-within-files)
 
-check: all
-	@command -v bats >/dev/null || { echo "bats is missing: run 'make deps' (as root)" >&2; exit 1; }
+# demo and check first install what is missing (deps), so that a fresh
+# machine needs only them; then build, in that order even under -j.
+check: deps
+	@$(MAKE) -s --no-print-directory all
 	mandoc -Tlint -W warning man/man*/*.[157]
 	CAFE_BUILD=$(BUILD) bats $(BATS_JOBS) tests/
 
@@ -101,7 +103,8 @@ check-pg: all
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
 
-demo: all
+demo: deps
+	@$(MAKE) -s --no-print-directory all
 	@sh share/cafe/demo.sh
 
 bench: all
@@ -109,14 +112,20 @@ bench: all
 		if [ -x "$$b" ]; then "$$b"; else sh "$$b"; fi || exit 1; \
 	done
 
+# Installs the Debian packages of DEPS that are missing (as root); anyone
+# else is told the one command to run.
 deps:
-	@missing=""; for p in $(DEPS); do \
+	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install the packages named in the Makefile's DEPS yourself" >&2; exit 0; }; \
+	missing=""; for p in $(DEPS); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
-	if [ -n "$$missing" ]; then \
-		echo "installing:$$missing"; \
-		apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
-	else echo "all build and test packages are installed"; fi
+	if [ -z "$$missing" ]; then \
+		$(if $(filter deps,$(MAKECMDGOALS)),echo "all build and test packages are installed";) exit 0; \
+	elif [ "$$(id -u)" != 0 ]; then \
+		echo "missing Debian packages; run as root: apt-get update && apt-get install -y$$missing" >&2; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
 
 # Installing: programs, man pages, completions (one copy per program, where
 # bash-completion, zsh and fish look for them) and share/cafe/.

@@ -92,6 +92,12 @@ check_exit_table() {
 	for page in "$CAFE_TOP"/man/man*/*.[157]; do
 		render "$page" | grep -q '<?>' && fail "$page has characters ASCII cannot show"
 	done
+	# No quote opened inside another (.Pq Ql a , Ql b nests the second
+	# in the first: '(‘a, ‘b’’)').
+	for page in "$CAFE_TOP"/man/man*/*.[157]; do
+		mandoc -Tutf8 "$page" | sed -e 's/.\x08//g' | grep -P '‘[^’]*‘' &&
+		    fail "$page opens a quote inside a quote"
+	done
 	true
 }
 

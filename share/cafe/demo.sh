@@ -11,12 +11,24 @@ unset CAFE_CONFIG
 
 # Commands in bold on a terminal, plain otherwise (and with NO_COLOR).
 if [ -t 1 ] && [ -z "${NO_COLOR:-}" ]; then bold=$(printf '\033[1m') off=$(printf '\033[0m'); else bold= off=; fi
-step() { printf '\n%s$ %s%s\n' "$bold" "$*" "$off"; "$@"; }
+# The command as one would type it: an argument with a space or a shell
+# character in quotes.
+quoted() {
+	line=
+	for a; do
+		case $a in
+		'' | *[!A-Za-z0-9_.,:/@%+=-]*) a="'$(printf '%s' "$a" | sed "s/'/'\\\\''/g")'" ;;
+		esac
+		line="$line${line:+ }$a"
+	done
+	printf '%s' "$line"
+}
+step() { printf '\n%s$ %s%s\n' "$bold" "$(quoted "$@")" "$off"; "$@"; }
 
 step cafe-log init
 step cafe-order menu
-step cafe-order place latte --qty 2 --customer kim --address "table 4"
-step cafe-order place americano --customer lee --address "12 Hangang-ro"
+step cafe-order place latte:2+large+oat americano --customer kim --address "table 4"
+step cafe-order place americano+large --customer lee --address "12 Hangang-ro"
 step cafe-order place tea --customer park
 step cafe-order place mocha --customer choi
 echo; echo "# the daemon starts the kitchen for every paid order"

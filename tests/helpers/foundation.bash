@@ -78,14 +78,27 @@ make_unwritable() {
 	fi
 }
 
+# Runs a command as another user (nobody, when we are root). A program of
+# bin/ runs from a copy in a directory anyone may enter: the checkout may
+# sit where nobody can reach it (a clone in /root is 0700).
 as_other() {
+	local prog=$1 dir
+
 	if [ "$(id -u)" != 0 ]; then
 		"$@"
-	else
-		setpriv --reuid=65534 --regid=65534 --clear-groups \
-		    env HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent \
-		    XDG_DATA_HOME=/nonexistent "$@"
+		return
 	fi
+	shift
+	if [[ $prog == "$CAFE_TOP/bin/"* ]]; then
+		dir=$(mktemp -d /tmp/cafe-bin.XXXXXX)
+		chmod 755 "$dir"
+		echo "$dir" >>"$T/.cleanup"
+		cp "$prog" "$dir/"
+		prog=$dir/${prog##*/}
+	fi
+	setpriv --reuid=65534 --regid=65534 --clear-groups \
+	    env HOME=/nonexistent XDG_CONFIG_HOME=/nonexistent \
+	    XDG_DATA_HOME=/nonexistent "$prog" "$@"
 }
 
 foundation_teardown() {
@@ -99,7 +112,7 @@ foundation_teardown() {
 	fi
 	if [ -f "$T/.cleanup" ]; then
 		while read -r d; do
-			case $d in /tmp/cafe-ro.*) rm -rf "$d" ;; esac
+			case $d in /tmp/cafe-ro.* | /tmp/cafe-bin.*) rm -rf "$d" ;; esac
 		done <"$T/.cleanup"
 	fi
 }

@@ -45,7 +45,7 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
-       libpq-dev postgresql iproute2 tzdata bsdextrautils
+       libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap
 
 all: $(BINS) $(HELPERS)
 
@@ -99,6 +99,11 @@ check: deps
 check-pg: all
 	@command -v bats >/dev/null || { echo "bats is missing: run 'make deps' (as root)" >&2; exit 1; }
 	CAFE_BUILD=$(BUILD) tests/check-pg $(BATS_JOBS)
+
+# The README's two commands on a minimal Debian made for the purpose, with
+# a clone of HEAD in /root (tests/check-fresh); as root.
+check-fresh: deps
+	tests/check-fresh
 
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
@@ -225,6 +230,6 @@ fuzz: $(FUZZ_TARGETS)
 clean:
 	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
 
-.PHONY: all check check-pg soak demo bench deps clean install uninstall fuzz
+.PHONY: all check check-pg check-fresh soak demo bench deps clean install uninstall fuzz
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

@@ -127,10 +127,10 @@ deps:
 	if [ -z "$$missing" ]; then \
 		$(if $(filter deps,$(MAKECMDGOALS)),echo "all build and test packages are installed";) exit 0; \
 	elif [ "$$(id -u)" != 0 ]; then \
-		echo "missing Debian packages; run as root: apt-get update && apt-get install -y$$missing" >&2; exit 1; \
+		echo "missing Debian packages; run as root: apt-get update && apt-get install -y --no-install-recommends$$missing" >&2; exit 1; \
 	fi; \
 	echo "installing:$$missing"; \
-	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing
+	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
 
 # Installing: programs, man pages, completions (one copy per program, where
 # bash-completion, zsh and fish look for them) and share/cafe/.

@@ -19,22 +19,23 @@ static const char usage[] =
 "usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"
 "                [--status STATUS]\n"
 "       cafe-pay show ORDER_ID\n"
-"       cafe-pay refund ORDER_ID [--reason TEXT]\n"
+"       cafe-pay refund ORDER_ID [--amount N] [--reason TEXT]\n"
 "       cafe-pay breaker [reset]\n"
-"example: cafe-pay refund 42 --reason 'spilled at the counter'\n";
+"example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n";
 
-enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON };
+enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
 	{ "order", required_argument, NULL, OPT_ORDER },
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "amount", required_argument, NULL, OPT_AMOUNT },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
-	const char *order, *status, *reason;
+	const char *order, *status, *reason, *amount;
 };
 
 static int
@@ -47,6 +48,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_ORDER: o->order = optarg; break;
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
+	case OPT_AMOUNT: o->amount = optarg; break;
 	}
 	return 0;
 }
@@ -194,20 +196,25 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
 	json_t *out = NULL;
-	long long id;
+	long long id, amount = 0;
 	int status;
 
 	(void)argc;
+	if (o->amount && cafe_parse_ll(o->amount, 1, 1000000000000000LL, &amount) != 0)
+		return cafe_err_set(&e, CAFE_DATAERR, "--amount wants a whole number from 1 "
+		    "(in the smallest unit of the currency), not '%s'", o->amount),
+		    fail(ctx, CAFE_DATAERR, &e);
 	if ((status = parse_order(argv[0], &id, &e)) != 0 ||
-	    (status = cafe_payments_refund(ctx->log, id, o->reason, &out, &e)) != 0)
+	    (status = cafe_payments_refund(ctx->log, id, amount, o->reason, &out, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
 		cafe_print_json(out);
 	else {
 		if (!ctx->quiet)
-			printf("%lld refund requested (%lld %s)\n", id,
+			printf("%lld refund requested (%lld %s of %lld)\n", id,
 			    (long long)json_integer_value(json_object_get(out, "amount")),
-			    ctx->config.currency ? ctx->config.currency : "");
+			    ctx->config.currency ? ctx->config.currency : "",
+			    (long long)json_integer_value(json_object_get(out, "charged")));
 		json_decref(out);
 	}
 	return 0;
@@ -313,7 +320,7 @@ static const struct cafe_verb verbs[] = {
 	    BIT(OPT_ORDER) | BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, NULL, do_list, 0 },
 	{ "show", 1, 1, "'show' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
 	    do_show, 0 },
-	{ "refund", 1, 1, "'refund' needs one order id", BIT(OPT_REASON), NULL,
+	{ "refund", 1, 1, "'refund' needs one order id", BIT(OPT_REASON) | BIT(OPT_AMOUNT), NULL,
 	    CAFE_OPEN_WRITE, NULL, do_refund, 0 },
 	{ "breaker", -1, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, check_breaker, do_breaker, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }

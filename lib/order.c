@@ -15,7 +15,8 @@
 
 static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered" };
 static const char *payment_names[] = { "none", "requested", "declined", "approved",
-	"refund_pending", "refunded", "refund_failed", "voided", "voiding" };
+	"refund_pending", "refunded", "refund_failed", "voided", "voiding",
+	"partially_refunded" };
 static const char *delivery_names[] = { "pending", "brewing", "ready", "dispatched",
 	"delivered", "cancelled" };
 
@@ -51,6 +52,14 @@ cafe_order_init(struct cafe_order *o, long long id)
 {
 	memset(o, 0, sizeof *o);
 	o->id = id;
+}
+
+long long
+cafe_order_refundable(const struct cafe_order *o)
+{
+	long long left = o->amount - o->refunded - o->refund_open;
+
+	return left > 0 ? left : 0;
 }
 
 json_t *
@@ -143,11 +152,33 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		o->payment = CAFE_PAYMENT_ABANDONED;
 		COPY(o->reason, str(ev, "reason"));
 	} else if (strcmp(t, "RefundRequested") == 0) {
+		/* One without an amount (as the log had before partial refunds)
+		 * asks for all that is left. */
+		long long a = num(ev, "amount");
+
+		if (a <= 0)
+			a = cafe_order_refundable(o);
+		o->refund_asks++;
+		o->refund_open += a;
+		/* Asking again for what failed: it is no longer owed. */
+		o->refund_failed -= a < o->refund_failed ? a : o->refund_failed;
 		o->payment = CAFE_PAYMENT_REFUND_PENDING;
-	} else if (strcmp(t, "PaymentRefunded") == 0) {
-		o->payment = CAFE_PAYMENT_REFUNDED;
-	} else if (strcmp(t, "RefundFailed") == 0) {
-		o->payment = CAFE_PAYMENT_REFUND_FAILED;
+	} else if (strcmp(t, "PaymentRefunded") == 0 || strcmp(t, "RefundFailed") == 0) {
+		long long a = num(ev, "amount");
+
+		if (a <= 0 || a > o->refund_open)
+			a = o->refund_open;
+		o->refund_open -= a;
+		o->refund_answers++;
+		o->refund_last_failed = t[0] == 'R';
+		if (o->refund_last_failed)
+			o->refund_failed += a;
+		else
+			o->refunded += a;
+		o->payment = o->refund_asks > o->refund_answers ? CAFE_PAYMENT_REFUND_PENDING :
+		    o->refund_last_failed ? CAFE_PAYMENT_REFUND_FAILED :
+		    o->refunded >= o->amount ? CAFE_PAYMENT_REFUNDED :
+		    CAFE_PAYMENT_PARTIALLY_REFUNDED;
 	} else if (strcmp(t, "OrderPlaced") == 0) {
 		json_t *items = cafe_items_of(ev->data);
 
@@ -413,6 +444,46 @@ cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o, const char 
 	cafe_batch_add(b, stream, o->order_version, "OrderCancelled",
 	    json_pack("{s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "reason", reason && *reason ? reason : "cancelled at the counter"));
+	return 0;
+}
+
+int
+cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o, long long amount,
+    const char *reason, struct cafe_err *e)
+{
+	long long left = cafe_order_refundable(o);
+	char stream[48];
+
+	switch (o->payment) {
+	case CAFE_PAYMENT_NONE:
+		return cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
+		    o->id);
+	case CAFE_PAYMENT_REFUND_PENDING:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld already has a refund pending "
+		    "(see 'cafe-pay show %lld')", o->id, o->id);
+	case CAFE_PAYMENT_REFUNDED:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
+	case CAFE_PAYMENT_APPROVED:
+	case CAFE_PAYMENT_PARTIALLY_REFUNDED:
+	case CAFE_PAYMENT_REFUND_FAILED:
+		break;
+	case CAFE_PAYMENT_REQUESTED:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld was never paid: the "
+		    "processor gave no answer (the reconcile policy voids the charge)", o->id);
+	default:
+		return cafe_err_set(e, CAFE_REFUSED, "the payment of order %lld was %s, not "
+		    "approved: there is nothing to refund", o->id,
+		    cafe_payment_status_name(o->payment));
+	}
+	if (left == 0)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
+	if (amount > left)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld: only %lld is left to refund "
+		    "(of %lld charged), not %lld", o->id, left, o->amount, amount);
+	cafe_order_stream(stream, sizeof stream, "payment", o->id);
+	cafe_batch_add(b, stream, o->payment_version, "RefundRequested",
+	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)(amount > 0 ? amount : left), "reason", reason));
 	return 0;
 }
 

@@ -32,7 +32,9 @@ enum cafe_payment_status {
 	CAFE_PAYMENT_REFUNDED,
 	CAFE_PAYMENT_REFUND_FAILED,
 	CAFE_PAYMENT_VOIDED,
-	CAFE_PAYMENT_ABANDONED      /* given up (PaymentAbandoned): a void is due */
+	CAFE_PAYMENT_ABANDONED,     /* given up (PaymentAbandoned): a void is due */
+	CAFE_PAYMENT_PARTIALLY_REFUNDED,   /* some of the charge went back */
+	CAFE_PAYMENT_STATUSES       /* how many there are */
 };
 
 enum cafe_delivery_status {
@@ -53,7 +55,15 @@ struct cafe_order {
 	char product[256];                     /* the items, short, for people */
 	long long qty;                         /* drinks, all items together */
 	char items[CAFE_ITEMS_JSON];           /* OrderPlaced's items, as JSON */
-	long long total, amount;
+	long long total, amount;               /* the items'; what was charged */
+	/* Refunds: each RefundRequested is answered, in order, by one
+	 * PaymentRefunded or RefundFailed; several may be asked for, each
+	 * of part of the charge, and together they never exceed it. */
+	long long refund_asks, refund_answers;
+	long long refund_open;                 /* asked for and not yet answered */
+	long long refunded;                    /* given back */
+	long long refund_failed;               /* failed, not asked for again: owed */
+	int refund_last_failed;                /* the latest answer was a failure */
 	char customer[CAFE_MAX_NAME * 4 + 1];
 	char address[CAFE_MAX_TEXT * 4 + 1];
 	char rider[CAFE_MAX_NAME * 4 + 1];
@@ -75,6 +85,9 @@ int cafe_delivery_status_parse(const char *name);
 void cafe_order_init(struct cafe_order *o, long long id);
 /* Folds one event of the order (any of its streams) into o. */
 void cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev);
+
+/* What is left of the charge to refund: neither given back nor asked for. */
+long long cafe_order_refundable(const struct cafe_order *o);
 
 /* The order's items as JSON (a new reference; an empty list before it
  * was placed). */
@@ -149,6 +162,13 @@ int cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
 int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
+/*
+ * A refund of amount (0: all that is left) of an approved charge, with a
+ * reason: one RefundRequested. CAFE_REFUSED while another refund is being
+ * made, when nothing is left, or when amount is more than is left.
+ */
+int cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o,
+		long long amount, const char *reason, struct cafe_err *e);
 int cafe_decide_stock(struct cafe_batch *b, const char *product,
 		const struct cafe_stock *s, int set, long long n, struct cafe_err *e);
 

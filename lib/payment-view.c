@@ -33,8 +33,8 @@ static const char *const types[] = {
 };
 
 static const char *const statuses[] = {
-	"requested", "approved", "declined", "refund_pending", "refunded",
-	"refund_failed", "voiding", "voided", NULL
+	"requested", "approved", "declined", "refund_pending", "partially_refunded",
+	"refunded", "refund_failed", "voiding", "voided", NULL
 };
 
 #define COLUMNS \
@@ -42,12 +42,13 @@ static const char *const statuses[] = {
 	" currency TEXT NOT NULL, key TEXT NOT NULL, ref TEXT, reason TEXT," \
 	" refund_reason TEXT, refund_ref TEXT, refund_error TEXT, void_ref TEXT," \
 	" requested_at TEXT NOT NULL, decided_at TEXT, refund_requested_at TEXT," \
-	" updated_at TEXT NOT NULL"
+	" updated_at TEXT NOT NULL, refunded BIGINT NOT NULL DEFAULT 0," \
+	" refund_open BIGINT NOT NULL DEFAULT 0"
 
 #define SELECT_COLUMNS \
 	"order_id, status, amount, currency, key, ref, reason, refund_reason," \
 	" refund_ref, refund_error, void_ref, requested_at, decided_at," \
-	" refund_requested_at, updated_at"
+	" refund_requested_at, updated_at, refunded"
 
 const char *
 cafe_payments_status(const char *s)
@@ -73,7 +74,7 @@ struct fold {
 static int
 fold_prepare(struct fold *f, const char *table)
 {
-	char sql[1024];
+	char sql[2048];
 	int rc;
 
 	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, status, amount, currency, key,"
@@ -81,7 +82,22 @@ fold_prepare(struct fold *f, const char *table)
 	    " ON CONFLICT(order_id) DO NOTHING", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->ins)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "UPDATE %s SET status = ?2, updated_at = ?3,"
+	/* A refund's answer decides the status from what is left open and
+	 * what went back (?16 its amount, ?17 'refunded' or 'failed'); a
+	 * request without an amount asks for all that is left. */
+#define ANSWER "coalesce(?16, refund_open)"
+	snprintf(sql, sizeof sql, "UPDATE %s SET status = CASE CAST(?17 AS TEXT)"
+	    " WHEN 'refunded' THEN CASE WHEN refund_open - " ANSWER " > 0 THEN 'refund_pending'"
+	    "   WHEN refunded + " ANSWER " >= amount THEN 'refunded'"
+	    "   ELSE 'partially_refunded' END"
+	    " WHEN 'failed' THEN CASE WHEN refund_open - " ANSWER " > 0 THEN 'refund_pending'"
+	    "   ELSE 'refund_failed' END"
+	    " ELSE ?2 END, updated_at = ?3,"
+	    " refunded = refunded + CASE WHEN ?17 = 'refunded' THEN " ANSWER " ELSE 0 END,"
+	    " refund_open = CASE WHEN ?17 = 'asked'"
+	    "   THEN refund_open + coalesce(?16, amount - refunded - refund_open)"
+	    "   WHEN ?17 IN ('refunded', 'failed') THEN refund_open - " ANSWER
+	    "   ELSE refund_open END,"
 	    " amount = coalesce(?4, amount), currency = coalesce(?5, currency),"
 	    " key = coalesce(?6, key), requested_at = coalesce(?7, requested_at),"
 	    " ref = coalesce(?8, ref), reason = coalesce(?9, reason),"
@@ -92,6 +108,7 @@ fold_prepare(struct fold *f, const char *table)
 	    " refund_error = CASE WHEN ?2 = 'refund_pending' THEN NULL"
 	    "   ELSE coalesce(?14, refund_error) END,"
 	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
+#undef ANSWER
 	if ((rc = cafe_db_prepare(f->db, sql, &f->upd)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	return 0;
@@ -119,7 +136,7 @@ static int
 fold_event(const struct cafe_event *ev, void *arg)
 {
 	struct fold *f = arg;
-	const char *t = ev->type, *status;
+	const char *t = ev->type, *status, *refund = NULL;
 	json_t *amount;
 	long long id = cafe_event_order_id(ev);
 	int rc;
@@ -162,16 +179,24 @@ fold_event(const struct cafe_event *ev, void *arg)
 		status = "refund_pending";
 		bind_str(f->upd, 11, ev, "reason");
 		cafe_stmt_text(f->upd, 12, ev->ts);
+		refund = "asked";
 	} else if (strcmp(t, "PaymentRefunded") == 0) {
 		status = "refunded";
 		bind_str(f->upd, 13, ev, "ref");
+		refund = "refunded";
 	} else if (strcmp(t, "RefundFailed") == 0) {
 		status = "refund_failed";
 		bind_str(f->upd, 14, ev, "error");
+		refund = "failed";
 	} else {
 		return 0;
 	}
 	cafe_stmt_text(f->upd, 2, status);
+	if (refund) {
+		cafe_stmt_text(f->upd, 17, refund);
+		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
+			cafe_stmt_int(f->upd, 16, json_integer_value(amount));
+	}
 	if ((rc = cafe_stmt_step(f->upd)) != CAFE_DB_DONE)
 		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 	return 0;
@@ -180,7 +205,16 @@ fold_event(const struct cafe_event *ev, void *arg)
 static int
 schema(struct cafe_log *log, struct cafe_err *e)
 {
-	return cafe_db_run(cafe_log_store(log),
+	struct cafe_db *db = cafe_log_store(log);
+	int status;
+
+	/* A table from before partial refunds is folded again from the log. */
+	if (cafe_db_has(db, "payments", NULL) && !cafe_db_has(db, "payments", "refund_open")) {
+		if ((status = cafe_db_run(db, "DROP TABLE payments", WHO, e)) != 0 ||
+		    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+			return status;
+	}
+	return cafe_db_run(db,
 	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
 }
@@ -288,7 +322,7 @@ row_json(struct cafe_stmt *st)
 	static const char *const names[] = { "order_id", "status", "amount", "currency",
 		"key", "ref", "reason", "refund_reason", "refund_ref", "refund_error",
 		"void_ref", "requested_at", "decided_at", "refund_requested_at",
-		"updated_at" };
+		"updated_at", "refunded" };
 	json_t *o = json_object();
 
 	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
@@ -385,42 +419,9 @@ fold_payment(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
-/* The rule: only an approved payment (or one whose refund failed) is refunded. */
-static int
-decide_refund(struct cafe_batch *b, const struct cafe_order *o, const char *reason,
-    struct cafe_err *e)
-{
-	char stream[48];
-
-	switch (o->payment) {
-	case CAFE_PAYMENT_NONE:
-		return cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
-		    o->id);
-	case CAFE_PAYMENT_REFUND_PENDING:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld already has a refund pending "
-		    "(see 'cafe-pay show %lld')", o->id, o->id);
-	case CAFE_PAYMENT_REFUNDED:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
-	case CAFE_PAYMENT_APPROVED:
-	case CAFE_PAYMENT_REFUND_FAILED:
-		break;
-	case CAFE_PAYMENT_REQUESTED:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld was never paid: the "
-		    "processor gave no answer (the reconcile policy voids the charge)", o->id);
-	default:
-		return cafe_err_set(e, CAFE_REFUSED, "the payment of order %lld was %s, not "
-		    "approved: there is nothing to refund", o->id,
-		    cafe_payment_status_name(o->payment));
-	}
-	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, "RefundRequested",
-	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
-	    "amount", (json_int_t)o->amount, "reason", reason));
-	return 0;
-}
-
 struct refund_txn {
 	long long order_id;
+	long long amount;           /* 0: all that is left */
 	const char *reason;
 	json_t *out;
 };
@@ -440,13 +441,15 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if ((status = cafe_log_read_stream(log, stream, fold_payment, o, e)) != 0)
 		goto out;
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
-	if ((status = decide_refund(&b, o, t->reason, e)) != 0 ||
+	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0 ||
 	    (status = cafe_log_append(log, &b, e)) != 0)
 		goto out;
 	json_decref(t->out);
-	t->out = json_pack("{s:I, s:s, s:I, s:s, s:s}", "order_id", (json_int_t)o->id,
-	    "status", "refund_pending", "amount", (json_int_t)o->amount,
-	    "reason", t->reason, "requested_at", b.ev[0].ts);
+	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s}", "order_id",
+	    (json_int_t)o->id, "status", "refund_pending",
+	    "amount", json_object_get(b.ev[0].data, "amount"), "charged", (json_int_t)o->amount,
+	    "refunded", (json_int_t)o->refunded, "reason", t->reason,
+	    "requested_at", b.ev[0].ts);
 out:
 	cafe_batch_release(&b);
 	free(o);
@@ -454,10 +457,10 @@ out:
 }
 
 int
-cafe_payments_refund(struct cafe_log *log, long long order_id, const char *reason,
-    json_t **out, struct cafe_err *e)
+cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
+    const char *reason, json_t **out, struct cafe_err *e)
 {
-	struct refund_txn t = { order_id, NULL, NULL };
+	struct refund_txn t = { order_id, amount, NULL, NULL };
 	size_t chars = 0;
 	int status;
 

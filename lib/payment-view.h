@@ -52,15 +52,17 @@ int cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q
 json_t *cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_err *e);
 
 /*
- * A manual refund: appends RefundRequested {order_id, amount, reason} on
- * payment-N; the refund policy of cafe-daemon sends it to the processor.
- * Refused (CAFE_REFUSED, nothing appended) for an unknown order, a payment
- * that was not approved, one already refunded or with a refund pending; a
- * payment whose refund failed may be refunded again. A reason that is not
- * text or too long: CAFE_DATAERR. *out (may be NULL) gets
- * {order_id, status, amount, reason, requested_at}.
+ * A manual refund of amount (0: all that is left of the charge): appends
+ * RefundRequested {order_id, amount, reason} on payment-N; the refund
+ * policy of cafe-daemon sends it to the processor. Refunds together never
+ * exceed the charge. Refused (CAFE_REFUSED, nothing appended) for an
+ * unknown order, a payment that was not approved, one already refunded or
+ * with a refund pending, and an amount over what is left; a payment whose
+ * refund failed may be refunded again. A reason that is not text or too
+ * long: CAFE_DATAERR. *out (may be NULL) gets {order_id, status, amount,
+ * charged, refunded, reason, requested_at}.
  */
-int cafe_payments_refund(struct cafe_log *log, long long order_id, const char *reason,
-		json_t **out, struct cafe_err *e);
+int cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
+		const char *reason, json_t **out, struct cafe_err *e);
 
 #endif

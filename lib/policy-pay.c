@@ -64,6 +64,8 @@ pay(struct cafe_policy_ctx *pc, enum cafe_pay_op op, const char *key,
 
 /* --- refund: RefundRequested -> PaymentRefunded | RefundFailed --- */
 
+/* What the RefundRequested ev asks for; one from before partial refunds
+ * has no amount and asks for all of the charge. */
 static long long
 refund_amount(const struct cafe_event *ev, const struct cafe_order *o)
 {
@@ -72,17 +74,64 @@ refund_amount(const struct cafe_event *ev, const struct cafe_order *o)
 	return a > 0 ? a : o->amount;
 }
 
+struct refund_fold {
+	struct cafe_order o;
+	long long upto;             /* the request's version */
+	long long asks;             /* requests up to and with it */
+};
+
+static int
+refund_fold(const struct cafe_event *ev, void *arg)
+{
+	struct refund_fold *f = arg;
+
+	cafe_order_apply(&f->o, ev);
+	if (strcmp(ev->type, "RefundRequested") == 0 && ev->version <= f->upto)
+		f->asks++;
+	return 0;
+}
+
+/*
+ * The payment of the RefundRequested ev, and whether ev still waits for
+ * its answer: the refunds of a payment are answered one by one in the
+ * order they were asked for, so the n-th request is answered once there
+ * are n answers.
+ */
+static int
+load_refund(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_order *o,
+    int *open, struct cafe_err *e)
+{
+	struct refund_fold *f = cafe_xmalloc(sizeof *f);
+	long long id = cafe_event_order_id(ev);
+	int status;
+
+	if (id <= 0) {
+		free(f);
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	}
+	cafe_order_init(&f->o, id);
+	f->upto = ev->version;
+	f->asks = 0;
+	if ((status = cafe_log_read_stream(pc->log, ev->stream, refund_fold, f, e)) == 0) {
+		*o = f->o;
+		*open = f->o.refund_answers < f->asks;
+	}
+	free(f);
+	return status;
+}
+
 static int
 refund_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_err *e)
 {
 	struct cafe_order o;
 	char key[64];
-	int status;
+	int status, open;
 
-	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+	if ((status = load_refund(pc, ev, &o, &open, e)) != 0)
 		return status;
-	if (o.payment != CAFE_PAYMENT_REFUND_PENDING)
-		return 0;       /* refunded, or never paid: nothing to send */
+	if (!open)
+		return 0;       /* answered already: nothing to send */
 	snprintf(key, sizeof key, "refund-%s", ev->id);
 	return pay(pc, CAFE_PAY_REFUND, key, o.id, refund_amount(ev, &o), e);
 }
@@ -95,11 +144,11 @@ refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	struct pay_result *r = pc->scratch;
 	struct cafe_order o;
 	char stream[48];
-	int status;
+	int status, open;
 
-	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
+	if ((status = load_refund(pc, ev, &o, &open, e)) != 0)
 		return status;
-	if (o.payment != CAFE_PAYMENT_REFUND_PENDING)
+	if (!open)
 		return 0;
 	cafe_policy_batch(out, ev, o.id);
 	cafe_order_stream(stream, sizeof stream, "payment", o.id);

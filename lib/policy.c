@@ -259,11 +259,15 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if ((status = cafe_log_read_correlated(pc->log, corr, comp_fold, &f, e)) != 0)
 		return status;
 	cafe_policy_batch(out, ev, id);
-	if (f.o.payment == CAFE_PAYMENT_APPROVED) {
+	/* What was not given back or asked for already goes back: all of it,
+	 * or the rest after a partial refund (a pending one included). */
+	if ((f.o.payment == CAFE_PAYMENT_APPROVED ||
+	    f.o.payment == CAFE_PAYMENT_PARTIALLY_REFUNDED ||
+	    f.o.payment == CAFE_PAYMENT_REFUND_PENDING) && cafe_order_refundable(&f.o) > 0) {
 		cafe_order_stream(stream, sizeof stream, "payment", id);
 		cafe_batch_add(out, stream, f.o.payment_version, "RefundRequested",
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
-		    "amount", (json_int_t)f.o.amount, "reason", why));
+		    "amount", (json_int_t)cafe_order_refundable(&f.o), "reason", why));
 	}
 	/* A delivery never started is called off too, so the customer hears
 	 * that the order is cancelled, not only that the money comes back. */

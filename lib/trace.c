@@ -30,7 +30,10 @@
 	" payment_status TEXT NOT NULL, delivery_status TEXT NOT NULL," \
 	" messages INTEGER NOT NULL, placed_at TEXT NOT NULL, updated_at TEXT NOT NULL," \
 	" address TEXT NOT NULL, rider TEXT NOT NULL, amount BIGINT NOT NULL," \
-	" delivered_at TEXT NOT NULL, items TEXT NOT NULL"
+	" delivered_at TEXT NOT NULL, items TEXT NOT NULL, refunded BIGINT NOT NULL," \
+	" refund_open BIGINT NOT NULL, refund_failed BIGINT NOT NULL," \
+	" refund_asks INTEGER NOT NULL, refund_answers INTEGER NOT NULL," \
+	" refund_last_failed INTEGER NOT NULL"
 
 /* The columns of an answer, in the order row_json() reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
@@ -44,7 +47,7 @@ table_shape(struct cafe_db *db)
 {
 	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_db_has(db, "order_trace", "items") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "refund_open") ? 1 : -1;
 }
 
 int
@@ -118,7 +121,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	o->qty = cafe_col_int(f->get, 2);
 	o->total = cafe_col_int(f->get, 3);
 	o->status = parse_name(COL(4), order_name, CAFE_ORDER_DELIVERED + 1);
-	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_ABANDONED + 1);
+	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_STATUSES);
 	o->delivery = parse_name(COL(6), delivery_name, CAFE_DELIVERY_CANCELLED + 1);
 	o->messages = cafe_col_int(f->get, 7);
 	snprintf(o->placed_at, sizeof o->placed_at, "%s", COL(8));
@@ -128,25 +131,35 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	o->amount = cafe_col_int(f->get, 12);
 	snprintf(delivered_at, n, "%s", COL(13));
 	snprintf(o->items, sizeof o->items, "%s", COL(14));
+	o->refunded = cafe_col_int(f->get, 15);
+	o->refund_open = cafe_col_int(f->get, 16);
+	o->refund_failed = cafe_col_int(f->get, 17);
+	o->refund_asks = cafe_col_int(f->get, 18);
+	o->refund_answers = cafe_col_int(f->get, 19);
+	o->refund_last_failed = (int)cafe_col_int(f->get, 20);
 }
 
 static int
 fold_prepare(struct fold *f, const char *table)
 {
-	char sql[1536];
+	char sql[2560];
 	int rc;
 
 	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
-	    "rider, amount, delivered_at, items FROM %s WHERE order_id = ?", table);
+	    "rider, amount, delivered_at, items, refunded, refund_open, refund_failed, "
+	    "refund_asks, refund_answers, refund_last_failed FROM %s WHERE order_id = ?",
+	    table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->get)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	/* An upsert updates a row in place and touches the customer index
 	 * only when the customer changed; REPLACE deletes and inserts. */
 	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
-	    "placed_at, updated_at, address, rider, amount, delivered_at, items) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "placed_at, updated_at, address, rider, amount, delivered_at, items, "
+	    "refunded, refund_open, refund_failed, refund_asks, refund_answers, "
+	    "refund_last_failed) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
 	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
 	    "order_status = excluded.order_status, "
@@ -155,7 +168,10 @@ fold_prepare(struct fold *f, const char *table)
 	    "placed_at = excluded.placed_at, updated_at = excluded.updated_at, "
 	    "address = excluded.address, rider = excluded.rider, "
 	    "amount = excluded.amount, delivered_at = excluded.delivered_at, "
-	    "items = excluded.items", table);
+	    "items = excluded.items, refunded = excluded.refunded, "
+	    "refund_open = excluded.refund_open, refund_failed = excluded.refund_failed, "
+	    "refund_asks = excluded.refund_asks, refund_answers = excluded.refund_answers, "
+	    "refund_last_failed = excluded.refund_last_failed", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->put)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
@@ -253,6 +269,12 @@ fold_flush(struct fold *f)
 		cafe_stmt_int(f->put, 14, o->amount);
 		cafe_stmt_text_ref(f->put, 15, f->rows[i].delivered_at);
 		cafe_stmt_text_ref(f->put, 16, o->items[0] ? o->items : "[]");
+		cafe_stmt_int(f->put, 17, o->refunded);
+		cafe_stmt_int(f->put, 18, o->refund_open);
+		cafe_stmt_int(f->put, 19, o->refund_failed);
+		cafe_stmt_int(f->put, 20, o->refund_asks);
+		cafe_stmt_int(f->put, 21, o->refund_answers);
+		cafe_stmt_int(f->put, 22, o->refund_last_failed);
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
@@ -787,7 +809,8 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 	if (source_table(log, q, &table, e) != 0)
 		return NULL;
 	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at, "
-	    "payment_status, amount FROM %s WHERE order_status <> 'none' AND (CAST(?1 AS TEXT) IS NULL OR placed_at >= ?1) "
+	    "payment_status, amount, refunded, refund_failed FROM %s "
+	    "WHERE order_status <> 'none' AND (CAST(?1 AS TEXT) IS NULL OR placed_at >= ?1) "
 	    "ORDER BY placed_at", table);
 	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK) {
 		cafe_db_status(db, rc, WHO, "prepare", e);
@@ -799,9 +822,9 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 		const char *placed = cafe_col_text(st, 0);
 		const char *status = cafe_col_text(st, 1);
 		const char *delivered = cafe_col_text(st, 3);
-		const char *payment = cafe_col_text(st, 4);
 		long long total = cafe_col_int(st, 2);
 		long long charged = cafe_col_int(st, 5);
+		long long refunded = cafe_col_int(st, 6), owed = cafe_col_int(st, 7);
 		struct bucket *h;
 		char hour[32];
 
@@ -825,10 +848,8 @@ cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct 
 			/* What the café kept: the charge, less what went back. A
 			 * failed refund is kept but owed to the customer. */
 			b->charged += charged > 0 ? charged : total;
-			if (strcmp(payment, "refunded") == 0)
-				b->refunds += charged > 0 ? charged : total;
-			else if (strcmp(payment, "refund_failed") == 0)
-				b->owed += charged > 0 ? charged : total;
+			b->refunds += refunded;
+			b->owed += owed;
 			if (strcmp(status, "delivered") == 0)
 				b->delivered++;
 			if (delivered && *delivered) {

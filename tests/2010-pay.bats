@@ -27,7 +27,7 @@ two_orders() {
 	run -1 cafe-order place latte --qty 2
 }
 
-FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refund_error","refund_reason","refund_ref","refund_requested_at","requested_at","status","updated_at","void_ref"]'
+FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refund_error","refund_reason","refund_ref","refund_requested_at","refunded","requested_at","status","updated_at","void_ref"]'
 
 @test "list: one JSON object per payment with the documented fields" {
 	two_orders
@@ -108,7 +108,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	run --separate-stderr cafe-pay --json refund 1 --reason 'spilled at the counter'
 	assert_success
 	assert_equal "$(jq -c 'del(.requested_at)' <<<"$output")" \
-	    '{"order_id":1,"status":"refund_pending","amount":4000,"reason":"spilled at the counter"}'
+	    '{"order_id":1,"status":"refund_pending","amount":4000,"charged":4000,"refunded":0,"reason":"spilled at the counter"}'
 	ts=$(jq -r .requested_at <<<"$output")
 	assert_equal "$(event_count)" $((before + 1))
 	assert_equal "$(db_sql "select stream, version, type, data, ts,
@@ -123,7 +123,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	two_orders
 	run --separate-stderr cafe-pay refund 1
 	assert_success
-	assert_output '1 refund requested (4000 KRW)'
+	assert_output '1 refund requested (4000 KRW of 4000)'
 	assert_equal "$(db_sql "select (data->>'reason') from events
 	    where type = 'RefundRequested'")" 'manual refund'
 }
@@ -173,9 +173,65 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	    '["refund_pending","second try",null]'
 }
 
+@test "a partial refund: part of what is left, never more than was charged" {
+	use_config </dev/null
+	cafe-order place latte:2+oat >/dev/null
+	run --separate-stderr cafe-pay --json refund 1 --amount 1200 --reason 'no oat after all'
+	assert_success
+	assert_equal "$(jq -c '[.amount, .charged, .refunded, .status]' <<<"$output")" \
+	    '[1200,9200,0,"refund_pending"]'
+	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":1200,"ref":"r1"}' 1
+	run cafe-pay --json show 1
+	assert_equal "$(jq -c '[.status, .amount, .refunded]' <<<"$output")" \
+	    '["partially_refunded",9200,1200]'
+	run cafe-trace --json list
+	assert_equal "$(jq -r .payment_status <<<"$output")" partially_refunded
+	run cafe-pay --json list --status partially_refunded
+	assert_equal "$(jq -r .order_id <<<"$output")" 1
+	before=$(event_count)
+	run -1 cafe-pay refund 1 --amount 8001
+	assert_output 'cafe-pay: order 1: only 8000 is left to refund (of 9200 charged), not 8001'
+	assert_equal "$(event_count)" "$before"
+	# Without --amount: all that is left.
+	run cafe-pay refund 1
+	assert_success
+	assert_output '1 refund requested (8000 KRW of 9200)'
+	run -1 cafe-pay refund 1 --amount 1
+	assert_output "cafe-pay: order 1 already has a refund pending (see 'cafe-pay show 1')"
+	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":8000,"ref":"r2"}' 1
+	run cafe-pay --json show 1
+	assert_equal "$(jq -c '[.status, .refunded]' <<<"$output")" '["refunded",9200]'
+	before=$(event_count)
+	run -1 cafe-pay refund 1 --amount 1
+	assert_output 'cafe-pay: order 1 is already refunded'
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "a failed partial refund is owed, and may be asked for again" {
+	cafe-order place latte >/dev/null
+	cafe-pay refund 1 --amount 1000 >/dev/null
+	append_event payment-1 RefundFailed '{"order_id":1,"amount":1000,"error":"timeout","attempts":8}' 1
+	run cafe-pay --json show 1
+	assert_equal "$(jq -c '[.status, .refunded]' <<<"$output")" '["refund_failed",0]'
+	run -1 cafe-pay refund 1 --amount 4001
+	assert_output 'cafe-pay: order 1: only 4000 is left to refund (of 4000 charged), not 4001'
+	run cafe-pay refund 1 --amount 1000
+	assert_success
+	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":1000,"ref":"r"}' 1
+	run cafe-pay --json show 1
+	assert_equal "$(jq -c '[.status, .refunded]' <<<"$output")" '["partially_refunded",1000]'
+}
+
 @test "bad input is refused with 64 or 65 and appends nothing" {
 	two_orders
 	before=$(event_count)
+	for a in 0 -5 abc 1.5 '' 1e3; do
+		run -65 cafe-pay refund 1 --amount "$a"
+		assert_output "cafe-pay: --amount wants a whole number from 1 (in the smallest unit of the currency), not '$a'"
+	done
+	run -64 cafe-pay refund 1 --amount
+	assert_output "cafe-pay: option '--amount' needs a value (see 'cafe-pay --help')"
+	run -64 cafe-pay list --amount 5
 	run -65 cafe-pay refund abc
 	assert_output "cafe-pay: 'abc' is not an order id"
 	run -65 cafe-pay refund 0

@@ -271,3 +271,47 @@ joon has it, dispatched"
 	    delivery_status FROM order_trace ORDER BY order_id"
 	assert_output $'1|paid|approved|brewing\n2|cancelled|refunded|cancelled'
 }
+
+@test "compensate: a cancel after a partial refund gives back the rest, pending or not" {
+	cafe-order place latte:2 >/dev/null
+	cafe-pay refund 1 --amount 3000 --reason 'one was cold' >/dev/null
+	# Cancelled while that refund is still pending: the rest goes back too.
+	cafe-order cancel 1 >/dev/null
+	cafe-daemon -q run --once
+	run db_sql "SELECT type, (data->>'amount') FROM events
+	    WHERE type IN ('RefundRequested', 'PaymentRefunded') ORDER BY seq"
+	assert_output "RefundRequested|3000
+RefundRequested|5000
+PaymentRefunded|3000
+PaymentRefunded|5000"
+	run cafe-trace --json list
+	assert_equal "$(jq -r .payment_status <<<"$output")" refunded
+	run texts 1
+	assert_line 'Order 1: 3000 KRW has been refunded to you'
+	assert_line 'Order 1: 5000 KRW has been refunded to you'
+}
+
+@test "refunds asked for at once from many terminals never exceed the charge" {
+	cafe-order place latte:2 >/dev/null
+	start_daemon run
+	for round in 1 2 3 4; do
+		pids=()
+		for i in 1 2 3 4 5 6; do
+			cafe-pay -q refund 1 --amount 1500 2>/dev/null 3>&- &
+			pids+=($!)
+		done
+		wait "${pids[@]}" || :
+		wait_for '[ "$(cafe-pay --json show 1 | jq -r .status)" != refund_pending ]' 30
+	done
+	refunded=$(db_sql "SELECT coalesce(sum(CAST(data->>'amount' AS INTEGER)), 0)
+	    FROM events WHERE type = 'PaymentRefunded'")
+	asked=$(db_sql "SELECT coalesce(sum(CAST(data->>'amount' AS INTEGER)), 0)
+	    FROM events WHERE type = 'RefundRequested'")
+	[ "$refunded" -le 8000 ] && [ "$asked" -le 8000 ]
+	# 1500 five times fits in 8000, a sixth does not: at least that many
+	# went through over four rounds, and the rest was refused.
+	[ "$refunded" -ge 1500 ]
+	[ "$refunded" = "$asked" ]
+	run cafe-pay --json show 1
+	assert_equal "$(jq -r .refunded <<<"$output")" "$refunded"
+}

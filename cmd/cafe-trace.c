@@ -69,7 +69,8 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 }
 
 static const char *const statuses[] = { "paid", "cancelled", "rejected", "delivered",
-	"approved", "refund_pending", "refunded", "refund_failed", "pending", "brewing",
+	"approved", "refund_pending", "partially_refunded", "refunded", "refund_failed",
+	"pending", "brewing",
 	"ready", "dispatched", NULL };
 
 /* The colour of a status word (SGR), the same in every view. */
@@ -84,7 +85,8 @@ status_color(const char *s)
 	if (strcmp(s, "brewing") == 0 || strcmp(s, "ready") == 0 ||
 	    strcmp(s, "dispatched") == 0)
 		return "33";
-	if (strcmp(s, "refund_pending") == 0 || strcmp(s, "refunded") == 0)
+	if (strcmp(s, "refund_pending") == 0 || strcmp(s, "refunded") == 0 ||
+	    strcmp(s, "partially_refunded") == 0)
 		return "35";
 	if (strcmp(s, "pending") == 0)
 		return "2";
@@ -143,7 +145,7 @@ check_status(struct cafe_ctx *ctx, const char *status)
 			return 0;
 	return cafe_usage_error(ctx, "unknown status '%s' (an order status: paid, "
 	    "cancelled, rejected, delivered; a payment status: approved, refund_pending, "
-	    "refunded, refund_failed; or a delivery status: pending, brewing, ready, "
+	    "partially_refunded, refunded, refund_failed; or a delivery status: pending, brewing, ready, "
 	    "dispatched)", status);
 }
 

@@ -11,6 +11,8 @@
 #include "cli.h"
 #include "counter.h"
 #include "input.h"
+#include "people.h"
+#include "receipt.h"
 #include "stock.h"
 
 static const char usage[] =
@@ -18,6 +20,7 @@ static const char usage[] =
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--address TEXT]\n"
 "                  [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
+"       cafe-order receipt ORDER_ID\n"
 "       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
 "       cafe-order stock [PRODUCT [--set N | --add N]]\n"
 "example: cafe-order place latte:2+large+oat americano --address 'table 4'\n";
@@ -73,34 +76,115 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 	return status;
 }
 
+/* {"size":{"regular":0,"large":500},...}: the groups of p, in order. */
+static json_t *
+options_json(const struct cafe_config *c, const struct cafe_product *p)
+{
+	json_t *o = json_object();
+
+	for (char **g = p->groups; g && *g; g++) {
+		const struct cafe_option_group *grp = cafe_config_group(c, *g);
+		json_t *choices = json_object();
+
+		for (size_t j = 0; grp && j < grp->nchoices; j++)
+			json_object_set_new(choices, grp->choices[j].name,
+			    json_integer(grp->choices[j].price));
+		json_object_set_new(o, *g, choices);
+	}
+	return o;
+}
+
+/* The option groups the menu's products use, each with its choices. */
+static void
+print_options(const struct cafe_config *c)
+{
+	static const char *const head[] = { "OPTION", "CHOICES (the first is the default)" };
+	struct cafe_table *t = cafe_table_new(2, head);
+	size_t used = 0;
+
+	for (size_t i = 0; i < c->noptions; i++) {
+		const struct cafe_option_group *g = &c->options[i];
+		struct cafe_buf b = { NULL, 0, 0 };
+		int named = 0;
+
+		for (size_t k = 0; k < c->nmenu && !named; k++)
+			for (char **n = c->menu[k].groups; n && *n && !named; n++)
+				named = strcmp(*n, g->name) == 0;
+		if (!named)
+			continue;
+		cafe_buf_add(&b, "", 0);
+		for (size_t j = 0; j < g->nchoices; j++) {
+			char price[48], money[64];
+
+			cafe_buf_cat(&b, j ? ", " : "");
+			cafe_buf_cat(&b, g->choices[j].name);
+			if (g->choices[j].price) {
+				snprintf(price, sizeof price, " +%s",
+				    cafe_grouped(g->choices[j].price, money, sizeof money));
+				cafe_buf_cat(&b, price);
+			}
+		}
+		cafe_table_add(t, (const char *const[]){ g->name, b.s });
+		free(b.s);
+		used++;
+	}
+	if (used) {
+		putchar('\n');
+		cafe_table_print(t, stdout);
+	}
+	cafe_table_free(t);
+}
+
 static int
 do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
-	static const char *const head[] = { "PRODUCT", ">PRICE", ">STOCK" };
-	struct cafe_table *t = ctx->json ? NULL : cafe_table_new(3, head);
-	int status = 0;
+	static const char *const head[] = { "PRODUCT", "CODE", ">PRICE", ">STOCK", "OPTIONS" };
+	const struct cafe_config *c = &ctx->config;
+	struct cafe_table *t = NULL;
+	int status = 0, codes = 0;
 
 	(void)opts, (void)argc, (void)argv;
-	for (size_t i = 0; i < ctx->config.nmenu; i++) {
-		const struct cafe_product *p = &ctx->config.menu[i];
+	/* A CODE column only when some product has a code. */
+	for (size_t i = 0; i < c->nmenu; i++)
+		codes |= c->menu[i].code != NULL;
+	if (!ctx->json)
+		t = codes ? cafe_table_new(5, head) :
+		    cafe_table_new(4, (const char *const[]){ head[0], head[2], head[3], head[4] });
+	for (size_t i = 0; i < c->nmenu; i++) {
+		const struct cafe_product *p = &c->menu[i];
+		struct cafe_buf groups = { NULL, 0, 0 };
 		struct cafe_stock s;
-		char price[32], stock[32];
+		char price[48], stock[32];
 
-		if ((status = cafe_stock_load(ctx->log, &ctx->config, p->name, &s, &e)) != 0)
+		if ((status = cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
 			break;
 		if (ctx->json) {
-			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", p->name,
+			cafe_print_json(json_pack("{s:s, s:o, s:I, s:o, s:o}", "product", p->name,
+			    "code", p->code ? json_string(p->code) : json_null(),
 			    "price", (json_int_t)p->price,
-			    "stock", s.tracked ? json_integer(s.level) : json_null()));
+			    "stock", s.tracked ? json_integer(s.level) : json_null(),
+			    "options", options_json(c, p)));
 			continue;
 		}
-		snprintf(price, sizeof price, "%lld", p->price);
+		cafe_buf_add(&groups, "", 0);
+		for (char **g = p->groups; g && *g; g++) {
+			cafe_buf_cat(&groups, g == p->groups ? "" : ", ");
+			cafe_buf_cat(&groups, *g);
+		}
+		cafe_grouped(p->price, price, sizeof price);
 		snprintf(stock, sizeof stock, s.tracked ? "%lld" : "-", s.level);
-		cafe_table_add(t, (const char *const[]){ p->name, price, stock });
+		if (codes)
+			cafe_table_add(t, (const char *const[]){ p->name, p->code ? p->code : "",
+			    price, stock, groups.s });
+		else
+			cafe_table_add(t, (const char *const[]){ p->name, price, stock, groups.s });
+		free(groups.s);
 	}
-	if (t && !status)
+	if (t && !status) {
 		cafe_table_print(t, stdout);
+		print_options(c);
+	}
 	cafe_table_free(t);
 	return status ? fail(ctx, status, &e) : 0;
 }
@@ -252,6 +336,97 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return 0;
 }
 
+/* One line of a receipt's sums: a label, the amount at the right, a note. */
+static void
+receipt_line(const char *label, long long amount, const char *currency, const char *note)
+{
+	char money[64];
+
+	cafe_money(amount, currency, money, sizeof money);
+	printf("%-34s %16s%s%s\n", label, money, note && *note ? "  " : "", note ? note : "");
+}
+
+static void
+print_receipt(json_t *r)
+{
+	static const char *const head[] = { "ITEM", "CHOICES", ">QTY", ">PRICE", ">AMOUNT" };
+	const char *cur = json_string_value(json_object_get(r, "currency"));
+	const char *who = json_string_value(json_object_get(r, "customer"));
+	const char *where = json_string_value(json_object_get(r, "address"));
+	json_t *tax = json_object_get(r, "tax"), *it, *opt;
+	struct cafe_table *t = cafe_table_new(5, head);
+	char when[64], label[96], q[32], p[48], a[48];
+	size_t i, j;
+
+	printf("Order %lld, placed %s\n",
+	    (long long)json_integer_value(json_object_get(r, "order_id")),
+	    cafe_local_time(json_string_value(json_object_get(r, "placed_at")), when,
+	    sizeof when));
+	if ((who && *who) || (where && *where))
+		printf("For %s%s%s\n", who && *who ? who : "", who && *who && where && *where ?
+		    ", " : "", where && *where ? where : "");
+	putchar('\n');
+	json_array_foreach(json_object_get(r, "items"), i, it) {
+		struct cafe_buf choices = { NULL, 0, 0 };
+
+		cafe_buf_add(&choices, "", 0);
+		json_array_foreach(json_object_get(it, "options"), j, opt) {
+			cafe_buf_cat(&choices, j ? ", " : "");
+			cafe_buf_cat(&choices, json_string_value(opt));
+		}
+		snprintf(q, sizeof q, "%lld", (long long)json_integer_value(json_object_get(it, "qty")));
+		cafe_grouped(json_integer_value(json_object_get(it, "unit_price")), p, sizeof p);
+		cafe_grouped(json_integer_value(json_object_get(it, "total")), a, sizeof a);
+		cafe_table_add(t, (const char *const[]){
+		    json_string_value(json_object_get(it, "product")), choices.s, q, p, a });
+		free(choices.s);
+	}
+	cafe_table_print(t, stdout);
+	cafe_table_free(t);
+	putchar('\n');
+	receipt_line("Subtotal", json_integer_value(json_object_get(r, "subtotal")), cur, NULL);
+	if (json_integer_value(json_object_get(tax, "rate_percent")) > 0) {
+		snprintf(label, sizeof label, "Tax %lld%% (%s)",
+		    (long long)json_integer_value(json_object_get(tax, "rate_percent")),
+		    json_is_true(json_object_get(tax, "included")) ? "included" : "added");
+		receipt_line(label, json_integer_value(json_object_get(tax, "amount")), cur, NULL);
+	}
+	receipt_line("Total", json_integer_value(json_object_get(r, "total")), cur, NULL);
+	snprintf(label, sizeof label, "%s",
+	    json_string_value(json_object_get(json_object_get(r, "payment"), "ref")));
+	receipt_line("Paid", json_integer_value(json_object_get(r, "total")), cur, label);
+	json_array_foreach(json_object_get(r, "refunds"), i, it) {
+		snprintf(label, sizeof label, "Refunded %s",
+		    cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
+		    sizeof when));
+		receipt_line(label, -json_integer_value(json_object_get(it, "amount")), cur,
+		    json_string_value(json_object_get(it, "reason")));
+	}
+}
+
+static int
+do_receipt(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	json_t *r = NULL;
+	long long id;
+	int status;
+
+	(void)opts, (void)argc;
+	if ((id = cafe_order_id_parse(argv[0])) < 0)
+		return cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]),
+		    fail(ctx, CAFE_DATAERR, &e);
+	if ((status = cafe_receipt(ctx->log, &ctx->config, id, &r, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(r);
+	else {
+		print_receipt(r);
+		json_decref(r);
+	}
+	return 0;
+}
+
 static int
 do_cancel(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
@@ -279,32 +454,34 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
+	const struct cafe_product *p;
 	long long n, level;
 	int status;
 
+	if (argc == 0 && !o->set && !o->add)
+		return do_menu(ctx, opts, argc, argv);
+	/* By its name or its code; the log knows it by its name. */
+	if (!(p = cafe_config_product(&ctx->config, argv[0])))
+		return cafe_err_set(&e, CAFE_REFUSED,
+		    "unknown product '%s' (see 'cafe-order menu')", argv[0]),
+		    fail(ctx, CAFE_REFUSED, &e);
 	if (!o->set && !o->add) {
 		struct cafe_stock s;
 		static const char *const head[] = { "PRODUCT", ">STOCK" };
 		struct cafe_table *t;
 		char lv[32];
 
-		if (argc == 0)
-			return do_menu(ctx, opts, argc, argv);
-		if (!cafe_config_product(&ctx->config, argv[0]))
-			return cafe_err_set(&e, CAFE_REFUSED,
-			    "unknown product '%s' (see 'cafe-order menu')", argv[0]),
-			    fail(ctx, CAFE_REFUSED, &e);
-		if ((status = cafe_stock_load(ctx->log, &ctx->config, argv[0], &s, &e)) != 0)
+		if ((status = cafe_stock_load(ctx->log, &ctx->config, p->name, &s, &e)) != 0)
 			return fail(ctx, status, &e);
 		if (ctx->json) {
-			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", argv[0],
-			    "price", (json_int_t)cafe_config_product(&ctx->config, argv[0])->price,
+			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", p->name,
+			    "price", (json_int_t)p->price,
 			    "stock", s.tracked ? json_integer(s.level) : json_null()));
 			return 0;
 		}
 		t = cafe_table_new(2, head);
 		snprintf(lv, sizeof lv, s.tracked ? "%lld" : "-", s.level);
-		cafe_table_add(t, (const char *const[]){ argv[0], lv });
+		cafe_table_add(t, (const char *const[]){ p->name, lv });
 		cafe_table_print(t, stdout);
 		cafe_table_free(t);
 		return 0;
@@ -314,15 +491,14 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		return cafe_err_set(&e, CAFE_DATAERR, "%s wants a whole number%s, not '%s'",
 		    o->set ? "--set" : "--add", o->set ? " from 0" : "",
 		    o->set ? o->set : o->add), fail(ctx, CAFE_DATAERR, &e);
-	if ((status = cafe_counter_stock(&ctx->config, ctx->log, argv[0], o->set != NULL,
+	if ((status = cafe_counter_stock(&ctx->config, ctx->log, p->name, o->set != NULL,
 	    n, &level, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
-		cafe_print_json(json_pack("{s:s, s:I, s:I}", "product", argv[0],
-		    "price", (json_int_t)cafe_config_product(&ctx->config, argv[0])->price,
-		    "stock", (json_int_t)level));
+		cafe_print_json(json_pack("{s:s, s:I, s:I}", "product", p->name,
+		    "price", (json_int_t)p->price, "stock", (json_int_t)level));
 	else if (!ctx->quiet)
-		printf("%s %lld\n", argv[0], level);
+		printf("%s %lld\n", p->name, level);
 	return 0;
 }
 
@@ -381,6 +557,8 @@ static const struct cafe_verb verbs[] = {
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
 	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },
+	{ "receipt", 1, 1, "'receipt' needs one order id", 0, NULL, CAFE_OPEN_READ, NULL,
+	    do_receipt, 0 },
 	{ "cancel", 1, 1, "'cancel' needs one order id", BIT(OPT_REASON) | BIT(OPT_KEY),
 	    NULL, CAFE_OPEN_CREATE, NULL, do_cancel, 0 },
 	{ "stock", 0, 1, "'stock' takes at most one product", BIT(OPT_SET) | BIT(OPT_ADD),

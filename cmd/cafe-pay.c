@@ -14,6 +14,7 @@
 #include "cli.h"
 #include "order.h"
 #include "payment-view.h"
+#include "people.h"
 
 static const char usage[] =
 "usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"
@@ -88,7 +89,7 @@ list_row(json_t *row, void *arg)
 {
 	struct cafe_ctx *ctx = ((void **)arg)[0];
 	struct cafe_table *t = ((void **)arg)[1];
-	char id[32], amount[32];
+	char id[32], amount[48], updated[48];
 
 	if (ctx->json) {
 		cafe_print_json(json_incref(row));
@@ -96,10 +97,10 @@ list_row(json_t *row, void *arg)
 	}
 	snprintf(id, sizeof id, "%lld", (long long)json_integer_value(json_object_get(row,
 	    "order_id")));
-	snprintf(amount, sizeof amount, "%lld", (long long)json_integer_value(
-	    json_object_get(row, "amount")));
+	cafe_grouped(json_integer_value(json_object_get(row, "amount")), amount, sizeof amount);
+	cafe_local_short(str(row, "updated_at"), cafe_now_ms(), updated, sizeof updated);
 	cafe_table_add(t, (const char *const[]){ id, str(row, "status"), amount,
-	    str(row, "ref"), str(row, "updated_at"), detail(row) });
+	    str(row, "ref"), updated, detail(row) });
 	return 0;
 }
 
@@ -115,7 +116,8 @@ static int
 do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	static const char *const head[] = { ">ORDER", "STATUS", ">AMOUNT", "REF", "UPDATED",
+	char updated[32];
+	const char *const head[] = { ">ORDER", "STATUS", ">AMOUNT", "REF", updated,
 		"DETAIL" };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_payments_query q = { 0, NULL };
@@ -123,6 +125,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	void *arg[2];
 	int status;
 
+	snprintf(updated, sizeof updated, "UPDATED (%s)", cafe_local_zone());
 	(void)argc, (void)argv;
 	if (o->order && (status = parse_order(o->order, &q.order_id, &e)) != 0)
 		return fail(ctx, status, &e);
@@ -177,12 +180,12 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	putchar('\n');
 	t = cafe_table_new(3, head);
 	json_array_foreach(json_object_get(row, "events"), i, ev) {
-		char seq[32];
+		char seq[32], when[64];
 
 		snprintf(seq, sizeof seq, "%lld", (long long)json_integer_value(
 		    json_object_get(ev, "seq")));
 		cafe_table_add(t, (const char *const[]){ seq, str(ev, "type"),
-		    str(ev, "ts") });
+		    cafe_local_time(str(ev, "ts"), when, sizeof when) });
 	}
 	cafe_table_print(t, stdout);
 	cafe_table_free(t);

@@ -12,8 +12,9 @@
 #include <string.h>
 
 #include "cli.h"
-#include "order.h"
 #include "meter.h"
+#include "order.h"
+#include "people.h"
 #include "trace.h"
 
 static const char usage[] =
@@ -120,7 +121,7 @@ static int
 print_row(json_t *row, void *arg)
 {
 	struct cafe_table *t = arg;
-	char id[24], qty[24], total[24], msgs[24];
+	char id[24], qty[24], total[48], msgs[24], placed[48];
 
 	if (!t) {
 		cafe_print_json(json_incref(row));
@@ -128,12 +129,12 @@ print_row(json_t *row, void *arg)
 	}
 	snprintf(id, sizeof id, "%lld", num(row, "order_id"));
 	snprintf(qty, sizeof qty, "%lld", num(row, "qty"));
-	snprintf(total, sizeof total, "%lld", num(row, "total"));
+	cafe_grouped(num(row, "total"), total, sizeof total);
 	snprintf(msgs, sizeof msgs, "%lld", num(row, "messages"));
+	cafe_local_short(str(row, "placed_at"), cafe_now_ms(), placed, sizeof placed);
 	cafe_table_add(t, (const char *const[]){ id, str(row, "customer"),
 	    str(row, "product"), qty, total, str(row, "order_status"),
-	    str(row, "payment_status"), str(row, "delivery_status"), msgs,
-	    str(row, "placed_at") });
+	    str(row, "payment_status"), str(row, "delivery_status"), msgs, placed });
 	return 0;
 }
 
@@ -153,8 +154,9 @@ static int
 do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct opts *o = opts;
-	static const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
-	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", "PLACED" };
+	char placed[32];
+	const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
+	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", placed };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_table *t = NULL;
 	struct cafe_meter m;
@@ -162,6 +164,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	int status;
 
 	(void)argc, (void)argv;
+	snprintf(placed, sizeof placed, "PLACED (%s)", cafe_local_zone());
 	if (!ctx->json) {
 		t = cafe_table_new(10, head);
 		for (size_t c = 5; c <= 7; c++)
@@ -191,7 +194,7 @@ static int
 show_event(const struct cafe_event *ev, void *arg)
 {
 	struct show *s = arg;
-	char seq[24], *data;
+	char seq[24], when[64], *data;
 
 	if (s->until >= 0 && cafe_parse_ts(ev->ts) > s->until)
 		return 0;
@@ -204,7 +207,8 @@ show_event(const struct cafe_event *ev, void *arg)
 	}
 	snprintf(seq, sizeof seq, "%lld", ev->seq);
 	data = json_dumps(ev->data, JSON_COMPACT);
-	cafe_table_add(s->t, (const char *const[]){ seq, ev->ts, ev->type, ev->stream, data });
+	cafe_local_time(ev->ts, when, sizeof when);
+	cafe_table_add(s->t, (const char *const[]){ seq, when, ev->type, ev->stream, data });
 	free(data);
 	return 0;
 }
@@ -215,7 +219,9 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	static const char *const head[] = { ">SEQ", "TIME", "EVENT", "STREAM", "DATA" };
 	struct cafe_err e = { 0, "", 0, 0 };
-	struct show s = { NULL, o->until, 0 };
+	/* Read again now that the shop's time zone is known (the check ran
+	 * before the config was read). */
+	struct show s = { NULL, o->q.as_of ? cafe_parse_local(o->q.as_of) : o->until, 0 };
 	char corr[32];
 	long long id;
 	int status;
@@ -276,13 +282,15 @@ print_change(json_t *c, void *arg)
 	if (ctx->json) {
 		cafe_print_json(json_incref(c));
 	} else {
-		printf("%s %6lld  %-18s ", str(c, "updated_at"), num(c, "order_id"),
-		    str(c, "event"));
+		char when[64];
+
+		printf("%s %6lld  %-18s ", cafe_local_time(str(c, "updated_at"), when,
+		    sizeof when), num(c, "order_id"), str(c, "event"));
 		put_status(str(c, "order_status"), 10, color);
 		put_status(str(c, "payment_status"), 15, color);
 		put_status(str(c, "delivery_status"), 11, color);
-		printf(" %s %s x%lld\n", str(c, "customer")[0] ? str(c, "customer") : "-",
-		    str(c, "product"), num(c, "qty"));
+		printf(" %s %s\n", str(c, "customer")[0] ? str(c, "customer") : "-",
+		    str(c, "product"));
 	}
 	return fflush(stdout) == 0 ? 0 : CAFE_IOERR;
 }
@@ -512,9 +520,10 @@ check_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	if (argc != 1)
 		return cafe_usage_error(ctx, argc ? "'show' takes one order id" :
 		    "'show' needs an order id");
-	if (o->q.as_of && (o->until = cafe_parse_ts(o->q.as_of)) < 0)
+	if (o->q.as_of && (o->until = cafe_parse_local(o->q.as_of)) < 0)
 		return cafe_usage_error(ctx, "--as-of wants a time like "
-		    "2026-11-22T09:30:00Z (or a date), not '%s'", o->q.as_of);
+		    "2026-11-22T09:30:00Z, '2026-11-22 09:30' (local) or a date, not '%s'",
+		    o->q.as_of);
 	return 0;
 }
 

@@ -3,7 +3,7 @@
  * type is added here, in cafe-log(5) and in the tests together.
  *
  * Field types: 'i' a whole number, 's' a string, 'b' a boolean, 'n' a
- * number, 'a' a list; a name starting with '?' is optional but typed when
+ * number, 'a' a list, 'o' an object; a name starting with '?' is optional but typed when
  * present.
  */
 #include <stdio.h>
@@ -31,7 +31,7 @@ static const struct kind kinds[] = {
 	{ "RefundFailed", "payment", "order_id:i ?amount:i error:s ?attempts:i" },
 	/* items, or (before orders had items) product, qty and unit_price */
 	{ "OrderPlaced", "order", "order_id:i ?items:a ?product:s ?qty:i ?unit_price:i "
-	    "total:i ?customer:s ?address:s" },
+	    "total:i ?tax:o ?customer:s ?address:s" },
 	{ "OrderCancelled", "order", "order_id:i ?reason:s" },
 	{ "OrderRejected", "order", "order_id:i ?reason:s" },
 	{ "StockReserved", "stock", "order_id:i product:s qty:i ?stock:i" },
@@ -64,6 +64,7 @@ typed(json_t *v, char t)
 	case 'b': return json_is_boolean(v);
 	case 'n': return json_is_number(v);
 	case 'a': return json_is_array(v);
+	case 'o': return json_is_object(v);
 	default: return 0;
 	}
 }
@@ -72,7 +73,7 @@ static const char *
 type_name(char t)
 {
 	return t == 'i' ? "a whole number" : t == 's' ? "a string" :
-	    t == 'b' ? "true or false" : t == 'a' ? "a list" : "a number";
+	    t == 'b' ? "true or false" : t == 'a' ? "a list" : t == 'o' ? "an object" : "a number";
 }
 
 /* The N of "kind-N" when it is a whole number from 1; else 0. */

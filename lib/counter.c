@@ -296,16 +296,21 @@ cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 
 static int
 place(const struct cafe_config *c, struct cafe_log *log,
-    const struct cafe_place_request *r, struct cafe_place_result *res,
+    const struct cafe_place_request *asked, struct cafe_place_result *res,
     struct cafe_err *e)
 {
+	/* The shop's tax goes with the order it prices. */
+	struct cafe_place_request taxed = *asked, *r = &taxed;
 	struct place_txn t;
 	struct cafe_pay_request req;
 	struct cafe_pay_reply rep;
 	struct key_hit hit;
 	struct cafe_err ignored;
+	long long tax;
 	int status;
 
+	taxed.tax_rate = c->tax.rate_percent;
+	taxed.tax_included = c->tax.included;
 	memset(res, 0, sizeof *res);
 	memset(&t, 0, sizeof t);
 	if ((status = cafe_place_validate(r, e)) != 0)
@@ -313,7 +318,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	t.c = c;
 	t.r = r;
 	t.nwant = cafe_place_wants(r, t.want);
-	t.total = res->total = cafe_items_total(r->lines, r->nlines);
+	t.total = res->total = cafe_place_total(r, &tax);
 	if ((status = find_key(log, r->key, &hit, e)) != 0)
 		return status;
 	if (hit.type[0])

@@ -216,28 +216,39 @@ cafe_items_of(json_t *data)
 void
 cafe_items_summary(json_t *items, char *buf, size_t n, long long *drinks)
 {
-	size_t i, o = 0, count = json_array_size(items);
-	int cut = 0;
+	const char *names[CAFE_MAX_ITEMS];
+	long long qty[CAFE_MAX_ITEMS];
+	size_t i, k, o = 0, count = 0;
 	json_t *it;
 
 	buf[0] = '\0';
 	*drinks = 0;
+	/* Drinks of a product together, in the order they were first asked. */
 	json_array_foreach(items, i, it) {
 		const char *name = json_string_value(json_object_get(it, "product"));
-		long long qty = json_integer_value(json_object_get(it, "qty"));
-		char one[256];
-		int w;
+		long long q = json_integer_value(json_object_get(it, "qty"));
 
-		*drinks += qty;
-		if (cut)
-			continue;
-		w = snprintf(one, sizeof one, qty > 1 ? "%s%s x%lld" : "%s%s",
-		    i ? " + " : "", name ? name : "?", qty);
+		*drinks += q;
+		name = name ? name : "?";
+		for (k = 0; k < count && strcmp(names[k], name) != 0; k++)
+			;
+		if (k == count) {
+			if (count == CAFE_MAX_ITEMS)
+				continue;
+			names[count] = name;
+			qty[count++] = 0;
+		}
+		qty[k] += q;
+	}
+	for (k = 0; k < count; k++) {
+		char one[256];
+		int w = snprintf(one, sizeof one, qty[k] > 1 ? "%s%s x%lld" : "%s%s",
+		    k ? " + " : "", names[k], qty[k]);
+
 		/* Keep room to say how many did not fit. */
-		if (o + (size_t)w + (i + 1 < count ? 12 : 0) >= n) {
-			snprintf(buf + o, n - o, " + %zu more", count - i);
-			cut = 1;
-			continue;
+		if (o + (size_t)w + (k + 1 < count ? 12 : 0) >= n) {
+			snprintf(buf + o, n - o, " + %zu more", count - k);
+			return;
 		}
 		memcpy(buf + o, one, (size_t)w + 1);
 		o += (size_t)w;

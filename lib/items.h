@@ -53,8 +53,9 @@ long long cafe_items_total(const struct cafe_line *l, size_t n);
 /* The items of an OrderPlaced's data, new or old shape (product, qty,
  * unit_price): a new reference, an empty array when there are none. */
 json_t *cafe_items_of(json_t *data);
-/* For people, short: "latte x2 + americano" (cut with "+ N more" to fit
- * n bytes); *drinks gets how many drinks the items hold. */
+/* For people, short: how many of each product, "latte x3 + americano"
+ * (cut with "+ N more" to fit n bytes); *drinks gets how many drinks the
+ * items hold. */
 void cafe_items_summary(json_t *items, char *buf, size_t n, long long *drinks);
 /* For people, whole: "latte x2 (large, oat), americano (regular)". */
 char *cafe_items_text(json_t *items);

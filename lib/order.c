@@ -192,6 +192,13 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 			o->items[n] = '\0';
 		json_decref(items);
 		o->total = num(ev, "total");
+		{
+			json_t *tax = json_object_get(ev->data, "tax");
+
+			o->tax_rate = (int)json_integer_value(json_object_get(tax, "rate_percent"));
+			o->tax = json_integer_value(json_object_get(tax, "amount"));
+			o->tax_included = !json_is_false(json_object_get(tax, "included"));
+		}
 		COPY(o->customer, str(ev, "customer"));
 		COPY(o->address, str(ev, "address"));
 		COPY(o->placed_at, ev->ts);
@@ -303,6 +310,23 @@ cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 	return 0;
 }
 
+long long
+cafe_place_total(const struct cafe_place_request *r, long long *tax)
+{
+	long long sub = cafe_items_total(r->lines, r->nlines);
+	long long r100 = r->tax_rate;
+
+	/* Rounded half up, in the smallest unit: what is in a price of 110
+	 * at 10% is 10; what goes on top of 100 is 10. */
+	if (r100 <= 0)
+		*tax = 0;
+	else if (r->tax_included)
+		*tax = (sub * r100 * 2 + (100 + r100)) / (2 * (100 + r100));
+	else
+		*tax = (sub * r100 * 2 + 100) / 200;
+	return r->tax_included ? sub : sub + *tax;
+}
+
 size_t
 cafe_place_wants(const struct cafe_place_request *r, struct cafe_want *w)
 {
@@ -362,8 +386,9 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 {
 	struct cafe_want w[CAFE_MAX_ITEMS];
 	size_t nw = cafe_place_wants(r, w);
-	long long total = cafe_items_total(r->lines, r->nlines);
+	long long tax, total = cafe_place_total(r, &tax);
 	char stream[48], sstream[256];
+	json_t *data;
 	int status;
 
 	if (o->payment != CAFE_PAYMENT_REQUESTED)
@@ -379,19 +404,21 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 			return status;
 
 	cafe_order_stream(stream, sizeof stream, "order", o->id);
-	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced",
-	    json_pack("{s:I, s:o, s:I, s:s, s:s}",
+	data = json_pack("{s:I, s:o, s:I, s:s, s:s}",
 	    "order_id", (json_int_t)o->id, "items", cafe_items_json(r->lines, r->nlines),
 	    "total", (json_int_t)total,
 	    "customer", r->customer ? r->customer : "",
-	    "address", r->address ? r->address : ""));
+	    "address", r->address ? r->address : "");
+	/* The tax as it stood, so that a receipt printed later says it. */
+	if (r->tax_rate > 0)
+		json_object_set_new(data, "tax", json_pack("{s:i, s:I, s:b}", "rate_percent",
+		    r->tax_rate, "amount", (json_int_t)tax, "included", r->tax_included));
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced", data);
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
 	cafe_batch_add(b, stream, o->payment_version, "PaymentApproved",
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "ref", ref));
 	for (size_t i = 0; i < nw; i++) {
-		json_t *data;
-
 		if (!s[i].tracked)
 			continue;
 		data = json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)o->id,

@@ -55,7 +55,9 @@ struct cafe_order {
 	char product[256];                     /* the items, short, for people */
 	long long qty;                         /* drinks, all items together */
 	char items[CAFE_ITEMS_JSON];           /* OrderPlaced's items, as JSON */
-	long long total, amount;               /* the items'; what was charged */
+	long long total, amount;               /* the order's; what was charged */
+	int tax_rate, tax_included;            /* as OrderPlaced recorded them */
+	long long tax;                         /* of the total; 0 without tax */
 	/* Refunds: each RefundRequested is answered, in order, by one
 	 * PaymentRefunded or RefundFailed; several may be asked for, each
 	 * of part of the charge, and together they never exceed it. */
@@ -116,7 +118,13 @@ struct cafe_place_request {
 	const char *customer;
 	const char *address;
 	const char *key;            /* idempotency key, or NULL */
+	int tax_rate;               /* percent (config tax), 0: none */
+	int tax_included;           /* 1: in the prices; 0: charged on top */
 };
+
+/* What the order is charged: its items' totals, plus the tax when it is
+ * not included in the prices; *tax gets the tax (included or not). */
+long long cafe_place_total(const struct cafe_place_request *r, long long *tax);
 
 /* Text a person typed (a name, an address, a reason): 0, or CAFE_DATAERR
  * when it is not UTF-8 text, longer than max characters, or empty while

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "people.h"
 #include "projection.h"
 #include "trace.h"
 
@@ -534,11 +535,12 @@ row_json(struct cafe_stmt *st)
 static long long
 parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err *e)
 {
-	long long ms = cafe_parse_ts(s);
+	/* Typed by a person: without an offset, in the shop's time zone. */
+	long long ms = cafe_parse_local(s);
 
 	if (ms < 0) {
-		cafe_err_set(e, CAFE_USAGE, "%s wants a time like 2026-11-22T09:30:00Z "
-		    "(or a date), not '%s'", opt, s);
+		cafe_err_set(e, CAFE_USAGE, "%s wants a time like 2026-11-22T09:30:00Z, "
+		    "'2026-11-22 09:30' (local) or a date, not '%s'", opt, s);
 		return -1;
 	}
 	if (buf)

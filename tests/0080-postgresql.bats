@@ -138,7 +138,7 @@ events_in() {
 	# A look at the menu takes it as a missing file: the menu, nothing made.
 	run --separate-stderr cafe-order --db "$db" menu
 	assert_success
-	assert_line --index 0 --regexp '^PRODUCT +PRICE +STOCK$'
+	assert_line --index 0 --regexp '^PRODUCT +PRICE +STOCK +OPTIONS$'
 	assert_equal "$stderr" ""
 	assert_equal "$(psql -qAt "$db" -c "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 0
 }

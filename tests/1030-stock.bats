@@ -21,21 +21,54 @@ refused() {	# STATUS MESSAGE ARGS...
 @test "menu: the built-in products, a table and JSON Lines" {
 	run cafe-order menu
 	assert_success
-	assert_output "PRODUCT    PRICE  STOCK
-americano   3000    100
-latte       4000    100
-mocha       4500      -
-tea         2500      -"
+	assert_output "PRODUCT    PRICE  STOCK  OPTIONS
+americano  3,000    100  size
+latte      4,000    100  size, milk
+mocha      4,500      -  size, milk
+tea        2,500      -
+
+OPTION  CHOICES (the first is the default)
+size    regular, large +500
+milk    whole, oat +600"
 	run cafe-order --json menu
 	assert_success
-	assert_output '{"product":"americano","price":3000,"stock":100}
-{"product":"latte","price":4000,"stock":100}
-{"product":"mocha","price":4500,"stock":null}
-{"product":"tea","price":2500,"stock":null}'
+	assert_output '{"product":"americano","code":null,"price":3000,"stock":100,"options":{"size":{"regular":0,"large":500}}}
+{"product":"latte","code":null,"price":4000,"stock":100,"options":{"size":{"regular":0,"large":500},"milk":{"whole":0,"oat":600}}}
+{"product":"mocha","code":null,"price":4500,"stock":null,"options":{"size":{"regular":0,"large":500},"milk":{"whole":0,"oat":600}}}
+{"product":"tea","code":null,"price":2500,"stock":null,"options":{}}'
 	run cafe-order --json stock
 	assert_success
-	assert_line --index 3 '{"product":"tea","price":2500,"stock":null}'
+	assert_line --index 3 '{"product":"tea","code":null,"price":2500,"stock":null,"options":{}}'
 	assert_equal "$(event_count)" 0
+}
+
+@test "menu: UTF-8 names and codes line up in columns, as wcwidth counts them" {
+	# A cup (wide), Hangul syllables (wide), the same Hangul decomposed
+	# into jamo (a wide lead and zero-width vowels), and plain ASCII.
+	use_config <<-EOF
+	menu:
+	  - {name: "☕ drip", price: 3000}
+	  - {name: 카페라떼, code: klatte, price: 4500, options: [size]}
+	  - {name: "$(printf '\xe1\x84\x8f\xe1\x85\xa1\xe1\x84\x91\xe1\x85\xa6')", price: 100}
+	  - {name: tea, price: 2500}
+	EOF
+	for lang in C.UTF-8 C; do
+		run env LANG=$lang LC_ALL= cafe-order menu
+		assert_success
+		# The PRICE column is right-aligned, so each line of the products
+		# ends in the same screen column when every width is right.
+		widths=$(sed -n '1,5p' <<<"$output" | while IFS= read -r l; do
+			printf '%s' "$l" | sed 's/ *size$//; s/ *OPTIONS$//' | LC_ALL=C.UTF-8 wc -L
+		done | sort -u | wc -l)
+		assert_equal "$widths" 1
+	done
+	assert_line --index 2 --regexp '^카페라떼  klatte  4,500 +- +size$'
+	run cafe-order --json stock klatte
+	assert_output '{"product":"카페라떼","price":4500,"stock":null}'
+	run cafe-order place klatte+large 카페라떼
+	assert_success
+	run cafe-trace --json list
+	assert_equal "$(jq -r .product <<<"$output")" "카페라떼 x2"
 }
 
 @test "stock PRODUCT shows one level; placing lowers it" {

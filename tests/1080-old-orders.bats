@@ -31,7 +31,7 @@ local_setup() {
 [3,"tea x3",3,7500,[{"product":"tea","qty":3,"options":[],"unit_price":2500,"total":7500}],"rejected","cancelled"]
 [4,"mocha",1,4500,[{"product":"mocha","qty":1,"options":[],"unit_price":4500,"total":4500}],"paid","brewing"]'
 	run cafe-trace list
-	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8000 +delivered'
+	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8,000 +delivered'
 }
 
 @test "the kitchen queue, a cancel and its compensation work on an old order" {

@@ -48,9 +48,9 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	two_orders
 	run --separate-stderr cafe-pay list
 	assert_success
-	assert_line --index 0 --regexp '^ORDER  STATUS    +AMOUNT  REF +UPDATED +DETAIL$'
-	assert_line --index 1 --regexp '^ +1  approved +4000  sim-charge-[0-9a-f]+  20[0-9-]+T'
-	assert_line --index 2 --regexp '^ +2  declined +8000 +20[0-9-]+T.*  amount over limit$'
+	assert_line --index 0 --regexp '^ORDER  STATUS    +AMOUNT  REF +UPDATED \(UTC\) +DETAIL$'
+	assert_line --index 1 --regexp '^ +1  approved +4,000  sim-charge-[0-9a-f]+  [0-9]{2}:[0-9]{2}:[0-9]{2}'
+	assert_line --index 2 --regexp '^ +2  declined +8,000 +[0-9]{2}:[0-9]{2}:[0-9]{2} +amount over limit$'
 }
 
 @test "list --status and --order filter; --status failed means refund_failed" {

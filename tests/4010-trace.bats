@@ -73,8 +73,8 @@ true"
 	run cafe-trace
 	assert_success
 	assert_line --index 0 --regexp '^ORDER +CUSTOMER +PRODUCT +QTY +TOTAL +ORDER +PAYMENT +DELIVERY +MSGS +PLACED'
-	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8000 +paid +approved +pending +0 +[0-9-]+T'
-	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2500 +cancelled +approved +cancelled +0 '
+	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8,000 +paid +approved +pending +0 +[0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2,500 +cancelled +approved +cancelled +0 '
 	assert_equal "${#lines[@]}" 4
 }
 
@@ -152,7 +152,7 @@ true"
 	run cafe-trace show order-1
 	assert_success
 	assert_line --index 0 --regexp '^SEQ +TIME +EVENT +STREAM +DATA'
-	assert_line --index 4 --regexp '^ +4 +[0-9-]+T[0-9:.]+Z +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2,"stock":100\}$'
+	assert_line --index 4 --regexp '^ +4 +[0-9-]+ [0-9:]+ UTC +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2,"stock":100\}$'
 	assert_equal "${#lines[@]}" 5
 }
 
@@ -237,4 +237,32 @@ true"
 	assert_equal "$(db_sql "SELECT messages FROM order_trace")" 1
 	assert_equal "$(db_sql "SELECT seq FROM checkpoints WHERE name = 'trace'")" \
 	    "$(db_sql "SELECT max(seq) FROM events")"
+}
+
+@test "people read local times with the zone; JSON stays UTC; --since is local" {
+	use_config <<-EOF
+	timezone: Asia/Seoul
+	EOF
+	faketime -f '@2026-12-01 14:30:00' cafe-order place latte --customer kim >/dev/null
+	run cafe-trace --json list
+	assert_regex "$(jq -r .placed_at <<<"$output")" "^2026-12-01T14:30:00\.[0-9]{3}Z$"
+	run cafe-trace list
+	assert_line --index 0 --regexp 'PLACED \(KST\)$'
+	# 23:30 in Seoul, on a day that is not today for the clock of the test.
+	assert_line --index 1 --regexp ' 12-01 23:30$| 2026-12-01$'
+	run cafe-trace show 1
+	assert_line --index 1 --regexp '^ +1  2026-12-01 23:30:00 KST  PaymentRequested '
+	# The shop's midnight, not UTC's: the order is in Seoul's 1 December.
+	run cafe-trace --json list --since 2026-12-01
+	assert_equal "$(jq -r .order_id <<<"$output")" 1
+	run cafe-trace --json list --since '2026-12-01 23:31'
+	assert_output ''
+	run cafe-trace --json list --since 2026-12-01T14:29:00Z
+	assert_equal "$(jq -r .order_id <<<"$output")" 1
+	# $TZ, when the config names no zone.
+	use_config </dev/null
+	run env TZ=America/New_York cafe-trace show 1
+	assert_line --index 1 --regexp '^ +1  2026-12-01 09:30:00 EST  PaymentRequested '
+	run env TZ=UTC cafe-trace list --since '2026-12-01 14:31'
+	assert_equal "${#lines[@]}" 1
 }

@@ -65,8 +65,8 @@ teardown() {
 	wait_for 'grep -q PaymentApproved "$T/out"'
 	stop_follow INT
 	run cat "$T/out"
-	assert_line --index 0 --regexp '^20[0-9-]+T[0-9:.]+Z +1  OrderPlaced +paid +requested +pending +lee mocha x1$'
-	assert_line --index 1 --regexp ' +1  PaymentApproved +paid +approved +pending +lee mocha x1$'
+	assert_line --index 0 --regexp '^20[0-9-]+ [0-9:]+ UTC +1  OrderPlaced +paid +requested +pending +lee mocha$'
+	assert_line --index 1 --regexp ' +1  PaymentApproved +paid +approved +pending +lee mocha$'
 	# No colour into a file.
 	run grep -c $'\e' "$T/out"
 	assert_output 0

@@ -119,7 +119,7 @@ states() {
 	n=$(event_count)
 	run cafe-trace list --as-of yesterday
 	assert_failure 64
-	assert_output "cafe-trace: --as-of wants a time like 2026-11-22T09:30:00Z (or a date), not 'yesterday' (see 'cafe-trace --help')"
+	assert_output "cafe-trace: --as-of wants a time like 2026-11-22T09:30:00Z, '2026-11-22 09:30' (local) or a date, not 'yesterday' (see 'cafe-trace --help')"
 	run cafe-trace show 1 --as-of 25:00
 	assert_failure 64
 	assert_output --partial "--as-of wants a time"

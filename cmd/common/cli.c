@@ -4,13 +4,17 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <langinfo.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <wchar.h>
 
 #include "cli.h"
+#include "people.h"
 
 /* A global option returned by getopt_long: 1 when it was one (--help and
  * --version print their answer and set ctx->answered), else 0. */
@@ -224,6 +228,11 @@ cafe_cli_main(const struct cafe_program *p, void *opts, int argc, char **argv)
 	int first = 1, status;
 
 	hold_std_fds();
+	/* Widths of text in tables come from the C library (wcwidth), which
+	 * knows them in a UTF-8 locale only: the user's, else C.UTF-8. Only
+	 * character types change; messages and numbers stay as they are. */
+	if (!setlocale(LC_CTYPE, "") || strcmp(nl_langinfo(CODESET), "UTF-8") != 0)
+		setlocale(LC_CTYPE, "C.UTF-8");
 	memset(&ctx, 0, sizeof ctx);
 	ctx.prog = p->name;
 	ctx.usage = p->usage;
@@ -261,6 +270,7 @@ cafe_ctx_config(struct cafe_ctx *ctx, struct cafe_err *e)
 	if ((status = cafe_config_load(&ctx->config, ctx->config_opt, e)) != 0)
 		return status;
 	ctx->config_loaded = 1;
+	cafe_people_zone(&ctx->config);
 	return 0;
 }
 
@@ -452,21 +462,16 @@ utf8_next(const char *s, size_t *len)
 	return c;
 }
 
-/* Columns a code point takes: 0 for combining marks, 2 for East Asian wide
- * and full-width characters (Hangul, CJK, emoji), 1 otherwise. */
+/* Columns a code point takes on a terminal, as the C library's wcwidth(3)
+ * says: 0 for combining marks and Hangul's medial and final jamo, 2 for
+ * wide characters (Hangul syllables, CJK, most emoji), 1 for the rest and
+ * for what it does not know. */
 static int
 cell_width(unsigned c)
 {
-	if ((c >= 0x300 && c <= 0x36f) || (c >= 0x200b && c <= 0x200f) ||
-	    (c >= 0xfe00 && c <= 0xfe0f))
-		return 0;
-	if ((c >= 0x1100 && c <= 0x115f) || (c >= 0x2e80 && c <= 0xa4cf && c != 0x303f) ||
-	    (c >= 0xac00 && c <= 0xd7a3) || (c >= 0xf900 && c <= 0xfaff) ||
-	    (c >= 0xfe30 && c <= 0xfe4f) || (c >= 0xff00 && c <= 0xff60) ||
-	    (c >= 0xffe0 && c <= 0xffe6) || (c >= 0x1f300 && c <= 0x1f64f) ||
-	    (c >= 0x1f900 && c <= 0x1f9ff) || (c >= 0x20000 && c <= 0x3fffd))
-		return 2;
-	return 1;
+	int w = wcwidth((wchar_t)c);
+
+	return w < 0 ? 1 : w;
 }
 
 size_t

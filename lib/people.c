@@ -1,0 +1,203 @@
+/*
+ * people.c - money and times for people (people.h). Times go through the
+ * C library's local time (localtime_r, mktime), so daylight saving and
+ * the tz database's history are the system's, not ours.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "cafe.h"
+#include "people.h"
+
+void
+cafe_people_zone(const struct cafe_config *c)
+{
+	if (c && c->timezone)
+		setenv("TZ", c->timezone, 1);
+	tzset();
+}
+
+const char *
+cafe_grouped(long long v, char *buf, size_t size)
+{
+	char digits[32], out[48];
+	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	size_t n, o = 0;
+
+	snprintf(digits, sizeof digits, "%llu", u);
+	n = strlen(digits);
+	if (v < 0)
+		out[o++] = '-';
+	for (size_t i = 0; i < n; i++) {
+		if (i > 0 && (n - i) % 3 == 0)
+			out[o++] = ',';
+		out[o++] = digits[i];
+	}
+	out[o] = '\0';
+	snprintf(buf, size, "%s", out);
+	return buf;
+}
+
+const char *
+cafe_money(long long amount, const char *currency, char *buf, size_t n)
+{
+	char g[48];
+
+	cafe_grouped(amount, g, sizeof g);
+	if (currency && *currency)
+		snprintf(buf, n, "%s %s", g, currency);
+	else
+		snprintf(buf, n, "%s", g);
+	return buf;
+}
+
+static int
+local_tm(const char *ts, struct tm *tm)
+{
+	long long ms = ts ? cafe_parse_ts(ts) : -1;
+	time_t t;
+
+	if (ms < 0)
+		return -1;
+	t = (time_t)(ms / 1000);
+	return localtime_r(&t, tm) ? 0 : -1;
+}
+
+const char *
+cafe_local_time(const char *ts, char *buf, size_t n)
+{
+	struct tm tm;
+
+	if (local_tm(ts, &tm) != 0 || strftime(buf, n, "%Y-%m-%d %H:%M:%S %Z", &tm) == 0)
+		snprintf(buf, n, "%s", ts ? ts : "");
+	return buf;
+}
+
+const char *
+cafe_local_short(const char *ts, long long now_ms, char *buf, size_t n)
+{
+	time_t now = (time_t)(now_ms / 1000);
+	struct tm tm, today;
+	const char *fmt;
+
+	if (local_tm(ts, &tm) != 0 || !localtime_r(&now, &today)) {
+		snprintf(buf, n, "%s", ts ? ts : "");
+		return buf;
+	}
+	fmt = tm.tm_year != today.tm_year ? "%Y-%m-%d" :
+	    tm.tm_yday != today.tm_yday ? "%m-%d %H:%M" : "%H:%M:%S";
+	if (strftime(buf, n, fmt, &tm) == 0)
+		snprintf(buf, n, "%s", ts);
+	return buf;
+}
+
+const char *
+cafe_local_zone(void)
+{
+	static char zone[16];
+	time_t now = time(NULL);
+	struct tm tm;
+
+	if (!localtime_r(&now, &tm) || strftime(zone, sizeof zone, "%Z", &tm) == 0)
+		snprintf(zone, sizeof zone, "local");
+	return zone;
+}
+
+/* The local wall-clock time Y-M-D h:m:s as ms since the epoch, or -1. */
+static long long
+local_ms(int Y, int M, int D, int h, int m, int s)
+{
+	struct tm tm;
+	time_t t;
+
+	memset(&tm, 0, sizeof tm);
+	tm.tm_year = Y - 1900;
+	tm.tm_mon = M - 1;
+	tm.tm_mday = D;
+	tm.tm_hour = h;
+	tm.tm_min = m;
+	tm.tm_sec = s;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	/* mktime normalises 2026-02-30 into March: that is no date. */
+	if (tm.tm_mday != D || tm.tm_mon != M - 1)
+		return -1;
+	return (long long)t * 1000;
+}
+
+long long
+cafe_parse_local(const char *s)
+{
+	int Y, M, D, h = 0, m = 0, sec = 0, used = 0;
+	size_t len;
+
+	if (!s)
+		return -1;
+	len = strlen(s);
+	/* An offset or Z: RFC 3339 says when it is. */
+	if (len > 10 && (s[len - 1] == 'Z' || s[len - 1] == 'z' ||
+	    ((s[len - 6] == '+' || s[len - 6] == '-') && s[len - 3] == ':')))
+		return cafe_parse_ts(s);
+	if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &used) != 3 || used != 10)
+		return -1;
+	if (s[10] != '\0') {
+		int used2 = 0;
+
+		if ((s[10] != 'T' && s[10] != ' ') ||
+		    (sscanf(s + 11, "%2d:%2d%n", &h, &m, &used2) != 2) || used2 != 5)
+			return -1;
+		if (s[16] == ':') {
+			int used3 = 0;
+
+			if (sscanf(s + 17, "%2d%n", &sec, &used3) != 1 || used3 != 2 ||
+			    s[19] != '\0')
+				return -1;
+		} else if (s[16] != '\0') {
+			return -1;
+		}
+		if (h > 23 || m > 59 || sec > 60)
+			return -1;
+	}
+	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31)
+		return -1;
+	for (const char *p = s; *p; p++)
+		if (*p == '+' || (*p == '-' && p - s != 4 && p - s != 7))
+			return -1;
+	return local_ms(Y, M, D, h, m, sec);
+}
+
+int
+cafe_local_day(const char *date, long long *start, long long *end)
+{
+	int Y, M, D, used = 0;
+
+	if (!date || strlen(date) != 10 ||
+	    sscanf(date, "%4d-%2d-%2d%n", &Y, &M, &D, &used) != 3 || used != 10 ||
+	    Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31)
+		return -1;
+	if ((*start = local_ms(Y, M, D, 0, 0, 0)) < 0)
+		return -1;
+	/* The next day's midnight: 23 or 25 hours away on a DST change. */
+	if ((*end = local_ms(Y, M, D + 1, 0, 0, 0)) < 0) {
+		struct tm tm;
+		time_t t = (time_t)(*start / 1000) + 36 * 3600;
+
+		if (!localtime_r(&t, &tm) || (*end = local_ms(tm.tm_year + 1900,
+		    tm.tm_mon + 1, tm.tm_mday, 0, 0, 0)) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+void
+cafe_local_today(long long now_ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(now_ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
+		snprintf(buf, n, "1970-01-01");
+}

@@ -1,0 +1,46 @@
+/*
+ * people.h - how amounts and times read for people: money grouped by
+ * thousands with its currency ("13,200 KRW"), times in the shop's time
+ * zone with the zone shown, and dates and times typed in that zone. JSON
+ * never uses these: it keeps whole numbers and UTC.
+ *
+ * The shop's zone is the config's timezone, else $TZ, else the system's:
+ * cafe_people_zone() makes it the process's local time once at start.
+ */
+#ifndef CAFE_PEOPLE_H
+#define CAFE_PEOPLE_H
+
+#include <stddef.h>
+
+#include "config.h"
+
+/* Makes the config's timezone (when set) the local time of this process. */
+void cafe_people_zone(const struct cafe_config *c);
+
+/* "13,200 KRW", "-1,200 KRW"; currency may be NULL. Returns buf. */
+const char *cafe_money(long long amount, const char *currency, char *buf, size_t n);
+/* "13,200": grouped, no currency. Returns buf. */
+const char *cafe_grouped(long long n, char *buf, size_t size);
+
+/* An RFC 3339 time as people read it, local: "2026-12-01 16:04:05 KST";
+ * a ts that does not parse is copied as it is. Returns buf (>= 40 bytes). */
+const char *cafe_local_time(const char *ts, char *buf, size_t n);
+/* The same, shorter for a table: "16:04:05" for today, "11-30 16:04"
+ * this year, "2025-11-30" before. Returns buf. */
+const char *cafe_local_short(const char *ts, long long now_ms, char *buf, size_t n);
+/* The zone's abbreviation now ("KST", "UTC"). Borrowed. */
+const char *cafe_local_zone(void);
+
+/*
+ * A time typed by a person: RFC 3339 with Z or an offset as it says; a
+ * date or a date and time without one is local ("2026-12-01",
+ * "2026-12-01 09:30"). Milliseconds since the epoch, or -1.
+ */
+long long cafe_parse_local(const char *s);
+/* The local business day DATE (YYYY-MM-DD) as [*start, *end) in ms; 0, or
+ * -1 for a date that is not one. */
+int cafe_local_day(const char *date, long long *start, long long *end);
+/* Today's local date, YYYY-MM-DD, into buf (>= 11 bytes). */
+void cafe_local_today(long long now_ms, char *buf, size_t n);
+
+#endif

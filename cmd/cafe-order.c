@@ -11,12 +11,18 @@
 #include "cli.h"
 #include "counter.h"
 #include "input.h"
+#include "menu.h"
 #include "people.h"
 #include "receipt.h"
 #include "stock.h"
 
 static const char usage[] =
-"usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu\n"
+"usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu [--as-of TIME]\n"
+"       cafe-order menu add PRODUCT --price N [--code C] [--options GROUP,...]\n"
+"                  [--stock N]\n"
+"       cafe-order menu set PRODUCT [--price N] [--code C] [--options GROUP,...]\n"
+"       cafe-order menu remove PRODUCT\n"
+"       cafe-order menu import [FILE]\n"
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--address TEXT]\n"
 "                  [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
@@ -27,7 +33,8 @@ static const char usage[] =
 
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
-	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD
+	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
+	OPT_AS_OF
 };
 
 static const struct option longopts[] = {
@@ -41,11 +48,17 @@ static const struct option longopts[] = {
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "set", required_argument, NULL, OPT_SET },
 	{ "add", required_argument, NULL, OPT_ADD },
+	{ "price", required_argument, NULL, OPT_PRICE },
+	{ "code", required_argument, NULL, OPT_CODE },
+	{ "options", required_argument, NULL, OPT_OPTIONS },
+	{ "stock", required_argument, NULL, OPT_STOCK },
+	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
+	const char *price, *code, *options, *stock, *as_of;
 };
 
 #define BIT CAFE_OPT_BIT
@@ -65,7 +78,45 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_REASON: o->reason = optarg; break;
 	case OPT_SET: o->set = optarg; break;
 	case OPT_ADD: o->add = optarg; break;
+	case OPT_PRICE: o->price = optarg; break;
+	case OPT_CODE: o->code = optarg; break;
+	case OPT_OPTIONS: o->options = optarg; break;
+	case OPT_STOCK: o->stock = optarg; break;
+	case OPT_AS_OF: o->as_of = optarg; break;
 	}
+	return 0;
+}
+
+/*
+ * The shop's menu: the log's, seen through the config (menu.h), read once.
+ * A log without a menu yet charges the config's: a config file's menu:
+ * goes into the log with the first order placed (counter.c), the built-in
+ * menu only with a menu command. A config file whose own menu differs
+ * gets one warning: the log's is charged.
+ */
+static struct cafe_menu shop_menu;
+static struct cafe_config shop_view;
+
+static int
+shop(struct cafe_ctx *ctx, long long until_ms, const struct cafe_config **out,
+    struct cafe_err *e)
+{
+	static int loaded;
+	const char *why;
+	int status;
+
+	if (!loaded) {
+		if ((status = cafe_menu_load(ctx->log, until_ms, &shop_menu, e)) != 0)
+			return status;
+		cafe_menu_view(&shop_view, &ctx->config, &shop_menu);
+		if (until_ms < 0 && ctx->config.menu_given &&
+		    (why = cafe_menu_differs(&shop_menu, &ctx->config)))
+			fprintf(stderr, "%s: warning: the config's menu differs from the log's "
+			    "(%s); the log's is charged ('cafe-order menu import' applies the "
+			    "config's)\n", ctx->prog, why);
+		loaded = 1;
+	}
+	*out = &shop_view;
 	return 0;
 }
 
@@ -136,15 +187,17 @@ print_options(const struct cafe_config *c)
 }
 
 static int
-do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+show_menu(struct cafe_ctx *ctx, const struct opts *o)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
 	static const char *const head[] = { "PRODUCT", "CODE", ">PRICE", ">STOCK", "OPTIONS" };
-	const struct cafe_config *c = &ctx->config;
+	const struct cafe_config *c;
 	struct cafe_table *t = NULL;
+	long long until = o->as_of ? cafe_parse_local(o->as_of) : -1;
 	int status = 0, codes = 0;
 
-	(void)opts, (void)argc, (void)argv;
+	if ((status = shop(ctx, until, &c, &e)) != 0)
+		return fail(ctx, status, &e);
 	/* A CODE column only when some product has a code. */
 	for (size_t i = 0; i < c->nmenu; i++)
 		codes |= c->menu[i].code != NULL;
@@ -157,8 +210,12 @@ do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		struct cafe_stock s;
 		char price[48], stock[32];
 
-		if ((status = cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
+		if (until >= 0) {
+			/* The menu as it stood; the stock shown is today's. */
+			memset(&s, 0, sizeof s);
+		} else if ((status = cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0) {
 			break;
+		}
 		if (ctx->json) {
 			cafe_print_json(json_pack("{s:s, s:o, s:I, s:o, s:o}", "product", p->name,
 			    "code", p->code ? json_string(p->code) : json_null(),
@@ -189,6 +246,120 @@ do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return status ? fail(ctx, status, &e) : 0;
 }
 
+/* "size,milk" as a NULL-terminated list; "" clears the groups. */
+static char **
+split_groups(const char *s)
+{
+	size_t n = 1;
+	char **g, *copy, *tok, *save;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	g = cafe_xcalloc(n + 1, sizeof *g);
+	copy = cafe_xstrdup(s);
+	n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		g[n++] = cafe_xstrdup(tok);
+	free(copy);
+	return g;
+}
+
+static void
+free_groups(char **g)
+{
+	for (char **p = g; p && *p; p++)
+		free(*p);
+	free(g);
+}
+
+/* menu add|set: the product as the options give it. */
+static int
+menu_item(const struct opts *o, const char *name, int add, struct cafe_menu_item *it,
+    struct cafe_err *e)
+{
+	memset(it, 0, sizeof *it);
+	it->name = name;
+	it->stock = -1;
+	if (!cafe_config_valid_name(name))
+		return cafe_err_set(e, CAFE_DATAERR, "a product's name must be text of at "
+		    "most 40 characters without ':', '+' or ',' (not starting with '-'), "
+		    "not '%s'", name);
+	(void)add;
+	if (o->price && cafe_parse_ll(o->price, 1, 1000000000000LL, &it->price) != 0)
+		return cafe_err_set(e, CAFE_DATAERR, "--price wants a whole number from 1 (in "
+		    "the smallest unit of the currency), not '%s'", o->price);
+	if (o->stock && cafe_parse_ll(o->stock, 0, 1000000000LL, &it->stock) != 0)
+		return cafe_err_set(e, CAFE_DATAERR, "--stock wants a whole number from 0, "
+		    "not '%s'", o->stock);
+	if (o->code && *o->code && !cafe_config_valid_word(o->code))
+		return cafe_err_set(e, CAFE_DATAERR, "--code wants a word of a-z, 0-9, '_' and "
+		    "'-' starting with a letter (at most 32), not '%s'", o->code);
+	it->code = o->code;
+	if (o->options) {
+		it->groups = split_groups(o->options);
+		for (char **g = it->groups; *g; g++)
+			if (!cafe_config_valid_word(*g))
+				return cafe_err_set(e, CAFE_DATAERR, "--options wants option "
+				    "groups like size,milk, not '%s'", o->options);
+	}
+	return 0;
+}
+
+static int
+menu_change(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct cafe_menu_item it;
+	const char *verb = argv[0];
+	size_t n = 0, added, changed, removed;
+	int status;
+
+	memset(&it, 0, sizeof it);
+	if (strcmp(verb, "import") == 0) {
+		struct cafe_config from;
+
+		if ((status = cafe_config_load(&from, argc > 1 ? argv[1] : NULL, &e)) != 0)
+			return fail(ctx, status, &e);
+		if (argc == 1)
+			from.menu_given = 1;
+		status = cafe_menu_import(ctx->log, &from, &added, &changed, &removed, &e);
+		cafe_config_release(&from);
+		if (status)
+			return fail(ctx, status, &e);
+		if (ctx->json)
+			cafe_print_json(json_pack("{s:I, s:I, s:I}", "added", (json_int_t)added,
+			    "changed", (json_int_t)changed, "removed", (json_int_t)removed));
+		else if (!ctx->quiet)
+			printf("menu: %zu added, %zu changed, %zu removed\n", added, changed,
+			    removed);
+		return 0;
+	}
+	if (strcmp(verb, "remove") == 0)
+		status = cafe_menu_remove(ctx->log, &ctx->config, argv[1], &n, &e);
+	else if ((status = menu_item(o, argv[1], verb[0] == 'a', &it, &e)) == 0)
+		status = verb[0] == 'a' ? cafe_menu_add(ctx->log, &ctx->config, &it, &n, &e) :
+		    cafe_menu_set(ctx->log, &ctx->config, &it, &n, &e);
+	free_groups(it.groups);
+	if (status)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:s, s:s}", "product", argv[1], "status",
+		    n == 0 ? "unchanged" : verb[0] == 'a' ? "added" : verb[0] == 's' ?
+		    "changed" : "removed"));
+	else if (!ctx->quiet)
+		printf("%s %s\n", argv[1], n == 0 ? "unchanged" : verb[0] == 'a' ? "added" :
+		    verb[0] == 's' ? "changed" : "removed");
+	return 0;
+}
+
+static int
+do_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	if (argc == 0)
+		return show_menu(ctx, opts);
+	return menu_change(ctx, opts, argc, argv);
+}
+
 static int
 parse_qty(const char *s, long long *qty, struct cafe_err *e)
 {
@@ -208,14 +379,15 @@ parse_qty(const char *s, long long *qty, struct cafe_err *e)
  * than knock every few milliseconds.
  */
 static int
-place_one(struct cafe_ctx *ctx, const struct cafe_place_request *r, long long wait_ms,
-    struct cafe_place_result *res, struct cafe_err *e)
+place_one(struct cafe_ctx *ctx, const struct cafe_config *c,
+    const struct cafe_place_request *r, long long wait_ms, struct cafe_place_result *res,
+    struct cafe_err *e)
 {
 	long long deadline = cafe_mono_ms() + wait_ms, left, pause;
 	int status;
 
 	for (;;) {
-		status = cafe_counter_place(&ctx->config, ctx->log, r, res, e);
+		status = cafe_counter_place(c, ctx->log, r, res, e);
 		if (status != CAFE_TEMPFAIL || (left = deadline - cafe_mono_ms()) <= 0)
 			return status;
 		pause = res->retry_ms;
@@ -266,7 +438,10 @@ do_batch(struct cafe_ctx *ctx)
 	size_t bufcap = 0;
 	ssize_t len;
 	int status = 0, first_fail = 0;
+	const struct cafe_config *c;
 
+	if ((status = shop(ctx, -1, &c, &e)) != 0)
+		return fail(ctx, status, &e);
 	while ((len = getline(&buf, &bufcap, stdin)) != -1) {
 		long long lineno = (long long)n + 1;
 
@@ -275,7 +450,7 @@ do_batch(struct cafe_ctx *ctx)
 			lines = cafe_xrealloc(lines, cap * sizeof *lines);
 			reqs = cafe_xrealloc(reqs, cap * sizeof *reqs);
 		}
-		status = cafe_input_batch_line(&ctx->config, buf, (size_t)len, lineno, &reqs[n],
+		status = cafe_input_batch_line(c, buf, (size_t)len, lineno, &reqs[n],
 		    &lines[n], &e);
 		n++;
 		if (status)
@@ -288,7 +463,7 @@ do_batch(struct cafe_ctx *ctx)
 	}
 	for (size_t i = 0; i < n; i++) {
 		struct cafe_place_result res;
-		int st = cafe_counter_place(&ctx->config, ctx->log, &reqs[i], &res, &e);
+		int st = cafe_counter_place(c, ctx->log, &reqs[i], &res, &e);
 
 		print_result(ctx, &res, (long long)i + 1, st, &e);
 		if (st && !first_fail)
@@ -312,6 +487,7 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_place_request r;
 	struct cafe_place_result res;
+	const struct cafe_config *c;
 	long long wait_ms = 0, qty;
 	int status;
 
@@ -320,16 +496,17 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		return do_batch(ctx);
 	if (o->wait)
 		wait_ms = cafe_parse_duration_ms(o->wait);
-	if ((status = parse_qty(o->qty, &qty, &e)) != 0)
+	if ((status = parse_qty(o->qty, &qty, &e)) != 0 ||
+	    (status = shop(ctx, -1, &c, &e)) != 0)
 		return fail(ctx, status, &e);
 	for (int i = 0; i < argc; i++)
-		if ((status = cafe_item_parse(&ctx->config, argv[i], qty, &r.lines[i], &e)) != 0)
+		if ((status = cafe_item_parse(c, argv[i], qty, &r.lines[i], &e)) != 0)
 			return fail(ctx, status, &e);
 	r.nlines = (size_t)argc;
 	r.customer = o->customer;
 	r.address = o->address;
 	r.key = o->key;
-	status = place_one(ctx, &r, wait_ms, &res, &e);
+	status = place_one(ctx, c, &r, wait_ms, &res, &e);
 	if (status)
 		return fail(ctx, status, &e);
 	print_result(ctx, &res, 0, 0, &e);
@@ -455,13 +632,16 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
 	const struct cafe_product *p;
+	const struct cafe_config *c;
 	long long n, level;
 	int status;
 
 	if (argc == 0 && !o->set && !o->add)
 		return do_menu(ctx, opts, argc, argv);
+	if ((status = shop(ctx, -1, &c, &e)) != 0)
+		return fail(ctx, status, &e);
 	/* By its name or its code; the log knows it by its name. */
-	if (!(p = cafe_config_product(&ctx->config, argv[0])))
+	if (!(p = cafe_config_product(c, argv[0])))
 		return cafe_err_set(&e, CAFE_REFUSED,
 		    "unknown product '%s' (see 'cafe-order menu')", argv[0]),
 		    fail(ctx, CAFE_REFUSED, &e);
@@ -471,7 +651,7 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		struct cafe_table *t;
 		char lv[32];
 
-		if ((status = cafe_stock_load(ctx->log, &ctx->config, p->name, &s, &e)) != 0)
+		if ((status = cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
 			return fail(ctx, status, &e);
 		if (ctx->json) {
 			cafe_print_json(json_pack("{s:s, s:I, s:o}", "product", p->name,
@@ -491,7 +671,7 @@ do_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		return cafe_err_set(&e, CAFE_DATAERR, "%s wants a whole number%s, not '%s'",
 		    o->set ? "--set" : "--add", o->set ? " from 0" : "",
 		    o->set ? o->set : o->add), fail(ctx, CAFE_DATAERR, &e);
-	if ((status = cafe_counter_stock(&ctx->config, ctx->log, p->name, o->set != NULL,
+	if ((status = cafe_counter_stock(c, ctx->log, p->name, o->set != NULL,
 	    n, &level, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
@@ -529,6 +709,55 @@ check_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	return 0;
 }
 
+/* menu: a look (no database made), or a change of it, which writes. */
+static int
+check_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+	const char *v = argc ? argv[0] : NULL;
+	unsigned given = ctx->given & (BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
+	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK));
+
+	if (!v) {
+		if (given & ~BIT(OPT_AS_OF))
+			return cafe_usage_error(ctx, "--price, --code, --options and --stock "
+			    "go with 'menu add' or 'menu set'");
+		if (o->as_of && cafe_parse_local(o->as_of) < 0)
+			return cafe_usage_error(ctx, "--as-of wants a time like "
+			    "2026-11-22T09:30:00Z, '2026-11-22 09:30' (local) or a date, not "
+			    "'%s'", o->as_of);
+		return 0;
+	}
+	if (strcmp(v, "add") != 0 && strcmp(v, "set") != 0 && strcmp(v, "remove") != 0 &&
+	    strcmp(v, "import") != 0)
+		return cafe_usage_error(ctx, "'menu' takes add, set, remove or import, not "
+		    "'%s'", v);
+	if (given & BIT(OPT_AS_OF))
+		return cafe_usage_error(ctx, "--as-of goes with 'menu' alone");
+	if (strcmp(v, "import") == 0) {
+		if (argc > 2)
+			return cafe_usage_error(ctx, "'menu import' takes at most one file");
+		if (given)
+			return cafe_usage_error(ctx, "'menu import' takes no options of a product");
+	} else {
+		if (argc != 2)
+			return cafe_usage_error(ctx, "'menu %s' needs one product", v);
+		if (v[0] == 'r' && given)
+			return cafe_usage_error(ctx, "'menu remove' takes only the product");
+		if (v[0] == 's' && (given & BIT(OPT_STOCK)))
+			return cafe_usage_error(ctx, "'menu set' takes no --stock (use "
+			    "'cafe-order stock --set')");
+		if (v[0] == 'a' && !(given & BIT(OPT_PRICE)))
+			return cafe_usage_error(ctx, "'menu add' needs --price");
+		if (v[0] == 's' && !given)
+			return cafe_usage_error(ctx, "'menu set' needs --price, --code or "
+			    "--options");
+	}
+	*open = CAFE_OPEN_CREATE;
+	return 0;
+}
+
 /* Reading the stock leaves no database behind (the levels are the
  * config's); setting it writes. */
 static int
@@ -553,7 +782,8 @@ check_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
  * database behind: with none, the levels are the config's.
  */
 static const struct cafe_verb verbs[] = {
-	{ "menu", 0, 0, NULL, 0, NULL, CAFE_OPEN_PEEK, NULL, do_menu, 0 },
+	{ "menu", -1, 0, NULL, BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
+	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
 	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },

@@ -53,6 +53,10 @@ static const struct kind kinds[] = {
 	{ "NotificationFailed", "notify", "order_id:i message_id:s channel:s error:s "
 	    "?attempt:i ?dead:b" },
 	{ "NotificationRequeued", "notify", "order_id:i message_id:s" },
+	/* the menu's one stream is called "menu", without a suffix */
+	{ "ProductAdded", "menu", "name:s ?code:s price:i ?options:o ?stock:i" },
+	{ "ProductChanged", "menu", "name:s ?code:s ?price:i ?options:o" },
+	{ "ProductRemoved", "menu", "name:s" },
 };
 
 static int
@@ -147,7 +151,11 @@ cafe_catalogue_check(const struct cafe_event *ev, struct cafe_err *e)
 		return cafe_err_set(e, CAFE_DATAERR, "unknown event type '%s' (see cafe-log(5))",
 		    ev->type);
 	plen = strlen(k->stream);
-	if (strncmp(ev->stream, k->stream, plen) != 0 || ev->stream[plen] != '-' ||
+	if (strcmp(k->stream, "menu") == 0) {
+		if (strcmp(ev->stream, "menu") != 0)
+			return cafe_err_set(e, CAFE_DATAERR, "%s belongs on the 'menu' stream, "
+			    "not '%s'", ev->type, ev->stream);
+	} else if (strncmp(ev->stream, k->stream, plen) != 0 || ev->stream[plen] != '-' ||
 	    !ev->stream[plen + 1])
 		return cafe_err_set(e, CAFE_DATAERR, "%s belongs on a '%s-...' stream, not '%s'",
 		    ev->type, k->stream, ev->stream);

@@ -372,8 +372,8 @@ get_argv(struct walk *w, yaml_node_t *n, const char *key, char ***out)
  * not starting with '-' (it would read as an option) and without spaces
  * at either end.
  */
-static int
-valid_name(const char *s)
+int
+cafe_config_valid_name(const char *s)
 {
 	size_t len = strlen(s), chars = 0;
 
@@ -387,8 +387,8 @@ valid_name(const char *s)
 }
 
 /* An ASCII word: codes and option group names. */
-static int
-valid_word(const char *s)
+int
+cafe_config_valid_word(const char *s)
 {
 	size_t len = strlen(s);
 
@@ -465,12 +465,12 @@ parse_product(struct walk *w, yaml_node_t *n, const char *path,
 
 			if ((rc = get_str(w, v, key, dst)) != 0)
 				return rc;
-			if (is_code && !valid_word(*dst))
+			if (is_code && !cafe_config_valid_word(*dst))
 				return bad(w, v, key, "must be a word of "
 				    "a-z, 0-9, '_' and '-' starting with a "
 				    "letter (at most %d), not %s", MAX_WORD,
 				    what_is(v, buf, sizeof buf));
-			if (!is_code && !valid_name(*dst))
+			if (!is_code && !cafe_config_valid_name(*dst))
 				return bad(w, v, key, "must be text of at "
 				    "most %d characters without ':', '+' or "
 				    "',' (not starting with '-'), not %s",
@@ -591,7 +591,7 @@ parse_options(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		size_t nch;
 
 		subkey(key, sizeof key, "options", k);
-		if (!valid_word((const char *)k->data.scalar.value))
+		if (!cafe_config_valid_word((const char *)k->data.scalar.value))
 			return bad(w, k, key, "a group's name must be a word of "
 			    "a-z, 0-9, '_' and '-' starting with a letter");
 		c->noptions = i + 1;
@@ -609,7 +609,7 @@ parse_options(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			const char *name = (const char *)ck->data.scalar.value;
 
 			subkey(ckey, sizeof ckey, key, ck);
-			if (!text_of(ck) || !valid_name(name))
+			if (!text_of(ck) || !cafe_config_valid_name(name))
 				return bad(w, ck, ckey, "a choice must be text of at "
 				    "most %d characters without ':', '+' or ','",
 				    MAX_NAME);
@@ -1126,8 +1126,8 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 				rc = get_word(w, v, name, durability,
 				    "full or normal", &c->durability_normal);
 		} else if (key_is(k, "menu")) {
-			if (!is_null(v))
-				rc = parse_menu(w, c, v);
+			if (!is_null(v) && (rc = parse_menu(w, c, v)) == 0)
+				c->menu_given = 1;
 		} else if (key_is(k, "options")) {
 			if (!is_null(v))
 				rc = parse_options(w, c, v);

@@ -84,6 +84,7 @@ struct cafe_config {
 
 	struct cafe_product *menu;
 	size_t nmenu;
+	int menu_given;         /* the file set menu: (else the built-in one) */
 	struct cafe_option_group *options;
 	size_t noptions;
 
@@ -124,6 +125,11 @@ void cafe_config_release(struct cafe_config *c);
 
 /* Borrowed; the product whose name or code is name, or NULL. */
 const struct cafe_product *cafe_config_product(const struct cafe_config *c, const char *name);
+/* 1 when s may name a product or a choice (UTF-8 text of at most 40
+ * characters without ':', '+' or ','; cafe.yaml(5)). */
+int cafe_config_valid_name(const char *s);
+/* 1 when s is a code or a group's name: a word of a-z, 0-9, '_', '-'. */
+int cafe_config_valid_word(const char *s);
 /* Borrowed; the option group called name, or NULL. */
 const struct cafe_option_group *cafe_config_group(const struct cafe_config *c,
 		const char *name);

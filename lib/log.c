@@ -421,6 +421,13 @@ make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 	return t.s;
 }
 
+json_t *
+cafe_log_meta(struct cafe_log *log, const char *correlation_id)
+{
+	return json_pack("{s:s, s:n, s:s, s:s, s:s}", "correlation_id", correlation_id,
+	    "causation_id", "actor", cafe_actor(), "tool", log->tool, "host", cafe_host());
+}
+
 /*
  * The stream versions a batch has reached so far: a small open-addressing
  * table, so that a large import stays linear.

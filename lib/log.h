@@ -103,6 +103,10 @@ void cafe_log_close(struct cafe_log *log);
 int cafe_log_created(const struct cafe_log *log);
 /* Removes a log's file and its -wal, -shm and -journal (close it first). */
 void cafe_log_remove_files(const char *path);
+/* The meta an event of a batch gets when it belongs to another story
+ * than the batch's (correlation_id), with the usual actor, tool and host:
+ * set it as the event's meta before the append. New reference. */
+json_t *cafe_log_meta(struct cafe_log *log, const char *correlation_id);
 /* Names the program in every event's meta.tool (default "cafe"). */
 void cafe_log_set_tool(struct cafe_log *log, const char *tool);
 /* Borrowed: the log's connection as store.h's, for projection and

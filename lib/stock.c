@@ -89,7 +89,7 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 {
 	const struct cafe_product *p = cafe_config_product(c, product);
 	long long base = base_of(p), from;
-	char stream[96];
+	char stream[256];
 	int status;
 
 	cafe_stock_init(s, p);

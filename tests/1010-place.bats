@@ -173,7 +173,8 @@ StockReserved stock-americano"
 	run cafe-order place latte+oat tea:2
 	assert_success
 	refused 1 "out of stock: no latte left" tea latte
-	assert_equal "$(event_count)" 4
+	# The order's four, and the menu's two that came with the first.
+	assert_equal "$(event_count)" 6
 }
 
 @test "a customer of 200 characters in any script is fine" {
@@ -395,6 +396,10 @@ StockReserved stock-americano"
 	run cafe-order place latte
 	assert_failure 1
 	assert_output "cafe-order: unknown product 'latte' (the menu: flat-white)"
-	run db_sql "SELECT (data->>'currency') FROM events WHERE seq = 1"
+	run db_sql "SELECT (data->>'currency') FROM events WHERE type = 'PaymentRequested'"
 	assert_output EUR
+	# The file's menu went into the log with the first order.
+	run db_sql "SELECT type, (data->>'name'), (data->>'price') FROM events
+	    WHERE stream = 'menu'"
+	assert_output 'ProductAdded|flat-white|350'
 }

@@ -136,7 +136,7 @@ stock-latte 3 {"product":"latte","stock":0}'
 	refused 64 "--set and --add need a product (see 'cafe-order --help')" stock --set 2
 	refused 64 "'stock' takes no --qty (see 'cafe-order --help')" stock latte --qty 2
 	refused 64 "'menu' takes no --qty (see 'cafe-order --help')" menu --qty 2
-	refused 64 "'menu' takes no arguments (see 'cafe-order --help')" menu latte
+	refused 64 "'menu' takes add, set, remove or import, not 'latte' (see 'cafe-order --help')" menu latte
 }
 
 @test "the level a product starts from is the log's: editing the config's stock changes nothing" {

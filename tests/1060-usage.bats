@@ -53,7 +53,7 @@ usage_error() {	# MESSAGE ARGS...
 @test "--help prints the synopsis on stdout and exits 0, also after a subcommand" {
 	run --separate-stderr cafe-order --help
 	assert_success
-	assert_line --index 0 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu"
+	assert_line --index 0 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu [--as-of TIME]"
 	assert_line --partial "cafe-order place --batch < orders.jsonl"
 	assert_equal "$stderr" ""
 	help=$output

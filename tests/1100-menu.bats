@@ -1,0 +1,180 @@
+#!/usr/bin/env bats
+# 1100-menu: the menu in the log (stream "menu"): seeded from the config on
+# first use, changed with cafe-order menu add|set|remove|import, charged by
+# every terminal whatever its own config says, as it stood with --as-of.
+
+load helpers/setup
+
+bats_require_minimum_version 1.5.0
+
+menu_events() {
+	db_sql "SELECT type || ' ' || (data->>'name') FROM events WHERE stream = 'menu'
+	    ORDER BY seq"
+}
+
+# refused STATUS MESSAGE ARGS...: cafe-order ARGS fails so, appending nothing.
+refused() {
+	local want=$1 msg=$2 before
+	shift 2
+	before=$(event_count)
+	run --separate-stderr cafe-order "$@"
+	assert_failure "$want"
+	assert_equal "$stderr" "cafe-order: $msg"
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "the first order writes the config's menu to the log, then itself" {
+	use_config <<-EOF
+	menu:
+	  - {name: americano, price: 3000, stock: 100, options: [size]}
+	  - {name: latte, price: 4000, stock: 100, options: [size, milk]}
+	  - {name: mocha, price: 4500, options: [size, milk]}
+	  - {name: tea, price: 2500}
+	EOF
+	run cafe-order menu
+	assert_success
+	no_db
+	cafe-order place latte >/dev/null
+	run menu_events
+	assert_output "ProductAdded americano
+ProductAdded latte
+ProductAdded mocha
+ProductAdded tea"
+	run db_sql "SELECT data FROM events WHERE stream = 'menu' AND (data->>'name') = 'latte'"
+	assert_output '{"name":"latte","price":4000,"options":{"size":{"regular":0,"large":500},"milk":{"whole":0,"oat":600}},"stock":100}'
+	run db_sql "SELECT type FROM events WHERE stream <> 'menu' ORDER BY seq LIMIT 1"
+	assert_output PaymentRequested
+	# Only once.
+	cafe-order place tea >/dev/null
+	run db_sql "SELECT count(*) FROM events WHERE stream = 'menu'"
+	assert_output 4
+}
+
+@test "menu add, set and remove: one event each, and what they change is charged" {
+	run cafe-order --json menu add 'flat white' --price 4200 --code flat --options size,milk --stock 20
+	assert_success
+	assert_output '{"product":"flat white","status":"added"}'
+	run cafe-order menu set latte --price 4300
+	assert_output 'latte changed'
+	run cafe-order menu set latte --price 4300
+	assert_output 'latte unchanged'
+	run cafe-order menu remove tea
+	assert_output 'tea removed'
+	run menu_events
+	assert_output "ProductAdded americano
+ProductAdded latte
+ProductAdded mocha
+ProductAdded tea
+ProductAdded flat white
+ProductChanged latte
+ProductRemoved tea"
+	run cafe-order --json menu
+	run jq -c '[.product, .code, .price, .stock]' <<<"$output"
+	assert_output '["americano",null,3000,100]
+["latte",null,4300,100]
+["mocha",null,4500,null]
+["flat white","flat",4200,20]'
+	run cafe-order --json place flat+oat latte
+	assert_output '{"order_id":1,"status":"paid","total":9100}'
+	run cafe-order --json stock 'flat white'
+	assert_output '{"product":"flat white","price":4200,"stock":19}'
+	refused 1 "unknown product 'tea' (the menu: americano, latte, mocha, flat white)" place tea
+}
+
+@test "a price change applies to orders placed after it, never to one charged" {
+	cafe-order place latte >/dev/null
+	cafe-order menu set latte --price 4500 >/dev/null
+	cafe-order place latte >/dev/null
+	run db_sql "SELECT (data->>'amount') FROM events WHERE type = 'PaymentApproved' ORDER BY seq"
+	assert_output "4000
+4500"
+	run cafe-order --json receipt 1
+	assert_equal "$(jq -c '[.items[0].unit_price, .total]' <<<"$output")" '[4000,4000]'
+	run cafe-order --json menu --as-of "$(db_sql "SELECT ts FROM events WHERE type = 'OrderPlaced' ORDER BY seq LIMIT 1")"
+	assert_equal "$(jq -r 'select(.product == "latte") | .price' <<<"$output")" 4000
+	run cafe-order --json menu
+	assert_equal "$(jq -r 'select(.product == "latte") | .price' <<<"$output")" 4500
+}
+
+@test "the built-in menu is charged without being written, until the menu is changed" {
+	cafe-order place latte >/dev/null
+	run db_sql "SELECT count(*) FROM events WHERE stream = 'menu'"
+	assert_output 0
+	cafe-order menu set tea --price 2600 >/dev/null
+	run menu_events
+	assert_output "ProductAdded americano
+ProductAdded latte
+ProductAdded mocha
+ProductAdded tea
+ProductChanged tea"
+}
+
+@test "every terminal charges the log's menu; its own config's differs with a warning" {
+	cafe-order menu import >/dev/null
+	cafe-order place latte >/dev/null
+	cat >"$T/other.yaml" <<-EOF
+	menu:
+	  - {name: latte, price: 9999, options: [size, milk]}
+	  - {name: tea, price: 2500}
+	EOF
+	run --separate-stderr env CAFE_CONFIG="$T/other.yaml" cafe-order --json place latte
+	assert_success
+	assert_output '{"order_id":2,"status":"paid","total":4000}'
+	assert_equal "$stderr" "cafe-order: warning: the config's menu differs from the log's (latte costs 9999 in the config, 4000 in the log); the log's is charged ('cafe-order menu import' applies the config's)"
+	# The built-in menu (no menu: in the file) says nothing.
+	run --separate-stderr cafe-order place tea
+	assert_equal "$stderr" ""
+	# import: the events that differ, and then the terminals agree.
+	run env CAFE_CONFIG="$T/other.yaml" cafe-order --json menu import
+	assert_output '{"added":0,"changed":1,"removed":2}'
+	run --separate-stderr env CAFE_CONFIG="$T/other.yaml" cafe-order --json place latte
+	assert_output '{"order_id":4,"status":"paid","total":9999}'
+	assert_equal "$stderr" ""
+	run cafe-order menu import "$T/other.yaml"
+	assert_output 'menu: 0 added, 0 changed, 0 removed'
+}
+
+@test "menu refusals and bad input: 1, 65 or 64, one line, nothing appended" {
+	cafe-order place tea >/dev/null
+	refused 1 "'latte' is on the menu already (change it with 'cafe-order menu set')" \
+	    menu add latte --price 10
+	refused 1 "unknown product 'chai' (see 'cafe-order menu'; add it with 'cafe-order menu add')" \
+	    menu set chai --price 10
+	refused 1 "unknown product 'chai' (see 'cafe-order menu')" menu remove chai
+	refused 1 "no option group 'syrup' (the config's options: define it first, see cafe.yaml(5))" \
+	    menu add chai --price 10 --options size,syrup
+	refused 1 "'latte' is on the menu already, as latte" menu add chai --price 10 --code latte
+	refused 65 "--price wants a whole number from 1 (in the smallest unit of the currency), not '0'" \
+	    menu add chai --price 0
+	refused 65 "--stock wants a whole number from 0, not '-1'" menu add chai --price 1 --stock -1
+	refused 65 "--code wants a word of a-z, 0-9, '_' and '-' starting with a letter (at most 32), not 'Chai'" \
+	    menu add chai --price 1 --code Chai
+	refused 65 "a product's name must be text of at most 40 characters without ':', '+' or ',' (not starting with '-'), not 'chai:2'" \
+	    menu add chai:2 --price 1
+	refused 65 "--options wants option groups like size,milk, not 'Size'" \
+	    menu set latte --options Size
+	refused 64 "'menu add' needs --price (see 'cafe-order --help')" menu add chai
+	refused 64 "'menu set' needs --price, --code or --options (see 'cafe-order --help')" \
+	    menu set latte
+	refused 64 "'menu' takes add, set, remove or import, not 'delete' (see 'cafe-order --help')" \
+	    menu delete latte
+	refused 64 "'menu add' needs one product (see 'cafe-order --help')" menu add --price 3
+	refused 64 "'menu remove' takes only the product (see 'cafe-order --help')" \
+	    menu remove latte --price 3
+	refused 64 "'menu set' takes no --stock (use 'cafe-order stock --set') (see 'cafe-order --help')" \
+	    menu set latte --stock 3
+	refused 64 "--as-of goes with 'menu' alone (see 'cafe-order --help')" \
+	    menu add chai --price 3 --as-of 2026-01-01
+	refused 64 "--price, --code, --options and --stock go with 'menu add' or 'menu set' (see 'cafe-order --help')" \
+	    menu --price 3
+	refused 78 "$T/none.yaml: cannot read: No such file or directory" menu import "$T/none.yaml"
+}
+
+@test "import refuses a menu event off the menu stream" {
+	cafe-order menu import >/dev/null
+	cafe-log export | jq -c 'select(.stream == "menu")' | head -1 |
+	    jq -c '.stream = "menu-1"' >"$T/in.jsonl"
+	run --separate-stderr cafe-log --db "$T/other.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "cafe-log: stdin:1: ProductAdded belongs on the 'menu' stream, not 'menu-1'"
+}

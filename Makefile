@@ -45,7 +45,8 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
-       libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap
+       libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
+       chromium fonts-dejavu-core poppler-utils
 
 all: $(BINS) $(HELPERS)
 

@@ -15,6 +15,7 @@
 #include "meter.h"
 #include "order.h"
 #include "people.h"
+#include "report.h"
 #include "trace.h"
 
 static const char usage[] =
@@ -24,12 +25,13 @@ static const char usage[] =
 "       cafe-trace show ORDER_ID [--as-of TIME]\n"
 "       cafe-trace follow [--after SEQ]\n"
 "       cafe-trace stats [--since TIME] [--as-of TIME]\n"
+"       cafe-trace report [--day DATE] [--format text|json|csv|html]\n"
 "       cafe-trace rebuild\n"
 "example: cafe-trace list --status brewing --limit 20\n";
 
 enum {
 	OPT_CUSTOMER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_SINCE, OPT_LIMIT, OPT_AS_OF,
-	OPT_AFTER
+	OPT_AFTER, OPT_DAY, OPT_FORMAT
 };
 
 static const struct option longopts[] = {
@@ -40,12 +42,14 @@ static const struct option longopts[] = {
 	{ "limit", required_argument, NULL, OPT_LIMIT },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "after", required_argument, NULL, OPT_AFTER },
+	{ "day", required_argument, NULL, OPT_DAY },
+	{ "format", required_argument, NULL, OPT_FORMAT },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	struct cafe_trace_query q;
-	const char *limit, *after;
+	const char *limit, *after, *day, *format;
 	long long until;            /* show --as-of, read; -1: none */
 	long long after_seq;        /* follow --after, read; -1: from the head */
 };
@@ -65,6 +69,8 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_LIMIT: o->limit = optarg; break;
 	case OPT_AS_OF: o->q.as_of = optarg; break;
 	case OPT_AFTER: o->after = optarg; break;
+	case OPT_DAY: o->day = optarg; break;
+	case OPT_FORMAT: o->format = optarg; break;
 	}
 	return 0;
 }
@@ -540,6 +546,67 @@ check_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	return 0;
 }
 
+static const char *const formats[] = { "text", "json", "csv", "html", NULL };
+
+static int
+check_report(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+	long long a, b;
+	int known = 0;
+
+	(void)argc, (void)argv, (void)open;
+	for (int i = 0; o->format && formats[i]; i++)
+		known |= strcmp(o->format, formats[i]) == 0;
+	if (o->format && !known)
+		return cafe_usage_error(ctx, "--format wants text, json, csv or html, not '%s'",
+		    o->format);
+	if (o->day && cafe_local_day(o->day, &a, &b) != 0)
+		return cafe_usage_error(ctx, "--day wants a date like 2026-11-22, not '%s'",
+		    o->day);
+	return 0;
+}
+
+/* The business day: --day, else today, in the shop's time zone. */
+static int
+do_report(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct cafe_err e = { 0, "", 0, 0 };
+	const char *fmt = o->format ? o->format : ctx->json ? "json" : "text";
+	const char *zone = ctx->config.timezone ? ctx->config.timezone :
+	    getenv("TZ") && *getenv("TZ") ? getenv("TZ") : cafe_local_zone();
+	char day[16], *text = NULL;
+	long long from, to;
+	json_t *r;
+	int status;
+
+	(void)argc, (void)argv;
+	if (o->day)
+		snprintf(day, sizeof day, "%s", o->day);
+	else
+		cafe_local_today(cafe_now_ms(), day, sizeof day);
+	if (cafe_local_day(day, &from, &to) != 0)
+		status = cafe_err_set(&e, CAFE_USAGE, "no such day '%s'", day);
+	else
+		status = cafe_report(ctx->log, from, to, day, zone, ctx->config.currency, &r, &e);
+	if (status) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (strcmp(fmt, "json") == 0) {
+		cafe_print_json(r);
+		return 0;
+	}
+	text = strcmp(fmt, "csv") == 0 ? cafe_report_csv(r) :
+	    strcmp(fmt, "html") == 0 ? cafe_report_html(r) : cafe_report_text(r);
+	json_decref(r);
+	fputs(text, stdout);
+	free(text);
+	return 0;
+}
+
 static const struct cafe_verb verbs[] = {
 	{ "list", 0, 0, NULL, BIT(OPT_CUSTOMER) | BIT(OPT_STATUS) | BIT(OPT_SINCE) |
 	    BIT(OPT_LIMIT) | BIT(OPT_AS_OF),
@@ -551,6 +618,8 @@ static const struct cafe_verb verbs[] = {
 	    check_follow, do_follow, 0 },
 	{ "stats", 0, 0, NULL, BIT(OPT_SINCE) | BIT(OPT_AS_OF), "only --since and --as-of",
 	    CAFE_OPEN_WRITE, NULL, do_stats, 0 },
+	{ "report", 0, 0, NULL, BIT(OPT_DAY) | BIT(OPT_FORMAT), "only --day and --format",
+	    CAFE_OPEN_PEEK, check_report, do_report, 0 },
 	{ "rebuild", 0, 0, NULL, 0, "no options", CAFE_OPEN_WRITE, NULL, do_rebuild, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
 };

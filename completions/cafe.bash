@@ -2,9 +2,11 @@
 # cafe-trace, cafe-notify, cafe-daemon and cafe-log.
 #
 # Subcommands and options are known here; product names come from the menu
-# (cafe-order --json menu), order ids from the newest 50 orders of the
-# trace (cafe-trace --json list --limit 50) and message ids from the outbox,
-# each with the --db and --config already on the command line. Installed
+# (cafe-order --json menu); the orders offered are those the command can
+# act on, from the kitchen's queue (cafe-deliver --json list --status S),
+# each shown with its items while there is more than one to choose from;
+# other order ids are the newest 50 of the trace; message ids come from
+# the outbox; each with the --db and --config already on the command line. Installed
 # once per program name (bash-completion loads completions/NAME), so
 # sourcing it twice is harmless.
 
@@ -13,10 +15,10 @@ _cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --vers
 # Options that take a value, per program (the value is not the subcommand).
 _cafe_value_opts() {
 	case $1 in
-	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add' ;;
-	cafe-pay) echo '--order --status --reason' ;;
+	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add --price --code --options --stock --as-of' ;;
+	cafe-pay) echo '--order --status --reason --amount' ;;
 	cafe-deliver) echo '--status --rider --reason' ;;
-	cafe-trace) echo '--customer --status --since --limit --as-of --after' ;;
+	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
 	cafe-notify) echo '--timeout --status --order' ;;
 	cafe-daemon) echo '--policy' ;;
 	cafe-log) echo '--since --head' ;;
@@ -25,10 +27,10 @@ _cafe_value_opts() {
 
 _cafe_verbs() {
 	case $1 in
-	cafe-order) echo 'menu place cancel stock' ;;
+	cafe-order) echo 'menu place receipt cancel stock' ;;
 	cafe-pay) echo 'list show refund breaker' ;;
 	cafe-deliver) echo 'list ready dispatch complete reject' ;;
-	cafe-trace) echo 'list show follow stats rebuild' ;;
+	cafe-trace) echo 'list show follow stats report rebuild' ;;
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;
 	cafe-log) echo 'init verify head export import stats' ;;
@@ -41,8 +43,9 @@ _cafe_verb_opts() {
 	cafe-order:place) echo '--qty --customer --address --key --wait --batch' ;;
 	cafe-order:cancel) echo '--reason --key' ;;
 	cafe-order:stock) echo '--set --add' ;;
+	cafe-order:menu) echo '--as-of --price --code --options --stock' ;;
 	cafe-pay:list) echo '--order --status' ;;
-	cafe-pay:refund) echo '--reason' ;;
+	cafe-pay:refund) echo '--amount --reason' ;;
 	cafe-deliver:list) echo '--status' ;;
 	cafe-deliver:dispatch) echo '--rider' ;;
 	cafe-deliver:reject) echo '--reason' ;;
@@ -50,6 +53,7 @@ _cafe_verb_opts() {
 	cafe-trace:show) echo '--as-of' ;;
 	cafe-trace:follow) echo '--after' ;;
 	cafe-trace:stats) echo '--since --as-of' ;;
+	cafe-trace:report) echo '--day --format' ;;
 	cafe-notify:send) echo '--once --timeout' ;;
 	cafe-notify:list) echo '--status --order' ;;
 	cafe-notify:retry) echo '--dead' ;;
@@ -61,9 +65,9 @@ _cafe_verb_opts() {
 
 _cafe_statuses() {
 	case $1 in
-	cafe-pay) echo 'requested approved declined refund_pending refunded refund_failed failed voiding voided' ;;
+	cafe-pay) echo 'requested approved declined refund_pending partially_refunded refunded refund_failed failed voiding voided' ;;
 	cafe-deliver) echo 'pending brewing ready dispatched delivered cancelled' ;;
-	cafe-trace) echo 'paid cancelled rejected delivered approved refund_pending refunded refund_failed pending brewing ready dispatched' ;;
+	cafe-trace) echo 'paid cancelled rejected delivered approved refund_pending partially_refunded refunded refund_failed pending brewing ready dispatched' ;;
 	cafe-notify) echo 'queued sent failed dead' ;;
 	esac
 }
@@ -92,6 +96,29 @@ _cafe_order_ids() {
 	_cafe_conn_args
 	cafe-trace "${_cafe_conn[@]}" --json list --limit 50 2>/dev/null |
 	    sed -n 's/^{"order_id":\([0-9]*\).*/\1/p'
+}
+
+# The orders in the kitchen's queue with one of the statuses given, as
+# completions: the bare id when it is the only match, else "ID  ITEMS" so
+# that the list shows what each order is.
+_cafe_queue_ids() {	# CUR STATUS...
+	local cur=$1 st line id items
+	local -a ids=() shown=()
+	shift
+	_cafe_conn_args
+	for st; do
+		while IFS=$'\t' read -r id items; do
+			[[ $id == "$cur"* ]] || continue
+			ids+=("$id")
+			shown+=("$id  $items")
+		done < <(cafe-deliver "${_cafe_conn[@]}" --json list --status "$st" 2>/dev/null |
+		    jq -r '[(.order_id | tostring), .product] | join("\t")' 2>/dev/null)
+	done
+	if ((${#ids[@]} == 1)); then
+		printf '%s\n' "${ids[0]}"
+	else
+		printf '%s\n' "${shown[@]}"
+	fi
 }
 
 _cafe_message_ids() {
@@ -135,6 +162,9 @@ _cafe() {
 	--order)
 		COMPREPLY=($(compgen -W "$(_cafe_order_ids)" -- "$cur"))
 		return ;;
+	--format)
+		COMPREPLY=($(compgen -W 'text json csv html' -- "$cur"))
+		return ;;
 	esac
 	if [[ " $takes " == *" $prev "* ]]; then
 		return          # a value we cannot guess: a name, a time, a number
@@ -152,12 +182,20 @@ _cafe() {
 	case $prog:$verb in
 	cafe-order:place | cafe-order:stock)
 		COMPREPLY=($(compgen -W "$(_cafe_products)" -- "$cur")) ;;
-	cafe-order:cancel | cafe-pay:show | cafe-pay:refund | cafe-deliver:ready | \
-	cafe-deliver:dispatch | cafe-deliver:complete | cafe-deliver:reject | \
-	cafe-trace:show)
+	cafe-deliver:ready)
+		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" brewing) ;;
+	cafe-deliver:dispatch)
+		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" ready) ;;
+	cafe-deliver:complete)
+		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" ready dispatched) ;;
+	cafe-deliver:reject | cafe-order:cancel)
+		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" pending brewing ready dispatched) ;;
+	cafe-pay:show | cafe-pay:refund | cafe-trace:show | cafe-order:receipt)
 		COMPREPLY=($(compgen -W "$(_cafe_order_ids)" -- "$cur")) ;;
 	cafe-pay:breaker)
 		COMPREPLY=($(compgen -W reset -- "$cur")) ;;
+	cafe-order:menu)
+		COMPREPLY=($(compgen -W 'add set remove import' -- "$cur")) ;;
 	cafe-notify:retry)
 		COMPREPLY=($(compgen -W "$(_cafe_message_ids)" -- "$cur")) ;;
 	cafe-daemon:retry)

@@ -13,6 +13,8 @@
 # and each round gives its own ratio of medians; the summary is the median
 # of those ratios. Goal: <= 1.3.
 #
+# Then a placement of three items with choices against one of one item.
+#
 # Knobs (environment): BENCH_ROUNDS (10), BENCH_RUNS (30 per round and
 # command), BENCH_BEFORE (a bin/ directory of an older build to compare).
 # Needs cc, libsqlite3-dev, sqlite3, and `make` run first.
@@ -98,10 +100,20 @@ hold "$WORK/warm-place.db" "$WORK/warm-floor.db" ${BENCH_BEFORE:+"$WORK/warm-bef
 measure warm
 release
 
+# Three items with choices against one, each on a fresh database of its
+# own, in the same rounds: one order, one charge, whatever it holds.
+"$TOP/bin/cafe-log" -q --db "$WORK/one.db" init
+"$TOP/bin/cafe-log" -q --db "$WORK/three.db" init
+echo "== items"
+"$INTERLEAVE" "$ROUNDS" "$RUNS" \
+    one "$ORDER" --db "$WORK/one.db" -q place tea -- \
+    three "$ORDER" --db "$WORK/three.db" -q place tea:2 mocha+large+oat mocha
+
 # Every run must have placed its order: the ratio means nothing otherwise.
-for cond in cold warm; do
-	n=$(sqlite3 "$WORK/$cond-place.db" "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")
+for db in cold-place warm-place one three; do
+	n=$(sqlite3 "$WORK/$db.db" "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")
 	[ "$n" -eq $((ROUNDS * RUNS)) ] ||
-	    { echo "place.sh: $cond: $n orders placed, expected $((ROUNDS * RUNS))" >&2; exit 1; }
+	    { echo "place.sh: $db: $n orders placed, expected $((ROUNDS * RUNS))" >&2; exit 1; }
 done
 echo "goal: place <= 1.3x floor (the median of the rounds' ratios of medians)"
+echo "goal: three items <= 1.3x one item"

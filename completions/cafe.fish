@@ -26,6 +26,15 @@ function __cafe_order_ids
         string replace -rf '^\{"order_id":([0-9]+).*' '$1'
 end
 
+# The orders in the kitchen's queue with one of the statuses, each with
+# its items as the description.
+function __cafe_queue_ids
+    for st in $argv
+        cafe-deliver (__cafe_conn) --json list --status $st 2>/dev/null |
+            jq -r '[(.order_id | tostring), .product] | join("\t")' 2>/dev/null
+    end
+end
+
 function __cafe_message_ids
     cafe-notify (__cafe_conn) --json list 2>/dev/null |
         string match -r '.*"status":"(?:failed|dead)".*' |
@@ -98,7 +107,9 @@ complete -c $c -n __cafe_no_verb -a place -d 'place and pay an order'
 complete -c $c -n __cafe_no_verb -a cancel -d 'cancel a paid order'
 complete -c $c -n __cafe_no_verb -a stock -d 'show or change stock levels'
 complete -c $c -n '__cafe_operand_of place stock' -a '(__cafe_products)' -d product
-complete -c $c -n '__cafe_operand_of cancel' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__cafe_operand_of cancel' -a '(__cafe_queue_ids pending brewing ready dispatched)'
+complete -c $c -n __cafe_no_verb -a receipt -d "the customer's receipt"
+complete -c $c -n '__cafe_operand_of receipt' -a '(__cafe_order_ids)' -d order
 complete -c $c -n '__fish_seen_subcommand_from place' -l qty -x -d 'how many (1-100)'
 complete -c $c -n '__fish_seen_subcommand_from place' -l customer -x -d 'who it is for'
 complete -c $c -n '__fish_seen_subcommand_from place' -l address -x -d 'where it goes'
@@ -128,7 +139,10 @@ complete -c $c -n __cafe_no_verb -a ready -d 'the drink is made'
 complete -c $c -n __cafe_no_verb -a dispatch -d 'a rider takes it'
 complete -c $c -n __cafe_no_verb -a complete -d 'it reached the customer'
 complete -c $c -n __cafe_no_verb -a reject -d 'the shop cannot make it'
-complete -c $c -n '__cafe_operand_of ready dispatch complete reject' -a '(__cafe_order_ids)' -d order
+complete -c $c -n '__cafe_operand_of ready' -a '(__cafe_queue_ids brewing)'
+complete -c $c -n '__cafe_operand_of dispatch' -a '(__cafe_queue_ids ready)'
+complete -c $c -n '__cafe_operand_of complete' -a '(__cafe_queue_ids ready dispatched)'
+complete -c $c -n '__cafe_operand_of reject' -a '(__cafe_queue_ids pending brewing ready dispatched)'
 complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'pending brewing ready dispatched delivered cancelled' -d 'only this state'
 complete -c $c -n '__fish_seen_subcommand_from dispatch' -l rider -x -d 'who takes it'
 complete -c $c -n '__fish_seen_subcommand_from reject' -l reason -x -d 'why (required)'
@@ -139,6 +153,9 @@ complete -c $c -n __cafe_no_verb -a list -d 'where every order stands'
 complete -c $c -n __cafe_no_verb -a show -d "one order's history"
 complete -c $c -n __cafe_no_verb -a follow -d 'print changes as they happen'
 complete -c $c -n __cafe_no_verb -a stats -d 'orders, revenue, times'
+complete -c $c -n __cafe_no_verb -a report -d "the business day's close-out"
+complete -c $c -n '__fish_seen_subcommand_from report' -l day -x -d 'the day (YYYY-MM-DD, local)'
+complete -c $c -n '__fish_seen_subcommand_from report' -l format -x -a 'text json csv html' -d 'how to print it'
 complete -c $c -n __cafe_no_verb -a rebuild -d 'fold the view again from the log'
 complete -c $c -n '__cafe_operand_of show' -a '(__cafe_order_ids)' -d order
 complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list' -l customer -x -d 'only this customer'

@@ -175,4 +175,12 @@ YAML
 	assert_line --regexp '^1'
 	run fish -c "source $f; complete -C 'cafe-deliver list --status br'"
 	assert_line --regexp '^brewing'
+	# The kitchen's verbs: the orders they can act on, described by items.
+	cafe-order place tea:2 mocha >/dev/null
+	cafe-daemon -q run --once
+	cafe-deliver ready 1 >/dev/null
+	run fish -c "source $f; complete -C 'cafe-deliver ready '"
+	assert_output "$(printf '2\ttea x2 + mocha')"
+	run fish -c "source $f; complete -C 'cafe-deliver dispatch '"
+	assert_output "$(printf '1\tlatte')"
 }

@@ -28,9 +28,12 @@ big_log() {
 }
 
 # Runs a shell command line on a terminal of $COLUMNS (default 100)
-# columns; its output (both streams) is in $output, with CRs.
+# columns, of type $TTY_TERM (default xterm, whatever TERM the suite was
+# started with: a cron job's or a chroot's may be dumb); its output (both
+# streams) is in $output, with CRs.
 on_tty() {
-	run script -qec "stty cols ${COLS:-100} 2>/dev/null; $1" /dev/null < /dev/null
+	run env TERM="${TTY_TERM:-xterm}" script -qec "stty cols ${COLS:-100} 2>/dev/null; $1" /dev/null \
+	    < /dev/null
 }
 
 @test "import: no progress when stderr is not a terminal" {
@@ -110,7 +113,7 @@ on_tty() {
 	assert_output --partial $'\e[31mcancelled\e[0m'
 	NO_COLOR=1 on_tty "cafe-trace list"
 	refute_output --partial $'\e['
-	TERM=dumb on_tty "cafe-trace list"
+	TTY_TERM=dumb on_tty "cafe-trace list"
 	refute_output --partial $'\e['
 	run cafe-trace list
 	refute_output --partial $'\e['

@@ -161,8 +161,10 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct opts *o = opts;
 	char placed[32];
-	const char *const head[] = { ">ORDER", "CUSTOMER", "PRODUCT", ">QTY", ">TOTAL",
-	    "ORDER", "PAYMENT", "DELIVERY", ">MSGS", placed };
+	/* On a narrow screen the names and items give way, then the counts;
+	 * the statuses and the time never do. */
+	const char *const head[] = { ">ORDER", "~CUSTOMER", "~PRODUCT", "?>QTY", ">TOTAL",
+	    "ORDER", "PAYMENT", "DELIVERY", "?>MSGS", placed };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_table *t = NULL;
 	struct cafe_meter m;
@@ -170,7 +172,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	int status;
 
 	(void)argc, (void)argv;
-	snprintf(placed, sizeof placed, "PLACED (%s)", cafe_local_zone());
+	snprintf(placed, sizeof placed, "AT (%s)", cafe_local_zone());
 	if (!ctx->json) {
 		t = cafe_table_new(10, head);
 		for (size_t c = 5; c <= 7; c++)

@@ -121,3 +121,25 @@ on_tty() {
 	NO_COLOR= on_tty "cafe-trace list"
 	assert_output --partial $'\e[31m'
 }
+
+@test "cafe-trace list at 80 columns keeps the statuses and times whole" {
+	cafe-order place latte:2+large+oat americano mocha tea:3 \
+	    --customer 'Kim Min-jun of the third floor' >/dev/null
+	cafe-order place tea --customer lee >/dev/null
+	cafe-pay refund 1 --amount 100 >/dev/null
+	cafe-daemon -q run --once
+	cafe-order cancel 2 >/dev/null
+	cafe-daemon -q run --once
+	COLS=80 NO_COLOR=1 on_tty "COLUMNS=80 cafe-trace list"
+	assert_success
+	lines=("${lines[@]//$'\r'/}")
+	for l in "${lines[@]}"; do
+		[ "$(printf '%s' "$l" | LC_ALL=C.UTF-8 wc -L)" -le 80 ] || fail "wider than 80: $l"
+	done
+	assert_line --index 1 --regexp ' paid +partially_refunded +brewing +[0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	assert_line --index 2 --regexp ' cancelled +refunded +cancelled +[0-9]{2}:[0-9]{2}:[0-9]{2}$'
+	# Wide enough, everything is there.
+	COLS=160 NO_COLOR=1 on_tty "COLUMNS=160 cafe-trace list"
+	lines=("${lines[@]//$'\r'/}")
+	assert_line --index 1 --partial 'Kim Min-jun of the third floor  latte x2 + americano + mocha + tea x3'
+}

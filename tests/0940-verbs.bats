@@ -29,7 +29,7 @@ refused_early() {
 	refused_early cafe-deliver "'reject' needs --reason TEXT (tell the customer why)" reject 1
 	refused_early cafe-deliver "'dispatch' needs one order id" dispatch
 	refused_early cafe-deliver "unknown status 'hot' (pending, brewing, ready, dispatched, delivered or cancelled)" list --status hot
-	refused_early cafe-trace "unknown subcommand 'frob' (list, show, follow, stats or rebuild)" frob
+	refused_early cafe-trace "unknown subcommand 'frob' (list, show, follow, stats, report or rebuild)" frob
 	refused_early cafe-trace "'show' needs an order id" show
 	refused_early cafe-trace "--limit wants a whole number from 1, not '0'" --limit 0
 	refused_early cafe-trace "--after wants a seq (a whole number from 0), not 'x'" follow --after x

@@ -72,7 +72,7 @@ true"
 	orders
 	run cafe-trace
 	assert_success
-	assert_line --index 0 --regexp '^ORDER +CUSTOMER +PRODUCT +QTY +TOTAL +ORDER +PAYMENT +DELIVERY +MSGS +PLACED'
+	assert_line --index 0 --regexp '^ORDER +CUSTOMER +PRODUCT +QTY +TOTAL +ORDER +PAYMENT +DELIVERY +MSGS +AT \(UTC\)$'
 	assert_line --index 1 --regexp '^ +1 +kim +latte x2 +2 +8,000 +paid +approved +pending +0 +[0-9]{2}:[0-9]{2}:[0-9]{2}$'
 	assert_line --index 2 --regexp '^ +2 +lee +tea +1 +2,500 +cancelled +approved +cancelled +0 '
 	assert_equal "${#lines[@]}" 4
@@ -247,7 +247,7 @@ true"
 	run cafe-trace --json list
 	assert_regex "$(jq -r .placed_at <<<"$output")" "^2026-12-01T14:30:00\.[0-9]{3}Z$"
 	run cafe-trace list
-	assert_line --index 0 --regexp 'PLACED \(KST\)$'
+	assert_line --index 0 --regexp 'AT \(KST\)$'
 	# 23:30 in Seoul, on a day that is not today for the clock of the test.
 	assert_line --index 1 --regexp ' 12-01 23:30$| 2026-12-01$'
 	run cafe-trace show 1

@@ -398,6 +398,8 @@ struct cafe_table {
 	size_t ncols, nrows, cap;
 	char **cells;               /* (nrows + 1) * ncols, row 0 the headers */
 	int *right;
+	int *elastic;               /* '~': free text, cut first */
+	int *optional;              /* '?': left out when the screen is too narrow */
 	const char *(**color)(const char *cell);    /* per column, or NULL */
 };
 
@@ -408,12 +410,25 @@ cafe_table_new(size_t ncols, const char *const *headers)
 
 	t->ncols = ncols;
 	t->right = cafe_xcalloc(ncols, sizeof *t->right);
+	t->elastic = cafe_xcalloc(ncols, sizeof *t->elastic);
+	t->optional = cafe_xcalloc(ncols, sizeof *t->optional);
 	t->color = cafe_xcalloc(ncols, sizeof *t->color);
 	t->cap = 16;
 	t->cells = cafe_xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (size_t i = 0; i < ncols; i++) {
-		t->right[i] = headers[i][0] == '>';
-		t->cells[i] = cafe_xstrdup(headers[i] + t->right[i]);
+		const char *h = headers[i];
+
+		for (;; h++) {
+			if (*h == '>')
+				t->right[i] = 1;
+			else if (*h == '~')
+				t->elastic[i] = 1;
+			else if (*h == '?')
+				t->optional[i] = 1;
+			else
+				break;
+		}
+		t->cells[i] = cafe_xstrdup(h);
 	}
 	t->nrows = 1;
 	return t;
@@ -568,36 +583,68 @@ print_cell(FILE *f, const char *cell, size_t w, int right, int pad, const char *
 }
 
 /*
- * Fits the columns into `room` columns of screen: the widest left-aligned
- * (text) column gives way first, as far as it must, down to the width of
- * its header (at least 3); then the next widest. Numbers are never cut.
+ * Cuts the text columns that may be cut (which: ok) into `room` columns
+ * of screen: the widest gives way first, as far as it must, down to the
+ * width of its header (or to min, with min negative: -min, headers cut
+ * too); then the next widest.
  */
-static void
-fit(struct cafe_table *t, size_t *w, size_t room)
+static size_t
+cut(struct cafe_table *t, size_t *w, size_t total, size_t room, const int *ok, int min)
 {
-	size_t total = 2 * (t->ncols - 1);
 	int *done = cafe_xcalloc(t->ncols, sizeof *done);
 
-	for (size_t i = 0; i < t->ncols; i++)
-		total += w[i];
 	while (total > room) {
-		size_t best = t->ncols, min, cut;
+		size_t best = t->ncols, low, c;
 
 		for (size_t i = 0; i < t->ncols; i++)
-			if (!t->right[i] && !done[i] && (best == t->ncols || w[i] > w[best]))
+			if (ok[i] && w[i] && !t->right[i] && !done[i] &&
+			    (best == t->ncols || w[i] > w[best]))
 				best = i;
 		if (best == t->ncols)
 			break;
 		done[best] = 1;
-		if ((min = cafe_text_width(t->cells[best])) < 3)
-			min = 3;
-		if (w[best] <= min)
+		low = min < 0 ? (size_t)-min : cafe_text_width(t->cells[best]);
+		if (min > 0 && low < (size_t)min)
+			low = (size_t)min;
+		if (w[best] <= low)
 			continue;
-		cut = w[best] - min < total - room ? w[best] - min : total - room;
-		w[best] -= cut;
-		total -= cut;
+		c = w[best] - low < total - room ? w[best] - low : total - room;
+		w[best] -= c;
+		total -= c;
 	}
 	free(done);
+	return total;
+}
+
+/*
+ * Fits the table into `room` columns of screen. Free text (a header
+ * starting with '~') gives way first, down to 8 columns; then columns a
+ * person can do without ('?') are left out (w 0), the rightmost first;
+ * then free text again, down to 3; then any text column is cut as far as
+ * it must (numbers never are).
+ */
+static void
+fit(struct cafe_table *t, size_t *w, size_t room)
+{
+	size_t total = 0, shown = 0;
+	int *all = cafe_xcalloc(t->ncols, sizeof *all);
+
+	for (size_t i = 0; i < t->ncols; i++) {
+		total += w[i];
+		shown += w[i] > 0;
+		all[i] = 1;
+	}
+	total += shown > 1 ? 2 * (shown - 1) : 0;
+	total = cut(t, w, total, room, t->elastic, 8);
+	for (size_t i = t->ncols; i-- > 0 && total > room; ) {
+		if (!t->optional[i] || !w[i])
+			continue;
+		total -= w[i] + 2;
+		w[i] = 0;
+	}
+	total = cut(t, w, total, room, t->elastic, -4);
+	cut(t, w, total, room, all, 3);
+	free(all);
 }
 
 void
@@ -620,10 +667,16 @@ cafe_table_print(struct cafe_table *t, FILE *f)
 		/* No trailing blanks: empty text cells at the end are left out. */
 		while (end > 1 && !t->right[end - 1] && !t->cells[r * t->ncols + end - 1][0])
 			end--;
+		/* The last column shown ends the line, without padding. */
+		while (end > 1 && w[end - 1] == 0)
+			end--;
 		for (size_t i = 0; i < end; i++) {
 			const char *cell = t->cells[r * t->ncols + i];
 			const char *sgr = NULL;
 			int last = i + 1 == end;
+
+			if (w[i] == 0 && t->optional[i])
+				continue;       /* left out to fit the screen */
 
 			if (color && r == 0)
 				sgr = "1";
@@ -647,6 +700,8 @@ cafe_table_free(struct cafe_table *t)
 		free(t->cells[i]);
 	free(t->cells);
 	free(t->right);
+	free(t->elastic);
+	free(t->optional);
 	free(t->color);
 	free(t);
 }

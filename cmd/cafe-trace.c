@@ -405,6 +405,9 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 	if (num(s, "owed") > 0)
 		printf("owed       %lld %s (refunds that failed: see 'cafe-pay list "
 		    "--status failed')\n", num(s, "owed"), cur);
+	if (num(s, "voids") > 0)
+		printf("voids      %lld %s (charges without an order, given back)\n",
+		    num(s, "voids"), cur);
 	printf("delivery   p50 %s, p90 %s (from payment to delivery)\n", p50, p90);
 	if (n == 0)
 		return;
@@ -456,12 +459,22 @@ do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_meter m;
 	struct cafe_progress p;
+	long long since = 0;
 	json_t *s;
 
 	(void)argc, (void)argv;
 	meter_start(ctx, &m, &p, "catching up");
 	o->q.progress = &p;
-	s = cafe_trace_stats(ctx->log, &o->q, &e);
+	/* As of now the counts kept as events arrive answer (report.h); as
+	 * of a past instant the log is folded again. */
+	if (o->q.as_of)
+		s = cafe_trace_stats(ctx->log, &o->q, &e);
+	else if (o->q.since && (since = cafe_parse_local(o->q.since)) < 0)
+		s = NULL, cafe_err_set(&e, CAFE_USAGE, "--since wants a time like "
+		    "2026-11-22T09:30:00Z, '2026-11-22 09:30' (local) or a date, not '%s'",
+		    o->q.since);
+	else
+		s = cafe_report_stats(ctx->log, since, &e);
 	cafe_meter_finish(&m);
 	if (!s) {
 		if (e.status == CAFE_USAGE)

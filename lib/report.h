@@ -31,6 +31,16 @@
 int cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
 		const char *timezone, const char *currency, json_t **out, struct cafe_err *e);
 
+/*
+ * cafe-trace stats from the same projection: orders, delivered,
+ * cancelled, rejected, revenue (charged - refunds), charged, refunds,
+ * owed, voids, delivery_p50_ms and delivery_p90_ms (from payment to the
+ * customer, nearest rank, to the second under an hour), over every hour
+ * since since_ms (0: all) and per hour in hours[] (hour: its UTC start).
+ * NULL after setting e.
+ */
+json_t *cafe_report_stats(struct cafe_log *log, long long since_ms, struct cafe_err *e);
+
 /* The close-out for people, as CSV (a product,drinks,revenue header and
  * a row per product) and as one self-contained HTML page with inline SVG
  * charts of sales per hour and per product. New strings (free()). */

@@ -14,6 +14,7 @@
 #include "input.h"
 #include "meter.h"
 #include "order-log.h"
+#include "people.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"
@@ -247,7 +248,8 @@ do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
 	json_t *s = cafe_log_stats(ctx->log, &e), *v;
-	const char *k;
+	const char *k, *first, *last;
+	char when[2][64];
 
 	(void)opts, (void)argc, (void)argv;
 	if (!s)
@@ -256,14 +258,15 @@ do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		cafe_print_json(s);
 		return 0;
 	}
+	/* Times for people: the shop's zone, named. */
+	first = json_string_value(json_object_get(s, "first_ts"));
+	last = json_string_value(json_object_get(s, "last_ts"));
 	printf("events   %lld\nstreams  %lld\nbytes    %lld\nfirst    %s\nlast     %s\n",
 	    (long long)json_integer_value(json_object_get(s, "events")),
 	    (long long)json_integer_value(json_object_get(s, "streams")),
 	    (long long)json_integer_value(json_object_get(s, "bytes")),
-	    json_string_value(json_object_get(s, "first_ts")) ?
-	    json_string_value(json_object_get(s, "first_ts")) : "-",
-	    json_string_value(json_object_get(s, "last_ts")) ?
-	    json_string_value(json_object_get(s, "last_ts")) : "-");
+	    first ? cafe_local_time(first, when[0], sizeof when[0]) : "-",
+	    last ? cafe_local_time(last, when[1], sizeof when[1]) : "-");
 	json_object_foreach(json_object_get(s, "types"), k, v)
 		printf("  %-22s %lld\n", k, (long long)json_integer_value(v));
 	json_decref(s);

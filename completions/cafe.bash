@@ -86,10 +86,15 @@ _cafe_conn_args() {
 	done
 }
 
-_cafe_products() {
+# The menu's names and codes that start with CUR, one a line (a name may
+# hold spaces or be in any script).
+_cafe_products() {	# CUR
+	local w
 	_cafe_conn_args
-	cafe-order "${_cafe_conn[@]}" --json menu 2>/dev/null |
-	    sed -n 's/.*"product":"\([^"]*\)".*/\1/p'
+	while IFS= read -r w; do
+		[[ $w == "$1"* ]] && printf '%s\n' "$w"
+	done < <(cafe-order "${_cafe_conn[@]}" --json menu 2>/dev/null |
+	    jq -r '.product, (.code // empty)' 2>/dev/null)
 }
 
 _cafe_order_ids() {
@@ -178,10 +183,15 @@ _cafe() {
 		COMPREPLY=($(compgen -W "$(_cafe_verbs "$prog")" -- "$cur"))
 		return
 	fi
+	# Every operand of place is an item; other verbs take one operand.
+	if [[ $prog:$verb == cafe-order:place ]]; then
+		mapfile -t COMPREPLY < <(_cafe_products "$cur")
+		return
+	fi
 	((nargs > 0)) && return
 	case $prog:$verb in
-	cafe-order:place | cafe-order:stock)
-		COMPREPLY=($(compgen -W "$(_cafe_products)" -- "$cur")) ;;
+	cafe-order:stock)
+		mapfile -t COMPREPLY < <(_cafe_products "$cur") ;;
 	cafe-deliver:ready)
 		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" brewing) ;;
 	cafe-deliver:dispatch)

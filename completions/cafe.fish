@@ -18,7 +18,7 @@ end
 
 function __cafe_products
     cafe-order (__cafe_conn) --json menu 2>/dev/null |
-        string replace -rf '.*"product":"([^"]*)".*' '$1'
+        jq -r '.product, (.code // empty)' 2>/dev/null
 end
 
 function __cafe_order_ids

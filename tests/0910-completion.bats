@@ -88,9 +88,30 @@ YAML
 	printf 'menu:\n  - {name: chai, price: 3000}\n' > "$T/other.yaml"
 	run complete_words cafe-order --config "$T/other.yaml" place ""
 	assert_output "chai"
-	# Only the first operand is a product.
-	run complete_words cafe-order place espresso ""
+	# Every operand of place is an item; stock takes one product.
+	run complete_words cafe-order place espresso f
+	assert_output "flat_white"
+	run complete_words cafe-order stock espresso ""
 	assert_output ""
+}
+
+@test "bash: names in any script and codes complete, a name with a space whole" {
+	use_config <<'YAML'
+menu:
+  - {name: 카페라떼, code: klatte, price: 4500}
+  - {name: flat white, code: flat, price: 4200}
+YAML
+	run complete_words cafe-order place ""
+	assert_output "flat flat white klatte 카페라떼"
+	run complete_words cafe-order place 카
+	assert_output "카페라떼"
+	run complete_words cafe-order place kl
+	assert_output "klatte"
+	COMP_WORDS=(cafe-order place fla)
+	COMP_CWORD=2
+	_cafe
+	assert_equal "${#COMPREPLY[@]}" 2
+	assert_equal "${COMPREPLY[0]}" "flat white"
 }
 
 @test "bash: order ids come from the trace, with the --db on the line" {

@@ -207,6 +207,8 @@ cafe_menu_view(struct cafe_config *view, const struct cafe_config *c,
 	*view = *c;
 	if (m->version == 0)
 		return;
+	/* The log has a menu: there is nothing left for a placement to seed. */
+	view->menu_given = 0;
 	view->menu = m->products;
 	view->nmenu = m->nproducts;
 	view->options = m->groups;

@@ -37,8 +37,8 @@ void cafe_menu_release(struct cafe_menu *m);
 
 /*
  * *view becomes c seen through m: c's settings with m's products and
- * groups (borrowed from m; never release *view), or c itself while the
- * log has no menu yet (m->version 0).
+ * groups (borrowed from m; never release *view) and menu_given 0, or c
+ * itself while the log has no menu yet (m->version 0).
  */
 void cafe_menu_view(struct cafe_config *view, const struct cafe_config *c,
 		const struct cafe_menu *m);

@@ -318,12 +318,15 @@ menu_change(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	if (strcmp(verb, "import") == 0) {
 		struct cafe_config from;
 
-		if ((status = cafe_config_load(&from, argc > 1 ? argv[1] : NULL, &e)) != 0)
-			return fail(ctx, status, &e);
-		if (argc == 1)
-			from.menu_given = 1;
-		status = cafe_menu_import(ctx->log, &from, &added, &changed, &removed, &e);
-		cafe_config_release(&from);
+		/* The config in use (--config and all), or the file named. */
+		if (argc == 1) {
+			status = cafe_menu_import(ctx->log, &ctx->config, &added, &changed,
+			    &removed, &e);
+		} else if ((status = cafe_config_load(&from, argv[1], &e)) == 0) {
+			status = cafe_menu_import(ctx->log, &from, &added, &changed, &removed,
+			    &e);
+			cafe_config_release(&from);
+		}
 		if (status)
 			return fail(ctx, status, &e);
 		if (ctx->json)

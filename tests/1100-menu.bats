@@ -178,3 +178,15 @@ ProductChanged tea"
 	assert_failure 65
 	assert_equal "$stderr" "cafe-log: stdin:1: ProductAdded belongs on the 'menu' stream, not 'menu-1'"
 }
+
+@test "menu import applies the config in use: --config, as every command reads it" {
+	cat >"$T/shop.yaml" <<-EOF
+	menu:
+	  - {name: chai, price: 3500}
+	EOF
+	run cafe-order --config "$T/shop.yaml" --json menu import
+	assert_success
+	assert_output '{"added":1,"changed":0,"removed":0}'
+	run cafe-order --json menu
+	assert_equal "$(jq -r .product <<<"$output")" chai
+}

@@ -103,9 +103,13 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	rider = json_string_value(json_object_get(ev->data, "rider"));
 	memset(&v, 0, sizeof v);
 	v.order_id = id;
-	items = cafe_order_items(&o);
-	items_text = cafe_items_text(items);
-	json_decref(items);
+	/* The items in words only for a template that names them. */
+	items_text = NULL;
+	if (strstr(tmpl, "{items}")) {
+		items = cafe_order_items(&o);
+		items_text = cafe_items_text(items);
+		json_decref(items);
+	}
 	v.product = o.product;
 	v.items = items_text;
 	v.qty = o.qty;

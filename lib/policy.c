@@ -183,9 +183,9 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",
-	    json_pack("{s:I, s:s, s:s, s:I, s:o, s:s}", "order_id", (json_int_t)id,
+	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
 	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
-	    "items", cafe_order_items(&o), "customer", o.customer));
+	    "customer", o.customer));
 	return 0;
 }
 

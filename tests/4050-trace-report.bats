@@ -10,7 +10,8 @@ bats_require_minimum_version 1.5.0
 at() {	# "YYYY-MM-DD HH:MM:SS" (UTC) COMMAND...: the command at that instant
 	local when=$1
 	shift
-	TZ=UTC faketime -f "@$when" "$@"
+	# libfaketime is preloaded ahead of a sanitizer build's runtime.
+	TZ=UTC ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime -f "@$when" "$@"
 }
 
 # A day in Seoul: an order just before its midnight (the day before), two

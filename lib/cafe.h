@@ -76,6 +76,9 @@ void cafe_sleep_ms(long long ms);
 void cafe_format_ts(long long ms, char *buf, size_t n);
 /* Parses RFC 3339 (Z or +hh:mm offset; date alone means midnight UTC).  -1 on error. */
 long long cafe_parse_ts(const char *s);
+/* The same as a person types it: a date, or a date and time, without an
+ * offset is local time ("2026-12-01", "2026-12-01 09:30"). -1 on error. */
+long long cafe_parse_local(const char *s);
 /* "500ms", "5s", "2m", "1h", or a bare number of seconds.  -1 on error. */
 long long cafe_parse_duration_ms(const char *s);
 /* Whole number in [min,max]; returns 0 and sets *out, or -1. */

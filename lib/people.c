@@ -128,47 +128,6 @@ local_ms(int Y, int M, int D, int h, int m, int s)
 	return (long long)t * 1000;
 }
 
-long long
-cafe_parse_local(const char *s)
-{
-	int Y, M, D, h = 0, m = 0, sec = 0, used = 0;
-	size_t len;
-
-	if (!s)
-		return -1;
-	len = strlen(s);
-	/* An offset or Z: RFC 3339 says when it is. */
-	if (len > 10 && (s[len - 1] == 'Z' || s[len - 1] == 'z' ||
-	    ((s[len - 6] == '+' || s[len - 6] == '-') && s[len - 3] == ':')))
-		return cafe_parse_ts(s);
-	if (sscanf(s, "%4d-%2d-%2d%n", &Y, &M, &D, &used) != 3 || used != 10)
-		return -1;
-	if (s[10] != '\0') {
-		int used2 = 0;
-
-		if ((s[10] != 'T' && s[10] != ' ') ||
-		    (sscanf(s + 11, "%2d:%2d%n", &h, &m, &used2) != 2) || used2 != 5)
-			return -1;
-		if (s[16] == ':') {
-			int used3 = 0;
-
-			if (sscanf(s + 17, "%2d%n", &sec, &used3) != 1 || used3 != 2 ||
-			    s[19] != '\0')
-				return -1;
-		} else if (s[16] != '\0') {
-			return -1;
-		}
-		if (h > 23 || m > 59 || sec > 60)
-			return -1;
-	}
-	if (Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31)
-		return -1;
-	for (const char *p = s; *p; p++)
-		if (*p == '+' || (*p == '-' && p - s != 4 && p - s != 7))
-			return -1;
-	return local_ms(Y, M, D, h, m, sec);
-}
-
 int
 cafe_local_day(const char *date, long long *start, long long *end)
 {

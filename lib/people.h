@@ -31,12 +31,7 @@ const char *cafe_local_short(const char *ts, long long now_ms, char *buf, size_t
 /* The zone's abbreviation now ("KST", "UTC"). Borrowed. */
 const char *cafe_local_zone(void);
 
-/*
- * A time typed by a person: RFC 3339 with Z or an offset as it says; a
- * date or a date and time without one is local ("2026-12-01",
- * "2026-12-01 09:30"). Milliseconds since the epoch, or -1.
- */
-long long cafe_parse_local(const char *s);
+/* A time typed by a person: cafe_parse_local() (cafe.h). */
 /* The local business day DATE (YYYY-MM-DD) as [*start, *end) in ms; 0, or
  * -1 for a date that is not one. */
 int cafe_local_day(const char *date, long long *start, long long *end);

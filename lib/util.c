@@ -180,11 +180,14 @@ digits(const char **p, int n, int *out)
 	return 0;
 }
 
-long long
-cafe_parse_ts(const char *s)
+/* RFC 3339, or a date, or a date and time without an offset: in UTC, or
+ * with local 1 in local time (mktime, which knows the zone's history). */
+static long long
+parse_time(const char *s, int local)
 {
-	int Y, M, D, h = 0, m = 0, sec = 0, frac = 0, fracdigits = 0;
+	int Y, M, D, h = 0, m = 0, sec = 0, frac = 0, fracdigits = 0, zoned = 0;
 	long long offset = 0;
+	time_t t;
 	const char *p = s;
 	struct tm tm;
 
@@ -218,6 +221,7 @@ cafe_parse_ts(const char *s)
 		}
 		if (*p == 'Z' || *p == 'z') {
 			p++;
+			zoned = 1;
 		} else if (*p == '+' || *p == '-') {
 			int oh, om, sign = *p == '-' ? -1 : 1;
 
@@ -225,6 +229,7 @@ cafe_parse_ts(const char *s)
 			if (digits(&p, 2, &oh) || *p++ != ':' || digits(&p, 2, &om))
 				return -1;
 			offset = sign * ((long long)oh * 3600 + om * 60);
+			zoned = 1;
 		} else if (*p != '\0') {
 			return -1;
 		}
@@ -239,7 +244,24 @@ cafe_parse_ts(const char *s)
 	tm.tm_hour = h;
 	tm.tm_min = m;
 	tm.tm_sec = sec;
-	return ((long long)timegm(&tm) - offset) * 1000 + frac;
+	if (zoned || !local)
+		return ((long long)timegm(&tm) - offset) * 1000 + frac;
+	tm.tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != D || tm.tm_mon != M - 1)
+		return -1;      /* mktime turns 2026-02-30 into March: no date */
+	return (long long)t * 1000 + frac;
+}
+
+long long
+cafe_parse_ts(const char *s)
+{
+	return parse_time(s, 0);
+}
+
+long long
+cafe_parse_local(const char *s)
+{
+	return s ? parse_time(s, 1) : -1;
 }
 
 long long

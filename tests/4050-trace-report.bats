@@ -4,6 +4,7 @@
 # self-contained HTML page rendered by a real headless browser.
 
 load helpers/setup
+load helpers/foundation
 
 bats_require_minimum_version 1.5.0
 
@@ -111,4 +112,23 @@ the_day() {
 	run --separate-stderr cafe-trace report --day 2026-02-30
 	assert_failure 64
 	assert_equal "$(event_count)" "$before"
+}
+
+@test "report and stats for a user who may read the log but not write it" {
+	unwritable_dir
+	CAFE_DB=$RO/cafe.db cafe-order place latte:2+oat tea >/dev/null
+	CAFE_DB=$RO/cafe.db cafe-pay refund 1 --amount 600 >/dev/null
+	CAFE_DB=$RO/cafe.db cafe-daemon -q run --once
+	make_unwritable "$RO"
+	as_other sh -c ": >>'$RO/cafe.db'" 2>/dev/null &&
+	    skip "this user can still write '$RO/cafe.db'"
+	# Folded into temporary tables: the same answer, nothing written.
+	run --separate-stderr as_other "$CAFE_TOP/bin/cafe-trace" --db "$RO/cafe.db" --json report
+	assert_success
+	assert_equal "$(jq -c '[.orders, .drinks, .gross, .refunds, .products[0]]' <<<"$output")" \
+	    '[1,3,11700,600,{"product":"latte","drinks":2,"revenue":9200}]'
+	run --separate-stderr as_other "$CAFE_TOP/bin/cafe-trace" --db "$RO/cafe.db" --json stats
+	assert_success
+	assert_equal "$(jq -c '[.orders, .charged, .refunds, .revenue]' <<<"$output")" \
+	    '[1,11700,600,11100]'
 }

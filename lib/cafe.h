@@ -68,12 +68,19 @@ char *cafe_xasprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)))
  * the daemon's processor calls and the sender's messages. */
 long long cafe_backoff_ms(long long first_ms, int attempts, long long max_ms);
 
+/* Copies src into dst of n bytes, cut to fit, always terminated; NULL
+ * copies "". The printf-free copy for hot paths. */
+void cafe_strcopy(char *dst, size_t n, const char *src);
+
 /* Time. */
 long long cafe_now_ms(void);                      /* wall clock, ms since epoch */
 long long cafe_mono_ms(void);                     /* monotonic, ms */
 void cafe_sleep_ms(long long ms);
 /* RFC 3339 UTC with milliseconds: 2026-11-22T01:44:16.123Z; buf >= 32 bytes. */
 void cafe_format_ts(long long ms, char *buf, size_t n);
+/* 1 when s is already what cafe_format_ts makes of the instant it names
+ * (a valid date and time, in that exact form), so it needs no redoing. */
+int cafe_ts_canonical(const char *s);
 /* Parses RFC 3339 (Z or +hh:mm offset; date alone means midnight UTC).  -1 on error. */
 long long cafe_parse_ts(const char *s);
 /* The same as a person types it: a date, or a date and time, without an

@@ -856,7 +856,7 @@ row_event(struct cafe_log *log, struct cafe_stmt *st, struct cafe_event *ev,
 
 	memset(ev, 0, sizeof *ev);
 	ev->seq = cafe_col_int(st, 0);
-	snprintf(ev->id, sizeof ev->id, "%s", cafe_col_text(st, 1));
+	cafe_strcopy(ev->id, sizeof ev->id, cafe_col_text(st, 1));
 	ev->stream = cafe_xstrdup(cafe_col_text(st, 2));
 	ev->version = cafe_col_int(st, 3);
 	ev->type = cafe_xstrdup(cafe_col_text(st, 4));
@@ -866,7 +866,7 @@ row_event(struct cafe_log *log, struct cafe_stmt *st, struct cafe_event *ev,
 	s = cafe_col_text(st, 6);
 	ev->meta_text = s ? cafe_xstrdup(s) : NULL;
 	s = cafe_col_text(st, 7);
-	snprintf(ev->ts, sizeof ev->ts, "%s", s ? s : "");
+	cafe_strcopy(ev->ts, sizeof ev->ts, s);
 	/* meta is parsed when asked for (the CHECK on it keeps it an object). */
 	if (!json_is_object(ev->data) || !ev->meta_text || ev->meta_text[0] != '{') {
 		cafe_event_release(ev);

@@ -9,6 +9,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <stddef.h>
 #include <string.h>
 
 #include "order.h"
@@ -50,7 +51,16 @@ cafe_delivery_status_parse(const char *name)
 void
 cafe_order_init(struct cafe_order *o, long long id)
 {
-	memset(o, 0, sizeof *o);
+	/* Its texts are most of its 15 kB and are read only up to their
+	 * terminator: zeroing all of it, several times an order, cost the
+	 * daemon's drain 3%. */
+	memset(o, 0, offsetof(struct cafe_order, items));
+	o->items[0] = '\0';
+	memset(&o->total, 0, offsetof(struct cafe_order, customer) -
+	    offsetof(struct cafe_order, total));
+	o->customer[0] = o->address[0] = o->rider[0] = o->reason[0] = '\0';
+	o->pay_key[0] = o->ref[0] = '\0';
+	memset(&o->messages, 0, sizeof *o - offsetof(struct cafe_order, messages));
 	o->id = id;
 }
 
@@ -113,7 +123,7 @@ num(const struct cafe_event *ev, const char *key)
 	return json_integer_value(json_object_get(ev->data, key));
 }
 
-#define COPY(dst, src) snprintf((dst), sizeof(dst), "%s", (src))
+#define COPY(dst, src) cafe_strcopy((dst), sizeof(dst), (src))
 
 static int
 stream_is(const struct cafe_event *ev, const char *kind)

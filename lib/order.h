@@ -46,7 +46,9 @@ enum cafe_delivery_status {
 	CAFE_DELIVERY_CANCELLED
 };
 
-/* Everything known about one order, folded from its correlated events. */
+/* Everything known about one order, folded from its correlated events.
+ * cafe_order_init zeroes the numbers and empties the texts: a text added
+ * between customer and messages is emptied there too. */
 struct cafe_order {
 	long long id;
 	enum cafe_order_status status;

@@ -33,14 +33,25 @@ struct cafe_store_ops {
 	long long (*col_int)(struct cafe_stmt *st, int i);
 	const char *(*col_text)(struct cafe_stmt *st, int i);
 	enum cafe_col_kind (*col_kind)(struct cafe_stmt *st, int i);
+	/* 1: store.c keeps freed statements to hand out again for the same
+	 * SQL (the engine compiles a statement on the client); 0: the engine
+	 * keeps its own (PostgreSQL's are prepared on the server once per
+	 * connection, store-pg.c) */
+	int cache;
 };
 
-/* The head of every backend's connection and statement. */
+/* The head of every backend's connection and statement (zeroed by the
+ * backend when it makes one). */
 struct cafe_db {
 	const struct cafe_store_ops *ops;
+	struct stmt_cache *cache;   /* store.c's: statements kept for reuse */
 };
 struct cafe_stmt {
 	const struct cafe_store_ops *ops;
+	struct cafe_db *home;       /* store.c's: the cache it goes back to */
 };
+/* Finalizes the statements store.c kept for db: a backend calls it
+ * before it closes the connection. */
+void cafe_db_cache_free(struct cafe_db *db);
 
 #endif

@@ -224,7 +224,7 @@ static const struct cafe_store_ops ops = {
 	lite_errmsg, "INTEGER PRIMARY KEY", lite_now_ms, lite_changes, lite_last_id, lite_has,
 	lite_durable, lite_bind_int, lite_bind_text, lite_bind_text_ref, lite_bind_null,
 	lite_step, lite_reset, lite_clear, lite_free, lite_col_int, lite_col_text,
-	lite_col_kind
+	lite_col_kind, 1
 };
 
 struct cafe_db *
@@ -241,5 +241,6 @@ cafe_store_sqlite(sqlite3 *h, const char *path)
 void
 cafe_store_sqlite_free(struct cafe_db *db)
 {
+	cafe_db_cache_free(db);
 	free(db);
 }

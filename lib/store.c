@@ -1,13 +1,89 @@
 /*
  * store.c - the calls of store.h, handed to the backend that made the
- * connection or the statement.
+ * connection or the statement, and the one cache of prepared statements.
+ *
+ * The cache: where the engine compiles SQL on the client (SQLite: about
+ * 70,000 instructions for the log's SELECT), a statement that is freed is
+ * reset, unbound and kept, and the next prepare of the same SQL on the
+ * same connection gets it back. A statement is handed to one user at a
+ * time: a second prepare while the first is in use compiles another.
+ * Callers see no difference: prepare, bind, step, free as before. A kept
+ * statement holds no lock (it is reset), and the engine compiles it again
+ * by itself when the schema changes under it.
  */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
 #include "store-priv.h"
+
+#define CACHE_SLOTS 48          /* a daemon worker uses about 30 SQL texts */
+
+struct slot {
+	char *sql;
+	uint64_t hash;
+	struct cafe_stmt *st;
+	int busy;                   /* handed out, not yet freed */
+};
+
+struct stmt_cache {
+	struct slot slot[CACHE_SLOTS];
+	size_t n;
+};
+
+static uint64_t
+sql_hash(const char *s)
+{
+	uint64_t h = 1469598103934665603ULL;        /* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
 
 int
 cafe_db_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **st)
 {
-	return db->ops->prepare(db, sql, st);
+	struct stmt_cache *c;
+	struct slot *s;
+	uint64_t h;
+	int rc;
+
+	if (!db->ops->cache)
+		return db->ops->prepare(db, sql, st);
+	if (!(c = db->cache))
+		c = db->cache = cafe_xcalloc(1, sizeof *c);
+	h = sql_hash(sql);
+	for (size_t i = 0; i < c->n; i++) {
+		s = &c->slot[i];
+		if (!s->busy && s->hash == h && strcmp(s->sql, sql) == 0) {
+			s->busy = 1;
+			*st = s->st;
+			return CAFE_DB_OK;
+		}
+	}
+	if ((rc = db->ops->prepare(db, sql, st)) != CAFE_DB_OK || c->n == CACHE_SLOTS)
+		return rc;
+	s = &c->slot[c->n++];
+	s->sql = cafe_xstrdup(sql);
+	s->hash = h;
+	s->st = *st;
+	s->busy = 1;
+	(*st)->home = db;
+	return CAFE_DB_OK;
+}
+
+void
+cafe_db_cache_free(struct cafe_db *db)
+{
+	struct stmt_cache *c = db->cache;
+
+	for (size_t i = 0; c && i < c->n; i++) {
+		c->slot[i].st->ops->free(c->slot[i].st);
+		free(c->slot[i].sql);
+	}
+	free(c);
+	db->cache = NULL;
 }
 
 int
@@ -130,8 +206,20 @@ cafe_stmt_clear(struct cafe_stmt *st)
 void
 cafe_stmt_free(struct cafe_stmt *st)
 {
-	if (st)
+	struct stmt_cache *c;
+
+	if (!st)
+		return;
+	if (!st->home) {
 		st->ops->free(st);
+		return;
+	}
+	c = st->home->cache;
+	st->ops->reset(st);
+	st->ops->clear(st);
+	for (size_t i = 0; i < c->n; i++)
+		if (c->slot[i].st == st)
+			c->slot[i].busy = 0;
 }
 
 long long

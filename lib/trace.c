@@ -80,14 +80,16 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 #define FOLD_FULL (-2)          /* fold_event: rows full, ahead: stop */
 
 struct row {
-	struct cafe_order o;        /* o.id 0: a free slot */
+	struct cafe_order o;        /* about 15 kB: made when first needed */
 	char delivered_at[32];
+	struct row *next;           /* in fold.spare */
 };
 
 struct fold {
 	struct cafe_db *db;
 	struct cafe_stmt *get, *put;
-	struct row *rows;           /* ROWS_CAP slots */
+	struct row **rows;          /* ROWS_CAP slots, each NULL or a row */
+	struct row *spare;          /* rows made and written: used again */
 	size_t nrows;
 	long long from_seq;         /* the checkpoint the fold started from */
 	int ahead;                  /* outside the write lock: never flush */
@@ -117,21 +119,21 @@ static const char *delivery_name(int i) { return cafe_delivery_status_name(i); }
 static void
 row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 {
-	snprintf(o->customer, sizeof o->customer, "%s", COL(0));
-	snprintf(o->product, sizeof o->product, "%s", COL(1));
+	cafe_strcopy(o->customer, sizeof o->customer, COL(0));
+	cafe_strcopy(o->product, sizeof o->product, COL(1));
 	o->qty = cafe_col_int(f->get, 2);
 	o->total = cafe_col_int(f->get, 3);
 	o->status = parse_name(COL(4), order_name, CAFE_ORDER_DELIVERED + 1);
 	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_STATUSES);
 	o->delivery = parse_name(COL(6), delivery_name, CAFE_DELIVERY_CANCELLED + 1);
 	o->messages = cafe_col_int(f->get, 7);
-	snprintf(o->placed_at, sizeof o->placed_at, "%s", COL(8));
-	snprintf(o->updated_at, sizeof o->updated_at, "%s", COL(9));
-	snprintf(o->address, sizeof o->address, "%s", COL(10));
-	snprintf(o->rider, sizeof o->rider, "%s", COL(11));
+	cafe_strcopy(o->placed_at, sizeof o->placed_at, COL(8));
+	cafe_strcopy(o->updated_at, sizeof o->updated_at, COL(9));
+	cafe_strcopy(o->address, sizeof o->address, COL(10));
+	cafe_strcopy(o->rider, sizeof o->rider, COL(11));
 	o->amount = cafe_col_int(f->get, 12);
-	snprintf(delivered_at, n, "%s", COL(13));
-	snprintf(o->items, sizeof o->items, "%s", COL(14));
+	cafe_strcopy(delivered_at, n, COL(13));
+	cafe_strcopy(o->items, sizeof o->items, COL(14));
 	o->refunded = cafe_col_int(f->get, 15);
 	o->refund_open = cafe_col_int(f->get, 16);
 	o->refund_failed = cafe_col_int(f->get, 17);
@@ -184,7 +186,15 @@ fold_finish(struct fold *f)
 {
 	cafe_stmt_free(f->get);
 	cafe_stmt_free(f->put);
+	for (size_t i = 0; f->rows && i < ROWS_CAP; i++)
+		free(f->rows[i]);
 	free(f->rows);
+	while (f->spare) {
+		struct row *r = f->spare;
+
+		f->spare = r->next;
+		free(r);
+	}
 	f->get = f->put = NULL;
 	f->rows = NULL;
 }
@@ -195,10 +205,15 @@ fold_finish(struct fold *f)
  * ts does not parse. A shallow copy: the members stay borrowed.
  */
 static struct cafe_event
-canonical(const struct cafe_event *ev, long long *ms)
+canonical(const struct cafe_event *ev, long long *ms, int need_ms)
 {
 	struct cafe_event c = *ev;
 
+	/* What cafe wrote is in that form already: nearly every event. */
+	if (!need_ms && cafe_ts_canonical(ev->ts)) {
+		*ms = 0;
+		return c;
+	}
 	if ((*ms = cafe_parse_ts(ev->ts)) >= 0)
 		cafe_format_ts(*ms, c.ts, sizeof c.ts);
 	return c;
@@ -221,12 +236,15 @@ row_get(struct fold *f, long long id)
 	struct row *r;
 	int rc;
 
-	while (f->rows[i].o.id != 0) {
-		if (f->rows[i].o.id == id)
-			return &f->rows[i];
+	while (f->rows[i]) {
+		if (f->rows[i]->o.id == id)
+			return f->rows[i];
 		i = (i + 1) & (ROWS_CAP - 1);
 	}
-	r = &f->rows[i];
+	if ((r = f->spare))
+		f->spare = r->next;
+	else
+		r = cafe_xmalloc(sizeof *r);
 	cafe_order_init(&r->o, id);
 	r->delivered_at[0] = '\0';
 	cafe_stmt_reset(f->get);
@@ -236,10 +254,12 @@ row_get(struct fold *f, long long id)
 		row_to_order(f, &r->o, r->delivered_at, sizeof r->delivered_at);
 	cafe_stmt_reset(f->get);
 	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE) {
-		r->o.id = 0;
+		r->next = f->spare;
+		f->spare = r;
 		f->status = cafe_db_status(f->db, rc, WHO, "read", f->e);
 		return NULL;
 	}
+	f->rows[i] = r;
 	f->nrows++;
 	return r;
 }
@@ -249,11 +269,13 @@ static int
 fold_flush(struct fold *f)
 {
 	for (size_t i = 0; i < ROWS_CAP && f->nrows > 0; i++) {
-		const struct cafe_order *o = &f->rows[i].o;
+		struct row *r = f->rows[i];
+		const struct cafe_order *o;
 		int rc;
 
-		if (o->id == 0)
+		if (!r)
 			continue;
+		o = &r->o;
 		cafe_stmt_int(f->put, 1, o->id);
 		cafe_stmt_text_ref(f->put, 2, o->customer);
 		cafe_stmt_text_ref(f->put, 3, o->product);
@@ -268,7 +290,7 @@ fold_flush(struct fold *f)
 		cafe_stmt_text_ref(f->put, 12, o->address);
 		cafe_stmt_text_ref(f->put, 13, o->rider);
 		cafe_stmt_int(f->put, 14, o->amount);
-		cafe_stmt_text_ref(f->put, 15, f->rows[i].delivered_at);
+		cafe_stmt_text_ref(f->put, 15, r->delivered_at);
 		cafe_stmt_text_ref(f->put, 16, o->items[0] ? o->items : "[]");
 		cafe_stmt_int(f->put, 17, o->refunded);
 		cafe_stmt_int(f->put, 18, o->refund_open);
@@ -280,7 +302,9 @@ fold_flush(struct fold *f)
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
 			return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
-		f->rows[i].o.id = 0;
+		f->rows[i] = NULL;
+		r->next = f->spare;
+		f->spare = r;
 		f->nrows--;
 	}
 	return 0;
@@ -292,7 +316,7 @@ fold_event(const struct cafe_event *event, void *arg)
 	struct fold *f = arg;
 	struct row *r;
 	long long ms, id = row_of(event);
-	struct cafe_event ev = canonical(event, &ms);
+	struct cafe_event ev = canonical(event, &ms, f->until_ms >= 0);
 
 	if (id != 0 && f->nrows >= ROWS_FLUSH) {
 		/* Ahead of the write lock nothing is written: stop here. */
@@ -668,7 +692,7 @@ refold_event(const struct cafe_event *event, void *arg)
 
 	if (event->seq > r->upto)
 		return 0;
-	ev = canonical(event, &ms);
+	ev = canonical(event, &ms, 0);
 	cafe_order_apply(&r->o, &ev);
 	return 0;
 }

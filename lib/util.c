@@ -154,6 +154,40 @@ cafe_sleep_ms(long long ms)
 }
 
 void
+cafe_strcopy(char *dst, size_t n, const char *src)
+{
+	size_t len = src ? strlen(src) : 0;
+
+	if (n == 0)
+		return;
+	if (len >= n)
+		len = n - 1;
+	memcpy(dst, src ? src : "", len);
+	dst[len] = '\0';
+}
+
+int
+cafe_ts_canonical(const char *s)
+{
+	static const char form[] = "dddd-dd-ddTdd:dd:dd.dddZ";
+	static const int mdays[] = { 31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+	int v[6], Y, M, D;
+	size_t i;
+
+	for (i = 0; form[i]; i++)
+		if (form[i] == 'd' ? !isdigit((unsigned char)s[i]) : s[i] != form[i])
+			return 0;
+	if (s[i] != '\0')
+		return 0;
+	for (int k = 0; k < 6; k++)  /* Y M D h m s */
+		v[k] = k == 0 ? atoi(s) : (s[3 * k + 2] - '0') * 10 + (s[3 * k + 3] - '0');
+	Y = v[0], M = v[1], D = v[2];
+	if (M < 1 || M > 12 || D < 1 || D > mdays[M - 1] || v[3] > 23 || v[4] > 59 || v[5] > 59)
+		return 0;
+	return !(M == 2 && D == 29 && (Y % 4 != 0 || (Y % 100 == 0 && Y % 400 != 0)));
+}
+
+void
 cafe_format_ts(long long ms, char *buf, size_t n)
 {
 	time_t secs = (time_t)(ms / 1000);

@@ -30,7 +30,7 @@
 #include "store-pg.h"
 #include "store-sqlite.h"
 
-#define BUSY_TIMEOUT_MS 10000
+#define BUSY_TIMEOUT_MS CAFE_SQLITE_BUSY_MS
 /*
  * Pages in the WAL before a commit checkpoints it. SQLite's default (1000)
  * left ~2 MB for every one-shot command to checksum while it rebuilt the
@@ -349,7 +349,7 @@ out:
 void
 cafe_log_remove_files(const char *path)
 {
-	static const char *const ends[] = { "", "-wal", "-shm", "-journal" };
+	static const char *const ends[] = { "", "-wal", "-shm", "-journal", "-lock" };
 	char *p;
 
 	if (cafe_store_pg_uri(path))
@@ -373,7 +373,7 @@ cafe_log_as_worker(struct cafe_log *log, int (*busy)(void *, int), void *arg)
 	if (log->be != &cafe_log_sqlite_backend)
 		return;         /* the server keeps its own journal and waits */
 	sqlite3_wal_autocheckpoint(LITE(log)->db, 0);
-	sqlite3_busy_handler(LITE(log)->db, busy, arg);
+	cafe_store_sqlite_busy(log->store, busy, arg);
 }
 
 static long long
@@ -441,17 +441,18 @@ lite_close(struct cafe_log *log)
 	log->be_state = NULL;
 }
 
+/* Through the store: one way to the write lock, with the writers' queue. */
 static int
 lite_begin(struct cafe_log *log)
 {
-	return sqlite3_exec(LITE(log)->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	return cafe_db_begin_write(log->store);
 }
 
 static void
 lite_rollback(struct cafe_log *log)
 {
 	if (!sqlite3_get_autocommit(LITE(log)->db))
-		sqlite3_exec(LITE(log)->db, "ROLLBACK", NULL, NULL, NULL);
+		cafe_db_exec(log->store, "ROLLBACK");
 }
 
 static long long

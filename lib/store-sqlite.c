@@ -9,6 +9,7 @@
 
 #include <sqlite3.h>
 
+#include "lock-queue.h"
 #include "log.h"
 #include "store-priv.h"
 #include "store-sqlite.h"
@@ -21,11 +22,16 @@ struct lite_db {
 	struct cafe_db base;
 	sqlite3 *h;
 	const char *path;           /* borrowed from the log, for messages */
+	struct cafe_lockq *queue;   /* the writers' queue; NULL: none */
+	int queue_tried;
+	int (*busy)(void *, int);   /* a busy handler of the connection's own */
+	void *busy_arg;
 };
 
 struct lite_stmt {
 	struct cafe_stmt base;
 	sqlite3_stmt *h;
+	struct lite_db *db;
 };
 
 #define DB(d) ((struct lite_db *)(d))
@@ -46,20 +52,45 @@ lite_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **out)
 	st = cafe_xcalloc(1, sizeof *st);
 	st->base.ops = &ops;
 	st->h = h;
+	st->db = DB(db);
 	*out = &st->base;
 	return SQLITE_OK;
+}
+
+/* The queue is held exactly while a write transaction is open: whatever
+ * ended it (COMMIT, ROLLBACK, an error that rolled back), let go. */
+static void
+settle(struct lite_db *db)
+{
+	if (cafe_lockq_held(db->queue) && sqlite3_get_autocommit(db->h))
+		cafe_lockq_leave(db->queue);
 }
 
 static int
 lite_exec(struct cafe_db *db, const char *sql)
 {
-	return sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+	int rc = sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+
+	settle(DB(db));
+	return rc;
 }
 
 static int
-lite_begin_write(struct cafe_db *db)
+lite_begin_write(struct cafe_db *d)
 {
-	return sqlite3_exec(DB(db)->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	struct lite_db *db = DB(d);
+	int rc;
+
+	if (!db->queue_tried && !sqlite3_db_readonly(db->h, "main")) {
+		db->queue = cafe_lockq_open(db->path);
+		db->queue_tried = 1;
+	}
+	if (db->queue && cafe_lockq_enter(db->queue, CAFE_SQLITE_BUSY_MS, db->busy,
+	    db->busy_arg) < 0)
+		return SQLITE_BUSY;
+	rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+	settle(db);
+	return rc;
 }
 
 static int
@@ -174,7 +205,10 @@ lite_bind_null(struct cafe_stmt *st, int i)
 static int
 lite_step(struct cafe_stmt *st)
 {
-	return sqlite3_step(ST(st));
+	int rc = sqlite3_step(ST(st));
+
+	settle(((struct lite_stmt *)st)->db);
+	return rc;
 }
 
 static void
@@ -239,8 +273,17 @@ cafe_store_sqlite(sqlite3 *h, const char *path)
 }
 
 void
+cafe_store_sqlite_busy(struct cafe_db *db, int (*busy)(void *, int), void *arg)
+{
+	DB(db)->busy = busy;
+	DB(db)->busy_arg = arg;
+	sqlite3_busy_handler(DB(db)->h, busy, arg);
+}
+
+void
 cafe_store_sqlite_free(struct cafe_db *db)
 {
 	cafe_db_cache_free(db);
+	cafe_lockq_close(DB(db)->queue);
 	free(db);
 }

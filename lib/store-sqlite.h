@@ -11,6 +11,11 @@
 
 struct cafe_db *cafe_store_sqlite(sqlite3 *h, const char *path);
 void cafe_store_sqlite_free(struct cafe_db *db);
+/* How long a writer waits for the file (the queue, then SQLite's lock). */
+#define CAFE_SQLITE_BUSY_MS 10000
+/* A busy handler of the connection's own (the daemon's workers), asked
+ * in the writers' queue too (lock-queue.h). */
+void cafe_store_sqlite_busy(struct cafe_db *db, int (*busy)(void *, int), void *arg);
 
 struct cafe_log;
 /* Borrowed: the log's SQLite handle, for log.c and for the benchmarks and

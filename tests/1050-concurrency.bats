@@ -124,3 +124,65 @@ racing_workers() {	# N ARGS...
 	assert_equal "$(sort -u "$T"/rc.*)" 0
 	assert_equal "$(sort -u "$T"/out.*)" "1 cancelled"
 }
+
+# --- the writers' queue (lib/lock-queue.c): an flock on DB-lock ---
+
+@test "the writers' queue: DB-lock beside the log, with the log's mode" {
+	sqlite_only "the queue is the SQLite file's (PostgreSQL queues its own lock waits)"
+	(umask 077 && cafe-log init >/dev/null)
+	run cafe-order place tea
+	assert_success
+	assert_equal "$(stat -c %a "$CAFE_DB")" 600
+	assert_equal "$(stat -c %a "$CAFE_DB-lock")" 600
+	assert_equal "$(stat -c %s "$CAFE_DB-lock")" 0
+}
+
+@test "a queue held by a hung process is waited for up to the busy timeout, then the order goes in" {
+	sqlite_only "the queue is the SQLite file's"
+	cafe-log init >/dev/null
+	: >"$CAFE_DB-lock"
+	# A holder that never lets go (as a stopped or debugged one would).
+	flock "$CAFE_DB-lock" sleep 60 3>&- &
+	holder=$!
+	wait_for '! flock -n "$CAFE_DB-lock" true'
+	start=$(date +%s)
+	run cafe-order place tea
+	elapsed=$(( $(date +%s) - start ))
+	kill "$holder"
+	assert_success
+	assert_output 1
+	# It queued (the holder held it the whole time) and then went on.
+	[ "$elapsed" -ge 9 ]
+	assert_equal "$(count_type OrderPlaced)" 1
+}
+
+@test "a lock file that cannot be opened means no queue: the order goes in at once" {
+	sqlite_only "the queue is the SQLite file's"
+	cafe-log init >/dev/null
+	# A dangling symlink is not followed, not made, not written through.
+	rm "$CAFE_DB-lock"
+	ln -s "$T/elsewhere" "$CAFE_DB-lock"
+	run cafe-order place tea
+	assert_success
+	assert_output 1
+	[ -L "$CAFE_DB-lock" ] && [ ! -e "$T/elsewhere" ]
+	assert_equal "$(count_type OrderPlaced)" 1
+}
+
+@test "a lock file its user may not open means no queue for that user: the order goes in" {
+	sqlite_only "the queue is the SQLite file's"
+	[ "$(id -u)" = 0 ] || skip "needs root, to be another user"
+	unwritable_dir          # a directory another user can reach
+	chmod 777 "$RO"
+	db=$RO/shared.db
+	run as_other "$CAFE_TOP/bin/cafe-log" --db "$db" init
+	assert_success
+	rm -f "$db-lock"
+	: >"$db-lock"
+	chmod 000 "$db-lock"
+	run as_other "$CAFE_TOP/bin/cafe-order" --db "$db" place tea
+	assert_success
+	assert_output 1
+	assert_equal "$(stat -c %a "$db-lock")" 0
+	assert_equal "$(CAFE_DB=$db count_type OrderPlaced)" 1
+}

@@ -394,9 +394,19 @@ cafe_print_json(json_t *data)
 	json_decref(data);
 }
 
+/*
+ * Rows are kept in memory up to SPILL_ROWS, then written to a temporary
+ * file that print reads back: a table of a million orders costs its
+ * widths, not its rows (each row's widths are taken as it is added).
+ */
+#define SPILL_ROWS 2048
+
 struct cafe_table {
 	size_t ncols, nrows, cap;
-	char **cells;               /* (nrows + 1) * ncols, row 0 the headers */
+	char **cells;               /* nrows * ncols, row 0 the headers */
+	size_t *w;                  /* the widest cell of each column so far */
+	FILE *spill;                /* rows 1.. that went to disk, in order */
+	size_t nspilled;
 	int *right;
 	int *elastic;               /* '~': free text, cut first */
 	int *optional;              /* '?': left out when the screen is too narrow */
@@ -413,6 +423,7 @@ cafe_table_new(size_t ncols, const char *const *headers)
 	t->elastic = cafe_xcalloc(ncols, sizeof *t->elastic);
 	t->optional = cafe_xcalloc(ncols, sizeof *t->optional);
 	t->color = cafe_xcalloc(ncols, sizeof *t->color);
+	t->w = cafe_xcalloc(ncols, sizeof *t->w);
 	t->cap = 16;
 	t->cells = cafe_xcalloc(t->cap * ncols, sizeof *t->cells);
 	for (size_t i = 0; i < ncols; i++) {
@@ -429,20 +440,47 @@ cafe_table_new(size_t ncols, const char *const *headers)
 				break;
 		}
 		t->cells[i] = cafe_xstrdup(h);
+		t->w[i] = cafe_text_width(h);
 	}
 	t->nrows = 1;
 	return t;
 }
 
+/* Writes the rows held after the headers to the spill file: each cell
+ * with its terminating NUL. Without a file they stay in memory. */
+static void
+spill(struct cafe_table *t)
+{
+	if (!t->spill && !(t->spill = tmpfile()))
+		return;
+	for (size_t r = 1; r < t->nrows; r++)
+		for (size_t i = 0; i < t->ncols; i++) {
+			char **c = &t->cells[r * t->ncols + i];
+
+			fwrite(*c, 1, strlen(*c) + 1, t->spill);
+			free(*c);
+		}
+	t->nspilled += t->nrows - 1;
+	t->nrows = 1;
+}
+
 void
 cafe_table_add(struct cafe_table *t, const char *const *cells)
 {
+	if (t->nrows > SPILL_ROWS)
+		spill(t);
 	if (t->nrows == t->cap) {
 		t->cap *= 2;
 		t->cells = cafe_xrealloc(t->cells, t->cap * t->ncols * sizeof *t->cells);
 	}
-	for (size_t i = 0; i < t->ncols; i++)
-		t->cells[t->nrows * t->ncols + i] = cafe_xstrdup(cells[i] ? cells[i] : "");
+	for (size_t i = 0; i < t->ncols; i++) {
+		const char *c = cells[i] ? cells[i] : "";
+		size_t n = cafe_text_width(c);
+
+		t->cells[t->nrows * t->ncols + i] = cafe_xstrdup(c);
+		if (n > t->w[i])
+			t->w[i] = n;
+	}
 	t->nrows++;
 }
 
@@ -647,47 +685,70 @@ fit(struct cafe_table *t, size_t *w, size_t room)
 	free(all);
 }
 
+static void
+print_row(struct cafe_table *t, FILE *f, char *const *cells, const size_t *w, int head,
+    int color)
+{
+	size_t end = t->ncols;
+
+	/* No trailing blanks: empty text cells at the end are left out. */
+	while (end > 1 && !t->right[end - 1] && !cells[end - 1][0])
+		end--;
+	/* The last column shown ends the line, without padding. */
+	while (end > 1 && w[end - 1] == 0)
+		end--;
+	for (size_t i = 0; i < end; i++) {
+		const char *sgr = NULL;
+		int last = i + 1 == end;
+
+		if (w[i] == 0 && t->optional[i])
+			continue;       /* left out to fit the screen */
+		if (color && head)
+			sgr = "1";
+		else if (color && t->color[i])
+			sgr = t->color[i](cells[i]);
+		print_cell(f, cells[i], w[i], t->right[i], !last, sgr);
+		if (!last)
+			fputs("  ", f);
+	}
+	fputc('\n', f);
+}
+
+/* Reads back the spilled rows in order, printing each. */
+static void
+print_spilled(struct cafe_table *t, FILE *f, const size_t *w, int color)
+{
+	char **cells = cafe_xcalloc(t->ncols, sizeof *cells);
+	size_t *cap = cafe_xcalloc(t->ncols, sizeof *cap);
+
+	rewind(t->spill);
+	for (size_t r = 0; r < t->nspilled; r++) {
+		for (size_t i = 0; i < t->ncols; i++)
+			if (getdelim(&cells[i], &cap[i], '\0', t->spill) < 0)
+				goto out;
+		print_row(t, f, cells, w, 0, color);
+	}
+out:
+	for (size_t i = 0; i < t->ncols; i++)
+		free(cells[i]);
+	free(cells);
+	free(cap);
+}
+
 void
 cafe_table_print(struct cafe_table *t, FILE *f)
 {
 	size_t *w = cafe_xcalloc(t->ncols, sizeof *w);
 	int room = cafe_term_width(f), color = cafe_color(f);
 
-	for (size_t r = 0; r < t->nrows; r++)
-		for (size_t i = 0; i < t->ncols; i++) {
-			size_t n = cafe_text_width(t->cells[r * t->ncols + i]);
-			if (n > w[i])
-				w[i] = n;
-		}
+	memcpy(w, t->w, t->ncols * sizeof *w);
 	if (room > 0)
 		fit(t, w, (size_t)room);
-	for (size_t r = 0; r < t->nrows; r++) {
-		size_t end = t->ncols;
-
-		/* No trailing blanks: empty text cells at the end are left out. */
-		while (end > 1 && !t->right[end - 1] && !t->cells[r * t->ncols + end - 1][0])
-			end--;
-		/* The last column shown ends the line, without padding. */
-		while (end > 1 && w[end - 1] == 0)
-			end--;
-		for (size_t i = 0; i < end; i++) {
-			const char *cell = t->cells[r * t->ncols + i];
-			const char *sgr = NULL;
-			int last = i + 1 == end;
-
-			if (w[i] == 0 && t->optional[i])
-				continue;       /* left out to fit the screen */
-
-			if (color && r == 0)
-				sgr = "1";
-			else if (color && t->color[i])
-				sgr = t->color[i](cell);
-			print_cell(f, cell, w[i], t->right[i], !last, sgr);
-			if (!last)
-				fputs("  ", f);
-		}
-		fputc('\n', f);
-	}
+	print_row(t, f, t->cells, w, 1, color);
+	if (t->spill)
+		print_spilled(t, f, w, color);
+	for (size_t r = 1; r < t->nrows; r++)
+		print_row(t, f, &t->cells[r * t->ncols], w, 0, color);
 	free(w);
 }
 
@@ -699,6 +760,9 @@ cafe_table_free(struct cafe_table *t)
 	for (size_t i = 0; i < t->nrows * t->ncols; i++)
 		free(t->cells[i]);
 	free(t->cells);
+	free(t->w);
+	if (t->spill)
+		fclose(t->spill);
 	free(t->right);
 	free(t->elastic);
 	free(t->optional);

@@ -152,6 +152,8 @@ void cafe_print_json(json_t *data);
  * width), the widest left-aligned column is cut with an ellipsis until the
  * table fits; into a pipe or a file nothing is ever cut. Colour (bold
  * headers, and what cafe_table_color asks for) only when cafe_color(f).
+ * Past a couple of thousand rows, the rows wait in a temporary file until
+ * print: a table's memory does not grow with its rows.
  */
 struct cafe_table;
 struct cafe_table *cafe_table_new(size_t ncols, const char *const *headers);

@@ -1,0 +1,95 @@
+#!/bin/sh
+# history.sh - what a long history costs the commands that read all of it
+# (issue 14), each against a floor of plain SQL on the same file, in the
+# same interleaved rounds (tests/helpers/bench-interleave):
+#  - rebuild: `cafe-trace rebuild` against an INSERT ... SELECT that
+#    folds every order's row in one statement (json_extract and group by;
+#    no statuses worked out, so less than the fold does). Goal <= 1.5x.
+#  - export: `cafe-log export` against one SELECT of json_object(...) per
+#    event in the export's shape, both into /dev/null. Goal <= 1.5x.
+#  - list: peak RSS of `cafe-trace list` (a table, no limit) into a pipe,
+#    against `--json list`, at BENCH_EVENTS and at a tenth of it: the
+#    table's memory should stay flat as the log grows.
+# The log is BENCH_EVENTS (1000000) events, imported: orders of two items
+# and their approvals (as report.sh makes), folded once before timing.
+#
+# Knobs: BENCH_EVENTS, BENCH_ROUNDS (3), BENCH_RUNS (3).
+set -eu
+
+TOP=$(cd "$(dirname "$0")/../.." && pwd)
+BIG=${BENCH_EVENTS:-1000000}
+ROUNDS=${BENCH_ROUNDS:-3}
+RUNS=${BENCH_RUNS:-3}
+INTERLEAVE=$TOP/build/tests/bench-interleave
+[ -x "$TOP/bin/cafe-trace" ] && [ -x "$INTERLEAVE" ] ||
+    { echo "history.sh: run 'make' first" >&2; exit 1; }
+[ -x /usr/bin/time ] || { echo "history.sh: /usr/bin/time is missing (make deps)" >&2; exit 1; }
+
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-history.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT
+trap 'exit 1' INT TERM
+export HOME="$WORK" XDG_CONFIG_HOME="$WORK/none" XDG_DATA_HOME="$WORK/none" TZ=UTC
+unset CAFE_CONFIG
+
+make_log() {	# EVENTS DB
+	awk -v n="$1" 'BEGIN {
+		for (i = 1; i <= n; i++) {
+			o = int((i + 1) / 2)
+			ts = strftime("%Y-%m-%dT%H:%M:%S.000Z", 1796083200 - 86400 * 30 + int(o / 20), 1)
+			if (i % 2)
+				printf "{\"id\":\"%032x\",\"stream\":\"order-%d\",\"version\":1,\"type\":\"OrderPlaced\",\"data\":{\"order_id\":%d,\"items\":[{\"product\":\"latte\",\"qty\":1,\"options\":[\"large\",\"oat\"],\"unit_price\":5100,\"total\":5100},{\"product\":\"tea\",\"qty\":2,\"options\":[],\"unit_price\":2500,\"total\":5000}],\"total\":10100,\"customer\":\"c%d\",\"address\":\"table 4\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"%s\"}\n", i, o, o, o, o, ts
+			else
+				printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1,\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d,\"amount\":10100,\"ref\":\"sim-charge-%d\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"%s\"}\n", i, o, o, o, o, ts
+		}
+	}' >"$WORK/log.jsonl"
+	"$TOP/bin/cafe-log" -q --db "$2" import <"$WORK/log.jsonl"
+	rm "$WORK/log.jsonl"
+	"$TOP/bin/cafe-trace" --db "$2" -q rebuild >/dev/null
+	sqlite3 "$2" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+	echo "history.sh: $1 events, $(($(stat -c %s "$2") / 1048576)) MB"
+}
+
+make_log "$BIG" "$WORK/big.db"
+make_log $((BIG / 10)) "$WORK/small.db"
+
+cat >"$WORK/fold.sql" <<'SQL'
+DROP TABLE IF EXISTS floor_trace;
+CREATE TABLE floor_trace(order_id INTEGER PRIMARY KEY, customer TEXT NOT NULL,
+    product TEXT NOT NULL, qty INTEGER NOT NULL, total BIGINT NOT NULL,
+    order_status TEXT NOT NULL, payment_status TEXT NOT NULL, amount BIGINT NOT NULL,
+    placed_at TEXT NOT NULL, updated_at TEXT NOT NULL, items TEXT NOT NULL);
+CREATE INDEX floor_trace_customer ON floor_trace(customer);
+INSERT INTO floor_trace
+SELECT data->>'order_id', max(data->>'customer'), max(data->>'$.items[0].product'),
+    coalesce(sum(data->>'$.items[0].qty'), 0), coalesce(max(data->>'total'), 0),
+    max(CASE type WHEN 'OrderPlaced' THEN 'paid' END),
+    max(CASE type WHEN 'PaymentApproved' THEN 'approved' END),
+    coalesce(max(data->>'amount'), 0), min(ts), max(ts), max(data->>'items')
+FROM events WHERE stream NOT LIKE 'stock-%' GROUP BY data->>'order_id';
+SQL
+cat >"$WORK/export.sql" <<'SQL'
+SELECT json_object('seq', seq, 'id', id, 'stream', stream, 'version', version,
+    'type', type, 'data', json(data), 'meta', json(meta), 'ts', ts, 'prev', prev, 'hash', hash)
+FROM events ORDER BY seq;
+SQL
+# bench-interleave runs commands, not pipelines: a shell for the redirect.
+echo "== rebuild ($BIG events)"
+"$INTERLEAVE" "$ROUNDS" "$RUNS" \
+    floor sqlite3 "$WORK/big.db" ".read $WORK/fold.sql" -- \
+    rebuild "$TOP/bin/cafe-trace" --db "$WORK/big.db" -q rebuild
+echo "== export ($BIG events)"
+"$INTERLEAVE" "$ROUNDS" "$RUNS" \
+    floor sh -c 'sqlite3 "$1" ".read $2" >/dev/null' - "$WORK/big.db" "$WORK/export.sql" -- \
+    export sh -c '"$1" --db "$2" export >/dev/null' - "$TOP/bin/cafe-log" "$WORK/big.db"
+
+rss() {	# DB ARGS...: peak RSS in MB of cafe-trace ARGS into a pipe
+	db=$1
+	shift
+	/usr/bin/time -f %M -o "$WORK/rss" "$TOP/bin/cafe-trace" --db "$db" "$@" | cat >/dev/null
+	echo "$(($(cat "$WORK/rss") / 1024))"
+}
+echo "== list peak RSS, MB"
+printf '%-22s %10s %10s\n' "" "$((BIG / 10))" "$BIG"
+printf '%-22s %10s %10s\n' "list (table)" "$(rss "$WORK/small.db" list)" "$(rss "$WORK/big.db" list)"
+printf '%-22s %10s %10s\n' "--json list" "$(rss "$WORK/small.db" --json list)" "$(rss "$WORK/big.db" --json list)"
+echo "goal: rebuild <= 1.5x, export <= 1.5x their floors; list (table) flat with the log's size"

@@ -267,3 +267,23 @@ true"
 	run env TZ=UTC cafe-trace list --since '2026-12-01 14:31'
 	assert_equal "${#lines[@]}" 1
 }
+
+@test "a list longer than a table keeps in memory: every row, in order, aligned to the widest" {
+	# Tables hold 2048 rows, then wait in a temporary file until printed;
+	# the widest customer comes last, after the first rows went to disk.
+	for ((i = 1; i <= 2100; i++)); do
+		echo "{\"product\":\"tea\",\"customer\":\"c$i\"}"
+	done >"$T/in.jsonl"
+	echo '{"product":"tea","customer":"the widest customer of all"}' >>"$T/in.jsonl"
+	cafe-order place --batch <"$T/in.jsonl" >/dev/null
+	run cafe-trace list
+	assert_success
+	assert_equal "${#lines[@]}" 2102
+	assert_equal "$(cafe-trace list | awk 'NR > 1 { print $1 }' | sort -n -c && echo sorted)" sorted
+	assert_equal "$(cafe-trace list | awk 'NR > 1 { print $1 }' | tail -1)" 2101
+	# Row 1 went to disk and back: padded to the widest name, as the header.
+	head=$(cafe-trace list | head -1)
+	first=$(cafe-trace list | sed -n 2p)
+	assert_equal "$(expr index "$head" P)" "$(( $(echo "$first" | grep -bo 'tea' | head -1 | cut -d: -f1) + 1 ))"
+	assert_equal "$(cafe-trace list | awk '{ print length($0) }' | sort -u | wc -l)" 1
+}

@@ -129,14 +129,6 @@ do_head(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 }
 
 static int
-export_event(const struct cafe_event *ev, void *arg)
-{
-	(void)arg;
-	cafe_print_json(cafe_event_json(ev));
-	return ferror(stdout) ? CAFE_IOERR : 0;
-}
-
-static int
 do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	long long after = ((const struct opts *)opts)->after;
@@ -144,7 +136,7 @@ do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	int status;
 
 	(void)argc, (void)argv;
-	status = cafe_log_read(ctx->log, after, 0, export_event, NULL, &e);
+	status = cafe_log_export(ctx->log, after, stdout, &e);
 	if (status == CAFE_IOERR && !e.msg[0])
 		cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
 	if (fflush(stdout) != 0 && !status)

@@ -254,5 +254,8 @@ const struct log_backend cafe_log_pg_backend = {
 	"OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
 	"ON CONFLICT(stream, version) DO NOTHING",
 	1,
-	"SELECT o_seq, o_hash FROM cafe_append(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"
+	"SELECT o_seq, o_hash FROM cafe_append(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	"SELECT seq, id, stream, version, type, data, meta, ts, CASE WHEN "
+	"json_typeof(data) = 'object' AND json_typeof(meta) = 'object' THEN 1 ELSE 0 END "
+	"FROM events WHERE seq > ? ORDER BY seq"
 };

@@ -63,6 +63,10 @@ struct log_backend {
 	const char *insert_sql;
 	int insert_checks;
 	const char *append_call;
+	/* The SELECT of cafe_log_export: seq, id, stream, version, type,
+	 * data, meta, ts, and 1 when data and meta are JSON objects (the
+	 * engine's own check: no decoding here), for seq > ?, in seq order. */
+	const char *export_select;
 };
 
 struct cafe_log {

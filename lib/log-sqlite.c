@@ -493,5 +493,9 @@ const struct log_backend cafe_log_sqlite_backend = {
 	lite_wake_fd, lite_drain, 1,
 	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(stream, version) DO NOTHING",
-	0, NULL
+	0, NULL,
+	"SELECT seq, id, stream, version, type, data, meta, ts, "
+	"CASE WHEN json_valid(data) AND json_valid(meta) THEN "
+	"json_type(data) = 'object' AND json_type(meta) = 'object' ELSE 0 END "
+	"FROM events WHERE seq > ? ORDER BY seq"
 };

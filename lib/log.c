@@ -924,6 +924,94 @@ cafe_log_read(struct cafe_log *log, long long after, long long limit,
 	return run_query(log, st, fn, arg, e);
 }
 
+/* A JSON string of s: as it is when nothing in it needs escaping (the
+ * log's ids, streams, types and times), else through jansson. */
+static void
+put_string(FILE *out, const char *s)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	json_t *j;
+	char *text;
+
+	while (*p && *p >= 0x20 && *p != '"' && *p != '\\' && *p < 0x7f)
+		p++;
+	if (!*p) {
+		putc('"', out);
+		fputs(s, out);
+		putc('"', out);
+		return;
+	}
+	j = json_string(s);
+	text = j ? json_dumps(j, JSON_ENCODE_ANY) : NULL;
+	fputs(text ? text : "\"\"", out);
+	free(text);
+	json_decref(j);
+}
+
+static void
+put_row(FILE *out, struct cafe_stmt *st, const char *data, const char *meta)
+{
+	fprintf(out, "{\"seq\":%lld,\"id\":", cafe_col_int(st, 0));
+	put_string(out, cafe_col_text(st, 1));
+	fputs(",\"stream\":", out);
+	put_string(out, cafe_col_text(st, 2));
+	fprintf(out, ",\"version\":%lld,\"type\":", cafe_col_int(st, 3));
+	put_string(out, cafe_col_text(st, 4));
+	fputs(",\"data\":", out);
+	fputs(data, out);
+	fputs(",\"meta\":", out);
+	fputs(meta, out);
+	fputs(",\"ts\":", out);
+	put_string(out, cafe_col_text(st, 7));
+	fputs("}\n", out);
+}
+
+int
+cafe_log_export(struct cafe_log *log, long long after, FILE *out, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	int rc, status;
+
+	if ((status = prepare(log, log->be->export_select, &st, e)) != 0)
+		return status;
+	cafe_stmt_int(st, 1, after);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		const char *data = cafe_col_text(st, 5), *meta = cafe_col_text(st, 6);
+
+		if (cafe_col_int(st, 8) != 1) {
+			status = cafe_err_set(e, CAFE_IOERR, "database '%s': event %lld holds "
+			    "invalid JSON (run 'cafe-log verify')", log->path, cafe_col_int(st, 0));
+			break;
+		}
+		if (strchr(data, '\n') || strchr(meta, '\n')) {
+			/* Not as cafe writes it (compact): written anew, on one line. */
+			struct cafe_event ev;
+			json_t *j;
+			char *text;
+
+			if ((status = row_event(log, st, &ev, e)) != 0)
+				break;
+			j = cafe_event_json(&ev);
+			text = json_dumps(j, JSON_COMPACT);
+			json_decref(j);
+			cafe_event_release(&ev);
+			fprintf(out, "%s\n", text ? text : "");
+			free(text);
+		} else {
+			put_row(out, st, data, meta);
+		}
+		if (ferror(out)) {
+			status = CAFE_IOERR;
+			e->msg[0] = '\0';
+			break;
+		}
+	}
+	if (!status && rc != CAFE_DB_DONE)
+		status = db_status(log, rc, e, "read");
+	cafe_stmt_free(st);
+	return status;
+}
+
 int
 cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
     cafe_event_fn fn, void *arg, struct cafe_err *e)

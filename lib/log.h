@@ -21,6 +21,8 @@
 #ifndef CAFE_LOG_H
 #define CAFE_LOG_H
 
+#include <stdio.h>
+
 #include <jansson.h>
 #include "cafe.h"
 #include "store.h"
@@ -168,6 +170,14 @@ typedef int (*cafe_event_fn)(const struct cafe_event *ev, void *arg);
 /* Events with seq > after, in order, at most limit (0: no limit). */
 int cafe_log_read(struct cafe_log *log, long long after, long long limit,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
+/*
+ * Writes the events with seq > after to out as JSON Lines, in order, in
+ * cafe_event_json's shape: data and meta as the very text the log keeps
+ * (compact JSON, as the chain hashed it), without decoding them. 0, or
+ * CAFE_IOERR when out cannot be written (e->msg empty) or the log cannot
+ * be read.
+ */
+int cafe_log_export(struct cafe_log *log, long long after, FILE *out, struct cafe_err *e);
 /* Events with seq > after and ts < before_ts (an RFC 3339 string), in order. */
 int cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);

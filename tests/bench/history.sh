@@ -69,7 +69,7 @@ FROM events WHERE stream NOT LIKE 'stock-%' GROUP BY data->>'order_id';
 SQL
 cat >"$WORK/export.sql" <<'SQL'
 SELECT json_object('seq', seq, 'id', id, 'stream', stream, 'version', version,
-    'type', type, 'data', json(data), 'meta', json(meta), 'ts', ts, 'prev', prev, 'hash', hash)
+    'type', type, 'data', json(data), 'meta', json(meta), 'ts', ts)
 FROM events ORDER BY seq;
 SQL
 # bench-interleave runs commands, not pipelines: a shell for the redirect.

@@ -6,6 +6,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <sqlite3.h>
 
@@ -66,11 +67,24 @@ settle(struct lite_db *db)
 		cafe_lockq_leave(db->queue);
 }
 
+/* One statement (BEGIN, COMMIT, a PRAGMA) goes through store.c's cache:
+ * a one-shot program runs a dozen of them, compiled once each; a script
+ * of several goes to sqlite3_exec. */
 static int
 lite_exec(struct cafe_db *db, const char *sql)
 {
-	int rc = sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+	struct cafe_stmt *st;
+	int rc;
 
+	if (strchr(sql, ';')) {
+		rc = sqlite3_exec(DB(db)->h, sql, NULL, NULL, NULL);
+	} else if ((rc = cafe_db_prepare(db, sql, &st)) == SQLITE_OK) {
+		while ((rc = sqlite3_step(ST(st))) == SQLITE_ROW)
+			;
+		cafe_stmt_free(st);
+		if (rc == SQLITE_DONE)
+			rc = SQLITE_OK;
+	}
 	settle(DB(db));
 	return rc;
 }
@@ -79,7 +93,6 @@ static int
 lite_begin_write(struct cafe_db *d)
 {
 	struct lite_db *db = DB(d);
-	int rc;
 
 	if (!db->queue_tried && !sqlite3_db_readonly(db->h, "main")) {
 		db->queue = cafe_lockq_open(db->path);
@@ -88,9 +101,7 @@ lite_begin_write(struct cafe_db *d)
 	if (db->queue && cafe_lockq_enter(db->queue, CAFE_SQLITE_BUSY_MS, db->busy,
 	    db->busy_arg) < 0)
 		return SQLITE_BUSY;
-	rc = sqlite3_exec(db->h, "BEGIN IMMEDIATE", NULL, NULL, NULL);
-	settle(db);
-	return rc;
+	return lite_exec(d, "BEGIN IMMEDIATE");
 }
 
 static int
@@ -134,18 +145,18 @@ lite_last_id(struct cafe_db *db)
 static int
 lite_has(struct cafe_db *db, const char *table, const char *column)
 {
-	sqlite3_stmt *st;
+	struct cafe_stmt *st;
 	int yes;
 
 	if (column)
 		return sqlite3_table_column_metadata(DB(db)->h, "main", table, column,
 		    NULL, NULL, NULL, NULL, NULL) == SQLITE_OK;
-	if (sqlite3_prepare_v2(DB(db)->h, "SELECT 1 FROM main.sqlite_master WHERE type = "
-	    "'table' AND name = ?", -1, &st, NULL) != SQLITE_OK)
+	if (cafe_db_prepare(db, "SELECT 1 FROM main.sqlite_master WHERE type = "
+	    "'table' AND name = ?", &st) != SQLITE_OK)
 		return 0;
-	sqlite3_bind_text(st, 1, table, -1, SQLITE_STATIC);
-	yes = sqlite3_step(st) == SQLITE_ROW;
-	sqlite3_finalize(st);
+	sqlite3_bind_text(ST(st), 1, table, -1, SQLITE_STATIC);
+	yes = sqlite3_step(ST(st)) == SQLITE_ROW;
+	cafe_stmt_free(st);
 	return yes;
 }
 

@@ -22,7 +22,10 @@
 
 #define WHO "order trace"    /* names this view in messages */
 #define CHECKPOINT "trace"
-#define CATCH_UP_BATCH 2000
+/* Events per catch-up transaction: about 60 ms of the write lock. A fifth
+ * of it made a rebuild of a million events commit 500 times and write the
+ * customer index's pages again each time (6.8 s against 5.8 s). */
+#define CATCH_UP_BATCH 10000
 #define VIEW "order_trace_view"
 
 #define TRACE_COLUMNS \

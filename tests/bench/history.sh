@@ -13,7 +13,8 @@
 # The log is BENCH_EVENTS (1000000) events, imported: orders of two items
 # and their approvals (as report.sh makes), folded once before timing.
 #
-# Knobs: BENCH_EVENTS, BENCH_ROUNDS (3), BENCH_RUNS (3).
+# Knobs: BENCH_EVENTS, BENCH_ROUNDS (3), BENCH_RUNS (3); BENCH_KEEP=DIR
+# makes the logs in DIR and keeps them, and uses them when they are there.
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -25,8 +26,13 @@ INTERLEAVE=$TOP/build/tests/bench-interleave
     { echo "history.sh: run 'make' first" >&2; exit 1; }
 [ -x /usr/bin/time ] || { echo "history.sh: /usr/bin/time is missing (make deps)" >&2; exit 1; }
 
-WORK=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-history.XXXXXX")
-trap 'rm -rf "$WORK"' EXIT
+if [ -n "${BENCH_KEEP:-}" ]; then
+	WORK=$BENCH_KEEP
+	mkdir -p "$WORK"
+else
+	WORK=$(mktemp -d "${TMPDIR:-/tmp}/cafe-bench-history.XXXXXX")
+	trap 'rm -rf "$WORK"' EXIT
+fi
 trap 'exit 1' INT TERM
 export HOME="$WORK" XDG_CONFIG_HOME="$WORK/none" XDG_DATA_HOME="$WORK/none" TZ=UTC
 unset CAFE_CONFIG
@@ -42,6 +48,7 @@ make_log() {	# EVENTS DB
 				printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1,\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d,\"amount\":10100,\"ref\":\"sim-charge-%d\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"%s\"}\n", i, o, o, o, o, ts
 		}
 	}' >"$WORK/log.jsonl"
+	rm -f "$2" "$2"-wal "$2"-shm "$2"-lock
 	"$TOP/bin/cafe-log" -q --db "$2" import <"$WORK/log.jsonl"
 	rm "$WORK/log.jsonl"
 	"$TOP/bin/cafe-trace" --db "$2" -q rebuild >/dev/null
@@ -49,8 +56,8 @@ make_log() {	# EVENTS DB
 	echo "history.sh: $1 events, $(($(stat -c %s "$2") / 1048576)) MB"
 }
 
-make_log "$BIG" "$WORK/big.db"
-make_log $((BIG / 10)) "$WORK/small.db"
+[ -s "$WORK/big.db" ] || make_log "$BIG" "$WORK/big.db"
+[ -s "$WORK/small.db" ] || make_log $((BIG / 10)) "$WORK/small.db"
 
 cat >"$WORK/fold.sql" <<'SQL'
 DROP TABLE IF EXISTS floor_trace;

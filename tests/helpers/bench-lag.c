@@ -15,6 +15,15 @@
  *
  * Prints "p50 p90 p99 max" in milliseconds (3 decimals) on stdout.
  * Exits 1 when a DeliveryStarted does not come within 10 seconds.
+ *
+ *   bench-lag respond
+ *
+ * The floor lag.sh measures the daemon against: a responder that does
+ * the least a reacting process can, through the same log library. It
+ * waits with cafe_log_wait (inotify), reads what was appended, and for
+ * each OrderPlaced appends its DeliveryStarted (one event on the chain,
+ * committed with synchronous=NORMAL as the daemon's policies commit);
+ * no policy, lease, queue or projection. Runs until killed.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +33,7 @@
 #include "config.h"
 #include "counter.h"
 #include "log.h"
+#include "order.h"
 
 static long long
 now_us(void)
@@ -42,6 +52,79 @@ by_value(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+struct responder {
+	struct cafe_log *log;
+	long long seen;
+	long long ids[256];
+	size_t n;
+};
+
+static int
+collect(const struct cafe_event *ev, void *arg)
+{
+	struct responder *r = arg;
+
+	if (strcmp(ev->type, "OrderPlaced") == 0 && r->n == sizeof r->ids / sizeof *r->ids)
+		return 1;       /* the rest next time */
+	r->seen = ev->seq;
+	if (strcmp(ev->type, "OrderPlaced") == 0)
+		r->ids[r->n++] = cafe_event_order_id(ev);
+	return 0;
+}
+
+static int
+start(struct cafe_log *log, long long id)
+{
+	struct cafe_batch b;
+	struct cafe_err e = { 0, "", 0, 0 };
+	char stream[48];
+	int status;
+
+	snprintf(stream, sizeof stream, "delivery-%lld", id);
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", id);
+	cafe_batch_add(&b, stream, CAFE_NO_STREAM, "DeliveryStarted",
+	    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "address", "table 1"));
+	status = cafe_log_append_batch(log, &b, &e);
+	cafe_batch_release(&b);
+	if (status)
+		fprintf(stderr, "bench-lag respond: %s\n", e.msg);
+	return status;
+}
+
+static int
+respond(void)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct cafe_log *log;
+	struct responder r;
+	enum cafe_wake woke;
+	const char *db = getenv("CAFE_DB");
+
+	if (!db || cafe_log_open(&log, db, CAFE_LOG_SYNC_NORMAL, &e) != 0) {
+		fprintf(stderr, "bench-lag respond: %s\n", db ? e.msg : "CAFE_DB is not set");
+		return 74;
+	}
+	cafe_log_set_tool(log, "bench-lag");
+	r.log = log;
+	if ((r.seen = cafe_log_head(log, &e)) < 0)
+		return 74;
+	for (;;) {
+		long long head = cafe_log_head(log, &e);
+
+		if (head > r.seen) {
+			r.n = 0;
+			if (cafe_log_read(log, r.seen, 0, collect, &r, &e) < 0)
+				return 74;
+			for (size_t i = 0; i < r.n; i++)
+				if (start(log, r.ids[i]) != 0)
+					return 74;
+			continue;
+		}
+		cafe_log_wait(log, head, 1000, &woke, &e);
+	}
+}
+
 int
 main(int argc, char **argv)
 {
@@ -52,8 +135,10 @@ main(int argc, char **argv)
 	const char *db = getenv("CAFE_DB");
 	long long n, *lat;
 
+	if (argc == 2 && strcmp(argv[1], "respond") == 0)
+		return respond();
 	if (argc != 2 || cafe_parse_ll(argv[1], 1, 10000000, &n) != 0) {
-		fputs("usage: bench-lag N\n", stderr);
+		fputs("usage: bench-lag N | respond\n", stderr);
 		return 64;
 	}
 	if (cafe_config_load(&c, NULL, &e) != 0 ||

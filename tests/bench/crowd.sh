@@ -12,7 +12,9 @@
 # Goal: place p99 <= 10x and worst <= 25x its lone median, no failures.
 #
 # Knobs: CROWD_ROUNDS (40), CROWD_N (8), CROWD_BACKEND (sqlite; pg runs
-# cafe-order on a throwaway PostgreSQL cluster, needs the server).
+# cafe-order on a throwaway PostgreSQL cluster, needs the server),
+# BENCH_BEFORE (a bin/ directory of an older build, run in the same rounds
+# on a log of its own).
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
@@ -42,8 +44,13 @@ if [ "${CROWD_BACKEND:-sqlite}" = pg ]; then
 fi
 "$TOP/bin/cafe-log" -q --db "$db" init
 
-"$CROWD" "$ROUNDS" "$N" floor "$WORK/floor" "$WORK/floor.db" -- \
-    place "$TOP/bin/cafe-order" --db "$db" -q place tea --customer "c{}" >"$WORK/runs"
+set -- floor "$WORK/floor" "$WORK/floor.db" -- \
+    place "$TOP/bin/cafe-order" --db "$db" -q place tea --customer "c{}"
+if [ -n "${BENCH_BEFORE:-}" ]; then
+	"$BENCH_BEFORE/cafe-log" -q --db "$WORK/before.db" init
+	set -- "$@" -- before "$BENCH_BEFORE/cafe-order" --db "$WORK/before.db" -q place tea --customer "c{}"
+fi
+"$CROWD" "$ROUNDS" "$N" "$@" >"$WORK/runs"
 
 awk -v n="$N" '
 	{ k = $1 " " $2; t[k, ++c[k]] = $3; if ($4 != 0) fail[$1]++ }
@@ -53,11 +60,12 @@ awk -v n="$N" '
 	}
 	function pct(k, p,   i) { sorted(k); i = int(p * c[k] + 0.999999); if (i < 1) i = 1; return s[i] }
 	END {
-		for (ci = 1; ci <= 2; ci++) {
-			name = ci == 1 ? "floor" : "place"
+		for (ci = 1; ci <= 3; ci++) {
+			name = ci == 1 ? "floor" : ci == 2 ? "place" : "before"
+			if (!c[name " lone"]) continue
 			lone = pct(name " lone", 0.5)
 			p99 = pct(name " crowd", 0.99); worst = pct(name " crowd", 1)
-			printf "%-5s lone p50 %7.2f ms; %d at once: p50 %7.2f ms, p99 %7.2f ms (%5.1fx), worst %7.2f ms (%5.1fx); %d failed of %d\n", \
+			printf "%-6s lone p50 %7.2f ms; %d at once: p50 %7.2f ms, p99 %7.2f ms (%5.1fx), worst %7.2f ms (%5.1fx); %d failed of %d\n", \
 			    name, lone, n, pct(name " crowd", 0.5), p99, p99 / lone, worst, worst / lone, fail[name] + 0, c[name " crowd"] + c[name " lone"]
 		}
 	}' "$WORK/runs"

@@ -1,4 +1,4 @@
-#!/bin/sh
+#!/bin/bash
 # history.sh - what a long history costs the commands that read all of it
 # (issue 14), each against a floor of plain SQL on the same file, in the
 # same interleaved rounds (tests/helpers/bench-interleave):
@@ -15,10 +15,15 @@
 #
 # Knobs: BENCH_EVENTS, BENCH_ROUNDS (3), BENCH_RUNS (3); BENCH_KEEP=DIR
 # makes the logs in DIR and keeps them, and uses them when they are there.
+# HISTORY_BACKEND=pg: the same on a throwaway PostgreSQL cluster (fsync
+# on), the floors in PostgreSQL's SQL through psql (BENCH_EVENTS defaults
+# to 200000 there: its import is slower).
 set -eu
 
 TOP=$(cd "$(dirname "$0")/../.." && pwd)
-BIG=${BENCH_EVENTS:-1000000}
+PG=
+[ "${HISTORY_BACKEND:-sqlite}" != pg ] || PG=1
+BIG=${BENCH_EVENTS:-$([ -n "$PG" ] && echo 200000 || echo 1000000)}
 ROUNDS=${BENCH_ROUNDS:-3}
 RUNS=${BENCH_RUNS:-3}
 INTERLEAVE=$TOP/build/tests/bench-interleave
@@ -36,6 +41,20 @@ fi
 trap 'exit 1' INT TERM
 export HOME="$WORK" XDG_CONFIG_HOME="$WORK/none" XDG_DATA_HOME="$WORK/none" TZ=UTC
 unset CAFE_CONFIG
+if [ -n "$PG" ]; then
+	[ -z "${BENCH_KEEP:-}" ] || { echo "history.sh: BENCH_KEEP is for SQLite only" >&2; exit 1; }
+	export PG_FSYNC=on PG_PORT=$(( 40000 + $$ % 20000 ))
+	. "$TOP/tests/helpers/pg.bash"
+	pg_start
+	trap 'pg_stop; rm -rf "$WORK"' EXIT
+	psql -q "$PG_URI" -c "CREATE DATABASE big" -c "CREATE DATABASE small"
+fi
+# The database called NAME: a file, or a database on the cluster.
+db() { if [ -n "$PG" ]; then echo "postgresql:///$1?host=$PG_DIR&port=$PG_PORT&user=cafe"; else echo "$WORK/$1.db"; fi; }
+sql() {	# NAME FILE: runs the SQL of FILE on database NAME, output to /dev/null
+	if [ -n "$PG" ]; then psql -q -X -A -t -f "$2" "$(db "$1")" >/dev/null
+	else sqlite3 "$(db "$1")" ".read $2" >/dev/null; fi
+}
 
 make_log() {	# EVENTS DB
 	awk -v n="$1" 'BEGIN {
@@ -48,16 +67,21 @@ make_log() {	# EVENTS DB
 				printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1,\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d,\"amount\":10100,\"ref\":\"sim-charge-%d\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"%s\"}\n", i, o, o, o, o, ts
 		}
 	}' >"$WORK/log.jsonl"
-	rm -f "$2" "$2"-wal "$2"-shm "$2"-lock
+	[ -n "$PG" ] || rm -f "$2" "$2"-wal "$2"-shm "$2"-lock
 	"$TOP/bin/cafe-log" -q --db "$2" import <"$WORK/log.jsonl"
 	rm "$WORK/log.jsonl"
 	"$TOP/bin/cafe-trace" --db "$2" -q rebuild >/dev/null
-	sqlite3 "$2" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
-	echo "history.sh: $1 events, $(($(stat -c %s "$2") / 1048576)) MB"
+	if [ -z "$PG" ]; then
+		sqlite3 "$2" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
+		echo "history.sh: $1 events, $(($(stat -c %s "$2") / 1048576)) MB"
+	else
+		echo "history.sh: $1 events on PostgreSQL"
+	fi
 }
 
-[ -s "$WORK/big.db" ] || make_log "$BIG" "$WORK/big.db"
-[ -s "$WORK/small.db" ] || make_log $((BIG / 10)) "$WORK/small.db"
+[ -n "$PG" ] || [ ! -s "$WORK/big.db" ] || have=1
+[ -n "${have:-}" ] || make_log "$BIG" "$(db big)"
+[ -n "${have:-}" ] || make_log $((BIG / 10)) "$(db small)"
 
 cat >"$WORK/fold.sql" <<'SQL'
 DROP TABLE IF EXISTS floor_trace;
@@ -79,15 +103,40 @@ SELECT json_object('seq', seq, 'id', id, 'stream', stream, 'version', version,
     'type', type, 'data', json(data), 'meta', json(meta), 'ts', ts)
 FROM events ORDER BY seq;
 SQL
+if [ -n "$PG" ]; then
+	cat >"$WORK/fold.sql" <<'SQL'
+DROP TABLE IF EXISTS floor_trace;
+CREATE TABLE floor_trace(order_id BIGINT PRIMARY KEY, customer TEXT NOT NULL,
+    product TEXT NOT NULL, qty BIGINT NOT NULL, total BIGINT NOT NULL,
+    order_status TEXT NOT NULL, payment_status TEXT NOT NULL, amount BIGINT NOT NULL,
+    placed_at TEXT NOT NULL, updated_at TEXT NOT NULL, items TEXT NOT NULL);
+CREATE INDEX floor_trace_customer ON floor_trace(customer);
+INSERT INTO floor_trace
+SELECT (data->>'order_id')::bigint, coalesce(max(data->>'customer'), ''),
+    coalesce(max(data->'items'->0->>'product'), ''),
+    coalesce(sum((data->'items'->0->>'qty')::bigint), 0),
+    coalesce(max((data->>'total')::bigint), 0),
+    coalesce(max(CASE type WHEN 'OrderPlaced' THEN 'paid' END), ''),
+    coalesce(max(CASE type WHEN 'PaymentApproved' THEN 'approved' END), ''),
+    coalesce(max((data->>'amount')::bigint), 0), min(ts), max(ts),
+    coalesce(max((data->'items')::text), '')
+FROM events WHERE stream NOT LIKE 'stock-%' GROUP BY data->>'order_id';
+SQL
+	cat >"$WORK/export.sql" <<'SQL'
+SELECT json_build_object('seq', seq, 'id', id, 'stream', stream, 'version', version,
+    'type', type, 'data', data, 'meta', meta, 'ts', ts)
+FROM events ORDER BY seq;
+SQL
+fi
 # bench-interleave runs commands, not pipelines: a shell for the redirect.
 echo "== rebuild ($BIG events)"
 "$INTERLEAVE" "$ROUNDS" "$RUNS" \
-    floor sqlite3 "$WORK/big.db" ".read $WORK/fold.sql" -- \
-    rebuild "$TOP/bin/cafe-trace" --db "$WORK/big.db" -q rebuild
+    floor bash -c "$(declare -f db sql); PG='$PG' PG_DIR='${PG_DIR:-}' PG_PORT='${PG_PORT:-}' WORK='$WORK' sql big '$WORK/fold.sql'" -- \
+    rebuild "$TOP/bin/cafe-trace" --db "$(db big)" -q rebuild
 echo "== export ($BIG events)"
 "$INTERLEAVE" "$ROUNDS" "$RUNS" \
-    floor sh -c 'sqlite3 "$1" ".read $2" >/dev/null' - "$WORK/big.db" "$WORK/export.sql" -- \
-    export sh -c '"$1" --db "$2" export >/dev/null' - "$TOP/bin/cafe-log" "$WORK/big.db"
+    floor bash -c "$(declare -f db sql); PG='$PG' PG_DIR='${PG_DIR:-}' PG_PORT='${PG_PORT:-}' WORK='$WORK' sql big '$WORK/export.sql'" -- \
+    export sh -c '"$1" --db "$2" export >/dev/null' - "$TOP/bin/cafe-log" "$(db big)"
 
 rss() {	# DB ARGS...: peak RSS in MB of cafe-trace ARGS into a pipe
 	db=$1
@@ -97,6 +146,6 @@ rss() {	# DB ARGS...: peak RSS in MB of cafe-trace ARGS into a pipe
 }
 echo "== list peak RSS, MB"
 printf '%-22s %10s %10s\n' "" "$((BIG / 10))" "$BIG"
-printf '%-22s %10s %10s\n' "list (table)" "$(rss "$WORK/small.db" list)" "$(rss "$WORK/big.db" list)"
-printf '%-22s %10s %10s\n' "--json list" "$(rss "$WORK/small.db" --json list)" "$(rss "$WORK/big.db" --json list)"
+printf '%-22s %10s %10s\n' "list (table)" "$(rss "$(db small)" list)" "$(rss "$(db big)" list)"
+printf '%-22s %10s %10s\n' "--json list" "$(rss "$(db small)" --json list)" "$(rss "$(db big)" --json list)"
 echo "goal: rebuild <= 1.5x, export <= 1.5x their floors; list (table) flat with the log's size"

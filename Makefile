@@ -46,7 +46,7 @@ DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-d
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils
+       chromium fonts-dejavu-core poppler-utils time
 
 all: $(BINS) $(HELPERS)
 

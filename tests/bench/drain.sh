@@ -13,7 +13,7 @@
 #  - lib/log.h: the same through the log's own append.
 #  - plain: the same data into a table with no index at all, for scale:
 #    what SQLite does when there is nothing to keep in order.
-# Goal (issue 3): the daemon's rate >= 25% of the rows floor.
+# Goals: the daemon's rate >= 25% of the rows floor (issue 3), >= 60% (issue 14).
 set -eu
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
@@ -60,4 +60,12 @@ if [ "$(echo "$rate * 4 >= $rows" | bc)" -eq 1 ]; then
 	echo "goal (>= 25% of the rows floor): met"
 else
 	echo "goal (>= 25% of the rows floor): NOT met"
+fi
+# Issue 14's goal; the log's own append (floor lib/log.h) bounds it: the
+# daemon cannot append faster than that, and that floor is itself at about
+# 64% of the rows floor.
+if [ "$(echo "$rate * 10 >= $rows * 6" | bc)" -eq 1 ]; then
+	echo "goal (>= 60% of the rows floor): met"
+else
+	echo "goal (>= 60% of the rows floor): NOT met"
 fi

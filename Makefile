@@ -46,9 +46,14 @@ DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-d
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils time
+       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux
 
 all: $(BINS) $(HELPERS)
+
+# The kitchen's screen (cmd/common/board.c) is curses: only cafe-deliver
+# links it.
+NCURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
+bin/cafe-deliver: LDLIBS += $(NCURSES_LIBS)
 
 # bin/ always holds the build of the last `make` (plain or SANITIZE=1).
 bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe-cli.a $(BUILD)/libcafe.a | bin

@@ -3,13 +3,15 @@
  * and out with a rider, and the buttons that move an order along (ready,
  * dispatch, complete) or refuse it (reject).
  *
- * Only this file prints and exits; the rules are in lib/delivery.c and the
- * queue is the order_trace view (lib/trace.c).
+ * Only this file prints and exits; the rules are in lib/delivery.c, the
+ * queue is the order_trace view (lib/trace.c), and the kitchen's screen
+ * (board) is cmd/common/board.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "board.h"
 #include "cli.h"
 #include "delivery.h"
 #include "items.h"
@@ -22,6 +24,7 @@ static const char usage[] =
 "       cafe-deliver dispatch ORDER_ID [--rider NAME]\n"
 "       cafe-deliver complete ORDER_ID\n"
 "       cafe-deliver reject ORDER_ID --reason TEXT\n"
+"       cafe-deliver board\n"
 "example: cafe-deliver dispatch 42 --rider minho\n";
 
 enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON };
@@ -68,22 +71,6 @@ queue_status(json_t *row)
 	return delivery;
 }
 
-/* "45s", "12m", "3h05m", "2d04h". */
-static void
-format_age(long long s, char *buf, size_t n)
-{
-	if (s < 0)
-		s = 0;
-	if (s < 60)
-		snprintf(buf, n, "%llds", s);
-	else if (s < 3600)
-		snprintf(buf, n, "%lldm", s / 60);
-	else if (s < 86400)
-		snprintf(buf, n, "%lldh%02lldm", s / 3600, s % 3600 / 60);
-	else
-		snprintf(buf, n, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
-
 struct list_state {
 	struct cafe_ctx *ctx;
 	const char *want;           /* NULL: the open ones */
@@ -125,7 +112,7 @@ list_row(json_t *row, void *arg)
 	    (long long)json_integer_value(json_object_get(row, "order_id")));
 	snprintf(qty, sizeof qty, "%lld",
 	    (long long)json_integer_value(json_object_get(row, "qty")));
-	format_age(age, agebuf, sizeof agebuf);
+	cafe_format_age(age, agebuf, sizeof agebuf);
 	/* The kitchen makes what the items say, choices and all. */
 	items = cafe_items_text(json_object_get(row, "items"));
 	cafe_table_add(ls->t, (const char *const[]){ id, st, items, qty,
@@ -192,6 +179,18 @@ do_step(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 }
 
 static int
+do_board(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	int status;
+
+	(void)opts, (void)argc, (void)argv;
+	if ((status = cafe_board_run(ctx, &e)) != 0)
+		cafe_ctx_error(ctx, &e);
+	return status;
+}
+
+static int
 check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
     enum cafe_verb_open *open)
 {
@@ -229,6 +228,7 @@ static const struct cafe_verb verbs[] = {
 	    NULL, do_step, CAFE_STEP_COMPLETE },
 	{ "reject", 1, 1, "'reject' needs one order id", BIT(OPT_REASON), NULL,
 	    CAFE_OPEN_WRITE, check_reject, do_step, CAFE_STEP_REJECT },
+	{ "board", 0, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, NULL, do_board, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
 };
 

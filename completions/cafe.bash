@@ -29,7 +29,7 @@ _cafe_verbs() {
 	case $1 in
 	cafe-order) echo 'menu place receipt cancel stock' ;;
 	cafe-pay) echo 'list show refund breaker' ;;
-	cafe-deliver) echo 'list ready dispatch complete reject' ;;
+	cafe-deliver) echo 'list ready dispatch complete reject board' ;;
 	cafe-trace) echo 'list show follow stats report rebuild' ;;
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;

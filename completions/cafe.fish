@@ -139,6 +139,7 @@ complete -c $c -n __cafe_no_verb -a ready -d 'the drink is made'
 complete -c $c -n __cafe_no_verb -a dispatch -d 'a rider takes it'
 complete -c $c -n __cafe_no_verb -a complete -d 'it reached the customer'
 complete -c $c -n __cafe_no_verb -a reject -d 'the shop cannot make it'
+complete -c $c -n __cafe_no_verb -a board -d "the kitchen's screen"
 complete -c $c -n '__cafe_operand_of ready' -a '(__cafe_queue_ids brewing)'
 complete -c $c -n '__cafe_operand_of dispatch' -a '(__cafe_queue_ids ready)'
 complete -c $c -n '__cafe_operand_of complete' -a '(__cafe_queue_ids ready dispatched)'

@@ -774,6 +774,11 @@ static const struct int_key retry_keys[] = {
 	{ NULL, 0, 0, 0 }
 };
 
+static const struct int_key kitchen_keys[] = {
+	INT_KEY(kitchen.late_after_ms, 1, MAX_MS),
+	{ NULL, 0, 0, 0 }
+};
+
 static const struct int_key daemon_keys[] = {
 	INT_KEY(daemon.poll_ms, 1, MAX_MS),
 	INT_KEY(daemon.lease_ms, 1, MAX_MS),
@@ -1147,6 +1152,9 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			if (!is_null(v))
 				rc = parse_ints(w, c, v, "daemon",
 				    daemon_keys);
+		} else if (key_is(k, "kitchen")) {
+			if (!is_null(v))
+				rc = parse_ints(w, c, v, "kitchen", kitchen_keys);
 		} else {
 			rc = unknown_key(w, k, "");
 		}
@@ -1239,6 +1247,7 @@ cafe_config_defaults(struct cafe_config *c)
 	c->daemon.poll_ms = 50;
 	c->daemon.lease_ms = 5000;
 	c->daemon.reconcile_after_ms = 60000;
+	c->kitchen.late_after_ms = 600000;
 	c->daemon.lag_alert = 1000;
 	c->daemon.max_attempts = 8;
 	c->daemon.backoff_ms = 500;

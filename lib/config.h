@@ -113,6 +113,10 @@ struct cafe_config {
 		int max_attempts;                /* processor calls of a refund or void; default 8 */
 		int backoff_ms;                  /* first retry delay, doubled each time; default 500 */
 	} daemon;
+
+	struct {
+		int late_after_ms;               /* the board colours an order waiting longer; default 600000 */
+	} kitchen;
 };
 
 /* Reads the config found by the lookup order; explicit may be NULL. */

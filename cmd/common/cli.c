@@ -539,6 +539,39 @@ cafe_text_width(const char *s)
 	return w;
 }
 
+void
+cafe_format_age(long long s, char *buf, size_t n)
+{
+	if (s < 0)
+		s = 0;
+	if (s < 60)
+		snprintf(buf, n, "%llds", s);
+	else if (s < 3600)
+		snprintf(buf, n, "%lldm", s / 60);
+	else if (s < 86400)
+		snprintf(buf, n, "%lldh%02lldm", s / 3600, s % 3600 / 60);
+	else
+		snprintf(buf, n, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
+}
+
+size_t
+cafe_text_fit(const char *s, size_t w, size_t *width)
+{
+	size_t used = 0, n = 0, len;
+
+	while (s[n]) {
+		size_t cw = cell_width(utf8_next(s + n, &len));
+
+		if (used + cw > w)
+			break;
+		used += cw;
+		n += len;
+	}
+	if (width)
+		*width = used;
+	return n;
+}
+
 int
 cafe_utf8_locale(void)
 {

@@ -46,7 +46,7 @@ DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-d
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux
+       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux aha
 
 all: $(BINS) $(HELPERS)
 
@@ -117,6 +117,10 @@ soak: all
 demo: deps
 	@$(MAKE) -s --no-print-directory all
 	@sh share/cafe/demo.sh
+
+# The README's pictures, made by the tests that check them.
+screenshots: all
+	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats tests/3010-board.bats -f picture
 
 bench: all
 	@for b in tests/bench/*.sh; do \
@@ -236,6 +240,6 @@ fuzz: $(FUZZ_TARGETS)
 clean:
 	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
 
-.PHONY: all check check-pg check-fresh soak demo bench deps clean install uninstall fuzz
+.PHONY: all check check-pg check-fresh soak demo bench deps clean install uninstall fuzz screenshots
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

@@ -174,3 +174,50 @@ board_pid() { pgrep -f "^$CAFE_TOP/bin/cafe-deliver board|^cafe-deliver board" |
 	assert_line --index 1 "EXIT 64"
 	[ "$(event_count)" = "$before" ]
 }
+
+@test "a picture of the board: the screen as tmux holds it, rendered by a browser, reads back" {
+	command -v aha >/dev/null || skip "aha is missing (make deps)"
+	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
+	use_config <<-EOF
+	kitchen: {late_after_ms: 600000}
+	EOF
+	# The first order has waited long: placed half an hour ago.
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime -f -31m \
+	    cafe-order place mocha+large >/dev/null
+	log-append delivery-1 DeliveryStarted '{"order_id":1,"address":""}' >/dev/null
+	place latte:2+large+oat americano --customer kim
+	place tea --customer 김민지
+	place americano:3
+	cafe-deliver ready 2 >/dev/null
+	cafe-deliver dispatch 2 --rider minho >/dev/null
+	cafe-deliver ready 3 >/dev/null
+	board 80x16 CAFE_CONFIG="$CAFE_CONFIG"
+	wait_for 'line_of 1 | grep -q "^>.*31m"'
+	{
+		echo '<!DOCTYPE html><html><head><meta charset="utf-8"><style>'
+		echo 'body { margin: 0; background: #111; } pre { margin: 0; padding: 12px; color: #ddd;'
+		echo '  font: 15px/1.3 "DejaVu Sans Mono", monospace; }</style></head><body><pre>'
+		screen -e | aha --black --no-header
+		echo '</pre></body></html>'
+	} >"$T/board.html"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	    --user-data-dir="$T/chromium" --window-size=764,340 --screenshot="$T/board.png" \
+	    "file://$T/board.html" 2>/dev/null
+	[ "$(head -c 8 "$T/board.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+	[ "$(stat -c %s "$T/board.png")" -gt 10000 ]
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	    --user-data-dir="$T/chromium" --no-pdf-header-footer --print-to-pdf="$T/board.pdf" \
+	    "file://$T/board.html" 2>/dev/null
+	run pdftotext -layout "$T/board.pdf" -
+	assert_line --regexp 'KITCHEN +2 making, 1 ready, 1 out'
+	assert_line --regexp '> +1 +brewing +31m +mocha \(large, whole\)'
+	assert_line --regexp '2 +dispatched .*latte x2 \(large, oat\), americano \(regular\) \(rider m'
+	assert_line --regexp '3 +ready .*tea'
+	assert_line --regexp '4 +brewing .*americano x3 \(regular\)'
+	# The late wait is red in the page the browser drew.
+	grep -q 'color:red;.*31m\|31m.*color:red' "$T/board.html" ||
+	    grep -Eq '<span style="[^"]*red[^"]*"[^>]*>[^<]*31m' "$T/board.html"
+	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
+		cp "$T/board.png" "$CAFE_SCREENSHOTS/board.png"
+	fi
+}

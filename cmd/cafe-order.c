@@ -11,6 +11,7 @@
 #include "cli.h"
 #include "counter.h"
 #include "input.h"
+#include "link.h"
 #include "menu.h"
 #include "people.h"
 #include "receipt.h"
@@ -402,8 +403,15 @@ static void
 print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long long line,
     int status, const struct cafe_err *e)
 {
+	char token[CAFE_LINK_TOKEN] = "", url[512] = "";
+	struct cafe_err le;
 	json_t *o;
 
+	/* The customer's link; the first order makes the links' key. A link
+	 * that cannot be had leaves the order as it is. */
+	if (status == 0 && res->order_id > 0 &&
+	    cafe_link_token(ctx->log, res->order_id, 1, token, &le) == 0)
+		cafe_link_url(&ctx->config, token, url, sizeof url);
 	if (!ctx->json) {
 		if (status == 0 && !ctx->quiet)
 			printf("%lld\n", res->order_id);
@@ -419,6 +427,8 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 	json_object_set_new(o, "status", json_string(status == 0 ? "paid" :
 	    res->status ? res->status : "failed"));
 	json_object_set_new(o, "total", json_integer(res->total));
+	if (status == 0)
+		json_object_set_new(o, "link", url[0] ? json_string(url) : json_null());
 	if (status) {
 		json_object_set_new(o, "error", json_string(e->msg));
 		json_object_set_new(o, "exit", json_integer(status));
@@ -582,6 +592,9 @@ print_receipt(json_t *r)
 		receipt_line(label, -json_integer_value(json_object_get(it, "amount")), cur,
 		    json_string_value(json_object_get(it, "reason")));
 	}
+	if (json_is_string(json_object_get(r, "link")))
+		printf("\nYour order, as it goes: %s\n",
+		    json_string_value(json_object_get(r, "link")));
 }
 
 static int

@@ -58,7 +58,7 @@ static const char *const notify_events[] = {
 
 static const char *const placeholders[] = {
 	"order_id", "product", "items", "qty", "customer", "amount", "status",
-	"rider", NULL
+	"rider", "link", NULL
 };
 
 static unsigned long
@@ -678,6 +678,42 @@ parse_tax(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	return 0;
 }
 
+/* web: {url: ...}: where cafe-web is reached, for the customers' links. */
+static int
+parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	yaml_node_pair_t *pair;
+	int rc;
+
+	if ((rc = check_map(w, n, "web")) != 0)
+		return rc;
+	for (pair = n->data.mapping.pairs.start;
+	    pair < n->data.mapping.pairs.top; pair++) {
+		yaml_node_t *k = node_at(w, pair->key);
+		yaml_node_t *v = node_at(w, pair->value);
+
+		if (is_null(v) && key_is(k, "url"))
+			continue;
+		if (!key_is(k, "url"))
+			return unknown_key(w, k, "web");
+		free(c->web_url);
+		c->web_url = NULL;
+		if ((rc = get_str(w, v, "web.url", &c->web_url)) != 0)
+			return rc;
+		if ((strncmp(c->web_url, "http://", 7) != 0 &&
+		    strncmp(c->web_url, "https://", 8) != 0) || strlen(c->web_url) > 200 ||
+		    strpbrk(c->web_url, " \t\r\n\"'<>\\`"))
+		{
+			char buf[80];
+
+			return bad(w, v, "web.url", "must be an http:// or https:// address of at "
+			    "most 200 characters, without spaces or quotes, not %s",
+			    what_is(v, buf, sizeof buf));
+		}
+	}
+	return 0;
+}
+
 /* A zone of the system's tz database, such as Asia/Seoul or UTC. */
 static int
 parse_timezone(struct walk *w, struct cafe_config *c, yaml_node_t *n)
@@ -1152,6 +1188,9 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			if (!is_null(v))
 				rc = parse_ints(w, c, v, "daemon",
 				    daemon_keys);
+		} else if (key_is(k, "web")) {
+			if (!is_null(v))
+				rc = parse_web(w, c, v);
 		} else if (key_is(k, "kitchen")) {
 			if (!is_null(v))
 				rc = parse_ints(w, c, v, "kitchen", kitchen_keys);
@@ -1397,6 +1436,7 @@ cafe_config_release(struct cafe_config *c)
 	free(c->db);
 	free(c->currency);
 	free(c->timezone);
+	free(c->web_url);
 	free_menu(c);
 	free_options(c);
 	free_argv(c->payment.command);

@@ -114,6 +114,8 @@ struct cafe_config {
 		int backoff_ms;                  /* first retry delay, doubled each time; default 500 */
 	} daemon;
 
+	char *web_url;          /* web.url: the base of the customers' links; NULL: none set */
+
 	struct {
 		int late_after_ms;               /* the board colours an order waiting longer; default 600000 */
 	} kitchen;

@@ -15,6 +15,7 @@
 #include <string.h>
 
 #include "order.h"
+#include "link.h"
 #include "policy.h"
 #include "template.h"
 
@@ -79,7 +80,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	char stream[80];
 	json_t *amount, *items;
 	long long id, ver = 0;
-	char *text, *items_text;
+	char *text, *items_text, link[512];
 	int status;
 
 	if (strcmp(ev->type, "OrderPlaced") == 0)
@@ -118,6 +119,18 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	v.currency = pc->config->currency;
 	v.status = status_of(ev->type);
 	v.rider = rider ? rider : o.rider;
+	/* The customer's page only for a template that names it. */
+	link[0] = '\0';
+	if (strstr(tmpl, "{link}")) {
+		char token[CAFE_LINK_TOKEN];
+
+		if (cafe_link_token(pc->log, id, 0, token, e) != 0) {
+			free(items_text);
+			return e->status;
+		}
+		cafe_link_url(pc->config, token, link, sizeof link);
+	}
+	v.link = link;
 	text = cafe_template_render(cafe_template_fit(tmpl, ev->type, &v), &v);
 	cafe_policy_batch(out, ev, id);
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, "NotificationQueued",

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "order-log.h"
+#include "link.h"
 #include "receipt.h"
 
 #define MAX_ASKS 64             /* refunds of one order remembered */
@@ -83,6 +84,15 @@ cafe_receipt(struct cafe_log *log, const struct cafe_config *c, long long id,
 		    "included", o->tax_included,
 		    "payment", "status", cafe_payment_status_name(o->payment), "ref", o->ref,
 		    "refunds", r.list);
+	}
+	{
+		char token[CAFE_LINK_TOKEN], url[512];
+
+		/* The customer's page, when the database has the links' key. */
+		if (*out && cafe_link_token(log, id, 0, token, e) == 0 && token[0]) {
+			cafe_link_url(c, token, url, sizeof url);
+			json_object_set_new(*out, "link", json_string(url));
+		}
 	}
 out:
 	for (size_t i = 0; i < r.nasks; i++)

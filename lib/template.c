@@ -85,6 +85,8 @@ value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template
 		cafe_buf_cat(b, v->status);
 	} else if (IS("rider")) {
 		cafe_buf_cat(b, v->rider);
+	} else if (IS("link")) {
+		cafe_buf_cat(b, v->link ? v->link : "");
 	} else {
 		return 0;
 	}

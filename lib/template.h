@@ -3,7 +3,7 @@
  * placeholders, filled in from what is known about the order.
  *
  * Placeholders (cafe.yaml(5), notify.templates): {order_id} {product}
- * {items} {qty} {customer} {amount} {status} {rider}. An unknown placeholder, or a
+ * {items} {qty} {customer} {amount} {status} {rider} {link}. An unknown placeholder, or a
  * brace that opens none, is copied as it stands. The config refuses
  * unknown placeholders, so only the built-in templates rely on that.
  */
@@ -24,6 +24,7 @@ struct cafe_template_vars {
 	const char *currency;       /* appended to {amount} when not empty */
 	const char *status;         /* the status the event brings */
 	const char *rider;
+	const char *link;           /* the customer's page (link.h); "" when none */
 };
 
 /* The built-in template for an event type, in the customer's terms; NULL

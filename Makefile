@@ -46,7 +46,7 @@ DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-d
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux aha
+       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux aha libmicrohttpd-dev apache2-utils curl
 
 all: $(BINS) $(HELPERS)
 
@@ -54,6 +54,8 @@ all: $(BINS) $(HELPERS)
 # links it.
 NCURSES_LIBS = $(shell pkg-config --libs ncursesw 2>/dev/null || echo -lncursesw -ltinfo)
 bin/cafe-deliver: LDLIBS += $(NCURSES_LIBS)
+# The customers' pages: HTTP is libmicrohttpd's.
+bin/cafe-web: LDLIBS += -lmicrohttpd
 
 # bin/ always holds the build of the last `make` (plain or SANITIZE=1).
 bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe-cli.a $(BUILD)/libcafe.a | bin

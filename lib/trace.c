@@ -731,6 +731,12 @@ order_json(const struct cafe_order *o)
 	    "updated_at", o->updated_at, "address", o->address, "rider", o->rider);
 }
 
+json_t *
+cafe_trace_row_of(const struct cafe_order *o)
+{
+	return order_json(o);
+}
+
 static int
 change_event(const struct cafe_event *ev, void *arg)
 {

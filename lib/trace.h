@@ -70,6 +70,10 @@ struct cafe_trace_query {
  * A bad since or as_of is CAFE_USAGE. */
 int cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		int (*fn)(json_t *row, void *arg), void *arg, struct cafe_err *e);
+struct cafe_order;
+/* An order folded from the log (order-log.h) as a row of the trace, in the
+ * fields cafe-trace follow gives. New reference. */
+json_t *cafe_trace_row_of(const struct cafe_order *o);
 /* One order's row, or NULL with CAFE_REFUSED ("unknown order N"). New reference. */
 json_t *cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e);
 

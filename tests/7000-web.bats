@@ -1,0 +1,220 @@
+#!/usr/bin/env bats
+# 7000-web: cafe-web, what customers see: the order page at its
+# unguessable link and the pick-up board, over real HTTP (curl) and in a
+# real browser (headless chromium, read through its DevTools HTTP list of
+# pages). Read-only, escaped, bounded, and stopped cleanly.
+
+load helpers/setup
+load helpers/daemon
+
+bats_require_minimum_version 1.5.0
+
+local_setup() {
+	command -v curl >/dev/null || skip "curl is missing (make deps)"
+	cafe-log -q init
+}
+
+# web [ARGS...]: cafe-web on a free port of its own; URL is its base.
+web() {
+	local i
+	for i in 1 2 3 4 5; do
+		PORT=$(( 20000 + (RANDOM * 7 + BATS_TEST_NUMBER * 131 + i) % 40000 ))
+		cafe-web --listen "127.0.0.1:$PORT" "$@" >/dev/null 2>>"$T/web.err" 3>&- &
+		WEB=$!
+		DAEMONS+=("$WEB")
+		URL=http://127.0.0.1:$PORT
+		if wait_for "curl -s -o /dev/null $URL/style.css || ! alive $WEB"; then
+			alive "$WEB" && return 0
+		fi
+	done
+	fail "cafe-web did not start: $(cat "$T/web.err")"
+}
+
+# order ARGS...: places an order; LINK is its link on this server.
+order() {
+	LINK=$(cafe-order --json place "$@" | jq -r .link)
+	LINK=${LINK/http:\/\/127.0.0.1:8080/$URL}
+}
+
+get() { curl -s "$@"; }
+code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
+
+@test "the order page at its link: status, items, steps, local times; JSON for Accept: application/json" {
+	web
+	TZ=Asia/Seoul order latte:2+large tea --customer kim --address 'table 4'
+	cafe-daemon -q run --once
+	run curl -s -i "$LINK"
+	assert_success
+	assert_line --partial 'HTTP/1.1 200 OK'
+	assert_line "Content-Type: text/html; charset=utf-8"$'\r'
+	assert_line "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"$'\r'
+	assert_line "X-Content-Type-Options: nosniff"$'\r'
+	assert_line "Cache-Control: no-store"$'\r'
+	assert_output --partial '<p id="status" class="status">Being made</p>'
+	assert_output --partial '<li>2 &times; latte (large, whole)</li><li>1 &times; tea</li>'
+	assert_output --partial 'Order placed and paid</li>'
+	assert_output --regexp '<time>2026-[0-9-]+ [0-9:]+ UTC</time> Being made'
+	run get -H 'Accept: application/json' "$LINK"
+	jq -e '.order_id == 1 and .delivery_status == "brewing" and .customer == "kim" and
+	    .total == 11500 and ([.steps[].event] == ["OrderPlaced", "DeliveryStarted"])' <<<"$output"
+	cafe-deliver ready 1 >/dev/null
+	run get -H 'Accept: application/json' "$LINK"
+	jq -e '.delivery_status == "ready" and .steps[-1].event == "DrinkReady"' <<<"$output"
+	run get "$LINK"
+	assert_output --partial '<p id="status" class="status">Ready</p>'
+}
+
+@test "no order without its link: every other path is the same 404, whether the order exists or not" {
+	web
+	order tea
+	good=${LINK##*/}
+	id=${good%%-*} mac=${good#*-}
+	flipped=$(printf %s "$mac" | sed 's/^./&/; s/^\(.\)/\1/' | tr '0-9a-f' '1-9a-f0')
+	for path in "/o/$id" "/o/$id-" "/o/$id-00000000000000000000000000000000" \
+	    "/o/999-$mac" "/o/$id-$flipped" "/o/0$id-$mac" "/o/$id-${mac^^}" "/o/" "/o" \
+	    "/o/$good/other" "/orders/$id" "/o/$good/../$id" "/o/$id-$mac$mac"; do
+		run curl -s -w ' %{http_code}' "$URL$path"
+		assert_output '404 no such page
+ 404'
+	done
+	[ "$(code "$URL/o/$good")" = 200 ]
+	# Another database's link to an order with the same number: its key differs.
+	other=$(CAFE_DB=$T/other.db cafe-order --json place tea | jq -r .link)
+	[ "${other##*/}" != "$good" ]
+	[ "$(code "$URL/o/${other##*/}")" = 404 ]
+}
+
+@test "a customer's text is text: escaped in the page, and no script of it runs in the browser" {
+	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
+	web
+	order tea --customer '<script>alert(1)</script>' --address '"><img src=x onerror=alert(2)>'
+	run get "$LINK"
+	assert_output --partial 'for &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+	refute_output --partial '<script>alert'
+	refute_output --partial '<img'
+	run timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	    --user-data-dir="$T/chromium" --dump-dom "$LINK"
+	assert_output --partial '<p class="for">for &lt;script&gt;alert(1)&lt;/script&gt;</p>'
+	[ "$(grep -o '<script' <<<"$output" | wc -l)" = 1 ]
+	[ "$(get -H 'Accept: application/json' "$LINK" | jq -r .customer)" = '<script>alert(1)</script>' ]
+}
+
+@test "read-only: requests write nothing; other methods are 405" {
+	web
+	order tea
+	cafe-daemon -q run --once
+	before=$(event_count)
+	sum=$(sqlite3 "$CAFE_DB" "SELECT group_concat(hash) FROM events" 2>/dev/null || db_sql "SELECT count(*) FROM events")
+	for m in POST PUT DELETE PATCH; do
+		run curl -s -i -X "$m" -d 'x=1' "$URL/o/${LINK##*/}"
+		assert_line --partial 'HTTP/1.1 405'
+		assert_line "Allow: GET, HEAD"$'\r'
+		assert_output --partial '405 read-only: GET and HEAD only'
+	done
+	run curl -s -I "$LINK"
+	assert_line --partial 'HTTP/1.1 200 OK'
+	for i in 1 2 3; do get "$LINK" >/dev/null; get "$URL/" >/dev/null; done
+	[ "$(event_count)" = "$before" ]
+	[ "$sum" = "$(sqlite3 "$CAFE_DB" "SELECT group_concat(hash) FROM events" 2>/dev/null || db_sql "SELECT count(*) FROM events")" ]
+}
+
+@test "limits: a request too large is refused, an idle connection is closed, connections are bounded" {
+	web --timeout 1 --max-connections 4
+	order tea
+	# Headers past the request's memory: refused, the server lives.
+	big=$(head -c 20000 /dev/zero | tr '\0' a)
+	status=$(code -H "X-Big: $big" "$URL/")
+	[ "$status" = 431 ] || [ "$status" = 413 ] || [ "$status" = 000 ] || fail "status $status"
+	[ "$(code "$URL/")" = 200 ]
+	# Half a request, then nothing (slowloris): closed after the timeout.
+	exec 5<>"/dev/tcp/127.0.0.1/$PORT"
+	printf 'GET / HTTP/1.1\r\nHost: x\r\n' >&5
+	start=$(date +%s)
+	rc=0
+	read -r -t 20 -u 5 line || rc=$?
+	exec 5<&-
+	[ "$rc" = 1 ] || fail "the idle connection was not closed (read: $rc)"
+	[ $(( $(date +%s) - start )) -lt 15 ]
+	# Four streams take the four connections; a fifth is not served.
+	for i in 1 2 3 4; do
+		curl -s -N "$URL/events" >"$T/s.$i" 3>&- &
+		DAEMONS+=("$!")
+	done
+	wait_for '[ "$(cat "$T"/s.* | grep -c "^event: board")" = 4 ]'
+	[ "$(code -m 3 "$URL/")" != 200 ]
+	alive "$WEB"
+}
+
+@test "the pick-up board: numbers only, and it follows the kitchen as it goes" {
+	web
+	order tea --customer kim --address 'table 4'
+	order mocha --customer lee
+	start_daemon run
+	wait_for '[ "$(count DeliveryStarted)" = 2 ]'
+	wait_for 'get -H "Accept: application/json" "$URL/" | jq -e ".making == [1, 2]" >/dev/null'
+	run get "$URL/"
+	assert_output --partial '<ul id="making"><li>1</li><li>2</li></ul>'
+	refute_output --partial kim
+	refute_output --partial 'table 4'
+	curl -s -N "$URL/events" >"$T/stream" 3>&- &
+	DAEMONS+=("$!")
+	wait_for 'grep -q "^data: {\"making\":\[1,2\],\"ready\":\[\]}" "$T/stream"'
+	cafe-deliver ready 2 >/dev/null
+	wait_for 'grep -q "^data: {\"making\":\[1\],\"ready\":\[2\]}" "$T/stream"'
+	run get "$URL/"
+	assert_output --partial '<ul id="ready"><li>2</li></ul>'
+	assert_output --partial '<noscript><meta http-equiv="refresh" content="10"></noscript>'
+}
+
+@test "in a real browser the order page changes by itself when the kitchen marks it ready" {
+	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
+	web
+	order latte --customer kim
+	cafe-daemon -q run --once
+	dport=$(( PORT + 1 ))
+	timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	    --user-data-dir="$T/chromium" --remote-debugging-port="$dport" "$LINK" \
+	    >/dev/null 2>&1 3>&- &
+	DAEMONS+=("$!")
+	title() { curl -s "http://127.0.0.1:$dport/json/list" | jq -r '.[] | select(.type == "page") | .title'; }
+	# The title says the status the event stream last brought.
+	wait_for '[ "$(title)" = "Order 1 · Being made" ]' 60
+	cafe-deliver ready 1 >/dev/null
+	wait_for '[ "$(title)" = "Order 1 · Ready" ]' 30
+	cafe-deliver dispatch 1 --rider minho >/dev/null
+	wait_for '[ "$(title)" = "Order 1 · On its way" ]' 30
+}
+
+@test "SIGTERM and SIGINT: open streams end, exit 0" {
+	for sig in TERM INT; do
+		web
+		order tea
+		curl -s -N "$URL/events" >"$T/stream" 3>&- &
+		client=$!
+		wait_for 'grep -q "^event: board" "$T/stream"'
+		kill -"$sig" "$WEB"
+		rc=0
+		wait "$WEB" || rc=$?
+		[ "$rc" = 0 ] || fail "cafe-web exited $rc on SIG$sig"
+		wait_for '! alive $client'
+	done
+	run cat "$T/web.err"
+	assert_line --partial 'cafe-web: stopped'
+}
+
+@test "bad arguments: 64, one line; a port taken: 74; no log: 74" {
+	for args in "--listen nowhere" "--listen 127.0.0.1:99999" "--listen 127.0.0.1:x" \
+	    "--listen localhost:8080" "--timeout 0" "--timeout soon" "--max-connections 0"; do
+		run --separate-stderr cafe-web $args
+		assert_failure 64
+		[ "${#stderr_lines[@]}" = 1 ] || fail "$args: $stderr"
+		assert_regex "$stderr" "^cafe-web: --"
+	done
+	web
+	run --separate-stderr cafe-web --listen "127.0.0.1:$PORT"
+	assert_failure 74
+	assert_equal "$stderr" "cafe-web: cannot listen on 127.0.0.1:$PORT: Address already in use"
+	run --separate-stderr cafe-web --db "$T/none.db" --listen 127.0.0.1:1
+	assert_failure 74
+	[ ! -e "$T/none.db" ]
+}

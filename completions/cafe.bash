@@ -1,5 +1,5 @@
 # bash completion for the cafe programs: cafe-order, cafe-pay, cafe-deliver,
-# cafe-trace, cafe-notify, cafe-daemon and cafe-log.
+# cafe-trace, cafe-notify, cafe-daemon, cafe-log and cafe-web.
 #
 # Subcommands and options are known here; product names come from the menu
 # (cafe-order --json menu); the orders offered are those the command can
@@ -22,6 +22,7 @@ _cafe_value_opts() {
 	cafe-notify) echo '--timeout --status --order' ;;
 	cafe-daemon) echo '--policy' ;;
 	cafe-log) echo '--since --head' ;;
+	cafe-web) echo '--listen --timeout --max-connections' ;;
 	esac
 }
 
@@ -34,6 +35,7 @@ _cafe_verbs() {
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;
 	cafe-log) echo 'init verify head export import stats' ;;
+	cafe-web) echo 'run' ;;
 	esac
 }
 
@@ -60,6 +62,7 @@ _cafe_verb_opts() {
 	cafe-daemon:run) echo '--once --policy' ;;
 	cafe-log:export) echo '--since' ;;
 	cafe-log:verify) echo '--head' ;;
+	cafe-web:run|cafe-web:) echo '--listen --timeout --max-connections' ;;
 	esac
 }
 
@@ -214,4 +217,4 @@ _cafe() {
 }
 
 complete -F _cafe cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon \
-    cafe-log
+    cafe-log cafe-web

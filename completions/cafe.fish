@@ -88,7 +88,7 @@ function __cafe_operand_of
     test $seen -le 1
 end
 
-for prog in cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log
+for prog in cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log cafe-web
     complete -c $prog -e
     complete -c $prog -f
     complete -c $prog -l db -r -F -d 'the database'
@@ -197,3 +197,10 @@ complete -c $c -n __cafe_no_verb -a export -d 'print events as JSON Lines'
 complete -c $c -n __cafe_no_verb -a import -d 'append an export read on stdin'
 complete -c $c -n __cafe_no_verb -a stats -d 'count what is in the log'
 complete -c $c -n '__fish_seen_subcommand_from export' -l since -x -d 'only events after this seq'
+
+# cafe-web
+set c cafe-web
+complete -c $c -n __cafe_no_verb -a run -d 'serve the pick-up board and the order pages'
+complete -c $c -l listen -x -d 'where to listen (ADDRESS:PORT)'
+complete -c $c -l timeout -x -d 'idle seconds before a connection is closed'
+complete -c $c -l max-connections -x -d 'connections at once'

@@ -8,7 +8,7 @@
 
 load helpers/setup
 
-PROGRAMS="cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log"
+PROGRAMS="cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log cafe-web"
 
 # Synopsis entries, one per line: an entry starts where the program's name
 # starts a line; whitespace is collapsed and dropped around '|'.
@@ -134,6 +134,11 @@ check_exit_table() {
 @test "cafe-log: --help fits a screen and its SYNOPSIS is the man page's" {
 	check_help cafe-log
 	check_synopsis cafe-log
+}
+
+@test "cafe-web: --help fits a screen and its SYNOPSIS is the man page's" {
+	check_help cafe-web
+	check_synopsis cafe-web
 }
 
 @test "a subcommand's --help prints the same synopsis" {

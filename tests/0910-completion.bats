@@ -177,7 +177,7 @@ YAML
 	run zsh -n "$CAFE_TOP/completions/_cafe"
 	assert_success
 	run head -1 "$CAFE_TOP/completions/_cafe"
-	assert_output "#compdef cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log"
+	assert_output "#compdef cafe-order cafe-pay cafe-deliver cafe-trace cafe-notify cafe-daemon cafe-log cafe-web"
 }
 
 @test "fish: the completion file parses and answers" {

@@ -35,8 +35,8 @@ make_top() {
 	done
 	[ -f "$p/share/cafe/config.yaml.example" ]
 	# Units, cron line, sysusers and tmpfiles follow PREFIX.
-	for u in cafe-daemon cafe-notify; do
-		grep -q "^ExecStart=/opt/cafe/bin/$u " "$p/lib/systemd/system/$u.service" ||
+	for u in cafe-daemon cafe-notify cafe-web; do
+		grep -qE "^ExecStart=/opt/cafe/bin/$u( |$)" "$p/lib/systemd/system/$u.service" ||
 		    fail "$u.service does not start /opt/cafe/bin/$u"
 		! grep -q @BINDIR@ "$p/lib/systemd/system/$u.service"
 	done
@@ -48,7 +48,7 @@ make_top() {
 	grep -q '^d /var/lib/cafe 2770 cafe cafe' "$p/lib/tmpfiles.d/cafe.conf"
 	# Hardened: systemd-analyze rates each unit below 4 of 10 (its
 	# threshold counts tenths).
-	for u in cafe-daemon cafe-notify; do
+	for u in cafe-daemon cafe-notify cafe-web; do
 		run systemd-analyze security --offline=yes --threshold=39 \
 		    "$p/lib/systemd/system/$u.service"
 		assert_success

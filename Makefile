@@ -122,7 +122,7 @@ demo: deps
 
 # The README's pictures, made by the tests that check them.
 screenshots: all
-	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats tests/3010-board.bats -f picture
+	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f picture tests/3010-board.bats tests/7000-web.bats
 
 bench: all
 	@for b in tests/bench/*.sh; do \

@@ -218,3 +218,41 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_failure 74
 	[ ! -e "$T/none.db" ]
 }
+
+@test "a picture of an order page on a phone, and of the pick-up board, drawn by the browser, reads back" {
+	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
+	web
+	order latte:2+large+oat americano --customer 'Kim Minji'
+	LINK1=$LINK
+	order tea
+	order mocha
+	cafe-daemon -q run --once
+	cafe-deliver ready 1 >/dev/null
+	cafe-deliver ready 3 >/dev/null
+	cafe-daemon -q run --once
+	wait_for 'get -H "Accept: application/json" "$URL/" | jq -e ".ready == [1, 3]" >/dev/null'
+	shoot() {	# NAME WIDTH,HEIGHT URL
+		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		    --user-data-dir="$T/chromium" --hide-scrollbars --window-size="$2" \
+		    --screenshot="$T/$1.png" "$3" 2>/dev/null
+		[ "$(head -c 8 "$T/$1.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+		[ "$(stat -c %s "$T/$1.png")" -gt 5000 ]
+		timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+		    --user-data-dir="$T/chromium" --no-pdf-header-footer --print-to-pdf="$T/$1.pdf" \
+		    "$3" 2>/dev/null
+	}
+	shoot order-page 390,640 "$LINK1"
+	run pdftotext -layout "$T/order-page.pdf" -
+	assert_output --partial 'Order 1'
+	assert_output --partial 'for Kim Minji'
+	assert_line --regexp '^ *Ready *$'
+	assert_output --partial '2 × latte (large, oat)'
+	assert_output --regexp 'Order placed and paid'
+	shoot pickup-board 800,360 "$URL/"
+	run pdftotext -layout "$T/pickup-board.pdf" -
+	assert_output --regexp 'Being made +Ready'
+	assert_output --regexp '2 +1 +3'
+	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
+		cp "$T/order-page.png" "$T/pickup-board.png" "$CAFE_SCREENSHOTS/"
+	fi
+}

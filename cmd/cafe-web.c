@@ -564,6 +564,60 @@ static const char style_css[] =
 ".for { color: #555; margin: 0; }\n"
 ".steps { padding-left: 1.2rem; } .steps time { color: #777; margin-right: .4rem; }\n";
 
+/* --- pages already made ---
+ * An order's page stays as it was made until the next commit anywhere
+ * (the watcher counts them): customers reload far more often than the
+ * kitchen commits. The watcher hears a commit within a millisecond or
+ * so; a page asked for in that moment is the one before it, and the
+ * event stream brings the change. */
+
+#define CACHED 256
+
+static struct page {
+	long long id, generation;
+	int json;
+	char *body;
+} cache[CACHED];
+
+/* A copy of the page, or NULL. */
+static char *
+cache_get(long long id, int json)
+{
+	struct page *p = &cache[(id * 2 + json) % CACHED];
+	char *body = NULL;
+
+	pthread_mutex_lock(&srv.mu);
+	if (p->body && p->id == id && p->json == json && p->generation == srv.generation)
+		body = cafe_xstrdup(p->body);
+	pthread_mutex_unlock(&srv.mu);
+	return body;
+}
+
+static void
+cache_put(long long id, int json, long long generation, const char *body)
+{
+	struct page *p = &cache[(id * 2 + json) % CACHED];
+
+	pthread_mutex_lock(&srv.mu);
+	free(p->body);
+	p->id = id;
+	p->json = json;
+	p->generation = generation;
+	p->body = cafe_xstrdup(body);
+	pthread_mutex_unlock(&srv.mu);
+}
+
+static long long
+generation_now(void)
+{
+	long long g;
+
+	pthread_mutex_lock(&srv.mu);
+	g = srv.generation;
+	pthread_mutex_unlock(&srv.mu);
+	return g;
+}
+
 /* --- HTTP --- */
 
 static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -836,23 +890,42 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
 		if (events)
 			return event_stream(c, id);
-		if (!(log = pool_get(&e)))
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-		row = order_json(log, id, &e);
-		pool_put(log);
-		if (!row && e.status == CAFE_REFUSED)
-			return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
-		if (!row)
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-		if (wants_json(c)) {
-			json_object_del(row, "currency");
-			return json_reply(c, row);
-		}
 		{
-			char *html = order_html(row, token);
+			int json = wants_json(c);
+			long long gen = generation_now();
+			char *body = cache_get(id, json);
 
-			json_decref(row);
-			return html_reply(c, html);
+			if (!body) {
+				if (!(log = pool_get(&e)))
+					return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "503 the log cannot be read\n");
+				row = order_json(log, id, &e);
+				pool_put(log);
+				if (!row && e.status == CAFE_REFUSED)
+					return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+				if (!row)
+					return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+					    "503 the log cannot be read\n");
+				if (json) {
+					json_object_del(row, "currency");
+					body = json_dumps(row, JSON_COMPACT);
+				} else {
+					body = order_html(row, token);
+				}
+				json_decref(row);
+				if (!body)
+					return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
+					    "500 out of memory\n");
+				cache_put(id, json, gen, body);
+			}
+			if (json) {
+				enum MHD_Result ok = respond(c, MHD_HTTP_OK, "application/json", body,
+				    strlen(body), NULL);
+
+				free(body);
+				return ok;
+			}
+			return html_reply(c, body);
 		}
 	}
 	return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
@@ -1044,6 +1117,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	for (int i = 0; i < POOL; i++)
 		cafe_log_close(srv.pool[i]);
 	free(srv.board);
+	for (int i = 0; i < CACHED; i++)
+		free(cache[i].body);
 	if (!ctx->quiet)
 		fprintf(stderr, "%s: stopped\n", ctx->prog);
 	return 0;

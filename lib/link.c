@@ -1,6 +1,7 @@
 /*
  * link.c - the customers' links (link.h).
  */
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -18,9 +19,9 @@ static const char schema[] =
     "CREATE TABLE IF NOT EXISTS web_key(id INTEGER PRIMARY KEY CHECK (id = 1), "
     "secret TEXT NOT NULL)";
 
-/* The key, 1 when there is one, 0 when not, a status (negated) on error. */
+/* The key, 1 when there is one, 0 when not, -1 on error. */
 static int
-read_key(struct cafe_db *db, unsigned char key[crypto_auth_KEYBYTES])
+load_key(struct cafe_db *db, unsigned char key[crypto_auth_KEYBYTES])
 {
 	struct cafe_stmt *st;
 	const char *hex;
@@ -38,6 +39,43 @@ read_key(struct cafe_db *db, unsigned char key[crypto_auth_KEYBYTES])
 		found = 1;
 	cafe_stmt_free(st);
 	return rc == CAFE_DB_ROW || rc == CAFE_DB_DONE ? found : -1;
+}
+
+/*
+ * The key as last read, for a few seconds: a server checks a link per
+ * request, and the key's two lookups were a tenth of a page. Deleting the
+ * key's row takes effect within KEY_TTL_MS.
+ */
+#define KEY_TTL_MS 5000
+
+static pthread_mutex_t key_mu = PTHREAD_MUTEX_INITIALIZER;
+static unsigned char cached[crypto_auth_KEYBYTES];
+static char *cached_path;       /* the database it is of */
+static long long cached_until;
+
+static int
+read_key(struct cafe_log *log, unsigned char key[crypto_auth_KEYBYTES])
+{
+	const char *path = cafe_log_path(log);
+	long long now = cafe_mono_ms();
+	int found;
+
+	pthread_mutex_lock(&key_mu);
+	if (cached_path && strcmp(cached_path, path) == 0 && now < cached_until) {
+		memcpy(key, cached, sizeof cached);
+		pthread_mutex_unlock(&key_mu);
+		return 1;
+	}
+	pthread_mutex_unlock(&key_mu);
+	if ((found = load_key(cafe_log_store(log), key)) == 1) {
+		pthread_mutex_lock(&key_mu);
+		memcpy(cached, key, sizeof cached);
+		free(cached_path);
+		cached_path = cafe_xstrdup(path);
+		cached_until = now + KEY_TTL_MS;
+		pthread_mutex_unlock(&key_mu);
+	}
+	return found;
 }
 
 static int
@@ -97,10 +135,10 @@ cafe_link_token(struct cafe_log *log, long long order_id, int make,
 	out[0] = '\0';
 	if (sodium_init() < 0)
 		return cafe_err_set(e, CAFE_IOERR, "libsodium cannot start");
-	if ((found = read_key(db, key)) == 0 && make) {
+	if ((found = read_key(log, key)) == 0 && make) {
 		if ((status = make_key(db, e)) != 0)
 			return status;
-		found = read_key(db, key);
+		found = read_key(log, key);
 	}
 	if (found < 0)
 		return cafe_err_set(e, CAFE_IOERR, "%s: the key of the customers' links cannot be "
@@ -126,7 +164,7 @@ cafe_link_order(struct cafe_log *log, const char *token)
 	    strlen(dash + 1) != 2 * MAC_BYTES)
 		return 0;
 	id = strtoll(token, NULL, 10);
-	if ((found = read_key(cafe_log_store(log), key)) <= 0)
+	if ((found = read_key(log, key)) <= 0)
 		return 0;
 	/* The same work whether id is an order or not: the tag is checked
 	 * before anything is looked up. */

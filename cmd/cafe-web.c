@@ -1036,7 +1036,7 @@ static int
 do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
-	const char *listen = o->listen ? o->listen : "127.0.0.1:8080";
+	const char *where = o->listen ? o->listen : "127.0.0.1:8080";
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct sockaddr_storage ss;
 	struct sigaction sa;
@@ -1045,13 +1045,14 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	pthread_t watcher;
 	socklen_t len;
 	long long timeout = 10, maxconn = 256;
+	int sock = -1;
 	sigset_t block, old;
 	int rc;
 
 	(void)argc, (void)argv;
 	srv.ctx = ctx;
 	cafe_cond_init(&srv.changed);
-	parse_listen(listen, &ss, &len, &e);
+	parse_listen(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);
 	if (o->maxconn)
@@ -1075,10 +1076,29 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		cafe_ctx_error(ctx, &e);
 		return CAFE_IOERR;
 	}
+	/* The socket is ours, so that a refusal says why (errno is the
+	 * kernel's answer, not whatever a thread did since). */
+	{
+		int one = 1;
+
+		if ((sock = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
+		    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
+		    bind(sock, (struct sockaddr *)&ss, len) != 0 || listen(sock, 128) != 0) {
+			cafe_err_set(&e, CAFE_IOERR, "cannot listen on %s: %s", where,
+			    strerror(errno));
+			if (sock >= 0)
+				close(sock);
+			atomic_store(&srv.stop, 1);
+			pthread_join(watcher, NULL);
+			cafe_log_close(watch_log);
+			cafe_ctx_error(ctx, &e);
+			return CAFE_IOERR;
+		}
+	}
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
 	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 	    handle, NULL,
-	    MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&ss,
+	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sock,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(maxconn > 128 ? 128 : maxconn),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
@@ -1089,8 +1109,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		atomic_store(&srv.stop, 1);
 		pthread_join(watcher, NULL);
 		cafe_log_close(watch_log);
-		cafe_err_set(&e, CAFE_IOERR, "cannot listen on %s: %s", listen,
-		    errno ? strerror(errno) : "refused");
+		close(sock);
+		cafe_err_set(&e, CAFE_IOERR, "cannot serve on %s", where);
 		cafe_ctx_error(ctx, &e);
 		return CAFE_IOERR;
 	}
@@ -1101,7 +1121,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!ctx->quiet)
-		fprintf(stderr, "%s: serving the pick-up board at http://%s/\n", ctx->prog, listen);
+		fprintf(stderr, "%s: serving the pick-up board at http://%s/\n", ctx->prog, where);
 	/* Wait for a signal, the signals unblocked only here. */
 	sigdelset(&old, SIGTERM);
 	sigdelset(&old, SIGINT);

@@ -34,11 +34,13 @@
 struct cafe_lockq {
 	int fd;
 	int held;
+	long long shun_until;       /* after a wait that timed out: no queue */
 	int timed;                  /* timer made */
 	timer_t timer;
 };
 
 #define SLICE_MS 5            /* between asking busy whether to go on */
+#define SHUN_MS 60000         /* no queue after a wait that timed out */
 
 static pthread_once_t once = PTHREAD_ONCE_INIT;
 static int wake_signal;         /* 0: none could be had, wait untimed */
@@ -140,7 +142,9 @@ cafe_lockq_enter(struct cafe_lockq *q, long long timeout_ms, int (*busy)(void *,
 		return 1;
 	if (flock(q->fd, LOCK_EX | LOCK_NB) == 0)
 		return q->held = 1;
-	if (errno != EWOULDBLOCK)
+	/* A holder that hung once is not waited for at every transaction:
+	 * for a while, SQLite's lock alone decides. */
+	if (errno != EWOULDBLOCK || cafe_mono_ms() < q->shun_until)
 		return 0;
 	for (int count = 0; (left = deadline - cafe_mono_ms()) > 0; count++) {
 		int rc;
@@ -170,6 +174,8 @@ cafe_lockq_enter(struct cafe_lockq *q, long long timeout_ms, int (*busy)(void *,
 	if (q->timed)
 		timer_delete(q->timer);
 	q->timed = 0;
+	if (got == 0)
+		q->shun_until = cafe_mono_ms() + SHUN_MS;
 	return got;
 }
 

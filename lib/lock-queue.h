@@ -11,7 +11,8 @@
  *    busy handler alone, as before;
  *  - a holder that dies lets go with its last descriptor (flock is the
  *    kernel's); one that hangs (stopped, debugged) is waited for no
- *    longer than the busy timeout, and then SQLite's own lock decides;
+ *    longer than the busy timeout, and then SQLite's own lock decides,
+ *    for the next minute of that connection too;
  *  - on NFS flock is a POSIX lock through the lock manager, or refused:
  *    refused means no queue.
  */

@@ -256,3 +256,37 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 		cp "$T/order-page.png" "$T/pickup-board.png" "$CAFE_SCREENSHOTS/"
 	fi
 }
+
+@test "the link: in place --json, on the receipt, in a message's {link}, under web.url" {
+	use_config <<-EOF
+	web: {url: "https://cafe.example/"}
+	notify:
+	  templates:
+	    DeliveryStarted: "Order {order_id} is being made: {link}"
+	EOF
+	link=$(cafe-order --json place tea --customer kim | jq -r .link)
+	assert_regex "$link" '^https://cafe\.example/o/1-[0-9a-f]{32}$'
+	run cafe-order receipt 1
+	assert_line "Your order, as it goes: $link"
+	[ "$(cafe-order --json receipt 1 | jq -r .link)" = "$link" ]
+	cafe-daemon -q run --once
+	run db_sql "SELECT data->>'text' FROM events WHERE type = 'NotificationQueued' AND data->>'event' = 'DeliveryStarted'"
+	assert_output "Order 1 is being made: $link"
+	# The same order, the same link; the next order, another.
+	[ "$(cafe-order --json receipt 1 | jq -r .link)" = "$link" ]
+	other=$(cafe-order --json place tea | jq -r .link)
+	[ "${other%%-*}" = "https://cafe.example/o/2" ] && [ "$other" != "$link" ]
+}
+
+@test "web.url must be an http or https address: 78, one line, nothing appended" {
+	for url in "ftp://x" "cafe.example" "http://a b" 'http://x/"><script>'; do
+		use_config <<-EOF
+		web: {url: '$url'}
+		EOF
+		run --separate-stderr cafe-order place tea
+		assert_failure 78
+		assert_regex "$stderr" "^cafe-order: .*config\.yaml:1: web\.url: must be an http:// or https:// address"
+		[ "${#stderr_lines[@]}" = 1 ]
+		[ "$(event_count)" = 0 ]
+	done
+}

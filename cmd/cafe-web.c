@@ -741,12 +741,10 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
 		}
 		if (atomic_load(&srv.stop))
 			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (s->generation < 0 || s->generation != srv.generation) {
+		if (s->generation < 0 || s->generation != generation_now()) {
 			char *data;
 
-			pthread_mutex_lock(&srv.mu);
-			s->generation = srv.generation;
-			pthread_mutex_unlock(&srv.mu);
+			s->generation = generation_now();
 			if (!(data = stream_state(s)))
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			if (!s->last || strcmp(data, s->last) != 0) {

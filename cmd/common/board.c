@@ -128,9 +128,27 @@ reload(struct board *b, struct cafe_err *e)
 	size_t keep = selected_index(b);
 	int status;
 
-	tickets_clear(b);
-	if ((status = cafe_trace_list(b->ctx->log, &q, add_ticket, b, e)) != 0)
+	struct ticket *old = b->t;
+	size_t oldn = b->n, oldcap = b->cap;
+
+	/* Read into a new queue: a failed read leaves the one shown. */
+	b->t = NULL;
+	b->n = b->cap = 0;
+	if ((status = cafe_trace_list(b->ctx->log, &q, add_ticket, b, e)) != 0) {
+		tickets_clear(b);
+		free(b->t);
+		b->t = old, b->n = oldn, b->cap = oldcap;
 		return status;
+	}
+	{
+		struct ticket *now = b->t;
+		size_t n = b->n, cap = b->cap;
+
+		b->t = old, b->n = oldn;
+		tickets_clear(b);
+		free(old);
+		b->t = now, b->n = n, b->cap = cap;
+	}
 	qsort(b->t, b->n, sizeof *b->t, oldest_first);
 	/* The selection stays on its order; when that order left the board,
 	 * on the one that took its place. */
@@ -498,9 +516,11 @@ cafe_board_run(struct cafe_ctx *ctx, struct cafe_err *e)
 				;
 			dirty = 1;
 		}
-		/* A step of ours commits too: the watcher says so. */
-		if (dirty && (status = reload(&b, e)) != 0)
-			break;
+		/* A step of ours commits too: the watcher says so. A log that
+		 * cannot be read for a moment (busy) is said, not fatal: the
+		 * screen keeps what it had and tries again at the next wake. */
+		if (dirty && reload(&b, e) != 0)
+			note(&b, 1, " %s", e->msg);
 		draw(&b);
 	}
 	endwin();

@@ -172,10 +172,13 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	order latte --customer kim
 	cafe-daemon -q run --once
 	dport=$(( PORT + 1 ))
-	timeout 300 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	# The browser itself in DAEMONS, not a timeout(1) around it: the
+	# teardown's SIGKILL of a wrapper would leave the browser running.
+	chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
 	    --user-data-dir="$T/chromium" --remote-debugging-port="$dport" "$LINK" \
 	    >/dev/null 2>&1 3>&- &
-	DAEMONS+=("$!")
+	browser=$!
+	DAEMONS+=("$browser")
 	title() { curl -s "http://127.0.0.1:$dport/json/list" | jq -r '.[] | select(.type == "page") | .title'; }
 	# The title says the status the event stream last brought.
 	wait_for '[ "$(title)" = "Order 1 · Being made" ]' 60
@@ -183,6 +186,9 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	wait_for '[ "$(title)" = "Order 1 · Ready" ]' 30
 	cafe-deliver dispatch 1 --rider minho >/dev/null
 	wait_for '[ "$(title)" = "Order 1 · On its way" ]' 30
+	kill -TERM "$browser"
+	wait "$browser" 2>/dev/null || :
+	! pgrep -f -- "--user-data-dir=$T/chromium" >/dev/null || fail "the browser is still running"
 }
 
 @test "SIGTERM and SIGINT: open streams end, exit 0" {

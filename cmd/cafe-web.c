@@ -206,11 +206,10 @@ putf(struct buf *b, const char *fmt, ...)
 
 /* The orders being made and ready, by number: no names, no addresses. */
 static json_t *
-board_json(struct cafe_log *log, struct cafe_err *e)
+board_json(void)
 {
 	json_t *out = json_pack("{s:[], s:[]}", "making", "ready");
 
-	(void)log, (void)e;
 	pthread_mutex_lock(&srv.mu);
 	for (size_t i = 0; i < srv.nboard; i++)
 		json_array_append_new(json_object_get(out, srv.board[i].ready ? "ready" :
@@ -698,23 +697,21 @@ static char *
 stream_state(struct stream *s)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
-	struct cafe_log *log = pool_get(&e);
+	struct cafe_log *log;
 	json_t *j = NULL;
 	char *data;
 
-	if (!log)
-		return NULL;
-	if (s->id > 0) {
+	if (s->id == 0) {
+		j = board_json();       /* the watcher keeps it: no log needed */
+	} else if ((log = pool_get(&e))) {
 		json_t *row = order_json(log, s->id, &e);
 
+		pool_put(log);
 		if (row) {
 			j = order_view(row);
 			json_decref(row);
 		}
-	} else {
-		j = board_json(log, &e);
 	}
-	pool_put(log);
 	data = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	return data;
@@ -863,14 +860,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(url, "/events") == 0)
 		return event_stream(c, 0);
 	if (strcmp(url, "/") == 0) {
-		json_t *board;
+		json_t *board = board_json();
 
-		if (!(log = pool_get(&e)))
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-		board = board_json(log, &e);
-		pool_put(log);
-		if (!board)
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
 		if (wants_json(c))
 			return json_reply(c, board);
 		{

@@ -209,8 +209,16 @@ cafe_items_of(json_t *data)
 	/* An OrderPlaced from before orders had items: one item. */
 	qty = json_integer_value(json_object_get(data, "qty"));
 	unit = json_integer_value(json_object_get(data, "unit_price"));
-	return json_pack("[{s:O, s:I, s:[], s:I, s:I}]", "product", product, "qty", qty,
-	    "options", "unit_price", unit, "total", unit * qty);
+	/* An imported event may say anything: a product that overflows is
+	 * no amount at all, not undefined behaviour. */
+	{
+		json_int_t total;
+
+		if (__builtin_mul_overflow(unit, qty, &total))
+			total = 0;
+		return json_pack("[{s:O, s:I, s:[], s:I, s:I}]", "product", product, "qty", qty,
+		    "options", "unit_price", unit, "total", total);
+	}
 }
 
 void

@@ -137,10 +137,19 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
 	/* The schema is made in one transaction: events without cafe_schema
-	 * is someone else's table, never a cafe log made halfway. */
-	if (cafe_db_has(log->store, "events", NULL))
+	 * is someone else's table, never a cafe log made halfway. Each look
+	 * is its own snapshot, so a log another process made between the two
+	 * shows events here: cafe_schema, committed with it, is read again. */
+	if (cafe_db_has(log->store, "events", NULL)) {
+		if ((status = schema_version(log, &v, e)) != 0)
+			return status;
+		if ((status = cafe_log_too_new(log, v, e)) != 0)
+			return status;
+		if (v == CAFE_SCHEMA_VERSION)
+			return 0;
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (its events "
 		    "table is not cafe's)", cafe_log_path(log));
+	}
 	if (log->readonly || !(flags & CAFE_LOG_CREATE)) {
 		cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (run 'cafe-log init')",
 		    cafe_log_path(log));

@@ -61,6 +61,31 @@ workers() {	# N M ARGS...
 	assert_success
 }
 
+@test "first writers at once on a fresh log: the log is made once, and every order goes in" {
+	# Each round: a log that does not exist yet, six placements released
+	# together. One makes it; the others, between their looks, may see it
+	# appear, and must take it for the cafe log it is.
+	for round in $(seq 1 15); do
+		if on_pg; then
+			db_admin -c "DROP DATABASE IF EXISTS t1050_fresh WITH (FORCE)" \
+			    -c "CREATE DATABASE t1050_fresh"
+			CAFE_DB="postgresql:///t1050_fresh?host=$CAFE_TEST_PG&user=cafe"
+		else
+			CAFE_DB=$T/fresh-$round.db
+		fi
+		rm -f "$T"/rc.* "$T"/out.* "$T"/err.*
+		workers 6 1 place latte --customer wWORKER
+		run cat "$T"/err.*
+		assert_output ""
+		assert_equal "$(sort -u "$T"/rc.*)" 0
+		run db_sql "SELECT count(*) FROM events WHERE type = 'OrderPlaced'"
+		assert_output 6
+		run cafe-log verify
+		assert_success
+	done
+	if on_pg; then db_admin -c "DROP DATABASE t1050_fresh WITH (FORCE)"; fi
+}
+
 @test "stock is never oversold: 10 left, 24 orders at once, 10 placed" {
 	cafe-order stock latte --set 10 >/dev/null
 	workers 8 3 place latte

@@ -806,7 +806,8 @@ event_stream(struct MHD_Connection *c, long long id)
 	return ok;
 }
 
-/* The order a path "/o/TOKEN" or "/o/TOKEN/events" names: 0 when none. */
+/* The order a path "/o/TOKEN" or "/o/TOKEN/events" names: 0 when none,
+ * -1 when the log cannot be read (a 503, never a 404 for a real link). */
 static long long
 order_of(const char *url, int *events, char *token, size_t n)
 {

@@ -165,7 +165,7 @@ cafe_link_order(struct cafe_log *log, const char *token)
 		return 0;
 	id = strtoll(token, NULL, 10);
 	if ((found = read_key(log, key)) <= 0)
-		return 0;
+		return found < 0 ? -1 : 0;
 	/* The same work whether id is an order or not: the tag is checked
 	 * before anything is looked up. */
 	token_of(key, id, want);

@@ -23,8 +23,9 @@
  * when there is no key and make is 0; a status on a database error. */
 int cafe_link_token(struct cafe_log *log, long long order_id, int make,
 		char out[CAFE_LINK_TOKEN], struct cafe_err *e);
-/* The order a token names, or 0 when it names none (malformed, another
- * database's, or made up). */
+/* The order a token names, 0 when it names none (malformed, another
+ * database's, or made up), or -1 when the key cannot be read (the
+ * database is unreachable for now: not a page that does not exist). */
 long long cafe_link_order(struct cafe_log *log, const char *token);
 /* The page's address: the config's web.url (else http://127.0.0.1:8080),
  * "/o/", the token. "" when token is "". */

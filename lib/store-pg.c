@@ -483,20 +483,31 @@ pg_has(struct cafe_db *db, const char *table, const char *column)
 {
 	struct pg_db *d = DB(db);
 	const char *args[2] = { table, column };
+	const char *sql;
 	PGresult *res;
 	int yes;
 
 	for (size_t i = 0; !column && i < d->ntables; i++)
 		if (strcmp(d->tables[i], table) == 0)
 			return 1;
-	res = run(d, column ?
+	sql = column ?
 	    "SELECT 1 FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid "
 	    "JOIN pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = "
 	    "current_schema() AND c.relname = $1 AND a.attname = $2 AND a.attnum > 0 "
 	    "AND NOT a.attisdropped" :
 	    "SELECT 1 FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
 	    "WHERE n.nspname = current_schema() AND c.relname = $1 AND c.relkind IN "
-	    "('r', 'p')", column ? 2 : 1, args);
+	    "('r', 'p')";
+	res = run(d, sql, column ? 2 : 1, args);
+	/* A connection the server dropped since the last statement: asked
+	 * again on the new one, outside a transaction (ready() makes it; a
+	 * catalog read is safe to repeat), so that a dropped connection is
+	 * never taken for a missing table. */
+	if ((!res || pq.result_status(res) != PGRES_TUPLES_OK) &&
+	    pq.status(d->conn) != CONNECTION_OK && !d->in_txn) {
+		pq.clear(res);
+		res = run(d, sql, column ? 2 : 1, args);
+	}
 	yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
 	pq.clear(res);
 	if (yes && !column) {

@@ -166,6 +166,43 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_output --partial '<noscript><meta http-equiv="refresh" content="10"></noscript>'
 }
 
+@test "the server drops its connections: the pages come back by themselves, the board still follows" {
+	on_pg || skip "PostgreSQL only: a connection the server ends"
+	order tea --customer kim        # before the server: LINK is its path
+	web
+	LINK=$URL$LINK
+	start_daemon run
+	wait_for 'get -H "Accept: application/json" "$URL/" | jq -e ".making == [1]" >/dev/null'
+	# A link that names nothing opens a connection of the pool without
+	# reading the links' key.
+	assert_equal "$(code "$URL/o/1-nope")" 404
+	# As a restart or an idle timeout would: every connection of cafe-web
+	# ended by the server.
+	run db_sql "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
+	    WHERE application_name = 'cafe-web'"
+	assert_output t
+	# The next request asks whether the links' key is there: asked again
+	# on a new connection, never taken for "no key" (a 404 for a real
+	# link).
+	run get -H "Accept: application/json" "$LINK"
+	jq -e '.order_id == 1' <<<"$output"
+	# Dropped again, the next request's own read meets it: a 503 of one
+	# line (the customer tries again); the next one is served.
+	run db_sql "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
+	    WHERE application_name = 'cafe-web'"
+	assert_output t
+	run get -w ' %{http_code}' "$LINK"
+	assert_output "503 the log cannot be read
+ 503"
+	run get -w ' %{http_code}' "$LINK"
+	assert_output --partial '<title>Order 1</title>'
+	# The watcher LISTENs again: the board and the page follow the kitchen.
+	cafe-deliver ready 1 >/dev/null
+	wait_for 'get -H "Accept: application/json" "$URL/" | jq -e ".ready == [1]" >/dev/null' 30
+	wait_for 'get -H "Accept: application/json" "$LINK" | jq -e ".delivery_status == \"ready\"" >/dev/null' 30
+	alive "$WEB"
+}
+
 @test "in a real browser the order page changes by itself when the kitchen marks it ready" {
 	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
 	web

@@ -6,6 +6,7 @@
 # nothing.
 
 load helpers/setup
+load helpers/pg
 
 local_setup() {
 	command -v tmux >/dev/null || skip "tmux is missing (make deps)"
@@ -17,6 +18,7 @@ teardown() {
 	for s in "$T"/tmux.*; do
 		tmux -S "$s" kill-server 2>/dev/null || :
 	done
+	pg_stop
 }
 
 # A tmux server of its own for each terminal a test opens.
@@ -110,6 +112,32 @@ board_pid() { pgrep -f "^$CAFE_TOP/bin/cafe-deliver board|^cafe-deliver board" |
 	cafe-order cancel 1 >/dev/null
 	wait_for '! line_of 1'
 	assert_equal "$(screen | head -1 | grep -o '[0-9] making, [0-9] ready')" "1 making, 1 ready"
+}
+
+@test "the server away under the board: the queue stays with the reason, and comes back by itself" {
+	# A cluster of its own, so that stopping it stops nobody else.
+	pg_start
+	CAFE_DB=$(pg_fresh_db t3010_away)
+	cafe-log -q init
+	place tea
+	place mocha
+	board
+	wait_for 'line_of 2 | grep -q brewing'
+	pg_server_stop
+	keys j          # a key reads the queue again
+	wait_for 'status_line | grep -q "the queue as it was: "'
+	run status_line
+	assert_output --regexp "^ the queue as it was: (lost the connection to|cannot connect to) database"
+	line_of 1
+	line_of 2
+	# The screen stays up, and reads again each second: once the server is
+	# back, it says so, and a commit by another terminal shows.
+	pg_server_start
+	wait_for 'status_line | grep -q "the log is read again"' 30
+	cafe-deliver ready 2 >/dev/null
+	wait_for 'line_of 2 | grep -q ready' 30
+	keys q
+	wait_for 'screen | grep -q "EXIT 0"'
 }
 
 @test "late orders are red (bold without colour); NO_COLOR is respected" {

@@ -48,6 +48,8 @@ struct board {
 	int note_bad;
 	int color;
 	int wake[2];                /* the watcher writes a byte per commit */
+	int stale;                  /* the last read failed: the queue shown is
+				     * older, and is read again each second */
 	struct cafe_log *watch_log;
 	pthread_t watcher;
 	atomic_int stop;
@@ -517,10 +519,18 @@ cafe_board_run(struct cafe_ctx *ctx, struct cafe_err *e)
 			dirty = 1;
 		}
 		/* A step of ours commits too: the watcher says so. A log that
-		 * cannot be read for a moment (busy) is said, not fatal: the
-		 * screen keeps what it had and tries again at the next wake. */
-		if (dirty && reload(&b, e) != 0)
-			note(&b, 1, " %s", e->msg);
+		 * cannot be read (busy, a server away) is said, not fatal: the
+		 * screen keeps what it had, read again each second until it
+		 * can be, and then says so. */
+		if (dirty || b.stale) {
+			if (reload(&b, e) != 0) {
+				note(&b, 1, " the queue as it was: %s", e->msg);
+				b.stale = 1;
+			} else if (b.stale) {
+				note(&b, 0, " the log is read again");
+				b.stale = 0;
+			}
+		}
 		draw(&b);
 	}
 	endwin();

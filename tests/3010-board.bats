@@ -18,7 +18,9 @@ teardown() {
 	for s in "$T"/tmux.*; do
 		tmux -S "$s" kill-server 2>/dev/null || :
 	done
-	pg_stop
+	# Only a cluster of the test's own: under check-pg, PG_DIR names the
+	# suite's.
+	[ -z "${OWN_PG:-}" ] || pg_stop
 }
 
 # A tmux server of its own for each terminal a test opens.
@@ -117,6 +119,7 @@ board_pid() { pgrep -f "^$CAFE_TOP/bin/cafe-deliver board|^cafe-deliver board" |
 @test "the server away under the board: the queue stays with the reason, and comes back by itself" {
 	# A cluster of its own, so that stopping it stops nobody else.
 	pg_start
+	OWN_PG=1
 	CAFE_DB=$(pg_fresh_db t3010_away)
 	cafe-log -q init
 	place tea

@@ -144,64 +144,6 @@ pool_put(struct cafe_log *log)
 	pthread_mutex_unlock(&srv.mu);
 }
 
-/* --- text --- */
-
-struct buf {
-	char *s;
-	size_t n, cap;
-};
-
-static void
-put(struct buf *b, const char *s, size_t n)
-{
-	if (b->n + n + 1 > b->cap) {
-		b->cap = (b->n + n + 1) * 2;
-		b->s = cafe_xrealloc(b->s, b->cap);
-	}
-	memcpy(b->s + b->n, s, n);
-	b->n += n;
-	b->s[b->n] = '\0';
-}
-
-static void
-puts_(struct buf *b, const char *s)
-{
-	put(b, s, strlen(s));
-}
-
-/* Customer text into HTML: the five characters that could mean markup. */
-static void
-esc(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '&': puts_(b, "&amp;"); break;
-		case '<': puts_(b, "&lt;"); break;
-		case '>': puts_(b, "&gt;"); break;
-		case '"': puts_(b, "&quot;"); break;
-		case '\'': puts_(b, "&#39;"); break;
-		default: put(b, s, 1);
-		}
-	}
-}
-
-static void
-putf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void
-putf(struct buf *b, const char *fmt, ...)
-{
-	char tmp[512];
-	va_list ap;
-	int n;
-
-	va_start(ap, fmt);
-	n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-	va_end(ap);
-	if (n > 0)
-		put(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
-
 /* --- what the pages show --- */
 
 /* The orders being made and ready, by number: no names, no addresses. */
@@ -399,41 +341,41 @@ status_words(json_t *row)
 }
 
 static void
-page_head(struct buf *b, const char *title, const char *stream)
+page_head(struct cafe_buf *b, const char *title, const char *stream)
 {
-	puts_(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	cafe_buf_cat(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	    "<title>");
-	esc(b, title);
-	puts_(b, "</title><link rel=\"stylesheet\" href=\"/style.css\">"
+	cafe_buf_html(b, title);
+	cafe_buf_cat(b, "</title><link rel=\"stylesheet\" href=\"/style.css\">"
 	    "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"
 	    "<script src=\"/app.js\" defer></script></head>\n<body data-stream=\"");
-	esc(b, stream);
-	puts_(b, "\">\n");
+	cafe_buf_html(b, stream);
+	cafe_buf_cat(b, "\">\n");
 }
 
 static char *
 board_html(json_t *board)
 {
-	struct buf b = { 0 };
+	struct cafe_buf b = { 0 };
 	size_t i;
 	json_t *v;
 
 	page_head(&b, "Pick-up", "/events");
-	puts_(&b, "<main class=\"board\"><section><h1>Being made</h1><ul id=\"making\">");
+	cafe_buf_cat(&b, "<main class=\"board\"><section><h1>Being made</h1><ul id=\"making\">");
 	json_array_foreach(json_object_get(board, "making"), i, v)
-		putf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
-	puts_(&b, "</ul></section><section class=\"ready\"><h1>Ready</h1><ul id=\"ready\">");
+		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
+	cafe_buf_cat(&b, "</ul></section><section class=\"ready\"><h1>Ready</h1><ul id=\"ready\">");
 	json_array_foreach(json_object_get(board, "ready"), i, v)
-		putf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
-	puts_(&b, "</ul></section></main></body></html>\n");
+		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
+	cafe_buf_cat(&b, "</ul></section></main></body></html>\n");
 	return b.s;
 }
 
 static char *
 order_html(json_t *row, const char *token)
 {
-	struct buf b = { 0 };
+	struct cafe_buf b = { 0 };
 	char title[64], when[64], money[64], stream[128];
 	const char *cur = json_string_value(json_object_get(row, "currency"));
 	json_t *items = json_object_get(row, "items"), *it;
@@ -443,51 +385,51 @@ order_html(json_t *row, const char *token)
 	    (long long)json_integer_value(json_object_get(row, "order_id")));
 	snprintf(stream, sizeof stream, "/o/%s/events", token);
 	page_head(&b, title, stream);
-	puts_(&b, "<main class=\"order\"><h1>");
-	esc(&b, title);
-	puts_(&b, "</h1><p class=\"for\">for ");
-	esc(&b, json_string_value(json_object_get(row, "customer")));
-	puts_(&b, "</p><p id=\"status\" class=\"status\">");
-	esc(&b, status_words(row));
-	puts_(&b, "</p><h2>Items</h2><ul class=\"items\">");
+	cafe_buf_cat(&b, "<main class=\"order\"><h1>");
+	cafe_buf_html(&b, title);
+	cafe_buf_cat(&b, "</h1><p class=\"for\">for ");
+	cafe_buf_html(&b, json_string_value(json_object_get(row, "customer")));
+	cafe_buf_cat(&b, "</p><p id=\"status\" class=\"status\">");
+	cafe_buf_html(&b, status_words(row));
+	cafe_buf_cat(&b, "</p><h2>Items</h2><ul class=\"items\">");
 	json_array_foreach(items, i, it) {
 		json_t *opt = json_object_get(it, "options"), *c;
 		size_t k;
 
-		puts_(&b, "<li>");
-		putf(&b, "%lld &times; ", (long long)json_integer_value(json_object_get(it, "qty")));
-		esc(&b, json_string_value(json_object_get(it, "product")));
+		cafe_buf_cat(&b, "<li>");
+		cafe_buf_printf(&b, "%lld &times; ", (long long)json_integer_value(json_object_get(it, "qty")));
+		cafe_buf_html(&b, json_string_value(json_object_get(it, "product")));
 		json_array_foreach(opt, k, c) {
-			puts_(&b, k ? ", " : " (");
-			esc(&b, json_string_value(c));
+			cafe_buf_cat(&b, k ? ", " : " (");
+			cafe_buf_html(&b, json_string_value(c));
 		}
 		if (json_array_size(opt))
-			puts_(&b, ")");
-		puts_(&b, "</li>");
+			cafe_buf_cat(&b, ")");
+		cafe_buf_cat(&b, "</li>");
 	}
-	puts_(&b, "</ul><p class=\"total\">Total ");
-	esc(&b, cafe_money(json_integer_value(json_object_get(row, "total")), cur, money,
+	cafe_buf_cat(&b, "</ul><p class=\"total\">Total ");
+	cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "total")), cur, money,
 	    sizeof money));
 	if (json_integer_value(json_object_get(row, "refunded")) > 0) {
-		puts_(&b, ", refunded ");
-		esc(&b, cafe_money(json_integer_value(json_object_get(row, "refunded")), cur,
+		cafe_buf_cat(&b, ", refunded ");
+		cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "refunded")), cur,
 		    money, sizeof money));
 	}
-	puts_(&b, "</p><h2>So far</h2><ol id=\"steps\" class=\"steps\">");
+	cafe_buf_cat(&b, "</p><h2>So far</h2><ol id=\"steps\" class=\"steps\">");
 	json_array_foreach(json_object_get(row, "steps"), i, it) {
-		puts_(&b, "<li><time>");
-		esc(&b, cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
+		cafe_buf_cat(&b, "<li><time>");
+		cafe_buf_html(&b, cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
 		    sizeof when));
-		puts_(&b, "</time> ");
-		esc(&b, json_string_value(json_object_get(it, "text")));
+		cafe_buf_cat(&b, "</time> ");
+		cafe_buf_html(&b, json_string_value(json_object_get(it, "text")));
 		if (json_is_integer(json_object_get(it, "amount"))) {
-			puts_(&b, " ");
-			esc(&b, cafe_money(json_integer_value(json_object_get(it, "amount")), cur,
+			cafe_buf_cat(&b, " ");
+			cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(it, "amount")), cur,
 			    money, sizeof money));
 		}
-		puts_(&b, "</li>");
+		cafe_buf_cat(&b, "</li>");
 	}
-	puts_(&b, "</ol></main></body></html>\n");
+	cafe_buf_cat(&b, "</ol></main></body></html>\n");
 	return b.s;
 }
 

@@ -99,6 +99,11 @@ struct cafe_buf {
 };
 void cafe_buf_add(struct cafe_buf *b, const char *p, size_t n);
 void cafe_buf_cat(struct cafe_buf *b, const char *p);   /* NULL adds nothing */
+void cafe_buf_printf(struct cafe_buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/* Text into HTML, as text: & < > " and ' escaped, so that it is never
+ * markup, in an element or in a quoted attribute. NULL adds nothing. */
+void cafe_buf_html(struct cafe_buf *b, const char *s);
 
 /* 128 random bits as 32 lowercase hex digits; buf >= 33 bytes. */
 void cafe_random_hex(char *buf);

@@ -105,6 +105,8 @@ static const char schema[] =
 
 _Static_assert(CAFE_SCHEMA_VERSION == 2, "log-pg.c's schema is version 2");
 
+/* The log's schema version, 0 when it has none; a log too new for this
+ * build is refused. */
 static int
 schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
 {
@@ -117,7 +119,7 @@ schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
 	    NULL, e)) < 0)
 		return e->status;
 	*v = (int)n;
-	return 0;
+	return cafe_log_too_new(log, *v, e);
 }
 
 static int
@@ -132,8 +134,6 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		cafe_store_pg_readonly(log->store);
 	if ((status = schema_version(log, &v, e)) != 0)
 		return status;
-	if ((status = cafe_log_too_new(log, v, e)) != 0)
-		return status;
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
 	/* The schema is made in one transaction: events without cafe_schema
@@ -142,8 +142,6 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	 * shows events here: cafe_schema, committed with it, is read again. */
 	if (cafe_db_has(log->store, "events", NULL)) {
 		if ((status = schema_version(log, &v, e)) != 0)
-			return status;
-		if ((status = cafe_log_too_new(log, v, e)) != 0)
 			return status;
 		if (v == CAFE_SCHEMA_VERSION)
 			return 0;

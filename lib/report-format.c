@@ -121,20 +121,6 @@ cafe_report_csv(json_t *r)
 	return b.s;
 }
 
-static void
-html_text(struct cafe_buf *b, const char *s)
-{
-	for (; *s; s++) {
-		switch (*s) {
-		case '<': cafe_buf_cat(b, "&lt;"); break;
-		case '>': cafe_buf_cat(b, "&gt;"); break;
-		case '&': cafe_buf_cat(b, "&amp;"); break;
-		case '"': cafe_buf_cat(b, "&quot;"); break;
-		default: cafe_buf_add(b, s, 1);
-		}
-	}
-}
-
 /* Bars of one series, as an inline SVG: labels at the left, values at the
  * right of each bar. */
 static void
@@ -161,7 +147,7 @@ svg_bars(struct cafe_buf *b, const char *title, json_t *rows, const char *label_
 			local_hour(str(row, label_key), label, sizeof label);
 		cafe_buf_cat(b, "<g class=\"bar\"><text x=\"150\" y=\"");
 		addf(b, "%d\" text-anchor=\"end\" dominant-baseline=\"middle\">", y + h / 2);
-		html_text(b, hours ? label : str(row, label_key));
+		cafe_buf_html(b, hours ? label : str(row, label_key));
 		addf(b, "</text><rect x=\"160\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
 		    "<text x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">%s</text></g>\n",
 		    y + 3, w > 0 ? w : 1, h - 6, 166 + w, y + h / 2,
@@ -188,7 +174,7 @@ cafe_report_html(json_t *r)
 	cafe_buf_cat(&b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	cafe_buf_cat(&b, "Close-out of ");
-	html_text(&b, str(r, "day"));
+	cafe_buf_html(&b, str(r, "day"));
 	cafe_buf_cat(&b, "</title>\n<style>\n"
 	    "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:46em;color:#222}\n"
 	    "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em}\n"
@@ -197,9 +183,9 @@ cafe_report_html(json_t *r)
 	    "tr.net td{font-weight:bold;border-top:1px solid #999}\n"
 	    "svg text{font-size:13px;fill:#222}svg rect{fill:#8b5a2b}\n"
 	    "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n<h1>Close-out of ");
-	html_text(&b, str(r, "day"));
+	cafe_buf_html(&b, str(r, "day"));
 	cafe_buf_cat(&b, "</h1>\n<p class=\"zone\">");
-	html_text(&b, str(r, "timezone"));
+	cafe_buf_html(&b, str(r, "timezone"));
 	addf(&b, " &middot; <span id=\"orders\">%lld</span> orders, <span id=\"drinks\">%lld"
 	    "</span> drinks, %lld cancelled, %lld rejected</p>\n<table class=\"sums\">\n",
 	    num(r, "orders"), num(r, "drinks"), num(r, "cancelled"), num(r, "rejected"));
@@ -219,7 +205,7 @@ cafe_report_html(json_t *r)
 		    "<th>Revenue</th></tr>\n");
 		json_array_foreach(json_object_get(r, "products"), i, p) {
 			cafe_buf_cat(&b, "<tr><td>");
-			html_text(&b, str(p, "product"));
+			cafe_buf_html(&b, str(p, "product"));
 			addf(&b, "</td><td>%lld</td><td>%s</td></tr>\n", num(p, "drinks"),
 			    cafe_money(num(p, "revenue"), cur, m, sizeof m));
 		}

@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pwd.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -354,6 +355,44 @@ void
 cafe_buf_cat(struct cafe_buf *b, const char *p)
 {
 	cafe_buf_add(b, p ? p : "", p ? strlen(p) : 0);
+}
+
+void
+cafe_buf_printf(struct cafe_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	if (n <= 0)
+		return;
+	cafe_buf_add(b, "", 0);
+	if (b->len + (size_t)n + 1 > b->cap) {
+		while (b->len + (size_t)n + 1 > b->cap)
+			b->cap *= 2;
+		b->s = cafe_xrealloc(b->s, b->cap);
+	}
+	va_start(ap, fmt);
+	vsnprintf(b->s + b->len, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	b->len += (size_t)n;
+}
+
+void
+cafe_buf_html(struct cafe_buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '&': cafe_buf_cat(b, "&amp;"); break;
+		case '<': cafe_buf_cat(b, "&lt;"); break;
+		case '>': cafe_buf_cat(b, "&gt;"); break;
+		case '"': cafe_buf_cat(b, "&quot;"); break;
+		case '\'': cafe_buf_cat(b, "&#39;"); break;
+		default: cafe_buf_add(b, s, 1);
+		}
+	}
 }
 
 void

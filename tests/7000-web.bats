@@ -97,6 +97,10 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_output --partial '<p class="for">for &lt;script&gt;alert(1)&lt;/script&gt;</p>'
 	[ "$(grep -o '<script' <<<"$output" | wc -l)" = 1 ]
 	[ "$(get -H 'Accept: application/json' "$LINK" | jq -r .customer)" = '<script>alert(1)</script>' ]
+	# Quotes and ampersands too: text in an attribute cannot end it.
+	order tea --customer "O'Brien & \"Kim\""
+	run get "$LINK"
+	assert_output --partial '<p class="for">for O&#39;Brien &amp; &quot;Kim&quot;</p>'
 }
 
 @test "read-only: requests write nothing; other methods are 405" {

@@ -620,22 +620,12 @@ print_cell(FILE *f, const char *cell, size_t w, int right, int pad, const char *
 {
 	const char *dots = cafe_utf8_locale() ? "\xe2\x80\xa6" : "...";
 	size_t dw = cafe_utf8_locale() ? 1 : 3;
-	size_t cw = cafe_text_width(cell), used = 0, len, n = strlen(cell);
+	size_t cw = cafe_text_width(cell), used = 0, n = strlen(cell);
 	int cut = cw > w;
 
 	if (cut) {
 		/* Keep the characters that fit before the ellipsis. */
-		size_t room = w > dw ? w - dw : 0;
-
-		n = 0;
-		while (cell[n]) {
-			size_t cwi = cell_width(utf8_next(cell + n, &len));
-
-			if (used + cwi > room)
-				break;
-			used += cwi;
-			n += len;
-		}
+		n = cafe_text_fit(cell, w > dw ? w - dw : 0, &used);
 		if (w < dw)
 			dots = "", dw = 0;
 		cw = used + dw;

@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <grp.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -260,6 +261,21 @@ create_file(const char *path)
 	return 1;
 }
 
+/* A log this user may not open (a member of staff not yet in the shop's
+ * group, a unit running as the wrong user): say whose it is and what to do,
+ * before SQLite says only "unable to open". */
+static int
+no_access(const char *path, const struct stat *sb, struct cafe_err *e)
+{
+	struct group *g = getgrgid(sb->st_gid);
+
+	if (g && (sb->st_mode & S_IRWXG))
+		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': permission denied "
+		    "(join its group '%s', or run as its owner)", path, g->gr_name);
+	return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': permission denied "
+	    "(only its owner may read it: run as its owner, or give it a group with chgrp and chmod g+rw)", path);
+}
+
 static int
 lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 {
@@ -282,6 +298,9 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 			    path, strerror(errno));
 	} else if (!S_ISREG(sb.st_mode)) {
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a regular file", path);
+	} else if (access(path, R_OK) != 0 &&
+	    errno == EACCES) {
+		return no_access(path, &sb, e);
 	}
 
 	pthread_once(&configured, configure_sqlite);

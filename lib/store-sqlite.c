@@ -294,6 +294,8 @@ cafe_store_sqlite_busy(struct cafe_db *db, int (*busy)(void *, int), void *arg)
 void
 cafe_store_sqlite_free(struct cafe_db *db)
 {
+	if (!db)
+		return;         /* the open failed before the store was made */
 	cafe_db_cache_free(db);
 	cafe_lockq_close(DB(db)->queue);
 	free(db);

@@ -82,3 +82,41 @@ damaged() {
 	assert_equal "$(db_sql "SELECT seq, note FROM events")" "1|mine"
 	assert_equal "$(db_sql "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" 1
 }
+
+# A member of staff not yet in the shop's group, or a unit running as the
+# wrong user: every program says so in one line that names the file and
+# what to do, and exits 74 (it crashed with SIGSEGV before).
+@test "a log this user may not open: every program names the file and the group to join" {
+	sqlite_only "file permissions; a PostgreSQL server checks its own roles"
+	[ "$(id -u)" = 0 ] || skip "needs root to run a program as another user"
+	cafe-order place tea -q
+	dir=$(mktemp -d)
+	chmod 755 "$dir"
+	db="$dir/cafe.db"
+	cp "$CAFE_DB" "$db"
+	sum=$(cksum < "$db")
+	chgrp daemon "$db"
+	for mode in 600 660; do
+		chmod "$mode" "$db"
+		if [ "$mode" = 600 ]; then
+			why="only its owner may read it: run as its owner, or give it a group with chgrp and chmod g+rw"
+		else
+			why="join its group 'daemon', or run as its owner"
+		fi
+		for cmd in "cafe-order place tea" "cafe-order menu" "cafe-pay list" "cafe-deliver list" \
+		    "cafe-trace list" "cafe-notify send --once" "cafe-daemon run --once" \
+		    "cafe-daemon status" "cafe-log verify" "cafe-log stats"; do
+			run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$PATH" $cmd
+			assert_failure 74
+			assert_equal "$output" ""
+			assert_equal "$stderr" "${cmd%% *}: cannot open database '$db': permission denied ($why)"
+		done
+	done
+	# cafe-web checks the log before it listens.
+	run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$PATH" cafe-web --listen "127.0.0.1:$(( 20000 + RANDOM % 40000 ))"
+	assert_failure 74
+	assert_equal "$stderr" "cafe-web: cannot open database '$db': permission denied ($why)"
+	assert_equal "$(cksum < "$db")" "$sum"
+	[ ! -e "$db-wal" ]
+	rm -rf "$dir"
+}

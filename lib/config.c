@@ -397,15 +397,13 @@ cafe_config_valid_word(const char *s)
 	return strspn(s, "abcdefghijklmnopqrstuvwxyz0123456789_-") == len;
 }
 
-/* 1 when name is taken by an earlier product's name or code. */
+/* 1 when name is taken by an earlier product's name or code (those in x). */
 static int
-menu_has(const struct cafe_product *menu, size_t n, const char *name)
+menu_has(const struct cafe_product_index *x, const struct cafe_product *menu,
+    const char *name)
 {
-	for (size_t j = 0; j < n; j++)
-		if (strcmp(menu[j].name, name) == 0 ||
-		    (menu[j].code && strcmp(menu[j].code, name) == 0))
-			return 1;
-	return 0;
+	return cafe_product_index_find(x, menu, name, 0) >= 0 ||
+	    cafe_product_index_find(x, menu, name, 1) >= 0;
 }
 
 static int
@@ -438,7 +436,7 @@ parse_groups(struct walk *w, yaml_node_t *v, const char *key, struct cafe_produc
 
 static int
 parse_product(struct walk *w, yaml_node_t *n, const char *path,
-    struct cafe_product *menu, size_t i)
+    struct cafe_product *menu, const struct cafe_product_index *x, size_t i)
 {
 	struct cafe_product *p = &menu[i];
 	yaml_node_pair_t *pair;
@@ -475,7 +473,7 @@ parse_product(struct walk *w, yaml_node_t *n, const char *path,
 				    "most %d characters without ':', '+' or "
 				    "',' (not starting with '-'), not %s",
 				    MAX_NAME, what_is(v, buf, sizeof buf));
-			if (menu_has(menu, i, *dst))
+			if (menu_has(x, menu, *dst))
 				return bad(w, v, key, "'%s' is on the "
 				    "menu twice", *dst);
 		} else if (key_is(k, "price")) {
@@ -515,7 +513,9 @@ free_menu(struct cafe_config *c)
 		free_argv(c->menu[i].groups);
 	}
 	free(c->menu);
+	cafe_product_index_free(c->menu_index);
 	c->menu = NULL;
+	c->menu_index = NULL;
 	c->nmenu = 0;
 }
 
@@ -535,12 +535,14 @@ parse_menu(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	free_menu(c);
 	c->menu = cafe_xcalloc(len, sizeof *c->menu);
 	c->nmenu = len;
+	c->menu_index = cafe_product_index_new(c->menu, 0);
 	for (size_t i = 0; i < len; i++) {
 		snprintf(path, sizeof path, "menu[%zu]", i);
 		rc = parse_product(w, node_at(w,
-		    n->data.sequence.items.start[i]), path, c->menu, i);
+		    n->data.sequence.items.start[i]), path, c->menu, c->menu_index, i);
 		if (rc != 0)
 			return rc;
+		cafe_product_index_add(c->menu_index, c->menu, i);
 	}
 	return 0;
 }
@@ -1448,6 +1450,13 @@ cafe_config_release(struct cafe_config *c)
 const struct cafe_product *
 cafe_config_product(const struct cafe_config *c, const char *name)
 {
+	long i;
+
+	if (c->menu_index && cafe_product_index_count(c->menu_index) == c->nmenu) {
+		if ((i = cafe_product_index_find(c->menu_index, c->menu, name, 0)) < 0)
+			i = cafe_product_index_find(c->menu_index, c->menu, name, 1);
+		return i < 0 ? NULL : &c->menu[i];
+	}
 	for (size_t i = 0; i < c->nmenu; i++)
 		if (c->menu[i].name && strcmp(c->menu[i].name, name) == 0)
 			return &c->menu[i];

@@ -13,6 +13,8 @@
 #ifndef CAFE_CONFIG_H
 #define CAFE_CONFIG_H
 
+#include "product-index.h"
+
 #include "cafe.h"
 
 /* One choice of an option group ("large" in size), and what it adds. */
@@ -84,7 +86,9 @@ struct cafe_config {
 
 	struct cafe_product *menu;
 	size_t nmenu;
+	struct cafe_product_index *menu_index;  /* of menu, by name and code */
 	int menu_given;         /* the file set menu: (else the built-in one) */
+	int menu_in_log;        /* a view (menu.h) of a log that has a menu */
 	struct cafe_option_group *options;
 	size_t noptions;
 

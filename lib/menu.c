@@ -51,16 +51,19 @@ cafe_menu_release(struct cafe_menu *m)
 		group_free(&m->groups[i]);
 	free(m->products);
 	free(m->groups);
+	cafe_product_index_free(m->index);
 	memset(m, 0, sizeof *m);
 }
 
 static struct cafe_product *
 find(const struct cafe_menu *m, const char *name)
 {
-	for (size_t i = 0; i < m->nproducts; i++)
-		if (strcmp(m->products[i].name, name) == 0)
-			return &m->products[i];
-	return NULL;
+	long i;
+
+	if (!m->index)
+		return NULL;
+	i = cafe_product_index_find(m->index, m->products, name, 0);
+	return i < 0 ? NULL : &m->products[i];
 }
 
 static struct cafe_option_group *
@@ -153,15 +156,17 @@ fold_event(const struct cafe_event *ev, void *arg)
 	if (strcmp(ev->type, "ProductAdded") == 0) {
 		if (!json_is_integer(price) || json_integer_value(price) <= 0)
 			return 0;
-		if (p)
+		if (p) {
 			product_free(p);
-		else {
+			p->name = cafe_xstrdup(name);
+		} else {
 			m->products = cafe_xrealloc(m->products,
 			    (m->nproducts + 1) * sizeof *m->products);
 			p = &m->products[m->nproducts++];
+			memset(p, 0, sizeof *p);
+			p->name = cafe_xstrdup(name);
+			cafe_product_index_add(m->index, m->products, m->nproducts - 1);
 		}
-		memset(p, 0, sizeof *p);
-		p->name = cafe_xstrdup(name);
 		p->price = json_integer_value(price);
 		set_code(p, json_object_get(ev->data, "code"));
 		p->groups = json_is_object(options) ? groups_of(m, options) :
@@ -181,6 +186,8 @@ fold_event(const struct cafe_event *ev, void *arg)
 	} else if (strcmp(ev->type, "ProductRemoved") == 0 && p) {
 		product_free(p);
 		memmove(p, p + 1, (size_t)(m->products + --m->nproducts - p) * sizeof *p);
+		cafe_product_index_free(m->index);
+		m->index = cafe_product_index_new(m->products, m->nproducts);
 	}
 	return 0;
 }
@@ -193,11 +200,17 @@ cafe_menu_load(struct cafe_log *log, long long until_ms, struct cafe_menu *m,
 	int status;
 
 	memset(m, 0, sizeof *m);
+	m->index = cafe_product_index_new(NULL, 0);
 	if (!log)
 		return 0;
-	if ((status = cafe_log_read_stream(log, STREAM, fold_event, &f, e)) != 0)
+	if ((status = cafe_log_read_stream(log, STREAM, fold_event, &f, e)) != 0) {
 		cafe_menu_release(m);
-	return status;
+		return status;
+	}
+	/* Codes change under ProductChanged: index them as they now are. */
+	cafe_product_index_free(m->index);
+	m->index = cafe_product_index_new(m->products, m->nproducts);
+	return 0;
 }
 
 void
@@ -209,8 +222,10 @@ cafe_menu_view(struct cafe_config *view, const struct cafe_config *c,
 		return;
 	/* The log has a menu: there is nothing left for a placement to seed. */
 	view->menu_given = 0;
+	view->menu_in_log = 1;
 	view->menu = m->products;
 	view->nmenu = m->nproducts;
+	view->menu_index = m->index;
 	view->options = m->groups;
 	view->noptions = m->ngroups;
 }
@@ -277,6 +292,7 @@ as_config(struct cafe_config *v, const struct cafe_menu *m)
 	memset(v, 0, sizeof *v);
 	v->menu = m->products;
 	v->nmenu = m->nproducts;
+	v->menu_index = m->index;
 	v->options = m->groups;
 	v->noptions = m->ngroups;
 }

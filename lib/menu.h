@@ -7,8 +7,9 @@
  * ({"size":{"regular":0,"large":500}}), so the log holds the whole menu;
  * a group's choices are the latest any product's event gave it.
  *
- * A config file's menu seeds the log with the first order placed (the
- * built-in menu with the first menu command); after that the log's menu
+ * The menu that priced the first order (a config file's, else the built-in
+ * one) seeds the log with that order, or with the first menu command;
+ * after that the log's menu
  * is what is charged, and the config's is only compared with it
  * (cafe_menu_differs) and applied on request (import).
  */
@@ -27,6 +28,7 @@ struct cafe_menu {
 	struct cafe_option_group *groups;
 	size_t ngroups;
 	long long version;          /* of stream "menu"; 0: never written */
+	struct cafe_product_index *index;   /* of products, kept current */
 };
 
 /* The menu folded from the log, up to until_ms (-1: all of it); a NULL

@@ -29,10 +29,12 @@ static const char *const types[] = {
 	" refunds BIGINT NOT NULL, voids BIGINT NOT NULL, owed BIGINT NOT NULL," \
 	" cancelled BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered BIGINT NOT NULL," \
 	" PRIMARY KEY(bucket, product)"
-/* When each order was placed, for its delivery time; and the delivery
+/* When each order was placed, for its delivery time, and its total and
+ * tax, for the tax a refund of it gives back; and the delivery
  * times of the orders placed in a bucket, to the second under an hour, to
  * the minute under a day, to the hour beyond (secs: the bin's start). */
-#define ORDER_COLUMNS "order_id BIGINT PRIMARY KEY, placed_ms BIGINT NOT NULL"
+#define ORDER_COLUMNS "order_id BIGINT PRIMARY KEY, placed_ms BIGINT NOT NULL," \
+	" total BIGINT NOT NULL, tax BIGINT NOT NULL"
 #define DELIVERY_COLUMNS \
 	"bucket BIGINT NOT NULL, secs BIGINT NOT NULL, n BIGINT NOT NULL," \
 	" PRIMARY KEY(bucket, secs)"
@@ -80,11 +82,12 @@ fold_prepare(struct fold *f, const char *table)
 	    table, table, table, table, table, table, table, table, table, table, table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->up)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "INSERT INTO %s_orders(order_id, placed_ms) VALUES (?1, ?2) "
-	    "ON CONFLICT(order_id) DO NOTHING", table);
+	snprintf(sql, sizeof sql, "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO NOTHING", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->placed)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "SELECT placed_ms FROM %s_orders WHERE order_id = ?1", table);
+	snprintf(sql, sizeof sql, "SELECT placed_ms, total, tax FROM %s_orders "
+	    "WHERE order_id = ?1", table);
 	if ((rc = cafe_db_prepare(f->db, sql, &f->placed_at)) != CAFE_DB_OK)
 		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
 	snprintf(sql, sizeof sql, "INSERT INTO %s_delivery(bucket, secs, n) VALUES (?1, ?2, 1) "
@@ -118,22 +121,55 @@ step_done(struct fold *f, struct cafe_stmt *st)
 static int add_row(struct fold *f, long long bucket, const char *product,
     const struct add *a);
 
+/* The order an event names as this view saw it placed: *placed -1 when
+ * it never saw it. */
+static int
+order_of(struct fold *f, const struct cafe_event *ev, long long *placed, long long *total,
+    long long *tax)
+{
+	int rc;
+
+	cafe_stmt_reset(f->placed_at);
+	cafe_stmt_int(f->placed_at, 1, json_integer_value(json_object_get(ev->data,
+	    "order_id")));
+	rc = cafe_stmt_step(f->placed_at);
+	*placed = -1;
+	if (rc == CAFE_DB_ROW) {
+		*placed = cafe_col_int(f->placed_at, 0);
+		*total = cafe_col_int(f->placed_at, 1);
+		*tax = cafe_col_int(f->placed_at, 2);
+	}
+	cafe_stmt_reset(f->placed_at);
+	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
+		return f->status = cafe_db_status(f->db, rc, WHO, "read", f->e);
+	return 0;
+}
+
+/* The tax in a refund of amount: the order's share, rounded half up, so
+ * that the day's tax is the tax in its net. */
+static int
+refund_tax(struct fold *f, const struct cafe_event *ev, long long amount, long long *tax)
+{
+	long long placed, total = 0, in = 0;
+
+	*tax = 0;
+	if (order_of(f, ev, &placed, &total, &in) != 0)
+		return f->status;
+	if (placed >= 0 && total > 0)
+		*tax = (2 * amount * in + total) / (2 * total);
+	return 0;
+}
+
 /* A completed delivery counts with the order's placement, with how long
  * it took from payment to the customer. */
 static int
 delivered(struct fold *f, const struct cafe_event *ev, long long ms)
 {
-	long long id = json_integer_value(json_object_get(ev->data, "order_id")), placed;
+	long long placed, total, tax;
 	struct add a;
-	int rc;
 
-	cafe_stmt_reset(f->placed_at);
-	cafe_stmt_int(f->placed_at, 1, id);
-	rc = cafe_stmt_step(f->placed_at);
-	placed = rc == CAFE_DB_ROW ? cafe_col_int(f->placed_at, 0) : -1;
-	cafe_stmt_reset(f->placed_at);
-	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
-		return f->status = cafe_db_status(f->db, rc, WHO, "read", f->e);
+	if (order_of(f, ev, &placed, &total, &tax) != 0)
+		return f->status;
 	if (placed < 0)
 		return 0;       /* an order this view never saw placed */
 	memset(&a, 0, sizeof a);
@@ -191,14 +227,16 @@ fold_event(const struct cafe_event *ev, void *arg)
 		size_t i;
 
 		a.orders = 1;
-		cafe_stmt_int(f->placed, 1, json_integer_value(json_object_get(ev->data,
-		    "order_id")));
-		cafe_stmt_int(f->placed, 2, ms);
-		if (step_done(f, f->placed) != 0)
-			return f->status;
 		a.gross = json_integer_value(json_object_get(ev->data, "total"));
 		a.tax = json_integer_value(json_object_get(json_object_get(ev->data, "tax"),
 		    "amount"));
+		cafe_stmt_int(f->placed, 1, json_integer_value(json_object_get(ev->data,
+		    "order_id")));
+		cafe_stmt_int(f->placed, 2, ms);
+		cafe_stmt_int(f->placed, 3, a.gross);
+		cafe_stmt_int(f->placed, 4, a.tax);
+		if (step_done(f, f->placed) != 0)
+			return f->status;
 		json_array_foreach(items, i, it) {
 			struct add p;
 			const char *name = json_string_value(json_object_get(it, "product"));
@@ -219,6 +257,9 @@ fold_event(const struct cafe_event *ev, void *arg)
 		a.rejected = 1;
 	} else if (strcmp(t, "PaymentRefunded") == 0) {
 		a.refunds = amount_of(ev);
+		if (refund_tax(f, ev, a.refunds, &a.tax) != 0)
+			return f->status;
+		a.tax = -a.tax;
 	} else if (strcmp(t, "PaymentVoided") == 0) {
 		a.voids = amount_of(ev);
 	} else if (strcmp(t, "RefundFailed") == 0) {
@@ -238,8 +279,9 @@ schema(struct cafe_log *log, struct cafe_err *e)
 	int status;
 
 	/* A table of an older shape is folded again from the log. */
-	if (cafe_db_has(db, "sales", NULL) && !cafe_db_has(db, "sales", "delivered")) {
-		if ((status = cafe_db_run(db, "DROP TABLE sales", WHO, e)) != 0 ||
+	if (cafe_db_has(db, "sales", NULL) && !cafe_db_has(db, "sales_orders", "tax")) {
+		if ((status = cafe_db_run(db, "DROP TABLE sales; DROP TABLE IF EXISTS "
+		    "sales_orders; DROP TABLE IF EXISTS sales_delivery", WHO, e)) != 0 ||
 		    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 			return status;
 	}
@@ -252,7 +294,7 @@ schema(struct cafe_log *log, struct cafe_err *e)
 static int
 sales_ready(struct cafe_log *log)
 {
-	return cafe_db_has(cafe_log_store(log), "sales", "delivered");
+	return cafe_db_has(cafe_log_store(log), "sales_orders", "tax");
 }
 
 static int

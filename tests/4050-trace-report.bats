@@ -35,7 +35,7 @@ the_day() {
 	run --separate-stderr cafe-trace report --day 2026-12-01 --format json
 	assert_success
 	run jq -c 'del(.products, .hours)' <<<"$output"
-	assert_output '{"day":"2026-12-01","timezone":"Asia/Seoul","currency":"KRW","orders":2,"drinks":4,"gross":16700,"refunds":5100,"voids":0,"owed":0,"net":11600,"tax":1518,"cancelled":1,"rejected":0}'
+	assert_output '{"day":"2026-12-01","timezone":"Asia/Seoul","currency":"KRW","orders":2,"drinks":4,"gross":16700,"refunds":5100,"voids":0,"owed":0,"net":11600,"tax":1054,"cancelled":1,"rejected":0}'
 	run cafe-trace --json report --day 2026-12-01
 	run jq -c '.products' <<<"$output"
 	assert_output '[{"product":"latte","drinks":2,"revenue":9200},{"product":"mocha","drinks":1,"revenue":4500},{"product":"americano","drinks":1,"revenue":3000}]'
@@ -51,6 +51,31 @@ the_day() {
 	assert_equal "$(jq -r .day <<<"$output")" "$(TZ=Asia/Seoul date +%F)"
 }
 
+@test "the tax in net shrinks with refunds, whether prices include it or not" {
+	for included in true false; do
+		db_remove
+		use_config <<-EOF
+		tax: {rate_percent: 10, included: $included}
+		EOF
+		cafe-order place tea >/dev/null
+		cafe-order place latte >/dev/null
+		cafe-order cancel 1 >/dev/null
+		cafe-pay refund 2 --amount 1100 >/dev/null
+		cafe-daemon -q run --once
+		run cafe-trace --json report
+		tax=$(jq .tax <<<"$output")
+		if [ $included = true ]; then
+			# 2,500 with 227 in it, cancelled; 4,000 with 364 in it, 1,100 back (100 of tax).
+			assert_equal "$(jq -c '[.gross, .refunds, .net, .tax]' <<<"$output")" '[6500,3600,2900,264]'
+		else
+			# 2,750 with 250 on top, cancelled; 4,400 with 400 on top, 1,100 back (100 of tax).
+			assert_equal "$(jq -c '[.gross, .refunds, .net, .tax]' <<<"$output")" '[7150,3850,3300,300]'
+		fi
+		run cafe-trace report
+		assert_line --partial "  (tax $tax KRW in it)"
+	done
+}
+
 @test "report as CSV and as text" {
 	the_day
 	run cafe-trace report --day 2026-12-01 --format csv
@@ -60,7 +85,7 @@ the_day() {
 	assert_line --index 0 'Close-out of 2026-12-01 (Asia/Seoul)'
 	assert_line --regexp '^gross +16,700 KRW$'
 	assert_line --regexp '^refunds +-5,100 KRW$'
-	assert_line --regexp '^net +11,600 KRW  \(tax 1,518 KRW in it\)$'
+	assert_line --regexp '^net +11,600 KRW  \(tax 1,054 KRW in it\)$'
 	assert_line --regexp '^latte +2 +9,200$'
 }
 

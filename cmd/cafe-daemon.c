@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "cli.h"
+#include "people.h"
 #include "daemon.h"
 #include "payment-view.h"
 #include "policy.h"
@@ -163,12 +164,14 @@ owed_row(json_t *row, void *arg)
 	struct owed *o = arg;
 	struct cafe_ctx *ctx = o->ctx;
 	const char *error = json_string_value(json_object_get(row, "refund_error"));
+	char money[80];
 
-	fprintf(stderr, "%s: order %lld: %lld %s owed to the customer, the refund "
+	fprintf(stderr, "%s: order %lld: %s owed to the customer, the refund "
 	    "failed: %s (refund it again with 'cafe-pay refund %lld')\n", ctx->prog,
 	    (long long)json_integer_value(json_object_get(row, "order_id")),
-	    (long long)json_integer_value(json_object_get(row, "amount")),
-	    json_string_value(json_object_get(row, "currency")), error ? error : "?",
+	    cafe_money(json_integer_value(json_object_get(row, "amount")),
+	    json_string_value(json_object_get(row, "currency")), money, sizeof money),
+	    error ? error : "?",
 	    (long long)json_integer_value(json_object_get(row, "order_id")));
 	o->n++;
 	return 0;

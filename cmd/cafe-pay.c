@@ -158,6 +158,7 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	long long id;
 	size_t i;
 	int status;
+	char money[64];
 
 	(void)opts, (void)argc;
 	if ((status = parse_order(argv[0], &id, &e)) != 0)
@@ -172,8 +173,9 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	for (i = 0; i < sizeof fields / sizeof *fields; i++) {
 		json_t *v = json_object_get(row, fields[i]);
 
-		if (json_is_integer(v))
-			printf("%-20s %lld\n", fields[i], (long long)json_integer_value(v));
+		if (json_is_integer(v))     /* amount: the only number among them */
+			printf("%-20s %s\n", fields[i], cafe_grouped(json_integer_value(v),
+			    money, sizeof money));
 		else if (json_is_string(v) && *json_string_value(v))
 			printf("%-20s %s\n", fields[i], json_string_value(v));
 	}
@@ -213,11 +215,14 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	if (ctx->json)
 		cafe_print_json(out);
 	else {
+		char amount[64], charged[64];
+
 		if (!ctx->quiet)
-			printf("%lld refund requested (%lld %s of %lld)\n", id,
-			    (long long)json_integer_value(json_object_get(out, "amount")),
-			    ctx->config.currency ? ctx->config.currency : "",
-			    (long long)json_integer_value(json_object_get(out, "charged")));
+			printf("%lld refund requested (%s of %s)\n", id,
+			    cafe_money(json_integer_value(json_object_get(out, "amount")),
+			    ctx->config.currency, amount, sizeof amount),
+			    cafe_grouped(json_integer_value(json_object_get(out, "charged")),
+			    charged, sizeof charged));
 		json_decref(out);
 	}
 	return 0;

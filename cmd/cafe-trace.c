@@ -386,28 +386,33 @@ ms_text(json_t *v, char *buf, size_t n)
 static void
 print_stats(struct cafe_ctx *ctx, json_t *s)
 {
-	static const char *const head[] = { "HOUR (UTC)", ">ORDERS", ">REVENUE",
+	char zone[32];
+	const char *const head[] = { zone, ">ORDERS", ">REVENUE",
 	    ">CANCELLED", ">REJECTED", ">P50", ">P90", "" };
 	const char *cur = ctx->config.currency ? ctx->config.currency : "";
 	json_t *hours = json_object_get(s, "hours"), *h;
 	size_t n = json_array_size(hours), i, c, w[7], used, room;
-	char p50[24], p90[24], (*cells)[7][32], b[512];
+	char p50[24], p90[24], (*cells)[7][32], b[512], m[3][64], local[48];
 	long long max = 1;
 	int width = cafe_term_width(stdout);
 	struct cafe_table *t;
 
+	/* Hours in the shop's zone, as the report's day is. */
+	snprintf(zone, sizeof zone, "HOUR (%s)", cafe_local_zone());
 	ms_text(json_object_get(s, "delivery_p50_ms"), p50, sizeof p50);
 	ms_text(json_object_get(s, "delivery_p90_ms"), p90, sizeof p90);
 	printf("orders     %lld (delivered %lld, cancelled %lld, rejected %lld)\n"
-	    "revenue    %lld %s (charged %lld, refunded %lld)\n",
+	    "revenue    %s (charged %s, refunded %s)\n",
 	    num(s, "orders"), num(s, "delivered"), num(s, "cancelled"), num(s, "rejected"),
-	    num(s, "revenue"), cur, num(s, "charged"), num(s, "refunds"));
+	    cafe_money(num(s, "revenue"), cur, m[0], sizeof m[0]),
+	    cafe_grouped(num(s, "charged"), m[1], sizeof m[1]),
+	    cafe_grouped(num(s, "refunds"), m[2], sizeof m[2]));
 	if (num(s, "owed") > 0)
-		printf("owed       %lld %s (refunds that failed: see 'cafe-pay list "
-		    "--status failed')\n", num(s, "owed"), cur);
+		printf("owed       %s (refunds that failed: see 'cafe-pay list "
+		    "--status failed')\n", cafe_money(num(s, "owed"), cur, m[0], sizeof m[0]));
 	if (num(s, "voids") > 0)
-		printf("voids      %lld %s (charges without an order, given back)\n",
-		    num(s, "voids"), cur);
+		printf("voids      %s (charges without an order, given back)\n",
+		    cafe_money(num(s, "voids"), cur, m[0], sizeof m[0]));
 	printf("delivery   p50 %s, p90 %s (from payment to delivery)\n", p50, p90);
 	if (n == 0)
 		return;
@@ -415,10 +420,10 @@ print_stats(struct cafe_ctx *ctx, json_t *s)
 	for (c = 0; c < 7; c++)
 		w[c] = strlen(head[c] + (head[c][0] == '>'));
 	json_array_foreach(hours, i, h) {
-		snprintf(cells[i][0], sizeof cells[i][0], "%.10s %.2s:00", str(h, "hour"),
-		    str(h, "hour") + 11);
+		cafe_local_time(str(h, "hour"), local, sizeof local);
+		snprintf(cells[i][0], sizeof cells[i][0], "%.16s", local);
 		snprintf(cells[i][1], sizeof cells[i][1], "%lld", num(h, "orders"));
-		snprintf(cells[i][2], sizeof cells[i][2], "%lld", num(h, "revenue"));
+		cafe_grouped(num(h, "revenue"), cells[i][2], sizeof cells[i][2]);
 		snprintf(cells[i][3], sizeof cells[i][3], "%lld", num(h, "cancelled"));
 		snprintf(cells[i][4], sizeof cells[i][4], "%lld", num(h, "rejected"));
 		ms_text(json_object_get(h, "delivery_p50_ms"), cells[i][5], sizeof cells[i][5]);

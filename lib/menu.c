@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "menu.h"
+#include "people.h"
 
 #define STREAM "menu"
 
@@ -347,6 +348,7 @@ cafe_menu_differs(const struct cafe_menu *m, const struct cafe_config *c)
 {
 	static char why[400];
 	struct cafe_config logc;
+	char a[64], b[64];
 
 	if (m->version == 0)
 		return NULL;
@@ -358,8 +360,9 @@ cafe_menu_differs(const struct cafe_menu *m, const struct cafe_config *c)
 			snprintf(why, sizeof why, "%s is on the config's menu, not the log's",
 			    p->name);
 		else if (p->price != q->price)
-			snprintf(why, sizeof why, "%s costs %lld in the config, %lld in the log",
-			    p->name, p->price, q->price);
+			snprintf(why, sizeof why, "%s costs %s in the config, %s in the log",
+			    p->name, cafe_grouped(p->price, a, sizeof a),
+			    cafe_grouped(q->price, b, sizeof b));
 		else if (!same_str(p->code, q->code))
 			snprintf(why, sizeof why, "%s has another code in the config", p->name);
 		else if (!same_options(p, c, q, &logc))

@@ -11,45 +11,81 @@
 #include "cafe.h"
 #include "people.h"
 
+/* The shop's currency's minor unit, for amounts shown without one. */
+static int shop_digits;
+
 void
 cafe_people_zone(const struct cafe_config *c)
 {
 	if (c && c->timezone)
 		setenv("TZ", c->timezone, 1);
 	tzset();
+	shop_digits = cafe_currency_digits(c ? c->currency : NULL);
 }
 
-const char *
-cafe_grouped(long long v, char *buf, size_t size)
+int
+cafe_currency_digits(const char *code)
 {
-	char digits[32], out[48];
+	/* ISO 4217's currencies whose minor unit is not the cent. */
+	static const char none[] = "BIF CLP DJF GNF ISK JPY KMF KRW PYG RWF UGX UYI VND VUV "
+	    "XAF XOF XPF ";
+	static const char three[] = "BHD IQD JOD KWD LYD OMR TND ";
+	char key[5];
+
+	if (!code || strlen(code) != 3)
+		return 0;
+	snprintf(key, sizeof key, "%s ", code);
+	if (strstr(none, key))
+		return 0;
+	if (strstr(three, key))
+		return 3;
+	return 2;
+}
+
+/* v in units of 10^-digits, grouped: "1,234.56". */
+static const char *
+grouped(long long v, int digits, char *buf, size_t size)
+{
+	char whole[32], out[64];
 	unsigned long long u = v < 0 ? 0ULL - (unsigned long long)v : (unsigned long long)v;
+	unsigned long long scale = 1;
 	size_t n, o = 0;
 
-	snprintf(digits, sizeof digits, "%llu", u);
-	n = strlen(digits);
+	for (int i = 0; i < digits; i++)
+		scale *= 10;
+	snprintf(whole, sizeof whole, "%llu", u / scale);
+	n = strlen(whole);
 	if (v < 0)
 		out[o++] = '-';
 	for (size_t i = 0; i < n; i++) {
 		if (i > 0 && (n - i) % 3 == 0)
 			out[o++] = ',';
-		out[o++] = digits[i];
+		out[o++] = whole[i];
 	}
+	if (digits > 0)
+		o += (size_t)snprintf(out + o, sizeof out - o, ".%0*llu", digits, u % scale);
 	out[o] = '\0';
 	snprintf(buf, size, "%s", out);
 	return buf;
 }
 
 const char *
+cafe_grouped(long long v, char *buf, size_t size)
+{
+	return grouped(v, shop_digits, buf, size);
+}
+
+const char *
 cafe_money(long long amount, const char *currency, char *buf, size_t n)
 {
-	char g[48];
+	char g[64];
 
-	cafe_grouped(amount, g, sizeof g);
-	if (currency && *currency)
+	if (currency && *currency) {
+		grouped(amount, cafe_currency_digits(currency), g, sizeof g);
 		snprintf(buf, n, "%s %s", g, currency);
-	else
-		snprintf(buf, n, "%s", g);
+	} else {
+		snprintf(buf, n, "%s", cafe_grouped(amount, g, sizeof g));
+	}
 	return buf;
 }
 

@@ -1,6 +1,7 @@
 /*
  * people.h - how amounts and times read for people: money grouped by
- * thousands with its currency ("13,200 KRW"), times in the shop's time
+ * thousands in the currency's minor unit (ISO 4217) with the currency
+ * ("13,200 KRW", "4.55 USD", "1.250 BHD"), times in the shop's time
  * zone with the zone shown, and dates and times typed in that zone. JSON
  * never uses these: it keeps whole numbers and UTC.
  *
@@ -14,12 +15,19 @@
 
 #include "config.h"
 
-/* Makes the config's timezone (when set) the local time of this process. */
+/* Makes the config's timezone (when set) the local time of this process,
+ * and its currency the one cafe_grouped shows amounts in. */
 void cafe_people_zone(const struct cafe_config *c);
 
-/* "13,200 KRW", "-1,200 KRW"; currency may be NULL. Returns buf. */
+/* Digits after the point in the currency's amounts: KRW and JPY 0, USD
+ * and EUR 2, BHD 3 (ISO 4217; 2 for a code it does not list). */
+int cafe_currency_digits(const char *code);
+
+/* amount, in the currency's smallest unit, for people: "13,200 KRW",
+ * "-4.55 USD"; with currency NULL, as cafe_grouped. Returns buf. */
 const char *cafe_money(long long amount, const char *currency, char *buf, size_t n);
-/* "13,200": grouped, no currency. Returns buf. */
+/* "13,200", "4.55": grouped in the shop's currency (cafe_people_zone),
+ * without its code. Returns buf. */
 const char *cafe_grouped(long long n, char *buf, size_t size);
 
 /* An RFC 3339 time as people read it, local: "2026-12-01 16:04:05 KST";

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "people.h"
 #include "template.h"
 
 static const struct {
@@ -76,11 +77,9 @@ value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template
 	} else if (IS("customer")) {
 		cafe_buf_cat(b, v->customer);
 	} else if (IS("amount")) {
-		if (v->currency && *v->currency)
-			snprintf(num, sizeof num, "%lld %.8s", v->amount, v->currency);
-		else
-			snprintf(num, sizeof num, "%lld", v->amount);
-		cafe_buf_cat(b, num);
+		char money[80];
+
+		cafe_buf_cat(b, cafe_money(v->amount, v->currency, money, sizeof money));
 	} else if (IS("status")) {
 		cafe_buf_cat(b, v->status);
 	} else if (IS("rider")) {

@@ -96,3 +96,59 @@ bats_require_minimum_version 1.5.0
 	assert_failure 1
 	assert_equal "$stderr" "cafe-order: unknown order 2 (see 'cafe-trace list')"
 }
+
+# Amounts stay whole numbers in the smallest unit; people read them in the
+# currency's minor unit (ISO 4217) everywhere staff look.
+@test "a currency with cents: 455 is 4.55 USD in every table, receipt, report and message" {
+	use_config <<-EOF
+	currency: USD
+	menu:
+	  - {name: tea, price: 455}
+	  - {name: cake, price: 123456}
+	notify: {channels: [{type: file, path: $T/messages.log}]}
+	EOF
+	cafe-order place tea cake >/dev/null
+	run cafe-order menu
+	assert_line --regexp '^tea +4\.55 +-'
+	assert_line --regexp '^cake +1,234\.56 +-'
+	run cafe-order receipt 1
+	assert_line --regexp '^tea +1 +4\.55 +4\.55$'
+	assert_line --regexp '^Total +1,239\.11 USD$'
+	run cafe-pay refund 1 --amount 55
+	assert_output '1 refund requested (0.55 USD of 1,239.11)'
+	run cafe-pay show 1
+	assert_line --regexp '^amount +1,239\.11$'
+	run cafe-pay list
+	assert_line --regexp '^ +1 +refund_pending +1,239\.11 '
+	cafe-daemon -q run --once
+	cafe-notify -q send --once
+	run cafe-trace list
+	assert_line --regexp '^ +1 +tea \+ cake +2 +1,239\.11 '
+	run cafe-trace report
+	assert_line --regexp '^gross +1,239\.11 USD$'
+	assert_line --regexp '^refunds +-0\.55 USD$'
+	assert_line --regexp '^cake +1 +1,234\.56$'
+	run cafe-trace stats
+	assert_line --index 1 'revenue    1,238.56 USD (charged 1,239.11, refunded 0.55)'
+	run jq -r .text "$T/messages.log"
+	assert_line 'Order 1: thank you, 1,239.11 USD received for your tea + cake'
+	assert_line 'Order 1: 0.55 USD has been refunded to you'
+	# JSON keeps the smallest unit.
+	run cafe-order --json receipt 1
+	assert_equal "$(jq -c '[.total, .refunds[0].amount]' <<<"$output")" '[123911,55]'
+	run cafe-trace --json report
+	assert_equal "$(jq -c '[.gross, .net]' <<<"$output")" '[123911,123856]'
+}
+
+@test "currencies without a minor unit and with three digits: KRW, JPY, BHD" {
+	for cur in KRW:4,500 JPY:4,500 BHD:4.500; do
+		db_remove
+		use_config <<-EOF
+		currency: ${cur%%:*}
+		menu: [{name: tea, price: 4500}]
+		EOF
+		cafe-order place tea >/dev/null
+		run cafe-order receipt 1
+		assert_line --regexp "^Total +${cur#*:} ${cur%%:*}\$"
+	done
+}

@@ -147,7 +147,7 @@ ProductChanged tea"
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
 	assert_output '{"order_id":2,"status":"paid","total":4000}'
-	assert_equal "$stderr" "cafe-order: warning: the config's menu differs from the log's (latte costs 9999 in the config, 4000 in the log); the log's is charged ('cafe-order menu import' applies the config's)"
+	assert_equal "$stderr" "cafe-order: warning: the config's menu differs from the log's (latte costs 9,999 in the config, 4,000 in the log); the log's is charged ('cafe-order menu import' applies the config's)"
 	# The built-in menu (no menu: in the file) says nothing.
 	run --separate-stderr cafe-order place tea
 	assert_equal "$stderr" ""

@@ -123,7 +123,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	two_orders
 	run --separate-stderr cafe-pay refund 1
 	assert_success
-	assert_output '1 refund requested (4000 KRW of 4000)'
+	assert_output '1 refund requested (4,000 KRW of 4,000)'
 	assert_equal "$(db_sql "select (data->>'reason') from events
 	    where type = 'RefundRequested'")" 'manual refund'
 }
@@ -195,7 +195,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	# Without --amount: all that is left.
 	run cafe-pay refund 1
 	assert_success
-	assert_output '1 refund requested (8000 KRW of 9200)'
+	assert_output '1 refund requested (8,000 KRW of 9,200)'
 	run -1 cafe-pay refund 1 --amount 1
 	assert_output "cafe-pay: order 1 already has a refund pending (see 'cafe-pay show 1')"
 	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":8000,"ref":"r2"}' 1

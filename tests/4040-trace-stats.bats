@@ -48,12 +48,13 @@ local_setup() {
 	LANG=C run cafe-trace stats
 	assert_success
 	assert_line --index 0 "orders     4 (delivered 2, cancelled 1, rejected 1)"
-	assert_line --index 1 "revenue    12500 KRW (charged 16500, refunded 4000)"
-	assert_line --index 2 "owed       4500 KRW (refunds that failed: see 'cafe-pay list --status failed')"
+	assert_line --index 1 "revenue    12,500 KRW (charged 16,500, refunded 4,000)"
+	assert_line --index 2 "owed       4,500 KRW (refunds that failed: see 'cafe-pay list --status failed')"
 	assert_line --index 3 "delivery   p50 10m00s, p90 30m00s (from payment to delivery)"
-	assert_line --regexp '^2026-01-01 09:00 +1 +4000 +0 +0 +- +- +#+$'
-	assert_line --regexp '^2026-01-01 10:00 +3 +12500 +0 +1 +10m00s +30m00s +#+$'
-	assert_line --regexp '^2026-01-01 11:00 +0 +-4000 +1 +0 +- +-$'
+	assert_line --regexp '^2026-01-01 09:00 +1 +4,000 +0 +0 +- +- +#+$'
+	assert_line --regexp '^2026-01-01 10:00 +3 +12,500 +0 +1 +10m00s +30m00s +#+$'
+	assert_line --regexp '^2026-01-01 11:00 +0 +-4,000 +1 +0 +- +-$'
+	assert_line --regexp '^HOUR \(UTC\) +ORDERS'
 	# The busiest hour has the longest bar.
 	short=$(grep '09:00' <<<"$output" | tr -cd '#' | wc -c)
 	long=$(grep '10:00' <<<"$output" | tr -cd '#' | wc -c)
@@ -112,4 +113,13 @@ local_setup() {
 	assert_equal "${#lines[@]}" 4
 	run db_sql "SELECT count(*) FROM order_trace WHERE delivered_at <> ''"
 	assert_output 2
+}
+
+@test "stats for people: hours in the shop's zone, named in the heading" {
+	use_config <<<'timezone: Asia/Seoul'
+	LANG=C run cafe-trace stats
+	assert_success
+	assert_line --regexp '^HOUR \(KST\) +ORDERS +REVENUE'
+	assert_line --regexp '^2026-01-01 18:00 +1 +4,000 +0'
+	assert_line --regexp '^2026-01-01 20:00 +0 +-4,000 +1'
 }

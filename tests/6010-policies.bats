@@ -47,7 +47,7 @@ texts() {
 	[ "$(jq -s 'map(select(.type == "DeliveryCancelled"))[0].stream' <<<"$output")" = '"delivery-1"' ]
 	run texts 1
 	assert_line 'Order 1: your latte is cancelled'
-	assert_line 'Order 1: 4000 KRW has been refunded to you'
+	assert_line 'Order 1: 4,000 KRW has been refunded to you'
 	run data_of RefundRequested 1
 	jq -e '. == {order_id: 1, amount: 4000, reason: "changed their mind"}' <<<"$output"
 	run data_of StockReleased 1
@@ -162,7 +162,7 @@ texts() {
 	cafe-deliver complete 1
 	cafe-daemon -q run --once
 	run texts 1
-	assert_output "Order 1: thank you, 4000 KRW received for your latte
+	assert_output "Order 1: thank you, 4,000 KRW received for your latte
 Order 1: your latte is being made
 Order 1: your latte is ready
 Order 1: your latte is on its way with joon
@@ -185,7 +185,7 @@ Order 1: your latte has been delivered, enjoy"
 	cafe-daemon -q run --once
 	run texts 1
 	assert_line 'Order 1: your latte is cancelled'
-	assert_line 'Order 1: 4000 KRW has been refunded to you'
+	assert_line 'Order 1: 4,000 KRW has been refunded to you'
 	run texts 2
 	assert_line 'Order 2: sorry, we cannot make your latte; your money will be refunded'
 }
@@ -205,7 +205,7 @@ Order 1: your latte has been delivered, enjoy"
 	cafe-deliver dispatch 1 --rider joon
 	cafe-daemon -q run --once
 	run texts 1
-	assert_output "paid 12000 EUR for tea x3, latte (large, whole)
+	assert_output "paid 120.00 EUR for tea x3, latte (large, whole)
 Mina Park, 4 drinks: tea x3 + latte (1) is brewing
 Order 1: your tea x3 + latte is ready
 joon has it, dispatched"
@@ -287,8 +287,8 @@ PaymentRefunded|5000"
 	run cafe-trace --json list
 	assert_equal "$(jq -r .payment_status <<<"$output")" refunded
 	run texts 1
-	assert_line 'Order 1: 3000 KRW has been refunded to you'
-	assert_line 'Order 1: 5000 KRW has been refunded to you'
+	assert_line 'Order 1: 3,000 KRW has been refunded to you'
+	assert_line 'Order 1: 5,000 KRW has been refunded to you'
 }
 
 @test "refunds asked for at once from many terminals never exceed the charge" {

@@ -99,7 +99,7 @@ refunds_in_ledger() {
 	run cafe-daemon run --once
 	# Money owed is loud (see tests/6080-trouble.bats).
 	assert_failure 1
-	assert_line --partial "order 1: 4000 KRW owed to the customer"
+	assert_line --partial "order 1: 4,000 KRW owed to the customer"
 	run db_sql "SELECT data FROM events WHERE type = 'RefundFailed'"
 	jq -e '.attempts == 1 and .error == "processor declined the refund: card declined"' \
 	    <<<"$output"

@@ -41,7 +41,7 @@ refund_config() {
 	EOF
 }
 
-OWED="cafe-daemon: order 1: 4000 KRW owed to the customer, the refund failed: processor declined the refund: card declined (refund it again with 'cafe-pay refund 1')"
+OWED="cafe-daemon: order 1: 4,000 KRW owed to the customer, the refund failed: processor declined the refund: card declined (refund it again with 'cafe-pay refund 1')"
 
 @test "a refund failed for good: status and run --once exit 1 naming the order and the amount" {
 	refund_config
@@ -75,6 +75,7 @@ OWED="cafe-daemon: order 1: 4000 KRW owed to the customer, the refund failed: pr
 @test "a daemon that may not write the log: 74, a line about permissions, nothing appended" {
 	unwritable_dir
 	CAFE_DB=$RO/cafe.db place 1
+	before=$(CAFE_DB=$RO/cafe.db count)
 	make_unwritable "$RO"
 	as_other sh -c ": >>'$RO/cafe.db'" 2>/dev/null &&
 	    skip "this user can still write '$RO/cafe.db'"
@@ -85,7 +86,7 @@ OWED="cafe-daemon: order 1: 4000 KRW owed to the customer, the refund failed: pr
 		assert_equal "$output" ""
 		assert_equal "$stderr" "cafe-daemon: database '$RO/cafe.db' is read-only for this user (uid $uid): the daemon must write it (check the permissions of the file and its directory)"
 	done
-	[ "$(CAFE_DB=$RO/cafe.db count)" = 4 ]
+	[ "$(CAFE_DB=$RO/cafe.db count)" = "$before" ]
 	[ "$(sqlite3 "$RO/cafe.db" "SELECT count(*) FROM sqlite_master WHERE name = 'daemon_leases'")" = 0 ]
 }
 

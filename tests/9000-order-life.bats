@@ -53,7 +53,7 @@ trace() {	# the trace of order $1 as "order payment delivery messages"
 	daemon
 	run cafe-notify send --once
 	assert_success
-	assert_equal "$(messages)" "PaymentApproved: Order $id: thank you, 4000 KRW received for your latte
+	assert_equal "$(messages)" "PaymentApproved: Order $id: thank you, 4,000 KRW received for your latte
 DeliveryStarted: Order $id: your latte is being made
 DrinkReady: Order $id: your latte is ready
 DeliveryDispatched: Order $id: your latte is on its way with minho
@@ -88,11 +88,11 @@ DeliveryCompleted: Order $id: your latte has been delivered, enjoy"
 	assert_success
 	daemon
 	cafe-notify send --once
-	assert_equal "$(messages)" "PaymentApproved: Order $id: thank you, 3000 KRW received for your americano
+	assert_equal "$(messages)" "PaymentApproved: Order $id: thank you, 3,000 KRW received for your americano
 DeliveryStarted: Order $id: your americano is being made
 OrderRejected: Order $id: sorry, we cannot make your americano; your money will be refunded
 DeliveryCancelled: Order $id: your americano is cancelled
-PaymentRefunded: Order $id: 3000 KRW has been refunded to you"
+PaymentRefunded: Order $id: 3,000 KRW has been refunded to you"
 	assert_equal "$(trace "$id")" "rejected refunded cancelled 5"
 	run cafe-pay --json show "$id"
 	assert_success

@@ -20,11 +20,11 @@ static const char usage[] =
 "usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"
 "                [--status STATUS]\n"
 "       cafe-pay show ORDER_ID\n"
-"       cafe-pay refund ORDER_ID [--amount N] [--reason TEXT]\n"
+"       cafe-pay refund ORDER_ID [--amount N] [--reason TEXT] [--key KEY]\n"
 "       cafe-pay breaker [reset]\n"
 "example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n";
 
-enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT };
+enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT, OPT_KEY };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
@@ -32,11 +32,12 @@ static const struct option longopts[] = {
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "reason", required_argument, NULL, OPT_REASON },
 	{ "amount", required_argument, NULL, OPT_AMOUNT },
+	{ "key", required_argument, NULL, OPT_KEY },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
-	const char *order, *status, *reason, *amount;
+	const char *order, *status, *reason, *amount, *key;
 };
 
 static int
@@ -50,6 +51,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
 	case OPT_AMOUNT: o->amount = optarg; break;
+	case OPT_KEY: o->key = optarg; break;
 	}
 	return 0;
 }
@@ -210,7 +212,8 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		    "(in the smallest unit of the currency), not '%s'", o->amount),
 		    fail(ctx, CAFE_DATAERR, &e);
 	if ((status = parse_order(argv[0], &id, &e)) != 0 ||
-	    (status = cafe_payments_refund(ctx->log, id, amount, o->reason, &out, &e)) != 0)
+	    (status = cafe_payments_refund(ctx->log, id, amount, o->reason, o->key, &out,
+	    &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
 		cafe_print_json(out);
@@ -328,7 +331,8 @@ static const struct cafe_verb verbs[] = {
 	    BIT(OPT_ORDER) | BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, NULL, do_list, 0 },
 	{ "show", 1, 1, "'show' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
 	    do_show, 0 },
-	{ "refund", 1, 1, "'refund' needs one order id", BIT(OPT_REASON) | BIT(OPT_AMOUNT), NULL,
+	{ "refund", 1, 1, "'refund' needs one order id",
+	    BIT(OPT_REASON) | BIT(OPT_AMOUNT) | BIT(OPT_KEY), NULL,
 	    CAFE_OPEN_WRITE, NULL, do_refund, 0 },
 	{ "breaker", -1, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, check_breaker, do_breaker, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }

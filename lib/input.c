@@ -94,6 +94,9 @@ cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 			if (!json_is_string(v))
 				return cafe_err_set(e, CAFE_DATAERR,
 				    "stdin:%lld: %s must be a string", line, k);
+			if (strcmp(k, "key") == 0 && !*json_string_value(v))
+				return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: key must not "
+				    "be empty (leave it out for no key)", line);
 		} else if (strcmp(k, "items") != 0 && strcmp(k, "product") != 0 &&
 		    strcmp(k, "qty") != 0 && strcmp(k, "options") != 0) {
 			return cafe_err_set(e, CAFE_DATAERR,

@@ -412,19 +412,61 @@ cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 
 /* --- the manual refund --- */
 
-static int
-fold_payment(const struct cafe_event *ev, void *arg)
-{
-	cafe_order_apply(arg, ev);
-	return 0;
-}
+/* The refund a key was first given with: its event, and the payment as
+ * it stood before it. */
+struct refund_hit {
+	long long seq;              /* 0: the key is new */
+	long long order_id;
+	char type[48];
+	json_t *data;
+	char ts[32];
+};
 
 struct refund_txn {
 	long long order_id;
 	long long amount;           /* 0: all that is left */
 	const char *reason;
+	const char *key;
+	struct refund_hit hit;
+	struct cafe_order *o;
 	json_t *out;
 };
+
+static int
+fold_payment(const struct cafe_event *ev, void *arg)
+{
+	struct refund_txn *t = arg;
+
+	if (!t->hit.seq || ev->seq < t->hit.seq)
+		cafe_order_apply(t->o, ev);
+	return 0;
+}
+
+static int
+key_event(const struct cafe_event *ev, void *arg)
+{
+	struct refund_hit *h = arg;
+
+	if (h->seq)
+		return 0;
+	h->seq = ev->seq;
+	h->order_id = cafe_event_order_id(ev);
+	snprintf(h->type, sizeof h->type, "%s", ev->type);
+	h->data = json_incref(ev->data);
+	snprintf(h->ts, sizeof h->ts, "%s", ev->ts);
+	return 0;
+}
+
+static void
+answer(struct refund_txn *t, const struct cafe_order *o, json_t *amount, const char *reason,
+    const char *ts)
+{
+	json_decref(t->out);
+	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s}", "order_id",
+	    (json_int_t)o->id, "status", "refund_pending", "amount", amount,
+	    "charged", (json_int_t)o->amount, "refunded", (json_int_t)o->refunded,
+	    "reason", reason, "requested_at", ts);
+}
 
 static int
 refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
@@ -437,33 +479,50 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 
 	cafe_order_init(o, t->order_id);
 	cafe_batch_init(&b);
-	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
-	if ((status = cafe_log_read_stream(log, stream, fold_payment, o, e)) != 0)
+	json_decref(t->hit.data);
+	memset(&t->hit, 0, sizeof t->hit);
+	/* Under the write lock: a retry racing its first try appends once. */
+	if (t->key && (status = cafe_log_read_key(log, t->key, key_event, &t->hit, e)) != 0)
 		goto out;
+	if (t->hit.seq && (strcmp(t->hit.type, "RefundRequested") != 0 ||
+	    t->hit.order_id != t->order_id)) {
+		status = cafe_err_set(e, CAFE_DATAERR, "key '%s' was already used for another "
+		    "command (%s, order %lld)", t->key, t->hit.type, t->hit.order_id);
+		goto out;
+	}
+	t->o = o;
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((status = cafe_log_read_stream(log, stream, fold_payment, t, e)) != 0)
+		goto out;
+	if (t->hit.seq) {           /* the first answer again, nothing new */
+		answer(t, o, json_object_get(t->hit.data, "amount"),
+		    json_string_value(json_object_get(t->hit.data, "reason")), t->hit.ts);
+		goto out;
+	}
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->key)
+		snprintf(b.key, sizeof b.key, "%s", t->key);
 	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0 ||
 	    (status = cafe_log_append(log, &b, e)) != 0)
 		goto out;
-	json_decref(t->out);
-	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s}", "order_id",
-	    (json_int_t)o->id, "status", "refund_pending",
-	    "amount", json_object_get(b.ev[0].data, "amount"), "charged", (json_int_t)o->amount,
-	    "refunded", (json_int_t)o->refunded, "reason", t->reason,
-	    "requested_at", b.ev[0].ts);
+	answer(t, o, json_object_get(b.ev[0].data, "amount"), t->reason, b.ev[0].ts);
 out:
 	cafe_batch_release(&b);
 	free(o);
+	t->o = NULL;
 	return status;
 }
 
 int
 cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
-    const char *reason, json_t **out, struct cafe_err *e)
+    const char *reason, const char *key, json_t **out, struct cafe_err *e)
 {
-	struct refund_txn t = { order_id, amount, NULL, NULL };
+	struct refund_txn t = { .order_id = order_id, .amount = amount, .key = key };
 	size_t chars = 0;
 	int status;
 
+	if (key && !cafe_valid_text(key))
+		return cafe_err_set(e, CAFE_DATAERR, "key is not valid UTF-8 text");
 	t.reason = reason && *reason ? reason : "manual refund";
 	if (!cafe_valid_text(t.reason))
 		return cafe_err_set(e, CAFE_DATAERR,
@@ -474,7 +533,9 @@ cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
 	if (chars > CAFE_MAX_TEXT)
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "reason is too long (%zu characters, at most %d)", chars, CAFE_MAX_TEXT);
-	if ((status = cafe_log_transact(log, refund_txn, &t, e)) != 0) {
+	status = cafe_log_transact(log, refund_txn, &t, e);
+	json_decref(t.hit.data);
+	if (status != 0) {
 		json_decref(t.out);
 		return status;
 	}

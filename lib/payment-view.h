@@ -60,9 +60,11 @@ json_t *cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_
  * with a refund pending, and an amount over what is left; a payment whose
  * refund failed may be refunded again. A reason that is not text or too
  * long: CAFE_DATAERR. *out (may be NULL) gets {order_id, status, amount,
- * charged, refunded, reason, requested_at}.
+ * charged, refunded, reason, requested_at}. With a key (may be NULL) seen
+ * before on a refund of this order, *out is that refund's answer and
+ * nothing is appended; a key used by another command: CAFE_DATAERR.
  */
 int cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
-		const char *reason, json_t **out, struct cafe_err *e);
+		const char *reason, const char *key, json_t **out, struct cafe_err *e);
 
 #endif

@@ -261,6 +261,54 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	assert_equal "$(event_count)" "$before"
 }
 
+# A script that retries after a timeout must not refund twice.
+@test "refund --key: a retry answers the first refund and appends nothing" {
+	cafe-order place latte >/dev/null
+	run --separate-stderr cafe-pay --json refund 1 --amount 600 --key r-1
+	assert_success
+	first=$output
+	before=$(event_count)
+	run --separate-stderr cafe-pay --json refund 1 --amount 600 --key r-1
+	assert_success
+	assert_equal "$output" "$first"
+	assert_equal "$stderr" ""
+	assert_equal "$(event_count)" "$before"
+	assert_equal "$(jq -c '[.amount, .refunded, .charged]' <<<"$output")" '[600,0,4000]'
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" 1
+	# After the refund went through, the same key still answers the same.
+	cafe-daemon -q run --once
+	run cafe-pay refund 1 --amount 600 --key r-1
+	assert_success
+	assert_output '1 refund requested (600 KRW of 4,000)'
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" 1
+	# A new key is a new refund.
+	run cafe-pay -q refund 1 --amount 600 --key r-2
+	assert_success
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'RefundRequested'")" 2
+}
+
+@test "a key is one command's: reused for another, or empty, it is refused and nothing appended" {
+	cafe-order place latte --key p-1 >/dev/null
+	cafe-order place tea >/dev/null
+	cafe-pay -q refund 2 --amount 100 --key r-2
+	before=$(event_count)
+	run --separate-stderr cafe-pay refund 1 --key p-1
+	assert_failure 65
+	assert_equal "$stderr" "cafe-pay: key 'p-1' was already used for another command (PaymentRequested, order 1)"
+	run --separate-stderr cafe-pay refund 1 --key r-2
+	assert_failure 65
+	assert_equal "$stderr" "cafe-pay: key 'r-2' was already used for another command (RefundRequested, order 2)"
+	for cmd in "cafe-pay refund 1" "cafe-order place latte" "cafe-order cancel 1"; do
+		run --separate-stderr $cmd --key ''
+		assert_failure 64
+		assert_equal "$stderr" "${cmd%% *}: --key wants a key: an empty one would be no key, and a retry would do it twice (see '${cmd%% *} --help')"
+	done
+	run --separate-stderr cafe-order place --batch <<<'{"product":"latte","key":""}'
+	assert_failure 65
+	assert_equal "$stderr" "cafe-order: stdin:1: key must not be empty (leave it out for no key)"
+	assert_equal "$(event_count)" "$before"
+}
+
 @test "show: one payment with its stream's events; an unknown order is refused" {
 	two_orders
 	cafe-pay refund 1 --reason cold >/dev/null

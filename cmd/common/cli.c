@@ -56,6 +56,15 @@ global_opt(struct cafe_ctx *ctx, int c, const char *arg)
  * --version has been answered.
  */
 static int
+is_key_opt(const struct cafe_program *p, int c)
+{
+	for (const struct option *lo = p->longopts; lo->name; lo++)
+		if (lo->val == c)
+			return strcmp(lo->name, "key") == 0;
+	return 0;
+}
+
+static int
 parse(struct cafe_ctx *ctx, const struct cafe_program *p, void *opts, int argc,
     char **argv, int *first, struct cafe_err *e)
 {
@@ -85,6 +94,11 @@ parse(struct cafe_ctx *ctx, const struct cafe_program *p, void *opts, int argc,
 		if (!p->local)
 			return cafe_err_set(e, CAFE_USAGE, "unknown option '%s'",
 			    argv[optind - 1]);
+		/* An empty key would silently mean none: a retry would then
+		 * do the work twice. Every program's --key is refused so. */
+		if (optarg && !*optarg && is_key_opt(p, c))
+			return cafe_err_set(e, CAFE_USAGE, "--key wants a key: an empty "
+			    "one would be no key, and a retry would do it twice");
 		if ((status = p->local(opts, c, optarg, e)) != 0)
 			return status;
 	}

@@ -221,11 +221,13 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		char amount[64], charged[64];
 
 		if (!ctx->quiet)
-			printf("%lld refund requested (%s of %s)\n", id,
+			printf("%lld refund requested (%s of %s)%s\n", id,
 			    cafe_money(json_integer_value(json_object_get(out, "amount")),
 			    ctx->config.currency, amount, sizeof amount),
 			    cafe_grouped(json_integer_value(json_object_get(out, "charged")),
-			    charged, sizeof charged));
+			    charged, sizeof charged),
+			    json_is_true(json_object_get(out, "order_cancelled")) ?
+			    "; the order is cancelled: it was not made yet" : "");
 		json_decref(out);
 	}
 	return 0;

@@ -420,6 +420,7 @@ struct refund_hit {
 	char type[48];
 	json_t *data;
 	char ts[32];
+	int cancelled;              /* its batch (the next seq) cancelled the order */
 };
 
 struct refund_txn {
@@ -429,16 +430,19 @@ struct refund_txn {
 	const char *key;
 	struct refund_hit hit;
 	struct cafe_order *o;
+	int cancelled;              /* the whole charge before the drink was made */
 	json_t *out;
 };
 
 static int
-fold_payment(const struct cafe_event *ev, void *arg)
+fold_order(const struct cafe_event *ev, void *arg)
 {
 	struct refund_txn *t = arg;
 
 	if (!t->hit.seq || ev->seq < t->hit.seq)
 		cafe_order_apply(t->o, ev);
+	else if (ev->seq == t->hit.seq + 1 && strcmp(ev->type, "OrderCancelled") == 0)
+		t->hit.cancelled = 1;
 	return 0;
 }
 
@@ -462,10 +466,21 @@ answer(struct refund_txn *t, const struct cafe_order *o, json_t *amount, const c
     const char *ts)
 {
 	json_decref(t->out);
-	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s}", "order_id",
+	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s, s:b}", "order_id",
 	    (json_int_t)o->id, "status", "refund_pending", "amount", amount,
 	    "charged", (json_int_t)o->amount, "refunded", (json_int_t)o->refunded,
-	    "reason", reason, "requested_at", ts);
+	    "reason", reason, "requested_at", ts, "order_cancelled", t->cancelled);
+}
+
+/* A refund of all that is left before the drink is made is a cancel
+ * (seed 002: payment cancelled, delivery cancelled): the compensate policy
+ * then refunds it, stops the kitchen and puts the stock back. */
+static int
+unmade(const struct cafe_order *o, long long amount)
+{
+	return o->status == CAFE_ORDER_PAID && (amount == 0 ||
+	    amount == cafe_order_refundable(o)) &&
+	    (o->delivery == CAFE_DELIVERY_PENDING || o->delivery == CAFE_DELIVERY_BREWING);
 }
 
 static int
@@ -474,7 +489,8 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct refund_txn *t = arg;
 	struct cafe_order *o = cafe_xmalloc(sizeof *o);
 	struct cafe_batch b;
-	char stream[48];
+	json_t *amount;
+	char corr[32];
 	int status;
 
 	cafe_order_init(o, t->order_id);
@@ -491,21 +507,26 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		goto out;
 	}
 	t->o = o;
-	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
-	if ((status = cafe_log_read_stream(log, stream, fold_payment, t, e)) != 0)
+	snprintf(corr, sizeof corr, "%lld", t->order_id);
+	if ((status = cafe_log_read_correlated(log, corr, fold_order, t, e)) != 0)
 		goto out;
 	if (t->hit.seq) {           /* the first answer again, nothing new */
+		t->cancelled = t->hit.cancelled;
 		answer(t, o, json_object_get(t->hit.data, "amount"),
 		    json_string_value(json_object_get(t->hit.data, "reason")), t->hit.ts);
 		goto out;
 	}
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0)
+		goto out;
+	amount = json_incref(json_object_get(b.ev[0].data, "amount"));
+	if ((t->cancelled = unmade(o, t->amount)))
+		status = cafe_decide_cancel(&b, o, t->reason, e);
 	if (t->key)
 		snprintf(b.key, sizeof b.key, "%s", t->key);
-	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0 ||
-	    (status = cafe_log_append(log, &b, e)) != 0)
-		goto out;
-	answer(t, o, json_object_get(b.ev[0].data, "amount"), t->reason, b.ev[0].ts);
+	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)
+		answer(t, o, amount, t->reason, b.ev[0].ts);
+	json_decref(amount);
 out:
 	cafe_batch_release(&b);
 	free(o);

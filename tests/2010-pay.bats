@@ -108,11 +108,12 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	run --separate-stderr cafe-pay --json refund 1 --reason 'spilled at the counter'
 	assert_success
 	assert_equal "$(jq -c 'del(.requested_at)' <<<"$output")" \
-	    '{"order_id":1,"status":"refund_pending","amount":4000,"charged":4000,"refunded":0,"reason":"spilled at the counter"}'
+	    '{"order_id":1,"status":"refund_pending","amount":4000,"charged":4000,"refunded":0,"reason":"spilled at the counter","order_cancelled":true}'
 	ts=$(jq -r .requested_at <<<"$output")
-	assert_equal "$(event_count)" $((before + 1))
+	# Not made yet: the same batch cancels the order (its own test below).
+	assert_equal "$(event_count)" $((before + 2))
 	assert_equal "$(db_sql "select stream, version, type, data, ts,
-	    (meta->>'correlation_id') from events order by seq desc limit 1")" \
+	    (meta->>'correlation_id') from events order by seq desc limit 1 offset 1")" \
 	    "payment-1|3|RefundRequested|{\"order_id\":1,\"amount\":4000,\"reason\":\"spilled at the counter\"}|$ts|1"
 	run cafe-pay --json list --order 1
 	assert_equal "$(jq -c '[.status, .refund_reason, .refund_requested_at]' <<<"$output")" \
@@ -123,7 +124,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	two_orders
 	run --separate-stderr cafe-pay refund 1
 	assert_success
-	assert_output '1 refund requested (4,000 KRW of 4,000)'
+	assert_output '1 refund requested (4,000 KRW of 4,000); the order is cancelled: it was not made yet'
 	assert_equal "$(db_sql "select (data->>'reason') from events
 	    where type = 'RefundRequested'")" 'manual refund'
 }
@@ -195,7 +196,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	# Without --amount: all that is left.
 	run cafe-pay refund 1
 	assert_success
-	assert_output '1 refund requested (8,000 KRW of 9,200)'
+	assert_output '1 refund requested (8,000 KRW of 9,200); the order is cancelled: it was not made yet'
 	run -1 cafe-pay refund 1 --amount 1
 	assert_output "cafe-pay: order 1 already has a refund pending (see 'cafe-pay show 1')"
 	append_event payment-1 PaymentRefunded '{"order_id":1,"amount":8000,"ref":"r2"}' 1
@@ -306,6 +307,46 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	run --separate-stderr cafe-order place --batch <<<'{"product":"latte","key":""}'
 	assert_failure 65
 	assert_equal "$stderr" "cafe-order: stdin:1: key must not be empty (leave it out for no key)"
+	assert_equal "$(event_count)" "$before"
+}
+
+# Seed 002: "payment cancelled -> delivery cancelled".
+@test "a refund of everything before the drink is made cancels the order; after, it stays a refund" {
+	cafe-order place latte >/dev/null
+	cafe-order place tea >/dev/null
+	cafe-daemon -q run --once
+	run cafe-pay refund 1 --reason 'wrong order'
+	assert_success
+	assert_output '1 refund requested (4,000 KRW of 4,000); the order is cancelled: it was not made yet'
+	assert_equal "$(db_sql "SELECT type FROM events WHERE stream = 'order-1' ORDER BY seq DESC LIMIT 1")" OrderCancelled
+	assert_equal "$(db_sql "SELECT data->>'reason' FROM events WHERE type = 'OrderCancelled'")" 'wrong order'
+	cafe-daemon -q run --once
+	run cafe-trace --json show 1
+	run jq -r '.type' <<<"$output"
+	assert_line DeliveryCancelled
+	assert_line StockReleased
+	assert_line PaymentRefunded
+	assert_equal "$(cafe-trace --json list | jq -c 'select(.order_id == 1) | [.order_status, .payment_status, .delivery_status]')" '["cancelled","refunded","cancelled"]'
+	# Made: the whole charge back is a refund, and the order stands.
+	cafe-deliver -q ready 2
+	run cafe-pay --json refund 2
+	assert_success
+	assert_equal "$(jq -c '[.amount, .order_cancelled]' <<<"$output")" '[2500,false]'
+	cafe-daemon -q run --once
+	assert_equal "$(cafe-trace --json list | jq -c 'select(.order_id == 2) | [.order_status, .payment_status, .delivery_status]')" '["paid","refunded","ready"]'
+}
+
+@test "part of a charge, then the rest before it is made: the rest cancels it; a retry with its key appends nothing" {
+	cafe-order place latte >/dev/null
+	cafe-pay -q refund 1 --amount 1000
+	cafe-daemon -q run --once
+	run cafe-pay --json refund 1 --key rest
+	assert_success
+	assert_equal "$(jq -c '[.amount, .refunded, .order_cancelled]' <<<"$output")" '[3000,1000,true]'
+	first=$output
+	before=$(event_count)
+	run cafe-pay --json refund 1 --key rest
+	assert_equal "$output" "$first"
 	assert_equal "$(event_count)" "$before"
 }
 

@@ -97,13 +97,10 @@ ProductRemoved tea"
 	assert_equal "$(jq -r 'select(.product == "latte") | .price' <<<"$output")" 4500
 }
 
-@test "the built-in menu is written with the first order, as a config's is" {
+@test "the built-in menu is charged without being written, until the menu is changed" {
 	cafe-order place latte >/dev/null
-	run menu_events
-	assert_output "ProductAdded americano
-ProductAdded latte
-ProductAdded mocha
-ProductAdded tea"
+	run db_sql "SELECT count(*) FROM events WHERE stream = 'menu'"
+	assert_output 0
 	cafe-order menu set tea --price 2600 >/dev/null
 	run menu_events
 	assert_output "ProductAdded americano
@@ -111,28 +108,6 @@ ProductAdded latte
 ProductAdded mocha
 ProductAdded tea
 ProductChanged tea"
-}
-
-@test "whichever terminal comes first, none loses a product another can sell" {
-	cat >"$T/shop.yaml" <<-EOF
-	menu:
-	  - {name: americano, price: 3000}
-	  - {name: scone, price: 2500}
-	EOF
-	# A terminal with a config first: one without one sells its menu.
-	env CAFE_CONFIG="$T/shop.yaml" cafe-order place scone >/dev/null
-	run --separate-stderr cafe-order --json place scone
-	assert_success
-	assert_equal "$(jq .total <<<"$output")" 2500
-	run --separate-stderr cafe-order place americano
-	assert_success
-	# A terminal without one first: the one with a config charges the
-	# log's menu, says that its own differs, and sells every product.
-	db_remove
-	cafe-order place latte >/dev/null
-	run --separate-stderr env CAFE_CONFIG="$T/shop.yaml" cafe-order place latte
-	assert_success
-	assert_equal "$stderr" "cafe-order: warning: the config's menu differs from the log's (americano has other choices in the config); the log's is charged ('cafe-order menu import' applies the config's)"
 }
 
 @test "every terminal charges the log's menu; its own config's differs with a warning" {

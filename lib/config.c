@@ -827,6 +827,26 @@ static const struct int_key daemon_keys[] = {
 	{ NULL, 0, 0, 0 }
 };
 
+/* A breaker that needs more calls than its window holds could never open:
+ * refused when both were given; a smaller window alone takes min_calls
+ * down with it. */
+static int
+check_min_calls(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	struct cafe_breaker_conf *b = &c->payment.breaker;
+
+	if (b->min_calls <= b->window)
+		return 0;
+	for (yaml_node_pair_t *p = n->data.mapping.pairs.start; p < n->data.mapping.pairs.top;
+	    p++)
+		if (key_is(node_at(w, p->key), "min_calls"))
+			return bad(w, node_at(w, p->value), "payment.breaker.min_calls",
+			    "is %d, more than the window of %d calls: the breaker "
+			    "could never open", b->min_calls, b->window);
+	b->min_calls = b->window;
+	return 0;
+}
+
 /* keys[].name is the full dotted path: path, a dot, then the key. */
 static int
 parse_ints(struct walk *w, struct cafe_config *c, yaml_node_t *n,
@@ -897,9 +917,9 @@ parse_payment(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			if (!is_null(v))
 				rc = parse_sim(w, &c->payment.sim, v);
 		} else if (key_is(k, "breaker")) {
-			if (!is_null(v))
-				rc = parse_ints(w, c, v, "payment.breaker",
-				    breaker_keys);
+			if (!is_null(v) && (rc = parse_ints(w, c, v, "payment.breaker",
+			    breaker_keys)) == 0)
+				rc = check_min_calls(w, c, v);
 		} else {
 			rc = unknown_key(w, k, path);
 		}

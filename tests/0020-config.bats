@@ -132,6 +132,14 @@ fails_with() {
 @test "bad values" {
 	config 'payment:' '  breaker:' '    min_calls: 2' '' '' '' '    window: abc'
 	fails_with "$F:7: payment.breaker.window: must be a whole number from 1 to 1000000, not 'abc'"
+	# A breaker that needs more calls than its window holds could never
+	# open (it was clamped): refused, at the line of min_calls.
+	config 'payment:' '  breaker:' '    min_calls: 30' '    window: 20'
+	fails_with "$F:3: payment.breaker.min_calls: is 30, more than the window of 20 calls: the breaker could never open"
+	config 'payment:' '  breaker: {window: 3}'
+	run "$DUMP" "$F"
+	assert_success
+	assert_equal "$(jq -c '.payment.breaker | [.window, .min_calls]' <<<"$output")" '[3,3]'
 	config 'payment: {breaker: {window: 12x}}'
 	fails_with "$F:1: payment.breaker.window: must be a whole number from 1 to 1000000, not '12x'"
 	config 'payment: {timeout_ms: 1.5}'

@@ -771,6 +771,23 @@ order_of(const char *url, int *events, char *token, size_t n)
 	return id;
 }
 
+/*
+ * The path as libmicrohttpd would decode it, except that one with an
+ * encoded NUL is emptied: decoded, "/style.css%00.html" would read as
+ * "/style.css" and "/%00" as "/". handle() answers an empty path 400.
+ */
+static size_t
+unescape(void *cls, struct MHD_Connection *c, char *uri)
+{
+	(void)cls, (void)c;
+	for (const char *p = uri; (p = strchr(p, '%')); p++)
+		if (p[1] == '0' && p[2] == '0') {
+			uri[0] = '\0';
+			return 0;
+		}
+	return MHD_http_unescape(uri);
+}
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **req)
@@ -792,6 +809,8 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		*upload_size = 0;       /* a body is read and thrown away */
 		return MHD_YES;
 	}
+	if (url[0] != '/')
+		return text(c, MHD_HTTP_BAD_REQUEST, "400 bad request: not a path\n");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 read-only: GET and HEAD only\n");
 	if (strcmp(url, "/app.js") == 0)
@@ -1036,6 +1055,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MAX_REQUEST,
 	    MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
+	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_END);
 	if (!d) {
 		atomic_store(&srv.stop, 1);

@@ -78,6 +78,15 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
  404'
 	done
 	[ "$(code "$URL/o/$good")" = 200 ]
+	# An encoded NUL cuts nothing short: the stylesheet, the board and the
+	# page are not served under another name, and no request is 200.
+	for path in "/style.css%00.html" "/%00" "/o/$good%00" "/%00/../style.css" "/app.js%00"; do
+		run curl -s --path-as-is -w ' %{http_code}' "$URL$path"
+		assert_output '400 bad request: not a path
+ 400'
+	done
+	# "%2500" is a literal "%00", not a NUL: a page that is not there.
+	[ "$(code "$URL/style.css%2500")" = 404 ]
 	# Another database's link to an order with the same number: its key differs.
 	other=$(CAFE_DB=$T/other.db cafe-order --json place tea | jq -r .link)
 	[ "${other##*/}" != "$good" ]

@@ -41,12 +41,15 @@ CLIOBJ   = $(patsubst cmd/common/%.c,$(BUILD)/cmd/common/%.o,$(CLISRC))
 HEADERS  = $(wildcard lib/*.h cmd/common/*.h)
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 
-# Debian packages the build, the tests and the benchmarks need.
-DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev sqlite3 \
+# Debian packages the build needs (and `make demo`, which only builds and
+# runs), then those the tests and the benchmarks need too.
+BUILD_DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev \
+       libpq-dev libncurses-dev libmicrohttpd-dev tzdata
+DEPS = $(BUILD_DEPS) sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
-       libpq-dev postgresql iproute2 tzdata bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils time libncurses-dev tmux aha libmicrohttpd-dev apache2-utils curl
+       postgresql iproute2 bsdextrautils debootstrap \
+       chromium fonts-dejavu-core poppler-utils time tmux aha apache2-utils curl
 
 all: $(BINS) $(HELPERS)
 
@@ -116,7 +119,7 @@ check-fresh: deps
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
 
-demo: deps
+demo: build-deps
 	@$(MAKE) -s --no-print-directory all
 	@sh share/cafe/demo.sh
 
@@ -131,9 +134,9 @@ bench: all
 
 # Installs the Debian packages of DEPS that are missing (as root); anyone
 # else is told the one command to run.
-deps:
+deps build-deps:
 	@command -v dpkg-query >/dev/null || { echo "not a Debian system: install the packages named in the Makefile's DEPS yourself" >&2; exit 0; }; \
-	missing=""; for p in $(DEPS); do \
+	missing=""; for p in $(if $(filter build-deps,$@),$(BUILD_DEPS),$(DEPS)); do \
 		dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then \
@@ -242,6 +245,6 @@ fuzz: $(FUZZ_TARGETS)
 clean:
 	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
 
-.PHONY: all check check-pg check-fresh soak demo bench deps clean install uninstall fuzz screenshots
+.PHONY: all check check-pg check-fresh soak demo bench deps build-deps clean install uninstall fuzz screenshots
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

@@ -47,7 +47,7 @@ _cafe_verb_opts() {
 	cafe-order:stock) echo '--set --add' ;;
 	cafe-order:menu) echo '--as-of --price --code --options --stock' ;;
 	cafe-pay:list) echo '--order --status' ;;
-	cafe-pay:refund) echo '--amount --reason' ;;
+	cafe-pay:refund) echo '--amount --reason --key' ;;
 	cafe-deliver:list) echo '--status' ;;
 	cafe-deliver:dispatch) echo '--rider' ;;
 	cafe-deliver:reject) echo '--reason' ;;

@@ -119,6 +119,15 @@ complete -c $c -n '__fish_seen_subcommand_from place' -l batch -d 'orders as JSO
 complete -c $c -n '__fish_seen_subcommand_from cancel' -l reason -x -d why
 complete -c $c -n '__fish_seen_subcommand_from stock' -l set -x -d 'set the level'
 complete -c $c -n '__fish_seen_subcommand_from stock' -l add -x -d 'add to the level'
+complete -c $c -n '__cafe_operand_of menu' -a add -d 'add a product'
+complete -c $c -n '__cafe_operand_of menu' -a set -d 'change a product'
+complete -c $c -n '__cafe_operand_of menu' -a remove -d 'take a product off'
+complete -c $c -n '__cafe_operand_of menu' -a import -d "apply a config file's menu"
+complete -c $c -n '__fish_seen_subcommand_from menu' -l as-of -x -d 'the menu as it stood then'
+complete -c $c -n '__fish_seen_subcommand_from menu' -l price -x -d 'the price, in the smallest unit'
+complete -c $c -n '__fish_seen_subcommand_from menu' -l code -x -d 'an ASCII word to type'
+complete -c $c -n '__fish_seen_subcommand_from menu' -l options -x -d 'option groups'
+complete -c $c -n '__fish_seen_subcommand_from menu' -l stock -x -d 'the stock level'
 
 # cafe-pay
 set c cafe-pay
@@ -131,6 +140,8 @@ complete -c $c -n '__cafe_operand_of breaker' -a reset -d 'close the breaker now
 complete -c $c -n '__fish_seen_subcommand_from list' -l order -x -a '(__cafe_order_ids)' -d 'only this order'
 complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'requested approved declined refund_pending refunded refund_failed failed voiding voided' -d 'only this status'
 complete -c $c -n '__fish_seen_subcommand_from refund' -l reason -x -d why
+complete -c $c -n '__fish_seen_subcommand_from refund' -l amount -x -d 'part of the charge'
+complete -c $c -n '__fish_seen_subcommand_from refund' -l key -x -d 'idempotency key'
 
 # cafe-deliver
 set c cafe-deliver

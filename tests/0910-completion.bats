@@ -205,3 +205,40 @@ YAML
 	run fish -c "source $f; complete -C 'cafe-deliver dispatch '"
 	assert_output "$(printf '1\tlatte')"
 }
+
+# The verbs of PROG as its verb table in cmd/ has them, sorted, one line.
+verbs_of() {
+	awk '/cafe_verb verbs\[\] = \{/ { on = 1; next } on && /^};/ { on = 0 } on' \
+	    "$CAFE_TOP/cmd/$1.c" | sed -n 's/^	{ "\([a-z-]*\)".*/\1/p' | sort | tr '\n' ' ' | sed 's/ $//'
+}
+
+# A new verb cannot be forgotten by one shell: each offers exactly the
+# verbs of each program's table (cafe-web's one verb, run, is implied).
+@test "every shell completes exactly the verbs of every program's table" {
+	for c in "$CAFE_TOP"/cmd/cafe-*.c; do
+		p=$(basename "$c" .c)
+		want=$(verbs_of "$p")
+		[ -n "$want" ]
+		run complete_words "$p" ""
+		[ "$p" = cafe-web ] || assert_equal "bash $p: $output" "bash $p: $want"
+		# zsh: the verbs=(...) of the program's case in _cafe.
+		got=$(awk -v p="($p)" '$1 == p { on = 1; next } on && /;;/ { print; exit } on' \
+		    "$CAFE_TOP/completions/_cafe" | tr -s ' \t' '\n\n' | sed -n "s/^\(verbs=\)\{0,1\}(\{0,1\}'\([a-z-]*\):.*/\2/p" |
+		    sort | tr '\n' ' ' | sed 's/ $//')
+		assert_equal "zsh $p: $got" "zsh $p: $want"
+		if command -v fish >/dev/null; then
+			got=$(fish -c "source '$CAFE_TOP/completions/cafe.fish'; complete -C '$p '" |
+			    cut -f1 | grep -v '^-' | sort | tr '\n' ' ' | sed 's/ $//')
+			[ "$p" = cafe-web ] || assert_equal "fish $p: $got" "fish $p: $want"
+		fi
+	done
+	# cafe-order menu's own verbs, in every shell.
+	run complete_words cafe-order menu ""
+	assert_output "add import remove set"
+	grep -q 'add\\:"add a product" set\\:"change a product" remove\\:"take a product off" import' \
+	    "$CAFE_TOP/completions/_cafe"
+	if command -v fish >/dev/null; then
+		run fish -c "source '$CAFE_TOP/completions/cafe.fish'; complete -C 'cafe-order menu '"
+		assert_equal "$(cut -f1 <<<"$output" | grep -v '^-' | sort | tr '\n' ' ')" "add import remove set "
+	fi
+}

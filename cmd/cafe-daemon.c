@@ -24,6 +24,7 @@
 #include "cli.h"
 #include "people.h"
 #include "daemon.h"
+#include "outbox.h"
 #include "payment-view.h"
 #include "policy.h"
 #include "sd-notify.h"
@@ -157,6 +158,71 @@ struct owed {
 	long long n;
 };
 
+struct waiting {
+	struct cafe_ctx *ctx;
+	long long n;
+};
+
+/* A charge without an order that reconcile has not voided in time (the
+ * breaker or the processor kept it from it): money kept without an order. */
+static int
+void_row(json_t *row, void *arg)
+{
+	struct waiting *w = arg;
+	struct cafe_ctx *ctx = w->ctx;
+	long long at = cafe_parse_ts(json_string_value(json_object_get(row, "requested_at")));
+	char money[80];
+
+	/* Reconcile's grace, then as long as a policy may lag, before it counts. */
+	if (at < 0 || cafe_now_ms() - at <= (long long)ctx->config.daemon.reconcile_after_ms +
+	    ctx->config.daemon.lag_alert_ms)
+		return 0;
+	w->n++;
+	fprintf(stderr, "%s: order %lld: %s charged without an order waits to be voided "
+	    "(see 'cafe-pay breaker' and 'cafe-pay show %lld')\n", ctx->prog,
+	    (long long)json_integer_value(json_object_get(row, "order_id")),
+	    cafe_money(json_integer_value(json_object_get(row, "amount")),
+	    json_string_value(json_object_get(row, "currency")), money, sizeof money),
+	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	return 0;
+}
+
+static int
+dead_row(json_t *row, void *arg)
+{
+	(void)row;
+	((struct waiting *)arg)->n++;
+	return 0;
+}
+
+/* Charges waiting to be voided and messages that died: 1 when there are,
+ * each said in one line; else the status of the reads. */
+static int
+check_waiting(struct cafe_ctx *ctx)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct waiting voids = { ctx, 0 }, dead = { ctx, 0 };
+	struct cafe_outbox_query dq = { "dead", 0 };
+	int status = 0;
+
+	for (const char *const *st = (const char *const[]){ "voiding", "requested", NULL };
+	    *st && !status; st++)
+		status = cafe_payments_list(ctx->log, &(struct cafe_payments_query){ 0, *st },
+		    void_row, &voids, &e);
+	if (status == 0)
+		status = cafe_outbox_list(ctx->log, &dq, dead_row, &dead, &e);
+	if (status) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (dead.n)
+		fprintf(stderr, "%s: %lld customer message%s dead: no channel took %s "
+		    "(see 'cafe-notify list --status dead'; 'cafe-notify retry --dead' "
+		    "sends %s again)\n", ctx->prog, dead.n, dead.n == 1 ? " is" : "s are",
+		    dead.n == 1 ? "it" : "them", dead.n == 1 ? "it" : "them");
+	return voids.n || dead.n ? CAFE_REFUSED : 0;
+}
+
 /* One line per refund that failed for good: money the café owes. */
 static int
 owed_row(json_t *row, void *arg)
@@ -245,9 +311,19 @@ status_row(json_t *row, void *arg)
 		    "dead: see its log, or restart it)", policy, json_string_value(stale),
 		    (long long)json_integer_value(json_object_get(row,
 		    "last_seen_ms_ago")) / 1000, lag + waits, lag + waits == 1 ? "" : "s"));
-	else
+	else if (lag > s->ctx->config.daemon.lag_alert)
 		json_array_append_new(s->problems, json_sprintf("%s lags %lld events behind "
 		    "the log (alert at %d)", policy, lag, s->ctx->config.daemon.lag_alert));
+	else {
+		char age[32], alert[32];
+
+		cafe_format_age(json_integer_value(json_object_get(row, "lag_ms")) / 1000,
+		    age, sizeof age);
+		cafe_format_age(s->ctx->config.daemon.lag_alert_ms / 1000, alert, sizeof alert);
+		json_array_append_new(s->problems, json_sprintf("%s has left an event "
+		    "undone for %s (alert at %s): is a daemon running? (systemctl status "
+		    "cafe-daemon, or the cron line of cafe.cron)", policy, age, alert));
+	}
 	if (s->ctx->json) {
 		cafe_print_json(json_incref(row));
 		return 0;
@@ -309,10 +385,12 @@ do_status(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		cafe_ctx_error(ctx, &e);
 	}
 	if (status == 0 || status == CAFE_REFUSED) {
-		int owed = check_owed(ctx);
+		int owed = check_owed(ctx), waiting = check_waiting(ctx);
 
 		if (owed)
 			status = owed;
+		else if (waiting)
+			status = waiting;
 	}
 	cafe_table_free(s.t);
 	json_decref(s.parked);

@@ -822,6 +822,7 @@ static const struct int_key daemon_keys[] = {
 	INT_KEY(daemon.lease_ms, 1, MAX_MS),
 	INT_KEY(daemon.reconcile_after_ms, 0, MAX_MS),
 	INT_KEY(daemon.lag_alert, 1, INT_MAX),
+	INT_KEY(daemon.lag_alert_ms, 1, MAX_MS),
 	INT_KEY(daemon.max_attempts, 1, 1000),
 	INT_KEY(daemon.backoff_ms, 0, MAX_MS),
 	{ NULL, 0, 0, 0 }
@@ -1310,6 +1311,7 @@ cafe_config_defaults(struct cafe_config *c)
 	c->daemon.reconcile_after_ms = 60000;
 	c->kitchen.late_after_ms = 600000;
 	c->daemon.lag_alert = 1000;
+	c->daemon.lag_alert_ms = 300000;
 	c->daemon.max_attempts = 8;
 	c->daemon.backoff_ms = 500;
 }

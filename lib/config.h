@@ -113,6 +113,7 @@ struct cafe_config {
 		int lease_ms;                    /* default 5000 */
 		int reconcile_after_ms;          /* default 60000 */
 		int lag_alert;                   /* events; status unhealthy past it; default 1000 */
+		int lag_alert_ms;                /* age of the oldest event not done; default 300000 */
 		int max_attempts;                /* processor calls of a refund or void; default 8 */
 		int backoff_ms;                  /* first retry delay, doubled each time; default 500 */
 	} daemon;

@@ -104,11 +104,37 @@ status_tables(struct cafe_log *log, const char *policy, long long lease_ms, json
 	return rc == CAFE_DB_DONE ? 0 : db_fail(log, rc, e);
 }
 
+static int
+oldest_ts(const struct cafe_event *ev, void *arg)
+{
+	*(long long *)arg = cafe_parse_ts(ev->ts);
+	return 0;
+}
+
+/* How long the oldest event a policy has not done has waited (0: none).
+ * The log's time, as leases and breakers use: several hosts agree on it. */
+static int
+lag_ms(struct cafe_log *log, long long cp, long long head, long long *ms,
+    struct cafe_err *e)
+{
+	long long ts = -1;
+	int status;
+
+	*ms = 0;
+	if (head <= cp)
+		return 0;
+	if ((status = cafe_log_read(log, cp, 1, oldest_ts, &ts, e)) != 0)
+		return status;
+	if (ts >= 0 && cafe_db_now_ms(cafe_log_store(log)) > ts)
+		*ms = cafe_db_now_ms(cafe_log_store(log)) - ts;
+	return 0;
+}
+
 int
 cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
     int (*fn)(json_t *row, void *arg), void *arg, int *healthy, struct cafe_err *e)
 {
-	long long head, cp, parked;
+	long long head, cp, parked, waited;
 	int tables = has_tables(log), status = 0;
 
 	*healthy = 1;
@@ -121,9 +147,12 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 
 		if ((cp = cafe_checkpoint_get(log, p->checkpoint, e)) < 0)
 			return e->status;
-		row = json_pack("{s:s, s:I, s:I, s:I, s:n, s:n, s:i, s:i}",
+		if ((status = lag_ms(log, cp, head, &waited, e)) != 0)
+			return status;
+		row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:n, s:n, s:i, s:i}",
 		    "policy", p->name, "checkpoint", (json_int_t)cp,
 		    "head", (json_int_t)head, "lag", (json_int_t)(head - cp),
+		    "lag_ms", (json_int_t)waited,
 		    "holder", "lease_expires", "waiting", 0, "parked", 0);
 		parked = 0;
 		if (tables && (status = status_tables(log, p->name, c->daemon.lease_ms, row,
@@ -134,7 +163,8 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 		if (!tables)
 			json_object_set_new(row, "parked_events", json_array());
 		json_object_set_new(row, "parked", json_integer(parked));
-		ok = head - cp <= c->daemon.lag_alert && parked == 0;
+		ok = head - cp <= c->daemon.lag_alert && waited <= c->daemon.lag_alert_ms &&
+		    parked == 0;
 		/* A holder that stopped renewing while work waits: nobody else
 		 * takes the policy up until someone looks. */
 		if (json_object_get(row, "stale_holder") && (head > cp ||

@@ -36,7 +36,7 @@ fails_with() {
 	run jq -c '[.path, .db, .currency, .durability, .payment.processor,
 	    .payment.timeout_ms, .payment.sim, .payment.breaker, .notify,
 	    .daemon]' <<<"$output"
-	assert_output '[null,null,"KRW","full","sim",610,{"latency_ms":0,"jitter_ms":0,"failure_rate":0,"decline_over":0,"seed":1},{"window":20,"min_calls":5,"failure_rate":50,"slow_call_ms":610,"open_ms":5000,"half_open_calls":3},{"channels":[],"retry":{"max_attempts":5,"backoff_ms":1000},"templates":{}},{"poll_ms":50,"lease_ms":5000,"reconcile_after_ms":60000,"lag_alert":1000}]'
+	assert_output '[null,null,"KRW","full","sim",610,{"latency_ms":0,"jitter_ms":0,"failure_rate":0,"decline_over":0,"seed":1},{"window":20,"min_calls":5,"failure_rate":50,"slow_call_ms":610,"open_ms":5000,"half_open_calls":3},{"channels":[],"retry":{"max_attempts":5,"backoff_ms":1000},"templates":{}},{"poll_ms":50,"lease_ms":5000,"reconcile_after_ms":60000,"lag_alert":1000,"lag_alert_ms":300000}]'
 	run "$DUMP"
 	run jq -c '.menu' <<<"$output"
 	assert_output '[{"name":"americano","code":null,"price":3000,"stock":100,"options":["size"]},{"name":"latte","code":null,"price":4000,"stock":100,"options":["size","milk"]},{"name":"mocha","code":null,"price":4500,"stock":null,"options":["size","milk"]},{"name":"tea","code":null,"price":2500,"stock":null,"options":[]}]'
@@ -86,7 +86,7 @@ fails_with() {
 	run "$DUMP" "$F"
 	assert_success
 	run jq -c '.path = "F" | del(.options, .timezone, .tax) | .menu |= map(del(.code, .options))' <<<"$output"
-	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5},"kitchen":{"late_after_ms":600000}}'
+	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5,"lag_alert_ms":300000},"kitchen":{"late_after_ms":600000}}'
 }
 
 @test "a Korean menu with codes, choices, tax and a time zone" {

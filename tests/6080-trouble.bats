@@ -154,3 +154,73 @@ OWED="cafe-daemon: order 1: 4,000 KRW owed to the customer, the refund failed: p
 	wait_for 'grep -q "STOPPING=1" "$T/notes"'
 	! grep -q WATCHDOG=1 "$T/notes"
 }
+
+# cmd...: at the clock moved by OFFSET (libfaketime), under any build.
+shifted() {
+	local offset=$1
+	shift
+	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime -f "$offset" "$@"
+}
+
+@test "no daemon at all while paid orders wait: status exits 1 once the oldest waited past lag_alert_ms" {
+	shifted -2h cafe-order place latte >/dev/null
+	before=$(count)
+	run --separate-stderr cafe-daemon status
+	assert_failure 1
+	assert_line --partial --index 1 'start-delivery'
+	[[ $stderr == *"cafe-daemon: unhealthy: start-delivery has left an event undone for 2h00m (alert at 5m): is a daemon running? (systemctl status cafe-daemon, or the cron line of cafe.cron)"* ]]
+	run --separate-stderr cafe-daemon --json status
+	assert_equal "$(jq -s -c 'map(.lag_ms > 7000000) | unique' <<<"$output")" '[true]'
+	assert_equal "$(count)" "$before"
+	# A shorter alert, a fresh order: still loud; a longer one: quiet.
+	db_remove
+	cafe-order place latte >/dev/null
+	run cafe-daemon status
+	assert_success
+	use_config <<<'daemon: {lag_alert_ms: 1000}'
+	run --separate-stderr shifted +5s cafe-daemon status
+	assert_failure 1
+	[[ $stderr == *"start-delivery has left an event undone for 5s (alert at 1s)"* ]]
+	# The daemon catches up: healthy again.
+	cafe-daemon -q run --once
+	run shifted +5s cafe-daemon status
+	assert_success
+}
+
+@test "a charge reconcile could not void in time and a dead message make status exit 1, each named" {
+	use_config <<-EOF
+	payment: {sim: {failure_rate: 1.0}}
+	daemon: {reconcile_after_ms: 0, max_attempts: 1000, backoff_ms: 3600000}
+	EOF
+	run -69 cafe-order place latte
+	cafe-daemon -q run --once
+	# The void is being retried: within the grace, status says nothing.
+	run cafe-daemon status
+	assert_success
+	before=$(count)
+	run --separate-stderr shifted +10m cafe-daemon status
+	assert_failure 1
+	assert_equal "$stderr" "cafe-daemon: order 1: 4,000 KRW charged without an order waits to be voided (see 'cafe-pay breaker' and 'cafe-pay show 1')"
+	assert_equal "$(count)" "$before"
+	# A customer message no channel took, for good.
+	db_remove
+	use_config <<-EOF
+	notify:
+	  channels: [{type: command, command: ["$T/no-such-channel"]}]
+	  retry: {max_attempts: 1}
+	EOF
+	cafe-order place latte >/dev/null
+	cafe-daemon -q run --once
+	run cafe-notify -q send --once
+	[ "$(cafe-notify --json list --status dead | wc -l)" -ge 1 ]
+	n=$(cafe-notify --json list --status dead | wc -l)
+	before=$(count)
+	run --separate-stderr cafe-daemon status
+	assert_failure 1
+	if [ "$n" = 1 ]; then
+		assert_equal "$stderr" "cafe-daemon: 1 customer message is dead: no channel took it (see 'cafe-notify list --status dead'; 'cafe-notify retry --dead' sends it again)"
+	else
+		assert_equal "$stderr" "cafe-daemon: $n customer messages are dead: no channel took them (see 'cafe-notify list --status dead'; 'cafe-notify retry --dead' sends them again)"
+	fi
+	assert_equal "$(count)" "$before"
+}

@@ -126,7 +126,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	out = json_pack("{s:o, s:o, s:s, s:o, s:{s:i, s:b}, s:s, s:o, s:o, s:o, s:o, "
-	    "s:{s:i, s:i, s:i, s:i}, s:{s:i}}",
+	    "s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i}}",
 	    "path", str_or_null(c.path), "db", str_or_null(c.db),
 	    "currency", c.currency, "timezone", str_or_null(c.timezone),
 	    "tax", "rate_percent", c.tax.rate_percent, "included", c.tax.included,
@@ -137,6 +137,7 @@ main(int argc, char **argv)
 	    "lease_ms", c.daemon.lease_ms,
 	    "reconcile_after_ms", c.daemon.reconcile_after_ms,
 	    "lag_alert", c.daemon.lag_alert,
+	    "lag_alert_ms", c.daemon.lag_alert_ms,
 	    "kitchen", "late_after_ms", c.kitchen.late_after_ms);
 	if (!out || json_dumpf(out, stdout, JSON_INDENT(2)) != 0 ||
 	    putchar('\n') == EOF || fflush(stdout) != 0) {

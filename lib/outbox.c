@@ -226,8 +226,13 @@ int
 ob_ensure_schema(struct cafe_log *log, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(log);
-	int rc = cafe_db_exec(db, schema);
+	int rc, status;
 
+	/* A dropped outbox is folded again from the start of the log. */
+	if (!cafe_db_has(db, "notify_outbox", NULL) &&
+	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+		return status;
+	rc = cafe_db_exec(db, schema);
 	return rc == CAFE_DB_OK ? 0 : ob_sql_status(db, rc, e, "creating the outbox tables");
 }
 

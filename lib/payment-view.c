@@ -208,12 +208,14 @@ schema(struct cafe_log *log, struct cafe_err *e)
 	struct cafe_db *db = cafe_log_store(log);
 	int status;
 
-	/* A table from before partial refunds is folded again from the log. */
-	if (cafe_db_has(db, "payments", NULL) && !cafe_db_has(db, "payments", "refund_open")) {
-		if ((status = cafe_db_run(db, "DROP TABLE payments", WHO, e)) != 0 ||
-		    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
-			return status;
-	}
+	/* A table from before partial refunds, or one dropped, is folded
+	 * again from the log. */
+	if (cafe_db_has(db, "payments", NULL) && !cafe_db_has(db, "payments", "refund_open") &&
+	    (status = cafe_db_run(db, "DROP TABLE payments", WHO, e)) != 0)
+		return status;
+	if (!cafe_db_has(db, "payments", "refund_open") &&
+	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+		return status;
 	return cafe_db_run(db,
 	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);

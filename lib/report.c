@@ -279,8 +279,8 @@ schema(struct cafe_log *log, struct cafe_err *e)
 	int status;
 
 	/* A table of an older shape is folded again from the log. */
-	if (cafe_db_has(db, "sales", NULL) && !cafe_db_has(db, "sales_orders", "tax")) {
-		if ((status = cafe_db_run(db, "DROP TABLE sales; DROP TABLE IF EXISTS "
+	if (!cafe_db_has(db, "sales", NULL) || !cafe_db_has(db, "sales_orders", "tax")) {
+		if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS "
 		    "sales_orders; DROP TABLE IF EXISTS sales_delivery", WHO, e)) != 0 ||
 		    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 			return status;

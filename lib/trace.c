@@ -58,14 +58,14 @@ int
 cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(log);
-	int status;
+	int status, shape = table_shape(db);
 
-	if (table_shape(db) < 0) {
-		if ((status = cafe_db_run(db, "DROP TABLE order_trace", WHO, e)) != 0)
-			return status;
-		if ((status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
-			return status;
-	}
+	if (shape < 0 && (status = cafe_db_run(db, "DROP TABLE order_trace", WHO, e)) != 0)
+		return status;
+	/* A table of an older shape, or one dropped (projections may be, at
+	 * any time), is folded again from the start of the log. */
+	if (shape <= 0 && (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+		return status;
 	return cafe_db_run(db,
 	    "CREATE TABLE IF NOT EXISTS order_trace(" TRACE_COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);",

@@ -287,3 +287,28 @@ true"
 	assert_equal "$(expr index "$head" P)" "$(( $(echo "$first" | grep -bo 'tea' | head -1 | cut -d: -f1) + 1 ))"
 	assert_equal "$(cafe-trace list | awk '{ print length($0) }' | sort -u | wc -l)" 1
 }
+
+# The README: projections can be dropped at any time. A dropped one is
+# folded again from the start of the log, not from its old checkpoint.
+@test "a projection dropped under a live log is rebuilt whole when next read" {
+	cafe-order place latte --customer kim >/dev/null
+	cafe-order place tea >/dev/null
+	cafe-daemon -q run --once
+	cafe-trace list >/dev/null
+	cafe-pay list >/dev/null
+	cafe-notify list >/dev/null
+	cafe-trace report >/dev/null
+	db_sql "DROP TABLE order_trace; DROP TABLE payments; DROP TABLE notify_outbox;
+	    DROP TABLE sales; DROP TABLE sales_orders"
+	cafe-order place mocha >/dev/null
+	run cafe-trace --json list
+	assert_success
+	assert_equal "$(jq -s -c 'map(.order_id) | sort' <<<"$output")" '[1,2,3]'
+	assert_equal "$(jq -s -c 'map(select(.order_id == 1)) | .[0].customer' <<<"$output")" '"kim"'
+	run cafe-pay --json list
+	assert_equal "$(jq -s -c 'map(.order_id)' <<<"$output")" '[1,2,3]'
+	run cafe-notify --json list
+	[ "$(jq -s 'map(.order_id) | unique | length' <<<"$output")" -eq 2 ]
+	run cafe-trace --json report
+	assert_equal "$(jq -c '[.orders, .gross]' <<<"$output")" '[3,11000]'
+}

@@ -261,6 +261,45 @@ create_file(const char *path)
 	return 1;
 }
 
+static char *
+dir_of(const char *path)
+{
+	char *dir = cafe_xstrdup(path), *slash = strrchr(dir, '/');
+
+	if (!slash)
+		snprintf(dir, strlen(dir) + 1, ".");
+	else if (slash == dir)
+		slash[1] = '\0';
+	else
+		*slash = '\0';
+	return dir;
+}
+
+static int
+dir_exists(const char *path)
+{
+	char *dir = dir_of(path);
+	struct stat sb;
+	int there = stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode);
+
+	free(dir);
+	return there;
+}
+
+/* Advice that works: 'cafe-log init' cannot make a log in a directory
+ * that is not there. */
+static int
+no_dir(const char *path, struct cafe_err *e)
+{
+	char *dir = dir_of(path);
+
+	cafe_err_set(e, CAFE_IOERR, "cannot open database '%s': its directory '%s' does not "
+	    "exist (make it with mkdir -p, then run 'cafe-log init')", path, dir);
+	e->missing = 1;
+	free(dir);
+	return e->status;
+}
+
 /* A log this user may not open (a member of staff not yet in the shop's
  * group, a unit running as the wrong user): say whose it is and what to do,
  * before SQLite says only "unable to open". */
@@ -285,6 +324,8 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	int rc, v, oflags, status = 0, created = 0;
 
 	if (stat(path, &sb) == -1) {
+		if (errno == ENOENT && !dir_exists(path))
+			return no_dir(path, e);
 		if (errno != ENOENT || !(flags & CAFE_LOG_CREATE) || (flags & CAFE_LOG_READONLY)) {
 			int missing = errno == ENOENT;
 
@@ -417,7 +458,7 @@ lite_checkpoint(struct cafe_log *log, int empty)
 static int
 lite_wake_fd(struct cafe_log *log)
 {
-	char *dir, *slash;
+	char *dir;
 
 	if (LITE(log)->inotify_fd != -1)
 		return LITE(log)->inotify_fd;
@@ -426,14 +467,7 @@ lite_wake_fd(struct cafe_log *log)
 		LITE(log)->inotify_fd = -2;
 		return -2;
 	}
-	dir = cafe_xstrdup(log->path);
-	slash = strrchr(dir, '/');
-	if (!slash)
-		snprintf(dir, strlen(dir) + 1, ".");
-	else if (slash == dir)
-		slash[1] = '\0';
-	else
-		*slash = '\0';
+	dir = dir_of(log->path);
 	if (inotify_add_watch(LITE(log)->inotify_fd, dir,
 	    IN_MODIFY | IN_CREATE | IN_MOVED_TO | IN_CLOSE_WRITE) < 0) {
 		close(LITE(log)->inotify_fd);

@@ -180,8 +180,20 @@ one_order() {
 	assert_output "cafe-order: '$T/dir.db' is not a regular file"
 	run cafe-order --db "$T/no/such/dir/cafe.db" place latte
 	assert_failure 74
-	assert_output --partial "cannot open database '$T/no/such/dir/cafe.db'"
+	assert_output "cafe-order: cannot open database '$T/no/such/dir/cafe.db': its directory '$T/no/such/dir' does not exist (make it with mkdir -p, then run 'cafe-log init')"
 	[ ! -e "$T/no" ]
+	# The advice works: every reader and init give it, and following it works.
+	for cmd in "cafe-trace list" "cafe-log init" "cafe-log verify" "cafe-pay list"; do
+		run --separate-stderr ${cmd%% *} --db "$T/no/such/dir/cafe.db" ${cmd#* }
+		assert_failure 74
+		assert_equal "$stderr" "${cmd%% *}: cannot open database '$T/no/such/dir/cafe.db': its directory '$T/no/such/dir' does not exist (make it with mkdir -p, then run 'cafe-log init')"
+	done
+	[ ! -e "$T/no" ]
+	mkdir -p "$T/no/such/dir"
+	run cafe-log --db "$T/no/such/dir/cafe.db" init
+	assert_success
+	run cafe-trace --db "$T/no/such/dir/cafe.db" list
+	assert_success
 }
 
 @test "a database the process may not write: 74, one line, nothing appended" {

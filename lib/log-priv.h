@@ -67,6 +67,9 @@ struct log_backend {
 	 * data, meta, ts, and 1 when data and meta are JSON objects (the
 	 * engine's own check: no decoding here), for seq > ?, in seq order. */
 	const char *export_select;
+	/* A statement whose one row is "ok" when the storage itself is sound
+	 * (NULL: the server keeps its own pages and checks them). */
+	const char *integrity_sql;
 };
 
 struct cafe_log {

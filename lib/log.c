@@ -1301,6 +1301,37 @@ cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 	}
 }
 
+/* The file under the log, as its engine checks it: 74 naming it when
+ * damaged, whatever the events' rows say. */
+static int
+check_storage(struct cafe_log *log, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	int rc, status = 0;
+
+	if ((status = prepare(log, log->be->integrity_sql, &st, e)) != 0)
+		return status;
+	rc = cafe_stmt_step(st);
+	if (rc == CAFE_DB_ROW && strcmp(cafe_col_text(st, 0), "ok") != 0) {
+		/* One line: "*** in database main ***\nOn tree page 86 ..." */
+		char why[256], *p;
+		const char *text = cafe_col_text(st, 0);
+
+		if ((p = strstr(text, "***\n")))
+			text = p + 4;
+		snprintf(why, sizeof why, "%s", text);
+		for (p = why; *p; p++)
+			if (*p == '\n' || *p == '\r')
+				*p = ' ';
+		status = cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database or is damaged "
+		    "(the file's own check: %s)", log->path, why);
+	} else if (rc != CAFE_DB_ROW) {
+		status = db_status(log, rc, e, "verify");
+	}
+	cafe_stmt_free(st);
+	return status;
+}
+
 int
 cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
     long long *checked, struct cafe_err *e)
@@ -1321,6 +1352,8 @@ cafe_log_verify(struct cafe_log *log, long long head_seq, const char *head_hash,
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "the append-only triggers on events are missing (history may have "
 		    "been rewritten)");
+	if (log->be->integrity_sql && (status = check_storage(log, e)) != 0)
+		return status;
 	memcpy(prev, cafe_chain_genesis, sizeof prev);
 	if ((status = prepare(log, log->be->verify_select, &st, e)) != 0)
 		return status;

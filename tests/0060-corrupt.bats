@@ -120,3 +120,26 @@ damaged() {
 	[ ! -e "$db-wal" ]
 	rm -rf "$dir"
 }
+
+# Random bytes over an index page: the events' rows still read in order,
+# so a walk of the chain said ok, while placing an order failed with 74.
+@test "a damaged index: verify checks the file too and exits 74 naming it" {
+	sqlite_only "damage to the file's own bytes; a PostgreSQL server keeps its own pages"
+	for i in $(seq 200); do echo '{"product":"tea","customer":"kim"}'; done |
+		cafe-order place --batch -q
+	sqlite3 "$CAFE_DB" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+	page=$(sqlite3 "$CAFE_DB" "SELECT max(pageno) FROM dbstat WHERE name = 'events_type'")
+	[ -n "$page" ]
+	head -c 2000 /dev/urandom |
+	    dd of="$CAFE_DB" bs=1 seek=$(( (page - 1) * 4096 + 1000 )) conv=notrunc 2>/dev/null
+	sum=$(cksum < "$CAFE_DB")
+	run --separate-stderr cafe-log verify
+	assert_failure 74
+	assert_equal "$output" ""
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	[[ $stderr == "cafe-log: '$CAFE_DB' is not a cafe database or is damaged (the file's own check: "*")" ]]
+	run --separate-stderr cafe-log --json verify
+	assert_failure 74
+	assert_equal "$(jq -c '.ok' <<<"$output")" false
+	assert_equal "$(cksum < "$CAFE_DB")" "$sum"
+}

@@ -21,16 +21,17 @@ static const char usage[] =
 "       cafe-log verify [--head SEQ:HASH]\n"
 "       cafe-log head\n"
 "       cafe-log export [--since SEQ]\n"
-"       cafe-log import < events.jsonl\n"
+"       cafe-log import [--rechain] < events.jsonl\n"
 "       cafe-log stats\n"
 "example: cafe-log export --since 1000 | gzip > events.jsonl.gz\n";
 
-enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL, OPT_HEAD };
+enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL, OPT_HEAD, OPT_RECHAIN };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
 	{ "since", required_argument, NULL, OPT_SINCE },
 	{ "head", required_argument, NULL, OPT_HEAD },
+	{ "rechain", no_argument, NULL, OPT_RECHAIN },
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -40,6 +41,7 @@ struct opts {
 	const char *head;           /* --head as given */
 	long long head_seq;         /* ... and read */
 	char head_hash[CAFE_HASH_HEX];
+	int rechain;                /* import: no link checked, a new chain made */
 };
 
 static int
@@ -52,6 +54,8 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 		o->since = optarg;
 	else if (c == OPT_HEAD)
 		o->head = optarg;
+	else if (c == OPT_RECHAIN)
+		o->rechain = 1;
 	return 0;
 }
 
@@ -145,94 +149,121 @@ do_export(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 }
 
 /*
- * Appends the whole batch in one write transaction (all or nothing), a
- * slice at a time so that the meter can move between slices.
+ * An import, read and appended a slice at a time inside one write
+ * transaction: all of the file or nothing, in memory one slice however
+ * large the file (a shop moved to PostgreSQL is millions of events).
  */
+struct import {
+	struct cafe_log *log;
+	struct cafe_batch b;        /* the slice being read */
+	struct cafe_import_chain chain;
+	long long done;             /* events appended before this slice */
+	long long after;            /* the log's head before the import */
+	struct cafe_meter m;
+	long long bytes, size;
+};
+
+enum { SLICE = 2000 };
+
+/* The slice read so far into the log; the events' numbers in the file
+ * for a message. */
 static int
-append_all(struct cafe_log *log, struct cafe_batch *b, struct cafe_meter *m,
-    struct cafe_err *e)
+append_slice(struct import *im, struct cafe_err *e)
 {
-	enum { SLICE = 2000 };
+	struct cafe_batch *b = &im->b;
 	int status;
 
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
-	for (size_t off = 0; off < b->n; off += SLICE) {
-		struct cafe_batch part = *b;
+	if (b->n == 0)
+		return 0;
+	status = cafe_log_append(im->log, b, e);
+	if (status == CAFE_TEMPFAIL && e->conflict) {
+		struct cafe_event *ev = &b->ev[b->failed];
 
-		part.ev = b->ev + off;
-		part.n = part.cap = b->n - off < SLICE ? b->n - off : SLICE;
-		status = cafe_log_append(log, &part, e);
-		b->failed = off + part.failed;
-		if (status) {
-			cafe_log_rollback(log);
-			return status;
-		}
-		cafe_meter_update(m, (long long)(off + part.n), (long long)b->n);
+		status = cafe_err_set(e, CAFE_DATAERR, "event %lld (%s on '%s', version %lld) "
+		    "does not continue its stream; nothing imported",
+		    im->done + (long long)b->failed + 1, ev->type, ev->stream, ev->expected + 1);
+	} else if (status == CAFE_DATAERR) {
+		struct cafe_err inner = *e;
+
+		cafe_err_set(e, status, "event %lld: %s; nothing imported",
+		    im->done + (long long)b->failed + 1, inner.msg);
 	}
-	/* The whole file is in the log now, inside the transaction. */
-	if ((status = cafe_order_check_paid(log, b, e)) != 0) {
-		cafe_log_rollback(log);
+	if (status)
 		return status;
-	}
-	return cafe_log_commit(log, e);
+	im->done += (long long)b->n;
+	cafe_batch_release(b);
+	cafe_batch_init(b);
+	cafe_meter_update(&im->m, im->bytes, im->size);
+	return 0;
 }
 
 static int
-import(struct cafe_ctx *ctx)
+import_lines(struct import *im, int rechain, struct cafe_err *e)
 {
-	struct cafe_err e = { 0, "", 0, 0 };
-	struct cafe_batch b;
-	struct cafe_meter m;
-	struct stat st;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t len;
-	long long line = 0, bytes = 0, size = 0;
+	long long line = 0, failed;
 	int status = 0;
 
-	cafe_batch_init(&b);
-	/* On a terminal: how much of stdin is read, then how much appended. */
-	cafe_meter_start(&m, ctx->prog, "reading", ctx->quiet);
-	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
-		size = (long long)st.st_size;
+	if ((im->after = cafe_log_head(im->log, e)) < 0)
+		return e->status;
 	while ((len = getline(&buf, &cap, stdin)) != -1) {
 		line++;
-		bytes += len;
-		if (line % 1024 == 0)
-			cafe_meter_update(&m, bytes, size);
+		im->bytes += len;
 		if (len <= 1 && (len == 0 || buf[0] == '\n'))
 			continue;
-		if ((status = cafe_input_import_line(&b, buf, (size_t)len, line, &e)) != 0)
+		if ((status = cafe_input_import_line(&im->b, buf, (size_t)len, line,
+		    rechain ? NULL : &im->chain, e)) != 0 ||
+		    (im->b.n == SLICE && (status = append_slice(im, e)) != 0))
 			break;
 	}
 	free(buf);
 	if (!status && ferror(stdin))
-		status = cafe_err_set(&e, CAFE_IOERR, "cannot read standard input");
-	if (!status && b.n > 0) {
-		cafe_meter_phase(&m, "importing");
-		status = append_all(ctx->log, &b, &m, &e);
-		if (status == CAFE_TEMPFAIL && e.conflict) {
-			struct cafe_event *ev = &b.ev[b.failed];
-			status = cafe_err_set(&e, CAFE_DATAERR,
-			    "event %zu (%s on '%s', version %lld) does not continue its stream; "
-			    "nothing imported", b.failed + 1, ev->type, ev->stream,
-			    ev->expected + 1);
-		} else if (status == CAFE_DATAERR) {
-			struct cafe_err inner = e;
-			cafe_err_set(&e, status, "event %zu: %s; nothing imported",
-			    b.failed + 1, inner.msg);
-		}
+		status = cafe_err_set(e, CAFE_IOERR, "cannot read standard input");
+	if (!status)
+		status = append_slice(im, e);
+	/* The whole file is in the log now, inside the transaction. */
+	if (!status && (status = cafe_order_check_paid_after(im->log, im->after, &failed,
+	    e)) == CAFE_DATAERR) {
+		struct cafe_err inner = *e;
+
+		cafe_err_set(e, status, "event %lld: %s; nothing imported", failed - im->after,
+		    inner.msg);
 	}
-	cafe_meter_finish(&m);
-	if (!status) {
-		if (ctx->json)
-			cafe_print_json(json_pack("{s:I}", "imported", (json_int_t)b.n));
+	return status;
+}
+
+static int
+import(struct cafe_ctx *ctx, int rechain)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct import im;
+	struct stat st;
+	int status;
+
+	memset(&im, 0, sizeof im);
+	im.log = ctx->log;
+	cafe_batch_init(&im.b);
+	/* On a terminal: how much of stdin is read and appended. */
+	cafe_meter_start(&im.m, ctx->prog, "importing", ctx->quiet);
+	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
+		im.size = (long long)st.st_size;
+	if ((status = cafe_log_begin(ctx->log, &e)) == 0) {
+		if ((status = import_lines(&im, rechain, &e)) != 0)
+			cafe_log_rollback(ctx->log);
 		else
-			cafe_ctx_info(ctx, "imported %zu events", b.n);
+			status = cafe_log_commit(ctx->log, &e);
 	}
-	cafe_batch_release(&b);
-	return status ? fail(ctx, status, &e) : 0;
+	cafe_meter_finish(&im.m);
+	cafe_batch_release(&im.b);
+	if (status)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I}", "imported", (json_int_t)im.done));
+	else
+		cafe_ctx_info(ctx, "imported %lld events", im.done);
+	return 0;
 }
 
 static int
@@ -269,10 +300,10 @@ do_stats(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 static int
 do_import(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
-	int status = import(ctx);
+	int status = import(ctx, ((struct opts *)opts)->rechain);
 	char *path;
 
-	(void)opts, (void)argc, (void)argv;
+	(void)argc, (void)argv;
 	if (status == 0 || !cafe_log_created(ctx->log))
 		return status;
 	path = cafe_xstrdup(ctx->db_path);
@@ -315,7 +346,8 @@ static const struct cafe_verb verbs[] = {
 	{ "head", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_head, 0 },
 	{ "export", 0, 0, NULL, CAFE_OPT_BIT(OPT_SINCE), NULL, CAFE_OPEN_READ, check_export,
 	    do_export, 0 },
-	{ "import", 0, 0, NULL, 0, NULL, CAFE_OPEN_CREATE, NULL, do_import, 0 },
+	{ "import", 0, 0, NULL, CAFE_OPT_BIT(OPT_RECHAIN), NULL, CAFE_OPEN_CREATE, NULL,
+	    do_import, 0 },
 	{ "stats", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_stats, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
 };
@@ -326,7 +358,7 @@ main(int argc, char **argv)
 	static const struct cafe_program program = {
 		"cafe-log", usage, longopts, local_opt, verbs, NULL, CAFE_SAY_OWNER
 	};
-	struct opts o = { NULL, 0, NULL, 0, "" };
+	struct opts o = { NULL, 0, NULL, 0, "", 0 };
 
 	return cafe_cli_main(&program, &o, argc, argv);
 }

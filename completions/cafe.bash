@@ -62,6 +62,7 @@ _cafe_verb_opts() {
 	cafe-daemon:run) echo '--once --policy' ;;
 	cafe-log:export) echo '--since' ;;
 	cafe-log:verify) echo '--head' ;;
+	cafe-log:import) echo '--rechain' ;;
 	cafe-web:run|cafe-web:) echo '--listen --timeout --max-connections' ;;
 	esac
 }

@@ -208,6 +208,7 @@ complete -c $c -n __cafe_no_verb -a export -d 'print events as JSON Lines'
 complete -c $c -n __cafe_no_verb -a import -d 'append an export read on stdin'
 complete -c $c -n __cafe_no_verb -a stats -d 'count what is in the log'
 complete -c $c -n '__fish_seen_subcommand_from export' -l since -x -d 'only events after this seq'
+complete -c $c -n '__fish_seen_subcommand_from import' -l rechain -d 'link the events anew, unchecked'
 
 # cafe-web
 set c cafe-web

@@ -4,9 +4,11 @@
  * appended, so bad input never leaves a partial write.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "catalogue.h"
+#include "chain.h"
 #include "input.h"
 
 static json_t *
@@ -148,9 +150,53 @@ cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 	return 0;
 }
 
+/* The line's hash against the link its fields make after the line before:
+ * a backup proves itself, and an edited one is refused before anything is
+ * appended. */
+static int
+check_link(struct cafe_import_chain *c, json_t *o, const struct cafe_event *ev,
+    long long line, struct cafe_err *e)
+{
+	json_t *jseq = json_object_get(o, "seq"), *jhash = json_object_get(o, "hash");
+	const char *hash = json_string_value(jhash);
+	long long seq = json_integer_value(jseq);
+	char link[CAFE_HASH_HEX], *data, *meta;
+
+	if (!json_is_integer(jseq) || seq < 1 || !hash)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: no seq and hash to check it by "
+		    "(an export from before the chain: 'cafe-log import --rechain' links it "
+		    "anew)", line);
+	if (!cafe_chain_valid(hash))
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: event %lld: hash is not 64 hex "
+		    "digits", line, seq);
+	if (c->seq && seq != c->seq + 1)
+		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: event %lld: broken link (it "
+		    "follows event %lld: events are missing or out of order)", line, seq, c->seq);
+	if (c->seq || seq == 1) {
+		data = json_dumps(ev->data, JSON_COMPACT);
+		meta = json_dumps(ev->meta, JSON_COMPACT);
+		if (!data || !meta) {
+			free(data);
+			free(meta);
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: out of memory", line);
+		}
+		cafe_chain_link(c->seq ? c->prev : cafe_chain_genesis, seq, ev->id, ev->stream,
+		    ev->expected + 1, ev->type, ev->ts, data, meta, link);
+		free(data);
+		free(meta);
+		if (strcmp(link, hash) != 0)
+			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: event %lld: broken link "
+			    "(it was changed after it was exported; 'cafe-log import --rechain' "
+			    "imports it anyway, with a new chain)", line, seq);
+	}
+	c->seq = seq;
+	snprintf(c->prev, sizeof c->prev, "%s", hash);
+	return 0;
+}
+
 int
 cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len, long long line,
-    struct cafe_err *e)
+    struct cafe_import_chain *chain, struct cafe_err *e)
 {
 	const char *id, *stream, *type, *ts;
 	json_int_t version;
@@ -208,6 +254,11 @@ cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len, long l
 	memcpy(ev->id, id, 33);
 	ev->meta = json_incref(meta);
 	snprintf(ev->ts, sizeof ev->ts, "%s", ts);
+	if (chain && (status = check_link(chain, o, ev, line, e)) != 0) {
+		cafe_event_release(ev);
+		b->n--;
+		goto out;
+	}
 	status = 0;
 out:
 	json_decref(o);

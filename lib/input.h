@@ -29,11 +29,24 @@ int cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t l
 		struct cafe_err *e);
 
 /*
- * One line of an export ({seq?, id, stream, version, type, data, meta,
- * ts}) checked against the event catalogue (catalogue.h) and added to b
- * with its version as the expected one. CAFE_DATAERR "stdin:LINE: ...".
+ * The hash chain of an export, as its lines are read: each line's hash
+ * must link it to the line before (to the chain's start for seq 1; the
+ * first line of an export that starts later is taken as it says).
+ * Start with it zeroed.
+ */
+struct cafe_import_chain {
+	long long seq;              /* of the line before; 0: none yet */
+	char prev[65];              /* its hash */
+};
+
+/*
+ * One line of an export ({seq, id, stream, version, type, data, meta, ts,
+ * hash}) checked against the event catalogue (catalogue.h) and added to b
+ * with its version as the expected one. With chain (NULL: --rechain, no
+ * check), a line without a hash or whose hash does not link it is
+ * refused: "event SEQ: broken link". CAFE_DATAERR "stdin:LINE: ...".
  */
 int cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len,
-		long long line, struct cafe_err *e);
+		long long line, struct cafe_import_chain *chain, struct cafe_err *e);
 
 #endif

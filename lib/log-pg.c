@@ -263,7 +263,7 @@ const struct log_backend cafe_log_pg_backend = {
 	1,
 	"SELECT o_seq, o_hash FROM cafe_append(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	"SELECT seq, id, stream, version, type, data, meta, ts, CASE WHEN "
-	"json_typeof(data) = 'object' AND json_typeof(meta) = 'object' THEN 1 ELSE 0 END "
-	"FROM events WHERE seq > ? ORDER BY seq",
+	"json_typeof(data) = 'object' AND json_typeof(meta) = 'object' THEN 1 ELSE 0 END, "
+	"hash FROM events WHERE seq > ? ORDER BY seq",
 	NULL                        /* the server checks its own pages */
 };

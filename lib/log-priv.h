@@ -64,8 +64,9 @@ struct log_backend {
 	int insert_checks;
 	const char *append_call;
 	/* The SELECT of cafe_log_export: seq, id, stream, version, type,
-	 * data, meta, ts, and 1 when data and meta are JSON objects (the
-	 * engine's own check: no decoding here), for seq > ?, in seq order. */
+	 * data, meta, ts, 1 when data and meta are JSON objects (the
+	 * engine's own check: no decoding here), and hash, for seq > ?, in
+	 * seq order. */
 	const char *export_select;
 	/* A statement whose one row is "ok" when the storage itself is sound
 	 * (NULL: the server keeps its own pages and checks them). */

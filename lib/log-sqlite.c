@@ -549,7 +549,7 @@ const struct log_backend cafe_log_sqlite_backend = {
 	0, NULL,
 	"SELECT seq, id, stream, version, type, data, meta, ts, "
 	"CASE WHEN json_valid(data) AND json_valid(meta) THEN "
-	"json_type(data) = 'object' AND json_type(meta) = 'object' ELSE 0 END "
+	"json_type(data) = 'object' AND json_type(meta) = 'object' ELSE 0 END, hash "
 	"FROM events WHERE seq > ? ORDER BY seq",
 	/* Every page and every index against its table: a file damaged where
 	 * the events' own rows still read must not pass as sound. */

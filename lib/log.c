@@ -963,6 +963,8 @@ put_row(FILE *out, struct cafe_stmt *st, const char *data, const char *meta)
 	fputs(meta, out);
 	fputs(",\"ts\":", out);
 	put_string(out, cafe_col_text(st, 7));
+	fputs(",\"hash\":", out);
+	put_string(out, cafe_col_text(st, 9));
 	fputs("}\n", out);
 }
 
@@ -992,6 +994,7 @@ cafe_log_export(struct cafe_log *log, long long after, FILE *out, struct cafe_er
 			if ((status = row_event(log, st, &ev, e)) != 0)
 				break;
 			j = cafe_event_json(&ev);
+			json_object_set_new(j, "hash", json_string(cafe_col_text(st, 9)));
 			text = json_dumps(j, JSON_COMPACT);
 			json_decref(j);
 			cafe_event_release(&ev);

@@ -53,3 +53,44 @@ cafe_order_check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_er
 	}
 	return 0;
 }
+
+struct paid_check {
+	struct cafe_log *log;
+	long long failed;
+	struct cafe_err *e;
+};
+
+static int
+check_one(const struct cafe_event *ev, void *arg)
+{
+	struct paid_check *c = arg;
+	long long id = json_integer_value(json_object_get(ev->data, "order_id"));
+	char stream[48];
+	int found;
+
+	snprintf(stream, sizeof stream, "payment-%lld", id);
+	found = cafe_log_read_stream(c->log, stream, approved, NULL, c->e);
+	if (found == 1)
+		return 0;
+	c->failed = ev->seq;
+	if (found == 0)
+		return cafe_err_set(c->e, CAFE_DATAERR, "OrderPlaced of order %lld has no "
+		    "PaymentApproved (no order without payment)", id);
+	return found;
+}
+
+int
+cafe_order_check_paid_after(struct cafe_log *log, long long after, long long *failed,
+    struct cafe_err *e)
+{
+	static const char *const placed[] = { "OrderPlaced", NULL };
+	struct paid_check c = { log, 0, e };
+	long long head = cafe_log_head(log, e);
+	int status;
+
+	if (head < 0)
+		return e->status;
+	status = cafe_log_read_types(log, after, head, placed, check_one, &c, e);
+	*failed = c.failed;
+	return status;
+}

@@ -22,5 +22,10 @@ int cafe_order_load(struct cafe_log *log, long long id, struct cafe_order *o,
  * b->failed to its index).
  */
 int cafe_order_check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e);
+/* The same for every OrderPlaced with seq > after, as the log now holds
+ * them (inside the transaction that appended them); *failed gets the seq
+ * of the first without its payment. */
+int cafe_order_check_paid_after(struct cafe_log *log, long long after, long long *failed,
+		struct cafe_err *e);
 
 #endif

@@ -176,7 +176,7 @@ tamper() {
 	cafe-log export >"$T/a.jsonl"
 	[ "$(wc -l <"$T/a.jsonl")" -eq 11 ]
 	run jq -sc 'map(.seq) == [range(1; 12)] and all(.[]; (keys | sort) ==
-	    ["data", "id", "meta", "seq", "stream", "ts", "type", "version"])' "$T/a.jsonl"
+	    ["data", "hash", "id", "meta", "seq", "stream", "ts", "type", "version"])' "$T/a.jsonl"
 	assert_output true
 	run cafe-log --db "$T/b.db" import <"$T/a.jsonl"
 	assert_success
@@ -217,9 +217,10 @@ tamper() {
 }
 
 # Imports $T/in.jsonl into a log that holds one event already; expects 65,
-# the message, and that log unchanged.
+# the message, and that log unchanged. Its lines are edited on purpose to
+# reach each check behind the chain's: --rechain.
 import_refused() {
-	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	run cafe-log --db "$T/target.db" import --rechain <"$T/in.jsonl"
 	assert_failure 65
 	assert_output "cafe-log: $1"
 	assert_equal "$(CAFE_DB=$T/target.db event_count)" 1
@@ -238,7 +239,7 @@ import_refused() {
 
 	# jansson's words; the line and the field are what matter.
 	head -3 "$T/a.jsonl" | jq -c 'del(.ts)' >"$T/in.jsonl"
-	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	run cafe-log --db "$T/target.db" import --rechain <"$T/in.jsonl"
 	assert_failure 65
 	assert_output --regexp "^cafe-log: stdin:1: .*ts$"
 
@@ -253,6 +254,51 @@ import_refused() {
 
 	head -1 "$T/a.jsonl" | jq -c '.id = "not-hex"' >"$T/in.jsonl"
 	import_refused "stdin:1: id must be 32 lowercase hex digits"
+}
+
+# A backup proves itself: each line's hash links it to the one before, so
+# an edited export is refused before anything is appended.
+@test "import checks every link: an edited export is 65 'event SEQ: broken link', nothing appended" {
+	history
+	cafe-log export >"$T/a.jsonl"
+	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
+	# The customer's name edited in event 2, the data of an order.
+	{ sed -n 1p "$T/a.jsonl"; sed -n 2p "$T/a.jsonl" | jq -c '.data.customer = "Lee"';
+	    sed -n '3,$p' "$T/a.jsonl"; } >"$T/in.jsonl"
+	run --separate-stderr cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "cafe-log: stdin:2: event 2: broken link (it was changed after it was exported; 'cafe-log import --rechain' imports it anyway, with a new chain)"
+	assert_equal "$(CAFE_DB=$T/target.db event_count)" 1
+	# An event taken out.
+	sed 4d "$T/a.jsonl" >"$T/in.jsonl"
+	run --separate-stderr cafe-log --db "$T/target.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "cafe-log: stdin:4: event 5: broken link (it follows event 3: events are missing or out of order)"
+	assert_equal "$(CAFE_DB=$T/target.db event_count)" 1
+	# An export from before the chain (no hash): only with --rechain.
+	jq -c 'del(.hash)' "$T/a.jsonl" >"$T/old.jsonl"
+	run --separate-stderr cafe-log --db "$T/fresh.db" import <"$T/old.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "cafe-log: stdin:1: no seq and hash to check it by (an export from before the chain: 'cafe-log import --rechain' links it anew)"
+	[ ! -e "$T/fresh.db" ]
+	run cafe-log --db "$T/fresh.db" import --rechain <"$T/old.jsonl"
+	assert_success
+	run cafe-log --db "$T/fresh.db" verify
+	assert_success
+	# An edit made on purpose: --rechain takes it, with a chain of its own.
+	{ sed -n 1p "$T/a.jsonl"; sed -n 2p "$T/a.jsonl" | jq -c '.data.customer = "Lee"';
+	    sed -n '3,$p' "$T/a.jsonl"; } >"$T/in.jsonl"
+	run cafe-log --db "$T/edited.db" import --rechain <"$T/in.jsonl"
+	assert_success
+	run cafe-log --db "$T/edited.db" verify
+	assert_success
+	[ "$(cafe-log --db "$T/edited.db" head)" != "$(cafe-log head)" ]
+	# An export that starts later (--since) links from its first line on.
+	cafe-log export --since 4 >"$T/tail.jsonl"
+	sed 2d "$T/tail.jsonl" >"$T/in.jsonl"
+	run --separate-stderr cafe-log --db "$T/tail.db" import <"$T/in.jsonl"
+	assert_failure 65
+	assert_equal "$stderr" "cafe-log: stdin:2: event 7: broken link (it follows event 5: events are missing or out of order)"
 }
 
 @test "import of a bad version sequence appends nothing" {

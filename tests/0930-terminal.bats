@@ -38,7 +38,7 @@ on_tty() {
 
 @test "import: no progress when stderr is not a terminal" {
 	big_log 3000 > "$T/big.jsonl"
-	run cafe-log import < "$T/big.jsonl"
+	run cafe-log import --rechain < "$T/big.jsonl"
 	assert_success
 	# Exactly the message: no carriage return, no escape, no meter.
 	assert_output "cafe-log: imported 3000 events"
@@ -46,7 +46,7 @@ on_tty() {
 
 @test "import on a terminal shows progress with a rate and clears it" {
 	big_log 40000 > "$T/big.jsonl"
-	on_tty "cafe-log import < '$T/big.jsonl'"
+	on_tty "cafe-log import --rechain < '$T/big.jsonl'"
 	assert_success
 	assert_output --regexp 'cafe-log: (reading|importing) +[0-9]+% [0-9]+/[0-9]+ [0-9]+/s'
 	# The meter's line is erased before the final message.
@@ -56,7 +56,7 @@ on_tty() {
 
 @test "import on a terminal with -q: no meter" {
 	big_log 40000 > "$T/big.jsonl"
-	on_tty "cafe-log -q import < '$T/big.jsonl'"
+	on_tty "cafe-log -q import --rechain < '$T/big.jsonl'"
 	assert_success
 	assert_output ""
 }
@@ -64,7 +64,7 @@ on_tty() {
 @test "a long trace catch-up shows progress on a terminal, nothing in a pipe" {
 	# Long enough (80000 orders) that the meter's 200 ms delay passes.
 	big_log 160000 > "$T/big.jsonl"
-	cafe-log -q import < "$T/big.jsonl"
+	cafe-log -q import --rechain < "$T/big.jsonl"
 	db_save
 	on_tty "cafe-trace list > /dev/null"
 	assert_success

@@ -8,7 +8,7 @@ load helpers/trace-log
 
 local_setup() {
 	day_log > "$T/day.jsonl"
-	cafe-log -q import < "$T/day.jsonl"
+	cafe-log -q import --rechain < "$T/day.jsonl"
 }
 
 # order_id:order_status:delivery_status of every order, as of $1.

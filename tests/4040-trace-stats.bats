@@ -8,7 +8,7 @@ load helpers/trace-log
 
 local_setup() {
 	day_log > "$T/day.jsonl"
-	cafe-log -q import < "$T/day.jsonl"
+	cafe-log -q import --rechain < "$T/day.jsonl"
 }
 
 @test "stats --json: the day's figures, overall and per hour" {

@@ -47,7 +47,7 @@ make_log() {	# EVENTS DB
 				printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1,\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d,\"amount\":10100,\"ref\":\"sim-charge-%d\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"%s\"}\n", i, o, o, o, o, ts
 		}
 	}' >"$WORK/log.jsonl"
-	"$TOP/bin/cafe-log" -q --db "$2" import <"$WORK/log.jsonl"
+	"$TOP/bin/cafe-log" -q --db "$2" import --rechain <"$WORK/log.jsonl"
 	rm "$WORK/log.jsonl"
 	"$TOP/bin/cafe-trace" --db "$2" report --day 2026-12-01 >/dev/null
 	"$TOP/bin/cafe-trace" --db "$2" stats >/dev/null

@@ -34,7 +34,7 @@ awk -v n="$EVENTS" 'BEGIN {
 			printf "{\"id\":\"%032x\",\"stream\":\"payment-%d\",\"version\":1,\"type\":\"PaymentApproved\",\"data\":{\"order_id\":%d,\"amount\":2500,\"ref\":\"sim-charge-%d\"},\"meta\":{\"correlation_id\":\"%d\",\"causation_id\":null,\"actor\":\"bench\",\"tool\":\"cafe-order\",\"host\":\"bench\"},\"ts\":\"2026-01-01T09:00:00.000Z\"}\n", i, o, o, o, o
 	}
 }' >"$WORK/log.jsonl"
-"$TOP/bin/cafe-log" -q --db "$WORK/cafe.db" import <"$WORK/log.jsonl"
+"$TOP/bin/cafe-log" -q --db "$WORK/cafe.db" import --rechain <"$WORK/log.jsonl"
 rm "$WORK/log.jsonl"
 sqlite3 "$WORK/cafe.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null
 echo "verify.sh: $EVENTS events, $(($(stat -c %s "$WORK/cafe.db") / 1048576)) MB"

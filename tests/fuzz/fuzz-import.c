@@ -13,6 +13,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	struct cafe_batch b;
+	struct cafe_import_chain chain = { 0, "" };
 	struct cafe_err e;
 	const char *p = (const char *)data, *end = p + size;
 	long long line = 0;
@@ -22,7 +23,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t len = nl ? (size_t)(nl - p) + 1 : (size_t)(end - p);
 
-		if (cafe_input_import_line(&b, p, len, ++line, &e) != 0)
+		/* Every other input unchecked, as --rechain reads it. */
+		if (cafe_input_import_line(&b, p, len, ++line, size % 2 ? &chain : NULL, &e) != 0)
 			break;
 		p += len;
 	}

@@ -65,8 +65,13 @@ damaged() {
 	pages=$(sqlite3 "$CAFE_DB" 'PRAGMA page_count')
 	dd if=/dev/zero bs=4096 seek=$(( pages / 3 )) count=3 conv=notrunc of="$CAFE_DB" 2>/dev/null
 	why="database disk image is malformed"
-	damaged cafe-log verify
 	damaged cafe-log stats
+	# verify runs the file's own check first, which names the page.
+	run --separate-stderr cafe-log verify
+	assert_failure 74
+	assert_equal "$output" ""
+	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
+	[[ $stderr == "cafe-log: '$CAFE_DB' is not a cafe database or is damaged (the file's own check: "*")" ]]
 }
 
 @test "a PostgreSQL database with an events table of its own: refused, left as it was" {

@@ -68,7 +68,17 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 		return status;
 	return cafe_db_run(db,
 	    "CREATE TABLE IF NOT EXISTS order_trace(" TRACE_COLUMNS ");"
-	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);",
+	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);"
+	    /* A filtered list reads the orders that match, newest first,
+	     * however long the log: each index is in order_id's order within
+	     * its value (SQLite appends the rowid; PostgreSQL is told). */
+	    "CREATE INDEX IF NOT EXISTS order_trace_order_status "
+	    "ON order_trace(order_status, order_id);"
+	    "CREATE INDEX IF NOT EXISTS order_trace_payment_status "
+	    "ON order_trace(payment_status, order_id);"
+	    "CREATE INDEX IF NOT EXISTS order_trace_delivery_status "
+	    "ON order_trace(delivery_status, order_id);"
+	    "CREATE INDEX IF NOT EXISTS order_trace_placed_at ON order_trace(placed_at);",
 	    WHO, e);
 }
 
@@ -611,6 +621,27 @@ source_table(struct cafe_log *log, const struct cafe_trace_query *q, const char 
 	return cafe_trace_catch_up_progress(log, p, e);
 }
 
+/* " AND ..." for a status as parameter ?n: the columns it can be in are
+ * an order's, its payment's or its delivery's ("cancelled" and
+ * "delivered" are both an order's and a delivery's). */
+static int
+status_filter(char *buf, size_t size, const char *status, int n)
+{
+	int order = 0, payment = 0, delivery = 0;
+
+	for (int i = 0; i <= CAFE_ORDER_DELIVERED; i++)
+		order |= strcmp(status, cafe_order_status_name(i)) == 0;
+	for (int i = 0; i < CAFE_PAYMENT_STATUSES; i++)
+		payment |= strcmp(status, cafe_payment_status_name(i)) == 0;
+	for (int i = 0; i <= CAFE_DELIVERY_CANCELLED; i++)
+		delivery |= strcmp(status, cafe_delivery_status_name(i)) == 0;
+	if (order && delivery)
+		return snprintf(buf, size, " AND (order_status = ?%d OR delivery_status = ?%d)",
+		    n, n);
+	return snprintf(buf, size, " AND %s = ?%d", order ? "order_status" : payment ?
+	    "payment_status" : "delivery_status", n);
+}
+
 int
 cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
     int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
@@ -619,28 +650,46 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	const char *table;
 	struct cafe_stmt *st = NULL;
 	char sql[1024], since[40] = "";
-	int rc, status;
+	int rc, status, nparam = 0, n;
 
 	if (q->since && parse_time("--since", q->since, since, sizeof since, e) < 0)
 		return CAFE_USAGE;
 	if ((status = source_table(log, q, &table, e)) != 0)
 		return status;
-	/* The newest `limit` orders that match, oldest first. */
-	snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " ROW_COLUMNS " FROM %s "
-	    "WHERE order_status <> 'none' "
-	    "AND (CAST(?1 AS TEXT) IS NULL OR customer = ?1) "
-	    "AND (CAST(?2 AS TEXT) IS NULL OR ?2 IN (order_status, payment_status, delivery_status)) "
-	    "AND (CAST(?3 AS TEXT) IS NULL OR placed_at >= ?3) "
-	    "ORDER BY order_id DESC LIMIT ?4) AS newest ORDER BY order_id", table);
+	/* The newest `limit` orders that match, oldest first; the statement
+	 * names only the filters given, so that the planner takes their
+	 * index ("?1 IS NULL OR customer = ?1" kept it from it: a rare
+	 * customer walked every order). */
+	n = snprintf(sql, sizeof sql, "SELECT * FROM (SELECT " ROW_COLUMNS " FROM %s "
+	    "WHERE order_status <> 'none'", table);
+	/* Parameters numbered as they come: a server must know each one's type. */
+	if (q->customer)
+		n += snprintf(sql + n, sizeof sql - n, " AND customer = ?%d", ++nparam);
+	if (q->status)
+		n += status_filter(sql + n, sizeof sql - n, q->status, ++nparam);
+	/* Orders are placed in order_id's order but for clocks that differ:
+	 * bound order_id by the oldest match (read by its index), so that the
+	 * newest-first walk stops there instead of at the first order (no
+	 * match: NULL, and no row). "+ 0" keeps SQLite from finding min() by
+	 * walking order_id up from 1. */
+	if (since[0]) {
+		++nparam;
+		n += snprintf(sql + n, sizeof sql - n, " AND placed_at >= ?%d AND order_id >= "
+		    "(SELECT min(order_id + 0) FROM %s WHERE placed_at >= ?%d)",
+		    nparam, table, nparam);
+	}
+	snprintf(sql + n, sizeof sql - n, " ORDER BY order_id DESC LIMIT ?%d) AS newest "
+	    "ORDER BY order_id", nparam + 1);
 	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
 		return cafe_db_status(db, rc, WHO, "prepare", e);
+	nparam = 0;
 	if (q->customer)
-		cafe_stmt_text(st, 1, q->customer);
+		cafe_stmt_text(st, ++nparam, q->customer);
 	if (q->status)
-		cafe_stmt_text(st, 2, q->status);
+		cafe_stmt_text(st, ++nparam, q->status);
 	if (since[0])
-		cafe_stmt_text(st, 3, since);
-	cafe_stmt_int(st, 4, q->limit > 0 ? q->limit : LLONG_MAX);
+		cafe_stmt_text(st, ++nparam, since);
+	cafe_stmt_int(st, ++nparam, q->limit > 0 ? q->limit : LLONG_MAX);
 	status = 0;
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		json_t *row = row_json(st);

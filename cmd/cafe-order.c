@@ -23,7 +23,7 @@ static const char usage[] =
 "                  [--stock N]\n"
 "       cafe-order menu set PRODUCT [--price N] [--code C] [--options GROUP,...]\n"
 "       cafe-order menu remove PRODUCT\n"
-"       cafe-order menu import [FILE]\n"
+"       cafe-order menu import [FILE] [--prune]\n"
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--address TEXT]\n"
 "                  [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
@@ -35,7 +35,7 @@ static const char usage[] =
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
 	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
-	OPT_AS_OF
+	OPT_AS_OF, OPT_PRUNE
 };
 
 static const struct option longopts[] = {
@@ -54,12 +54,14 @@ static const struct option longopts[] = {
 	{ "options", required_argument, NULL, OPT_OPTIONS },
 	{ "stock", required_argument, NULL, OPT_STOCK },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
+	{ "prune", no_argument, NULL, OPT_PRUNE },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
 	const char *price, *code, *options, *stock, *as_of;
+	int prune;
 };
 
 #define BIT CAFE_OPT_BIT
@@ -84,6 +86,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_OPTIONS: o->options = optarg; break;
 	case OPT_STOCK: o->stock = optarg; break;
 	case OPT_AS_OF: o->as_of = optarg; break;
+	case OPT_PRUNE: o->prune = 1; break;
 	}
 	return 0;
 }
@@ -312,30 +315,35 @@ menu_change(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_menu_item it;
 	const char *verb = argv[0];
-	size_t n = 0, added, changed, removed;
+	size_t n = 0;
 	int status;
 
 	memset(&it, 0, sizeof it);
 	if (strcmp(verb, "import") == 0) {
+		struct cafe_menu_import r = { o->prune, 0, 0, 0, 0 };
 		struct cafe_config from;
 
 		/* The config in use (--config and all), or the file named. */
 		if (argc == 1) {
-			status = cafe_menu_import(ctx->log, &ctx->config, &added, &changed,
-			    &removed, &e);
+			status = cafe_menu_import(ctx->log, &ctx->config, &r, &e);
 		} else if ((status = cafe_config_load(&from, argv[1], &e)) == 0) {
-			status = cafe_menu_import(ctx->log, &from, &added, &changed, &removed,
-			    &e);
+			status = cafe_menu_import(ctx->log, &from, &r, &e);
 			cafe_config_release(&from);
 		}
 		if (status)
 			return fail(ctx, status, &e);
-		if (ctx->json)
-			cafe_print_json(json_pack("{s:I, s:I, s:I}", "added", (json_int_t)added,
-			    "changed", (json_int_t)changed, "removed", (json_int_t)removed));
-		else if (!ctx->quiet)
-			printf("menu: %zu added, %zu changed, %zu removed\n", added, changed,
-			    removed);
+		if (ctx->json) {
+			cafe_print_json(json_pack("{s:I, s:I, s:I, s:I}", "added",
+			    (json_int_t)r.added, "changed", (json_int_t)r.changed, "removed",
+			    (json_int_t)r.removed, "kept", (json_int_t)r.kept));
+		} else if (!ctx->quiet) {
+			printf("menu: %zu added, %zu changed, %zu removed", r.added, r.changed,
+			    r.removed);
+			if (r.kept)
+				printf("; %zu not in the config kept (--prune removes them)",
+				    r.kept);
+			putchar('\n');
+		}
 		return 0;
 	}
 	if (strcmp(verb, "remove") == 0)
@@ -735,6 +743,9 @@ check_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	unsigned given = ctx->given & (BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
 	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK));
 
+	if ((ctx->given & BIT(OPT_PRUNE)) && (!v || strcmp(v, "import") != 0))
+		return cafe_usage_error(ctx, "--prune goes with 'menu import'");
+
 	if (!v) {
 		if (given & ~BIT(OPT_AS_OF))
 			return cafe_usage_error(ctx, "--price, --code, --options and --stock "
@@ -799,7 +810,7 @@ check_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
  */
 static const struct cafe_verb verbs[] = {
 	{ "menu", -1, 0, NULL, BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
-	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
+	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
 	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },

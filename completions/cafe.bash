@@ -15,7 +15,7 @@ _cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --vers
 # Options that take a value, per program (the value is not the subcommand).
 _cafe_value_opts() {
 	case $1 in
-	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add --price --code --options --stock --as-of' ;;
+	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add --price --code --options --stock --as-of --prune' ;;
 	cafe-pay) echo '--order --status --reason --amount' ;;
 	cafe-deliver) echo '--status --rider --reason' ;;
 	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
@@ -45,7 +45,7 @@ _cafe_verb_opts() {
 	cafe-order:place) echo '--qty --customer --address --key --wait --batch' ;;
 	cafe-order:cancel) echo '--reason --key' ;;
 	cafe-order:stock) echo '--set --add' ;;
-	cafe-order:menu) echo '--as-of --price --code --options --stock' ;;
+	cafe-order:menu) echo '--as-of --price --code --options --stock --prune' ;;
 	cafe-pay:list) echo '--order --status' ;;
 	cafe-pay:refund) echo '--amount --reason --key' ;;
 	cafe-deliver:list) echo '--status' ;;

@@ -124,6 +124,7 @@ complete -c $c -n '__cafe_operand_of menu' -a set -d 'change a product'
 complete -c $c -n '__cafe_operand_of menu' -a remove -d 'take a product off'
 complete -c $c -n '__cafe_operand_of menu' -a import -d "apply a config file's menu"
 complete -c $c -n '__fish_seen_subcommand_from menu' -l as-of -x -d 'the menu as it stood then'
+complete -c $c -n '__fish_seen_subcommand_from import' -l prune -d 'remove what the file does not have'
 complete -c $c -n '__fish_seen_subcommand_from menu' -l price -x -d 'the price, in the smallest unit'
 complete -c $c -n '__fish_seen_subcommand_from menu' -l code -x -d 'an ASCII word to type'
 complete -c $c -n '__fish_seen_subcommand_from menu' -l options -x -d 'option groups'

@@ -298,12 +298,14 @@ as_config(struct cafe_config *v, const struct cafe_menu *m)
 }
 
 size_t
-cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct cafe_config *c)
+cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct cafe_config *c,
+    int prune, size_t *kept)
 {
 	struct cafe_config logc;
 	long long v = m->version;
 	size_t n = 0;
 
+	*kept = 0;
 	as_config(&logc, m);
 	for (size_t i = 0; i < c->nmenu; i++) {
 		const struct cafe_product *p = &c->menu[i], *q = find(m, p->name);
@@ -335,6 +337,10 @@ cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct caf
 		    strcmp(cafe_config_product(c, m->products[i].name)->name,
 		    m->products[i].name) == 0)
 			continue;
+		if (!prune) {
+			++*kept;
+			continue;
+		}
 		cafe_batch_add(b, STREAM, v + (long long)n, "ProductRemoved",
 		    json_pack("{s:s}", "name", m->products[i].name));
 		n++;
@@ -408,7 +414,8 @@ struct menu_txn {
 	const struct cafe_config *c;
 	const struct cafe_menu_item *it;
 	const char *name;
-	size_t n, added, changed, removed;
+	size_t n;
+	struct cafe_menu_import *import;
 };
 
 /* The options of a product whose groups are named: each defined by the
@@ -511,7 +518,7 @@ menu_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	struct cafe_batch b;
 	int status;
 
-	t->n = t->added = t->changed = t->removed = 0;
+	t->n = 0;
 	cafe_batch_init(&b);
 	if ((status = cafe_menu_load(log, -1, &m, e)) != 0)
 		goto out;
@@ -524,11 +531,14 @@ menu_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		m.version = (long long)b.n;
 	}
 	if (t->verb == IMPORT) {
-		cafe_menu_diff(&b, &m, t->c);
+		struct cafe_menu_import *r = t->import;
+
+		r->added = r->changed = r->removed = 0;
+		cafe_menu_diff(&b, &m, t->c, r->prune, &r->kept);
 		for (size_t i = 0; i < b.n; i++) {
 			const char *ty = b.ev[i].type;
 
-			*(ty[7] == 'A' ? &t->added : ty[7] == 'C' ? &t->changed : &t->removed) += 1;
+			*(ty[7] == 'A' ? &r->added : ty[7] == 'C' ? &r->changed : &r->removed) += 1;
 		}
 	} else if ((status = decide(t, &m, &b, m.version, e)) != 0) {
 		goto out;
@@ -556,7 +566,7 @@ int
 cafe_menu_add(struct cafe_log *log, const struct cafe_config *c,
     const struct cafe_menu_item *it, size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { ADD, c, it, NULL, 0, 0, 0, 0 };
+	struct menu_txn t = { ADD, c, it, NULL, 0, NULL };
 
 	return run(log, &t, n, e);
 }
@@ -565,7 +575,7 @@ int
 cafe_menu_set(struct cafe_log *log, const struct cafe_config *c,
     const struct cafe_menu_item *it, size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { SET, c, it, NULL, 0, 0, 0, 0 };
+	struct menu_txn t = { SET, c, it, NULL, 0, NULL };
 
 	return run(log, &t, n, e);
 }
@@ -574,20 +584,16 @@ int
 cafe_menu_remove(struct cafe_log *log, const struct cafe_config *c, const char *name,
     size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { REMOVE, c, NULL, name, 0, 0, 0, 0 };
+	struct menu_txn t = { REMOVE, c, NULL, name, 0, NULL };
 
 	return run(log, &t, n, e);
 }
 
 int
-cafe_menu_import(struct cafe_log *log, const struct cafe_config *c, size_t *added,
-    size_t *changed, size_t *removed, struct cafe_err *e)
+cafe_menu_import(struct cafe_log *log, const struct cafe_config *c,
+    struct cafe_menu_import *r, struct cafe_err *e)
 {
-	struct menu_txn t = { IMPORT, c, NULL, NULL, 0, 0, 0, 0 };
-	int status = run(log, &t, NULL, e);
+	struct menu_txn t = { IMPORT, c, NULL, NULL, 0, r };
 
-	*added = t.added;
-	*changed = t.changed;
-	*removed = t.removed;
-	return status;
+	return run(log, &t, NULL, e);
 }

@@ -45,9 +45,11 @@ void cafe_menu_view(struct cafe_config *view, const struct cafe_config *c,
 		const struct cafe_menu *m);
 
 /* The events that turn m into c's menu (ProductAdded, ProductChanged,
- * ProductRemoved), appended to b at m's version; returns how many. */
+ * and with prune ProductRemoved), appended to b at m's version; returns
+ * how many. *kept: the log's products c does not have, left as they are
+ * (prune 0). */
 size_t cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m,
-		const struct cafe_config *c);
+		const struct cafe_config *c, int prune, size_t *kept);
 
 /* The first difference between c's menu and m's as one phrase ("latte:
  * price 4500 in the config, 4000 in the log"), or NULL when they agree
@@ -73,9 +75,15 @@ int cafe_menu_set(struct cafe_log *log, const struct cafe_config *c,
 		const struct cafe_menu_item *it, size_t *n, struct cafe_err *e);
 int cafe_menu_remove(struct cafe_log *log, const struct cafe_config *c, const char *name,
 		size_t *n, struct cafe_err *e);
-/* The config c's menu as the events that differ from the log's. */
-int cafe_menu_import(struct cafe_log *log, const struct cafe_config *c, size_t *added,
-		size_t *changed, size_t *removed, struct cafe_err *e);
+/* The config c's menu as the events that differ from the log's: what
+ * it adds and changes, and what it does not have removed only with
+ * prune (else counted as kept). */
+struct cafe_menu_import {
+	int prune;
+	size_t added, changed, removed, kept;
+};
+int cafe_menu_import(struct cafe_log *log, const struct cafe_config *c,
+		struct cafe_menu_import *r, struct cafe_err *e);
 
 /* The seed: when the log has no menu yet, c's menu as ProductAdded
  * events appended to b (at version 0). Call it inside the transaction

@@ -128,7 +128,9 @@ ProductChanged tea"
 	assert_equal "$stderr" ""
 	# import: the events that differ, and then the terminals agree.
 	run env CAFE_CONFIG="$T/other.yaml" cafe-order --json menu import
-	assert_output '{"added":0,"changed":1,"removed":2}'
+	assert_output '{"added":0,"changed":1,"removed":0,"kept":2}'
+	run env CAFE_CONFIG="$T/other.yaml" cafe-order --json menu import --prune
+	assert_output '{"added":0,"changed":0,"removed":2,"kept":0}'
 	run --separate-stderr env CAFE_CONFIG="$T/other.yaml" cafe-order --json place latte
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
 	assert_output '{"order_id":4,"status":"paid","total":9999}'
@@ -171,6 +173,38 @@ ProductChanged tea"
 	refused 64 "--price, --code, --options and --stock go with 'menu add' or 'menu set' (see 'cafe-order --help')" \
 	    menu --price 3
 	refused 78 "$T/none.yaml: cannot read: No such file or directory" menu import "$T/none.yaml"
+	refused 64 "--prune goes with 'menu import' (see 'cafe-order --help')" menu --prune
+	refused 64 "--prune goes with 'menu import' (see 'cafe-order --help')" \
+	    menu remove latte --prune
+}
+
+# An import removed every product the file did not name: a config without
+# menu: (or with a shorter one) emptied the shop's menu without asking.
+@test "menu import adds and changes; it removes only with --prune" {
+	cat >"$T/shop.yaml" <<-EOF
+	menu:
+	  - {name: chai, price: 3500}
+	  - {name: scone, price: 2800}
+	EOF
+	cafe-order --config "$T/shop.yaml" menu import >/dev/null
+	cafe-order menu add cookie --price 1500 >/dev/null
+	before=$(event_count)
+	echo "timezone: Asia/Seoul" >"$T/nomenu.yaml"
+	run --separate-stderr cafe-order --config "$T/nomenu.yaml" menu import
+	assert_success
+	assert_output "menu: 4 added, 0 changed, 0 removed; 3 not in the config kept (--prune removes them)"
+	assert_equal "$(event_count)" $(( before + 4 ))
+	run cafe-order --json menu
+	assert_equal "$(jq -r .product <<<"$output" | sort | tr '\n' ' ')" \
+	    "americano chai cookie latte mocha scone tea "
+	# A shorter menu: the change is made, the rest kept; --prune removes it.
+	printf 'menu:\n  - {name: chai, price: 3600}\n' >"$T/short.yaml"
+	run cafe-order --json menu import "$T/short.yaml"
+	assert_output '{"added":0,"changed":1,"removed":0,"kept":6}'
+	run cafe-order menu import "$T/short.yaml" --prune
+	assert_output "menu: 0 added, 0 changed, 6 removed"
+	run cafe-order --json menu
+	assert_equal "$(jq -c '[.product, .price]' <<<"$output")" '["chai",3600]'
 }
 
 @test "import refuses a menu event off the menu stream" {
@@ -189,7 +223,7 @@ ProductChanged tea"
 	EOF
 	run cafe-order --config "$T/shop.yaml" --json menu import
 	assert_success
-	assert_output '{"added":1,"changed":0,"removed":0}'
+	assert_output '{"added":1,"changed":0,"removed":0,"kept":0}'
 	run cafe-order --json menu
 	assert_equal "$(jq -r .product <<<"$output")" chai
 }

@@ -54,6 +54,11 @@ table_shape(struct cafe_db *db)
 	return cafe_db_has(db, "order_trace", "refund_open") ? 1 : -1;
 }
 
+/* Set while a rebuild folds the whole log: the table's indexes are made
+ * once it is full (one sort each, not a tree updated per row), and by the
+ * next catch-up if the rebuild was stopped on the way. */
+static int indexes_later;
+
 int
 cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 {
@@ -66,8 +71,10 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 	 * any time), is folded again from the start of the log. */
 	if (shape <= 0 && (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
 		return status;
+	if ((status = cafe_db_run(db, "CREATE TABLE IF NOT EXISTS order_trace("
+	    TRACE_COLUMNS ")", WHO, e)) != 0 || indexes_later)
+		return status;
 	return cafe_db_run(db,
-	    "CREATE TABLE IF NOT EXISTS order_trace(" TRACE_COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS order_trace_customer ON order_trace(customer);"
 	    /* A filtered list reads the orders that match, newest first,
 	     * however long the log: each index is in order_id's order within
@@ -518,7 +525,16 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 		return status;
 	if ((before = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
-	if ((status = cafe_trace_catch_up_progress(log, p, e)) != 0)
+	indexes_later = 1;
+	status = cafe_trace_catch_up_progress(log, p, e);
+	indexes_later = 0;
+	if (status != 0 || (status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((status = cafe_trace_schema(log, e)) != 0) {
+		cafe_log_rollback(log);
+		return status;
+	}
+	if ((status = cafe_log_commit(log, e)) != 0)
 		return status;
 	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;

@@ -214,12 +214,10 @@ show_menu(struct cafe_ctx *ctx, const struct opts *o)
 		struct cafe_stock s;
 		char price[48], stock[32];
 
-		if (until >= 0) {
-			/* The menu as it stood; the stock shown is today's. */
-			memset(&s, 0, sizeof s);
-		} else if ((status = cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0) {
+		if ((status = until >= 0 ?
+		    cafe_stock_load_as_of(ctx->log, c, p->name, until, &s, &e) :
+		    cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
 			break;
-		}
 		if (ctx->json) {
 			cafe_print_json(json_pack("{s:s, s:o, s:I, s:o, s:o}", "product", p->name,
 			    "code", p->code ? json_string(p->code) : json_null(),

@@ -27,6 +27,21 @@ fold_stock(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
+struct as_of {
+	struct cafe_stock *s;
+	long long until_ms;
+};
+
+static int
+fold_stock_until(const struct cafe_event *ev, void *arg)
+{
+	struct as_of *a = arg;
+
+	if (cafe_parse_ts(ev->ts) <= a->until_ms)
+		cafe_stock_apply(a->s, ev);
+	return 0;
+}
+
 /* The config's starting point, as stored in a snapshot: -1 when untracked. */
 static long long
 base_of(const struct cafe_product *p)
@@ -105,4 +120,16 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	if (s->version > from && cafe_log_in_txn(log))
 		snapshot_write(cafe_log_store(log), product, base, s);
 	return 0;
+}
+
+int
+cafe_stock_load_as_of(struct cafe_log *log, const struct cafe_config *c,
+    const char *product, long long until_ms, struct cafe_stock *s, struct cafe_err *e)
+{
+	struct as_of a = { s, until_ms };
+	char stream[256];
+
+	cafe_stock_init(s, cafe_config_product(c, product));
+	snprintf(stream, sizeof stream, "stock-%s", product);
+	return cafe_log_read_stream_after(log, stream, 0, fold_stock_until, &a, e);
 }

@@ -15,5 +15,9 @@
  * also stores the new snapshot (stock.c says why that is safe). */
 int cafe_stock_load(struct cafe_log *log, const struct cafe_config *c,
 		const char *product, struct cafe_stock *s, struct cafe_err *e);
+/* The same as it stood at until_ms (the events up to then, no snapshot). */
+int cafe_stock_load_as_of(struct cafe_log *log, const struct cafe_config *c,
+		const char *product, long long until_ms, struct cafe_stock *s,
+		struct cafe_err *e);
 
 #endif

@@ -97,6 +97,23 @@ ProductRemoved tea"
 	assert_equal "$(jq -r 'select(.product == "latte") | .price' <<<"$output")" 4500
 }
 
+# --as-of showed every product's stock as "-", which means "not tracked".
+@test "the menu as it stood: its stock then, and - only where none was kept" {
+	cafe-order menu add scone --price 2800 --stock 10 >/dev/null
+	cafe-order place scone:2 >/dev/null
+	then=$(db_sql "SELECT ts FROM events WHERE type = 'OrderPlaced' ORDER BY seq LIMIT 1")
+	cafe-order place scone:3 tea >/dev/null
+	run cafe-order --json menu --as-of "$then"
+	assert_success
+	assert_equal "$(jq -c 'select(.product == "scone" or .product == "tea") | [.product, .stock]' <<<"$output" | tr '\n' ' ')" \
+	    '["tea",null] ["scone",8] '
+	run cafe-order menu --as-of "$then"
+	assert_line --regexp '^scone +2,800 +8 *$'
+	assert_line --regexp '^tea +2,500 +- *$'
+	run cafe-order --json menu
+	assert_equal "$(jq -c 'select(.product == "scone") | .stock' <<<"$output")" 5
+}
+
 @test "the built-in menu is charged without being written, until the menu is changed" {
 	cafe-order place latte >/dev/null
 	run db_sql "SELECT count(*) FROM events WHERE stream = 'menu'"

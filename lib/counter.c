@@ -18,10 +18,14 @@
 #include "payment.h"
 #include "stock.h"
 
+/* The highest order id of the events it is given. */
 static int
 last_order_id(const struct cafe_event *ev, void *arg)
 {
-	*(long long *)arg = cafe_event_order_id(ev);
+	long long id = cafe_event_order_id(ev);
+
+	if (id > *(long long *)arg)
+		*(long long *)arg = id;
 	return 0;
 }
 
@@ -156,8 +160,12 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 		return status;
 	if ((status = load_stock(log, t, s, 1, e)) != 0)
 		return status;
+	/* The next id after the log's last: a log imported from elsewhere (or
+	 * made by a tool) may hold orders without a PaymentRequested. */
 	t->order_id = 0;
 	if ((status = cafe_log_last_of_type(log, "PaymentRequested", last_order_id,
+	    &t->order_id, e)) != 0 ||
+	    (status = cafe_log_last_of_type(log, "OrderPlaced", last_order_id,
 	    &t->order_id, e)) != 0)
 		return status;
 	t->order_id++;

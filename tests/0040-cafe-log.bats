@@ -472,3 +472,21 @@ chain_broken() {	# SEQ
 	run cafe-log --db "$T/copy.db" verify --head "$(cafe-log head | tr ' ' :)"
 	assert_success
 }
+
+# The next order's id came from the last PaymentRequested: a log whose
+# orders have none (imported from another system) refused every new order
+# with "stream 'payment-1' is at version 1, expected 0".
+@test "orders imported without PaymentRequested: the next order follows the last one" {
+	for o in 1 2 3; do
+		meta='"meta":{"correlation_id":"'$o'","causation_id":null,"actor":"pos","tool":"pos","host":"pos"}'
+		printf '{"id":"%032x","stream":"order-%d","version":1,"type":"OrderPlaced","data":{"order_id":%d,"items":[{"product":"tea","qty":1,"options":[],"unit_price":2500,"total":2500}],"total":2500,"customer":"kim"},%s,"ts":"2026-11-30T09:0%d:00.000Z"}\n' $((2 * o)) $o $o "$meta" $o
+		printf '{"id":"%032x","stream":"payment-%d","version":1,"type":"PaymentApproved","data":{"order_id":%d,"amount":2500,"ref":"pos-%d"},%s,"ts":"2026-11-30T09:0%d:00.000Z"}\n' $((2 * o + 1)) $o $o $o "$meta" $o
+	done >"$T/pos.jsonl"
+	cafe-log import --rechain <"$T/pos.jsonl"
+	run --separate-stderr cafe-order --json place tea
+	assert_success
+	assert_equal "$(jq .order_id <<<"$output")" 4
+	run cafe-trace --json list
+	assert_equal "$(jq -c '[.order_id, .payment_status]' <<<"$output" | tr '\n' ' ')" \
+	    '[1,"approved"] [2,"approved"] [3,"approved"] [4,"approved"] '
+}

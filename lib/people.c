@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <wchar.h>
 
 #include "cafe.h"
 #include "people.h"
@@ -195,4 +196,70 @@ cafe_local_today(long long now_ms, char *buf, size_t n)
 
 	if (!localtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
 		snprintf(buf, n, "1970-01-01");
+}
+
+/* Decodes one UTF-8 sequence at s; *len gets its length (1 for a bad byte). */
+static unsigned
+utf8_next(const char *s, size_t *len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	unsigned c = p[0];
+	size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
+
+	if (c < 0x80 || c < 0xc0) {
+		*len = 1;
+		return c;
+	}
+	c &= 0x3f >> (n - 1);
+	for (size_t i = 1; i < n; i++) {
+		if ((p[i] & 0xc0) != 0x80) {
+			*len = i;
+			return 0xfffd;
+		}
+		c = c << 6 | (p[i] & 0x3f);
+	}
+	*len = n;
+	return c;
+}
+
+/* Columns a code point takes on a terminal, as the C library's wcwidth(3)
+ * says: 0 for combining marks and Hangul's medial and final jamo, 2 for
+ * wide characters (Hangul syllables, CJK, most emoji), 1 for the rest and
+ * for what it does not know. */
+static int
+cell_width(unsigned c)
+{
+	int w = wcwidth((wchar_t)c);
+
+	return w < 0 ? 1 : w;
+}
+
+size_t
+cafe_text_width(const char *s)
+{
+	size_t w = 0, len;
+
+	while (*s) {
+		w += cell_width(utf8_next(s, &len));
+		s += len;
+	}
+	return w;
+}
+
+size_t
+cafe_text_fit(const char *s, size_t w, size_t *width)
+{
+	size_t used = 0, n = 0, len;
+
+	while (s[n]) {
+		size_t cw = cell_width(utf8_next(s + n, &len));
+
+		if (used + cw > w)
+			break;
+		used += cw;
+		n += len;
+	}
+	if (width)
+		*width = used;
+	return n;
 }

@@ -46,4 +46,11 @@ int cafe_local_day(const char *date, long long *start, long long *end);
 /* Today's local date, YYYY-MM-DD, into buf (>= 11 bytes). */
 void cafe_local_today(long long now_ms, char *buf, size_t n);
 
+/* Screen columns UTF-8 text takes (wide characters count 2), as the C
+ * library's wcwidth(3) says in a UTF-8 locale (cli.c sets one). */
+size_t cafe_text_width(const char *s);
+/* The bytes of s's longest start that fits w screen columns (whole
+ * characters); *width (if not NULL) gets the columns it takes. */
+size_t cafe_text_fit(const char *s, size_t w, size_t *width);
+
 #endif

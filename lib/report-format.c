@@ -79,13 +79,10 @@ cafe_report_text(json_t *r)
 		return b.s;
 	addf(&b, "\n%-24s %7s %12s\n", "PRODUCT", "DRINKS", "REVENUE");
 	json_array_foreach(json_object_get(r, "products"), i, p) {
-		size_t w = 0, len = 0;
 		const char *s = str(p, "product");
+		size_t w = cafe_text_width(s);
 
-		/* Pad by characters, which is near enough for a name column. */
-		for (const unsigned char *c = (const unsigned char *)s; *c; c++, len++)
-			if ((*c & 0xc0) != 0x80)
-				w++;
+		/* Padded by screen columns: a Korean name takes two a syllable. */
 		addf(&b, "%s%*s %7lld %12s\n", s, w < 24 ? (int)(24 - w) : 0, "",
 		    num(p, "drinks"), cafe_grouped(num(p, "revenue"), m[6], sizeof m[6]));
 	}
@@ -122,22 +119,30 @@ cafe_report_csv(json_t *r)
 }
 
 /* Bars of one series, as an inline SVG: labels at the left, values at the
- * right of each bar. */
+ * right of each bar. The label column is as wide as the longest label
+ * (a product's name has up to 40 characters; a screen column of 13px
+ * text is at most 8px wide), and the picture scales down to the page. */
 static void
 svg_bars(struct cafe_buf *b, const char *title, json_t *rows, const char *label_key,
     int hours, const char *value_key, const char *cur)
 {
 	long long max = 1;
-	size_t i, n = json_array_size(rows);
+	size_t i, n = json_array_size(rows), cols = 0;
 	json_t *row;
-	int h = 26, top = 8;
+	int h = 26, top = 8, left, width;
 
-	json_array_foreach(rows, i, row)
+	json_array_foreach(rows, i, row) {
 		if (num(row, value_key) > max)
 			max = num(row, value_key);
+		if (!hours && cafe_text_width(str(row, label_key)) > cols)
+			cols = cafe_text_width(str(row, label_key));
+	}
+	left = cols * 8 > 140 ? (int)cols * 8 + 10 : 150;
+	width = left + 10 + 380 + 120;
 	addf(b, "<h2>%s</h2>\n<svg xmlns=\"http://www.w3.org/2000/svg\" role=\"img\" "
-	    "aria-label=\"%s\" width=\"640\" height=\"%zu\" viewBox=\"0 0 640 %zu\">\n",
-	    title, title, n * (size_t)h + 2 * (size_t)top, n * (size_t)h + 2 * (size_t)top);
+	    "aria-label=\"%s\" width=\"%d\" height=\"%zu\" viewBox=\"0 0 %d %zu\">\n",
+	    title, title, width, n * (size_t)h + 2 * (size_t)top, width,
+	    n * (size_t)h + 2 * (size_t)top);
 	json_array_foreach(rows, i, row) {
 		long long v = num(row, value_key);
 		int w = (int)(v * 380 / max), y = top + (int)i * h;
@@ -145,12 +150,12 @@ svg_bars(struct cafe_buf *b, const char *title, json_t *rows, const char *label_
 
 		if (hours)
 			local_hour(str(row, label_key), label, sizeof label);
-		cafe_buf_cat(b, "<g class=\"bar\"><text x=\"150\" y=\"");
-		addf(b, "%d\" text-anchor=\"end\" dominant-baseline=\"middle\">", y + h / 2);
+		addf(b, "<g class=\"bar\"><text x=\"%d\" y=\"%d\" text-anchor=\"end\" "
+		    "dominant-baseline=\"middle\">", left, y + h / 2);
 		cafe_buf_html(b, hours ? label : str(row, label_key));
-		addf(b, "</text><rect x=\"160\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
+		addf(b, "</text><rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\"/>"
 		    "<text x=\"%d\" y=\"%d\" dominant-baseline=\"middle\">%s</text></g>\n",
-		    y + 3, w > 0 ? w : 1, h - 6, 166 + w, y + h / 2,
+		    left + 10, y + 3, w > 0 ? w : 1, h - 6, left + 16 + w, y + h / 2,
 		    cafe_money(v, cur, money, sizeof money));
 	}
 	cafe_buf_cat(b, "</svg>\n");
@@ -181,6 +186,7 @@ cafe_report_html(json_t *r)
 	    "table{border-collapse:collapse}td,th{padding:.25em .8em;text-align:right}\n"
 	    "td:first-child,th:first-child{text-align:left}\n"
 	    "tr.net td{font-weight:bold;border-top:1px solid #999}\n"
+	    "svg{max-width:100%;height:auto}"
 	    "svg text{font-size:13px;fill:#222}svg rect{fill:#8b5a2b}\n"
 	    "@media print{body{margin:0}}\n</style>\n</head>\n<body>\n<h1>Close-out of ");
 	cafe_buf_html(&b, str(r, "day"));

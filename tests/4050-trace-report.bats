@@ -118,6 +118,33 @@ the_day() {
 	[ "$(stat -c %s "$T/day.png")" -gt 10000 ]
 }
 
+# The text report padded names by characters (a Korean name shifted its
+# row), and the HTML chart cut labels past about 20 characters.
+@test "long and Korean product names: text columns line up, the chart shows them whole" {
+	long="ethiopia yirgacheffe single origin pour"
+	use_config <<-EOF
+	timezone: Asia/Seoul
+	menu:
+	  - {name: 카페라떼, price: 4500}
+	  - {name: $long, price: 7000}
+	  - {name: tea, price: 2500}
+	EOF
+	at '2026-11-30 16:10:00' cafe-order place 카페라떼 "$long" tea >/dev/null
+	run cafe-trace report --day 2026-12-01
+	assert_success
+	assert_line "카페라떼$(printf '%16s' '') $(printf '%7s' 1) $(printf '%12s' 4,500)"
+	assert_line "tea$(printf '%21s' '') $(printf '%7s' 1) $(printf '%12s' 2,500)"
+	assert_line "$long $(printf '%7s' 1) $(printf '%12s' 7,000)"
+	command -v chromium >/dev/null || skip "no chromium: run 'make deps'"
+	cafe-trace report --day 2026-12-01 --format html >"$T/day.html"
+	timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-dev-shm-usage \
+	    --user-data-dir="$T/chromium" --no-pdf-header-footer --print-to-pdf="$T/day.pdf" \
+	    "file://$T/day.html" 2>/dev/null
+	run pdftotext -layout "$T/day.pdf" -
+	assert_success
+	assert_line --regexp "^ *$long +7,000 KRW"
+}
+
 @test "report refuses a bad day or format: 64, one line; a look leaves no database" {
 	run --separate-stderr cafe-trace report --day 2026-13-01
 	assert_failure 64

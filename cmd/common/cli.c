@@ -505,54 +505,6 @@ cafe_table_color(struct cafe_table *t, size_t col, const char *(*fn)(const char 
 		t->color[col] = fn;
 }
 
-/* Decodes one UTF-8 sequence at s; *len gets its length (1 for a bad byte). */
-static unsigned
-utf8_next(const char *s, size_t *len)
-{
-	const unsigned char *p = (const unsigned char *)s;
-	unsigned c = p[0];
-	size_t n = c < 0x80 ? 1 : c < 0xe0 ? 2 : c < 0xf0 ? 3 : 4;
-
-	if (c < 0x80 || c < 0xc0) {
-		*len = 1;
-		return c;
-	}
-	c &= 0x3f >> (n - 1);
-	for (size_t i = 1; i < n; i++) {
-		if ((p[i] & 0xc0) != 0x80) {
-			*len = i;
-			return 0xfffd;
-		}
-		c = c << 6 | (p[i] & 0x3f);
-	}
-	*len = n;
-	return c;
-}
-
-/* Columns a code point takes on a terminal, as the C library's wcwidth(3)
- * says: 0 for combining marks and Hangul's medial and final jamo, 2 for
- * wide characters (Hangul syllables, CJK, most emoji), 1 for the rest and
- * for what it does not know. */
-static int
-cell_width(unsigned c)
-{
-	int w = wcwidth((wchar_t)c);
-
-	return w < 0 ? 1 : w;
-}
-
-size_t
-cafe_text_width(const char *s)
-{
-	size_t w = 0, len;
-
-	while (*s) {
-		w += cell_width(utf8_next(s, &len));
-		s += len;
-	}
-	return w;
-}
-
 void
 cafe_format_age(long long s, char *buf, size_t n)
 {
@@ -566,24 +518,6 @@ cafe_format_age(long long s, char *buf, size_t n)
 		snprintf(buf, n, "%lldh%02lldm", s / 3600, s % 3600 / 60);
 	else
 		snprintf(buf, n, "%lldd%02lldh", s / 86400, s % 86400 / 3600);
-}
-
-size_t
-cafe_text_fit(const char *s, size_t w, size_t *width)
-{
-	size_t used = 0, n = 0, len;
-
-	while (s[n]) {
-		size_t cw = cell_width(utf8_next(s + n, &len));
-
-		if (used + cw > w)
-			break;
-		used += cw;
-		n += len;
-	}
-	if (width)
-		*width = used;
-	return n;
 }
 
 int

@@ -170,13 +170,8 @@ int cafe_color(FILE *f);
 /* Screen columns to fit f's output to: $COLUMNS, else the terminal's
  * width (80 if unknown); 0 when f is not a terminal. */
 int cafe_term_width(FILE *f);
-/* Screen columns UTF-8 text takes (wide characters count 2). */
-size_t cafe_text_width(const char *s);
 /* A wait of s seconds for people: "45s", "12m", "3h05m", "2d04h". */
 void cafe_format_age(long long s, char *buf, size_t n);
-/* The bytes of s's longest start that fits w screen columns (whole
- * characters); *width (if not NULL) gets the columns it takes. */
-size_t cafe_text_fit(const char *s, size_t w, size_t *width);
 /* 1 when the locale ($LC_ALL, $LC_CTYPE, $LANG) says UTF-8. */
 int cafe_utf8_locale(void);
 

@@ -331,7 +331,8 @@ StockReserved stock-americano"
 	elapsed=$(( ($(date +%s%N) - start) / 1000000 ))
 	assert_failure 69
 	assert_output "cafe-order: payment processor timed out after 300 ms"
-	[ "$elapsed" -lt 3000 ]
+	# Well short of the processor's 20 s, on however loaded a machine.
+	[ "$elapsed" -lt 15000 ]
 	[ -s "$T/pids" ]
 	while read -r pid; do
 		dead "$pid" || { echo "processor $pid is still alive"; false; }

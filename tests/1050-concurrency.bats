@@ -31,8 +31,8 @@ workers() {	# N M ARGS...
 	start=$(date +%s)
 	workers 8 50 place latte --customer wWORKER
 	elapsed=$(( $(date +%s) - start ))
+	# For the reader only: speed is tests/bench/'s, never asserted here.
 	echo "8 x 50 orders took ${elapsed}s" >&3
-	[ "$elapsed" -le 20 ]
 	run cat "$T"/err.*
 	assert_output ""
 	assert_equal "$(sort -u "$T"/rc.*)" 0

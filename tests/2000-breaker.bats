@@ -126,6 +126,7 @@ group_gone() {
 }
 
 @test "open: place fails at once with 75, calls nobody and appends nothing" {
+	OPEN=600000 breaker_config
 	open_it
 	before=$(event_count)
 	n=$(calls)
@@ -166,6 +167,8 @@ group_gone() {
 @test "half-open: a failed trial opens it again" {
 	open_it
 	due
+	# Opened again for long enough that the refusal below cannot miss it.
+	OPEN=600000 breaker_config
 	FAKE_MODE=exit3 run -69 cafe-order place latte
 	assert_equal "$(bstate)" open
 	assert_equal "$(transitions)" 'BreakerOpened BreakerHalfOpened BreakerOpened'
@@ -185,14 +188,18 @@ group_gone() {
 }
 
 @test "8 concurrent orders against a half-open breaker: exactly half_open_calls trials" {
-	TRIALS=3 SLOW=5000 breaker_config
+	TRIALS=3 breaker_config
 	open_it
 	due
+	TRIALS=3 TIMEOUT=120000 SLOW=120000 breaker_config
 	: >"$FAKE_COUNT_FILE"
+	# The trials' calls wait at a gate until the five others are refused.
 	for i in 1 2 3 4 5 6 7 8; do
-		( rc=0; FAKE_MODE=sleep FAKE_SLEEP_MS=2000 cafe-order place latte \
+		( rc=0; FAKE_MODE=gate FAKE_GATE="$T/gate" cafe-order place latte \
 		    >"$T/out$i" 2>"$T/err$i" || rc=$?; echo $rc >"$T/rc$i" ) &
 	done
+	wait_for '[ "$(cat "$T"/rc* 2>/dev/null | grep -c 75)" = 5 ] && [ "$(calls)" = 3 ]' 60
+	: >"$T/gate"
 	wait
 	assert_equal "$(calls)" 3
 	assert_equal "$(cat "$T"/rc* | sort | uniq -c | awk '{print $2 "x" $1}' | paste -sd' ')" \
@@ -247,6 +254,7 @@ group_gone() {
 }
 
 @test "an open breaker refuses refunds and voids with 75, without calling the processor" {
+	OPEN=600000 breaker_config
 	open_it
 	n=$(calls)
 	run -75 breaker-call refund r1 1 4000
@@ -262,7 +270,8 @@ group_gone() {
 }
 
 @test "the original system: processor stopped, breaker open, processor back, orders flow" {
-	OPEN=800 breaker_config
+	# Open long enough for the refusals below on a loaded machine.
+	OPEN=8000 breaker_config
 	cafe-order place latte
 	# The card terminal service stops: orders are refused with 69.
 	export FAKE_MODE=exit3
@@ -277,7 +286,7 @@ group_gone() {
 	assert_equal "$(calls)" "$n"
 	# The service is back; after open_ms the counter takes orders again.
 	unset FAKE_MODE
-	run cafe-order place latte --wait 5s
+	run cafe-order place latte --wait 60s
 	assert_success
 	cafe-order place latte
 	cafe-order place latte

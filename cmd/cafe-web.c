@@ -23,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -30,6 +31,7 @@
 
 #include "cli.h"
 #include "cond.h"
+#include "gate.h"
 #include "link.h"
 #include "order-log.h"
 #include "order.h"
@@ -983,6 +985,31 @@ quiet_log(void *cls, const char *fmt, va_list ap)
 	(void)cls, (void)fmt, (void)ap;
 }
 
+/* A request's headers are due this soon after its connection (or within
+ * --timeout when that is shorter): a phone on a poor network sends them
+ * in one packet, retransmitted within a few seconds. */
+#define HEADER_MS 5000
+
+/* Connections the gate may hold while their headers come: what the
+ * descriptors left by the server's own connections allow. */
+static int
+max_waiting(int maxconn)
+{
+	struct rlimit r;
+	long long n = 1024;
+
+	if (getrlimit(RLIMIT_NOFILE, &r) == 0 && r.rlim_cur != RLIM_INFINITY)
+		n = (long long)r.rlim_cur - maxconn - 64;
+	return n < 16 ? 16 : n > 16384 ? 16384 : (int)n;
+}
+
+static void
+hand_over(void *arg, int fd, const struct sockaddr *addr, socklen_t len)
+{
+	/* Closed by the server when it cannot take it (its limits). */
+	MHD_add_connection(arg, fd, addr, len);
+}
+
 static int
 do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
@@ -992,6 +1019,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct sockaddr_storage ss;
 	struct sigaction sa;
 	struct MHD_Daemon *d;
+	struct cafe_gate *gate;
 	struct cafe_log *watch_log;
 	pthread_t watcher;
 	socklen_t len;
@@ -1034,7 +1062,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 
 		if ((sock = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
 		    setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one) != 0 ||
-		    bind(sock, (struct sockaddr *)&ss, len) != 0 || listen(sock, 128) != 0) {
+		    bind(sock, (struct sockaddr *)&ss, len) != 0 || listen(sock, 1024) != 0) {
 			cafe_err_set(&e, CAFE_IOERR, "cannot listen on %s: %s", where,
 			    strerror(errno));
 			if (sock >= 0)
@@ -1046,10 +1074,15 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 			return CAFE_IOERR;
 		}
 	}
+	/* The gate (cmd/common/gate.h) accepts and hands each connection
+	 * over once its headers are in: the server's threads and its
+	 * connection limit are for requests, not for floods that never
+	 * finish one. poll(2), not select(2): the gate's connections push
+	 * the descriptors handed over past FD_SETSIZE. */
 	d = MHD_start_daemon(MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD |
-	    MHD_USE_ERROR_LOG | (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
+	    MHD_USE_POLL | MHD_USE_NO_LISTEN_SOCKET | MHD_USE_ITC | MHD_USE_ERROR_LOG |
+	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 	    handle, NULL,
-	    MHD_OPTION_LISTEN_SOCKET, (MHD_socket)sock,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
 	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(maxconn > 128 ? 128 : maxconn),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
@@ -1057,12 +1090,16 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_END);
-	if (!d) {
+	if (!d)
+		cafe_err_set(&e, CAFE_IOERR, "cannot serve on %s", where);
+	if (!d || cafe_gate_start(&gate, sock, timeout * 1000 < HEADER_MS ? timeout * 1000 :
+	    HEADER_MS, max_waiting((int)maxconn), hand_over, d, &e) != 0) {
+		if (d)
+			MHD_stop_daemon(d);
 		atomic_store(&srv.stop, 1);
 		pthread_join(watcher, NULL);
 		cafe_log_close(watch_log);
 		close(sock);
-		cafe_err_set(&e, CAFE_IOERR, "cannot serve on %s", where);
 		cafe_ctx_error(ctx, &e);
 		return CAFE_IOERR;
 	}
@@ -1083,7 +1120,9 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	pthread_mutex_lock(&srv.mu);
 	pthread_cond_broadcast(&srv.changed);
 	pthread_mutex_unlock(&srv.mu);
+	cafe_gate_stop(gate);
 	MHD_stop_daemon(d);
+	close(sock);
 	pthread_join(watcher, NULL);
 	cafe_log_close(watch_log);
 	for (int i = 0; i < POOL; i++)

@@ -158,6 +158,32 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	alive "$WEB"
 }
 
+# 9,990 slow connections from 100 addresses (each under the per-address
+# cap) kept every real request out until they ended.
+@test "a flood of slow connections: pages are still served, a watching phone is not shed" {
+	ulimit -n 8192
+	web
+	order tea
+	start_daemon run
+	wait_for '[ "$(count DeliveryStarted)" = 1 ]'
+	# A phone watching the board since before the flood.
+	curl -s -N "$URL/events" >"$T/stream" 3>&- &
+	DAEMONS+=("$!")
+	wait_for 'grep -q "^data: {\"making\":\[1\]" "$T/stream"'
+	"$CAFE_HELPERS/slow-flood" "$PORT" 3000 100 "$T/flood" 3>&- &
+	DAEMONS+=("$!")
+	wait_for '[ -s "$T/flood" ]' 60
+	# Each page within curl's deadline (the flood held them for good).
+	for i in 1 2 3 4 5; do
+		[ "$(code -m 20 "$LINK")" = 200 ] || fail "the order page was not served during the flood"
+		[ "$(code -m 20 "$URL/")" = 200 ] || fail "the board was not served during the flood"
+	done
+	# The kitchen moves on: the phone that watched all along hears it.
+	cafe-deliver ready 1 >/dev/null
+	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1\]}" "$T/stream"' 30
+	alive "$WEB"
+}
+
 @test "the pick-up board: numbers only, and it follows the kitchen as it goes" {
 	web
 	order tea --customer kim --address 'table 4'

@@ -88,6 +88,7 @@ struct cafe_config {
 	size_t nmenu;
 	struct cafe_product_index *menu_index;  /* of menu, by name and code */
 	int menu_given;         /* the file set menu: (else the built-in one) */
+	int menu_in_log;        /* a view (menu.h) of a log that has a menu */
 	struct cafe_option_group *options;
 	size_t noptions;
 

@@ -175,9 +175,11 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if (t->r->key)
 		snprintf(b.key, sizeof b.key, "%s", t->r->key);
 	cafe_decide_request_payment(&b, t->order_id, t->total, t->c->currency, t->pay_key);
-	/* A config file's menu, which priced this order, goes into a log that
-	 * has none yet, with the order's first events or not at all (menu.h). */
-	if (t->c->menu_given && (status = cafe_menu_seed(log, &b, t->c, e)) != 0)
+	/* The menu that priced this order (the config file's or the built-in
+	 * one) goes into a log that has none yet, with the order's first
+	 * events or not at all (menu.h): whatever terminal comes first, every
+	 * terminal then charges the same menu. */
+	if (!t->c->menu_in_log && (status = cafe_menu_seed(log, &b, t->c, e)) != 0)
 		goto out;
 	status = cafe_log_append(log, &b, e);
 out:

@@ -223,6 +223,7 @@ cafe_menu_view(struct cafe_config *view, const struct cafe_config *c,
 		return;
 	/* The log has a menu: there is nothing left for a placement to seed. */
 	view->menu_given = 0;
+	view->menu_in_log = 1;
 	view->menu = m->products;
 	view->nmenu = m->nproducts;
 	view->menu_index = m->index;

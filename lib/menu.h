@@ -7,10 +7,10 @@
  * ({"size":{"regular":0,"large":500}}), so the log holds the whole menu;
  * a group's choices are the latest any product's event gave it.
  *
- * A config file's menu seeds the log with the first order placed (the
- * built-in menu with the first menu command); after that the log's menu
- * is what is charged, and the config's is only compared with it
- * (cafe_menu_differs) and applied on request (import).
+ * The menu that priced the first order (a config file's, else the built-in
+ * one) seeds the log with that order, or with the first menu command;
+ * after that the log's menu is what is charged, and the config's is only
+ * compared with it (cafe_menu_differs) and applied on request (import).
  */
 #ifndef CAFE_MENU_H
 #define CAFE_MENU_H

@@ -78,9 +78,13 @@ one_order() {
 	one_order
 	run db_sql "SELECT seq, stream, version, type FROM events ORDER BY seq"
 	assert_output "1|payment-1|1|PaymentRequested
-2|order-1|1|OrderPlaced
-3|payment-1|2|PaymentApproved
-4|stock-latte|1|StockReserved"
+2|menu|1|ProductAdded
+3|menu|2|ProductAdded
+4|menu|3|ProductAdded
+5|menu|4|ProductAdded
+6|order-1|1|OrderPlaced
+7|payment-1|2|PaymentApproved
+8|stock-latte|1|StockReserved"
 	# Each backend's own patterns and JSON types, on the rows as stored.
 	if on_pg; then
 		run db_sql "SELECT count(*) FROM events WHERE id ~ '^[0-9a-f]{32}$'
@@ -149,7 +153,7 @@ one_order() {
 		assert_equal "$(db_sql "SELECT * FROM events ORDER BY seq" | cksum)" "$sum"
 	else
 		assert_equal "$(sqlite3 "$CAFE_DB" "PRAGMA user_version; SELECT count(*) FROM events")" "99
-4"
+8"
 		assert_equal "$(cksum <"$CAFE_DB")" "$sum"
 	fi
 }
@@ -209,7 +213,7 @@ one_order() {
 	run as_other "$CAFE_TOP/bin/cafe-order" --db "$RO/cafe.db" cancel 1
 	assert_failure 74
 	assert_output "cafe-order: database '$RO/cafe.db' is read-only (check its permissions)"
-	assert_equal "$(CAFE_DB=$RO/cafe.db event_count)" 4
+	assert_equal "$(CAFE_DB=$RO/cafe.db event_count)" 8
 }
 
 @test "a database on a read-only file system: 74, one line, nothing appended" {
@@ -223,7 +227,7 @@ one_order() {
 	assert_failure 74
 	assert_equal "${#lines[@]}" 1
 	assert_output --regexp "^cafe-order: (database '$T/rofs/cafe.db' is read-only|cannot open database '$T/rofs/cafe.db')"
-	assert_equal "$(CAFE_DB=$T/rofs/cafe.db event_count)" 4
+	assert_equal "$(CAFE_DB=$T/rofs/cafe.db event_count)" 8
 }
 
 @test "an append with a stale expected version fails with 75 naming the stream" {
@@ -275,7 +279,7 @@ one_order() {
 	run cafe-order menu
 	assert_success
 	release_write_lock
-	assert_equal "$(event_count)" 4
+	assert_equal "$(event_count)" 8
 	# The busy timeout (10 s in lib/log.c) decides how long that took.
 	[ $(( $(date +%s) - start )) -le 15 ]
 }
@@ -289,7 +293,7 @@ one_order() {
 	assert_success
 	assert_output 2
 	wait "$releaser" 2>/dev/null || :   # run may have reaped it
-	assert_equal "$(event_count)" 8
+	assert_equal "$(event_count)" 12
 }
 
 @test "event data reads back as written, however its JSON is spelled" {

@@ -8,7 +8,7 @@ load helpers/foundation
 
 bats_require_minimum_version 1.5.0
 
-# Orders, a decline, a cancel and a stock change: 11 events.
+# The menu (4 events), orders, a decline, a cancel and a stock change: 15 events.
 history() {
 	use_config <<-EOF
 	payment:
@@ -19,7 +19,7 @@ history() {
 	! cafe-order place mocha --qty 5 2>/dev/null
 	cafe-order cancel 1 --reason 'changed her mind' >/dev/null
 	cafe-order stock latte --set 5 >/dev/null
-	[ "$(event_count)" -eq 11 ]
+	[ "$(event_count)" -eq 15 ]
 }
 
 # Rewrites history the only way there is: drop (or on PostgreSQL, disable)
@@ -52,7 +52,7 @@ tamper() {
 	run cafe-log -q init
 	assert_success
 	assert_output ""
-	assert_equal "$(event_count)" 4
+	assert_equal "$(event_count)" 8
 }
 
 @test "init with no CAFE_DB makes the default database's directory" {
@@ -103,10 +103,10 @@ tamper() {
 	history
 	run cafe-log verify
 	assert_success
-	assert_output "cafe-log: ok: 11 events checked"
+	assert_output "cafe-log: ok: 15 events checked"
 	run cafe-log --json verify
 	assert_success
-	assert_output '{"ok":true,"checked":11,"error":null}'
+	assert_output '{"ok":true,"checked":15,"error":null}'
 }
 
 @test "verify catches a version changed behind the triggers' back, naming the seq" {
@@ -174,13 +174,13 @@ tamper() {
 @test "export then import into a fresh file gives the same events, byte for byte" {
 	history
 	cafe-log export >"$T/a.jsonl"
-	[ "$(wc -l <"$T/a.jsonl")" -eq 11 ]
-	run jq -sc 'map(.seq) == [range(1; 12)] and all(.[]; (keys | sort) ==
+	[ "$(wc -l <"$T/a.jsonl")" -eq 15 ]
+	run jq -sc 'map(.seq) == [range(1; 16)] and all(.[]; (keys | sort) ==
 	    ["data", "hash", "id", "meta", "seq", "stream", "ts", "type", "version"])' "$T/a.jsonl"
 	assert_output true
 	run cafe-log --db "$T/b.db" import <"$T/a.jsonl"
 	assert_success
-	assert_output "cafe-log: imported 11 events"
+	assert_output "cafe-log: imported 15 events"
 	cafe-log --db "$T/b.db" export >"$T/b.jsonl"
 	cmp "$T/a.jsonl" "$T/b.jsonl"
 	run cafe-log --db "$T/b.db" verify
@@ -195,10 +195,10 @@ tamper() {
 
 @test "export --since SEQ starts after it" {
 	history
-	run cafe-log export --since 9
+	run cafe-log export --since 13
 	assert_success
-	assert_equal "$(jq -c .seq <<<"$output" | tr '\n' ' ')" "10 11 "
-	run cafe-log export --since 11
+	assert_equal "$(jq -c .seq <<<"$output" | tr '\n' ' ')" "14 15 "
+	run cafe-log export --since 15
 	assert_success
 	assert_output ""
 	cafe-log export --since 0 | cmp - <(cafe-log export)
@@ -209,7 +209,7 @@ tamper() {
 	cafe-log export >"$T/a.jsonl"
 	run cafe-log --json --db "$T/b.db" import <"$T/a.jsonl"
 	assert_success
-	assert_output '{"imported":11}'
+	assert_output '{"imported":15}'
 	run cafe-log --db "$T/c.db" import </dev/null
 	assert_success
 	assert_output "cafe-log: imported 0 events"
@@ -305,11 +305,11 @@ import_refused() {
 	history
 	cafe-log export >"$T/a.jsonl"
 	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
-	# payment-1: version 1, then 3.
-	{ sed -n 1,2p "$T/a.jsonl"; sed -n 3p "$T/a.jsonl" | jq -c '.version = 3'; } >"$T/in.jsonl"
-	import_refused "event 3 (PaymentApproved on 'payment-1', version 3) does not continue its stream; nothing imported"
+	# payment-1: version 1, then 3 (events 2-5 are the menu's).
+	{ sed -n 1,6p "$T/a.jsonl"; sed -n 7p "$T/a.jsonl" | jq -c '.version = 3'; } >"$T/in.jsonl"
+	import_refused "event 7 (PaymentApproved on 'payment-1', version 3) does not continue its stream; nothing imported"
 	# A stream that does not start at 1.
-	sed -n 2p "$T/a.jsonl" | jq -c '.version = 2' >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" | jq -c '.version = 2' >"$T/in.jsonl"
 	import_refused "event 1 (OrderPlaced on 'order-1', version 2) does not continue its stream; nothing imported"
 	# The same events again: they do not continue the streams already there.
 	sqlite3 "$T/target.db" "SELECT 1" >/dev/null
@@ -317,7 +317,7 @@ import_refused() {
 	run cafe-log --db "$T/target2.db" import <"$T/a.jsonl"
 	assert_failure 65
 	assert_output "cafe-log: event 1 (PaymentRequested on 'payment-1', version 1) does not continue its stream; nothing imported"
-	assert_equal "$(CAFE_DB=$T/target2.db event_count)" 11
+	assert_equal "$(CAFE_DB=$T/target2.db event_count)" 15
 }
 
 @test "import of a duplicate event id appends nothing" {
@@ -325,23 +325,23 @@ import_refused() {
 	cafe-log export >"$T/a.jsonl"
 	cafe-order --db "$T/target.db" stock tea --set 3 >/dev/null
 	id=$(head -1 "$T/a.jsonl" | jq -r .id)
-	{ sed -n 1,2p "$T/a.jsonl"; sed -n 3p "$T/a.jsonl" | jq -c --arg id "$id" '.id = $id'; } >"$T/in.jsonl"
-	import_refused "event 3: event PaymentApproved on 'payment-1' refused: UNIQUE constraint failed: events.id; nothing imported"
+	{ sed -n 1,6p "$T/a.jsonl"; sed -n 7p "$T/a.jsonl" | jq -c --arg id "$id" '.id = $id'; } >"$T/in.jsonl"
+	import_refused "event 7: event PaymentApproved on 'payment-1' refused: UNIQUE constraint failed: events.id; nothing imported"
 }
 
 @test "stats counts events, streams and types" {
 	history
 	run cafe-log stats
 	assert_success
-	assert_line --regexp '^events +11$'
-	assert_line --regexp '^streams +6$'
+	assert_line --regexp '^events +15$'
+	assert_line --regexp '^streams +7$'
 	assert_line --regexp '^ +OrderPlaced +2$'
 	assert_line --regexp '^ +PaymentDeclined +1$'
 	run cafe-log --json stats
 	assert_success
 	run jq -c '[.events, .head, .streams, .types.PaymentRequested, .types.StockAdjusted,
 	    (.bytes > 0), (.first_ts <= .last_ts)]' <<<"$output"
-	assert_output '[11,11,6,3,1,true,true]'
+	assert_output '[15,15,7,3,1,true,true]'
 }
 
 # The hash chain (DESIGN §3): each of these is found by its seq, with the
@@ -380,9 +380,9 @@ chain_broken() {	# SEQ
 	# A row written at the end without the chain (hash of the one before).
 	db_restore
 	db_sql "INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)
-	    SELECT 12, '0000000000000000000000000000f0f0', 'payment-1', 4, 'PaymentRefunded',
-	    '{\"order_id\":1,\"amount\":8000,\"ref\":\"x\"}', meta, ts, hash FROM events WHERE seq = 11"
-	chain_broken 12
+	    SELECT 16, '0000000000000000000000000000f0f0', 'payment-1', 4, 'PaymentRefunded',
+	    '{\"order_id\":1,\"amount\":8000,\"ref\":\"x\"}', meta, ts, hash FROM events WHERE seq = 15"
+	chain_broken 16
 	db_restore
 	tamper "DELETE FROM events WHERE seq = 7"
 	run cafe-log verify
@@ -394,13 +394,13 @@ chain_broken() {	# SEQ
 	history
 	run cafe-log head
 	assert_success
-	assert_output --regexp '^11 [0-9a-f]{64}$'
+	assert_output --regexp '^15 [0-9a-f]{64}$'
 	head=$(cafe-log head | tr ' ' :)
 	run cafe-log --json head
 	assert_equal "$(jq -r '"\(.seq):\(.hash)"' <<<"$output")" "$head"
 	run cafe-log verify --head "$head"
 	assert_success
-	assert_output "cafe-log: ok: 11 events checked"
+	assert_output "cafe-log: ok: 15 events checked"
 	# The log goes on: the old head still holds.
 	cafe-order place tea >/dev/null
 	run cafe-log verify --head "$head"
@@ -412,7 +412,7 @@ chain_broken() {	# SEQ
 	n=$(event_count)
 	run cafe-log verify --head "$head"
 	assert_failure 1
-	assert_output "cafe-log: the log ends at seq 9, before the head that was kept (seq 11): events were cut off the end"
+	assert_output "cafe-log: the log ends at seq 9, before the head that was kept (seq 15): events were cut off the end"
 	[ "$(event_count)" = "$n" ]
 	# A whole chain computed again over rewritten history: only the head tells.
 	run cafe-log verify --head "9:$(printf '%064d' 0)"

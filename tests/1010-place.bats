@@ -37,14 +37,14 @@ dead() {
 	assert_success
 	assert_output 1
 	assert_equal "$stderr" ""
-	run db_sql "SELECT type, stream, version, data FROM events ORDER BY seq"
+	run db_sql "SELECT type, stream, version, data FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4"}'
 	assert_line --index 3 'StockReserved|stock-latte|1|{"order_id":1,"product":"latte","qty":2,"stock":100}'
 	run db_sql "SELECT (data->>'amount'), (data->>'currency'),
 	    length(data->>'key') FROM events WHERE seq = 1"
 	assert_output "8000|KRW|32"
 	run db_sql "SELECT type, (data->>'amount'),
-	    CASE WHEN (data->>'ref') LIKE 'sim-%' THEN 'sim' END FROM events WHERE seq = 3"
+	    CASE WHEN (data->>'ref') LIKE 'sim-%' THEN 'sim' END FROM events WHERE seq = 7"
 	assert_output "PaymentApproved|8000|sim"
 	run cafe-order --json stock latte
 	assert_output '{"product":"latte","price":4000,"stock":98}'
@@ -63,13 +63,13 @@ dead() {
 	assert_output ""
 	# An untracked product reserves no stock.
 	assert_equal "$(count_type StockReserved)" 0
-	assert_equal "$(event_count)" 9
+	assert_equal "$(event_count)" 13  # the menu's 4 with the first
 }
 
 @test "--db wins over CAFE_DB" {
 	run cafe-order --db "$T/other.db" place tea
 	assert_success
-	assert_equal "$(CAFE_DB=$T/other.db event_count)" 3
+	assert_equal "$(CAFE_DB=$T/other.db event_count)" 7
 	no_db
 }
 
@@ -108,7 +108,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	    latte --key "$(printf 'k\xc3')"
 	refused 65 "key is too long (201 characters, at most 200)" \
 	    latte --key "$(printf '%201s' | tr ' ' k)"
-	assert_equal "$(event_count)" 3
+	assert_equal "$(event_count)" 7
 }
 
 @test "a malformed item: one line, 65, nothing appended" {
@@ -129,7 +129,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	# One bad item refuses the whole order, whichever it is.
 	refused 65 "item 'tea:0': the quantity after ':' must be a whole number from 1 to 100" \
 	    latte americano tea:0
-	assert_equal "$(event_count)" 3
+	assert_equal "$(event_count)" 7
 }
 
 @test "several items: one order, one charge, one ticket, stock per product" {
@@ -138,7 +138,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
 	assert_output '{"order_id":1,"status":"paid","total":17800}'
-	run db_sql "SELECT type || ' ' || stream FROM events ORDER BY seq"
+	run db_sql "SELECT type || ' ' || stream FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested payment-1
 OrderPlaced order-1
 PaymentApproved payment-1
@@ -243,9 +243,9 @@ StockReserved stock-americano"
 	assert_failure 1
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cafe-order: payment declined: amount over limit"
-	run db_joined ', ' "SELECT type || ' ' || stream FROM events ORDER BY seq"
+	run db_joined ', ' "SELECT type || ' ' || stream FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested payment-1, PaymentDeclined payment-1"
-	run db_sql "SELECT data FROM events WHERE seq = 2"
+	run db_sql "SELECT data FROM events WHERE type = 'PaymentDeclined'"
 	assert_output '{"order_id":1,"amount":8000,"reason":"amount over limit"}'
 	run cafe-order --json stock latte
 	assert_output '{"product":"latte","price":4000,"stock":100}'
@@ -263,7 +263,7 @@ StockReserved stock-americano"
 	assert_failure 69
 	assert_equal "$output" ""
 	assert_equal "$stderr" "cafe-order: payment processor failed (sim failure_rate)"
-	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
+	run db_joined ' ' "SELECT type FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested"
 }
 
@@ -277,7 +277,7 @@ StockReserved stock-americano"
 	assert_failure 69
 	sed -i '/failure_rate/d; /^payment:/d' "$CAFE_CONFIG"
 	wait_for '[ "$(cafe-daemon -q run --once --policy reconcile >/dev/null 2>&1; count_type PaymentVoided)" = 1 ]' 10
-	run db_joined ', ' "SELECT type || ' ' || stream FROM events ORDER BY seq"
+	run db_joined ', ' "SELECT type || ' ' || stream FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested payment-1, PaymentAbandoned payment-1, PaymentVoided payment-1"
 	run cafe-trace --json show 1
 	refute_output --partial OrderPlaced
@@ -319,7 +319,7 @@ StockReserved stock-americano"
 	assert_failure 69
 	assert_output --partial "cafe-order: payment processor gave no reply"
 	# Each attempt left its PaymentRequested (for reconcile) and nothing else.
-	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
+	run db_joined ' ' "SELECT type FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested PaymentRequested PaymentRequested PaymentRequested"
 }
 
@@ -338,7 +338,7 @@ StockReserved stock-americano"
 		dead "$pid" || { echo "processor $pid is still alive"; false; }
 	done <"$T/pids"
 	! pgrep -f "$FAKE" >/dev/null
-	run db_joined ' ' "SELECT type FROM events ORDER BY seq"
+	run db_joined ' ' "SELECT type FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested"
 }
 
@@ -387,7 +387,7 @@ StockReserved stock-americano"
 	run cafe-order place tea
 	assert_failure 78
 	assert_output "cafe-order: $XDG_CONFIG_HOME/cafe/config.yaml:2: payment.timeout_ms: must be a whole number from 1 to 86400000, not 'soon'"
-	assert_equal "$(event_count)" 3
+	assert_equal "$(event_count)" 7
 }
 
 @test "a menu from the config: its products and prices" {

@@ -31,8 +31,8 @@ refused() {	# STATUS MESSAGE ARGS...
 	assert_output "1 cancelled"
 	assert_equal "$stderr" ""
 	run db_sql "SELECT seq, stream, version, type, data,
-	    (meta->>'correlation_id') FROM events WHERE seq > 4"
-	assert_output '5|order-1|2|OrderCancelled|{"order_id":1,"reason":"wrong milk"}|1'
+	    (meta->>'correlation_id') FROM events WHERE seq > 8"
+	assert_output '9|order-1|2|OrderCancelled|{"order_id":1,"reason":"wrong milk"}|1'
 }
 
 @test "cancel --json, a default reason, and order-N as the id" {

@@ -77,7 +77,7 @@ batch_refused() {	# STATUS MESSAGE
 	run cafe-order place --batch <"$T/in.jsonl"
 	assert_failure 65
 	assert_output --partial "stdin:1:"
-	assert_equal "$(event_count)" 3
+	assert_equal "$(event_count)" 7
 }
 
 @test "a line with an unknown field: 65, nothing appended" {

@@ -44,7 +44,7 @@ workers() {	# N M ARGS...
 		sort -n -c "$T/out.$w"
 	done
 	run db_sql "SELECT count(*), min(seq), max(seq), count(DISTINCT id) FROM events"
-	assert_output "1601|1|1601|1601"
+	assert_output "1605|1|1605|1605"  # the menu's 4 and 400 orders of 4
 	run db_sql "SELECT count(*), count(DISTINCT (data->>'order_id'))
 	    FROM events WHERE type = 'OrderPlaced'"
 	assert_output "400|400"

@@ -39,7 +39,7 @@ usage_error() {	# MESSAGE ARGS...
 	    place latte:2 --qty 2
 	usage_error "an order holds at most 20 items, not 21" place $(printf 'tea %.0s' {1..21})
 	usage_error "--wait wants a duration like 10s or 500ms, not 'soon'" place latte --wait soon
-	assert_equal "$(event_count)" 3
+	assert_equal "$(event_count)" 7
 }
 
 @test "usage errors found before the database is opened create nothing" {

@@ -152,7 +152,7 @@ true"
 	run cafe-trace show order-1
 	assert_success
 	assert_line --index 0 --regexp '^SEQ +TIME +EVENT +STREAM +DATA'
-	assert_line --index 4 --regexp '^ +4 +[0-9-]+ [0-9:]+ UTC +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2,"stock":100\}$'
+	assert_line --index 4 --regexp '^ +8 +[0-9-]+ [0-9:]+ UTC +StockReserved +stock-latte +\{"order_id":1,"product":"latte","qty":2,"stock":100\}$'
 	assert_equal "${#lines[@]}" 5
 }
 

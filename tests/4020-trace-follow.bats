@@ -45,7 +45,7 @@ teardown() {
 
 	# Nothing from before it started; the placement and the cancel, in order.
 	run jq -r '[.seq, .event, .order_id, .order_status, .payment_status] | @tsv' "$T/out"
-	assert_output "$(printf '6\tOrderPlaced\t2\tpaid\trequested\n7\tPaymentApproved\t2\tpaid\tapproved\n8\tOrderCancelled\t2\tcancelled\tapproved')"
+	assert_output "$(printf '10\tOrderPlaced\t2\tpaid\trequested\n11\tPaymentApproved\t2\tpaid\tapproved\n12\tOrderCancelled\t2\tcancelled\tapproved')"
 	# Every line carries the trace's fields.
 	run jq -c 'keys' "$T/out"
 	for k in order_id customer product qty total order_status payment_status \
@@ -84,7 +84,7 @@ teardown() {
 @test "follow --after replays from that seq, then keeps following" {
 	cafe-order place latte --customer a >/dev/null
 	cafe-order place tea --customer b >/dev/null
-	start_follow --json follow --after 3
+	start_follow --json follow --after 7  # the first order and the menu
 	wait_for '[ "$(wc -l < "$T/out")" -ge 2 ]'
 	cafe-order place mocha --customer c >/dev/null
 	wait_for '[ "$(wc -l < "$T/out")" -ge 4 ]'

@@ -47,7 +47,7 @@ load helpers/daemon
 	[ "$(count DeliveryStarted)" = 0 ]
 	run cafe-daemon --json status
 	assert_success
-	jq -e -s 'all(.[]; .checkpoint == 0 and .lag == 12)' <<<"$output"
+	jq -e -s 'all(.[]; .checkpoint == 0 and .lag == 16)' <<<"$output"
 	run cafe-daemon run --once
 	assert_success
 	[ "$(count DeliveryStarted)" = 3 ]

@@ -19,7 +19,7 @@ orphan_payment() {
 	place 1
 	run cafe-daemon run --once
 	assert_failure 1
-	assert_output --partial 'start-delivery: order 9: PaymentApproved (seq 5) parked: order 9 was paid for but never placed'
+	assert_output --partial 'start-delivery: order 9: PaymentApproved (seq 9) parked: order 9 was paid for but never placed'
 	assert_output --partial "then 'cafe-daemon retry start-delivery'"
 	assert_output --partial 'cafe-daemon: 2 events are parked'
 	# The orders before and after it were handled.
@@ -30,12 +30,12 @@ orphan_payment() {
 	run --separate-stderr cafe-daemon status
 	assert_failure 1
 	assert_line --regexp '^start-delivery .* 1$'
-	assert_line --partial 'start-delivery: seq 5 PaymentApproved, order 9: order 9 was paid for'
-	assert_line --partial 'notify: seq 5 PaymentApproved, order 9: order 9 was never placed'
+	assert_line --partial 'start-delivery: seq 9 PaymentApproved, order 9: order 9 was paid for'
+	assert_line --partial 'notify: seq 9 PaymentApproved, order 9: order 9 was never placed'
 	[[ $stderr == *'unhealthy: start-delivery has 1 parked event'* ]]
 	run --separate-stderr cafe-daemon --json status
 	jq -e -s 'map(select(.policy == "start-delivery"))[0] | .parked == 1 and
-	    .healthy == false and .parked_events[0].seq == 5 and
+	    .healthy == false and .parked_events[0].seq == 9 and
 	    .parked_events[0].type == "PaymentApproved" and
 	    .parked_events[0].order_id == 9 and .parked_events[0].attempts == 0 and
 	    (.parked_events[0].parked_at | test("Z$"))' <<<"$output"

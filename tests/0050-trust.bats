@@ -82,18 +82,19 @@ one_paid() {
 
 @test "import refuses duplicate keys, unknown types and events off their catalogue entry" {
 	one_paid
-	# 1 PaymentRequested, 2 OrderPlaced, 3 PaymentApproved, 4 StockReserved.
-	sed -n 2p "$T/a.jsonl" | sed 's/"type":"OrderPlaced"/"type":"OrderPlaced","type":"OrderPlaced"/' >"$T/in.jsonl"
+	# 1 PaymentRequested, 2-5 the menu, 6 OrderPlaced, 7 PaymentApproved,
+	# 8 StockReserved.
+	sed -n 6p "$T/a.jsonl" | sed 's/"type":"OrderPlaced"/"type":"OrderPlaced","type":"OrderPlaced"/' >"$T/in.jsonl"
 	refused "stdin:1: duplicate object key near '\"type\"'"
 	sed -n 1p "$T/a.jsonl" | jq -c '.type = "PaymentTaken"' >"$T/in.jsonl"
 	refused "stdin:1: unknown event type 'PaymentTaken' (see cafe-log(5))"
-	sed -n 2p "$T/a.jsonl" | jq -c 'del(.data.items)' >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" | jq -c 'del(.data.items)' >"$T/in.jsonl"
 	refused "stdin:1: OrderPlaced on 'order-1' has no 'items'"
-	sed -n 2p "$T/a.jsonl" | jq -c '.data.items = {}' >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" | jq -c '.data.items = {}' >"$T/in.jsonl"
 	refused "stdin:1: OrderPlaced on 'order-1': 'items' must be a list"
-	sed -n 2p "$T/a.jsonl" | jq -c '.data.items[0].qty = "2"' >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" | jq -c '.data.items[0].qty = "2"' >"$T/in.jsonl"
 	refused "stdin:1: OrderPlaced on 'order-1': items[0] needs a qty (a whole number from 1)"
-	sed -n 2p "$T/a.jsonl" | jq -c '.data.items[0].options = [1]' >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" | jq -c '.data.items[0].options = [1]' >"$T/in.jsonl"
 	refused "stdin:1: OrderPlaced on 'order-1': items[0] options must be a list of strings"
 	sed -n 1p "$T/a.jsonl" | jq -c '.stream = "order-1"' >"$T/in.jsonl"
 	refused "stdin:1: PaymentRequested belongs on a 'payment-...' stream, not 'order-1'"
@@ -106,14 +107,14 @@ one_paid() {
 
 @test "import refuses an order without payment" {
 	one_paid
-	sed -n 2p "$T/a.jsonl" >"$T/in.jsonl"
+	sed -n 6p "$T/a.jsonl" >"$T/in.jsonl"
 	refused "event 1: OrderPlaced of order 1 has no PaymentApproved (no order without payment); nothing imported"
 	# Its payment may be in the file, or already in the log.
-	sed -n 1,3p "$T/a.jsonl" >"$T/in.jsonl"
+	sed -n 1,7p "$T/a.jsonl" >"$T/in.jsonl"
 	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
 	assert_success
-	sed -n 4p "$T/a.jsonl" >"$T/in.jsonl"
+	sed -n 8p "$T/a.jsonl" >"$T/in.jsonl"
 	run cafe-log --db "$T/target.db" import <"$T/in.jsonl"
 	assert_success
-	[ "$(CAFE_DB=$T/target.db event_count)" = 4 ]
+	[ "$(CAFE_DB=$T/target.db event_count)" = 8 ]
 }

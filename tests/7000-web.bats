@@ -180,7 +180,11 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	done
 	# The kitchen moves on: the phone that watched all along hears it.
 	cafe-deliver ready 1 >/dev/null
-	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1\]}" "$T/stream"' 30
+	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1\]}" "$T/stream"' 60 || {
+		echo "the stream heard:"; cat "$T/stream"
+		echo "the board now: $(get -H 'Accept: application/json' "$URL/")"
+		false
+	}
 	alive "$WEB"
 }
 

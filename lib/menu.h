@@ -23,7 +23,7 @@
  * config's (config.h), so that a config viewed through it prices items. */
 struct cafe_menu {
 	struct cafe_product *products;
-	size_t nproducts;
+	size_t nproducts, cap;      /* cap: room in products */
 	struct cafe_option_group *groups;
 	size_t ngroups;
 	long long version;          /* of stream "menu"; 0: never written */

@@ -45,7 +45,11 @@ texts() {
 	wait_for '[ "$(now_ms)" -ge "$until" ]'
 	t1=$(awk '{ print $14 + $15 }' "/proc/$DAEMON/stat")
 	echo "ticks used while idle: $((t1 - t0))"
-	[ $((t1 - t0)) -le 10 ]
+	# A sanitizer's build pays several times over for every wake-up (16
+	# to 18 ticks measured): its budget is 15%, the release build's 5%.
+	budget=10
+	ldd "$(command -v cafe-daemon)" | grep -q libasan && budget=30
+	[ $((t1 - t0)) -le "$budget" ]
 }
 
 @test "SIGHUP reloads the config; a bad one is reported and the old one kept" {

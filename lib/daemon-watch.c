@@ -58,7 +58,7 @@ void *
 dm_checkpointer_main(void *arg)
 {
 	struct cafe_daemon *d = arg;
-	long long done = 0, frames = 0;
+	long long done = 0;
 
 	while (!atomic_load(&d->stop)) {
 		long long head;
@@ -67,13 +67,17 @@ dm_checkpointer_main(void *arg)
 		head = d->head;
 		pthread_mutex_unlock(&d->head_lock);
 		if (head != done) {
-			frames = cafe_log_checkpoint(d->ckpt_log, 0);
+			cafe_log_checkpoint(d->ckpt_log, 0);
 			done = head;
-		} else if (frames > 0) {
+		} else {
 			/* A quiet spell: empty the WAL. A reader in the way (it
 			 * fails at once, never waits) is tried again at the next
-			 * nap, until the WAL is empty or the log moves on. */
-			frames = cafe_log_checkpoint(d->ckpt_log, 1);
+			 * nap, until the WAL is empty or the log moves on. Asked
+			 * at every nap, not only after events: a write that is no
+			 * event (a policy's checkpoint, a lease) may come after
+			 * the WAL was emptied, and is then emptied in turn. An
+			 * empty WAL answers at once. */
+			cafe_log_checkpoint(d->ckpt_log, 1);
 		}
 		dm_nap(d, CHECKPOINT_MS);
 	}

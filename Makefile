@@ -10,7 +10,7 @@ SHAREDIR  = $(PREFIX)/share/cafe
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
-# libpq's header only: the library itself is dlopen'd (lib/store-pg.c).
+# libpq's header only: the library itself is dlopen'd (lib/store/pg.c).
 CFLAGS   += $(shell pkg-config --cflags libpq 2>/dev/null)
 # The three libraries are linked statically (make STATIC=0 to link them
 # shared): every command is a short process, and resolving their symbols
@@ -32,13 +32,13 @@ endif
 
 PROGRAMS = $(patsubst cmd/%.c,%,$(wildcard cmd/cafe-*.c))
 BINS     = $(addprefix bin/,$(PROGRAMS))
-LIBSRC   = $(wildcard lib/*.c)
+LIBSRC   = $(sort $(wildcard lib/*/*.c))
 LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
 # cmd/common: what the programs share and the library must not do (the
 # command line, printing tables and JSON, the meter): libcafe-cli.a.
 CLISRC   = $(wildcard cmd/common/*.c)
 CLIOBJ   = $(patsubst cmd/common/%.c,$(BUILD)/cmd/common/%.o,$(CLISRC))
-HEADERS  = $(wildcard lib/*.h cmd/common/*.h)
+HEADERS  = $(wildcard lib/*/*.h cmd/common/*.h)
 HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helpers/*.c))
 
 # Debian packages the build needs (and `make demo`, which only builds and
@@ -68,7 +68,8 @@ bin/cafe-%: $(BUILD)/cmd/cafe-%.o $(BUILD)/libcafe-cli.a $(BUILD)/libcafe.a | bi
 $(BUILD)/cmd/%.o: cmd/%.c $(HEADERS) | $(BUILD)/cmd
 	$(CC) $(CFLAGS) -Icmd/common -c -o $@ $<
 
-$(BUILD)/lib/%.o: lib/%.c $(HEADERS) | $(BUILD)/lib
+$(BUILD)/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/cmd/common/%.o: cmd/common/%.c $(HEADERS) | $(BUILD)/cmd/common
@@ -85,7 +86,7 @@ $(BUILD)/libcafe.a: $(LIBOBJ)
 $(BUILD)/tests/%: tests/helpers/%.c $(BUILD)/libcafe.a $(HEADERS) | $(BUILD)/tests
 	$(CC) $(CFLAGS) $(LDFLAGS) -o $@ $< $(BUILD)/libcafe.a $(LDLIBS)
 
-bin $(BUILD)/cmd $(BUILD)/cmd/common $(BUILD)/lib $(BUILD)/tests:
+bin $(BUILD)/cmd $(BUILD)/cmd/common $(BUILD)/tests:
 	mkdir -p $@
 
 # Force relinking bin/ when switching between plain and sanitizer builds.
@@ -216,15 +217,13 @@ FUZZ_CFLAGS   = -g -O1 -std=c11 -D_GNU_SOURCE -Ilib $(shell pkg-config --cflags 
 FUZZ_TARGETS  = $(patsubst tests/fuzz/fuzz-%.c,build-fuzz/fuzz-%,$(wildcard tests/fuzz/fuzz-*.c))
 FUZZ_OBJ      = $(patsubst lib/%.c,build-fuzz/lib/%.o,$(LIBSRC))
 
-build-fuzz/lib/%.o: lib/%.c $(HEADERS) | build-fuzz/lib
+build-fuzz/lib/%.o: lib/%.c $(HEADERS)
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -c -o $@ $<
 
 build-fuzz/fuzz-%: tests/fuzz/fuzz-%.c $(FUZZ_OBJ)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJ) \
 	    -lsqlite3 -ljansson -lyaml -lsodium -lm -ldl -lpthread
-
-build-fuzz/lib:
-	mkdir -p $@
 
 fuzz: $(FUZZ_TARGETS)
 	@total=0; for t in $(FUZZ_TARGETS); do \

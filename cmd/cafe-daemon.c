@@ -4,7 +4,7 @@
  * Also shows where each policy stands and retries parked events.
  *
  * Only this file prints, exits and handles signals; the work is in
- * lib/daemon.c. Signals are blocked in every thread and taken here with
+ * lib/daemon/daemon.c. Signals are blocked in every thread and taken here with
  * sigwait: SIGTERM and SIGINT stop (each policy finishes its batch and
  * commits), SIGHUP reloads the config. Under systemd (Type=notify) it says
  * READY=1 once the policies run, pings the watchdog at half its interval
@@ -22,12 +22,12 @@
 #include <time.h>
 
 #include "cli.h"
-#include "people.h"
-#include "daemon.h"
-#include "outbox.h"
-#include "payment-view.h"
-#include "policy.h"
-#include "sd-notify.h"
+#include "base/people.h"
+#include "daemon/daemon.h"
+#include "notify/outbox.h"
+#include "view/payments.h"
+#include "policy/policy.h"
+#include "daemon/sd-notify.h"
 
 static const char usage[] =
 "usage: cafe-daemon [--db PATH] [--config PATH] [-q | -v] run [--once]\n"

@@ -3,8 +3,8 @@
  * and out with a rider, and the buttons that move an order along (ready,
  * dispatch, complete) or refuse it (reject).
  *
- * Only this file prints and exits; the rules are in lib/delivery.c, the
- * queue is the order_trace view (lib/trace.c), and the kitchen's screen
+ * Only this file prints and exits; the rules are in lib/domain/delivery.c, the
+ * queue is the order_trace view (lib/view/trace.c), and the kitchen's screen
  * (board) is cmd/common/board.c.
  */
 #include <stdio.h>
@@ -13,9 +13,9 @@
 
 #include "board.h"
 #include "cli.h"
-#include "delivery.h"
-#include "items.h"
-#include "trace.h"
+#include "domain/delivery.h"
+#include "domain/items.h"
+#include "view/trace.h"
 
 static const char usage[] =
 "usage: cafe-deliver [--db PATH] [--config PATH] [--json] [-q] list\n"

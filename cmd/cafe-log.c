@@ -9,12 +9,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "chain.h"
+#include "event/chain.h"
 #include "cli.h"
-#include "input.h"
+#include "command/input.h"
 #include "meter.h"
-#include "order-log.h"
-#include "people.h"
+#include "domain/order-log.h"
+#include "base/people.h"
 
 static const char usage[] =
 "usage: cafe-log [--db PATH] [--config PATH] [--json] [-q] init\n"

@@ -3,7 +3,7 @@
  * queued to the configured channels (retrying failures with backoff until
  * they are dead), list messages, requeue failed or dead ones.
  *
- * Only this file prints and exits; the work is in lib/outbox.c. `send`
+ * Only this file prints and exits; the work is in lib/notify/outbox.c. `send`
  * without --once runs until SIGTERM or SIGINT, finishes the message in
  * hand, records it and exits 0.
  */
@@ -13,8 +13,8 @@
 #include <string.h>
 
 #include "cli.h"
-#include "order.h"
-#include "outbox.h"
+#include "domain/order.h"
+#include "notify/outbox.h"
 
 static const char usage[] =
 "usage: cafe-notify [--db PATH] [--config PATH] [--json] [-q] [-v] send [--once]\n"

@@ -2,20 +2,20 @@
  * cafe-order - the counter: the menu and stock, placing an order (paid
  * synchronously before it exists), cancelling one.
  *
- * Only this file prints and exits; the work is in lib/counter.c.
+ * Only this file prints and exits; the work is in lib/command/counter.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
-#include "counter.h"
-#include "input.h"
-#include "link.h"
-#include "menu.h"
-#include "people.h"
-#include "receipt.h"
-#include "stock.h"
+#include "command/counter.h"
+#include "command/input.h"
+#include "view/link.h"
+#include "domain/menu.h"
+#include "base/people.h"
+#include "view/receipt.h"
+#include "domain/stock.h"
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu [--as-of TIME]\n"

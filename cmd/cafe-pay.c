@@ -4,17 +4,17 @@
  * the payment processor (show it, reset it).
  *
  * Only this file prints and exits; the payments view and the refund rule
- * are in lib/payment-view.c, the breaker in lib/breaker.c.
+ * are in lib/view/payments.c, the breaker in lib/pay/breaker.c.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "breaker.h"
+#include "pay/breaker.h"
 #include "cli.h"
-#include "order.h"
-#include "payment-view.h"
-#include "people.h"
+#include "domain/order.h"
+#include "view/payments.h"
+#include "base/people.h"
 
 static const char usage[] =
 "usage: cafe-pay [--db PATH] [--config PATH] [--json] [-q] list [--order ID]\n"

@@ -13,10 +13,10 @@
 
 #include "cli.h"
 #include "meter.h"
-#include "order.h"
-#include "people.h"
-#include "report.h"
-#include "trace.h"
+#include "domain/order.h"
+#include "base/people.h"
+#include "view/report.h"
+#include "view/trace.h"
 
 static const char usage[] =
 "usage: cafe-trace [--db PATH] [--config PATH] [--json] [-q] [list]\n"

@@ -1,6 +1,6 @@
 /*
  * cafe-web - what customers look at: the pick-up board (/) and each
- * customer's own order page at its unguessable link (/o/TOKEN, lib/link.h),
+ * customer's own order page at its unguessable link (/o/TOKEN, lib/view/link.h),
  * in HTML that updates itself (Server-Sent Events, with a plain refresh
  * when scripts are off) and, for Accept: application/json, as JSON.
  *
@@ -30,14 +30,14 @@
 #include <microhttpd.h>
 
 #include "cli.h"
-#include "cond.h"
+#include "base/cond.h"
 #include "gate.h"
-#include "link.h"
-#include "order-log.h"
-#include "order.h"
-#include "people.h"
-#include "store.h"
-#include "trace.h"
+#include "view/link.h"
+#include "domain/order-log.h"
+#include "domain/order.h"
+#include "base/people.h"
+#include "store/store.h"
+#include "view/trace.h"
 
 static const char usage[] =
 "usage: cafe-web [--db PATH] [--config PATH] [-q] [run] [--listen ADDRESS:PORT]\n"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 0010-log: the event log's file (DESIGN §3, lib/log.c): the schema, the
+# 0010-log: the event log's file (DESIGN §3, lib/store/log.c): the schema, the
 # append-only triggers, refusing files it must not touch (newer schema, not
 # SQLite, read-only), optimistic concurrency (tests/helpers/log-conflict.c)
 # and a write lock held by another process.
@@ -280,7 +280,7 @@ one_order() {
 	assert_success
 	release_write_lock
 	assert_equal "$(event_count)" 8
-	# The busy timeout (10 s in lib/log.c) decides how long that took.
+	# The busy timeout (10 s in lib/store/log.c) decides how long that took.
 	[ $(( $(date +%s) - start )) -le 15 ]
 }
 
@@ -299,7 +299,7 @@ one_order() {
 @test "event data reads back as written, however its JSON is spelled" {
 	cafe-log init
 	# Rows as another writer may have spelled them: spaces, escapes,
-	# fractions, nesting, non-ASCII text, a repeated key. lib/log.c reads
+	# fractions, nesting, non-ASCII text, a repeated key. lib/store/log.c reads
 	# plain flat objects itself and hands the rest to jansson.
 	n=0
 	while IFS= read -r data; do

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 0015-cond: the daemon's timed waits (lib/cond.c) really wait. wl_cond
+# 0015-cond: the daemon's timed waits (lib/base/cond.c) really wait. wl_cond
 # was once made on the default clock and waited on with monotonic
 # deadlines: every wait returned at once and a waiting worker spun for up
 # to YIELD_MS. A wait that says "timed out" before its deadline tells

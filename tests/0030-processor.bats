@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 0030-processor: the payment processors (lib/processor.c, DESIGN §5),
+# 0030-processor: the payment processors (lib/pay/processor.c, DESIGN §5),
 # driven through tests/helpers/pay-call. Each test has its own database,
 # config and copy of the fake processor in its own temp dir.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 0070-store: the storage seam (lib/store.h). The same statements through
+# 0070-store: the storage seam (lib/store/store.h). The same statements through
 # the SQLite backend and the PostgreSQL one (a throwaway cluster) give the
 # same answers, line for line: placeholders, upserts, NULLs, column kinds,
 # a constraint refused, a rollback, a broken statement, the schema

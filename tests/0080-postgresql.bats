@@ -187,7 +187,7 @@ started() {	# DB N: N orders have their DeliveryStarted
 	cafe-log --db "$db" -q init
 	cafe-order --db "$db" place latte >/dev/null
 	before=$(events_in "$db")
-	# A place held at the writers' lock (lib/store-pg.c), inside its
+	# A place held at the writers' lock (lib/store/pg.c), inside its
 	# transaction; then the server ends that connection.
 	CAFE_DB=$db hold_write_lock
 	cafe-order --db "$db" place latte >"$T/place.out" 2>"$T/place.err" &

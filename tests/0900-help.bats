@@ -2,7 +2,7 @@
 # Every program's --help against its man page: the SYNOPSIS of the page is
 # the usage message (signify's rule), each --help fits on a screen and ends
 # with an example that the page's EXAMPLES show too; every page passes
-# `mandoc -Tlint -W warning`, repeats the exit status table of lib/cafe.h,
+# `mandoc -Tlint -W warning`, repeats the exit status table of lib/base/cafe.h,
 # and the section pages document every config key and every event type the
 # code knows.
 
@@ -70,7 +70,7 @@ check_sections() {
 
 check_exit_table() {
 	local page=$1 code
-	for code in $(sed -n 's/.*= \([0-9][0-9]*\),* *\/\*.*/\1/p' "$CAFE_TOP/lib/cafe.h"); do
+	for code in $(sed -n 's/.*= \([0-9][0-9]*\),* *\/\*.*/\1/p' "$CAFE_TOP/lib/base/cafe.h"); do
 		man_section "$page" "EXIT STATUS" | grep -qE "^ +$code( |$)" ||
 		    fail "$page: EXIT STATUS lacks $code"
 	done
@@ -150,11 +150,11 @@ check_exit_table() {
 	assert_line --index 0 --partial "usage: cafe-order"
 }
 
-@test "cafe.yaml(5) documents every key lib/config.c accepts" {
+@test "cafe.yaml(5) documents every key lib/config/ accepts" {
 	local page="$CAFE_TOP/man/man5/cafe.yaml.5" text key
 	text=$(render "$page")
 	# key_is(k, "name") and the dotted INT_KEY / int_key tables.
-	for key in $(grep -v '^#include' "$CAFE_TOP/lib/config.c" |
+	for key in $(cat "$CAFE_TOP"/lib/config/*.c | grep -v "^#include" |
 	    grep -ohE 'key_is\(k, "[a-z_]+"\)|"[a-z]+(\.[a-z_]+)+"|INT_KEY\([a-z]+\.[a-z_.]+' |
 	    grep -oE '[a-z_.]+$|[a-z_.]+"' | tr -d '"' | sed 's/.*\.//' | sort -u); do
 		grep -qw -- "$key" <<<"$text" || fail "cafe.yaml(5) does not mention '$key'"
@@ -165,7 +165,7 @@ check_exit_table() {
 	local page="$CAFE_TOP/man/man5/cafe-log.5" text type
 	text=$(render "$page")
 	for type in $(grep -ohE '"(Payment|Order|Stock|Delivery|Drink|Refund|Breaker|Notification)[A-Z][A-Za-z]*"' \
-	    "$CAFE_TOP"/lib/*.c "$CAFE_TOP"/cmd/*.c | tr -d '"' | sort -u); do
+	    "$CAFE_TOP"/lib/*/*.c "$CAFE_TOP"/cmd/*.c | tr -d '"' | sort -u); do
 		grep -qw -- "$type" <<<"$text" || fail "cafe-log(5) does not describe $type"
 	done
 }
@@ -173,7 +173,7 @@ check_exit_table() {
 @test "cafe-log(5) names every table the code creates" {
 	local text table
 	text=$(render "$CAFE_TOP/man/man5/cafe-log.5")
-	for table in $(grep -ohE 'CREATE TABLE IF NOT EXISTS [a-z_.]+' "$CAFE_TOP"/lib/*.c |
+	for table in $(grep -ohE 'CREATE TABLE IF NOT EXISTS [a-z_.]+' "$CAFE_TOP"/lib/*/*.c |
 	    sed 's/.* //; s/^main\.//' | sort -u); do
 		grep -qw -- "$table" <<<"$text" || fail "cafe-log(5) does not name table $table"
 	done

@@ -102,7 +102,7 @@ make_top() {
 	strip='del(.path, .db, .timezone, .notify.channels, .notify.templates)'
 	[ "$(jq -c "$strip" <<<"$output")" = "$(config-dump /dev/null | jq -c "$strip")" ]
 	# Every key cafe.yaml(5) knows appears in it.
-	for key in $(grep -v '^#include' "$CAFE_TOP/lib/config.c" |
+	for key in $(cat "$CAFE_TOP"/lib/config/*.c | grep -v "^#include" |
 	    grep -ohE 'key_is\(k, "[a-z_]+"\)|"[a-z]+(\.[a-z_]+)+"|INT_KEY\([a-z]+\.[a-z_.]+' |
 	    grep -oE '[a-z_.]+$|[a-z_.]+"' | tr -d '"' | sed 's/.*\.//' | sort -u); do
 		grep -qE "(^|[ {#])$key:" "$ex" || fail "config.yaml.example lacks '$key'"

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The domain rules of lib/order.c, checked as pure functions with no database.
+# The domain rules of lib/domain/order.c, checked as pure functions with no database.
 
 load helpers/setup
 

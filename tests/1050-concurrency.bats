@@ -150,7 +150,7 @@ racing_workers() {	# N ARGS...
 	assert_equal "$(sort -u "$T"/out.*)" "1 cancelled"
 }
 
-# --- the writers' queue (lib/lock-queue.c): an flock on DB-lock ---
+# --- the writers' queue (lib/store/lock-queue.c): an flock on DB-lock ---
 
 @test "the writers' queue: DB-lock beside the log, with the log's mode" {
 	sqlite_only "the queue is the SQLite file's (PostgreSQL queues its own lock waits)"

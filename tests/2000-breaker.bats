@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # 2000-breaker: the shared circuit breaker in front of the payment
-# processor (lib/breaker.c, lib/payment.c, DESIGN §5), driven through
+# processor (lib/pay/breaker.c, lib/pay/payment.c, DESIGN §5), driven through
 # cafe-order place, cafe-pay breaker and tests/helpers/breaker-call, against
 # a copy of tests/helpers/fake-processor per test.
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# The circuit breaker's decisions (lib/breaker-rules.c) as pure functions:
+# The circuit breaker's decisions (lib/domain/breaker-rules.c) as pure functions:
 # closed to open, half-open trials, slow calls, the retry delay, with
 # counts and times given, no database and no clock.
 

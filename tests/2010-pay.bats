@@ -1,5 +1,5 @@
 #!/usr/bin/env bats
-# 2010-pay: cafe-pay list, show and refund (lib/payment-view.c): the payments
+# 2010-pay: cafe-pay list, show and refund (lib/view/payments.c): the payments
 # view folded from the payment-N streams, and the manual refund rule.
 # Payments go through the built-in sim processor; events that only the
 # daemon's policies append (PaymentRefunded, RefundFailed, PaymentVoided)

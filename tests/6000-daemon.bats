@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
 # 6000-daemon: cafe-daemon's command line, `status`, `run --once`, catching
-# up after downtime and --policy (lib/daemon.c, cmd/cafe-daemon.c).
+# up after downtime and --policy (lib/daemon/daemon.c, cmd/cafe-daemon.c).
 
 bats_require_minimum_version 1.5.0
 load helpers/setup

@@ -1,6 +1,6 @@
 #!/usr/bin/env bats
-# 6010-policies: what each policy appends (lib/policy.c, policy-pay.c,
-# policy-notify.c, template.c): start-delivery, compensate, refund (sim),
+# 6010-policies: what each policy appends (lib/policy/policy.c, pay.c,
+# notify.c, template.c): start-delivery, compensate, refund (sim),
 # notify with built-in and configured templates, trace.
 
 bats_require_minimum_version 1.5.0

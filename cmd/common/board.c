@@ -25,10 +25,10 @@
 #include <curses.h>
 
 #include "board.h"
-#include "delivery.h"
-#include "items.h"
-#include "people.h"
-#include "trace.h"
+#include "domain/delivery.h"
+#include "domain/items.h"
+#include "base/people.h"
+#include "view/trace.h"
 
 struct ticket {
 	long long id;

@@ -2,7 +2,7 @@
  * board.h - `cafe-deliver board`, the kitchen's screen (curses): the
  * orders being made, ready and out, oldest first, with their items and
  * how long each has waited; keys that move them along through the same
- * rules as `cafe-deliver ready|dispatch|complete` (lib/delivery.h).
+ * rules as `cafe-deliver ready|dispatch|complete` (lib/domain/delivery.h).
  * Only cafe-deliver links it (and ncurses).
  */
 #ifndef CAFE_BOARD_H

@@ -14,7 +14,7 @@
 #include <wchar.h>
 
 #include "cli.h"
-#include "people.h"
+#include "base/people.h"
 
 /* A global option returned by getopt_long: 1 when it was one (--help and
  * --version print their answer and set ctx->answered), else 0. */
@@ -284,7 +284,7 @@ cafe_ctx_config(struct cafe_ctx *ctx, struct cafe_err *e)
 	if ((status = cafe_config_load(&ctx->config, ctx->config_opt, e)) != 0)
 		return status;
 	ctx->config_loaded = 1;
-	cafe_people_zone(&ctx->config);
+	cafe_people_zone(ctx->config.timezone, ctx->config.currency);
 	return 0;
 }
 

@@ -15,9 +15,9 @@
 #include <getopt.h>
 #include <stdio.h>
 #include <jansson.h>
-#include "cafe.h"
-#include "config.h"
-#include "log.h"
+#include "base/cafe.h"
+#include "config/config.h"
+#include "store/log.h"
 
 struct cafe_program;
 struct cafe_verb;

@@ -17,7 +17,7 @@
 
 #include <sys/socket.h>
 
-#include "cafe.h"
+#include "base/cafe.h"
 
 struct cafe_gate;
 

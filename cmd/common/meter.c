@@ -11,7 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cafe.h"
+#include "base/cafe.h"
 #include "meter.h"
 
 void

@@ -18,7 +18,7 @@
 #ifndef CAFE_METER_H
 #define CAFE_METER_H
 
-#include "progress.h"
+#include "base/progress.h"
 
 #define CAFE_METER_DELAY_MS 200
 #define CAFE_METER_EVERY_MS 100

@@ -2,7 +2,7 @@
 # drain.sh - how fast `cafe-daemon run --once` works off a backlog.
 #
 # Writes DRAIN_ORDERS (default 100000) paid orders into a fresh log with
-# tests/helpers/bench-log (lib/log.h, 1000 orders per transaction), then
+# tests/helpers/bench-log (lib/store/log.h, 1000 orders per transaction), then
 # times `cafe-daemon -q run --once` over them and counts the events it
 # appended (a DeliveryStarted and two NotificationQueued per order, plus
 # the order_trace projection, which is no event). In the same run, three
@@ -10,7 +10,7 @@
 #  - rows: rows like the daemon's, straight into the events table of a
 #    fresh log (DESIGN §3's schema, with its unique keys, indexes and
 #    checks) through one prepared INSERT: SQLite alone. The goal's floor.
-#  - lib/log.h: the same through the log's own append.
+#  - lib/store/log.h: the same through the log's own append.
 #  - plain: the same data into a table with no index at all, for scale:
 #    what SQLite does when there is nothing to keep in order.
 # Goals: the daemon's rate >= 25% of the rows floor (issue 3), >= 60% (issue 14).
@@ -52,7 +52,7 @@ pct() { echo "$rate * 100 / $1" | bc; }
 printf 'drain: %d orders, %d events appended in %s s: %d events/s\n' "$n" "$appended" "$secs" "$rate"
 printf 'floor rows:      events-table rows, SQLite alone: %7.0f rows/s (daemon at %d%%)\n' \
     "$rows" "$(pct "$rows")"
-printf 'floor lib/log.h: events through the log'"'"'s append:  %7.0f rows/s (daemon at %d%%)\n' \
+printf 'floor lib/store/log.h: events through the log'"'"'s append:  %7.0f rows/s (daemon at %d%%)\n' \
     "$floor" "$(pct "$floor")"
 printf 'floor plain:     the same data, no index at all:  %7.0f rows/s (daemon at %d%%)\n' \
     "$raw" "$(pct "$raw")"
@@ -61,7 +61,7 @@ if [ "$(echo "$rate * 4 >= $rows" | bc)" -eq 1 ]; then
 else
 	echo "goal (>= 25% of the rows floor): NOT met"
 fi
-# Issue 14's goal; the log's own append (floor lib/log.h) bounds it: the
+# Issue 14's goal; the log's own append (floor lib/store/log.h) bounds it: the
 # daemon cannot append faster than that, and that floor is itself at about
 # 64% of the rows floor.
 if [ "$(echo "$rate * 10 >= $rows * 6" | bc)" -eq 1 ]; then

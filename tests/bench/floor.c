@@ -9,7 +9,7 @@
  *	                 each (1): a placement commits twice, once before
  *	                 the charge, so N 2 is what no placement can beat
  *
- * It does what lib/log.c does on every open and append that a cafe program
+ * It does what lib/store/log.c does on every open and append that a cafe program
  * cannot skip (WAL, synchronous FULL, a busy timeout, BEGIN IMMEDIATE,
  * no checkpoint on close) and nothing else, so the ratio measures what
  * cafe-order adds: config, reads, the payment's transactions.

@@ -5,7 +5,7 @@
 #   appends: one event per transaction, from 1 and from 8 clients at once,
 #            each to a stream of its own; Message DB's write_message through
 #            pgbench (its streams share one category, as cafe's share the
-#            log), cafe through lib/log.h (tests/helpers/bench-log appends)
+#            log), cafe through lib/store/log.h (tests/helpers/bench-log appends)
 #   place:   `cafe-order place` as a whole process, against write_message
 #            through psql (goal: at most half of it)
 #   lag:     a paid order's commit to its DeliveryStarted by a running

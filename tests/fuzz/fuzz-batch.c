@@ -7,9 +7,9 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "config.h"
-#include "input.h"
-#include "order.h"
+#include "config/config.h"
+#include "command/input.h"
+#include "domain/order.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

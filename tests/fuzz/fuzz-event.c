@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
-#include "log.h"
-#include "order.h"
+#include "event/catalogue.h"
+#include "store/log.h"
+#include "domain/order.h"
 
 static char *
 take(const char **p, const char *end)

@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "input.h"
+#include "command/input.h"
 
 int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -30,10 +30,10 @@
 #include <string.h>
 #include <time.h>
 
-#include "config.h"
-#include "counter.h"
-#include "log.h"
-#include "order.h"
+#include "config/config.h"
+#include "command/counter.h"
+#include "store/log.h"
+#include "domain/order.h"
 
 static long long
 now_us(void)

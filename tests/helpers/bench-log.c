@@ -3,13 +3,13 @@
  *
  *   bench-log orders DB N   appends N paid orders (PaymentRequested,
  *                           OrderPlaced, PaymentApproved; mocha, whose
- *                           stock is not tracked) through lib/log.h,
+ *                           stock is not tracked) through lib/store/log.h,
  *                           1000 orders per transaction
  *   bench-log floor DB N    appends N events like the daemon's through
- *                           lib/log.h into a fresh log, 1000 per transaction
+ *                           lib/store/log.h into a fresh log, 1000 per transaction
  *   bench-log rows DB N     inserts N rows like the daemon's events into
  *                           the events table of a fresh log (the schema of
- *                           lib/log.c: its unique keys, indexes and
+ *                           lib/store/log.c: its unique keys, indexes and
  *                           checks), 1000 per transaction, with one
  *                           prepared INSERT and nothing else (SQLite alone)
  *   bench-log raw DB N      inserts N rows of the same data into a plain
@@ -28,8 +28,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "log.h"
-#include "store-sqlite.h"
+#include "store/log.h"
+#include "store/sqlite.h"
 
 #define PER_TXN 1000
 
@@ -136,7 +136,7 @@ sql_die(sqlite3 *db, const char *what)
 	exit(74);
 }
 
-/* What the daemon writes for a DeliveryStarted, without lib/log.c. */
+/* What the daemon writes for a DeliveryStarted, without lib/store/log.c. */
 static void
 event_rows(struct cafe_log *log, long long n)
 {

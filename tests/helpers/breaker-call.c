@@ -1,6 +1,6 @@
 /*
  * breaker-call.c - test driver: payment calls through the shared circuit
- * breaker (lib/payment.c), the way the daemon's refund and void policies
+ * breaker (lib/pay/payment.c), the way the daemon's refund and void policies
  * make them.
  *
  *	breaker-call [--repeat N] charge|refund|void KEY ORDER_ID AMOUNT
@@ -24,10 +24,10 @@
 
 #include <jansson.h>
 
-#include "cafe.h"
-#include "config.h"
-#include "log.h"
-#include "payment.h"
+#include "base/cafe.h"
+#include "config/config.h"
+#include "store/log.h"
+#include "pay/payment.h"
 
 static const char usage[] =
     "usage: breaker-call [--repeat N] charge|refund|void KEY ORDER_ID AMOUNT\n";

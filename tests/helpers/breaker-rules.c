@@ -1,13 +1,13 @@
 /*
  * breaker-rules - checks the circuit breaker's decisions
- * (lib/breaker-rules.c) as pure functions: counts, a config and a time
+ * (lib/domain/breaker-rules.c) as pure functions: counts, a config and a time
  * are given, no database and no clock. Prints "ok N - what" per check,
  * and "N passed, 0 failed"; exits 1 at the first failure.
  */
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "breaker-rules.h"
+#include "domain/breaker-rules.h"
 
 static int checks;
 

@@ -14,8 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "cafe.h"
-#include "cond.h"
+#include "base/cafe.h"
+#include "base/cond.h"
 
 int
 main(int argc, char **argv)

@@ -1,5 +1,5 @@
 /*
- * config-dump - test driver for lib/config.c: loads the config (FILE, or
+ * config-dump - test driver for lib/config/config.c: loads the config (FILE, or
  * the lookup order of cafe.yaml(5) without one) and prints it as one JSON
  * object, so tests can check what was read. On failure it prints
  * "config-dump: MSG" to stderr and exits with the library's status.
@@ -9,8 +9,8 @@
 
 #include <jansson.h>
 
-#include "cafe.h"
-#include "config.h"
+#include "base/cafe.h"
+#include "config/config.h"
 
 static json_t *
 str_or_null(const char *s)

@@ -1,5 +1,5 @@
 /*
- * delivery-rules - checks the pure rules of lib/delivery.c without any
+ * delivery-rules - checks the pure rules of lib/domain/delivery.c without any
  * database: an order is folded from events built in memory and every step
  * is decided from every state. Prints "ok N - what" per check and exits 1
  * on the first failure.
@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "delivery.h"
+#include "domain/delivery.h"
 
 static int checks;
 

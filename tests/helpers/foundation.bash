@@ -33,7 +33,7 @@ hold_write_lock() {
 	LOCK_PID=$!
 	exec {LOCK_FD}>"$T/lock.fifo"
 	if is_pg "$db"; then
-		# The writers' lock every cafe writer takes first (lib/store-pg.c).
+		# The writers' lock every cafe writer takes first (lib/store/pg.c).
 		printf 'BEGIN;\nSELECT pg_advisory_xact_lock(4242002);\n\\! touch "%s"\n' \
 		    "$T/locked" >&"$LOCK_FD"
 	else

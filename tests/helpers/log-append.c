@@ -1,5 +1,5 @@
 /*
- * log-append.c - test driver: appends one event through lib/log.h, the way
+ * log-append.c - test driver: appends one event through lib/store/log.h, the way
  * a policy would, so tests can stand in for a daemon that is not there.
  *
  *	log-append [--db FILE] [--corr ID] [--cause EVENT_ID] STREAM TYPE DATA
@@ -13,7 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "store/log.h"
 
 static const char usage[] =
     "usage: log-append [--db FILE] [--corr ID] [--cause EVENT_ID] STREAM TYPE DATA\n";

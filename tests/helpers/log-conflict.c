@@ -1,5 +1,5 @@
 /*
- * log-conflict.c - test driver: optimistic concurrency in lib/log.c.
+ * log-conflict.c - test driver: optimistic concurrency in lib/store/log.c.
  *
  *	log-conflict DB conflict     stale expected version on one stream
  *	log-conflict DB atomic       a batch whose second event conflicts
@@ -18,7 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
+#include "store/log.h"
 
 #define STREAM "order-7"
 

@@ -10,7 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "log.h"
+#include "store/log.h"
 
 int
 main(int argc, char **argv)

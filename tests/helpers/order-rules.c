@@ -1,5 +1,5 @@
 /*
- * order-rules - checks the pure domain rules of lib/order.c without any
+ * order-rules - checks the pure domain rules of lib/domain/order.c without any
  * database: events are built in memory, folded and decided on. Prints
  * "ok N - what" per check and exits 1 on the first failure.
  */
@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "order.h"
+#include "domain/order.h"
 
 static int checks;
 

@@ -18,11 +18,11 @@
 #include <jansson.h>
 #include <sqlite3.h>
 
-#include "cafe.h"
-#include "config.h"
-#include "processor.h"
-#include "store-pg.h"
-#include "store-sqlite.h"
+#include "base/cafe.h"
+#include "config/config.h"
+#include "pay/processor.h"
+#include "store/pg.h"
+#include "store/sqlite.h"
 
 static const char usage[] =
     "usage: pay-call [--db FILE] [--read-only] charge|refund|void KEY "

@@ -11,9 +11,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "log.h"
-#include "store.h"
-#include "store-pg.h"
+#include "store/log.h"
+#include "store/store.h"
+#include "store/pg.h"
 
 static struct cafe_db *db;
 

@@ -15,7 +15,7 @@
 #include <stdlib.h>
 #include <sys/wait.h>
 
-#include "trace.h"
+#include "view/trace.h"
 
 int
 main(int argc, char **argv)

@@ -1,0 +1,490 @@
+/*
+ * counter.c - the counter's commands (counter.h): reads the streams a
+ * decision needs, asks order.c to decide, appends the result, and talks
+ * to the payment path between the two transactions of a placement.
+ *
+ * Money is never kept without an order: PaymentRequested, carrying the
+ * processor's idempotency key, is committed before the processor is
+ * called, so an order that dies before its OrderPlaced leaves a trace the
+ * reconcile policy finds and voids.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "counter.h"
+#include "domain/menu.h"
+#include "domain/order-log.h"
+#include "pay/payment.h"
+#include "domain/stock.h"
+
+/* The highest order id of the events it is given. */
+static int
+last_order_id(const struct cafe_event *ev, void *arg)
+{
+	long long id = cafe_event_order_id(ev);
+
+	if (id > *(long long *)arg)
+		*(long long *)arg = id;
+	return 0;
+}
+
+/* What a key seen before stands for: the first event of its batch. */
+struct key_hit {
+	long long order_id;
+	char type[48];
+};
+
+static int
+key_event(const struct cafe_event *ev, void *arg)
+{
+	struct key_hit *h = arg;
+
+	if (!h->type[0]) {
+		h->order_id = cafe_event_order_id(ev);
+		snprintf(h->type, sizeof h->type, "%s", ev->type);
+	}
+	return 0;
+}
+
+static int
+find_key(struct cafe_log *log, const char *key, struct key_hit *h, struct cafe_err *e)
+{
+	memset(h, 0, sizeof *h);
+	if (!key || !*key)
+		return 0;
+	return cafe_log_read_key(log, key, key_event, h, e);
+}
+
+/* 1 when the order placed holds what r asks for. */
+static int
+same_items(const struct cafe_order *o, const struct cafe_place_request *r)
+{
+	json_t *had = cafe_order_items(o);
+	json_t *asked = cafe_items_json(r->lines, r->nlines);
+	int same = json_equal(had, asked);
+
+	json_decref(had);
+	json_decref(asked);
+	return same;
+}
+
+/* The first result of a placement whose key is seen again. */
+static int
+replay_place(struct cafe_log *log, const struct cafe_place_request *r,
+    const struct key_hit *h, struct cafe_place_result *res, struct cafe_err *e)
+{
+	struct cafe_order o;
+	int status;
+
+	if (strcmp(h->type, "PaymentRequested") != 0)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for another command (%s)", r->key, h->type);
+	if ((status = cafe_order_load(log, h->order_id, &o, e)) != 0)
+		return status;
+	res->order_id = o.id;
+	res->replayed = 1;
+	if (o.status != CAFE_ORDER_NONE && !same_items(&o, r))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for order %lld (%s)", r->key, o.id,
+		    o.product);
+	switch (o.payment) {
+	case CAFE_PAYMENT_DECLINED:
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s (order key '%s')",
+		    o.reason, r->key);
+	case CAFE_PAYMENT_REQUESTED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "the order with key '%s' is still being paid for, try again shortly",
+		    r->key);
+	case CAFE_PAYMENT_VOIDED:
+	case CAFE_PAYMENT_ABANDONED:
+		if (o.status == CAFE_ORDER_NONE)
+			return cafe_err_set(e, CAFE_REFUSED,
+			    "the payment for key '%s' was voided and no order was placed "
+			    "(place it again with a new key)", r->key);
+		break;
+	default:
+		break;
+	}
+	res->total = o.total;
+	res->status = "paid";
+	return 0;
+}
+
+struct place_txn {
+	const struct cafe_config *c;
+	const struct cafe_place_request *r;
+	struct cafe_want want[CAFE_MAX_ITEMS];   /* the products it takes */
+	size_t nwant;
+	long long total;
+	long long order_id;
+	char pay_key[64];
+	const char *ref;            /* approved: the processor's reference */
+	const char *declined;       /* declined: the reason */
+	int void_needed;            /* approved, but the order could not be placed */
+	int given_up;               /* reconcile gave the charge up first */
+	struct cafe_err why;        /* ... and why not */
+	struct cafe_payment_attempt pay;   /* the charge, admission to its outcome */
+	struct key_hit hit;         /* the key, seen under the write lock */
+};
+
+/* The stock of each product the order takes, checked when check is 1. */
+static int
+load_stock(struct cafe_log *log, const struct place_txn *t, struct cafe_stock *s,
+    int check, struct cafe_err *e)
+{
+	int status;
+
+	for (size_t i = 0; i < t->nwant; i++) {
+		const struct cafe_want *w = &t->want[i];
+
+		if ((status = cafe_stock_load(log, t->c, w->p->name, &s[i], e)) != 0 ||
+		    (check && (status = cafe_stock_check(&s[i], w->p->name, w->qty, e)) != 0))
+			return status;
+	}
+	return 0;
+}
+
+/* First transaction: the stock check and PaymentRequested. */
+static int
+request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct place_txn *t = arg;
+	struct cafe_stock s[CAFE_MAX_ITEMS];
+	struct cafe_batch b;
+	int status;
+
+	/* Again under the lock: a twin with the same key may have won the race. */
+	if ((status = find_key(log, t->r->key, &t->hit, e)) != 0 || t->hit.type[0])
+		return status;
+	if ((status = load_stock(log, t, s, 1, e)) != 0)
+		return status;
+	/* The next id after the log's last: a log imported from elsewhere (or
+	 * made by a tool) may hold orders without a PaymentRequested. */
+	t->order_id = 0;
+	if ((status = cafe_log_last_of_type(log, "PaymentRequested", last_order_id,
+	    &t->order_id, e)) != 0 ||
+	    (status = cafe_log_last_of_type(log, "OrderPlaced", last_order_id,
+	    &t->order_id, e)) != 0)
+		return status;
+	t->order_id++;
+	cafe_random_hex(t->pay_key);
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->r->key)
+		snprintf(b.key, sizeof b.key, "%s", t->r->key);
+	cafe_decide_request_payment(&b, t->order_id, t->total, t->c->currency, t->pay_key);
+	/* The menu that priced this order (the config file's or the built-in
+	 * one) goes into a log that has none yet, with the order's first
+	 * events or not at all (menu.h): whatever terminal comes first, every
+	 * terminal then charges the same menu. */
+	if (!t->c->menu_in_log && (status = cafe_menu_seed(log, &b, t->c, e)) != 0)
+		goto out;
+	status = cafe_log_append(log, &b, e);
+out:
+	cafe_batch_release(&b);
+	return status;
+}
+
+/*
+ * The order as the first transaction left it. When its payment stream
+ * still holds nothing but our PaymentRequested, that is all there is to
+ * know; otherwise (a reconcile got there first) fold it from the log.
+ */
+static int
+load_requested(struct cafe_log *log, const struct place_txn *t, struct cafe_order *o,
+    struct cafe_err *e)
+{
+	char stream[48];
+	long long v;
+
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((v = cafe_log_stream_version(log, stream, e)) < 0)
+		return e->status;
+	if (v != 1)
+		return cafe_order_load(log, t->order_id, o, e);
+	cafe_order_init(o, t->order_id);
+	o->payment = CAFE_PAYMENT_REQUESTED;
+	o->payment_version = 1;
+	o->amount = t->total;
+	snprintf(o->pay_key, sizeof o->pay_key, "%s", t->pay_key);
+	return 0;
+}
+
+/* Second transaction: the processor's answer, and the order if approved. */
+static int
+record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct place_txn *t = arg;
+	struct cafe_order o;
+	struct cafe_stock s[CAFE_MAX_ITEMS];
+	struct cafe_batch b;
+	struct cafe_err ignored;
+	int status;
+
+	/* A transaction retried after a conflict starts from a fresh read. */
+	t->void_needed = t->given_up = 0;
+	/* The breaker's share rides along; its trouble is not the order's. */
+	cafe_payment_record(t->c, log, &t->pay, &ignored);
+	if ((status = load_requested(log, t, &o, e)) != 0)
+		return status;
+	if (o.payment == CAFE_PAYMENT_ABANDONED || o.payment == CAFE_PAYMENT_VOIDED) {
+		/* The answer came after reconcile had given the charge up in
+		 * the log: it won, and voids the charge; no order is placed. */
+		t->given_up = 1;
+		return 0;
+	}
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->declined) {
+		cafe_decide_declined(&b, &o, t->declined);
+	} else {
+		if ((status = load_stock(log, t, s, 0, e)) != 0)
+			goto out;
+		status = cafe_decide_place(&b, &o, t->r, s, t->ref, e);
+		if (status == CAFE_REFUSED) {
+			/* Sold out while we were charging: give the charge up in
+			 * the log first, then give the money back (void_now). */
+			t->void_needed = 1;
+			t->why = *e;
+			if ((status = cafe_decide_abandon(&b, &o, t->why.msg, e)) != 0)
+				goto out;
+		}
+		if (status)
+			goto out;
+	}
+	status = cafe_log_append(log, &b, e);
+out:
+	cafe_batch_release(&b);
+	return status;
+}
+
+/* The order could not be placed after all: void the charge now and say so. */
+static int
+void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
+    struct cafe_err *e)
+{
+	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
+	    t->total, c->currency };
+	struct cafe_pay_reply rep;
+	struct cafe_err verr = { 0, "", 0, 0 };
+	struct cafe_batch b;
+	char key[80], stream[48];
+	long long version;
+
+	snprintf(key, sizeof key, "void-%s", t->pay_key);
+	req.key = key;
+	if (cafe_payment_call(c, log, &req, &rep, &verr) != 0 ||
+	    rep.outcome != CAFE_PAY_APPROVED)
+		return 0;       /* the reconcile policy voids it later */
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
+	if ((version = cafe_log_stream_version(log, stream, &verr)) >= 0) {
+		cafe_batch_add(&b, stream, version, "PaymentVoided",
+		    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)t->order_id,
+		    "amount", (json_int_t)req.amount, "ref", rep.ref,
+		    "reason", e->msg));
+		cafe_log_append_batch(log, &b, &verr);
+	}
+	cafe_batch_release(&b);
+	return 0;
+}
+
+static int place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *r, struct cafe_place_result *res,
+    struct cafe_err *e);
+
+int
+cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *r, struct cafe_place_result *res,
+    struct cafe_err *e)
+{
+	int status = place(c, log, r, res, e);
+
+	/* The breaker's wait goes back with the refusal, so that the counter
+	 * need not ask the payment path again. */
+	if (status == CAFE_TEMPFAIL)
+		res->retry_ms = cafe_payment_retry_ms(c, log);
+	return status;
+}
+
+static int
+place(const struct cafe_config *c, struct cafe_log *log,
+    const struct cafe_place_request *asked, struct cafe_place_result *res,
+    struct cafe_err *e)
+{
+	/* The shop's tax goes with the order it prices. */
+	struct cafe_place_request taxed = *asked, *r = &taxed;
+	struct place_txn t;
+	struct cafe_pay_request req;
+	struct cafe_pay_reply rep;
+	struct key_hit hit;
+	struct cafe_err ignored;
+	long long tax;
+	int status;
+
+	taxed.tax_rate = c->tax.rate_percent;
+	taxed.tax_included = c->tax.included;
+	memset(res, 0, sizeof *res);
+	memset(&t, 0, sizeof t);
+	if ((status = cafe_place_validate(r, e)) != 0)
+		return status;
+	t.c = c;
+	t.r = r;
+	t.nwant = cafe_place_wants(r, t.want);
+	t.total = res->total = cafe_place_total(r, &tax);
+	if ((status = find_key(log, r->key, &hit, e)) != 0)
+		return status;
+	if (hit.type[0])
+		return replay_place(log, r, &hit, res, e);
+	if ((status = cafe_payment_admit(c, log, &t.pay, e)) != 0)
+		return status;
+	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
+		cafe_payment_release(c, log, &t.pay);
+		if (status == CAFE_REFUSED)
+			res->status = "out_of_stock";
+		return status;
+	}
+	if (t.hit.type[0]) {
+		cafe_payment_release(c, log, &t.pay);
+		return replay_place(log, r, &t.hit, res, e);
+	}
+	res->order_id = t.order_id;
+
+	req.op = CAFE_PAY_CHARGE;
+	req.key = t.pay_key;
+	req.order_id = t.order_id;
+	req.amount = res->total;
+	req.currency = c->currency;
+	if ((status = cafe_payment_try(c, log, &t.pay, &req, &rep, e)) != 0) {
+		cafe_payment_settle(c, log, &t.pay, &ignored);
+		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";
+		return status;
+	}
+	if (rep.outcome == CAFE_PAY_DECLINED)
+		t.declined = rep.reason[0] ? rep.reason : "declined";
+	else
+		t.ref = rep.ref;
+	if ((status = cafe_log_transact(log, record_answer, &t, e)) != 0) {
+		t.pay.recorded = 0;     /* it rolled back with the answer */
+		cafe_payment_settle(c, log, &t.pay, &ignored);
+		return status;
+	}
+	if (t.given_up && t.declined) {
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s", t.declined);
+	}
+	if (t.given_up) {
+		res->status = "unavailable";
+		return cafe_err_set(e, CAFE_UNAVAILABLE, "the charge for order %lld was "
+		    "given up before its answer came and is being voided: place the "
+		    "order again", t.order_id);
+	}
+	if (t.void_needed) {
+		*e = t.why;
+		void_now(c, log, &t, e);
+		res->status = "out_of_stock";
+		return CAFE_REFUSED;
+	}
+	if (t.declined) {
+		res->status = "declined";
+		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s", t.declined);
+	}
+	res->status = "paid";
+	return 0;
+}
+
+struct cancel_txn {
+	long long order_id;
+	const char *reason;
+	const char *key;
+	struct key_hit hit;         /* the key, seen under the write lock */
+};
+
+static int
+cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct cancel_txn *t = arg;
+	struct cafe_order o;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = find_key(log, t->key, &t->hit, e)) != 0 || t->hit.type[0])
+		return status;
+	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->key)
+		snprintf(b.key, sizeof b.key, "%s", t->key);
+	if ((status = cafe_decide_cancel(&b, &o, t->reason, e)) == 0)
+		status = cafe_log_append(log, &b, e);
+	cafe_batch_release(&b);
+	return status;
+}
+
+int
+cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
+    const char *key, struct cafe_err *e)
+{
+	struct cancel_txn t = { order_id, reason, key, { 0, "" } };
+	int status;
+
+	if (key && (status = cafe_valid_text(key) ? 0 :
+	    cafe_err_set(e, CAFE_DATAERR, "key is not valid UTF-8 text")) != 0)
+		return status;
+	/* Outside the lock first, so a plain retry takes no write lock. */
+	if ((status = find_key(log, key, &t.hit, e)) != 0)
+		return status;
+	if (!t.hit.type[0] && (status = cafe_log_transact(log, cancel_txn, &t, e)) != 0)
+		return status;
+	if (t.hit.type[0] && (strcmp(t.hit.type, "OrderCancelled") != 0 ||
+	    t.hit.order_id != order_id))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "key '%s' was already used for another command (%s, order %lld)",
+		    key, t.hit.type, t.hit.order_id);
+	return 0;
+}
+
+struct stock_txn {
+	const struct cafe_config *c;
+	const char *product;
+	int set;
+	long long n, level;
+};
+
+static int
+stock_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct stock_txn *t = arg;
+	struct cafe_stock s;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_stock_load(log, t->c, t->product, &s, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	if ((status = cafe_decide_stock(&b, t->product, &s, t->set, t->n, e)) == 0) {
+		t->level = json_integer_value(json_object_get(b.ev[0].data, "stock"));
+		status = cafe_log_append(log, &b, e);
+	}
+	cafe_batch_release(&b);
+	return status;
+}
+
+int
+cafe_counter_stock(const struct cafe_config *c, struct cafe_log *log,
+    const char *product, int set, long long n, long long *level, struct cafe_err *e)
+{
+	struct stock_txn t = { c, product, set, n, 0 };
+	int status;
+
+	if (!cafe_config_product(c, product))
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown product '%s' (see 'cafe-order menu')", product);
+	if ((status = cafe_log_transact(log, stock_txn, &t, e)) == 0)
+		*level = t.level;
+	return status;
+}

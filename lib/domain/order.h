@@ -1,0 +1,185 @@
+/*
+ * order.h - the domain rules of an order, its payment, its delivery and
+ * the stock, as pure functions over events: fold events into a state,
+ * decide a command against that state, return the new events. Nothing
+ * here touches the database, a processor or a clock; callers pass them in.
+ */
+#ifndef CAFE_ORDER_H
+#define CAFE_ORDER_H
+
+#include "base/cafe.h"
+#include "config/config.h"
+#include "items.h"
+#include "store/log.h"
+
+#define CAFE_MAX_NAME 200       /* customer, rider: characters */
+#define CAFE_MAX_TEXT 500       /* address, reason */
+
+enum cafe_order_status {
+	CAFE_ORDER_NONE,            /* no OrderPlaced yet */
+	CAFE_ORDER_PAID,
+	CAFE_ORDER_CANCELLED,
+	CAFE_ORDER_REJECTED,
+	CAFE_ORDER_DELIVERED
+};
+
+enum cafe_payment_status {
+	CAFE_PAYMENT_NONE,
+	CAFE_PAYMENT_REQUESTED,     /* charge asked for, no answer recorded */
+	CAFE_PAYMENT_DECLINED,
+	CAFE_PAYMENT_APPROVED,
+	CAFE_PAYMENT_REFUND_PENDING,
+	CAFE_PAYMENT_REFUNDED,
+	CAFE_PAYMENT_REFUND_FAILED,
+	CAFE_PAYMENT_VOIDED,
+	CAFE_PAYMENT_ABANDONED,     /* given up (PaymentAbandoned): a void is due */
+	CAFE_PAYMENT_PARTIALLY_REFUNDED,   /* some of the charge went back */
+	CAFE_PAYMENT_STATUSES       /* how many there are */
+};
+
+enum cafe_delivery_status {
+	CAFE_DELIVERY_PENDING,      /* not yet started */
+	CAFE_DELIVERY_BREWING,
+	CAFE_DELIVERY_READY,
+	CAFE_DELIVERY_DISPATCHED,
+	CAFE_DELIVERY_DELIVERED,
+	CAFE_DELIVERY_CANCELLED
+};
+
+/* Everything known about one order, folded from its correlated events.
+ * cafe_order_init zeroes the numbers and empties the texts: a text added
+ * between customer and messages is emptied there too. */
+struct cafe_order {
+	long long id;
+	enum cafe_order_status status;
+	enum cafe_payment_status payment;
+	enum cafe_delivery_status delivery;
+	char product[256];                     /* the items, short, for people */
+	long long qty;                         /* drinks, all items together */
+	char items[CAFE_ITEMS_JSON];           /* OrderPlaced's items, as JSON */
+	long long total, amount;               /* the order's; what was charged */
+	int tax_rate, tax_included;            /* as OrderPlaced recorded them */
+	long long tax;                         /* of the total; 0 without tax */
+	/* Refunds: each RefundRequested is answered, in order, by one
+	 * PaymentRefunded or RefundFailed; several may be asked for, each
+	 * of part of the charge, and together they never exceed it. */
+	long long refund_asks, refund_answers;
+	long long refund_open;                 /* asked for and not yet answered */
+	long long refunded;                    /* given back */
+	long long refund_failed;               /* failed, not asked for again: owed */
+	int refund_last_failed;                /* the latest answer was a failure */
+	char customer[CAFE_MAX_NAME * 4 + 1];
+	char address[CAFE_MAX_TEXT * 4 + 1];
+	char rider[CAFE_MAX_NAME * 4 + 1];
+	char reason[CAFE_MAX_TEXT * 4 + 1];    /* of a decline, cancel or reject */
+	char pay_key[128];                     /* processor idempotency key */
+	char ref[128];                         /* processor reference */
+	long long messages;                    /* NotificationSent to the customer */
+	int made;                              /* DrinkReady or later: the drink exists */
+	char requested_at[32], placed_at[32], updated_at[32];
+	long long order_version, payment_version, delivery_version;
+};
+
+const char *cafe_order_status_name(enum cafe_order_status s);
+const char *cafe_payment_status_name(enum cafe_payment_status s);
+const char *cafe_delivery_status_name(enum cafe_delivery_status s);
+/* -1 when the name is unknown. */
+int cafe_delivery_status_parse(const char *name);
+
+void cafe_order_init(struct cafe_order *o, long long id);
+/* Folds one event of the order (any of its streams) into o. */
+void cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev);
+
+/* What is left of the charge to refund: neither given back nor asked for. */
+long long cafe_order_refundable(const struct cafe_order *o);
+
+/* The order's items as JSON (a new reference; an empty list before it
+ * was placed). */
+json_t *cafe_order_items(const struct cafe_order *o);
+
+/* Order ids in streams and correlation ids. */
+void cafe_order_stream(char *buf, size_t n, const char *kind, long long id);
+/* The order id named by a string like "42"; -1 when it is not one. */
+long long cafe_order_id_parse(const char *s);
+/* The order id an event belongs to (data.order_id), or 0. */
+long long cafe_event_order_id(const struct cafe_event *ev);
+
+/* Stock of one product, folded from stock-PRODUCT. */
+struct cafe_stock {
+	int tracked;
+	long long level;
+	long long version;          /* of the stock stream */
+};
+void cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p);
+void cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev);
+
+/* What a customer asks for at the counter: items priced by items.c. */
+struct cafe_place_request {
+	struct cafe_line lines[CAFE_MAX_ITEMS];
+	size_t nlines;
+	const char *customer;
+	const char *address;
+	const char *key;            /* idempotency key, or NULL */
+	int tax_rate;               /* percent (config tax), 0: none */
+	int tax_included;           /* 1: in the prices; 0: charged on top */
+};
+
+/* What the order is charged: its items' totals, plus the tax when it is
+ * not included in the prices; *tax gets the tax (included or not). */
+long long cafe_place_total(const struct cafe_place_request *r, long long *tax);
+
+/* Text a person typed (a name, an address, a reason): 0, or CAFE_DATAERR
+ * when it is not UTF-8 text, longer than max characters, or empty while
+ * required; the message names it as `what`. */
+int cafe_check_text(const char *what, const char *s, size_t max, int required,
+		struct cafe_err *e);
+/* Checks the rest of a request (its items are priced already):
+ * CAFE_DATAERR for malformed values or no items. */
+int cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e);
+
+/* A product an order takes, and how many of it, all its items together. */
+struct cafe_want {
+	const struct cafe_product *p;
+	long long qty;
+};
+/* Fills w (CAFE_MAX_ITEMS long) with the request's distinct products, in
+ * the order they first appear; returns how many. */
+size_t cafe_place_wants(const struct cafe_place_request *r, struct cafe_want *w);
+/* Stock rule: CAFE_REFUSED when qty more than the level of a tracked product. */
+int cafe_stock_check(const struct cafe_stock *s, const char *product, long long qty,
+		struct cafe_err *e);
+
+/*
+ * Decisions: each appends the events of its command to b, or refuses
+ * (CAFE_REFUSED with the reason in e) and appends nothing.
+ */
+void cafe_decide_request_payment(struct cafe_batch *b, long long order_id,
+		long long amount, const char *currency, const char *pay_key);
+void cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason);
+/* s holds the stock of each of cafe_place_wants()'s products, in order. */
+int cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
+		const struct cafe_place_request *r, const struct cafe_stock *s,
+		const char *ref, struct cafe_err *e);
+/*
+ * Gives up a charge that has no answer in the log yet (PaymentAbandoned),
+ * before anyone voids it: whoever wins the payment stream's next version
+ * decides, so a late approval can no longer place the order, and a void
+ * is never sent for a charge whose order exists. CAFE_REFUSED when the
+ * charge was answered (placed, declined) or given up already.
+ */
+int cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason, struct cafe_err *e);
+int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
+		const char *reason, struct cafe_err *e);
+/*
+ * A refund of amount (0: all that is left) of an approved charge, with a
+ * reason: one RefundRequested. CAFE_REFUSED while another refund is being
+ * made, when nothing is left, or when amount is more than is left.
+ */
+int cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o,
+		long long amount, const char *reason, struct cafe_err *e);
+int cafe_decide_stock(struct cafe_batch *b, const char *product,
+		const struct cafe_stock *s, int set, long long n, struct cafe_err *e);
+
+#endif

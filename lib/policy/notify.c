@@ -1,0 +1,179 @@
+/*
+ * notify.c - the notify policy (policy.h): every change of a
+ * payment or a delivery the customer should hear about becomes one
+ * NotificationQueued on its own stream notify-ID. Sending is cafe-notify's
+ * job (outbox.h).
+ *
+ * Invariants: the message id is the id of the event that caused it, so a
+ * message is queued at most once per event however often the event is
+ * handled (the stream must not exist yet: CAFE_NO_STREAM). The text is
+ * rendered once, when queued, from the config's template for the event
+ * type or the built-in one (template.h).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/order.h"
+#include "view/link.h"
+#include "policy.h"
+#include "render/template.h"
+
+static const struct {
+	const char *type;
+	const char *status;         /* what {status} says */
+} notified[] = {
+	{ "PaymentApproved", "approved" },
+	{ "PaymentRefunded", "refunded" },
+	{ "RefundFailed", "refund_failed" },
+	{ "DeliveryStarted", "brewing" },
+	{ "DrinkReady", "ready" },
+	{ "DeliveryDispatched", "dispatched" },
+	{ "DeliveryCompleted", "delivered" },
+	{ "DeliveryCancelled", "cancelled" },
+	{ "OrderRejected", "rejected" },
+};
+
+/* OrderPlaced only to read ahead what the messages of the order name. */
+static const char *const notify_types[] = {
+	"OrderPlaced", "PaymentApproved", "PaymentRefunded", "RefundFailed", "DeliveryStarted",
+	"DrinkReady", "DeliveryDispatched", "DeliveryCompleted", "DeliveryCancelled",
+	"OrderRejected", NULL
+};
+
+static const char *
+status_of(const char *type)
+{
+	for (size_t i = 0; i < sizeof notified / sizeof *notified; i++)
+		if (strcmp(notified[i].type, type) == 0)
+			return notified[i].status;
+	return "";
+}
+
+/*
+ * What a message names (product, qty, customer, total) never changes once
+ * the order is placed: what act read ahead is good as it is, unless the
+ * template wants an {amount} neither the event nor the read-ahead has.
+ */
+static int
+facts(struct cafe_policy_ctx *pc, long long id, const char *tmpl, int has_amount,
+    struct cafe_order *o, struct cafe_err *e)
+{
+	const struct cafe_order *ahead = pc->scratch;
+
+	if (ahead && ahead->id == id &&
+	    (ahead->total >= 0 || has_amount || !strstr(tmpl, "{amount}")) &&
+	    (ahead->items[0] || !strstr(tmpl, "{items}"))) {
+		*o = *ahead;
+		return 0;
+	}
+	return cafe_policy_order_stream(pc, id, o, e);
+}
+
+static int
+notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct cafe_template_vars v;
+	struct cafe_order o;
+	const char *tmpl, *rider;
+	char stream[80];
+	json_t *amount, *items;
+	long long id, ver = 0;
+	char *text, *items_text, link[512];
+	int status;
+
+	if (strcmp(ev->type, "OrderPlaced") == 0)
+		return 0;
+	snprintf(stream, sizeof stream, "notify-%s", ev->id);
+	/* Not careful: if it was queued after all, the append fails and the
+	 * daemon asks again, carefully. */
+	if (pc->careful && (ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
+		return e->status;
+	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
+		return 0;
+	if ((id = cafe_event_order_id(ev)) <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	amount = json_object_get(ev->data, "amount");
+	if ((status = facts(pc, id, tmpl, json_is_integer(amount), &o, e)) != 0)
+		return status;
+	if (!o.product[0])
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "order %lld was never placed (no OrderPlaced): no message to write", id);
+	rider = json_string_value(json_object_get(ev->data, "rider"));
+	memset(&v, 0, sizeof v);
+	v.order_id = id;
+	/* The items in words only for a template that names them. */
+	items_text = NULL;
+	if (strstr(tmpl, "{items}")) {
+		items = cafe_order_items(&o);
+		items_text = cafe_items_text(items);
+		json_decref(items);
+	}
+	v.product = o.product;
+	v.items = items_text;
+	v.qty = o.qty;
+	v.customer = o.customer;
+	v.amount = json_is_integer(amount) ? json_integer_value(amount) : o.total;
+	v.currency = pc->config->currency;
+	v.status = status_of(ev->type);
+	v.rider = rider ? rider : o.rider;
+	/* The customer's page only for a template that names it. */
+	link[0] = '\0';
+	if (strstr(tmpl, "{link}")) {
+		char token[CAFE_LINK_TOKEN];
+
+		if (cafe_link_token(pc->log, id, 0, token, e) != 0) {
+			free(items_text);
+			return e->status;
+		}
+		cafe_link_url(pc->config, token, link, sizeof link);
+	}
+	v.link = link;
+	text = cafe_template_render(cafe_template_fit(tmpl, ev->type, &v), &v);
+	cafe_policy_batch(out, ev, id);
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, "NotificationQueued",
+	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
+	    "message_id", ev->id, "event", ev->type, "customer", o.customer,
+	    "text", text));
+	free(text);
+	free(items_text);
+	return 0;
+}
+
+/* DeliveryStarted carries what a message names; anything else reads ahead. */
+static int
+notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_err *e)
+{
+	const char *product = json_string_value(json_object_get(ev->data, "product"));
+	const char *customer = json_string_value(json_object_get(ev->data, "customer"));
+	json_t *qty = json_object_get(ev->data, "qty");
+	struct cafe_order *o;
+
+	if (strcmp(ev->type, "DeliveryStarted") != 0 || !product || !customer ||
+	    !json_is_integer(qty) || cafe_event_order_id(ev) <= 0)
+		return cafe_policy_read_ahead(pc, ev, e);
+	o = cafe_xmalloc(sizeof *o);
+	cafe_order_init(o, cafe_event_order_id(ev));
+	snprintf(o->product, sizeof o->product, "%s", product);
+	snprintf(o->customer, sizeof o->customer, "%s", customer);
+	o->qty = json_integer_value(qty);
+	if (json_is_array(json_object_get(ev->data, "items")) &&
+	    json_dumpb(json_object_get(ev->data, "items"), NULL, 0, JSON_COMPACT) <
+	    sizeof o->items)
+		json_dumpb(json_object_get(ev->data, "items"), o->items, sizeof o->items,
+		    JSON_COMPACT);
+	o->total = -1;          /* not known here: {amount} reads the stream */
+	pc->scratch = o;
+	return 0;
+}
+
+const struct cafe_policy cafe_policy_notify = {
+	.name = "notify",
+	.checkpoint = "notify",
+	.types = notify_types,
+	.act = notify_act,
+	.settle_ms = 10,
+	.decide = notify_decide,
+};

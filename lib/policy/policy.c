@@ -1,0 +1,332 @@
+/*
+ * policy.c - the registry of the daemon's policies and the ones that only
+ * decide (policy.h): start-delivery, compensate and trace. The policies
+ * that call the processor are in pay.c, the messages in
+ * notify.c.
+ *
+ * Each decision re-reads the order inside the daemon's write transaction
+ * and appends only what the order still lacks, with expected stream
+ * versions, so handling an event twice appends nothing the second time:
+ *  - start-delivery: one DeliveryStarted per paid order, never for an
+ *    order cancelled or rejected before its delivery started;
+ *  - compensate: one RefundRequested while the payment is approved, one
+ *    DeliveryCancelled while a started delivery is not completed, one
+ *    StockReleased per StockReserved of the order.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/order-log.h"
+#include "domain/order.h"
+#include "policy.h"
+#include "view/trace.h"
+
+const struct cafe_policy *const cafe_policies[] = {
+	&cafe_policy_start_delivery,
+	&cafe_policy_compensate,
+	&cafe_policy_refund,
+	&cafe_policy_reconcile,
+	&cafe_policy_notify,
+	&cafe_policy_trace,
+	NULL
+};
+
+const struct cafe_policy *
+cafe_policy_find(const char *name)
+{
+	for (size_t i = 0; cafe_policies[i]; i++)
+		if (strcmp(cafe_policies[i]->name, name) == 0)
+			return cafe_policies[i];
+	return NULL;
+}
+
+static long long
+event_order(const struct cafe_event *ev)
+{
+	long long id = cafe_event_order_id(ev);
+	json_t *meta;
+
+	if (id <= 0) {
+		meta = cafe_event_meta(ev);
+		id = cafe_order_id_parse(json_string_value(
+		    json_object_get(meta, "correlation_id")));
+		json_decref(meta);
+	}
+	return id;
+}
+
+int
+cafe_policy_load_order(struct cafe_log *log, const struct cafe_event *ev,
+    struct cafe_order *o, struct cafe_err *e)
+{
+	long long id = event_order(ev);
+
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	return cafe_order_load(log, id, o, e);
+}
+
+void
+cafe_policy_batch(struct cafe_batch *out, const struct cafe_event *ev, long long order_id)
+{
+	snprintf(out->correlation_id, sizeof out->correlation_id, "%lld", order_id);
+	snprintf(out->causation_id, sizeof out->causation_id, "%s", ev->id);
+}
+
+static const char *
+reason_of(const struct cafe_event *ev, const char *fallback)
+{
+	const char *s = json_string_value(json_object_get(ev->data, "reason"));
+
+	return s && *s ? s : fallback;
+}
+
+static int
+fold(const struct cafe_event *ev, void *arg)
+{
+	cafe_order_apply(arg, ev);
+	return 0;
+}
+
+/*
+ * The order's own stream (OrderPlaced, and OrderCancelled or OrderRejected
+ * if any), read ahead outside the transaction by act. Inside it,
+ * cafe_policy_order_stream() reads the stream again only if its version
+ * moved: an append-only stream at the same version holds the same events.
+ */
+int
+cafe_policy_read_ahead(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_err *e)
+{
+	struct cafe_order *o, *memo = pc->memo ? *pc->memo : NULL;
+	char stream[48];
+	long long id = event_order(ev);
+
+	(void)e;
+	if (id <= 0)
+		return 0;       /* decide says what is wrong */
+	if (strcmp(ev->type, "OrderPlaced") == 0 && pc->memo) {
+		if (!memo)
+			memo = *pc->memo = cafe_xmalloc(sizeof *memo);
+		cafe_order_init(memo, id);
+		cafe_order_apply(memo, ev);
+		return 0;
+	}
+	o = cafe_xmalloc(sizeof *o);
+	if (memo && memo->id == id) {
+		*o = *memo;
+		pc->scratch = o;
+		return 0;
+	}
+	cafe_order_init(o, id);
+	cafe_order_stream(stream, sizeof stream, "order", id);
+	if (cafe_log_read_stream(pc->log, stream, fold, o, e) != 0) {
+		free(o);        /* decide reads it itself */
+		return 0;
+	}
+	pc->scratch = o;
+	return 0;
+}
+
+int
+cafe_policy_order_stream(struct cafe_policy_ctx *pc, long long id, struct cafe_order *o,
+    struct cafe_err *e)
+{
+	const struct cafe_order *ahead = pc->scratch;
+	char stream[48];
+	long long v;
+
+	cafe_order_stream(stream, sizeof stream, "order", id);
+	if (ahead && ahead->id == id) {
+		if ((v = cafe_log_stream_version(pc->log, stream, e)) < 0)
+			return e->status;
+		if (v == ahead->order_version) {
+			*o = *ahead;
+			return 0;
+		}
+	}
+	cafe_order_init(o, id);
+	return cafe_log_read_stream(pc->log, stream, fold, o, e);
+}
+
+/* --- start-delivery: PaymentApproved -> DeliveryStarted --- */
+
+static int
+start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct cafe_order o;
+	char stream[48];
+	long long id = event_order(ev), v = 0;
+	int status;
+
+	if (strcmp(ev->type, "OrderPlaced") == 0)
+		return 0;       /* only read ahead */
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	if ((status = cafe_policy_order_stream(pc, id, &o, e)) != 0)
+		return status;
+	if (o.status == CAFE_ORDER_NONE)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "order %lld was paid for but never placed (no OrderPlaced)", id);
+	if (o.status != CAFE_ORDER_PAID)
+		return 0;       /* cancelled or rejected before the kitchen started */
+	cafe_order_stream(stream, sizeof stream, "delivery", id);
+	/* Not careful: if it was started after all, the append fails and
+	 * the daemon asks again, carefully. */
+	if (pc->careful && (v = cafe_log_stream_version(pc->log, stream, e)) < 0)
+		return e->status;
+	if (v > 0)
+		return 0;       /* already started */
+	cafe_policy_batch(out, ev, id);
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",
+	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
+	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
+	    "customer", o.customer));
+	return 0;
+}
+
+static const char *const start_types[] = { "OrderPlaced", "PaymentApproved", NULL };
+
+const struct cafe_policy cafe_policy_start_delivery = {
+	.name = "start-delivery",
+	.checkpoint = "start-delivery",
+	.types = start_types,
+	.act = cafe_policy_read_ahead,
+	.decide = start_decide,
+};
+
+/* --- compensate: OrderCancelled | OrderRejected -> undo what was done --- */
+
+/* What the order holds of each product's stock. */
+struct comp_stock {
+	char product[256];
+	long long reserved, released;
+};
+
+struct comp_fold {
+	struct cafe_order o;
+	struct comp_stock stock[CAFE_MAX_ITEMS];
+	size_t nstock;
+};
+
+static int
+comp_fold(const struct cafe_event *ev, void *arg)
+{
+	struct comp_fold *f = arg;
+	long long qty = json_integer_value(json_object_get(ev->data, "qty"));
+	const char *p = json_string_value(json_object_get(ev->data, "product"));
+	int reserved = strcmp(ev->type, "StockReserved") == 0;
+	size_t i;
+
+	cafe_order_apply(&f->o, ev);
+	if (!p || (!reserved && strcmp(ev->type, "StockReleased") != 0))
+		return 0;
+	for (i = 0; i < f->nstock && strcmp(f->stock[i].product, p) != 0; i++)
+		;
+	if (i == f->nstock) {
+		if (i == CAFE_MAX_ITEMS)
+			return 0;       /* no order takes more products */
+		snprintf(f->stock[f->nstock++].product, sizeof f->stock[i].product, "%s", p);
+	}
+	if (reserved)
+		f->stock[i].reserved += qty;
+	else
+		f->stock[i].released += qty;
+	return 0;
+}
+
+static int
+comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
+    struct cafe_batch *out, struct cafe_err *e)
+{
+	struct comp_fold f;
+	const char *why = reason_of(ev, strcmp(ev->type, "OrderRejected") == 0 ?
+	    "rejected by the shop" : "cancelled at the counter");
+	char stream[300], corr[32];
+	long long id = event_order(ev);
+	int status;
+
+	if (id <= 0)
+		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
+		    ev->seq, ev->type);
+	memset(&f, 0, sizeof f);
+	cafe_order_init(&f.o, id);
+	snprintf(corr, sizeof corr, "%lld", id);
+	if ((status = cafe_log_read_correlated(pc->log, corr, comp_fold, &f, e)) != 0)
+		return status;
+	cafe_policy_batch(out, ev, id);
+	/* What was not given back or asked for already goes back: all of it,
+	 * or the rest after a partial refund (a pending one included). */
+	if ((f.o.payment == CAFE_PAYMENT_APPROVED ||
+	    f.o.payment == CAFE_PAYMENT_PARTIALLY_REFUNDED ||
+	    f.o.payment == CAFE_PAYMENT_REFUND_PENDING) && cafe_order_refundable(&f.o) > 0) {
+		cafe_order_stream(stream, sizeof stream, "payment", id);
+		cafe_batch_add(out, stream, f.o.payment_version, "RefundRequested",
+		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
+		    "amount", (json_int_t)cafe_order_refundable(&f.o), "reason", why));
+	}
+	/* A delivery never started is called off too, so the customer hears
+	 * that the order is cancelled, not only that the money comes back. */
+	if (f.o.delivery_version == 0 || f.o.delivery == CAFE_DELIVERY_BREWING ||
+	    f.o.delivery == CAFE_DELIVERY_READY || f.o.delivery == CAFE_DELIVERY_DISPATCHED) {
+		cafe_order_stream(stream, sizeof stream, "delivery", id);
+		cafe_batch_add(out, stream, f.o.delivery_version, "DeliveryCancelled",
+		    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "reason", why));
+	}
+	/* A drink that was made is not put back: it cannot be sold again. */
+	for (size_t i = 0; i < f.nstock && !f.o.made; i++) {
+		const struct comp_stock *st = &f.stock[i];
+
+		if (st->reserved <= st->released)
+			continue;
+		snprintf(stream, sizeof stream, "stock-%s", st->product);
+		cafe_batch_add(out, stream, CAFE_ANY_VERSION, "StockReleased",
+		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,
+		    "product", st->product, "qty", (json_int_t)(st->reserved - st->released)));
+	}
+	return 0;
+}
+
+static const char *const comp_types[] = { "OrderCancelled", "OrderRejected", NULL };
+
+const struct cafe_policy cafe_policy_compensate = {
+	.name = "compensate",
+	.checkpoint = "compensate",
+	.types = comp_types,
+	.decide = comp_decide,
+	.settle_ms = 5,
+};
+
+/* --- trace: every event -> the order_trace projection --- */
+
+static void
+trace_ahead(struct cafe_policy_ctx *pc, long long limit)
+{
+	pc->scratch = cafe_trace_fold_ahead(pc->log, limit);
+}
+
+static void
+trace_ahead_free(void *scratch)
+{
+	cafe_trace_fold_free(scratch);
+}
+
+static int
+trace_apply(struct cafe_policy_ctx *pc, long long limit, long long *applied,
+    struct cafe_err *e)
+{
+	return cafe_trace_apply_pending(pc->log, pc->scratch, limit, applied, e);
+}
+
+const struct cafe_policy cafe_policy_trace = {
+	.name = "trace",
+	.checkpoint = "trace",
+	.apply = trace_apply,
+	.ahead = trace_ahead,
+	.ahead_free = trace_ahead_free,
+	.settle_ms = 500,       /* readers catch up themselves anyway */
+};

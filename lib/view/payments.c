@@ -1,0 +1,570 @@
+/*
+ * payments.c - the payments read model and the manual refund
+ * (payments.h). Not to be confused with payment.c, the path of one
+ * processor call: this is what cafe-pay lists and shows.
+ *
+ * Catching up reads only the payment event types after checkpoint
+ * "payments" (cafe_log_read_types: the other events are not even
+ * decoded), folds each into its order's row and moves the checkpoint, in
+ * one write transaction per slice of the log, so the table is never ahead
+ * of or behind its checkpoint and a long first catch-up does not hold the
+ * write lock for long. A database we may not write is folded the same way
+ * into a TEMP table that never touches the live one.
+ *
+ * The refund decision is a pure function of the payment stream's folded
+ * state (cafe_order_apply), taken under the write lock it appends under.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "domain/order.h"
+#include "payments.h"
+#include "projection.h"
+
+#define WHO "payments"    /* names this view in messages */
+#define CHECKPOINT "payments"
+#define SLICE 20000     /* log positions per catch-up transaction */
+
+static const char *const types[] = {
+	"PaymentRequested", "PaymentApproved", "PaymentDeclined", "PaymentAbandoned",
+	"PaymentVoided",
+	"RefundRequested", "PaymentRefunded", "RefundFailed", NULL
+};
+
+static const char *const statuses[] = {
+	"requested", "approved", "declined", "refund_pending", "partially_refunded",
+	"refunded", "refund_failed", "voiding", "voided", NULL
+};
+
+#define COLUMNS \
+	"order_id INTEGER PRIMARY KEY, status TEXT NOT NULL, amount BIGINT NOT NULL," \
+	" currency TEXT NOT NULL, key TEXT NOT NULL, ref TEXT, reason TEXT," \
+	" refund_reason TEXT, refund_ref TEXT, refund_error TEXT, void_ref TEXT," \
+	" requested_at TEXT NOT NULL, decided_at TEXT, refund_requested_at TEXT," \
+	" updated_at TEXT NOT NULL, refunded BIGINT NOT NULL DEFAULT 0," \
+	" refund_open BIGINT NOT NULL DEFAULT 0"
+
+#define SELECT_COLUMNS \
+	"order_id, status, amount, currency, key, ref, reason, refund_reason," \
+	" refund_ref, refund_error, void_ref, requested_at, decided_at," \
+	" refund_requested_at, updated_at, refunded"
+
+const char *
+cafe_payments_status(const char *s)
+{
+	if (!s)
+		return NULL;
+	if (strcmp(s, "failed") == 0)
+		return "refund_failed";
+	for (int i = 0; statuses[i]; i++)
+		if (strcmp(s, statuses[i]) == 0)
+			return statuses[i];
+	return NULL;
+}
+
+/* Folding into "payments" or "payments_view". */
+struct fold {
+	struct cafe_db *db;
+	struct cafe_stmt *ins, *upd;
+	struct cafe_err *e;
+	int status;
+};
+
+static int
+fold_prepare(struct fold *f, const char *table)
+{
+	char sql[2048];
+	int rc;
+
+	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, status, amount, currency, key,"
+	    " requested_at, updated_at) VALUES (?1, 'requested', 0, '', '', ?2, ?2)"
+	    " ON CONFLICT(order_id) DO NOTHING", table);
+	if ((rc = cafe_db_prepare(f->db, sql, &f->ins)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	/* A refund's answer decides the status from what is left open and
+	 * what went back (?16 its amount, ?17 'refunded' or 'failed'); a
+	 * request without an amount asks for all that is left. */
+#define ANSWER "coalesce(?16, refund_open)"
+	snprintf(sql, sizeof sql, "UPDATE %s SET status = CASE CAST(?17 AS TEXT)"
+	    " WHEN 'refunded' THEN CASE WHEN refund_open - " ANSWER " > 0 THEN 'refund_pending'"
+	    "   WHEN refunded + " ANSWER " >= amount THEN 'refunded'"
+	    "   ELSE 'partially_refunded' END"
+	    " WHEN 'failed' THEN CASE WHEN refund_open - " ANSWER " > 0 THEN 'refund_pending'"
+	    "   ELSE 'refund_failed' END"
+	    " ELSE ?2 END, updated_at = ?3,"
+	    " refunded = refunded + CASE WHEN ?17 = 'refunded' THEN " ANSWER " ELSE 0 END,"
+	    " refund_open = CASE WHEN ?17 = 'asked'"
+	    "   THEN refund_open + coalesce(?16, amount - refunded - refund_open)"
+	    "   WHEN ?17 IN ('refunded', 'failed') THEN refund_open - " ANSWER
+	    "   ELSE refund_open END,"
+	    " amount = coalesce(?4, amount), currency = coalesce(?5, currency),"
+	    " key = coalesce(?6, key), requested_at = coalesce(?7, requested_at),"
+	    " ref = coalesce(?8, ref), reason = coalesce(?9, reason),"
+	    " decided_at = coalesce(?10, decided_at),"
+	    " refund_reason = coalesce(?11, refund_reason),"
+	    " refund_requested_at = coalesce(?12, refund_requested_at),"
+	    " refund_ref = coalesce(?13, refund_ref),"
+	    " refund_error = CASE WHEN ?2 = 'refund_pending' THEN NULL"
+	    "   ELSE coalesce(?14, refund_error) END,"
+	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
+#undef ANSWER
+	if ((rc = cafe_db_prepare(f->db, sql, &f->upd)) != CAFE_DB_OK)
+		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	return 0;
+}
+
+static void
+fold_finish(struct fold *f)
+{
+	cafe_stmt_free(f->ins);
+	cafe_stmt_free(f->upd);
+	f->ins = f->upd = NULL;
+}
+
+/* Binds data.key (a string) to parameter i, or leaves it NULL. */
+static void
+bind_str(struct cafe_stmt *st, int i, const struct cafe_event *ev, const char *key)
+{
+	const char *s = json_string_value(json_object_get(ev->data, key));
+
+	if (s)
+		cafe_stmt_text(st, i, s);
+}
+
+static int
+fold_event(const struct cafe_event *ev, void *arg)
+{
+	struct fold *f = arg;
+	const char *t = ev->type, *status, *refund = NULL;
+	json_t *amount;
+	long long id = cafe_event_order_id(ev);
+	int rc;
+
+	if (id <= 0 || strncmp(ev->stream, "payment-", 8) != 0)
+		return 0;
+	cafe_stmt_reset(f->ins);
+	cafe_stmt_int(f->ins, 1, id);
+	cafe_stmt_text(f->ins, 2, ev->ts);
+	if ((rc = cafe_stmt_step(f->ins)) != CAFE_DB_DONE)
+		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
+
+	cafe_stmt_reset(f->upd);
+	cafe_stmt_clear(f->upd);
+	cafe_stmt_int(f->upd, 1, id);
+	cafe_stmt_text(f->upd, 3, ev->ts);
+	if (strcmp(t, "PaymentRequested") == 0) {
+		status = "requested";
+		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
+			cafe_stmt_int(f->upd, 4, json_integer_value(amount));
+		bind_str(f->upd, 5, ev, "currency");
+		bind_str(f->upd, 6, ev, "key");
+		cafe_stmt_text(f->upd, 7, ev->ts);
+	} else if (strcmp(t, "PaymentApproved") == 0) {
+		status = "approved";
+		bind_str(f->upd, 8, ev, "ref");
+		cafe_stmt_text(f->upd, 10, ev->ts);
+	} else if (strcmp(t, "PaymentDeclined") == 0) {
+		status = "declined";
+		bind_str(f->upd, 9, ev, "reason");
+		cafe_stmt_text(f->upd, 10, ev->ts);
+	} else if (strcmp(t, "PaymentAbandoned") == 0) {
+		status = "voiding";
+		bind_str(f->upd, 9, ev, "reason");
+	} else if (strcmp(t, "PaymentVoided") == 0) {
+		status = "voided";
+		bind_str(f->upd, 9, ev, "reason");
+		bind_str(f->upd, 15, ev, "ref");
+	} else if (strcmp(t, "RefundRequested") == 0) {
+		status = "refund_pending";
+		bind_str(f->upd, 11, ev, "reason");
+		cafe_stmt_text(f->upd, 12, ev->ts);
+		refund = "asked";
+	} else if (strcmp(t, "PaymentRefunded") == 0) {
+		status = "refunded";
+		bind_str(f->upd, 13, ev, "ref");
+		refund = "refunded";
+	} else if (strcmp(t, "RefundFailed") == 0) {
+		status = "refund_failed";
+		bind_str(f->upd, 14, ev, "error");
+		refund = "failed";
+	} else {
+		return 0;
+	}
+	cafe_stmt_text(f->upd, 2, status);
+	if (refund) {
+		cafe_stmt_text(f->upd, 17, refund);
+		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
+			cafe_stmt_int(f->upd, 16, json_integer_value(amount));
+	}
+	if ((rc = cafe_stmt_step(f->upd)) != CAFE_DB_DONE)
+		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
+	return 0;
+}
+
+static int
+schema(struct cafe_log *log, struct cafe_err *e)
+{
+	struct cafe_db *db = cafe_log_store(log);
+	int status;
+
+	/* A table from before partial refunds, or one dropped, is folded
+	 * again from the log. */
+	if (cafe_db_has(db, "payments", NULL) && !cafe_db_has(db, "payments", "refund_open") &&
+	    (status = cafe_db_run(db, "DROP TABLE payments", WHO, e)) != 0)
+		return status;
+	if (!cafe_db_has(db, "payments", "refund_open") &&
+	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
+		return status;
+	return cafe_db_run(db,
+	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
+	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
+}
+
+int
+cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *applied,
+    struct cafe_err *e)
+{
+	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
+	long long after, head, upto;
+	int status;
+
+	*applied = 0;
+	if ((status = schema(log, e)) != 0)
+		return status;
+	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0 ||
+	    (head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	upto = limit > 0 && head - after > limit ? after + limit : head;
+	if (upto <= after)
+		return 0;
+	if ((status = fold_prepare(&f, "payments")) == 0 &&
+	    (status = cafe_log_read_types(log, after, upto, types, fold_event, &f, e)) == 0)
+		status = cafe_checkpoint_set(log, CHECKPOINT, upto, e);
+	if (status == 0)
+		*applied = upto - after;
+	fold_finish(&f);
+	return status;
+}
+
+static int
+payments_ready(struct cafe_log *log)
+{
+	return cafe_db_has(cafe_log_store(log), "payments", NULL);
+}
+
+static int
+payments_apply(struct cafe_log *log, void *arg, long long limit, long long done,
+    long long total, long long *applied, struct cafe_err *e)
+{
+	(void)arg;
+	(void)done;
+	(void)total;
+	return cafe_payments_apply_pending(log, limit, applied, e);
+}
+
+static const struct cafe_projection payments_view = {
+	.name = WHO,
+	.checkpoint = CHECKPOINT,
+	.batch = SLICE,
+	.ready = payments_ready,
+	.apply = payments_apply,
+};
+
+int
+cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
+{
+	return cafe_projection_catch_up(&payments_view, log, NULL, e);
+}
+
+/* A read-only database: the whole log folded into payments_view. */
+static int
+build_view(struct cafe_log *log, struct cafe_err *e)
+{
+	struct cafe_db *db = cafe_log_store(log);
+	struct fold f = { db, NULL, NULL, e, 0 };
+	long long head;
+	int status;
+
+	if ((head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS payments_view;"
+	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
+	    "BEGIN", WHO, e)) != 0)
+		return status;
+	if ((status = fold_prepare(&f, "payments_view")) == 0)
+		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
+	fold_finish(&f);
+	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
+	return status;
+}
+
+static int
+source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
+{
+	if (cafe_db_readonly(cafe_log_store(log))) {
+		*table = "payments_view";
+		return build_view(log, e);
+	}
+	*table = "payments";
+	return cafe_payments_catch_up(log, e);
+}
+
+static json_t *
+text_or_null(struct cafe_stmt *st, int i)
+{
+	const char *s = cafe_col_text(st, i);
+
+	return s ? json_string(s) : json_null();
+}
+
+static json_t *
+row_json(struct cafe_stmt *st)
+{
+	static const char *const names[] = { "order_id", "status", "amount", "currency",
+		"key", "ref", "reason", "refund_reason", "refund_ref", "refund_error",
+		"void_ref", "requested_at", "decided_at", "refund_requested_at",
+		"updated_at", "refunded" };
+	json_t *o = json_object();
+
+	for (int i = 0; i < (int)(sizeof names / sizeof *names); i++)
+		json_object_set_new(o, names[i],
+		    cafe_col_kind(st, i) == CAFE_COL_INT ?
+		    json_integer(cafe_col_int(st, i)) : text_or_null(st, i));
+	return o;
+}
+
+int
+cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
+    int (*fn)(json_t *, void *), void *arg, struct cafe_err *e)
+{
+	struct cafe_db *db = cafe_log_store(log);
+	struct cafe_stmt *st = NULL;
+	const char *table;
+	char sql[512];
+	int rc, status;
+
+	if ((status = source_table(log, &table, e)) != 0)
+		return status;
+	snprintf(sql, sizeof sql, "SELECT " SELECT_COLUMNS " FROM %s"
+	    " WHERE (?1 = 0 OR order_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)"
+	    " ORDER BY order_id", table);
+	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
+		return cafe_db_status(db, rc, WHO, "prepare", e);
+	cafe_stmt_int(st, 1, q->order_id);
+	if (q->status)
+		cafe_stmt_text(st, 2, q->status);
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		json_t *row = row_json(st);
+
+		status = fn(row, arg);
+		json_decref(row);
+		if (status)
+			break;
+	}
+	if (!status && rc != CAFE_DB_DONE)
+		status = cafe_db_status(db, rc, WHO, "read", e);
+	cafe_stmt_free(st);
+	return status;
+}
+
+static int
+keep_row(json_t *row, void *arg)
+{
+	*(json_t **)arg = json_incref(row);
+	return 1;
+}
+
+static int
+event_item(const struct cafe_event *ev, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I, s:s, s:s, s:O}", "seq",
+	    (json_int_t)ev->seq, "type", ev->type, "ts", ev->ts, "data", ev->data));
+	return 0;
+}
+
+json_t *
+cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
+{
+	struct cafe_payments_query q = { order_id, NULL };
+	json_t *row = NULL, *events;
+	char stream[48];
+	int status;
+
+	status = cafe_payments_list(log, &q, keep_row, &row, e);
+	if (status != 0 && status != 1) {
+		json_decref(row);
+		return NULL;
+	}
+	if (!row) {
+		cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
+		    order_id);
+		return NULL;
+	}
+	events = json_array();
+	cafe_order_stream(stream, sizeof stream, "payment", order_id);
+	if (cafe_log_read_stream(log, stream, event_item, events, e) != 0) {
+		json_decref(events);
+		json_decref(row);
+		return NULL;
+	}
+	json_object_set_new(row, "events", events);
+	return row;
+}
+
+/* --- the manual refund --- */
+
+/* The refund a key was first given with: its event, and the payment as
+ * it stood before it. */
+struct refund_hit {
+	long long seq;              /* 0: the key is new */
+	long long order_id;
+	char type[48];
+	json_t *data;
+	char ts[32];
+	int cancelled;              /* its batch (the next seq) cancelled the order */
+};
+
+struct refund_txn {
+	long long order_id;
+	long long amount;           /* 0: all that is left */
+	const char *reason;
+	const char *key;
+	struct refund_hit hit;
+	struct cafe_order *o;
+	int cancelled;              /* the whole charge before the drink was made */
+	json_t *out;
+};
+
+static int
+fold_order(const struct cafe_event *ev, void *arg)
+{
+	struct refund_txn *t = arg;
+
+	if (!t->hit.seq || ev->seq < t->hit.seq)
+		cafe_order_apply(t->o, ev);
+	else if (ev->seq == t->hit.seq + 1 && strcmp(ev->type, "OrderCancelled") == 0)
+		t->hit.cancelled = 1;
+	return 0;
+}
+
+static int
+key_event(const struct cafe_event *ev, void *arg)
+{
+	struct refund_hit *h = arg;
+
+	if (h->seq)
+		return 0;
+	h->seq = ev->seq;
+	h->order_id = cafe_event_order_id(ev);
+	snprintf(h->type, sizeof h->type, "%s", ev->type);
+	h->data = json_incref(ev->data);
+	snprintf(h->ts, sizeof h->ts, "%s", ev->ts);
+	return 0;
+}
+
+static void
+answer(struct refund_txn *t, const struct cafe_order *o, json_t *amount, const char *reason,
+    const char *ts)
+{
+	json_decref(t->out);
+	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s, s:b}", "order_id",
+	    (json_int_t)o->id, "status", "refund_pending", "amount", amount,
+	    "charged", (json_int_t)o->amount, "refunded", (json_int_t)o->refunded,
+	    "reason", reason, "requested_at", ts, "order_cancelled", t->cancelled);
+}
+
+/* A refund of all that is left before the drink is made is a cancel
+ * (seed 002: payment cancelled, delivery cancelled): the compensate policy
+ * then refunds it, stops the kitchen and puts the stock back. */
+static int
+unmade(const struct cafe_order *o, long long amount)
+{
+	return o->status == CAFE_ORDER_PAID && (amount == 0 ||
+	    amount == cafe_order_refundable(o)) &&
+	    (o->delivery == CAFE_DELIVERY_PENDING || o->delivery == CAFE_DELIVERY_BREWING);
+}
+
+static int
+refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct refund_txn *t = arg;
+	struct cafe_order *o = cafe_xmalloc(sizeof *o);
+	struct cafe_batch b;
+	json_t *amount;
+	char corr[32];
+	int status;
+
+	cafe_order_init(o, t->order_id);
+	cafe_batch_init(&b);
+	json_decref(t->hit.data);
+	memset(&t->hit, 0, sizeof t->hit);
+	/* Under the write lock: a retry racing its first try appends once. */
+	if (t->key && (status = cafe_log_read_key(log, t->key, key_event, &t->hit, e)) != 0)
+		goto out;
+	if (t->hit.seq && (strcmp(t->hit.type, "RefundRequested") != 0 ||
+	    t->hit.order_id != t->order_id)) {
+		status = cafe_err_set(e, CAFE_DATAERR, "key '%s' was already used for another "
+		    "command (%s, order %lld)", t->key, t->hit.type, t->hit.order_id);
+		goto out;
+	}
+	t->o = o;
+	snprintf(corr, sizeof corr, "%lld", t->order_id);
+	if ((status = cafe_log_read_correlated(log, corr, fold_order, t, e)) != 0)
+		goto out;
+	if (t->hit.seq) {           /* the first answer again, nothing new */
+		t->cancelled = t->hit.cancelled;
+		answer(t, o, json_object_get(t->hit.data, "amount"),
+		    json_string_value(json_object_get(t->hit.data, "reason")), t->hit.ts);
+		goto out;
+	}
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0)
+		goto out;
+	amount = json_incref(json_object_get(b.ev[0].data, "amount"));
+	if ((t->cancelled = unmade(o, t->amount)))
+		status = cafe_decide_cancel(&b, o, t->reason, e);
+	if (t->key)
+		snprintf(b.key, sizeof b.key, "%s", t->key);
+	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)
+		answer(t, o, amount, t->reason, b.ev[0].ts);
+	json_decref(amount);
+out:
+	cafe_batch_release(&b);
+	free(o);
+	t->o = NULL;
+	return status;
+}
+
+int
+cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
+    const char *reason, const char *key, json_t **out, struct cafe_err *e)
+{
+	struct refund_txn t = { .order_id = order_id, .amount = amount, .key = key };
+	size_t chars = 0;
+	int status;
+
+	if (key && !cafe_valid_text(key))
+		return cafe_err_set(e, CAFE_DATAERR, "key is not valid UTF-8 text");
+	t.reason = reason && *reason ? reason : "manual refund";
+	if (!cafe_valid_text(t.reason))
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "reason is not valid UTF-8 text (control characters or bad bytes)");
+	for (const unsigned char *p = (const unsigned char *)t.reason; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			chars++;
+	if (chars > CAFE_MAX_TEXT)
+		return cafe_err_set(e, CAFE_DATAERR,
+		    "reason is too long (%zu characters, at most %d)", chars, CAFE_MAX_TEXT);
+	status = cafe_log_transact(log, refund_txn, &t, e);
+	json_decref(t.hit.data);
+	if (status != 0) {
+		json_decref(t.out);
+		return status;
+	}
+	if (out)
+		*out = t.out;
+	else
+		json_decref(t.out);
+	return 0;
+}

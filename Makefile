@@ -33,7 +33,10 @@ endif
 PROGRAMS = $(patsubst cmd/%.c,%,$(wildcard cmd/cafe-*.c))
 BINS     = $(addprefix bin/,$(PROGRAMS))
 LIBSRC   = $(sort $(wildcard lib/*/*.c))
-LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC))
+LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC)) $(BUILD)/gen/web-assets.o
+# The customers' pages' script and style are files; the build embeds them
+# (render/web.h declares them) so that cafe-web serves them from memory.
+WEBASSETS = share/cafe/web/app.js share/cafe/web/style.css
 # cmd/common: what the programs share and the library must not do (the
 # command line, printing tables and JSON, the meter): libcafe-cli.a.
 CLISRC   = $(wildcard cmd/common/*.c)
@@ -70,6 +73,18 @@ $(BUILD)/cmd/%.o: cmd/%.c $(HEADERS) | $(BUILD)/cmd
 
 $(BUILD)/lib/%.o: lib/%.c $(HEADERS)
 	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -c -o $@ $<
+
+$(BUILD)/gen/web-assets.c: $(WEBASSETS) Makefile
+	@mkdir -p $(@D)
+	{ echo '#include <stddef.h>'; for f in $(WEBASSETS); do \
+		n=$$(basename $$f | tr '.-' '__'); \
+		echo "const char cafe_web_$$n[] = {"; \
+		od -An -v -tx1 $$f | sed 's/ *\([0-9a-f][0-9a-f]\)/0x\1,/g'; \
+		echo "0 };"; echo "const size_t cafe_web_$${n}_len = $$(wc -c < $$f);"; \
+	done; } > $@
+
+$(BUILD)/gen/web-assets.o: $(BUILD)/gen/web-assets.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(BUILD)/cmd/common/%.o: cmd/common/%.c $(HEADERS) | $(BUILD)/cmd/common

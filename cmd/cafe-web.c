@@ -36,8 +36,9 @@
 #include "domain/order-log.h"
 #include "domain/order.h"
 #include "base/people.h"
-#include "store/store.h"
-#include "view/trace.h"
+#include "render/web.h"
+#include "view/page.h"
+#include "view/pickup.h"
 
 static const char usage[] =
 "usage: cafe-web [--db PATH] [--config PATH] [-q] [run] [--listen ADDRESS:PORT]\n"
@@ -90,9 +91,7 @@ static struct {
 	/* The pick-up board, kept by the watcher from the log itself: the
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
-	struct spot { long long id; int ready; } *board;
-	size_t nboard, capboard;
-	long long board_seq;
+	struct cafe_pickup board;
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
 
 static volatile sig_atomic_t got_signal;
@@ -147,365 +146,6 @@ pool_put(struct cafe_log *log)
 }
 
 /* --- what the pages show --- */
-
-/* The orders being made and ready, by number: no names, no addresses. */
-static json_t *
-board_json(void)
-{
-	json_t *out = json_pack("{s:[], s:[]}", "making", "ready");
-
-	pthread_mutex_lock(&srv.mu);
-	for (size_t i = 0; i < srv.nboard; i++)
-		json_array_append_new(json_object_get(out, srv.board[i].ready ? "ready" :
-		    "making"), json_integer(srv.board[i].id));
-	pthread_mutex_unlock(&srv.mu);
-	return out;
-}
-
-/* Called with srv.mu held. ready: 0 making, 1 ready, -1 off the board. */
-static void
-board_set(long long id, int ready)
-{
-	size_t i;
-
-	for (i = 0; i < srv.nboard && srv.board[i].id != id; i++)
-		;
-	if (ready < 0) {
-		if (i < srv.nboard)
-			memmove(&srv.board[i], &srv.board[i + 1],
-			    (srv.nboard - i - 1) * sizeof *srv.board);
-		srv.nboard -= i < srv.nboard;
-		return;
-	}
-	if (i == srv.nboard) {
-		if (srv.nboard == srv.capboard) {
-			srv.capboard = srv.capboard ? 2 * srv.capboard : 64;
-			srv.board = cafe_xrealloc(srv.board, srv.capboard * sizeof *srv.board);
-		}
-		/* In id order: a late DeliveryStarted of an older order. */
-		for (i = srv.nboard; i > 0 && srv.board[i - 1].id > id; i--)
-			;
-		memmove(&srv.board[i + 1], &srv.board[i], (srv.nboard - i) * sizeof *srv.board);
-		srv.nboard++;
-		srv.board[i].id = id;
-	}
-	srv.board[i].ready = ready;
-}
-
-static const char *const board_types[] = {
-	"DeliveryStarted", "DrinkReady", "DeliveryDispatched", "DeliveryCompleted",
-	"DeliveryCancelled", "OrderCancelled", "OrderRejected", NULL
-};
-
-static int
-board_event(const struct cafe_event *ev, void *arg)
-{
-	long long id = cafe_event_order_id(ev);
-
-	(void)arg;
-	srv.board_seq = ev->seq;
-	if (id <= 0)
-		return 0;
-	pthread_mutex_lock(&srv.mu);
-	board_set(id, strcmp(ev->type, "DeliveryStarted") == 0 ? 0 :
-	    strcmp(ev->type, "DrinkReady") == 0 ? 1 : -1);
-	pthread_mutex_unlock(&srv.mu);
-	return 0;
-}
-
-/* The board as the trace has it, and where the trace stands. */
-static int
-board_start(struct cafe_log *log, struct cafe_err *e)
-{
-	struct cafe_db *db = cafe_log_store(log);
-	struct cafe_stmt *st;
-	long long cp;
-	int rc;
-
-	if (!cafe_db_has(db, "order_trace", NULL) ||
-	    (cp = cafe_checkpoint_get(log, "trace", e)) < 0)
-		return 0;       /* no trace: the whole log is read */
-	if ((rc = cafe_db_prepare(db, "SELECT order_id, delivery_status FROM order_trace "
-	    "WHERE order_status = 'paid' AND delivery_status IN ('brewing', 'ready') "
-	    "ORDER BY order_id", &st)) != CAFE_DB_OK)
-		return cafe_db_status(db, rc, "cafe-web", "read", e);
-	pthread_mutex_lock(&srv.mu);
-	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		board_set(cafe_col_int(st, 0), strcmp(cafe_col_text(st, 1), "ready") == 0);
-	pthread_mutex_unlock(&srv.mu);
-	cafe_stmt_free(st);
-	if (rc != CAFE_DB_DONE)
-		return cafe_db_status(db, rc, "cafe-web", "read", e);
-	srv.board_seq = cp;
-	return 0;
-}
-
-static int
-board_catch_up(struct cafe_log *log, struct cafe_err *e)
-{
-	return cafe_log_read_types(log, srv.board_seq, LLONG_MAX, board_types, board_event,
-	    NULL, e);
-}
-
-/* What a customer is told each step is. NULL: not shown. */
-static const char *
-step_words(const char *type)
-{
-	static const char *const words[][2] = {
-		{ "OrderPlaced", "Order placed and paid" },
-		{ "DeliveryStarted", "Being made" },
-		{ "DrinkReady", "Ready" },
-		{ "DeliveryDispatched", "On its way" },
-		{ "DeliveryCompleted", "Delivered" },
-		{ "OrderCancelled", "Cancelled" },
-		{ "OrderRejected", "The shop could not make it" },
-		{ "DeliveryCancelled", "Delivery called off" },
-		{ "RefundRequested", "Refund asked for" },
-		{ "PaymentRefunded", "Refunded" },
-		{ "RefundFailed", "Refund delayed" },
-	};
-
-	for (size_t i = 0; i < sizeof words / sizeof *words; i++)
-		if (strcmp(type, words[i][0]) == 0)
-			return words[i][1];
-	return NULL;
-}
-
-struct timeline {
-	struct cafe_order o;
-	json_t *steps;
-};
-
-static int
-timeline_event(const struct cafe_event *ev, void *arg)
-{
-	struct timeline *t = arg;
-	const char *words = step_words(ev->type);
-	json_t *amount = json_object_get(ev->data, "amount");
-
-	cafe_order_apply(&t->o, ev);
-	if (words)
-		json_array_append_new(t->steps, json_pack("{s:s, s:s, s:s, s:O?}",
-		    "event", ev->type, "text", words, "ts", ev->ts,
-		    "amount", strcmp(ev->type, "PaymentRefunded") == 0 ||
-		    strcmp(ev->type, "RefundRequested") == 0 ? amount : NULL));
-	return 0;
-}
-
-/* The order's row (the trace's fields) with its steps, folded from the
- * log now; NULL with e->status CAFE_REFUSED when it was never placed. */
-static json_t *
-order_json(struct cafe_log *log, long long id, struct cafe_err *e)
-{
-	struct timeline *t = cafe_xcalloc(1, sizeof *t);
-	char corr[32];
-	json_t *row = NULL;
-
-	cafe_order_init(&t->o, id);
-	t->steps = json_array();
-	snprintf(corr, sizeof corr, "%lld", id);
-	if (cafe_log_read_correlated(log, corr, timeline_event, t, e) == 0) {
-		if (t->o.status == CAFE_ORDER_NONE) {
-			cafe_err_set(e, CAFE_REFUSED, "no such order");
-		} else {
-			row = cafe_trace_row_of(&t->o);
-			json_object_set(row, "steps", t->steps);
-			json_object_set_new(row, "refunded", json_integer(t->o.refunded));
-			json_object_set_new(row, "currency", json_string(srv.ctx->config.currency));
-		}
-	}
-	json_decref(t->steps);
-	free(t);
-	return row;
-}
-
-static const char *
-status_words(json_t *row)
-{
-	const char *order = json_string_value(json_object_get(row, "order_status"));
-	const char *d = json_string_value(json_object_get(row, "delivery_status"));
-
-	if (order && strcmp(order, "cancelled") == 0)
-		return "Cancelled";
-	if (order && strcmp(order, "rejected") == 0)
-		return "The shop could not make it";
-	if (!d || strcmp(d, "pending") == 0)
-		return "Paid, waiting for the kitchen";
-	if (strcmp(d, "brewing") == 0)
-		return "Being made";
-	if (strcmp(d, "ready") == 0)
-		return "Ready";
-	if (strcmp(d, "dispatched") == 0)
-		return "On its way";
-	if (strcmp(d, "delivered") == 0)
-		return "Delivered";
-	return d;
-}
-
-static void
-page_head(struct cafe_buf *b, const char *title, const char *stream)
-{
-	cafe_buf_cat(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-	    "<title>");
-	cafe_buf_html(b, title);
-	cafe_buf_cat(b, "</title><link rel=\"stylesheet\" href=\"/style.css\">"
-	    "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"
-	    "<script src=\"/app.js\" defer></script></head>\n<body data-stream=\"");
-	cafe_buf_html(b, stream);
-	cafe_buf_cat(b, "\">\n");
-}
-
-static char *
-board_html(json_t *board)
-{
-	struct cafe_buf b = { 0 };
-	size_t i;
-	json_t *v;
-
-	page_head(&b, "Pick-up", "/events");
-	cafe_buf_cat(&b, "<main class=\"board\"><section><h1>Being made</h1><ul id=\"making\">");
-	json_array_foreach(json_object_get(board, "making"), i, v)
-		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
-	cafe_buf_cat(&b, "</ul></section><section class=\"ready\"><h1>Ready</h1><ul id=\"ready\">");
-	json_array_foreach(json_object_get(board, "ready"), i, v)
-		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
-	cafe_buf_cat(&b, "</ul></section></main></body></html>\n");
-	return b.s;
-}
-
-static char *
-order_html(json_t *row, const char *token)
-{
-	struct cafe_buf b = { 0 };
-	char title[64], when[64], money[64], stream[128];
-	const char *cur = json_string_value(json_object_get(row, "currency"));
-	json_t *items = json_object_get(row, "items"), *it;
-	size_t i;
-
-	snprintf(title, sizeof title, "Order %lld",
-	    (long long)json_integer_value(json_object_get(row, "order_id")));
-	snprintf(stream, sizeof stream, "/o/%s/events", token);
-	page_head(&b, title, stream);
-	cafe_buf_cat(&b, "<main class=\"order\"><h1>");
-	cafe_buf_html(&b, title);
-	cafe_buf_cat(&b, "</h1><p class=\"for\">for ");
-	cafe_buf_html(&b, json_string_value(json_object_get(row, "customer")));
-	cafe_buf_cat(&b, "</p><p id=\"status\" class=\"status\">");
-	cafe_buf_html(&b, status_words(row));
-	cafe_buf_cat(&b, "</p><h2>Items</h2><ul class=\"items\">");
-	json_array_foreach(items, i, it) {
-		json_t *opt = json_object_get(it, "options"), *c;
-		size_t k;
-
-		cafe_buf_cat(&b, "<li>");
-		cafe_buf_printf(&b, "%lld &times; ", (long long)json_integer_value(json_object_get(it, "qty")));
-		cafe_buf_html(&b, json_string_value(json_object_get(it, "product")));
-		json_array_foreach(opt, k, c) {
-			cafe_buf_cat(&b, k ? ", " : " (");
-			cafe_buf_html(&b, json_string_value(c));
-		}
-		if (json_array_size(opt))
-			cafe_buf_cat(&b, ")");
-		cafe_buf_cat(&b, "</li>");
-	}
-	cafe_buf_cat(&b, "</ul><p class=\"total\">Total ");
-	cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "total")), cur, money,
-	    sizeof money));
-	if (json_integer_value(json_object_get(row, "refunded")) > 0) {
-		cafe_buf_cat(&b, ", refunded ");
-		cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "refunded")), cur,
-		    money, sizeof money));
-	}
-	cafe_buf_cat(&b, "</p><h2>So far</h2><ol id=\"steps\" class=\"steps\">");
-	json_array_foreach(json_object_get(row, "steps"), i, it) {
-		cafe_buf_cat(&b, "<li><time>");
-		cafe_buf_html(&b, cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
-		    sizeof when));
-		cafe_buf_cat(&b, "</time> ");
-		cafe_buf_html(&b, json_string_value(json_object_get(it, "text")));
-		if (json_is_integer(json_object_get(it, "amount"))) {
-			cafe_buf_cat(&b, " ");
-			cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(it, "amount")), cur,
-			    money, sizeof money));
-		}
-		cafe_buf_cat(&b, "</li>");
-	}
-	cafe_buf_cat(&b, "</ol></main></body></html>\n");
-	return b.s;
-}
-
-/* For the script: the status line and the steps, ready to show as text. */
-static json_t *
-order_view(json_t *row)
-{
-	json_t *steps = json_array(), *it;
-	char when[64], money[64];
-	const char *cur = json_string_value(json_object_get(row, "currency"));
-	size_t i;
-
-	json_array_foreach(json_object_get(row, "steps"), i, it) {
-		char line[256];
-
-		snprintf(line, sizeof line, "%s %s%s%s",
-		    cafe_local_time(json_string_value(json_object_get(it, "ts")), when, sizeof when),
-		    json_string_value(json_object_get(it, "text")),
-		    json_is_integer(json_object_get(it, "amount")) ? " " : "",
-		    json_is_integer(json_object_get(it, "amount")) ?
-		    cafe_money(json_integer_value(json_object_get(it, "amount")), cur, money,
-		    sizeof money) : "");
-		json_array_append_new(steps, json_string(line));
-	}
-	return json_pack("{s:s, s:o}", "status", status_words(row), "steps", steps);
-}
-
-/* --- the static files --- */
-
-static const char app_js[] =
-"'use strict';\n"
-"(function () {\n"
-"  var stream = document.body.getAttribute('data-stream');\n"
-"  if (!stream || !window.EventSource) return;\n"
-"  function list(id, items) {\n"
-"    var ul = document.getElementById(id);\n"
-"    if (!ul) return;\n"
-"    while (ul.firstChild) ul.removeChild(ul.firstChild);\n"
-"    items.forEach(function (t) {\n"
-"      var li = document.createElement('li');\n"
-"      li.textContent = String(t);\n"
-"      ul.appendChild(li);\n"
-"    });\n"
-"  }\n"
-"  var es = new EventSource(stream);\n"
-"  es.addEventListener('board', function (m) {\n"
-"    var b = JSON.parse(m.data);\n"
-"    list('making', b.making);\n"
-"    list('ready', b.ready);\n"
-"  });\n"
-"  es.addEventListener('order', function (m) {\n"
-"    var o = JSON.parse(m.data);\n"
-"    var s = document.getElementById('status');\n"
-"    if (s) s.textContent = o.status;\n"
-"    list('steps', o.steps);\n"
-"    document.title = document.title.replace(/ \\u00b7 .*$/, '') + ' \\u00b7 ' + o.status;\n"
-"  });\n"
-"})();\n";
-
-static const char style_css[] =
-"body { font-family: 'DejaVu Sans', sans-serif; margin: 0; padding: 1.5rem;"
-" background: #faf7f2; color: #222; }\n"
-"h1 { margin: 0 0 .5rem; font-size: 1.6rem; }\n"
-"h2 { font-size: 1.1rem; margin: 1.5rem 0 .4rem; color: #555; }\n"
-".board { display: flex; gap: 2rem; flex-wrap: wrap; }\n"
-".board section { flex: 1; min-width: 12rem; }\n"
-".board ul { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: .6rem; }\n"
-".board li { font-size: 2.4rem; font-weight: bold; padding: .3rem .8rem;"
-" border-radius: .4rem; background: #e8e1d6; }\n"
-".board .ready li { background: #2e7d32; color: #fff; }\n"
-".order { max-width: 32rem; }\n"
-".status { font-size: 1.8rem; font-weight: bold; color: #2e7d32; margin: .5rem 0; }\n"
-".for { color: #555; margin: 0; }\n"
-".steps { padding-left: 1.2rem; } .steps time { color: #777; margin-right: .4rem; }\n";
 
 /* --- pages already made ---
  * An order's page stays as it was made until the next commit anywhere
@@ -646,13 +286,13 @@ stream_state(struct stream *s)
 	char *data;
 
 	if (s->id == 0) {
-		j = board_json();       /* the watcher keeps it: no log needed */
+		j = cafe_pickup_json(&srv.board);  /* the watcher keeps it: no log needed */
 	} else if ((log = pool_get(&e))) {
-		json_t *row = order_json(log, s->id, &e);
+		json_t *row = cafe_page_order(log, s->id, srv.ctx->config.currency, &e);
 
 		pool_put(log);
 		if (row) {
-			j = order_view(row);
+			j = cafe_page_view(row);
 			json_decref(row);
 		}
 	}
@@ -816,20 +456,20 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 read-only: GET and HEAD only\n");
 	if (strcmp(url, "/app.js") == 0)
-		return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", app_js,
-		    sizeof app_js - 1, "max-age=300");
+		return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", cafe_web_app_js,
+		    cafe_web_app_js_len, "max-age=300");
 	if (strcmp(url, "/style.css") == 0)
-		return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", style_css,
-		    sizeof style_css - 1, "max-age=300");
+		return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", cafe_web_style_css,
+		    cafe_web_style_css_len, "max-age=300");
 	if (strcmp(url, "/events") == 0)
 		return event_stream(c, 0);
 	if (strcmp(url, "/") == 0) {
-		json_t *board = board_json();
+		json_t *board = cafe_pickup_json(&srv.board);
 
 		if (wants_json(c))
 			return json_reply(c, board);
 		{
-			char *html = board_html(board);
+			char *html = cafe_web_board_html(board);
 
 			json_decref(board);
 			return html_reply(c, html);
@@ -852,7 +492,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 				if (!(log = pool_get(&e)))
 					return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
 					    "503 the log cannot be read\n");
-				row = order_json(log, id, &e);
+				row = cafe_page_order(log, id, srv.ctx->config.currency, &e);
 				pool_put(log);
 				if (!row && e.status == CAFE_REFUSED)
 					return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
@@ -863,7 +503,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 					json_object_del(row, "currency");
 					body = json_dumps(row, JSON_COMPACT);
 				} else {
-					body = order_html(row, token);
+					body = cafe_web_order_html(row, token);
 				}
 				json_decref(row);
 				if (!body)
@@ -902,7 +542,7 @@ watch_main(void *arg)
 		if (woke != CAFE_WAKE_NEW)
 			continue;
 		seen = cafe_log_head(log, &e);
-		board_catch_up(log, &e);
+		cafe_pickup_catch_up(&srv.board, log, &e);
 		pthread_mutex_lock(&srv.mu);
 		srv.generation++;
 		pthread_cond_broadcast(&srv.changed);
@@ -1031,13 +671,15 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	(void)argc, (void)argv;
 	srv.ctx = ctx;
 	cafe_cond_init(&srv.changed);
+	cafe_pickup_init(&srv.board);
 	parse_listen(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);
 	if (o->maxconn)
 		cafe_parse_ll(o->maxconn, 1, 10000, &maxconn);
 	if (cafe_log_open(&watch_log, ctx->db_path, CAFE_LOG_READONLY, &e) != 0 ||
-	    board_start(watch_log, &e) != 0 || board_catch_up(watch_log, &e) != 0) {
+	    cafe_pickup_start(&srv.board, watch_log, &e) != 0 ||
+	    cafe_pickup_catch_up(&srv.board, watch_log, &e) != 0) {
 		cafe_log_close(watch_log);
 		cafe_ctx_error(ctx, &e);
 		return e.status;
@@ -1127,7 +769,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	cafe_log_close(watch_log);
 	for (int i = 0; i < POOL; i++)
 		cafe_log_close(srv.pool[i]);
-	free(srv.board);
+	cafe_pickup_free(&srv.board);
 	for (int i = 0; i < CACHED; i++)
 		free(cache[i].body);
 	if (!ctx->quiet)

@@ -32,7 +32,8 @@ last_order_id(const struct cafe_event *ev, void *arg)
 /* What a key seen before stands for: the first event of its batch. */
 struct key_hit {
 	long long order_id;
-	char type[48];
+	char type[48];                  /* for messages */
+	enum cafe_event_type kind;
 };
 
 static int
@@ -43,6 +44,7 @@ key_event(const struct cafe_event *ev, void *arg)
 	if (!h->type[0]) {
 		h->order_id = cafe_event_order_id(ev);
 		snprintf(h->type, sizeof h->type, "%s", ev->type);
+		h->kind = ev->kind;
 	}
 	return 0;
 }
@@ -77,7 +79,7 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 	struct cafe_order o;
 	int status;
 
-	if (strcmp(h->type, "PaymentRequested") != 0)
+	if (h->kind != CAFE_EV_PAYMENT_REQUESTED)
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "key '%s' was already used for another command (%s)", r->key, h->type);
 	if ((status = cafe_order_load(log, h->order_id, &o, e)) != 0)
@@ -163,9 +165,9 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	/* The next id after the log's last: a log imported from elsewhere (or
 	 * made by a tool) may hold orders without a PaymentRequested. */
 	t->order_id = 0;
-	if ((status = cafe_log_last_of_type(log, "PaymentRequested", last_order_id,
+	if ((status = cafe_log_last_of_type(log, CAFE_EV_PAYMENT_REQUESTED, last_order_id,
 	    &t->order_id, e)) != 0 ||
-	    (status = cafe_log_last_of_type(log, "OrderPlaced", last_order_id,
+	    (status = cafe_log_last_of_type(log, CAFE_EV_ORDER_PLACED, last_order_id,
 	    &t->order_id, e)) != 0)
 		return status;
 	t->order_id++;
@@ -282,7 +284,7 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	cafe_order_stream(stream, sizeof stream, "payment", t->order_id);
 	if ((version = cafe_log_stream_version(log, stream, &verr)) >= 0) {
-		cafe_batch_add(&b, stream, version, "PaymentVoided",
+		cafe_batch_add(&b, stream, version, CAFE_EV_PAYMENT_VOIDED,
 		    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)t->order_id,
 		    "amount", (json_int_t)req.amount, "ref", rep.ref,
 		    "reason", e->msg));
@@ -429,7 +431,7 @@ int
 cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
     const char *key, struct cafe_err *e)
 {
-	struct cancel_txn t = { order_id, reason, key, { 0, "" } };
+	struct cancel_txn t = { order_id, reason, key, { 0, "", CAFE_EV_UNKNOWN } };
 	int status;
 
 	if (key && (status = cafe_valid_text(key) ? 0 :
@@ -440,7 +442,7 @@ cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason
 		return status;
 	if (!t.hit.type[0] && (status = cafe_log_transact(log, cancel_txn, &t, e)) != 0)
 		return status;
-	if (t.hit.type[0] && (strcmp(t.hit.type, "OrderCancelled") != 0 ||
+	if (t.hit.type[0] && (t.hit.kind != CAFE_EV_ORDER_CANCELLED ||
 	    t.hit.order_id != order_id))
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "key '%s' was already used for another command (%s, order %lld)",

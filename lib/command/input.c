@@ -244,7 +244,7 @@ cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len, long l
 		cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: ts '%s' is not RFC 3339", line, ts);
 		goto out;
 	}
-	ev = cafe_batch_add(b, stream, version - 1, type, json_incref(data));
+	ev = cafe_batch_add_named(b, stream, version - 1, type, json_incref(data));
 	if (cafe_catalogue_check(ev, &why) != 0) {
 		cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s", line, why.msg);
 		cafe_event_release(ev);

@@ -32,6 +32,7 @@
 
 #include "base/cafe.h"
 #include "config.h"
+#include "event/catalogue.h"
 
 #define MAX_FILE   (4 * 1024 * 1024)
 #define MAX_MS     86400000LL          /* a day */
@@ -50,11 +51,13 @@ struct walk {
 	struct cafe_err *e;
 };
 
-static const char *const notify_events[] = {
-	"PaymentApproved", "PaymentRefunded", "RefundFailed",
-	"DeliveryStarted", "DrinkReady", "DeliveryDispatched",
-	"DeliveryCompleted", "DeliveryCancelled", "OrderRejected", NULL
-};
+/* The events that send a customer a message: those the catalogue gives
+ * a {status}. */
+static int
+notified(enum cafe_event_type t)
+{
+	return cafe_event_status(t) != NULL;
+}
 
 static const char *const placeholders[] = {
 	"order_id", "product", "items", "qty", "customer", "amount", "status",
@@ -1088,7 +1091,7 @@ parse_templates(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	yaml_node_pair_t *pair;
 	struct cafe_template *t;
 	char key[192], buf[80];
-	int rc, known;
+	int rc;
 
 	if ((rc = check_map(w, n, path)) != 0)
 		return rc;
@@ -1101,16 +1104,17 @@ parse_templates(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		yaml_node_t *v = node_at(w, pair->value);
 
 		subkey(key, sizeof key, path, k);
-		known = 0;
-		for (int i = 0; notify_events[i]; i++)
-			if (key_is(k, notify_events[i]))
-				known = 1;
-		if (!known)
-			return bad(w, k, key, "not an event that sends a "
-			    "message (PaymentApproved, PaymentRefunded, "
-			    "RefundFailed, DeliveryStarted, DrinkReady, "
-			    "DeliveryDispatched, DeliveryCompleted, "
-			    "DeliveryCancelled, OrderRejected)");
+		if (!notified(cafe_event_type_of((const char *)k->data.scalar.value))) {
+			const char *names[CAFE_EV_COUNT];
+			char list[512];
+			size_t len = 0;
+
+			cafe_event_names(names, notified);
+			for (size_t i = 0; names[i] && len < sizeof list; i++)
+				len += (size_t)snprintf(list + len, sizeof list - len, "%s%s",
+				    i ? ", " : "", names[i]);
+			return bad(w, k, key, "not an event that sends a message (%s)", list);
+		}
 		if (is_null(v))
 			continue;
 		if (v->type != YAML_SCALAR_NODE)

@@ -75,7 +75,7 @@ refuse_dispatched(const struct cafe_order *o, struct cafe_err *e)
 }
 
 static void
-add_delivery(struct cafe_batch *b, const struct cafe_order *o, const char *type,
+add_delivery(struct cafe_batch *b, const struct cafe_order *o, enum cafe_event_type type,
     json_t *data)
 {
 	char stream[48];
@@ -97,7 +97,7 @@ cafe_decide_ready(struct cafe_batch *b, const struct cafe_order *o,
 	case CAFE_DELIVERY_PENDING:
 		return refuse_not_started(o, e);
 	case CAFE_DELIVERY_BREWING:
-		add_delivery(b, o, "DrinkReady", json_object());
+		add_delivery(b, o, CAFE_EV_DRINK_READY, json_object());
 		return 0;
 	case CAFE_DELIVERY_READY:
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already ready", o->id);
@@ -121,7 +121,7 @@ cafe_decide_dispatch(struct cafe_batch *b, const struct cafe_order *o,
 	case CAFE_DELIVERY_BREWING:
 		return refuse_brewing(o, e);
 	case CAFE_DELIVERY_READY:
-		add_delivery(b, o, "DeliveryDispatched",
+		add_delivery(b, o, CAFE_EV_DELIVERY_DISPATCHED,
 		    json_pack("{s:s}", "rider", rider ? rider : ""));
 		return 0;
 	default:
@@ -144,7 +144,7 @@ cafe_decide_complete(struct cafe_batch *b, const struct cafe_order *o,
 		return refuse_brewing(o, e);
 	case CAFE_DELIVERY_READY:
 	case CAFE_DELIVERY_DISPATCHED:
-		add_delivery(b, o, "DeliveryCompleted", json_object());
+		add_delivery(b, o, CAFE_EV_DELIVERY_COMPLETED, json_object());
 		return 0;
 	default:
 		return refuse_closed(o, e);
@@ -168,7 +168,7 @@ cafe_decide_reject(struct cafe_batch *b, const struct cafe_order *o,
 		    o->rider[0] ? " (rider " : "", o->rider, o->rider[0] ? ")" : "",
 		    o->id);
 	cafe_order_stream(stream, sizeof stream, "order", o->id);
-	cafe_batch_add(b, stream, o->order_version, "OrderRejected",
+	cafe_batch_add(b, stream, o->order_version, CAFE_EV_ORDER_REJECTED,
 	    json_pack("{s:I, s:s}", "order_id", (json_int_t)o->id, "reason", reason));
 	return 0;
 }

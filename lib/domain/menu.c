@@ -154,7 +154,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 	if (!name)
 		return 0;
 	p = find(m, name);
-	if (strcmp(ev->type, "ProductAdded") == 0) {
+	if (ev->kind == CAFE_EV_PRODUCT_ADDED) {
 		if (!json_is_integer(price) || json_integer_value(price) <= 0)
 			return 0;
 		if (p) {
@@ -182,7 +182,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 			p->tracked = 1;
 			p->stock = json_integer_value(stock);
 		}
-	} else if (strcmp(ev->type, "ProductChanged") == 0 && p) {
+	} else if (ev->kind == CAFE_EV_PRODUCT_CHANGED && p) {
 		if (json_is_integer(price) && json_integer_value(price) > 0)
 			p->price = json_integer_value(price);
 		set_code(p, json_object_get(ev->data, "code"));
@@ -190,7 +190,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 			groups_free(p->groups);
 			p->groups = groups_of(m, options);
 		}
-	} else if (strcmp(ev->type, "ProductRemoved") == 0 && p) {
+	} else if (ev->kind == CAFE_EV_PRODUCT_REMOVED && p) {
 		product_free(p);
 		memmove(p, p + 1, (size_t)(m->products + --m->nproducts - p) * sizeof *p);
 		cafe_product_index_free(m->index);
@@ -319,7 +319,7 @@ cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct caf
 		json_t *d;
 
 		if (!q) {
-			cafe_batch_add(b, STREAM, v + (long long)n, "ProductAdded", added_json(p, c));
+			cafe_batch_add(b, STREAM, v + (long long)n, CAFE_EV_PRODUCT_ADDED, added_json(p, c));
 			n++;
 			continue;
 		}
@@ -336,7 +336,7 @@ cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct caf
 			json_decref(d);
 			continue;
 		}
-		cafe_batch_add(b, STREAM, v + (long long)n, "ProductChanged", d);
+		cafe_batch_add(b, STREAM, v + (long long)n, CAFE_EV_PRODUCT_CHANGED, d);
 		n++;
 	}
 	for (size_t i = 0; i < m->nproducts; i++) {
@@ -348,7 +348,7 @@ cafe_menu_diff(struct cafe_batch *b, const struct cafe_menu *m, const struct caf
 			++*kept;
 			continue;
 		}
-		cafe_batch_add(b, STREAM, v + (long long)n, "ProductRemoved",
+		cafe_batch_add(b, STREAM, v + (long long)n, CAFE_EV_PRODUCT_REMOVED,
 		    json_pack("{s:s}", "name", m->products[i].name));
 		n++;
 	}
@@ -407,7 +407,7 @@ cafe_menu_seed(struct cafe_log *log, struct cafe_batch *b, const struct cafe_con
 		return 0;
 	/* Its own story, whatever the batch it rides with (an order's). */
 	for (size_t i = 0; i < c->nmenu; i++)
-		cafe_batch_add(b, STREAM, (long long)i, "ProductAdded",
+		cafe_batch_add(b, STREAM, (long long)i, CAFE_EV_PRODUCT_ADDED,
 		    added_json(&c->menu[i], c))->meta = cafe_log_meta(log, STREAM);
 	return 0;
 }
@@ -470,7 +470,7 @@ decide(struct menu_txn *t, const struct cafe_menu *m, struct cafe_batch *b, long
 		if (!(p = cafe_config_product(&logc, t->name)))
 			return cafe_err_set(e, CAFE_REFUSED, "unknown product '%s' (see "
 			    "'cafe-order menu')", t->name);
-		cafe_batch_add(b, STREAM, v, "ProductRemoved", json_pack("{s:s}", "name", p->name));
+		cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_REMOVED, json_pack("{s:s}", "name", p->name));
 		return 0;
 	}
 	p = find(m, it->name);
@@ -493,7 +493,7 @@ decide(struct menu_txn *t, const struct cafe_menu *m, struct cafe_batch *b, long
 			json_object_set_new(d, "code", json_string(it->code));
 		if (it->stock >= 0)
 			json_object_set_new(d, "stock", json_integer(it->stock));
-		cafe_batch_add(b, STREAM, v, "ProductAdded", d);
+		cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_ADDED, d);
 		return 0;
 	}
 	d = json_pack("{s:s}", "name", p->name);
@@ -513,7 +513,7 @@ decide(struct menu_txn *t, const struct cafe_menu *m, struct cafe_batch *b, long
 		json_decref(d);
 		return 0;       /* as it is already */
 	}
-	cafe_batch_add(b, STREAM, v, "ProductChanged", d);
+	cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_CHANGED, d);
 	return 0;
 }
 

@@ -28,7 +28,7 @@ static int
 approved(const struct cafe_event *ev, void *arg)
 {
 	(void)arg;
-	return strcmp(ev->type, "PaymentApproved") == 0;
+	return ev->kind == CAFE_EV_PAYMENT_APPROVED;
 }
 
 int
@@ -39,7 +39,7 @@ cafe_order_check_paid(struct cafe_log *log, struct cafe_batch *b, struct cafe_er
 		char stream[48];
 		int found;
 
-		if (strcmp(b->ev[i].type, "OrderPlaced") != 0)
+		if (b->ev[i].kind != CAFE_EV_ORDER_PLACED)
 			continue;
 		id = json_integer_value(json_object_get(b->ev[i].data, "order_id"));
 		snprintf(stream, sizeof stream, "payment-%lld", (long long)id);
@@ -83,7 +83,7 @@ int
 cafe_order_check_paid_after(struct cafe_log *log, long long after, long long *failed,
     struct cafe_err *e)
 {
-	static const char *const placed[] = { "OrderPlaced", NULL };
+	static const enum cafe_event_type placed[] = { CAFE_EV_ORDER_PLACED, 0 };
 	struct paid_check c = { log, 0, e };
 	long long head = cafe_log_head(log, e);
 	int status;

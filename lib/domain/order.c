@@ -133,11 +133,34 @@ stream_is(const struct cafe_event *ev, const char *kind)
 	return strncmp(ev->stream, kind, n) == 0 && ev->stream[n] == '-';
 }
 
+/* OrderPlaced: what was bought, for how much, by whom. */
+static void
+placed(struct cafe_order *o, const struct cafe_event *ev)
+{
+	json_t *items = cafe_items_of(ev->data), *tax;
+	size_t n;
+
+	o->status = CAFE_ORDER_PAID;
+	cafe_items_summary(items, o->product, sizeof o->product, &o->qty);
+	n = json_dumpb(items, o->items, sizeof o->items - 1, JSON_COMPACT);
+	if (n == 0 || n >= sizeof o->items - 1)
+		COPY(o->items, "[]");   /* imported, larger than any placed */
+	else
+		o->items[n] = '\0';
+	json_decref(items);
+	o->total = num(ev, "total");
+	tax = json_object_get(ev->data, "tax");
+	o->tax_rate = (int)json_integer_value(json_object_get(tax, "rate_percent"));
+	o->tax = json_integer_value(json_object_get(tax, "amount"));
+	o->tax_included = !json_is_false(json_object_get(tax, "included"));
+	COPY(o->customer, str(ev, "customer"));
+	COPY(o->address, str(ev, "address"));
+	COPY(o->placed_at, ev->ts);
+}
+
 void
 cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 {
-	const char *t = ev->type;
-
 	if (stream_is(ev, "order"))
 		o->order_version = ev->version;
 	else if (stream_is(ev, "payment"))
@@ -145,23 +168,29 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 	else if (stream_is(ev, "delivery"))
 		o->delivery_version = ev->version;
 
-	if (strcmp(t, "PaymentRequested") == 0) {
+	switch (ev->kind) {
+	case CAFE_EV_PAYMENT_REQUESTED:
 		o->payment = CAFE_PAYMENT_REQUESTED;
 		o->amount = num(ev, "amount");
 		COPY(o->pay_key, str(ev, "key"));
 		COPY(o->requested_at, ev->ts);
-	} else if (strcmp(t, "PaymentDeclined") == 0) {
+		break;
+	case CAFE_EV_PAYMENT_DECLINED:
 		o->payment = CAFE_PAYMENT_DECLINED;
 		COPY(o->reason, str(ev, "reason"));
-	} else if (strcmp(t, "PaymentApproved") == 0) {
+		break;
+	case CAFE_EV_PAYMENT_APPROVED:
 		o->payment = CAFE_PAYMENT_APPROVED;
 		COPY(o->ref, str(ev, "ref"));
-	} else if (strcmp(t, "PaymentVoided") == 0) {
+		break;
+	case CAFE_EV_PAYMENT_VOIDED:
 		o->payment = CAFE_PAYMENT_VOIDED;
-	} else if (strcmp(t, "PaymentAbandoned") == 0) {
+		break;
+	case CAFE_EV_PAYMENT_ABANDONED:
 		o->payment = CAFE_PAYMENT_ABANDONED;
 		COPY(o->reason, str(ev, "reason"));
-	} else if (strcmp(t, "RefundRequested") == 0) {
+		break;
+	case CAFE_EV_REFUND_REQUESTED: {
 		/* One without an amount (as the log had before partial refunds)
 		 * asks for all that is left. */
 		long long a = num(ev, "amount");
@@ -173,14 +202,17 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		/* Asking again for what failed: it is no longer owed. */
 		o->refund_failed -= a < o->refund_failed ? a : o->refund_failed;
 		o->payment = CAFE_PAYMENT_REFUND_PENDING;
-	} else if (strcmp(t, "PaymentRefunded") == 0 || strcmp(t, "RefundFailed") == 0) {
+		break;
+	}
+	case CAFE_EV_PAYMENT_REFUNDED:
+	case CAFE_EV_REFUND_FAILED: {
 		long long a = num(ev, "amount");
 
 		if (a <= 0 || a > o->refund_open)
 			a = o->refund_open;
 		o->refund_open -= a;
 		o->refund_answers++;
-		o->refund_last_failed = t[0] == 'R';
+		o->refund_last_failed = ev->kind == CAFE_EV_REFUND_FAILED;
 		if (o->refund_last_failed)
 			o->refund_failed += a;
 		else
@@ -189,59 +221,68 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		    o->refund_last_failed ? CAFE_PAYMENT_REFUND_FAILED :
 		    o->refunded >= o->amount ? CAFE_PAYMENT_REFUNDED :
 		    CAFE_PAYMENT_PARTIALLY_REFUNDED;
-	} else if (strcmp(t, "OrderPlaced") == 0) {
-		json_t *items = cafe_items_of(ev->data);
-
-		o->status = CAFE_ORDER_PAID;
-		cafe_items_summary(items, o->product, sizeof o->product, &o->qty);
-		size_t n = json_dumpb(items, o->items, sizeof o->items - 1, JSON_COMPACT);
-
-		if (n == 0 || n >= sizeof o->items - 1)
-			COPY(o->items, "[]");   /* imported, larger than any placed */
-		else
-			o->items[n] = '\0';
-		json_decref(items);
-		o->total = num(ev, "total");
-		{
-			json_t *tax = json_object_get(ev->data, "tax");
-
-			o->tax_rate = (int)json_integer_value(json_object_get(tax, "rate_percent"));
-			o->tax = json_integer_value(json_object_get(tax, "amount"));
-			o->tax_included = !json_is_false(json_object_get(tax, "included"));
-		}
-		COPY(o->customer, str(ev, "customer"));
-		COPY(o->address, str(ev, "address"));
-		COPY(o->placed_at, ev->ts);
-	} else if (strcmp(t, "OrderCancelled") == 0 || strcmp(t, "OrderRejected") == 0) {
-		o->status = t[5] == 'C' ? CAFE_ORDER_CANCELLED : CAFE_ORDER_REJECTED;
+		break;
+	}
+	case CAFE_EV_ORDER_PLACED:
+		placed(o, ev);
+		break;
+	case CAFE_EV_ORDER_CANCELLED:
+	case CAFE_EV_ORDER_REJECTED:
+		o->status = ev->kind == CAFE_EV_ORDER_CANCELLED ? CAFE_ORDER_CANCELLED :
+		    CAFE_ORDER_REJECTED;
 		COPY(o->reason, str(ev, "reason"));
 		/* Called off before the kitchen started: it never will. */
 		if (o->delivery == CAFE_DELIVERY_PENDING)
 			o->delivery = CAFE_DELIVERY_CANCELLED;
-	} else if (strcmp(t, "DeliveryStarted") == 0) {
+		break;
+	case CAFE_EV_DELIVERY_STARTED:
 		if (o->delivery == CAFE_DELIVERY_PENDING)
 			o->delivery = CAFE_DELIVERY_BREWING;
-	} else if (strcmp(t, "DrinkReady") == 0) {
+		break;
+	case CAFE_EV_DRINK_READY:
 		o->delivery = CAFE_DELIVERY_READY;
 		o->made = 1;
-	} else if (strcmp(t, "DeliveryDispatched") == 0) {
+		break;
+	case CAFE_EV_DELIVERY_DISPATCHED:
 		o->delivery = CAFE_DELIVERY_DISPATCHED;
 		o->made = 1;
 		COPY(o->rider, str(ev, "rider"));
-	} else if (strcmp(t, "DeliveryCompleted") == 0) {
+		break;
+	case CAFE_EV_DELIVERY_COMPLETED:
 		o->delivery = CAFE_DELIVERY_DELIVERED;
 		o->made = 1;
 		if (o->status == CAFE_ORDER_PAID)
 			o->status = CAFE_ORDER_DELIVERED;
-	} else if (strcmp(t, "DeliveryCancelled") == 0) {
+		break;
+	case CAFE_EV_DELIVERY_CANCELLED:
 		o->delivery = CAFE_DELIVERY_CANCELLED;
-	} else if (strcmp(t, "NotificationSent") == 0) {
+		break;
+	case CAFE_EV_NOTIFICATION_SENT: {
 		/* One message counts once, however many channels carried it:
 		 * the sender marks the first successful send with "first": true. */
 		json_t *first = json_object_get(ev->data, "first");
 
 		if (!first || json_is_true(first))
 			o->messages++;
+		break;
+	}
+	/* Not an order's business: the stock's, the breaker's, the menu's,
+	 * and a message's life before it is sent. */
+	case CAFE_EV_UNKNOWN:
+	case CAFE_EV_STOCK_RESERVED:
+	case CAFE_EV_STOCK_RELEASED:
+	case CAFE_EV_STOCK_ADJUSTED:
+	case CAFE_EV_BREAKER_OPENED:
+	case CAFE_EV_BREAKER_HALF_OPENED:
+	case CAFE_EV_BREAKER_CLOSED:
+	case CAFE_EV_NOTIFICATION_QUEUED:
+	case CAFE_EV_NOTIFICATION_FAILED:
+	case CAFE_EV_NOTIFICATION_REQUEUED:
+	case CAFE_EV_PRODUCT_ADDED:
+	case CAFE_EV_PRODUCT_CHANGED:
+	case CAFE_EV_PRODUCT_REMOVED:
+	case CAFE_EV_COUNT:
+		break;
 	}
 	if (ev->ts[0])
 		COPY(o->updated_at, ev->ts);
@@ -260,10 +301,10 @@ cafe_stock_init(struct cafe_stock *s, const struct cafe_product *p)
 void
 cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 {
-	int reserved = strcmp(ev->type, "StockReserved") == 0;
+	int reserved = ev->kind == CAFE_EV_STOCK_RESERVED;
 
 	s->version = ev->version;
-	if (strcmp(ev->type, "StockAdjusted") == 0 ||
+	if (ev->kind == CAFE_EV_STOCK_ADJUSTED ||
 	    (reserved && json_is_integer(json_object_get(ev->data, "stock")))) {
 		/* A level set by hand, or the one the log started from (the
 		 * product's first reservation records it): the config's own
@@ -275,7 +316,7 @@ cafe_stock_apply(struct cafe_stock *s, const struct cafe_event *ev)
 		return;
 	if (reserved)
 		s->level -= num(ev, "qty");
-	else if (strcmp(ev->type, "StockReleased") == 0)
+	else if (ev->kind == CAFE_EV_STOCK_RELEASED)
 		s->level += num(ev, "qty");
 }
 
@@ -373,7 +414,7 @@ cafe_decide_request_payment(struct cafe_batch *b, long long order_id, long long 
 	char stream[48];
 
 	cafe_order_stream(stream, sizeof stream, "payment", order_id);
-	cafe_batch_add(b, stream, CAFE_NO_STREAM, "PaymentRequested",
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, CAFE_EV_PAYMENT_REQUESTED,
 	    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)order_id,
 	    "amount", (json_int_t)amount, "currency", currency, "key", pay_key));
 }
@@ -384,7 +425,7 @@ cafe_decide_declined(struct cafe_batch *b, const struct cafe_order *o, const cha
 	char stream[48];
 
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, "PaymentDeclined",
+	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_PAYMENT_DECLINED,
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "reason", reason));
 }
@@ -423,9 +464,9 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	if (r->tax_rate > 0)
 		json_object_set_new(data, "tax", json_pack("{s:i, s:I, s:b}", "rate_percent",
 		    r->tax_rate, "amount", (json_int_t)tax, "included", r->tax_included));
-	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced", data);
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, CAFE_EV_ORDER_PLACED, data);
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, "PaymentApproved",
+	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_PAYMENT_APPROVED,
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "ref", ref));
 	for (size_t i = 0; i < nw; i++) {
@@ -439,7 +480,7 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		if (s[i].version == 0)
 			json_object_set_new(data, "stock", json_integer(s[i].level));
 		snprintf(sstream, sizeof sstream, "stock-%s", w[i].p->name);
-		cafe_batch_add(b, sstream, s[i].version, "StockReserved", data);
+		cafe_batch_add(b, sstream, s[i].version, CAFE_EV_STOCK_RESERVED, data);
 	}
 	return 0;
 }
@@ -455,7 +496,7 @@ cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o, const char
 		    "order %lld: payment is %s, not awaiting an answer", o->id,
 		    cafe_payment_status_name(o->payment));
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, "PaymentAbandoned",
+	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_PAYMENT_ABANDONED,
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)o->amount, "reason", reason));
 	return 0;
@@ -478,7 +519,7 @@ cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o, const char 
 	if ((status = cafe_check_text("reason", reason, CAFE_MAX_TEXT, 0, e)) != 0)
 		return status;
 	cafe_order_stream(stream, sizeof stream, "order", o->id);
-	cafe_batch_add(b, stream, o->order_version, "OrderCancelled",
+	cafe_batch_add(b, stream, o->order_version, CAFE_EV_ORDER_CANCELLED,
 	    json_pack("{s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "reason", reason && *reason ? reason : "cancelled at the counter"));
 	return 0;
@@ -518,7 +559,7 @@ cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o, long long a
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld: only %lld is left to refund "
 		    "(of %lld charged), not %lld", o->id, left, o->amount, amount);
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, "RefundRequested",
+	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_REFUND_REQUESTED,
 	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)(amount > 0 ? amount : left), "reason", reason));
 	return 0;
@@ -541,7 +582,7 @@ cafe_decide_stock(struct cafe_batch *b, const char *product, const struct cafe_s
 	if (level > 1000000000)
 		return cafe_err_set(e, CAFE_DATAERR, "stock level %lld is too large", level);
 	snprintf(stream, sizeof stream, "stock-%s", product);
-	cafe_batch_add(b, stream, s->version, "StockAdjusted",
+	cafe_batch_add(b, stream, s->version, CAFE_EV_STOCK_ADJUSTED,
 	    json_pack("{s:s, s:I}", "product", product, "stock", (json_int_t)level));
 	return 0;
 }

@@ -1,63 +1,72 @@
 /*
- * catalogue.c - the event catalogue as a table (catalogue.h). A new event
- * type is added here, in cafe-log(5) and in the tests together.
- *
- * Field types: 'i' a whole number, 's' a string, 'b' a boolean, 'n' a
- * number, 'a' a list, 'o' an object; a name starting with '?' is optional but typed when
- * present.
+ * catalogue.c - the event catalogue's table (catalogue.h), the lookups by
+ * type, and the check `cafe-log import` runs on every event.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "catalogue.h"
+#include "event.h"
 
 struct kind {
 	const char *type;
 	const char *stream;         /* the stream's prefix, up to its '-' */
 	const char *fields;         /* "order_id:i amount:i ?reason:s" */
+	const char *status, *message, *step;
+	enum cafe_board_effect board;
 };
 
-#define ORDER_PAY "order_id:i amount:i"
-
-static const struct kind kinds[] = {
-	{ "PaymentRequested", "payment", ORDER_PAY " key:s ?currency:s" },
-	{ "PaymentApproved", "payment", ORDER_PAY " ref:s" },
-	{ "PaymentDeclined", "payment", ORDER_PAY " reason:s" },
-	{ "PaymentAbandoned", "payment", ORDER_PAY " reason:s" },
-	{ "PaymentVoided", "payment", ORDER_PAY " ref:s ?reason:s" },
-	{ "RefundRequested", "payment", "order_id:i ?amount:i ?reason:s" },
-	{ "PaymentRefunded", "payment", ORDER_PAY " ref:s" },
-	{ "RefundFailed", "payment", "order_id:i ?amount:i error:s ?attempts:i" },
-	/* items, or (before orders had items) product, qty and unit_price */
-	{ "OrderPlaced", "order", "order_id:i ?items:a ?product:s ?qty:i ?unit_price:i "
-	    "total:i ?tax:o ?customer:s ?address:s" },
-	{ "OrderCancelled", "order", "order_id:i ?reason:s" },
-	{ "OrderRejected", "order", "order_id:i ?reason:s" },
-	{ "StockReserved", "stock", "order_id:i product:s qty:i ?stock:i" },
-	{ "StockReleased", "stock", "order_id:i product:s qty:i" },
-	{ "StockAdjusted", "stock", "product:s stock:i" },
-	{ "DeliveryStarted", "delivery", "order_id:i ?address:s ?product:s ?qty:i "
-	    "?items:a ?customer:s" },
-	{ "DrinkReady", "delivery", "order_id:i" },
-	{ "DeliveryDispatched", "delivery", "order_id:i ?rider:s" },
-	{ "DeliveryCompleted", "delivery", "order_id:i" },
-	{ "DeliveryCancelled", "delivery", "order_id:i ?reason:s" },
-	{ "BreakerOpened", "breaker", "?calls:i ?failures:i ?reason:s" },
-	{ "BreakerHalfOpened", "breaker", "?reason:s" },
-	{ "BreakerClosed", "breaker", "?reason:s" },
-	{ "NotificationQueued", "notify", "order_id:i message_id:s event:s text:s "
-	    "?customer:s" },
-	{ "NotificationSent", "notify", "order_id:i message_id:s channel:s ?attempt:i "
-	    "?first:b" },
-	{ "NotificationFailed", "notify", "order_id:i message_id:s channel:s error:s "
-	    "?attempt:i ?dead:b" },
-	{ "NotificationRequeued", "notify", "order_id:i message_id:s" },
-	/* the menu's one stream is called "menu", without a suffix */
-	{ "ProductAdded", "menu", "name:s ?code:s price:i ?options:o ?stock:i" },
-	{ "ProductChanged", "menu", "name:s ?code:s ?price:i ?options:o" },
-	{ "ProductRemoved", "menu", "name:s" },
+static const struct kind kinds[CAFE_EV_COUNT] = {
+	[CAFE_EV_UNKNOWN] = { "", "", "", NULL, NULL, NULL, CAFE_BOARD_NONE },
+#define ROW(id, name, stream, fields, status, message, step, board) \
+	[CAFE_EV_##id] = { #name, stream, fields, status, message, step, board },
+	CAFE_EVENT_TYPES(ROW)
+#undef ROW
 };
+
+static const struct kind *
+row(enum cafe_event_type t)
+{
+	return &kinds[(unsigned)t < CAFE_EV_COUNT ? t : CAFE_EV_UNKNOWN];
+}
+
+const char *cafe_event_name(enum cafe_event_type t) { return row(t)->type; }
+const char *cafe_event_status(enum cafe_event_type t) { return row(t)->status; }
+const char *cafe_event_message(enum cafe_event_type t) { return row(t)->message; }
+const char *cafe_event_step(enum cafe_event_type t) { return row(t)->step; }
+enum cafe_board_effect cafe_event_board(enum cafe_event_type t) { return row(t)->board; }
+
+/*
+ * Every event read from the log is looked up here: a row is compared
+ * whole only when its first letter, length and last letter match.
+ */
+enum cafe_event_type
+cafe_event_type_of(const char *name)
+{
+	size_t n = name ? strlen(name) : 0;
+
+	if (n == 0)
+		return CAFE_EV_UNKNOWN;
+	for (int t = 1; t < CAFE_EV_COUNT; t++) {
+		const char *k = kinds[t].type;
+
+		if (k[0] == name[0] && strlen(k) == n && k[n - 1] == name[n - 1] &&
+		    memcmp(k, name, n) == 0)
+			return (enum cafe_event_type)t;
+	}
+	return CAFE_EV_UNKNOWN;
+}
+
+void
+cafe_event_names(const char **types, int (*want)(enum cafe_event_type t))
+{
+	size_t n = 0;
+
+	for (int t = 1; t < CAFE_EV_COUNT; t++)
+		if (want((enum cafe_event_type)t))
+			types[n++] = kinds[t].type;
+	types[n] = NULL;
+}
 
 static int
 typed(json_t *v, char t)
@@ -140,14 +149,12 @@ check_items(const struct cafe_event *ev, struct cafe_err *e)
 int
 cafe_catalogue_check(const struct cafe_event *ev, struct cafe_err *e)
 {
-	const struct kind *k = NULL;
+	enum cafe_event_type t = cafe_event_type_of(ev->type);
+	const struct kind *k = row(t);
 	const char *f;
 	size_t plen;
 
-	for (size_t i = 0; i < sizeof kinds / sizeof *kinds; i++)
-		if (strcmp(kinds[i].type, ev->type) == 0)
-			k = &kinds[i];
-	if (!k)
+	if (t == CAFE_EV_UNKNOWN)
 		return cafe_err_set(e, CAFE_DATAERR, "unknown event type '%s' (see cafe-log(5))",
 		    ev->type);
 	plen = strlen(k->stream);
@@ -180,7 +187,7 @@ cafe_catalogue_check(const struct cafe_event *ev, struct cafe_err *e)
 			return cafe_err_set(e, CAFE_DATAERR, "%s on '%s': '%s' must be %s",
 			    ev->type, ev->stream, name, type_name(t));
 	}
-	if (strcmp(ev->type, "OrderPlaced") == 0 && check_items(ev, e) != 0)
+	if (t == CAFE_EV_ORDER_PLACED && check_items(ev, e) != 0)
 		return e->status;
 	if (strcmp(k->stream, "order") == 0 || strcmp(k->stream, "payment") == 0 ||
 	    strcmp(k->stream, "delivery") == 0) {

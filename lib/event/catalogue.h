@@ -1,15 +1,133 @@
 /*
- * catalogue.h - the event catalogue (cafe-log(5), DESIGN §3): for every
- * event type, the stream it lives on and the data fields it must carry,
- * with their JSON types. `cafe-log import` checks each event against it,
- * so that a file from elsewhere cannot bring in an OrderPlaced with no
- * product, or a payment event on an order's stream. Pure: no I/O.
+ * catalogue.h - the event catalogue (cafe-log(5), DESIGN §3): every event
+ * type in one table. Each row gives the type's name, the stream it lives
+ * on, the data fields it must carry with their JSON types, and the words
+ * people meet it by: the {status} of a customer's message (NULL: the
+ * customer is not told), the message sent when notify.templates has none,
+ * the step as the customer's order page shows it, and what it does to
+ * the pick-up board.
+ *
+ * The code names a type by its enum (CAFE_EV_ORDER_PLACED), never by its
+ * text, and the fold and the policies switch on it: a type added here is
+ * a warning at every switch that does not handle it (-Wswitch). What else
+ * a new type needs is listed in the README ("Adding an event type").
+ *
+ * Field types: 'i' a whole number, 's' a string, 'b' a boolean, 'n' a
+ * number, 'a' a list, 'o' an object; a name starting with '?' is optional
+ * but typed when present. Pure: no I/O.
  */
 #ifndef CAFE_CATALOGUE_H
 #define CAFE_CATALOGUE_H
 
 #include "base/cafe.h"
-#include "store/log.h"
+
+#define CAFE_EV_ORDER_PAY "order_id:i amount:i"
+
+/* X(ENUM, Name, stream, fields, status, message, step, board) */
+#define CAFE_EVENT_TYPES(X) \
+	X(PAYMENT_REQUESTED, PaymentRequested, "payment", \
+	    CAFE_EV_ORDER_PAY " key:s ?currency:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s", \
+	    "approved", "Order {order_id}: thank you, {amount} received for your {product}", \
+	    NULL, CAFE_BOARD_NONE) \
+	X(PAYMENT_DECLINED, PaymentDeclined, "payment", CAFE_EV_ORDER_PAY " reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(PAYMENT_ABANDONED, PaymentAbandoned, "payment", CAFE_EV_ORDER_PAY " reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(PAYMENT_VOIDED, PaymentVoided, "payment", CAFE_EV_ORDER_PAY " ref:s ?reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(REFUND_REQUESTED, RefundRequested, "payment", "order_id:i ?amount:i ?reason:s", \
+	    NULL, NULL, "Refund asked for", CAFE_BOARD_NONE) \
+	X(PAYMENT_REFUNDED, PaymentRefunded, "payment", CAFE_EV_ORDER_PAY " ref:s", \
+	    "refunded", "Order {order_id}: {amount} has been refunded to you", \
+	    "Refunded", CAFE_BOARD_NONE) \
+	X(REFUND_FAILED, RefundFailed, "payment", \
+	    "order_id:i ?amount:i error:s ?attempts:i", "refund_failed", \
+	    "Order {order_id}: your refund of {amount} is delayed; we are looking into it", \
+	    "Refund delayed", CAFE_BOARD_NONE) \
+	/* items, or (before orders had items) product, qty and unit_price */ \
+	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
+	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s", NULL, NULL, \
+	    "Order placed and paid", CAFE_BOARD_NONE) \
+	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
+	    NULL, NULL, "Cancelled", CAFE_BOARD_GONE) \
+	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
+	    "Order {order_id}: sorry, we cannot make your {product}; your money will be " \
+	    "refunded", "The shop could not make it", CAFE_BOARD_GONE) \
+	X(STOCK_RESERVED, StockReserved, "stock", "order_id:i product:s qty:i ?stock:i", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(STOCK_RELEASED, StockReleased, "stock", "order_id:i product:s qty:i", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(STOCK_ADJUSTED, StockAdjusted, "stock", "product:s stock:i", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(DELIVERY_STARTED, DeliveryStarted, "delivery", "order_id:i ?address:s ?product:s " \
+	    "?qty:i ?items:a ?customer:s", "brewing", \
+	    "Order {order_id}: your {product} is being made", "Being made", \
+	    CAFE_BOARD_MAKING) \
+	X(DRINK_READY, DrinkReady, "delivery", "order_id:i", "ready", \
+	    "Order {order_id}: your {product} is ready", "Ready", CAFE_BOARD_READY) \
+	X(DELIVERY_DISPATCHED, DeliveryDispatched, "delivery", "order_id:i ?rider:s", \
+	    "dispatched", "Order {order_id}: your {product} is on its way with {rider}", \
+	    "On its way", CAFE_BOARD_GONE) \
+	X(DELIVERY_COMPLETED, DeliveryCompleted, "delivery", "order_id:i", "delivered", \
+	    "Order {order_id}: your {product} has been delivered, enjoy", "Delivered", \
+	    CAFE_BOARD_GONE) \
+	X(DELIVERY_CANCELLED, DeliveryCancelled, "delivery", "order_id:i ?reason:s", \
+	    "cancelled", "Order {order_id}: your {product} is cancelled", \
+	    "Delivery called off", CAFE_BOARD_GONE) \
+	X(BREAKER_OPENED, BreakerOpened, "breaker", "?calls:i ?failures:i ?reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(BREAKER_HALF_OPENED, BreakerHalfOpened, "breaker", "?reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(BREAKER_CLOSED, BreakerClosed, "breaker", "?reason:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(NOTIFICATION_QUEUED, NotificationQueued, "notify", "order_id:i message_id:s " \
+	    "event:s text:s ?customer:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(NOTIFICATION_SENT, NotificationSent, "notify", "order_id:i message_id:s " \
+	    "channel:s ?attempt:i ?first:b", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(NOTIFICATION_FAILED, NotificationFailed, "notify", "order_id:i message_id:s " \
+	    "channel:s error:s ?attempt:i ?dead:b", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(NOTIFICATION_REQUEUED, NotificationRequeued, "notify", "order_id:i message_id:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	/* the menu's one stream is called "menu", without a suffix */ \
+	X(PRODUCT_ADDED, ProductAdded, "menu", "name:s ?code:s price:i ?options:o ?stock:i", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(PRODUCT_CHANGED, ProductChanged, "menu", "name:s ?code:s ?price:i ?options:o", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(PRODUCT_REMOVED, ProductRemoved, "menu", "name:s", \
+	    NULL, NULL, NULL, CAFE_BOARD_NONE)
+
+/* What an event does to an order on the pick-up board. */
+enum cafe_board_effect {
+	CAFE_BOARD_NONE,        /* nothing */
+	CAFE_BOARD_MAKING,      /* shown as being made */
+	CAFE_BOARD_READY,       /* shown as ready to collect */
+	CAFE_BOARD_GONE         /* taken off */
+};
+
+enum cafe_event_type {
+	CAFE_EV_UNKNOWN = 0,    /* a name the catalogue does not have */
+#define CAFE_EV_ENUM(id, name, stream, fields, status, message, step, board) CAFE_EV_##id,
+	CAFE_EVENT_TYPES(CAFE_EV_ENUM)
+#undef CAFE_EV_ENUM
+	CAFE_EV_COUNT
+};
+
+struct cafe_event;
+
+/* The type's name as the log keeps it ("OrderPlaced"); "" for UNKNOWN. */
+const char *cafe_event_name(enum cafe_event_type t);
+/* The type a name stands for; CAFE_EV_UNKNOWN for any other text. */
+enum cafe_event_type cafe_event_type_of(const char *name);
+/* The words of the table's row (NULL where the row has none). */
+const char *cafe_event_status(enum cafe_event_type t);
+const char *cafe_event_message(enum cafe_event_type t);
+const char *cafe_event_step(enum cafe_event_type t);
+enum cafe_board_effect cafe_event_board(enum cafe_event_type t);
+/* Fills types with the names of the types for which want(t) is true,
+ * NULL-terminated (types has room for CAFE_EV_COUNT). For reads that
+ * take a list of names (cafe_log_read_types). */
+void cafe_event_names(const char **types, int (*want)(enum cafe_event_type t));
 
 /* 0 when ev is a known type, on its kind of stream (order-N, payment-N,
  * delivery-N, stock-PRODUCT, notify-ID, breaker-NAME), with every

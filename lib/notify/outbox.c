@@ -106,7 +106,7 @@ cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
 	snprintf(m->updated_at, sizeof m->updated_at, "%s", ev->ts);
 	if (!m->stream)
 		m->stream = cafe_xstrdup(ev->stream);
-	if (strcmp(ev->type, "NotificationQueued") == 0) {
+	if (ev->kind == CAFE_EV_NOTIFICATION_QUEUED) {
 		set_str(&m->message_id, str(ev, "message_id"));
 		set_str(&m->event, str(ev, "event"));
 		set_str(&m->customer, str(ev, "customer"));
@@ -115,7 +115,7 @@ cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
 		m->seq = ev->seq;
 		snprintf(m->queued_id, sizeof m->queued_id, "%s", ev->id);
 		snprintf(m->queued_at, sizeof m->queued_at, "%s", ev->ts);
-	} else if (strcmp(ev->type, "NotificationSent") == 0) {
+	} else if (ev->kind == CAFE_EV_NOTIFICATION_SENT) {
 		ch = channel_of(m, str(ev, "channel"));
 		ch->sent = 1;
 		ch->dead = 0;
@@ -125,7 +125,7 @@ cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
 		free(ch->error);
 		ch->error = NULL;
 		m->ever_sent = 1;
-	} else if (strcmp(ev->type, "NotificationFailed") == 0) {
+	} else if (ev->kind == CAFE_EV_NOTIFICATION_FAILED) {
 		ch = channel_of(m, str(ev, "channel"));
 		if (ch->sent)
 			return;
@@ -134,7 +134,7 @@ cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
 		ch->dead = json_is_true(json_object_get(ev->data, "dead"));
 		ch->last_ms = ts;
 		set_str(&ch->error, str(ev, "error"));
-	} else if (strcmp(ev->type, "NotificationRequeued") == 0) {
+	} else if (ev->kind == CAFE_EV_NOTIFICATION_REQUEUED) {
 		for (size_t i = 0; i < m->nch; i++) {
 			if (m->ch[i].sent)
 				continue;
@@ -489,7 +489,7 @@ requeue_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	}
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", m.order_id);
-	cafe_batch_add(&b, m.stream, m.version, "NotificationRequeued",
+	cafe_batch_add(&b, m.stream, m.version, CAFE_EV_NOTIFICATION_REQUEUED,
 	    json_pack("{s:I, s:s}", "order_id", (json_int_t)m.order_id,
 	    "message_id", m.message_id));
 	status = cafe_log_append(log, &b, e);

@@ -395,7 +395,7 @@ record_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 			    "dead", !it->ch || attempt >= r->s->c->notify.max_attempts);
 		}
 		cafe_batch_add(&b, m->stream, m->version + (long long)b.n,
-		    it->ok ? "NotificationSent" : "NotificationFailed", data);
+		    it->ok ? CAFE_EV_NOTIFICATION_SENT : CAFE_EV_NOTIFICATION_FAILED, data);
 		*rp = (struct cafe_send_report){ m->message_id, m->order_id, it->name,
 		    attempt, r->s->c->notify.max_attempts, it->ok,
 		    !it->ok && json_is_true(json_object_get(data, "dead")),

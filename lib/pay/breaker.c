@@ -187,11 +187,11 @@ read_counts(const struct cafe_config *c, struct cafe_log *log, const struct row 
 	return rc == CAFE_DB_ROW ? 0 : sql_fail(log, rc, "reading the trials", e);
 }
 
-static const char *
+static enum cafe_event_type
 event_type(enum cafe_breaker_state to)
 {
-	return to == CAFE_BREAKER_OPEN ? "BreakerOpened" :
-	    to == CAFE_BREAKER_HALF_OPEN ? "BreakerHalfOpened" : "BreakerClosed";
+	return to == CAFE_BREAKER_OPEN ? CAFE_EV_BREAKER_OPENED :
+	    to == CAFE_BREAKER_HALF_OPEN ? CAFE_EV_BREAKER_HALF_OPENED : CAFE_EV_BREAKER_CLOSED;
 }
 
 /*

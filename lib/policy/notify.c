@@ -19,35 +19,22 @@
 #include "policy.h"
 #include "render/template.h"
 
-static const struct {
-	const char *type;
-	const char *status;         /* what {status} says */
-} notified[] = {
-	{ "PaymentApproved", "approved" },
-	{ "PaymentRefunded", "refunded" },
-	{ "RefundFailed", "refund_failed" },
-	{ "DeliveryStarted", "brewing" },
-	{ "DrinkReady", "ready" },
-	{ "DeliveryDispatched", "dispatched" },
-	{ "DeliveryCompleted", "delivered" },
-	{ "DeliveryCancelled", "cancelled" },
-	{ "OrderRejected", "rejected" },
-};
+/* The events a customer hears of (those the catalogue gives a {status}),
+ * and OrderPlaced only to read ahead what their messages name. */
+static enum cafe_event_type notify_types[CAFE_EV_COUNT];
 
-/* OrderPlaced only to read ahead what the messages of the order name. */
-static const char *const notify_types[] = {
-	"OrderPlaced", "PaymentApproved", "PaymentRefunded", "RefundFailed", "DeliveryStarted",
-	"DrinkReady", "DeliveryDispatched", "DeliveryCompleted", "DeliveryCancelled",
-	"OrderRejected", NULL
-};
-
-static const char *
-status_of(const char *type)
+/* Made from the catalogue before main(), so that the policy's table
+ * below can stay constant. */
+__attribute__((constructor)) static void
+list_types(void)
 {
-	for (size_t i = 0; i < sizeof notified / sizeof *notified; i++)
-		if (strcmp(notified[i].type, type) == 0)
-			return notified[i].status;
-	return "";
+	size_t n = 0;
+
+	notify_types[n++] = CAFE_EV_ORDER_PLACED;
+	for (int t = 1; t < CAFE_EV_COUNT; t++)
+		if (cafe_event_status((enum cafe_event_type)t))
+			notify_types[n++] = (enum cafe_event_type)t;
+	notify_types[n] = CAFE_EV_UNKNOWN;
 }
 
 /*
@@ -83,14 +70,14 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	char *text, *items_text, link[512];
 	int status;
 
-	if (strcmp(ev->type, "OrderPlaced") == 0)
+	if (ev->kind == CAFE_EV_ORDER_PLACED)
 		return 0;
 	snprintf(stream, sizeof stream, "notify-%s", ev->id);
 	/* Not careful: if it was queued after all, the append fails and the
 	 * daemon asks again, carefully. */
 	if (pc->careful && (ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->type)))
+	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->kind)))
 		return 0;
 	if ((id = cafe_event_order_id(ev)) <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
@@ -117,7 +104,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	v.customer = o.customer;
 	v.amount = json_is_integer(amount) ? json_integer_value(amount) : o.total;
 	v.currency = pc->config->currency;
-	v.status = status_of(ev->type);
+	v.status = cafe_event_status(ev->kind);
 	v.rider = rider ? rider : o.rider;
 	/* The customer's page only for a template that names it. */
 	link[0] = '\0';
@@ -131,9 +118,9 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		cafe_link_url(pc->config, token, link, sizeof link);
 	}
 	v.link = link;
-	text = cafe_template_render(cafe_template_fit(tmpl, ev->type, &v), &v);
+	text = cafe_template_render(cafe_template_fit(tmpl, ev->kind, &v), &v);
 	cafe_policy_batch(out, ev, id);
-	cafe_batch_add(out, stream, CAFE_NO_STREAM, "NotificationQueued",
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_NOTIFICATION_QUEUED,
 	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
 	    "message_id", ev->id, "event", ev->type, "customer", o.customer,
 	    "text", text));
@@ -151,7 +138,7 @@ notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	json_t *qty = json_object_get(ev->data, "qty");
 	struct cafe_order *o;
 
-	if (strcmp(ev->type, "DeliveryStarted") != 0 || !product || !customer ||
+	if (ev->kind != CAFE_EV_DELIVERY_STARTED || !product || !customer ||
 	    !json_is_integer(qty) || cafe_event_order_id(ev) <= 0)
 		return cafe_policy_read_ahead(pc, ev, e);
 	o = cafe_xmalloc(sizeof *o);

@@ -86,7 +86,7 @@ refund_fold(const struct cafe_event *ev, void *arg)
 	struct refund_fold *f = arg;
 
 	cafe_order_apply(&f->o, ev);
-	if (strcmp(ev->type, "RefundRequested") == 0 && ev->version <= f->upto)
+	if (ev->kind == CAFE_EV_REFUND_REQUESTED && ev->version <= f->upto)
 		f->asks++;
 	return 0;
 }
@@ -153,11 +153,11 @@ refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	cafe_policy_batch(out, ev, o.id);
 	cafe_order_stream(stream, sizeof stream, "payment", o.id);
 	if (!error)
-		cafe_batch_add(out, stream, o.payment_version, "PaymentRefunded",
+		cafe_batch_add(out, stream, o.payment_version, CAFE_EV_PAYMENT_REFUNDED,
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o.id,
 		    "amount", (json_int_t)r->amount, "ref", r->ref));
 	else
-		cafe_batch_add(out, stream, o.payment_version, "RefundFailed",
+		cafe_batch_add(out, stream, o.payment_version, CAFE_EV_REFUND_FAILED,
 		    json_pack("{s:I, s:I, s:s, s:i}", "order_id", (json_int_t)o.id,
 		    "amount", (json_int_t)refund_amount(ev, &o), "error", error,
 		    "attempts", attempts));
@@ -188,7 +188,7 @@ refund_give_up(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	return refund_record(pc, ev, out, why, pc->attempts, e);
 }
 
-static const char *const refund_types[] = { "RefundRequested", NULL };
+static const enum cafe_event_type refund_types[] = { CAFE_EV_REFUND_REQUESTED, 0 };
 
 const struct cafe_policy cafe_policy_refund = {
 	.name = "refund",
@@ -342,14 +342,14 @@ reconcile_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (o.payment != CAFE_PAYMENT_ABANDONED)
 		return 0;       /* voided by cafe-order already */
 	cafe_policy_batch(out, ev, o.id);
-	cafe_batch_add(out, ev->stream, o.payment_version, "PaymentVoided",
+	cafe_batch_add(out, ev->stream, o.payment_version, CAFE_EV_PAYMENT_VOIDED,
 	    json_pack("{s:I, s:I, s:s, s:s}", "order_id", (json_int_t)o.id,
 	    "amount", (json_int_t)r->amount, "ref", r->ref,
 	    "reason", "no order was placed for this charge"));
 	return 0;
 }
 
-static const char *const reconcile_types[] = { "PaymentRequested", NULL };
+static const enum cafe_event_type reconcile_types[] = { CAFE_EV_PAYMENT_REQUESTED, 0 };
 
 const struct cafe_policy cafe_policy_reconcile = {
 	.name = "reconcile",

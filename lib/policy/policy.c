@@ -107,7 +107,7 @@ cafe_policy_read_ahead(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	(void)e;
 	if (id <= 0)
 		return 0;       /* decide says what is wrong */
-	if (strcmp(ev->type, "OrderPlaced") == 0 && pc->memo) {
+	if (ev->kind == CAFE_EV_ORDER_PLACED && pc->memo) {
 		if (!memo)
 			memo = *pc->memo = cafe_xmalloc(sizeof *memo);
 		cafe_order_init(memo, id);
@@ -162,7 +162,7 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	long long id = event_order(ev), v = 0;
 	int status;
 
-	if (strcmp(ev->type, "OrderPlaced") == 0)
+	if (ev->kind == CAFE_EV_ORDER_PLACED)
 		return 0;       /* only read ahead */
 	if (id <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
@@ -182,14 +182,16 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (v > 0)
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
-	cafe_batch_add(out, stream, CAFE_NO_STREAM, "DeliveryStarted",
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED,
 	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
 	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
 	    "customer", o.customer));
 	return 0;
 }
 
-static const char *const start_types[] = { "OrderPlaced", "PaymentApproved", NULL };
+static const enum cafe_event_type start_types[] = {
+	CAFE_EV_ORDER_PLACED, CAFE_EV_PAYMENT_APPROVED, 0
+};
 
 const struct cafe_policy cafe_policy_start_delivery = {
 	.name = "start-delivery",
@@ -219,11 +221,11 @@ comp_fold(const struct cafe_event *ev, void *arg)
 	struct comp_fold *f = arg;
 	long long qty = json_integer_value(json_object_get(ev->data, "qty"));
 	const char *p = json_string_value(json_object_get(ev->data, "product"));
-	int reserved = strcmp(ev->type, "StockReserved") == 0;
+	int reserved = ev->kind == CAFE_EV_STOCK_RESERVED;
 	size_t i;
 
 	cafe_order_apply(&f->o, ev);
-	if (!p || (!reserved && strcmp(ev->type, "StockReleased") != 0))
+	if (!p || (!reserved && ev->kind != CAFE_EV_STOCK_RELEASED))
 		return 0;
 	for (i = 0; i < f->nstock && strcmp(f->stock[i].product, p) != 0; i++)
 		;
@@ -244,7 +246,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
     struct cafe_batch *out, struct cafe_err *e)
 {
 	struct comp_fold f;
-	const char *why = reason_of(ev, strcmp(ev->type, "OrderRejected") == 0 ?
+	const char *why = reason_of(ev, ev->kind == CAFE_EV_ORDER_REJECTED ?
 	    "rejected by the shop" : "cancelled at the counter");
 	char stream[300], corr[32];
 	long long id = event_order(ev);
@@ -265,7 +267,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	    f.o.payment == CAFE_PAYMENT_PARTIALLY_REFUNDED ||
 	    f.o.payment == CAFE_PAYMENT_REFUND_PENDING) && cafe_order_refundable(&f.o) > 0) {
 		cafe_order_stream(stream, sizeof stream, "payment", id);
-		cafe_batch_add(out, stream, f.o.payment_version, "RefundRequested",
+		cafe_batch_add(out, stream, f.o.payment_version, CAFE_EV_REFUND_REQUESTED,
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
 		    "amount", (json_int_t)cafe_order_refundable(&f.o), "reason", why));
 	}
@@ -274,7 +276,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (f.o.delivery_version == 0 || f.o.delivery == CAFE_DELIVERY_BREWING ||
 	    f.o.delivery == CAFE_DELIVERY_READY || f.o.delivery == CAFE_DELIVERY_DISPATCHED) {
 		cafe_order_stream(stream, sizeof stream, "delivery", id);
-		cafe_batch_add(out, stream, f.o.delivery_version, "DeliveryCancelled",
+		cafe_batch_add(out, stream, f.o.delivery_version, CAFE_EV_DELIVERY_CANCELLED,
 		    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "reason", why));
 	}
 	/* A drink that was made is not put back: it cannot be sold again. */
@@ -284,14 +286,16 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		if (st->reserved <= st->released)
 			continue;
 		snprintf(stream, sizeof stream, "stock-%s", st->product);
-		cafe_batch_add(out, stream, CAFE_ANY_VERSION, "StockReleased",
+		cafe_batch_add(out, stream, CAFE_ANY_VERSION, CAFE_EV_STOCK_RELEASED,
 		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,
 		    "product", st->product, "qty", (json_int_t)(st->reserved - st->released)));
 	}
 	return 0;
 }
 
-static const char *const comp_types[] = { "OrderCancelled", "OrderRejected", NULL };
+static const enum cafe_event_type comp_types[] = {
+	CAFE_EV_ORDER_CANCELLED, CAFE_EV_ORDER_REJECTED, 0
+};
 
 const struct cafe_policy cafe_policy_compensate = {
 	.name = "compensate",

@@ -64,7 +64,7 @@ struct cafe_policy_ctx {
 struct cafe_policy {
 	const char *name;           /* start-delivery, compensate, refund, ... */
 	const char *checkpoint;     /* the checkpoint's name */
-	const char *const *types;   /* event types it reads, NULL-terminated */
+	const enum cafe_event_type *types; /* types it reads, ended by CAFE_EV_UNKNOWN */
 	long long (*due)(struct cafe_policy_ctx *pc, const struct cafe_event *ev);
 	int (*act)(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 			struct cafe_err *e);

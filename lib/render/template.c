@@ -12,47 +12,28 @@
 #include "base/people.h"
 #include "template.h"
 
-static const struct {
-	const char *event;
-	const char *text;
-} builtins[] = {
-	{ "PaymentApproved", "Order {order_id}: thank you, {amount} received for your {product}" },
-	{ "DeliveryStarted", "Order {order_id}: your {product} is being made" },
-	{ "DrinkReady", "Order {order_id}: your {product} is ready" },
-	{ "DeliveryDispatched", "Order {order_id}: your {product} is on its way with {rider}" },
-	{ "DeliveryCompleted", "Order {order_id}: your {product} has been delivered, enjoy" },
-	{ "DeliveryCancelled", "Order {order_id}: your {product} is cancelled" },
-	{ "OrderRejected", "Order {order_id}: sorry, we cannot make your {product}; "
-	    "your money will be refunded" },
-	{ "PaymentRefunded", "Order {order_id}: {amount} has been refunded to you" },
-	{ "RefundFailed", "Order {order_id}: your refund of {amount} is delayed; "
-	    "we are looking into it" },
-};
-
+/* The built-in texts are the catalogue's (event/catalogue.h). */
 const char *
-cafe_template_default(const char *event)
+cafe_template_default(enum cafe_event_type event)
 {
-	for (size_t i = 0; i < sizeof builtins / sizeof *builtins; i++)
-		if (strcmp(builtins[i].event, event) == 0)
-			return builtins[i].text;
-	return NULL;
+	return cafe_event_message(event);
 }
 
 const char *
-cafe_template_for(const struct cafe_config *c, const char *event)
+cafe_template_for(const struct cafe_config *c, enum cafe_event_type event)
 {
-	const char *t = c ? cafe_config_template(c, event) : NULL;
+	const char *t = c ? cafe_config_template(c, cafe_event_name(event)) : NULL;
 
 	return t ? t : cafe_template_default(event);
 }
 
 const char *
-cafe_template_fit(const char *tmpl, const char *event,
+cafe_template_fit(const char *tmpl, enum cafe_event_type event,
     const struct cafe_template_vars *v)
 {
 	/* A dispatch with no rider named says nothing about a rider. */
 	if (tmpl && tmpl == cafe_template_default(event) &&
-	    strcmp(event, "DeliveryDispatched") == 0 && (!v->rider || !v->rider[0]))
+	    event == CAFE_EV_DELIVERY_DISPATCHED && (!v->rider || !v->rider[0]))
 		return "Order {order_id}: your {product} is on its way";
 	return tmpl;
 }

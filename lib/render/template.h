@@ -12,6 +12,7 @@
 
 #include "base/cafe.h"
 #include "config/config.h"
+#include "event/catalogue.h"
 
 /* What a template may name; NULL strings render as "". Borrowed. */
 struct cafe_template_vars {
@@ -29,16 +30,16 @@ struct cafe_template_vars {
 
 /* The built-in template for an event type, in the customer's terms; NULL
  * for a type that has none. Borrowed. */
-const char *cafe_template_default(const char *event);
+const char *cafe_template_default(enum cafe_event_type event);
 
 /* The template for an event type: the config's (notify.templates), else
  * the built-in one, else NULL. Borrowed. */
-const char *cafe_template_for(const struct cafe_config *c, const char *event);
+const char *cafe_template_for(const struct cafe_config *c, enum cafe_event_type event);
 
 /* tmpl as it suits what v knows: a built-in template that would name
  * something v lacks (a dispatch without a rider) gives way to one that
  * does not. Borrowed. */
-const char *cafe_template_fit(const char *tmpl, const char *event,
+const char *cafe_template_fit(const char *tmpl, enum cafe_event_type event,
 		const struct cafe_template_vars *v);
 
 /* tmpl with its placeholders filled in. New string (free()). */

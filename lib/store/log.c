@@ -60,93 +60,6 @@ cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char 
 
 #define db_status cafe_log_db_status
 
-void
-cafe_event_release(struct cafe_event *ev)
-{
-	if (!ev)
-		return;
-	free(ev->stream);
-	free(ev->type);
-	json_decref(ev->data);
-	json_decref(ev->meta);
-	free(ev->meta_text);
-	ev->stream = ev->type = ev->meta_text = NULL;
-	ev->data = ev->meta = NULL;
-}
-
-void
-cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src)
-{
-	*dst = *src;
-	dst->stream = src->stream ? cafe_xstrdup(src->stream) : NULL;
-	dst->type = src->type ? cafe_xstrdup(src->type) : NULL;
-	dst->data = json_incref(src->data);
-	dst->meta = json_incref(src->meta);
-	dst->meta_text = src->meta_text ? cafe_xstrdup(src->meta_text) : NULL;
-}
-
-json_t *
-cafe_event_meta(const struct cafe_event *ev)
-{
-	json_t *meta = NULL;
-
-	if (ev->meta)
-		return json_incref(ev->meta);
-	if (ev->meta_text)
-		meta = json_loads(ev->meta_text, JSON_DECODE_ANY, NULL);
-	if (json_is_object(meta))
-		return meta;
-	json_decref(meta);
-	return json_object();
-}
-
-json_t *
-cafe_event_json(const struct cafe_event *ev)
-{
-	return json_pack("{s:I, s:s, s:s, s:I, s:s, s:O, s:o, s:s}",
-	    "seq", (json_int_t)ev->seq, "id", ev->id, "stream", ev->stream,
-	    "version", (json_int_t)ev->version, "type", ev->type,
-	    "data", ev->data ? ev->data : json_object(),
-	    "meta", cafe_event_meta(ev), "ts", ev->ts);
-}
-
-void
-cafe_batch_init(struct cafe_batch *b)
-{
-	memset(b, 0, sizeof *b);
-}
-
-void
-cafe_batch_release(struct cafe_batch *b)
-{
-	for (size_t i = 0; i < b->n; i++)
-		cafe_event_release(&b->ev[i]);
-	free(b->ev);
-	cafe_batch_init(b);
-}
-
-struct cafe_event *
-cafe_batch_add(struct cafe_batch *b, const char *stream, long long expected,
-    const char *type, json_t *data)
-{
-	struct cafe_event *ev;
-
-	if (b->n == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 4;
-		b->ev = cafe_xrealloc(b->ev, b->cap * sizeof *b->ev);
-	}
-	ev = &b->ev[b->n++];
-	memset(ev, 0, sizeof *ev);
-	ev->stream = cafe_xstrdup(stream);
-	ev->type = cafe_xstrdup(type);
-	ev->data = data ? data : json_object();
-	ev->expected = expected;
-	return ev;
-}
-
-
-
-
 /* The migration to the hash chain: every event's link, in seq order. */
 int
 cafe_log_chain_all(struct cafe_log *log, struct cafe_err *e)
@@ -860,6 +773,7 @@ row_event(struct cafe_log *log, struct cafe_stmt *st, struct cafe_event *ev,
 	ev->stream = cafe_xstrdup(cafe_col_text(st, 2));
 	ev->version = cafe_col_int(st, 3);
 	ev->type = cafe_xstrdup(cafe_col_text(st, 4));
+	ev->kind = cafe_event_type_of(ev->type);
 	s = cafe_col_text(st, 5);
 	if (s)
 		ev->data = cafe_event_data_parse(s);
@@ -1032,7 +946,7 @@ cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts
 
 int
 cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
-    const char *const *types, cafe_event_fn fn, void *arg, struct cafe_err *e)
+    const enum cafe_event_type *types, cafe_event_fn fn, void *arg, struct cafe_err *e)
 {
 	struct cafe_stmt *st;
 	size_t n = 0, len;
@@ -1055,7 +969,7 @@ cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
 	cafe_stmt_int(st, 1, after);
 	cafe_stmt_int(st, 2, upto);
 	for (size_t i = 0; i < n; i++)
-		cafe_stmt_text_ref(st, (int)i + 3, types[i]);
+		cafe_stmt_text_ref(st, (int)i + 3, cafe_event_name(types[i]));
 	return run_query(log, st, fn, arg, e);
 }
 
@@ -1113,7 +1027,7 @@ cafe_log_read_key(struct cafe_log *log, const char *key, cafe_event_fn fn,
 }
 
 int
-cafe_log_last_of_type(struct cafe_log *log, const char *type, cafe_event_fn fn,
+cafe_log_last_of_type(struct cafe_log *log, enum cafe_event_type type, cafe_event_fn fn,
     void *arg, struct cafe_err *e)
 {
 	struct cafe_stmt *st;
@@ -1122,7 +1036,7 @@ cafe_log_last_of_type(struct cafe_log *log, const char *type, cafe_event_fn fn,
 	if ((status = prepare(log, EVENT_COLUMNS
 	    "WHERE type = ? ORDER BY seq DESC LIMIT 1", &st, e)) != 0)
 		return status;
-	cafe_stmt_text(st, 1, type);
+	cafe_stmt_text_ref(st, 1, cafe_event_name(type));
 	return run_query(log, st, fn, arg, e);
 }
 

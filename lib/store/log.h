@@ -25,63 +25,10 @@
 
 #include <jansson.h>
 #include "base/cafe.h"
+#include "event/event.h"
 #include "store.h"
 
 #define CAFE_SCHEMA_VERSION 2
-
-/* Expected stream versions for cafe_batch_add(). */
-#define CAFE_ANY_VERSION  (-1LL)   /* append wherever the stream is */
-#define CAFE_NO_STREAM    0LL      /* the stream must not exist yet */
-
-struct cafe_event {
-	long long seq;          /* 0 until appended */
-	char id[33];            /* 128 bits, hex; set on append if empty */
-	char *stream;           /* owned */
-	long long version;      /* set on append */
-	char *type;             /* owned */
-	json_t *data;           /* owned: a JSON object */
-	json_t *meta;           /* owned: a JSON object; filled on append if NULL.
-	                         * NULL on an event read from the log: use
-	                         * cafe_event_meta() */
-	char *meta_text;        /* owned: meta as read, parsed only on demand */
-	char ts[32];            /* RFC 3339 UTC ms; set on append if empty */
-	long long expected;     /* for appends: CAFE_ANY_VERSION, CAFE_NO_STREAM or N */
-};
-
-/* Frees the members (not ev itself). */
-void cafe_event_release(struct cafe_event *ev);
-/* *dst becomes a copy of *src that owns its members (release it). */
-void cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src);
-/* The event's meta, parsed from meta_text when it was read (most readers
- * never look at it); an empty object when there is none. New reference. */
-json_t *cafe_event_meta(const struct cafe_event *ev);
-/* Event data as stored (JSON text) as an object: the usual flat objects
- * read directly, anything else through jansson. NULL when it is not a
- * JSON object. New reference. */
-json_t *cafe_event_data_parse(const char *text);
-/* The event as the JSON object of `cafe-log export` (seq, id, stream,
- * version, type, data, meta, ts). New reference. */
-json_t *cafe_event_json(const struct cafe_event *ev);
-
-/*
- * A batch: the events of one command. correlation_id and causation_id go
- * into the meta of every event that has none; key (an idempotency key) is
- * stored in the meta of the first event so cafe_log_read_key() finds it.
- */
-struct cafe_batch {
-	struct cafe_event *ev;
-	size_t n, cap;
-	char correlation_id[40];
-	char causation_id[40];
-	char key[256];
-	size_t failed;          /* set by a failed append: the index of the event */
-};
-
-void cafe_batch_init(struct cafe_batch *b);
-void cafe_batch_release(struct cafe_batch *b);
-/* Adds an event; steals data. Returns the event (borrowed) to adjust. */
-struct cafe_event *cafe_batch_add(struct cafe_batch *b, const char *stream,
-		long long expected, const char *type, json_t *data);
 
 struct cafe_log;
 
@@ -181,11 +128,12 @@ int cafe_log_export(struct cafe_log *log, long long after, FILE *out, struct caf
 /* Events with seq > after and ts < before_ts (an RFC 3339 string), in order. */
 int cafe_log_read_until(struct cafe_log *log, long long after, const char *before_ts,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
-/* Events with after < seq <= upto whose type is one of types (NULL-terminated;
- * NULL: every type), in order: what a consumer that reacts to a few types
+/* Events with after < seq <= upto whose type is one of types (ended by
+ * CAFE_EV_UNKNOWN; NULL: every type), in order: what a consumer that reacts to a few types
  * reads without decoding the others. */
 int cafe_log_read_types(struct cafe_log *log, long long after, long long upto,
-		const char *const *types, cafe_event_fn fn, void *arg, struct cafe_err *e);
+		const enum cafe_event_type *types, cafe_event_fn fn, void *arg,
+		struct cafe_err *e);
 /* One stream, in version order. */
 int cafe_log_read_stream(struct cafe_log *log, const char *stream,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
@@ -199,7 +147,7 @@ int cafe_log_read_correlated(struct cafe_log *log, const char *id,
 int cafe_log_read_key(struct cafe_log *log, const char *key,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
 /* The last event of a type (seq order) or 0 when there is none. */
-int cafe_log_last_of_type(struct cafe_log *log, const char *type,
+int cafe_log_last_of_type(struct cafe_log *log, enum cafe_event_type type,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
 
 /* The highest seq, 0 for an empty log; -1 on error. */

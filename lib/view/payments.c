@@ -26,10 +26,10 @@
 #define CHECKPOINT "payments"
 #define SLICE 20000     /* log positions per catch-up transaction */
 
-static const char *const types[] = {
-	"PaymentRequested", "PaymentApproved", "PaymentDeclined", "PaymentAbandoned",
-	"PaymentVoided",
-	"RefundRequested", "PaymentRefunded", "RefundFailed", NULL
+static const enum cafe_event_type types[] = {
+	CAFE_EV_PAYMENT_REQUESTED, CAFE_EV_PAYMENT_APPROVED, CAFE_EV_PAYMENT_DECLINED,
+	CAFE_EV_PAYMENT_ABANDONED, CAFE_EV_PAYMENT_VOIDED, CAFE_EV_REFUND_REQUESTED,
+	CAFE_EV_PAYMENT_REFUNDED, CAFE_EV_REFUND_FAILED, 0
 };
 
 static const char *const statuses[] = {
@@ -136,7 +136,7 @@ static int
 fold_event(const struct cafe_event *ev, void *arg)
 {
 	struct fold *f = arg;
-	const char *t = ev->type, *status, *refund = NULL;
+	const char *status, *refund = NULL;
 	json_t *amount;
 	long long id = cafe_event_order_id(ev);
 	int rc;
@@ -153,38 +153,38 @@ fold_event(const struct cafe_event *ev, void *arg)
 	cafe_stmt_clear(f->upd);
 	cafe_stmt_int(f->upd, 1, id);
 	cafe_stmt_text(f->upd, 3, ev->ts);
-	if (strcmp(t, "PaymentRequested") == 0) {
+	if (ev->kind == CAFE_EV_PAYMENT_REQUESTED) {
 		status = "requested";
 		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
 			cafe_stmt_int(f->upd, 4, json_integer_value(amount));
 		bind_str(f->upd, 5, ev, "currency");
 		bind_str(f->upd, 6, ev, "key");
 		cafe_stmt_text(f->upd, 7, ev->ts);
-	} else if (strcmp(t, "PaymentApproved") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_APPROVED) {
 		status = "approved";
 		bind_str(f->upd, 8, ev, "ref");
 		cafe_stmt_text(f->upd, 10, ev->ts);
-	} else if (strcmp(t, "PaymentDeclined") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_DECLINED) {
 		status = "declined";
 		bind_str(f->upd, 9, ev, "reason");
 		cafe_stmt_text(f->upd, 10, ev->ts);
-	} else if (strcmp(t, "PaymentAbandoned") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_ABANDONED) {
 		status = "voiding";
 		bind_str(f->upd, 9, ev, "reason");
-	} else if (strcmp(t, "PaymentVoided") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_VOIDED) {
 		status = "voided";
 		bind_str(f->upd, 9, ev, "reason");
 		bind_str(f->upd, 15, ev, "ref");
-	} else if (strcmp(t, "RefundRequested") == 0) {
+	} else if (ev->kind == CAFE_EV_REFUND_REQUESTED) {
 		status = "refund_pending";
 		bind_str(f->upd, 11, ev, "reason");
 		cafe_stmt_text(f->upd, 12, ev->ts);
 		refund = "asked";
-	} else if (strcmp(t, "PaymentRefunded") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_REFUNDED) {
 		status = "refunded";
 		bind_str(f->upd, 13, ev, "ref");
 		refund = "refunded";
-	} else if (strcmp(t, "RefundFailed") == 0) {
+	} else if (ev->kind == CAFE_EV_REFUND_FAILED) {
 		status = "refund_failed";
 		bind_str(f->upd, 14, ev, "error");
 		refund = "failed";
@@ -419,7 +419,8 @@ cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 struct refund_hit {
 	long long seq;              /* 0: the key is new */
 	long long order_id;
-	char type[48];
+	char type[48];              /* for messages */
+	enum cafe_event_type kind;
 	json_t *data;
 	char ts[32];
 	int cancelled;              /* its batch (the next seq) cancelled the order */
@@ -443,7 +444,7 @@ fold_order(const struct cafe_event *ev, void *arg)
 
 	if (!t->hit.seq || ev->seq < t->hit.seq)
 		cafe_order_apply(t->o, ev);
-	else if (ev->seq == t->hit.seq + 1 && strcmp(ev->type, "OrderCancelled") == 0)
+	else if (ev->seq == t->hit.seq + 1 && ev->kind == CAFE_EV_ORDER_CANCELLED)
 		t->hit.cancelled = 1;
 	return 0;
 }
@@ -458,6 +459,7 @@ key_event(const struct cafe_event *ev, void *arg)
 	h->seq = ev->seq;
 	h->order_id = cafe_event_order_id(ev);
 	snprintf(h->type, sizeof h->type, "%s", ev->type);
+	h->kind = ev->kind;
 	h->data = json_incref(ev->data);
 	snprintf(h->ts, sizeof h->ts, "%s", ev->ts);
 	return 0;
@@ -502,7 +504,7 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	/* Under the write lock: a retry racing its first try appends once. */
 	if (t->key && (status = cafe_log_read_key(log, t->key, key_event, &t->hit, e)) != 0)
 		goto out;
-	if (t->hit.seq && (strcmp(t->hit.type, "RefundRequested") != 0 ||
+	if (t->hit.seq && (t->hit.kind != CAFE_EV_REFUND_REQUESTED ||
 	    t->hit.order_id != t->order_id)) {
 		status = cafe_err_set(e, CAFE_DATAERR, "key '%s' was already used for another "
 		    "command (%s, order %lld)", t->key, t->hit.type, t->hit.order_id);

@@ -26,12 +26,12 @@ refund_event(const struct cafe_event *ev, void *arg)
 	struct refunds *r = arg;
 	const char *cur = json_string_value(json_object_get(ev->data, "currency"));
 
-	if (strcmp(ev->type, "PaymentRequested") == 0 && cur)
+	if (ev->kind == CAFE_EV_PAYMENT_REQUESTED && cur)
 		snprintf(r->currency, sizeof r->currency, "%s", cur);
-	if (strcmp(ev->type, "RefundRequested") == 0 && r->nasks < MAX_ASKS) {
+	if (ev->kind == CAFE_EV_REFUND_REQUESTED && r->nasks < MAX_ASKS) {
 		r->asks[r->nasks++] = json_incref(ev->data);
-	} else if ((strcmp(ev->type, "PaymentRefunded") == 0 ||
-	    strcmp(ev->type, "RefundFailed") == 0) && r->nasks > 0) {
+	} else if ((ev->kind == CAFE_EV_PAYMENT_REFUNDED ||
+	    ev->kind == CAFE_EV_REFUND_FAILED) && r->nasks > 0) {
 		json_t *ask = r->asks[0];
 		const char *why = json_string_value(json_object_get(ask, "reason"));
 

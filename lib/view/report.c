@@ -18,9 +18,10 @@
 #define BUCKET_MS 900000LL      /* a quarter of an hour */
 #define ORDER_ROW ""            /* the product of a bucket's order-level row */
 
-static const char *const types[] = {
-	"OrderPlaced", "OrderCancelled", "OrderRejected", "PaymentRefunded", "PaymentVoided",
-	"RefundFailed", "DeliveryCompleted", NULL
+static const enum cafe_event_type types[] = {
+	CAFE_EV_ORDER_PLACED, CAFE_EV_ORDER_CANCELLED, CAFE_EV_ORDER_REJECTED,
+	CAFE_EV_PAYMENT_REFUNDED, CAFE_EV_PAYMENT_VOIDED, CAFE_EV_REFUND_FAILED,
+	CAFE_EV_DELIVERY_COMPLETED, 0
 };
 
 #define COLUMNS \
@@ -216,13 +217,12 @@ fold_event(const struct cafe_event *ev, void *arg)
 	struct fold *f = arg;
 	long long ms = cafe_parse_ts(ev->ts), bucket;
 	struct add a;
-	const char *t = ev->type;
 
 	if (ms < 0)
 		return 0;
 	bucket = ms / BUCKET_MS;
 	memset(&a, 0, sizeof a);
-	if (strcmp(t, "OrderPlaced") == 0) {
+	if (ev->kind == CAFE_EV_ORDER_PLACED) {
 		json_t *items = cafe_items_of(ev->data), *it;
 		size_t i;
 
@@ -251,20 +251,20 @@ fold_event(const struct cafe_event *ev, void *arg)
 		json_decref(items);
 		if (f->status)
 			return f->status;
-	} else if (strcmp(t, "OrderCancelled") == 0) {
+	} else if (ev->kind == CAFE_EV_ORDER_CANCELLED) {
 		a.cancelled = 1;
-	} else if (strcmp(t, "OrderRejected") == 0) {
+	} else if (ev->kind == CAFE_EV_ORDER_REJECTED) {
 		a.rejected = 1;
-	} else if (strcmp(t, "PaymentRefunded") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_REFUNDED) {
 		a.refunds = amount_of(ev);
 		if (refund_tax(f, ev, a.refunds, &a.tax) != 0)
 			return f->status;
 		a.tax = -a.tax;
-	} else if (strcmp(t, "PaymentVoided") == 0) {
+	} else if (ev->kind == CAFE_EV_PAYMENT_VOIDED) {
 		a.voids = amount_of(ev);
-	} else if (strcmp(t, "RefundFailed") == 0) {
+	} else if (ev->kind == CAFE_EV_REFUND_FAILED) {
 		a.owed = amount_of(ev);
-	} else if (strcmp(t, "DeliveryCompleted") == 0) {
+	} else if (ev->kind == CAFE_EV_DELIVERY_COMPLETED) {
 		return delivered(f, ev, ms);
 	} else {
 		return 0;

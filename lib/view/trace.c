@@ -371,7 +371,7 @@ fold_event(const struct cafe_event *event, void *arg)
 	if (!(r = row_get(f, id)))
 		return f->status;
 	cafe_order_apply(&r->o, &ev);
-	if (strcmp(ev.type, "DeliveryCompleted") == 0)
+	if (ev.kind == CAFE_EV_DELIVERY_COMPLETED)
 		snprintf(r->delivered_at, sizeof r->delivered_at, "%s", ev.ts);
 	return 0;
 }

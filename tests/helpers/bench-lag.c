@@ -64,10 +64,10 @@ collect(const struct cafe_event *ev, void *arg)
 {
 	struct responder *r = arg;
 
-	if (strcmp(ev->type, "OrderPlaced") == 0 && r->n == sizeof r->ids / sizeof *r->ids)
+	if (ev->kind == CAFE_EV_ORDER_PLACED && r->n == sizeof r->ids / sizeof *r->ids)
 		return 1;       /* the rest next time */
 	r->seen = ev->seq;
-	if (strcmp(ev->type, "OrderPlaced") == 0)
+	if (ev->kind == CAFE_EV_ORDER_PLACED)
 		r->ids[r->n++] = cafe_event_order_id(ev);
 	return 0;
 }
@@ -83,7 +83,7 @@ start(struct cafe_log *log, long long id)
 	snprintf(stream, sizeof stream, "delivery-%lld", id);
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", id);
-	cafe_batch_add(&b, stream, CAFE_NO_STREAM, "DeliveryStarted",
+	cafe_batch_add(&b, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED,
 	    json_pack("{s:I, s:s}", "order_id", (json_int_t)id, "address", "table 1"));
 	status = cafe_log_append_batch(log, &b, &e);
 	cafe_batch_release(&b);

@@ -46,16 +46,16 @@ add_order(struct cafe_batch *b, long long id)
 	char stream[48];
 
 	snprintf(stream, sizeof stream, "payment-%lld", id);
-	cafe_batch_add(b, stream, CAFE_NO_STREAM, "PaymentRequested",
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, CAFE_EV_PAYMENT_REQUESTED,
 	    json_pack("{s:I, s:i, s:s, s:s}", "order_id", (json_int_t)id, "amount", 4500,
 	    "currency", "KRW", "key", "bench"));
 	snprintf(stream, sizeof stream, "order-%lld", id);
-	cafe_batch_add(b, stream, CAFE_NO_STREAM, "OrderPlaced",
+	cafe_batch_add(b, stream, CAFE_NO_STREAM, CAFE_EV_ORDER_PLACED,
 	    json_pack("{s:I, s:s, s:i, s:i, s:i, s:s, s:s}", "order_id", (json_int_t)id,
 	    "product", "mocha", "qty", 1, "unit_price", 4500, "total", 4500,
 	    "customer", "bench", "address", "table 7"));
 	snprintf(stream, sizeof stream, "payment-%lld", id);
-	cafe_batch_add(b, stream, 1, "PaymentApproved",
+	cafe_batch_add(b, stream, 1, CAFE_EV_PAYMENT_APPROVED,
 	    json_pack("{s:I, s:i, s:s}", "order_id", (json_int_t)id, "amount", 4500,
 	    "ref", "sim-charge-bench"));
 }
@@ -97,7 +97,7 @@ floor_events(struct cafe_log *log, long long n)
 			char stream[48];
 
 			snprintf(stream, sizeof stream, "delivery-%lld", done + 1);
-			cafe_batch_add(&b, stream, CAFE_NO_STREAM, "DeliveryStarted",
+			cafe_batch_add(&b, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED,
 			    json_pack("{s:I, s:s, s:s, s:i, s:s}", "order_id",
 			    (json_int_t)(done + 1), "address", "table 7", "product", "mocha",
 			    "qty", 1, "customer", "bench"));
@@ -120,7 +120,7 @@ appends(struct cafe_log *log, long long n)
 
 		cafe_batch_init(&b);
 		/* Its own stream: this process knows the version (done). */
-		cafe_batch_add(&b, stream, done, "DeliveryStarted",
+		cafe_batch_add(&b, stream, done, CAFE_EV_DELIVERY_STARTED,
 		    json_pack("{s:I, s:s, s:s, s:i, s:s}", "order_id", (json_int_t)(done + 1),
 		    "address", "table 7", "product", "mocha", "qty", 1, "customer", "bench"));
 		if (cafe_log_append_batch(log, &b, &e) != 0)

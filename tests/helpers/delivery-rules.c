@@ -103,7 +103,7 @@ main(void)
 	    "complete while brewing is refused");
 
 	cafe_batch_init(&b);
-	CHECK(cafe_decide_ready(&b, &o, &e) == 0 && strcmp(b.ev[0].type, "DrinkReady") == 0 &&
+	CHECK(cafe_decide_ready(&b, &o, &e) == 0 && b.ev[0].kind == CAFE_EV_DRINK_READY &&
 	    strcmp(b.ev[0].stream, "delivery-1") == 0 && b.ev[0].expected == o.delivery_version &&
 	    json_integer_value(json_object_get(b.ev[0].data, "order_id")) == 1,
 	    "ready: DrinkReady on delivery-1 at the stream's version");

@@ -60,7 +60,7 @@ main(int argc, char **argv)
 		    (long long)json_integer_value(json_object_get(data, "order_id")));
 	if (cause)
 		snprintf(b.causation_id, sizeof b.causation_id, "%s", cause);
-	cafe_batch_add(&b, argv[optind], CAFE_ANY_VERSION, argv[optind + 1], data);
+	cafe_batch_add_named(&b, argv[optind], CAFE_ANY_VERSION, argv[optind + 1], data);
 	if ((status = cafe_log_open(&log, db, 0, &e)) == 0) {
 		cafe_log_set_tool(log, "log-append");
 		status = cafe_log_append_batch(log, &b, &e);

@@ -36,7 +36,7 @@ append_one(struct cafe_log *log, long long expected, struct cafe_err *e)
 
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "7");
-	cafe_batch_add(&b, STREAM, expected, "TestEvent", json_pack("{s:i}", "order_id", 7));
+	cafe_batch_add_named(&b, STREAM, expected, "TestEvent", json_pack("{s:i}", "order_id", 7));
 	status = cafe_log_append_batch(log, &b, e);
 	cafe_batch_release(&b);
 	return status;
@@ -57,7 +57,7 @@ txn_fn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	else if ((expected = cafe_log_stream_version(log, STREAM, e)) < 0)
 		return e->status;
 	cafe_batch_init(&b);
-	cafe_batch_add(&b, STREAM, expected, "TestEvent", json_pack("{s:i}", "order_id", 7));
+	cafe_batch_add_named(&b, STREAM, expected, "TestEvent", json_pack("{s:i}", "order_id", 7));
 	status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
 	return status;
@@ -100,9 +100,9 @@ main(int argc, char **argv)
 		struct cafe_batch bt;
 
 		cafe_batch_init(&bt);
-		cafe_batch_add(&bt, "order-8", CAFE_NO_STREAM, "TestEvent",
+		cafe_batch_add_named(&bt, "order-8", CAFE_NO_STREAM, "TestEvent",
 		    json_pack("{s:i}", "order_id", 8));
-		cafe_batch_add(&bt, STREAM, stale, "TestEvent",
+		cafe_batch_add_named(&bt, STREAM, stale, "TestEvent",
 		    json_pack("{s:i}", "order_id", 7));
 		status = cafe_log_append_batch(a, &bt, &e);
 		cafe_batch_release(&bt);

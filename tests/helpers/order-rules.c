@@ -129,9 +129,9 @@ main(void)
 	cafe_batch_init(&b);
 	CHECK(cafe_decide_place(&b, &o, &r, st, "ref-1", &e) == 0 && b.n == 4,
 	    "an approved charge places OrderPlaced, PaymentApproved, 2 StockReserved");
-	CHECK(strcmp(b.ev[0].type, "OrderPlaced") == 0 &&
-	    strcmp(b.ev[1].type, "PaymentApproved") == 0 &&
-	    strcmp(b.ev[2].type, "StockReserved") == 0 &&
+	CHECK(b.ev[0].kind == CAFE_EV_ORDER_PLACED &&
+	    b.ev[1].kind == CAFE_EV_PAYMENT_APPROVED &&
+	    b.ev[2].kind == CAFE_EV_STOCK_RESERVED &&
 	    strcmp(b.ev[2].stream, "stock-latte") == 0 &&
 	    strcmp(b.ev[3].stream, "stock-americano") == 0, "in that order");
 	CHECK(json_array_size(json_object_get(b.ev[0].data, "items")) == 3 &&

@@ -1,0 +1,24 @@
+/*
+ * web.h - the customers' pages as HTML: the pick-up board and an order's
+ * page, each a whole document that links /style.css and /app.js and
+ * names its event stream in body's data-stream.
+ */
+#ifndef CAFE_WEB_H
+#define CAFE_WEB_H
+
+#include <stddef.h>
+
+#include <jansson.h>
+
+/* The page's script and style, share/cafe/web/app.js and style.css as
+ * the build embedded them (a NUL follows each). */
+extern const char cafe_web_app_js[], cafe_web_style_css[];
+extern const size_t cafe_web_app_js_len, cafe_web_style_css_len;
+
+/* The pick-up board from cafe_pickup_json's object. Malloc'd. */
+char *cafe_web_board_html(json_t *board);
+/* An order's page from cafe_page_order's row; token is its link's.
+ * Malloc'd. */
+char *cafe_web_order_html(json_t *row, const char *token);
+
+#endif

@@ -1,0 +1,28 @@
+'use strict';
+(function () {
+  var stream = document.body.getAttribute('data-stream');
+  if (!stream || !window.EventSource) return;
+  function list(id, items) {
+    var ul = document.getElementById(id);
+    if (!ul) return;
+    while (ul.firstChild) ul.removeChild(ul.firstChild);
+    items.forEach(function (t) {
+      var li = document.createElement('li');
+      li.textContent = String(t);
+      ul.appendChild(li);
+    });
+  }
+  var es = new EventSource(stream);
+  es.addEventListener('board', function (m) {
+    var b = JSON.parse(m.data);
+    list('making', b.making);
+    list('ready', b.ready);
+  });
+  es.addEventListener('order', function (m) {
+    var o = JSON.parse(m.data);
+    var s = document.getElementById('status');
+    if (s) s.textContent = o.status;
+    list('steps', o.steps);
+    document.title = document.title.replace(/ \u00b7 .*$/, '') + ' \u00b7 ' + o.status;
+  });
+})();

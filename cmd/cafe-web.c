@@ -430,16 +430,120 @@ unescape(void *cls, struct MHD_Connection *c, char *uri)
 	return MHD_http_unescape(uri);
 }
 
+/* --- the routes --- */
+
+static enum MHD_Result
+serve_js(struct MHD_Connection *c, const char *url)
+{
+	(void)url;
+	return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", cafe_web_app_js,
+	    cafe_web_app_js_len, "max-age=300");
+}
+
+static enum MHD_Result
+serve_css(struct MHD_Connection *c, const char *url)
+{
+	(void)url;
+	return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", cafe_web_style_css,
+	    cafe_web_style_css_len, "max-age=300");
+}
+
+static enum MHD_Result
+board_events(struct MHD_Connection *c, const char *url)
+{
+	(void)url;
+	return event_stream(c, 0);
+}
+
+static enum MHD_Result
+board_page(struct MHD_Connection *c, const char *url)
+{
+	json_t *board = cafe_pickup_json(&srv.board);
+	char *html;
+
+	(void)url;
+	if (wants_json(c))
+		return json_reply(c, board);
+	html = cafe_web_board_html(board);
+	json_decref(board);
+	return html_reply(c, html);
+}
+
+/* An order's page, from the cache or made now. */
+static enum MHD_Result
+order_page(struct MHD_Connection *c, long long id, const char *token)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct cafe_log *log;
+	int json = wants_json(c);
+	long long gen = generation_now();
+	char *body = cache_get(id, json);
+	json_t *row;
+
+	if (!body) {
+		if (!(log = pool_get(&e)))
+			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+		row = cafe_page_order(log, id, srv.ctx->config.currency, &e);
+		pool_put(log);
+		if (!row && e.status == CAFE_REFUSED)
+			return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+		if (!row)
+			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+		if (json) {
+			json_object_del(row, "currency");
+			body = json_dumps(row, JSON_COMPACT);
+		} else {
+			body = cafe_web_order_html(row, token);
+		}
+		json_decref(row);
+		if (!body)
+			return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+		cache_put(id, json, gen, body);
+	}
+	if (json) {
+		enum MHD_Result ok = respond(c, MHD_HTTP_OK, "application/json", body,
+		    strlen(body), NULL);
+
+		free(body);
+		return ok;
+	}
+	return html_reply(c, body);
+}
+
+/* /o/TOKEN and /o/TOKEN/events: the same 404 for every link that is not
+ * an order's, whether the order exists or not. */
+static enum MHD_Result
+order_route(struct MHD_Connection *c, const char *url)
+{
+	char token[CAFE_LINK_TOKEN];
+	int events;
+	long long id = order_of(url, &events, token, sizeof token);
+
+	if (id == 0)
+		return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+	if (id < 0)
+		return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+	return events ? event_stream(c, id) : order_page(c, id, token);
+}
+
+/* The pages, by path: a whole path, or a prefix (ending in '/'). Every
+ * route answers GET and HEAD only. */
+static const struct route {
+	const char *path;
+	enum MHD_Result (*serve)(struct MHD_Connection *c, const char *url);
+} routes[] = {
+	{ "/", board_page },
+	{ "/events", board_events },
+	{ "/app.js", serve_js },
+	{ "/style.css", serve_css },
+	{ "/o/", order_route },
+};
+
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **req)
 {
-	struct cafe_err e = { 0, "", 0, 0 };
-	struct cafe_log *log;
 	static int first;
-	char token[CAFE_LINK_TOKEN];
-	int events;
-	long long id;
 
 	(void)cls, (void)version, (void)upload;
 	if (!*req) {
@@ -455,71 +559,13 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 		return text(c, MHD_HTTP_BAD_REQUEST, "400 bad request: not a path\n");
 	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 read-only: GET and HEAD only\n");
-	if (strcmp(url, "/app.js") == 0)
-		return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", cafe_web_app_js,
-		    cafe_web_app_js_len, "max-age=300");
-	if (strcmp(url, "/style.css") == 0)
-		return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", cafe_web_style_css,
-		    cafe_web_style_css_len, "max-age=300");
-	if (strcmp(url, "/events") == 0)
-		return event_stream(c, 0);
-	if (strcmp(url, "/") == 0) {
-		json_t *board = cafe_pickup_json(&srv.board);
+	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
+		const char *path = routes[i].path;
+		size_t n = strlen(path);
 
-		if (wants_json(c))
-			return json_reply(c, board);
-		{
-			char *html = cafe_web_board_html(board);
-
-			json_decref(board);
-			return html_reply(c, html);
-		}
-	}
-	if (strncmp(url, "/o/", 3) == 0 && (id = order_of(url, &events, token,
-	    sizeof token)) != 0) {
-		json_t *row;
-
-		if (id < 0)
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-		if (events)
-			return event_stream(c, id);
-		{
-			int json = wants_json(c);
-			long long gen = generation_now();
-			char *body = cache_get(id, json);
-
-			if (!body) {
-				if (!(log = pool_get(&e)))
-					return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    "503 the log cannot be read\n");
-				row = cafe_page_order(log, id, srv.ctx->config.currency, &e);
-				pool_put(log);
-				if (!row && e.status == CAFE_REFUSED)
-					return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
-				if (!row)
-					return text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
-					    "503 the log cannot be read\n");
-				if (json) {
-					json_object_del(row, "currency");
-					body = json_dumps(row, JSON_COMPACT);
-				} else {
-					body = cafe_web_order_html(row, token);
-				}
-				json_decref(row);
-				if (!body)
-					return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR,
-					    "500 out of memory\n");
-				cache_put(id, json, gen, body);
-			}
-			if (json) {
-				enum MHD_Result ok = respond(c, MHD_HTTP_OK, "application/json", body,
-				    strlen(body), NULL);
-
-				free(body);
-				return ok;
-			}
-			return html_reply(c, body);
-		}
+		if (n > 1 && path[n - 1] == '/' ? strncmp(url, path, n) == 0 :
+		    strcmp(url, path) == 0)
+			return routes[i].serve(c, url);
 	}
 	return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
 }

@@ -161,6 +161,7 @@ struct import {
 	long long after;            /* the log's head before the import */
 	struct cafe_meter m;
 	long long bytes, size;
+	int rechain;                /* no link checked, a new chain made */
 };
 
 enum { SLICE = 2000 };
@@ -198,8 +199,12 @@ append_slice(struct import *im, struct cafe_err *e)
 }
 
 static int
-import_lines(struct import *im, int rechain, struct cafe_err *e)
+import_lines(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
+	struct import *im = arg;
+	int rechain = im->rechain;
+
+	(void)log;
 	char *buf = NULL;
 	size_t cap = 0;
 	ssize_t len;
@@ -249,12 +254,9 @@ import(struct cafe_ctx *ctx, int rechain)
 	cafe_meter_start(&im.m, ctx->prog, "importing", ctx->quiet);
 	if (fstat(STDIN_FILENO, &st) == 0 && S_ISREG(st.st_mode))
 		im.size = (long long)st.st_size;
-	if ((status = cafe_log_begin(ctx->log, &e)) == 0) {
-		if ((status = import_lines(&im, rechain, &e)) != 0)
-			cafe_log_rollback(ctx->log);
-		else
-			status = cafe_log_commit(ctx->log, &e);
-	}
+	im.rechain = rechain;
+	/* One transaction, never run again: stdin is read as it goes. */
+	status = cafe_log_transact_once(ctx->log, import_lines, &im, &e);
 	cafe_meter_finish(&im.m);
 	cafe_batch_release(&im.b);
 	if (status)

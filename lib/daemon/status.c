@@ -179,41 +179,48 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 	return status;
 }
 
-int
-cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
-    struct cafe_err *e)
+struct unpark {
+	const char *policy;
+	long long *count;
+};
+
+static int
+unpark_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
+	struct unpark *u = arg;
+	const char *policy = u->policy;
 	struct cafe_db *db = cafe_log_store(log);
 	struct cafe_stmt *st;
 	long long now = cafe_now_ms();
-	int rc, status;
+	int rc;
 
-	*count = 0;
-	if (policy && !cafe_policy_find(policy))
-		return cafe_err_set(e, CAFE_USAGE, "unknown policy '%s' (see 'cafe-daemon "
-		    "status')", policy);
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
 	if ((rc = cafe_db_exec(db, dm_schema)) != CAFE_DB_OK)
-		goto fail;
+		return db_fail(log, rc, e);
 	rc = cafe_db_prepare(db, "UPDATE daemon_queue SET state = 'wait', due_ms = ?1,"
 	    " attempts = 0, updated_ms = ?1 WHERE state = 'parked'"
 	    " AND (CAST(?2 AS TEXT) IS NULL OR policy = ?2)", &st);
 	if (rc != CAFE_DB_OK)
-		goto fail;
+		return db_fail(log, rc, e);
 	cafe_stmt_int(st, 1, now);
 	if (policy)
 		cafe_stmt_text_ref(st, 2, policy);
 	rc = cafe_stmt_step(st);
 	cafe_stmt_free(st);
 	if (rc != CAFE_DB_DONE)
-		goto fail;
-	*count = cafe_db_changes(db);
-	return cafe_log_commit(log, e);
-fail:
-	status = db_fail(log, rc, e);
-	cafe_log_rollback(log);
-	return status;
+		return db_fail(log, rc, e);
+	*u->count = cafe_db_changes(db);
+	return 0;
+}
+
+int
+cafe_daemon_unpark(struct cafe_log *log, const char *policy, long long *count,
+    struct cafe_err *e)
+{
+	*count = 0;
+	if (policy && !cafe_policy_find(policy))
+		return cafe_err_set(e, CAFE_USAGE, "unknown policy '%s' (see 'cafe-daemon "
+		    "status')", policy);
+	return cafe_log_transact(log, unpark_txn, &(struct unpark){ policy, count }, e);
 }
 
 char *

@@ -355,6 +355,32 @@ claim_trial(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	return 0;
 }
 
+struct admit {
+	const struct cafe_config *c;
+	struct cafe_breaker_ticket *t;
+	long long *retry_ms;
+};
+
+/* Half-open: a trial is claimed under the write lock, from the state as
+ * it is now. */
+static int
+admit_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct admit *a = arg;
+	long long now;
+	struct row r;
+	int status;
+
+	if ((status = read_state(log, &r, e)) != 0)
+		return status;
+	now = cafe_db_now_ms(cafe_log_store(log));
+	if (r.state != CAFE_BREAKER_CLOSED)
+		return claim_trial(a->c, log, &r, a->t, now, a->retry_ms, e);
+	a->t->generation = r.generation;
+	a->t->claim = 0;
+	return 0;
+}
+
 int
 cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_breaker_ticket *t, long long *retry_ms, struct cafe_err *e)
@@ -379,21 +405,7 @@ cafe_breaker_admit(const struct cafe_config *c, struct cafe_log *log,
 		break;  /* half-open business: under the write lock */
 	}
 
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
-	if ((status = read_state(log, &r, e)) != 0)
-		goto out;
-	now = cafe_db_now_ms(cafe_log_store(log));
-	if (r.state == CAFE_BREAKER_CLOSED) {
-		t->generation = r.generation;
-		t->claim = 0;
-	} else if ((status = claim_trial(c, log, &r, t, now, retry_ms, e)) != 0) {
-		goto out;
-	}
-	return cafe_log_commit(log, e);
-out:
-	cafe_log_rollback(log);
-	return status;
+	return cafe_log_transact(log, admit_txn, &(struct admit){ c, t, retry_ms }, e);
 }
 
 static int
@@ -553,21 +565,24 @@ cafe_breaker_status(const struct cafe_config *c, struct cafe_log *log,
 	return 0;
 }
 
-int
-cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
-    struct cafe_breaker_status *before, struct cafe_err *e)
+struct reset {
+	const struct cafe_config *c;
+	struct cafe_breaker_status *before;
+};
+
+static int
+reset_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
-	long long now;
+	const struct cafe_config *c = ((struct reset *)arg)->c;
+	struct cafe_breaker_status *before = ((struct reset *)arg)->before;
+	long long now = cafe_db_now_ms(cafe_log_store(log));
 	struct cafe_breaker_counts n;
 	struct row r;
 	int status;
 
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
-	now = cafe_db_now_ms(cafe_log_store(log));
 	if ((status = read_state(log, &r, e)) != 0 ||
 	    (status = read_counts(c, log, &r, now, &n, e)) != 0)
-		goto out;
+		return status;
 	if (before) {
 		memset(before, 0, sizeof *before);
 		before->state = r.state;
@@ -581,14 +596,16 @@ cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
 		before->trials = n.live + n.ok;
 		before->trial_successes = n.ok;
 	}
-	if ((status = transition(c, log, &r, CAFE_BREAKER_CLOSED, "manual",
+	return transition(c, log, &r, CAFE_BREAKER_CLOSED, "manual",
 	    json_pack("{s:i, s:i, s:i, s:i, s:i}", "calls", n.calls, "failures", n.failures,
-	    "slow", n.slow, "trials", n.live + n.ok, "trial_successes", n.ok), now, e)) != 0)
-		goto out;
-	return cafe_log_commit(log, e);
-out:
-	cafe_log_rollback(log);
-	return status;
+	    "slow", n.slow, "trials", n.live + n.ok, "trial_successes", n.ok), now, e);
+}
+
+int
+cafe_breaker_reset(const struct cafe_config *c, struct cafe_log *log,
+    struct cafe_breaker_status *before, struct cafe_err *e)
+{
+	return cafe_log_transact(log, reset_txn, &(struct reset){ c, before }, e);
 }
 
 long long

@@ -78,22 +78,29 @@ cafe_payment_record(const struct cafe_config *c, struct cafe_log *log,
 	return status;
 }
 
+struct settle {
+	const struct cafe_config *c;
+	struct cafe_payment_attempt *a;
+};
+
+static int
+settle_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct settle *s = arg;
+
+	return cafe_payment_record(s->c, log, s->a, e);
+}
+
 int
 cafe_payment_settle(const struct cafe_config *c, struct cafe_log *log,
     struct cafe_payment_attempt *a, struct cafe_err *e)
 {
+	struct settle s = { c, a };
 	int status;
 
 	if (!a->called || a->recorded)
 		return 0;
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
-	if ((status = cafe_payment_record(c, log, a, e)) != 0) {
-		cafe_log_rollback(log);
-		a->recorded = 0;
-		return status;
-	}
-	if ((status = cafe_log_commit(log, e)) != 0)
+	if ((status = cafe_log_transact(log, settle_txn, &s, e)) != 0)
 		a->recorded = 0;
 	return status;
 }

@@ -262,39 +262,46 @@ reconcile_due(struct cafe_policy_ctx *pc, const struct cafe_event *ev)
  * this conflict, and nothing is voided. Neither side moves money until it
  * has won the stream.
  */
+struct abandon {
+	const struct cafe_event *ev;
+	int won;
+};
+
 static int
-abandon(struct cafe_policy_ctx *pc, const struct cafe_event *ev, int *won,
-    struct cafe_err *e)
+abandon_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
+	struct abandon *a = arg;
 	struct cafe_order o;
 	struct cafe_batch b;
 	struct cafe_err refused;
 	int status;
 
-	*won = 0;
-	if ((status = cafe_log_begin(pc->log, e)) != 0)
+	a->won = 0;
+	if ((status = cafe_policy_load_order(log, a->ev, &o, e)) != 0)
 		return status;
-	if ((status = cafe_policy_load_order(pc->log, ev, &o, e)) != 0)
-		goto fail;
 	cafe_batch_init(&b);
-	cafe_policy_batch(&b, ev, o.id);
+	cafe_policy_batch(&b, a->ev, o.id);
 	if (cafe_decide_abandon(&b, &o, "no answer in time: the charge is voided",
 	    &refused) != 0) {
+		/* Placed (or given up) first: nothing to append. */
 		cafe_batch_release(&b);
-		cafe_log_rollback(pc->log);
-		*won = o.payment == CAFE_PAYMENT_ABANDONED;
+		a->won = o.payment == CAFE_PAYMENT_ABANDONED;
 		return 0;
 	}
-	status = cafe_log_append(pc->log, &b, e);
+	status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
-	if (status)
-		goto fail;
-	if ((status = cafe_log_commit(pc->log, e)) != 0)
-		return status;
-	*won = 1;
-	return 0;
-fail:
-	cafe_log_rollback(pc->log);
+	a->won = status == 0;
+	return status;
+}
+
+static int
+abandon(struct cafe_policy_ctx *pc, const struct cafe_event *ev, int *won,
+    struct cafe_err *e)
+{
+	struct abandon a = { ev, 0 };
+	int status = cafe_log_transact(pc->log, abandon_txn, &a, e);
+
+	*won = status == 0 && a.won;
 	return status;
 }
 

@@ -634,15 +634,25 @@ cafe_log_transact(struct cafe_log *log,
 	int status = 0;
 
 	for (int attempt = 0; attempt < CONFLICT_RETRIES; attempt++) {
-		if ((status = cafe_log_begin(log, e)) != 0)
-			return status;
-		status = fn(log, arg, e);
-		if (status == 0)
-			return cafe_log_commit(log, e);
-		cafe_log_rollback(log);
+		status = cafe_log_transact_once(log, fn, arg, e);
 		if (status != CAFE_TEMPFAIL || !e->conflict)
 			return status;
 	}
+	return status;
+}
+
+int
+cafe_log_transact_once(struct cafe_log *log,
+    int (*fn)(struct cafe_log *, void *, struct cafe_err *), void *arg,
+    struct cafe_err *e)
+{
+	int status;
+
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((status = fn(log, arg, e)) == 0)
+		return cafe_log_commit(log, e);
+	cafe_log_rollback(log);
 	return status;
 }
 

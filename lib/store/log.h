@@ -109,6 +109,11 @@ int cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct caf
 int cafe_log_transact(struct cafe_log *log,
 		int (*fn)(struct cafe_log *log, void *arg, struct cafe_err *e),
 		void *arg, struct cafe_err *e);
+/* The same, run once: for work that cannot be done again from a fresh
+ * read (an import reading stdin). A conflict is returned as it is. */
+int cafe_log_transact_once(struct cafe_log *log,
+		int (*fn)(struct cafe_log *log, void *arg, struct cafe_err *e),
+		void *arg, struct cafe_err *e);
 
 /* Reading. The callback gets a borrowed event; it returns 0 to go on or a
  * non-zero value to stop, which the read function then returns. */

@@ -99,6 +99,28 @@ cafe_db_begin_write(struct cafe_db *db)
 }
 
 int
+cafe_db_transact(struct cafe_db *db, int mode,
+    int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
+    const char *who, struct cafe_err *e)
+{
+	int rc = mode == CAFE_DB_WRITE ? cafe_db_begin_write(db) : cafe_db_exec(db, "BEGIN");
+	int status;
+
+	if (rc != CAFE_DB_OK)
+		return cafe_db_status(db, rc, who, "begin", e);
+	if ((status = fn(db, arg, e)) != 0) {
+		cafe_db_exec(db, "ROLLBACK");
+		return status;
+	}
+	if ((rc = cafe_db_exec(db, "COMMIT")) != CAFE_DB_OK) {
+		status = cafe_db_status(db, rc, who, "commit", e);
+		cafe_db_exec(db, "ROLLBACK");
+		return status;
+	}
+	return 0;
+}
+
+int
 cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct cafe_err *e)
 {
 	int rc = cafe_db_exec(db, sql);

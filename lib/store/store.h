@@ -53,6 +53,17 @@ int cafe_db_run(struct cafe_db *db, const char *sql, const char *who, struct caf
 /* Begins a write transaction that holds the write lock from the start,
  * so that what it reads cannot change before it writes. */
 int cafe_db_begin_write(struct cafe_db *db);
+/*
+ * The one way a projection, a view or a processor's books run a
+ * transaction: BEGIN (CAFE_DB_WRITE: the write lock up front, as
+ * cafe_db_begin_write), fn, COMMIT; ROLLBACK when fn returns non-zero or
+ * the commit fails. fn returns 0 or a status (with e set). who names the
+ * data in messages. The log's own transactions are cafe_log_transact's.
+ */
+enum { CAFE_DB_READ = 0, CAFE_DB_WRITE = 1 };
+int cafe_db_transact(struct cafe_db *db, int mode,
+		int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
+		const char *who, struct cafe_err *e);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);

@@ -78,12 +78,29 @@ read_key(struct cafe_log *log, unsigned char key[crypto_auth_KEYBYTES])
 	return found;
 }
 
+/* Two first placements at once: the first key stays. */
+static int
+insert_key(struct cafe_db *db, void *hex, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	int rc;
+
+	if ((rc = cafe_db_prepare(db, "INSERT INTO web_key(id, secret) VALUES (1, ?1) "
+	    "ON CONFLICT(id) DO NOTHING", &st)) == CAFE_DB_OK) {
+		cafe_stmt_text(st, 1, hex);
+		rc = cafe_stmt_step(st);
+		cafe_stmt_free(st);
+	}
+	if (rc != CAFE_DB_DONE && rc != CAFE_DB_OK)
+		return cafe_db_status(db, rc, WHO, "write", e);
+	return 0;
+}
+
 static int
 make_key(struct cafe_db *db, struct cafe_err *e)
 {
 	unsigned char key[crypto_auth_KEYBYTES];
 	char hex[2 * crypto_auth_KEYBYTES + 1];
-	struct cafe_stmt *st;
 	int rc;
 
 	if ((rc = cafe_db_ensure(db, "web_key", schema)) != CAFE_DB_OK)
@@ -91,25 +108,9 @@ make_key(struct cafe_db *db, struct cafe_err *e)
 	crypto_auth_keygen(key);
 	sodium_bin2hex(hex, sizeof hex, key, sizeof key);
 	sodium_memzero(key, sizeof key);
-	if ((rc = cafe_db_begin_write(db)) != CAFE_DB_OK)
-		return cafe_db_status(db, rc, WHO, "begin", e);
-	/* Two first placements at once: the first key stays. */
-	if ((rc = cafe_db_prepare(db, "INSERT INTO web_key(id, secret) VALUES (1, ?1) "
-	    "ON CONFLICT(id) DO NOTHING", &st)) == CAFE_DB_OK) {
-		cafe_stmt_text(st, 1, hex);
-		rc = cafe_stmt_step(st);
-		cafe_stmt_free(st);
-	}
+	rc = cafe_db_transact(db, CAFE_DB_WRITE, insert_key, hex, WHO, e);
 	sodium_memzero(hex, sizeof hex);
-	if (rc != CAFE_DB_DONE && rc != CAFE_DB_OK) {
-		cafe_db_exec(db, "ROLLBACK");
-		return cafe_db_status(db, rc, WHO, "write", e);
-	}
-	if ((rc = cafe_db_exec(db, "COMMIT")) != CAFE_DB_OK) {
-		cafe_db_exec(db, "ROLLBACK");
-		return cafe_db_status(db, rc, WHO, "commit", e);
-	}
-	return 0;
+	return rc;
 }
 
 static void

@@ -277,6 +277,25 @@ cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 	return cafe_projection_catch_up(&payments_view, log, NULL, e);
 }
 
+struct view_build {
+	struct cafe_log *log;
+	struct fold *f;
+	long long head;
+};
+
+static int
+fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct view_build *v = arg;
+	int status;
+
+	(void)db;
+	if ((status = fold_prepare(v->f, "payments_view")) == 0)
+		status = cafe_log_read_types(v->log, 0, v->head, types, fold_event, v->f, e);
+	fold_finish(v->f);
+	return status;
+}
+
 /* A read-only database: the whole log folded into payments_view. */
 static int
 build_view(struct cafe_log *log, struct cafe_err *e)
@@ -289,14 +308,10 @@ build_view(struct cafe_log *log, struct cafe_err *e)
 	if ((head = cafe_log_head(log, e)) < 0)
 		return e->status;
 	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS payments_view;"
-	    "CREATE TEMP TABLE payments_view(" COLUMNS ");"
-	    "BEGIN", WHO, e)) != 0)
+	    "CREATE TEMP TABLE payments_view(" COLUMNS ")", WHO, e)) != 0)
 		return status;
-	if ((status = fold_prepare(&f, "payments_view")) == 0)
-		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
-	fold_finish(&f);
-	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
-	return status;
+	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
+	    &(struct view_build){ log, &f, head }, WHO, e);
 }
 
 static int

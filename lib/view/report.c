@@ -332,6 +332,25 @@ static const struct cafe_projection sales_view = {
 	.apply = sales_apply,
 };
 
+struct view_build {
+	struct cafe_log *log;
+	struct fold *f;
+	long long head;
+};
+
+static int
+fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct view_build *v = arg;
+	int status;
+
+	(void)db;
+	if ((status = fold_prepare(v->f, "sales_view")) == 0)
+		status = cafe_log_read_types(v->log, 0, v->head, types, fold_event, v->f, e);
+	fold_finish(v->f);
+	return status;
+}
+
 /* The table that answers: the live one brought up to date, or on a
  * database we may not write the whole log folded into a TEMP one. */
 static int
@@ -353,13 +372,10 @@ source(struct cafe_log *log, const char **table, struct cafe_err *e)
 	    "DROP TABLE IF EXISTS sales_view_orders; DROP TABLE IF EXISTS sales_view_delivery;"
 	    "CREATE TEMP TABLE sales_view(" COLUMNS ");"
 	    "CREATE TEMP TABLE sales_view_orders(" ORDER_COLUMNS ");"
-	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ");BEGIN", WHO, e)) != 0)
+	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ")", WHO, e)) != 0)
 		return status;
-	if ((status = fold_prepare(&f, "sales_view")) == 0)
-		status = cafe_log_read_types(log, 0, head, types, fold_event, &f, e);
-	fold_finish(&f);
-	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
-	return status;
+	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
+	    &(struct view_build){ log, &f, head }, WHO, e);
 }
 
 static int

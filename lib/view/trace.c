@@ -382,6 +382,29 @@ struct cafe_trace_fold {
 	struct cafe_err err;
 };
 
+struct ahead {
+	struct cafe_log *log;
+	struct cafe_trace_fold *a;
+	long long limit;
+};
+
+/* One read snapshot: the checkpoint and the rows it stands for. */
+static int
+ahead_txn(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct ahead *h = arg;
+	struct fold *f = &h->a->f;
+	int status;
+
+	(void)db;
+	f->from_seq = f->last_seq = cafe_checkpoint_get(h->log, CHECKPOINT, e);
+	if (f->last_seq < 0)
+		return e->status;
+	if ((status = fold_prepare(f, "order_trace")) != 0)
+		return status;
+	return cafe_log_read(h->log, f->last_seq, h->limit, fold_event, f, e);
+}
+
 struct cafe_trace_fold *
 cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
 {
@@ -396,17 +419,10 @@ cafe_trace_fold_ahead(struct cafe_log *log, long long limit)
 	a->f.until_ms = -1;
 	a->f.e = &a->err;
 	a->f.ahead = 1;
-	/* One read snapshot: the checkpoint and the rows it stands for. */
-	if ((status = cafe_db_run(db, "BEGIN", WHO, &a->err)) != 0)
-		goto fail;
-	a->f.from_seq = a->f.last_seq = cafe_checkpoint_get(log, CHECKPOINT, &a->err);
-	status = a->f.last_seq < 0 ? a->err.status : fold_prepare(&a->f, "order_trace");
-	if (status == 0)
-		status = cafe_log_read(log, a->f.last_seq, limit, fold_event, &a->f, &a->err);
-	cafe_db_exec(db, "COMMIT");
+	status = cafe_db_transact(db, CAFE_DB_READ, ahead_txn,
+	    &(struct ahead){ log, a, limit }, WHO, &a->err);
 	if (status == 0 || status == FOLD_FULL)
 		return a;
-fail:
 	cafe_trace_fold_free(a);
 	return NULL;
 }
@@ -502,6 +518,26 @@ cafe_trace_catch_up(struct cafe_log *log, struct cafe_err *e)
 	return cafe_trace_catch_up_progress(log, NULL, e);
 }
 
+static int
+drop_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	int status;
+
+	(void)arg;
+	if ((status = cafe_db_run(cafe_log_store(log), "DROP TABLE IF EXISTS order_trace",
+	    WHO, e)) != 0)
+		return status;
+	return cafe_checkpoint_set(log, CHECKPOINT, 0, e);
+}
+
+/* The indexes a rebuild left for after the fold. */
+static int
+schema_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	(void)arg;
+	return cafe_trace_schema(log, e);
+}
+
 int
 cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long long *events,
     struct cafe_err *e)
@@ -513,33 +549,38 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 	if (cafe_db_readonly(cafe_log_store(log)))
 		return cafe_err_set(e, CAFE_IOERR, "database '%s' is read-only: the trace "
 		    "cannot be rebuilt (check its permissions)", cafe_log_path(log));
-	if ((status = cafe_log_begin(log, e)) != 0)
-		return status;
-	if ((status = cafe_db_run(cafe_log_store(log), "DROP TABLE IF EXISTS order_trace",
-	    WHO, e)) != 0 ||
-	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0) {
-		cafe_log_rollback(log);
-		return status;
-	}
-	if ((status = cafe_log_commit(log, e)) != 0)
+	if ((status = cafe_log_transact(log, drop_txn, NULL, e)) != 0)
 		return status;
 	if ((before = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
 	indexes_later = 1;
 	status = cafe_trace_catch_up_progress(log, p, e);
 	indexes_later = 0;
-	if (status != 0 || (status = cafe_log_begin(log, e)) != 0)
-		return status;
-	if ((status = cafe_trace_schema(log, e)) != 0) {
-		cafe_log_rollback(log);
-		return status;
-	}
-	if ((status = cafe_log_commit(log, e)) != 0)
+	if (status != 0 || (status = cafe_log_transact(log, schema_txn, NULL, e)) != 0)
 		return status;
 	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0)
 		return e->status;
 	*events = after - before;
 	return 0;
+}
+
+struct view_build {
+	struct cafe_log *log;
+	struct fold *f;
+};
+
+static int
+fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct view_build *v = arg;
+	int status;
+
+	(void)db;
+	if ((status = fold_prepare(v->f, VIEW)) == 0 &&
+	    (status = cafe_log_read(v->log, 0, 0, fold_event, v->f, e)) == 0)
+		status = fold_flush(v->f);
+	fold_finish(v->f);
+	return status;
 }
 
 /* Folds the log (up to until_ms, or all of it when -1) into VIEW. */
@@ -554,18 +595,10 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
 	if (p && (f.total = cafe_log_head(log, e)) < 0)
 		return e->status;
 	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS " VIEW ";"
-	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ");"
-	    "BEGIN", WHO, e)) != 0)
+	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ")", WHO, e)) != 0)
 		return status;
-	if ((status = fold_prepare(&f, VIEW)) != 0)
-		goto out;
-	status = cafe_log_read(log, 0, 0, fold_event, &f, e);
-	if (status == 0)
-		status = fold_flush(&f);
-out:
-	fold_finish(&f);
-	cafe_db_exec(db, status ? "ROLLBACK" : "COMMIT");
-	return status;
+	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
+	    &(struct view_build){ log, &f }, WHO, e);
 }
 
 /* The items a row stores, as JSON (a new reference, never NULL). */

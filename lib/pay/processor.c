@@ -122,23 +122,6 @@ db_fail(struct cafe_db *db, int rc, struct cafe_err *e)
 	return cafe_db_status(db, rc, "sim payment ledger", "write", e);
 }
 
-/* For statements without parameters only. */
-static int
-db_exec(struct cafe_db *db, const char *sql, struct cafe_err *e)
-{
-	int rc = cafe_db_exec(db, sql);
-
-	return rc == CAFE_DB_OK ? 0 : db_fail(db, rc, e);
-}
-
-static int
-db_begin_write(struct cafe_db *db, struct cafe_err *e)
-{
-	int rc = cafe_db_begin_write(db);
-
-	return rc == CAFE_DB_OK ? 0 : db_fail(db, rc, e);
-}
-
 static int
 ledger_init(struct cafe_db *db, struct cafe_err *e)
 {
@@ -272,6 +255,43 @@ out:
 	return rc;
 }
 
+struct answer {
+	const struct cafe_config *c;
+	const struct cafe_pay_request *req;
+	struct cafe_pay_reply *rep;
+	uint64_t *s;
+	int failed;
+	int failed_now;             /* out: a failure went into the books */
+};
+
+/* The sim's answer, under the write lock. */
+static int
+answer_txn(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct answer *a = arg;
+	const struct cafe_sim_conf *sc = &a->c->payment.sim;
+	long long failures;
+	int found, rc;
+
+	/* Someone may have answered this key while we slept. */
+	if ((rc = ledger_find(db, a->req, a->rep, &found, &failures, e)) != 0 || found)
+		return rc;
+	if (a->failed) {
+		a->failed_now = 1;
+		return ledger_fail(db, a->req->key, e);
+	}
+	if (a->req->op == CAFE_PAY_CHARGE && sc->decline_over > 0 &&
+	    a->req->amount > sc->decline_over) {
+		a->rep->outcome = CAFE_PAY_DECLINED;
+		snprintf(a->rep->reason, sizeof a->rep->reason, "amount over limit");
+	} else {
+		a->rep->outcome = CAFE_PAY_APPROVED;
+		snprintf(a->rep->ref, sizeof a->rep->ref, "sim-%s-%016llx",
+		    cafe_pay_op_name(a->req->op), (unsigned long long)rng_next(a->s));
+	}
+	return ledger_record(db, a->req, a->rep, e);
+}
+
 static int
 sim_call(const struct cafe_config *c, struct cafe_db *db,
     const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
@@ -280,7 +300,7 @@ sim_call(const struct cafe_config *c, struct cafe_db *db,
 	const struct cafe_sim_conf *sc = &c->payment.sim;
 	const char *op = cafe_pay_op_name(req->op);
 	long long failures, latency;
-	int found, failed, timedout = 0, intx = 0, rc;
+	int found, failed, timedout = 0, rc;
 	uint64_t s;
 
 	if (!db)
@@ -305,48 +325,18 @@ sim_call(const struct cafe_config *c, struct cafe_db *db,
 	cafe_sleep_ms(latency);
 	failed = rng_unit(&s) < sc->failure_rate || timedout;
 
-	if ((rc = db_begin_write(db, e)) != 0)
-		return rc;
-	intx = 1;
-	/* Someone may have answered this key while we slept. */
-	if ((rc = ledger_find(db, req, rep, &found, &failures, e)) != 0)
-		goto out;
-	if (found) {
-		rc = db_exec(db, "COMMIT", e);
-		intx = rc != 0;
-		goto out;
+	{
+		struct answer a = { c, req, rep, &s, failed, 0 };
+
+		if ((rc = cafe_db_transact(db, CAFE_DB_WRITE, answer_txn, &a, "the sim's books",
+		    e)) != 0 || !a.failed_now)
+			return rc;
 	}
-	if (failed) {
-		if ((rc = ledger_fail(db, req->key, e)) != 0 ||
-		    (rc = db_exec(db, "COMMIT", e)) != 0)
-			goto out;
-		intx = 0;
-		if (timedout)
-			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-			    "payment processor timed out after %d ms",
-			    c->payment.timeout_ms);
-		else
-			rc = cafe_err_set(e, CAFE_UNAVAILABLE,
-			    "payment processor failed (sim failure_rate)");
-		goto out;
-	}
-	if (req->op == CAFE_PAY_CHARGE && sc->decline_over > 0 &&
-	    req->amount > sc->decline_over) {
-		rep->outcome = CAFE_PAY_DECLINED;
-		snprintf(rep->reason, sizeof rep->reason, "amount over limit");
-	} else {
-		rep->outcome = CAFE_PAY_APPROVED;
-		snprintf(rep->ref, sizeof rep->ref, "sim-%s-%016llx", op,
-		    (unsigned long long)rng_next(&s));
-	}
-	if ((rc = ledger_record(db, req, rep, e)) != 0 ||
-	    (rc = db_exec(db, "COMMIT", e)) != 0)
-		goto out;
-	intx = 0;
-out:
-	if (intx)
-		cafe_db_exec(db, "ROLLBACK");
-	return rc;
+	/* The failure is in the books (a retry of the key sees it); now say so. */
+	if (timedout)
+		return cafe_err_set(e, CAFE_UNAVAILABLE, "payment processor timed out after %d ms",
+		    c->payment.timeout_ms);
+	return cafe_err_set(e, CAFE_UNAVAILABLE, "payment processor failed (sim failure_rate)");
 }
 
 /* --- command --- */

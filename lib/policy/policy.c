@@ -1,8 +1,8 @@
 /*
- * policy.c - the registry of the daemon's policies and the ones that only
- * decide (policy.h): start-delivery, compensate and trace. The policies
- * that call the processor are in pay.c, the messages in
- * notify.c.
+ * policy.c - what every policy shares (reading its order, its batch) and
+ * the policies that only decide (policy.h): start-delivery, compensate
+ * and trace. The policies that call the processor are in pay.c, the
+ * messages in notify.c, and the list of them all in registry.c.
  *
  * Each decision re-reads the order inside the daemon's write transaction
  * and appends only what the order still lacks, with expected stream
@@ -21,25 +21,6 @@
 #include "domain/order.h"
 #include "policy.h"
 #include "view/trace.h"
-
-const struct cafe_policy *const cafe_policies[] = {
-	&cafe_policy_start_delivery,
-	&cafe_policy_compensate,
-	&cafe_policy_refund,
-	&cafe_policy_reconcile,
-	&cafe_policy_notify,
-	&cafe_policy_trace,
-	NULL
-};
-
-const struct cafe_policy *
-cafe_policy_find(const char *name)
-{
-	for (size_t i = 0; cafe_policies[i]; i++)
-		if (strcmp(cafe_policies[i]->name, name) == 0)
-			return cafe_policies[i];
-	return NULL;
-}
 
 static long long
 event_order(const struct cafe_event *ev)

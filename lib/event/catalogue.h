@@ -45,15 +45,6 @@
 	    "order_id:i ?amount:i error:s ?attempts:i", "refund_failed", \
 	    "Order {order_id}: your refund of {amount} is delayed; we are looking into it", \
 	    "Refund delayed", CAFE_BOARD_NONE) \
-	/* items, or (before orders had items) product, qty and unit_price */ \
-	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
-	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s", NULL, NULL, \
-	    "Order placed and paid", CAFE_BOARD_NONE) \
-	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
-	    NULL, NULL, "Cancelled", CAFE_BOARD_GONE) \
-	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
-	    "Order {order_id}: sorry, we cannot make your {product}; your money will be " \
-	    "refunded", "The shop could not make it", CAFE_BOARD_GONE) \
 	X(STOCK_RESERVED, StockReserved, "stock", "order_id:i product:s qty:i ?stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(STOCK_RELEASED, StockReleased, "stock", "order_id:i product:s qty:i", \
@@ -75,6 +66,15 @@
 	X(DELIVERY_CANCELLED, DeliveryCancelled, "delivery", "order_id:i ?reason:s", \
 	    "cancelled", "Order {order_id}: your {product} is cancelled", \
 	    "Delivery called off", CAFE_BOARD_GONE) \
+	/* items, or (before orders had items) product, qty and unit_price */ \
+	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
+	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s", NULL, NULL, \
+	    "Order placed and paid", CAFE_BOARD_NONE) \
+	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
+	    NULL, NULL, "Cancelled", CAFE_BOARD_GONE) \
+	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
+	    "Order {order_id}: sorry, we cannot make your {product}; your money will be " \
+	    "refunded", "The shop could not make it", CAFE_BOARD_GONE) \
 	X(BREAKER_OPENED, BreakerOpened, "breaker", "?calls:i ?failures:i ?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(BREAKER_HALF_OPENED, BreakerHalfOpened, "breaker", "?reason:s", \

@@ -40,6 +40,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	memset(&ev, 0, sizeof ev);
 	ev.type = take(&p, end);
+	ev.kind = cafe_event_type_of(ev.type);
 	ev.stream = take(&p, end);
 	text = take(&p, end);
 	ev.data = cafe_event_data_parse(text);

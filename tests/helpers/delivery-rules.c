@@ -32,6 +32,7 @@ happen(struct cafe_order *o, const char *stream, const char *type, json_t *data)
 	ev.seq = ++seq;
 	ev.stream = (char *)stream;
 	ev.type = (char *)type;
+	ev.kind = cafe_event_type_of(type);
 	ev.data = data;
 	ev.version = strncmp(stream, "delivery", 8) == 0 ? o->delivery_version + 1 :
 	    strncmp(stream, "order", 5) == 0 ? o->order_version + 1 : o->payment_version + 1;

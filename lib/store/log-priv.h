@@ -109,4 +109,13 @@ int cafe_log_too_new(struct cafe_log *log, int v, struct cafe_err *e);
 /* A result code of log->store as a status, naming the log. */
 int cafe_log_db_status(struct cafe_log *log, int rc, struct cafe_err *e, const char *what);
 
+/* Shared by the log's files (log.c, log-append.c, log-read.c,
+ * log-wait.c, log-verify.c). prepare_cached reuses *st when it is set. */
+int cafe_log_prepare(struct cafe_log *log, const char *sql, struct cafe_stmt **st,
+		struct cafe_err *e);
+int cafe_log_prepare_cached(struct cafe_log *log, struct cafe_stmt **st, const char *sql,
+		struct cafe_err *e);
+/* CAFE_IOERR: the log was opened read-only. */
+int cafe_log_refuse_readonly(const struct cafe_log *log, struct cafe_err *e);
+
 #endif

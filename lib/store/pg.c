@@ -14,14 +14,12 @@
  * unique violation is a constraint, a read-only transaction is read-only,
  * a lost connection an I/O error.
  */
-#include <dlfcn.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include <libpq-fe.h>
-
+#include "libpq.h"
 #include "pg.h"
 #include "store-priv.h"
 
@@ -30,87 +28,6 @@ enum {
 	RC_ERROR = 1, RC_BUSY = 5, RC_READONLY = 8, RC_IOERR = 10, RC_CANTOPEN = 14,
 	RC_CONSTRAINT = 19, RC_MISUSE = 21
 };
-
-/* The libpq calls cafe makes, resolved once. */
-static struct {
-	int tried, ok;
-	char why[256];
-	PGconn *(*connectdb_params)(const char *const *, const char *const *, int);
-	ConnStatusType (*status)(const PGconn *);
-	char *(*error_message)(const PGconn *);
-	void (*finish)(PGconn *);
-	void (*reset)(PGconn *);
-	PGTransactionStatusType (*transaction_status)(const PGconn *);
-	PGresult *(*exec)(PGconn *, const char *);
-	PGresult *(*prepare)(PGconn *, const char *, const char *, int, const Oid *);
-	PGresult *(*exec_prepared)(PGconn *, const char *, int, const char *const *,
-	    const int *, const int *, int);
-	PGresult *(*exec_params)(PGconn *, const char *, int, const Oid *,
-	    const char *const *, const int *, const int *, int);
-	ExecStatusType (*result_status)(const PGresult *);
-	char *(*result_error_field)(const PGresult *, int);
-	char *(*result_error_message)(const PGresult *);
-	void (*clear)(PGresult *);
-	int (*ntuples)(const PGresult *);
-	int (*nfields)(const PGresult *);
-	char *(*getvalue)(const PGresult *, int, int);
-	int (*getisnull)(const PGresult *, int, int);
-	Oid (*ftype)(const PGresult *, int);
-	char *(*cmd_tuples)(PGresult *);
-	int (*socket)(const PGconn *);
-	int (*consume_input)(PGconn *);
-	PGnotify *(*notifies)(PGconn *);
-	void (*freemem)(void *);
-	PQnoticeProcessor (*set_notice_processor)(PGconn *, PQnoticeProcessor, void *);
-} pq;
-
-static int
-load_libpq(void)
-{
-	void *h;
-
-	if (pq.tried)
-		return pq.ok;
-	pq.tried = 1;
-	if (!(h = dlopen("libpq.so.5", RTLD_NOW | RTLD_LOCAL))) {
-		snprintf(pq.why, sizeof pq.why, "PostgreSQL needs libpq (Debian package "
-		    "libpq5): %s", dlerror());
-		return 0;
-	}
-#define SYM(field, name) \
-	if (!(*(void **)&pq.field = dlsym(h, name))) { \
-		snprintf(pq.why, sizeof pq.why, "libpq lacks %s", name); \
-		return 0; \
-	}
-	SYM(connectdb_params, "PQconnectdbParams");
-	SYM(status, "PQstatus");
-	SYM(error_message, "PQerrorMessage");
-	SYM(finish, "PQfinish");
-	SYM(reset, "PQreset");
-	SYM(transaction_status, "PQtransactionStatus");
-	SYM(exec, "PQexec");
-	SYM(prepare, "PQprepare");
-	SYM(exec_prepared, "PQexecPrepared");
-	SYM(exec_params, "PQexecParams");
-	SYM(result_status, "PQresultStatus");
-	SYM(result_error_field, "PQresultErrorField");
-	SYM(result_error_message, "PQresultErrorMessage");
-	SYM(clear, "PQclear");
-	SYM(ntuples, "PQntuples");
-	SYM(nfields, "PQnfields");
-	SYM(getvalue, "PQgetvalue");
-	SYM(getisnull, "PQgetisnull");
-	SYM(ftype, "PQftype");
-	SYM(cmd_tuples, "PQcmdTuples");
-	SYM(socket, "PQsocket");
-	SYM(consume_input, "PQconsumeInput");
-	SYM(notifies, "PQnotifies");
-	SYM(freemem, "PQfreemem");
-	SYM(set_notice_processor, "PQsetNoticeProcessor");
-#undef SYM
-	pq.ok = 1;
-	return 1;
-}
 
 struct pg_db {
 	struct cafe_db base;
@@ -161,8 +78,8 @@ static void forget_named(struct pg_db *db);
 static void
 note_txn(struct pg_db *db)
 {
-	if (pq.status(db->conn) == CONNECTION_OK) {
-		PGTransactionStatusType t = pq.transaction_status(db->conn);
+	if (cafe_pq.status(db->conn) == CONNECTION_OK) {
+		PGTransactionStatusType t = cafe_pq.transaction_status(db->conn);
 
 		db->in_txn = t == PQTRANS_INTRANS || t == PQTRANS_INERROR;
 	}
@@ -178,7 +95,7 @@ note_txn(struct pg_db *db)
 static int
 ready(struct pg_db *db)
 {
-	if (pq.status(db->conn) == CONNECTION_OK)
+	if (cafe_pq.status(db->conn) == CONNECTION_OK)
 		return 1;
 	db->held = 1;
 	if (db->in_txn) {
@@ -186,9 +103,9 @@ ready(struct pg_db *db)
 		    "middle of a transaction");
 		return 0;
 	}
-	pq.reset(db->conn);
-	if (pq.status(db->conn) != CONNECTION_OK) {
-		snprintf(db->msg, sizeof db->msg, "%s", pq.error_message(db->conn));
+	cafe_pq.reset(db->conn);
+	if (cafe_pq.status(db->conn) != CONNECTION_OK) {
+		snprintf(db->msg, sizeof db->msg, "%s", cafe_pq.error_message(db->conn));
 		db->msg[strcspn(db->msg, "\n")] = '\0';
 		return 0;
 	}
@@ -197,9 +114,9 @@ ready(struct pg_db *db)
 	forget_tables(db);
 	forget_named(db);
 	if (!db->durable) {
-		PGresult *res = pq.exec(db->conn, "SET synchronous_commit = off");
+		PGresult *res = cafe_pq.exec(db->conn, "SET synchronous_commit = off");
 
-		pq.clear(res);
+		cafe_pq.clear(res);
 	}
 	return 1;
 }
@@ -213,8 +130,8 @@ run(struct pg_db *db, const char *sql, int n, const char *const *params)
 
 	if (!ready(db))
 		return NULL;
-	res = n < 0 ? pq.exec(db->conn, sql) :
-	    pq.exec_params(db->conn, sql, n, NULL, params, NULL, NULL, 0);
+	res = n < 0 ? cafe_pq.exec(db->conn, sql) :
+	    cafe_pq.exec_params(db->conn, sql, n, NULL, params, NULL, NULL, 0);
 	note_txn(db);
 	return res;
 }
@@ -223,8 +140,8 @@ run(struct pg_db *db, const char *sql, int n, const char *const *params)
 static int
 result_rc(struct pg_db *db, PGresult *res)
 {
-	const char *state = res ? pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
-	const char *msg = res ? pq.result_error_message(res) : pq.error_message(db->conn);
+	const char *state = res ? cafe_pq.result_error_field(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = res ? cafe_pq.result_error_message(res) : cafe_pq.error_message(db->conn);
 	size_t n;
 
 	if (!res && db->held) {
@@ -237,7 +154,7 @@ result_rc(struct pg_db *db, PGresult *res)
 	n = strlen(db->msg);
 	while (n > 0 && (db->msg[n - 1] == '\n' || db->msg[n - 1] == ' '))
 		db->msg[--n] = '\0';
-	if (pq.status(db->conn) != CONNECTION_OK)
+	if (cafe_pq.status(db->conn) != CONNECTION_OK)
 		return RC_IOERR;
 	if (!state)
 		return RC_ERROR;
@@ -328,17 +245,17 @@ pg_exec(struct cafe_db *db, const char *sql)
 
 	if (strstr(sql, "DROP ") || strstr(sql, "ROLLBACK"))
 		forget_tables(DB(db));     /* what pg_has remembered may be gone */
-	if (DB(db)->in_txn && pq.status(DB(db)->conn) != CONNECTION_OK &&
+	if (DB(db)->in_txn && cafe_pq.status(DB(db)->conn) != CONNECTION_OK &&
 	    strncmp(sql, "ROLLBACK", 8) == 0) {
 		DB(db)->in_txn = 0;     /* the server has rolled it back already */
 		return CAFE_DB_OK;
 	}
 	res = run(DB(db), sql, -1, NULL);
-	ExecStatusType s = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
+	ExecStatusType s = res ? cafe_pq.result_status(res) : PGRES_FATAL_ERROR;
 	int rc = s == PGRES_COMMAND_OK || s == PGRES_TUPLES_OK ? CAFE_DB_OK :
 	    result_rc(DB(db), res);
 
-	pq.clear(res);
+	cafe_pq.clear(res);
 	return rc;
 }
 
@@ -367,21 +284,21 @@ cafe_store_pg_begin_write(struct cafe_db *db, const char *then,
 		return pg_exec(db, sql);
 	/* As pg_exec, keeping the last statement's first row for row(). */
 	res = run(DB(db), sql, -1, NULL);
-	st = res ? pq.result_status(res) : PGRES_FATAL_ERROR;
+	st = res ? cafe_pq.result_status(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
 		rc = result_rc(DB(db), res);
-		pq.clear(res);
+		cafe_pq.clear(res);
 		return rc;
 	}
-	if (st == PGRES_TUPLES_OK && pq.ntuples(res) > 0) {
+	if (st == PGRES_TUPLES_OK && cafe_pq.ntuples(res) > 0) {
 		const char *vals[8];
-		int n = pq.nfields(res) < 8 ? pq.nfields(res) : 8;
+		int n = cafe_pq.nfields(res) < 8 ? cafe_pq.nfields(res) : 8;
 
 		for (int i = 0; i < n; i++)
-			vals[i] = pq.getisnull(res, 0, i) ? NULL : pq.getvalue(res, 0, i);
+			vals[i] = cafe_pq.getisnull(res, 0, i) ? NULL : cafe_pq.getvalue(res, 0, i);
 		row(arg, vals, n);
 	}
-	pq.clear(res);
+	cafe_pq.clear(res);
 	return CAFE_DB_OK;
 }
 
@@ -426,12 +343,12 @@ query1(struct pg_db *db, const char *sql, const char *arg, char *buf, size_t n)
 	PGresult *res = run(db, sql, arg ? 1 : 0, args);
 	const char *v = NULL;
 
-	if (res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0 &&
-	    !pq.getisnull(res, 0, 0)) {
-		snprintf(buf, n, "%s", pq.getvalue(res, 0, 0));
+	if (res && cafe_pq.result_status(res) == PGRES_TUPLES_OK && cafe_pq.ntuples(res) > 0 &&
+	    !cafe_pq.getisnull(res, 0, 0)) {
+		snprintf(buf, n, "%s", cafe_pq.getvalue(res, 0, 0));
 		v = buf;
 	}
-	pq.clear(res);
+	cafe_pq.clear(res);
 	return v;
 }
 
@@ -503,13 +420,13 @@ pg_has(struct cafe_db *db, const char *table, const char *column)
 	 * again on the new one, outside a transaction (ready() makes it; a
 	 * catalog read is safe to repeat), so that a dropped connection is
 	 * never taken for a missing table. */
-	if ((!res || pq.result_status(res) != PGRES_TUPLES_OK) &&
-	    pq.status(d->conn) != CONNECTION_OK && !d->in_txn) {
-		pq.clear(res);
+	if ((!res || cafe_pq.result_status(res) != PGRES_TUPLES_OK) &&
+	    cafe_pq.status(d->conn) != CONNECTION_OK && !d->in_txn) {
+		cafe_pq.clear(res);
 		res = run(d, sql, column ? 2 : 1, args);
 	}
-	yes = res && pq.result_status(res) == PGRES_TUPLES_OK && pq.ntuples(res) > 0;
-	pq.clear(res);
+	yes = res && cafe_pq.result_status(res) == PGRES_TUPLES_OK && cafe_pq.ntuples(res) > 0;
+	cafe_pq.clear(res);
 	if (yes && !column) {
 		d->tables = cafe_xrealloc(d->tables, (d->ntables + 1) * sizeof *d->tables);
 		d->tables[d->ntables++] = cafe_xstrdup(table);
@@ -585,9 +502,9 @@ server_name(struct pg_stmt *s)
 	db->named = cafe_xrealloc(db->named, (db->nnamed + 1) * sizeof *db->named);
 	n = &db->named[db->nnamed];
 	snprintf(n->name, sizeof n->name, "cafe_%zu", db->nnamed + 1);
-	res = pq.prepare(db->conn, n->name, s->sql, s->nparams, NULL);
-	ok = res && pq.result_status(res) == PGRES_COMMAND_OK;
-	pq.clear(res);
+	res = cafe_pq.prepare(db->conn, n->name, s->sql, s->nparams, NULL);
+	ok = res && cafe_pq.result_status(res) == PGRES_COMMAND_OK;
+	cafe_pq.clear(res);
 	if (!ok)
 		return 0;
 	n->sql = cafe_xstrdup(s->sql);
@@ -617,7 +534,7 @@ run_stmt(struct pg_stmt *s)
 		if (!(s->slot = server_name(s)))
 			return run(s->db, s->sql, s->nparams, params);
 	}
-	res = pq.exec_prepared(s->db->conn, s->db->named[s->slot - 1].name, s->nparams,
+	res = cafe_pq.exec_prepared(s->db->conn, s->db->named[s->slot - 1].name, s->nparams,
 	    params, NULL, NULL, 0);
 	note_txn(s->db);
 	return res;
@@ -627,7 +544,7 @@ static void
 pg_reset(struct cafe_stmt *st)
 {
 	if (ST(st)->res)
-		pq.clear(ST(st)->res);
+		cafe_pq.clear(ST(st)->res);
 	ST(st)->res = NULL;
 	ST(st)->row = -1;
 	ST(st)->nrows = 0;
@@ -645,17 +562,17 @@ pg_step(struct cafe_stmt *st)
 		return RC_MISUSE;
 	if (!s->res) {
 		s->res = run_stmt(s);
-		status = s->res ? pq.result_status(s->res) : PGRES_FATAL_ERROR;
+		status = s->res ? cafe_pq.result_status(s->res) : PGRES_FATAL_ERROR;
 		if (status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
 			int rc = result_rc(s->db, s->res);
 
-			pq.clear(s->res);
+			cafe_pq.clear(s->res);
 			s->res = NULL;
 			return rc;
 		}
-		tuples = pq.cmd_tuples(s->res);
+		tuples = cafe_pq.cmd_tuples(s->res);
 		s->db->changes = tuples && *tuples ? atoll(tuples) : 0;
-		s->nrows = status == PGRES_TUPLES_OK ? pq.ntuples(s->res) : 0;
+		s->nrows = status == PGRES_TUPLES_OK ? cafe_pq.ntuples(s->res) : 0;
 		s->row = -1;
 	}
 	if (++s->row < s->nrows)
@@ -687,7 +604,7 @@ static int
 valid_cell(struct pg_stmt *s, int i)
 {
 	return s->res && s->row >= 0 && s->row < s->nrows && i >= 0 &&
-	    !pq.getisnull(s->res, s->row, i);
+	    !cafe_pq.getisnull(s->res, s->row, i);
 }
 
 static long long
@@ -698,7 +615,7 @@ pg_col_int(struct cafe_stmt *st, int i)
 
 	if (!valid_cell(s, i))
 		return 0;
-	v = pq.getvalue(s->res, s->row, i);
+	v = cafe_pq.getvalue(s->res, s->row, i);
 	if (strcmp(v, "t") == 0)
 		return 1;
 	return atoll(v);
@@ -709,7 +626,7 @@ pg_col_text(struct cafe_stmt *st, int i)
 {
 	struct pg_stmt *s = ST(st);
 
-	return valid_cell(s, i) ? pq.getvalue(s->res, s->row, i) : NULL;
+	return valid_cell(s, i) ? cafe_pq.getvalue(s->res, s->row, i) : NULL;
 }
 
 static enum cafe_col_kind
@@ -719,7 +636,7 @@ pg_col_kind(struct cafe_stmt *st, int i)
 
 	if (!valid_cell(s, i))
 		return CAFE_COL_NULL;
-	switch (pq.ftype(s->res, i)) {
+	switch (cafe_pq.ftype(s->res, i)) {
 	case 20: case 21: case 23: case 16:       /* int8, int2, int4, bool */
 		return CAFE_COL_INT;
 	case 700: case 701: case 1700:            /* float4, float8, numeric */
@@ -771,8 +688,8 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 	struct pg_db *db;
 
 	*out = NULL;
-	if (!load_libpq())
-		return cafe_err_set(e, CAFE_IOERR, "%s", pq.why);
+	if (!cafe_libpq_load())
+		return cafe_err_set(e, CAFE_IOERR, "%s", cafe_pq.why);
 	db = cafe_xcalloc(1, sizeof *db);
 	db->base.ops = &ops;
 	db->durable = 1;
@@ -784,14 +701,14 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 		const char *const keys[] = { "dbname", "fallback_application_name", NULL };
 		const char *const values[] = { uri, program_invocation_short_name, NULL };
 
-		db->conn = pq.connectdb_params(keys, values, 1);
+		db->conn = cafe_pq.connectdb_params(keys, values, 1);
 	}
-	if (!db->conn || pq.status(db->conn) != CONNECTION_OK) {
+	if (!db->conn || cafe_pq.status(db->conn) != CONNECTION_OK) {
 		char msg[512];
 		size_t n;
 		int status;
 
-		snprintf(msg, sizeof msg, "%s", db->conn ? pq.error_message(db->conn) :
+		snprintf(msg, sizeof msg, "%s", db->conn ? cafe_pq.error_message(db->conn) :
 		    "out of memory");
 		for (n = strlen(msg); n > 0 && (msg[n - 1] == '\n' || msg[n - 1] == ' ');)
 			msg[--n] = '\0';
@@ -817,7 +734,7 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 	}
 	/* The server's notices ("already exists, skipping") are for people at
 	 * psql: not printed, and no round trip to turn them off. */
-	pq.set_notice_processor(db->conn, quiet, NULL);
+	cafe_pq.set_notice_processor(db->conn, quiet, NULL);
 	*out = &db->base;
 	return 0;
 }
@@ -837,7 +754,7 @@ cafe_store_pg_generation(struct cafe_db *db)
 int
 cafe_store_pg_socket(struct cafe_db *db)
 {
-	return pq.socket(DB(db)->conn);
+	return cafe_pq.socket(DB(db)->conn);
 }
 
 int
@@ -846,10 +763,10 @@ cafe_store_pg_notified(struct cafe_db *db)
 	PGnotify *n;
 	int said = 0;
 
-	if (!pq.consume_input(DB(db)->conn))
+	if (!cafe_pq.consume_input(DB(db)->conn))
 		return 1;       /* a broken connection: let the caller look */
-	while ((n = pq.notifies(DB(db)->conn)) != NULL) {
-		pq.freemem(n);
+	while ((n = cafe_pq.notifies(DB(db)->conn)) != NULL) {
+		cafe_pq.freemem(n);
 		said = 1;
 	}
 	return said;
@@ -863,7 +780,7 @@ cafe_store_pg_close(struct cafe_db *d)
 	if (!db)
 		return;
 	if (db->conn)
-		pq.finish(db->conn);
+		cafe_pq.finish(db->conn);
 	forget_tables(db);
 	free(db->tables);
 	forget_named(db);

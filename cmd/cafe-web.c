@@ -16,7 +16,6 @@
  */
 #include <errno.h>
 #include <limits.h>
-#include <netdb.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -600,50 +599,6 @@ watch_main(void *arg)
 /* --- the command --- */
 
 static int
-parse_listen(const char *s, struct sockaddr_storage *ss, socklen_t *len, struct cafe_err *e)
-{
-	char host[256], *port;
-	struct addrinfo hints, *ai = NULL;
-	size_t n = strlen(s);
-
-	if (n == 0 || n >= sizeof host)
-		return cafe_err_set(e, CAFE_USAGE, "--listen wants ADDRESS:PORT, such as "
-		    "127.0.0.1:8080 or [::1]:8080");
-	memcpy(host, s, n + 1);
-	if (host[0] == '[') {
-		char *end = strchr(host, ']');
-
-		if (!end || end[1] != ':')
-			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not [ADDRESS]:PORT", s);
-		*end = '\0';
-		port = end + 2;
-		memmove(host, host + 1, strlen(host + 1) + 1);
-	} else {
-		if (!(port = strrchr(host, ':')))
-			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not ADDRESS:PORT", s);
-		*port++ = '\0';
-	}
-	{
-		long long p;
-
-		if (cafe_parse_ll(port, 1, 65535, &p) != 0)
-			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not a port "
-			    "(1 to 65535)", port);
-	}
-	memset(&hints, 0, sizeof hints);
-	hints.ai_family = AF_UNSPEC;
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
-	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
-		return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not a numeric address "
-		    "(such as 127.0.0.1, 0.0.0.0 or ::1)", host);
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = ai->ai_addrlen;
-	freeaddrinfo(ai);
-	return 0;
-}
-
-static int
 check_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
     enum cafe_verb_open *open)
 {
@@ -654,7 +609,7 @@ check_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	long long v;
 
 	(void)argc, (void)argv, (void)open;
-	if (o->listen && parse_listen(o->listen, &ss, &len, &e) != 0)
+	if (o->listen && cafe_gate_listen_address(o->listen, &ss, &len, &e) != 0)
 		return cafe_usage_error(ctx, "%s", e.msg);
 	if (o->timeout && cafe_parse_ll(o->timeout, 1, 3600, &v) != 0)
 		return cafe_usage_error(ctx, "--timeout wants seconds from 1 to 3600, not '%s'",
@@ -718,7 +673,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	srv.ctx = ctx;
 	cafe_cond_init(&srv.changed);
 	cafe_pickup_init(&srv.board);
-	parse_listen(where, &ss, &len, &e);
+	cafe_gate_listen_address(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);
 	if (o->maxconn)

@@ -9,6 +9,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,4 +201,49 @@ cafe_gate_stop(struct cafe_gate *g)
 	close(g->stop[1]);
 	free(g->w);
 	free(g);
+}
+
+int
+cafe_gate_listen_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+    struct cafe_err *e)
+{
+	char host[256], *port;
+	struct addrinfo hints, *ai = NULL;
+	size_t n = strlen(s);
+
+	if (n == 0 || n >= sizeof host)
+		return cafe_err_set(e, CAFE_USAGE, "--listen wants ADDRESS:PORT, such as "
+		    "127.0.0.1:8080 or [::1]:8080");
+	memcpy(host, s, n + 1);
+	if (host[0] == '[') {
+		char *end = strchr(host, ']');
+
+		if (!end || end[1] != ':')
+			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not [ADDRESS]:PORT", s);
+		*end = '\0';
+		port = end + 2;
+		memmove(host, host + 1, strlen(host + 1) + 1);
+	} else {
+		if (!(port = strrchr(host, ':')))
+			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not ADDRESS:PORT", s);
+		*port++ = '\0';
+	}
+	{
+		long long p;
+
+		if (cafe_parse_ll(port, 1, 65535, &p) != 0)
+			return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not a port "
+			    "(1 to 65535)", port);
+	}
+	memset(&hints, 0, sizeof hints);
+	hints.ai_family = AF_UNSPEC;
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICHOST | AI_NUMERICSERV | AI_PASSIVE;
+	if (getaddrinfo(host, port, &hints, &ai) != 0 || !ai)
+		return cafe_err_set(e, CAFE_USAGE, "--listen: '%s' is not a numeric address "
+		    "(such as 127.0.0.1, 0.0.0.0 or ::1)", host);
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = ai->ai_addrlen;
+	freeaddrinfo(ai);
+	return 0;
 }

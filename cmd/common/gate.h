@@ -32,4 +32,9 @@ int cafe_gate_start(struct cafe_gate **g, int fd, long long header_ms, int max_w
 /* Stops the thread and closes what still waits. */
 void cafe_gate_stop(struct cafe_gate *g);
 
+/* --listen's ADDRESS:PORT (or [ADDRESS]:PORT), numeric only, into *ss;
+ * CAFE_USAGE with a line that shows the form wanted. */
+int cafe_gate_listen_address(const char *s, struct sockaddr_storage *ss, socklen_t *len,
+		struct cafe_err *e);
+
 #endif

@@ -1,6 +1,7 @@
 /*
  * trace.c - the order_trace read model (trace.h): catching up, rebuilding,
- * the view as of a past instant, following changes, and stats.
+ * the view as of a past instant, listing. Following changes is
+ * trace-follow.c's, the stats stats.c's.
  *
  * Each row is cafe_order_apply() folded over the order's events, stored as
  * columns. Catching up reads the events after checkpoint "trace", folds
@@ -19,8 +20,8 @@
 #include "base/people.h"
 #include "projection.h"
 #include "trace.h"
+#include "trace-priv.h"
 
-#define WHO "order trace"    /* names this view in messages */
 #define CHECKPOINT "trace"
 /* Events per catch-up transaction: about 60 ms of the write lock. A fifth
  * of it made a rebuild of a million events commit 500 times and write the
@@ -234,8 +235,8 @@ fold_finish(struct fold *f)
  * may carry an offset or no milliseconds); *ms gets the instant, -1 if the
  * ts does not parse. A shallow copy: the members stay borrowed.
  */
-static struct cafe_event
-canonical(const struct cafe_event *ev, long long *ms, int need_ms)
+struct cafe_event
+cafe_trace_canonical(const struct cafe_event *ev, long long *ms, int need_ms)
 {
 	struct cafe_event c = *ev;
 
@@ -250,8 +251,8 @@ canonical(const struct cafe_event *ev, long long *ms, int need_ms)
 }
 
 /* 1 when the event can change an order's row. */
-static long long
-row_of(const struct cafe_event *ev)
+long long
+cafe_trace_event_row(const struct cafe_event *ev)
 {
 	long long id = cafe_event_order_id(ev);
 
@@ -352,8 +353,8 @@ fold_event(const struct cafe_event *event, void *arg)
 {
 	struct fold *f = arg;
 	struct row *r;
-	long long ms, id = row_of(event);
-	struct cafe_event ev = canonical(event, &ms, f->until_ms >= 0);
+	long long ms, id = cafe_trace_event_row(event);
+	struct cafe_event ev = cafe_trace_canonical(event, &ms, f->until_ms >= 0);
 
 	if (id != 0 && f->nrows >= ROWS_FLUSH) {
 		/* Ahead of the write lock nothing is written: stop here. */
@@ -635,8 +636,8 @@ row_json(struct cafe_stmt *st)
 }
 
 /* A time option as the view stores times; -1 after setting e when bad. */
-static long long
-parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err *e)
+long long
+cafe_trace_parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err *e)
 {
 	/* Typed by a person: without an offset, in the shop's time zone. */
 	long long ms = cafe_parse_local(s);
@@ -653,14 +654,14 @@ parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err 
 
 /* Which table answers: the live view brought up to date, or a TEMP fold
  * of the log (as of a past instant, or when we may not write). */
-static int
-source_table(struct cafe_log *log, const struct cafe_trace_query *q, const char **table,
+int
+cafe_trace_source(struct cafe_log *log, const struct cafe_trace_query *q, const char **table,
     struct cafe_err *e)
 {
 	const struct cafe_progress *p = q ? q->progress : NULL;
 	long long until = -1;
 
-	if (q && q->as_of && (until = parse_time("--as-of", q->as_of, NULL, 0, e)) < 0)
+	if (q && q->as_of && (until = cafe_trace_parse_time("--as-of", q->as_of, NULL, 0, e)) < 0)
 		return CAFE_USAGE;
 	if (until >= 0 || cafe_db_readonly(cafe_log_store(log))) {
 		*table = VIEW;
@@ -701,9 +702,9 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	char sql[1024], since[40] = "";
 	int rc, status, nparam = 0, n;
 
-	if (q->since && parse_time("--since", q->since, since, sizeof since, e) < 0)
+	if (q->since && cafe_trace_parse_time("--since", q->since, since, sizeof since, e) < 0)
 		return CAFE_USAGE;
-	if ((status = source_table(log, q, &table, e)) != 0)
+	if ((status = cafe_trace_source(log, q, &table, e)) != 0)
 		return status;
 	/* The newest `limit` orders that match, oldest first; the statement
 	 * names only the filters given, so that the planner takes their
@@ -763,7 +764,7 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 	json_t *row = NULL;
 	int rc;
 
-	if (source_table(log, NULL, &table, e) != 0)
+	if (cafe_trace_source(log, NULL, &table, e) != 0)
 		return NULL;
 	rc = cafe_db_prepare(db, strcmp(table, VIEW) == 0 ?
 	    "SELECT " ROW_COLUMNS " FROM " VIEW " WHERE order_id = ? "
@@ -787,242 +788,3 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 }
 
 /* Following: each event's change, folded from the order's own events. */
-struct follow {
-	struct cafe_log *log;
-	int (*fn)(json_t *, void *);
-	void *arg;
-	long long *last;
-	struct cafe_err *e;
-	int status;                 /* of a read inside the callback */
-};
-
-struct refold {
-	struct cafe_order o;
-	long long upto;
-};
-
-static int
-refold_event(const struct cafe_event *event, void *arg)
-{
-	struct refold *r = arg;
-	long long ms;
-	struct cafe_event ev;
-
-	if (event->seq > r->upto)
-		return 0;
-	ev = canonical(event, &ms, 0);
-	cafe_order_apply(&r->o, &ev);
-	return 0;
-}
-
-static json_t *
-order_json(const struct cafe_order *o)
-{
-	return json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
-	    "s:s}",
-	    "order_id", (json_int_t)o->id, "customer", o->customer, "product", o->product,
-	    "items", cafe_order_items(o), "qty", (json_int_t)o->qty, "total", (json_int_t)o->total,
-	    "order_status", cafe_order_status_name(o->status),
-	    "payment_status", cafe_payment_status_name(o->payment),
-	    "delivery_status", cafe_delivery_status_name(o->delivery),
-	    "messages", (json_int_t)o->messages, "placed_at", o->placed_at,
-	    "updated_at", o->updated_at, "address", o->address, "rider", o->rider);
-}
-
-json_t *
-cafe_trace_row_of(const struct cafe_order *o)
-{
-	return order_json(o);
-}
-
-static int
-change_event(const struct cafe_event *ev, void *arg)
-{
-	struct follow *fl = arg;
-	struct refold *r;
-	char corr[32];
-	long long id = row_of(ev);
-	json_t *change;
-	int status;
-
-	*fl->last = ev->seq;
-	if (id == 0)
-		return 0;
-	r = cafe_xmalloc(sizeof *r);
-	cafe_order_init(&r->o, id);
-	r->upto = ev->seq;
-	snprintf(corr, sizeof corr, "%lld", id);
-	if ((status = cafe_log_read_correlated(fl->log, corr, refold_event, r, fl->e)) != 0) {
-		free(r);
-		return fl->status = status;
-	}
-	if (r->o.status == CAFE_ORDER_NONE) {
-		free(r);
-		return 0;
-	}
-	change = json_pack("{s:I, s:s}", "seq", (json_int_t)ev->seq, "event", ev->type);
-	json_object_update_new(change, order_json(&r->o));
-	free(r);
-	status = fl->fn(change, fl->arg);
-	json_decref(change);
-	return status;
-}
-
-int
-cafe_trace_changes(struct cafe_log *log, long long after,
-    int (*fn)(json_t *, void *), void *arg, long long *last, struct cafe_err *e)
-{
-	struct follow fl = { log, fn, arg, last, e, 0 };
-	int status;
-
-	*last = after;
-	status = cafe_log_read(log, after, 0, change_event, &fl, e);
-	return fl.status ? fl.status : status;
-}
-
-/* Stats: counts by hour, and the payment-to-delivery times. */
-struct bucket {
-	char hour[32];
-	long long orders, delivered, cancelled, rejected;
-	long long charged, refunds, owed;   /* revenue = charged - refunds */
-	long long *ms;              /* delivery times */
-	size_t nms, cap;
-};
-
-static void
-bucket_add_ms(struct bucket *b, long long ms)
-{
-	if (b->nms == b->cap) {
-		b->cap = b->cap ? 2 * b->cap : 16;
-		b->ms = cafe_xrealloc(b->ms, b->cap * sizeof *b->ms);
-	}
-	b->ms[b->nms++] = ms;
-}
-
-static int
-cmp_ll(const void *a, const void *b)
-{
-	long long x = *(const long long *)a, y = *(const long long *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Nearest-rank percentile of sorted v, as JSON (null for none). */
-static json_t *
-percentile(const long long *v, size_t n, int pct)
-{
-	size_t rank;
-
-	if (n == 0)
-		return json_null();
-	rank = (n * (size_t)pct + 99) / 100;
-	return json_integer(v[rank ? rank - 1 : 0]);
-}
-
-static json_t *
-bucket_json(struct bucket *b, int with_hour)
-{
-	json_t *o = json_object();
-
-	if (with_hour)
-		json_object_set_new(o, "hour", json_string(b->hour));
-	json_object_set_new(o, "orders", json_integer(b->orders));
-	json_object_set_new(o, "delivered", json_integer(b->delivered));
-	json_object_set_new(o, "cancelled", json_integer(b->cancelled));
-	json_object_set_new(o, "rejected", json_integer(b->rejected));
-	json_object_set_new(o, "revenue", json_integer(b->charged - b->refunds));
-	json_object_set_new(o, "charged", json_integer(b->charged));
-	json_object_set_new(o, "refunds", json_integer(b->refunds));
-	json_object_set_new(o, "owed", json_integer(b->owed));
-	if (b->nms > 0)
-		qsort(b->ms, b->nms, sizeof *b->ms, cmp_ll);
-	json_object_set_new(o, "delivery_p50_ms", percentile(b->ms, b->nms, 50));
-	json_object_set_new(o, "delivery_p90_ms", percentile(b->ms, b->nms, 90));
-	return o;
-}
-
-json_t *
-cafe_trace_stats(struct cafe_log *log, const struct cafe_trace_query *q, struct cafe_err *e)
-{
-	struct cafe_db *db = cafe_log_store(log);
-	struct bucket all, *hours = NULL;
-	size_t nhours = 0, cap = 0;
-	const char *table;
-	struct cafe_stmt *st = NULL;
-	char sql[512], since[40] = "";
-	json_t *out = NULL, *list;
-	int rc;
-
-	memset(&all, 0, sizeof all);
-	if (q->since && parse_time("--since", q->since, since, sizeof since, e) < 0)
-		return NULL;
-	if (source_table(log, q, &table, e) != 0)
-		return NULL;
-	snprintf(sql, sizeof sql, "SELECT placed_at, order_status, total, delivered_at, "
-	    "payment_status, amount, refunded, refund_failed FROM %s "
-	    "WHERE order_status <> 'none' AND (CAST(?1 AS TEXT) IS NULL OR placed_at >= ?1) "
-	    "ORDER BY placed_at", table);
-	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK) {
-		cafe_db_status(db, rc, WHO, "prepare", e);
-		return NULL;
-	}
-	if (since[0])
-		cafe_stmt_text(st, 1, since);
-	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
-		const char *placed = cafe_col_text(st, 0);
-		const char *status = cafe_col_text(st, 1);
-		const char *delivered = cafe_col_text(st, 3);
-		long long total = cafe_col_int(st, 2);
-		long long charged = cafe_col_int(st, 5);
-		long long refunded = cafe_col_int(st, 6), owed = cafe_col_int(st, 7);
-		struct bucket *h;
-		char hour[32];
-
-		snprintf(hour, sizeof hour, "%.13s:00:00Z", placed);
-		if (nhours == 0 || strcmp(hours[nhours - 1].hour, hour) != 0) {
-			if (nhours == cap) {
-				cap = cap ? 2 * cap : 16;
-				hours = cafe_xrealloc(hours, cap * sizeof *hours);
-			}
-			memset(&hours[nhours], 0, sizeof *hours);
-			snprintf(hours[nhours].hour, sizeof hours[nhours].hour, "%s", hour);
-			nhours++;
-		}
-		h = &hours[nhours - 1];
-		for (struct bucket *b = &all; b; b = b == &all ? h : NULL) {
-			b->orders++;
-			if (strcmp(status, "cancelled") == 0)
-				b->cancelled++;
-			else if (strcmp(status, "rejected") == 0)
-				b->rejected++;
-			/* What the café kept: the charge, less what went back. A
-			 * failed refund is kept but owed to the customer. */
-			b->charged += charged > 0 ? charged : total;
-			b->refunds += refunded;
-			b->owed += owed;
-			if (strcmp(status, "delivered") == 0)
-				b->delivered++;
-			if (delivered && *delivered) {
-				long long d = cafe_parse_ts(delivered) - cafe_parse_ts(placed);
-
-				bucket_add_ms(b, d < 0 ? 0 : d);
-			}
-		}
-	}
-	if (rc != CAFE_DB_DONE) {
-		cafe_db_status(db, rc, WHO, "read", e);
-		goto out;
-	}
-	out = bucket_json(&all, 0);
-	list = json_array();
-	for (size_t i = 0; i < nhours; i++)
-		json_array_append_new(list, bucket_json(&hours[i], 1));
-	json_object_set_new(out, "hours", list);
-out:
-	cafe_stmt_free(st);
-	free(all.ms);
-	for (size_t i = 0; i < nhours; i++)
-		free(hours[i].ms);
-	free(hours);
-	return out;
-}

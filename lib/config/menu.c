@@ -294,3 +294,31 @@ cfg_check_groups(struct walk *w, struct cafe_config *c)
 	}
 	return 0;
 }
+
+const struct cafe_product *
+cafe_config_product(const struct cafe_config *c, const char *name)
+{
+	long i;
+
+	if (c->menu_index && cafe_product_index_count(c->menu_index) == c->nmenu) {
+		if ((i = cafe_product_index_find(c->menu_index, c->menu, name, 0)) < 0)
+			i = cafe_product_index_find(c->menu_index, c->menu, name, 1);
+		return i < 0 ? NULL : &c->menu[i];
+	}
+	for (size_t i = 0; i < c->nmenu; i++)
+		if (c->menu[i].name && strcmp(c->menu[i].name, name) == 0)
+			return &c->menu[i];
+	for (size_t i = 0; i < c->nmenu; i++)
+		if (c->menu[i].code && strcmp(c->menu[i].code, name) == 0)
+			return &c->menu[i];
+	return NULL;
+}
+
+const struct cafe_option_group *
+cafe_config_group(const struct cafe_config *c, const char *name)
+{
+	for (size_t i = 0; i < c->noptions; i++)
+		if (strcmp(c->options[i].name, name) == 0)
+			return &c->options[i];
+	return NULL;
+}

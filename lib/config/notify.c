@@ -254,3 +254,12 @@ cfg_parse_notify(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	}
 	return rc;
 }
+
+const char *
+cafe_config_template(const struct cafe_config *c, const char *event)
+{
+	for (size_t i = 0; i < c->notify.ntemplates; i++)
+		if (strcmp(c->notify.templates[i].event, event) == 0)
+			return c->notify.templates[i].text;
+	return NULL;
+}

@@ -300,3 +300,41 @@ cafe_store_sqlite_free(struct cafe_db *db)
 	cafe_lockq_close(DB(db)->queue);
 	free(db);
 }
+
+/*
+ * The one mapping from an SQLite result code to an exit status and a
+ * message, for the log and for every owner of a projection or operational
+ * table (cafe_db_status, cafe_log_sql_status): busy or locked is CAFE_TEMPFAIL (try again),
+ * everything else CAFE_IOERR, said in the user's terms.
+ */
+int
+cafe_sqlite_status(sqlite3 *db, const char *path, int rc, const char *who, const char *what,
+    struct cafe_err *e)
+{
+	const char *msg = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+
+	if (!path || !*path)
+		path = db && sqlite3_db_filename(db, "main") ? sqlite3_db_filename(db, "main") :
+		    "?";
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return cafe_err_set(e, CAFE_TEMPFAIL,
+		    "database '%s' is busy, try again", path);
+	case SQLITE_READONLY:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "database '%s' is read-only (check its permissions)", path);
+	case SQLITE_NOTADB:
+	case SQLITE_CORRUPT:
+		return cafe_err_set(e, CAFE_IOERR,
+		    "'%s' is not a cafe database or is damaged (%s)", path, msg);
+	case SQLITE_FULL:
+		return cafe_err_set(e, CAFE_IOERR, "disk full writing '%s'", path);
+	case SQLITE_CANTOPEN:
+		return cafe_err_set(e, CAFE_IOERR, "cannot open database '%s' (%s)",
+		    path, msg);
+	default:
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", path,
+		    who ? who : "", who ? ": " : "", what, msg);
+	}
+}

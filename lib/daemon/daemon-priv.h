@@ -1,11 +1,12 @@
 /*
  * daemon-priv.h - what the pieces of the daemon share (daemon.h is the
  * public side): its limits, the worker and the daemon, and the functions
- * one piece calls in another. Only lib/daemon*.c include it.
+ * one piece calls in another. Only the files of lib/daemon/ include it.
  *
  * The pieces, one concern each:
- *  - daemon.c: the worker threads, the write lock, the config and output,
- *    and the daemon's lifecycle;
+ *  - daemon.c: the worker threads and the daemon's lifecycle;
+ *  - worker.c: what a worker works with: its output, its config, its
+ *    statements, its write transactions and the write lock;
  *  - lease.c: the leases: who works a policy, taken, kept, given up;
  *  - queue.c: the items of a window and the queue of waiting and
  *    parked events: act, decide, record;
@@ -140,7 +141,7 @@ struct cafe_daemon {
 	long long head;             /* the log's head as last seen */
 };
 
-/* daemon.c */
+/* worker.c */
 /* The daemon's operational tables (daemon.h), created on first run. */
 extern const char dm_schema[];
 void dm_say(struct worker *w, int level, const char *fmt, ...)
@@ -157,6 +158,13 @@ int dm_should_yield(struct worker *w);
 int dm_txn_begin(struct worker *w, struct cafe_err *e);
 int dm_txn_commit(struct worker *w, struct cafe_err *e);
 void dm_txn_rollback(struct worker *w);
+struct conf_ref *dm_conf_get(struct cafe_daemon *d);
+void dm_conf_put(struct cafe_daemon *d, struct conf_ref *r);
+/* The lines held for the end of a transaction: said when it committed. */
+void dm_lines_end(struct worker *w, int committed);
+int dm_exec(struct worker *w, const char *sql, struct cafe_err *e);
+/* The SQLite busy handler of a worker's connection (cafe_log_as_worker). */
+int dm_busy_wait(void *arg, int count);
 
 /* lease.c */
 int dm_lease_keep(struct worker *w, struct cafe_err *e);
@@ -185,7 +193,6 @@ void dm_publish_head(struct cafe_daemon *d, long long head);
 void dm_stop_all(struct cafe_daemon *d);
 void dm_nap(struct cafe_daemon *d, long long ms);
 void *dm_checkpointer_main(void *arg);
-int dm_busy_wait(void *arg, int count);
 void *dm_watcher_main(void *arg);
 int dm_wait_head(struct worker *w, long long pos, long long ms);
 

@@ -85,33 +85,6 @@ dm_checkpointer_main(void *arg)
 }
 
 /*
- * SQLite's own busy handler sleeps 1, 2, 5, 10 ms and more while another
- * process holds the write lock; a policy waiting so would hold up the
- * others behind the process's write mutex. This one looks every 50 us at
- * first, doubling to 1 ms, for as long as log.c's busy timeout (10 s).
- */
-int
-dm_busy_wait(void *arg, int count)
-{
-	struct worker *w = arg;
-	long long slept_us = 50LL << (count < 5 ? count : 5);
-	struct timespec ts;
-
-	if (count == 0)
-		w->busy_since = cafe_mono_ms();
-	else if (cafe_mono_ms() - w->busy_since > 10000)
-		return 0;
-	if (dm_should_yield(w)) {
-		w->yielded = 1;
-		return 0;
-	}
-	ts.tv_sec = 0;
-	ts.tv_nsec = (slept_us < 1000 ? slept_us : 1000) * 1000;
-	nanosleep(&ts, NULL);
-	return 1;
-}
-
-/*
  * One thread per daemon waits for commits (cafe_log_wait: inotify, with
  * quick looks after each write) and wakes the workers, so that only one
  * thread polls however many policies run.

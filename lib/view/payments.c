@@ -72,8 +72,9 @@ struct fold {
 };
 
 static int
-fold_prepare(struct fold *f, const char *table)
+fold_prepare(void *arg, const char *table)
 {
+	struct fold *f = arg;
 	char sql[2048];
 	int rc;
 
@@ -115,8 +116,10 @@ fold_prepare(struct fold *f, const char *table)
 }
 
 static void
-fold_finish(struct fold *f)
+fold_finish(void *arg)
 {
+	struct fold *f = arg;
+
 	cafe_stmt_free(f->ins);
 	cafe_stmt_free(f->upd);
 	f->ins = f->upd = NULL;
@@ -202,6 +205,13 @@ fold_event(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
+static const struct cafe_fold payments_fold = {
+	.types = types,
+	.prepare = fold_prepare,
+	.event = fold_event,
+	.finish = fold_finish,
+};
+
 static int
 schema(struct cafe_log *log, struct cafe_err *e)
 {
@@ -226,25 +236,13 @@ cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *ap
     struct cafe_err *e)
 {
 	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
-	long long after, head, upto;
 	int status;
 
 	*applied = 0;
 	if ((status = schema(log, e)) != 0)
 		return status;
-	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0 ||
-	    (head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	upto = limit > 0 && head - after > limit ? after + limit : head;
-	if (upto <= after)
-		return 0;
-	if ((status = fold_prepare(&f, "payments")) == 0 &&
-	    (status = cafe_log_read_types(log, after, upto, types, fold_event, &f, e)) == 0)
-		status = cafe_checkpoint_set(log, CHECKPOINT, upto, e);
-	if (status == 0)
-		*applied = upto - after;
-	fold_finish(&f);
-	return status;
+	return cafe_fold_pending(log, &payments_fold, &f, "payments", CHECKPOINT, limit,
+	    applied, e);
 }
 
 static int
@@ -277,41 +275,15 @@ cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
 	return cafe_projection_catch_up(&payments_view, log, NULL, e);
 }
 
-struct view_build {
-	struct cafe_log *log;
-	struct fold *f;
-	long long head;
-};
-
-static int
-fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
-{
-	struct view_build *v = arg;
-	int status;
-
-	(void)db;
-	if ((status = fold_prepare(v->f, "payments_view")) == 0)
-		status = cafe_log_read_types(v->log, 0, v->head, types, fold_event, v->f, e);
-	fold_finish(v->f);
-	return status;
-}
-
 /* A read-only database: the whole log folded into payments_view. */
 static int
 build_view(struct cafe_log *log, struct cafe_err *e)
 {
-	struct cafe_db *db = cafe_log_store(log);
-	struct fold f = { db, NULL, NULL, e, 0 };
-	long long head;
-	int status;
+	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
 
-	if ((head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS payments_view;"
-	    "CREATE TEMP TABLE payments_view(" COLUMNS ")", WHO, e)) != 0)
-		return status;
-	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
-	    &(struct view_build){ log, &f, head }, WHO, e);
+	return cafe_fold_temp(log, &payments_fold, &f, "payments_view",
+	    "DROP TABLE IF EXISTS payments_view;"
+	    "CREATE TEMP TABLE payments_view(" COLUMNS ")", WHO, e);
 }
 
 static int

@@ -1,5 +1,7 @@
 /*
- * projection.c - the read models' catch-up loop (projection.h).
+ * projection.c - the read models' catch-up loop, and the fold of a batch
+ * or of the whole log into a TEMP table that the views share
+ * (projection.h).
  */
 #include "projection.h"
 
@@ -46,4 +48,74 @@ cafe_projection_catch_up(const struct cafe_projection *p, struct cafe_log *log, 
 		if (b.done >= b.total)
 			b.total = b.done + p->batch;
 	}
+}
+
+/* The events of (after, upto] folded into table, flushed, and finished
+ * whatever happened. */
+static int
+fold_range(struct cafe_log *log, const struct cafe_fold *f, void *state, const char *table,
+    long long after, long long upto, struct cafe_err *e)
+{
+	int status;
+
+	if ((status = f->prepare(state, table)) == 0 &&
+	    (status = cafe_log_read_types(log, after, upto, f->types, f->event, state, e)) == 0 &&
+	    f->flush)
+		status = f->flush(state);
+	f->finish(state);
+	return status;
+}
+
+int
+cafe_fold_pending(struct cafe_log *log, const struct cafe_fold *f, void *state,
+    const char *table, const char *checkpoint, long long limit, long long *applied,
+    struct cafe_err *e)
+{
+	long long after, head, upto;
+	int status;
+
+	*applied = 0;
+	if ((after = cafe_checkpoint_get(log, checkpoint, e)) < 0 ||
+	    (head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	upto = limit > 0 && head - after > limit ? after + limit : head;
+	if (upto <= after)
+		return 0;
+	if ((status = fold_range(log, f, state, table, after, upto, e)) != 0 ||
+	    (status = cafe_checkpoint_set(log, checkpoint, upto, e)) != 0)
+		return status;
+	*applied = upto - after;
+	return 0;
+}
+
+struct temp {
+	struct cafe_log *log;
+	const struct cafe_fold *f;
+	void *state;
+	const char *table;
+	long long head;
+};
+
+static int
+temp_txn(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct temp *t = arg;
+
+	(void)db;
+	return fold_range(t->log, t->f, t->state, t->table, 0, t->head, e);
+}
+
+int
+cafe_fold_temp(struct cafe_log *log, const struct cafe_fold *f, void *state,
+    const char *table, const char *create_sql, const char *who, struct cafe_err *e)
+{
+	struct cafe_db *db = cafe_log_store(log);
+	struct temp t = { log, f, state, table, 0 };
+	int status;
+
+	if ((t.head = cafe_log_head(log, e)) < 0)
+		return e->status;
+	if ((status = cafe_db_run(db, create_sql, who, e)) != 0)
+		return status;
+	return cafe_db_transact(db, CAFE_DB_READ, temp_txn, &t, who, e);
 }

@@ -34,4 +34,31 @@ struct cafe_projection {
 int cafe_projection_catch_up(const struct cafe_projection *p, struct cafe_log *log,
 		void *arg, struct cafe_err *e);
 
+/*
+ * A view folded event by event into a table: prepare readies its
+ * statements for a table's name, event folds one event (a cafe_event_fn
+ * over the same state), flush writes what it held (NULL: it holds
+ * nothing), finish frees the statements. Each returns 0 or a status, with
+ * the state's own cafe_err set.
+ */
+struct cafe_fold {
+	const enum cafe_event_type *types;  /* what it reads; NULL: every type */
+	int (*prepare)(void *state, const char *table);
+	cafe_event_fn event;
+	int (*flush)(void *state);
+	void (*finish)(void *state);
+};
+
+/* One batch of a catch-up (inside the caller's write transaction): the
+ * events after checkpoint, at most limit positions (0: all), folded into
+ * table, and the checkpoint moved past them; *applied gets how many. */
+int cafe_fold_pending(struct cafe_log *log, const struct cafe_fold *f, void *state,
+		const char *table, const char *checkpoint, long long limit, long long *applied,
+		struct cafe_err *e);
+/* The whole log folded into a TEMP table made by create_sql, in one read
+ * transaction: the view as of a past instant, or of a database we may
+ * not write. who names the view in messages. */
+int cafe_fold_temp(struct cafe_log *log, const struct cafe_fold *f, void *state,
+		const char *table, const char *create_sql, const char *who, struct cafe_err *e);
+
 #endif

@@ -67,8 +67,9 @@ delivery_bin(long long secs)
 }
 
 static int
-fold_prepare(struct fold *f, const char *table)
+fold_prepare(void *arg, const char *table)
 {
+	struct fold *f = arg;
 	char sql[1024];
 	int rc;
 
@@ -99,8 +100,10 @@ fold_prepare(struct fold *f, const char *table)
 }
 
 static void
-fold_finish(struct fold *f)
+fold_finish(void *arg)
 {
+	struct fold *f = arg;
+
 	cafe_stmt_free(f->up);
 	cafe_stmt_free(f->placed);
 	cafe_stmt_free(f->placed_at);
@@ -272,6 +275,13 @@ fold_event(const struct cafe_event *ev, void *arg)
 	return add_row(f, bucket, ORDER_ROW, &a);
 }
 
+static const struct cafe_fold sales_fold = {
+	.types = types,
+	.prepare = fold_prepare,
+	.event = fold_event,
+	.finish = fold_finish,
+};
+
 static int
 schema(struct cafe_log *log, struct cafe_err *e)
 {
@@ -302,26 +312,13 @@ sales_apply(struct cafe_log *log, void *arg, long long limit, long long done,
     long long total, long long *applied, struct cafe_err *e)
 {
 	struct fold f = { cafe_log_store(log), NULL, NULL, NULL, NULL, e, 0 };
-	long long after, head, upto;
 	int status;
 
 	(void)arg, (void)done, (void)total;
 	*applied = 0;
 	if ((status = schema(log, e)) != 0)
 		return status;
-	if ((after = cafe_checkpoint_get(log, CHECKPOINT, e)) < 0 ||
-	    (head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	upto = limit > 0 && head - after > limit ? after + limit : head;
-	if (upto <= after)
-		return 0;
-	if ((status = fold_prepare(&f, "sales")) == 0 &&
-	    (status = cafe_log_read_types(log, after, upto, types, fold_event, &f, e)) == 0)
-		status = cafe_checkpoint_set(log, CHECKPOINT, upto, e);
-	if (status == 0)
-		*applied = upto - after;
-	fold_finish(&f);
-	return status;
+	return cafe_fold_pending(log, &sales_fold, &f, "sales", CHECKPOINT, limit, applied, e);
 }
 
 static const struct cafe_projection sales_view = {
@@ -332,25 +329,6 @@ static const struct cafe_projection sales_view = {
 	.apply = sales_apply,
 };
 
-struct view_build {
-	struct cafe_log *log;
-	struct fold *f;
-	long long head;
-};
-
-static int
-fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
-{
-	struct view_build *v = arg;
-	int status;
-
-	(void)db;
-	if ((status = fold_prepare(v->f, "sales_view")) == 0)
-		status = cafe_log_read_types(v->log, 0, v->head, types, fold_event, v->f, e);
-	fold_finish(v->f);
-	return status;
-}
-
 /* The table that answers: the live one brought up to date, or on a
  * database we may not write the whole log folded into a TEMP one. */
 static int
@@ -358,24 +336,18 @@ source(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
 	struct cafe_db *db = cafe_log_store(log);
 	struct fold f = { db, NULL, NULL, NULL, NULL, e, 0 };
-	long long head;
-	int status;
 
 	if (!cafe_db_readonly(db)) {
 		*table = "sales";
 		return cafe_projection_catch_up(&sales_view, log, NULL, e);
 	}
 	*table = "sales_view";
-	if ((head = cafe_log_head(log, e)) < 0)
-		return e->status;
-	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS sales_view;"
+	return cafe_fold_temp(log, &sales_fold, &f, "sales_view",
+	    "DROP TABLE IF EXISTS sales_view;"
 	    "DROP TABLE IF EXISTS sales_view_orders; DROP TABLE IF EXISTS sales_view_delivery;"
 	    "CREATE TEMP TABLE sales_view(" COLUMNS ");"
 	    "CREATE TEMP TABLE sales_view_orders(" ORDER_COLUMNS ");"
-	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ")", WHO, e)) != 0)
-		return status;
-	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
-	    &(struct view_build){ log, &f, head }, WHO, e);
+	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ")", WHO, e);
 }
 
 static int

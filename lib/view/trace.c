@@ -565,41 +565,31 @@ cafe_trace_rebuild(struct cafe_log *log, const struct cafe_progress *p, long lon
 	return 0;
 }
 
-struct view_build {
-	struct cafe_log *log;
-	struct fold *f;
+/* The fold's steps as a view over the whole log takes them. */
+static int view_prepare(void *f, const char *table) { return fold_prepare(f, table); }
+static int view_flush(void *f) { return fold_flush(f); }
+static void view_finish(void *f) { fold_finish(f); }
+
+static const struct cafe_fold view_fold = {
+	.types = NULL,
+	.prepare = view_prepare,
+	.event = fold_event,
+	.flush = view_flush,
+	.finish = view_finish,
 };
-
-static int
-fold_view(struct cafe_db *db, void *arg, struct cafe_err *e)
-{
-	struct view_build *v = arg;
-	int status;
-
-	(void)db;
-	if ((status = fold_prepare(v->f, VIEW)) == 0 &&
-	    (status = cafe_log_read(v->log, 0, 0, fold_event, v->f, e)) == 0)
-		status = fold_flush(v->f);
-	fold_finish(v->f);
-	return status;
-}
 
 /* Folds the log (up to until_ms, or all of it when -1) into VIEW. */
 static int
 build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress *p,
     struct cafe_err *e)
 {
-	struct cafe_db *db = cafe_log_store(log);
-	struct fold f = { .db = db, .until_ms = until_ms, .progress = p, .e = e };
-	int status;
+	struct fold f = { .db = cafe_log_store(log), .until_ms = until_ms, .progress = p,
+	    .e = e };
 
 	if (p && (f.total = cafe_log_head(log, e)) < 0)
 		return e->status;
-	if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS " VIEW ";"
-	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ")", WHO, e)) != 0)
-		return status;
-	return cafe_db_transact(db, CAFE_DB_READ, fold_view,
-	    &(struct view_build){ log, &f }, WHO, e);
+	return cafe_fold_temp(log, &view_fold, &f, VIEW, "DROP TABLE IF EXISTS " VIEW ";"
+	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ")", WHO, e);
 }
 
 /* The items a row stores, as JSON (a new reference, never NULL). */

@@ -571,29 +571,17 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 /* --- the watcher: wakes the streams on every commit --- */
 
-static void *
-watch_main(void *arg)
+static void
+on_commit(void *arg, struct cafe_log *log, long long head)
 {
-	struct cafe_log *log = arg;
 	struct cafe_err e = { 0, "", 0, 0 };
-	enum cafe_wake woke;
-	long long seen = cafe_log_head(log, &e);
 
-	while (!atomic_load(&srv.stop)) {
-		if (cafe_log_wait(log, seen, 500, &woke, &e) != 0) {
-			cafe_sleep_ms(500);
-			continue;
-		}
-		if (woke != CAFE_WAKE_NEW)
-			continue;
-		seen = cafe_log_head(log, &e);
-		cafe_pickup_catch_up(&srv.board, log, &e);
-		pthread_mutex_lock(&srv.mu);
-		srv.generation++;
-		pthread_cond_broadcast(&srv.changed);
-		pthread_mutex_unlock(&srv.mu);
-	}
-	return NULL;
+	(void)arg, (void)head;
+	cafe_pickup_catch_up(&srv.board, log, &e);
+	pthread_mutex_lock(&srv.mu);
+	srv.generation++;
+	pthread_cond_broadcast(&srv.changed);
+	pthread_mutex_unlock(&srv.mu);
 }
 
 /* --- the command --- */
@@ -662,12 +650,11 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct MHD_Daemon *d;
 	struct cafe_gate *gate;
 	struct cafe_log *watch_log;
-	pthread_t watcher;
+	struct cafe_log_watch *watcher;
 	socklen_t len;
 	long long timeout = 10, maxconn = 256;
 	int sock = -1;
 	sigset_t block, old;
-	int rc;
 
 	(void)argc, (void)argv;
 	srv.ctx = ctx;
@@ -692,9 +679,9 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if ((rc = pthread_create(&watcher, NULL, watch_main, watch_log)) != 0) {
+	if (cafe_log_watch_start(&watcher, watch_log, cafe_log_head(watch_log, &e), 500, 500,
+	    on_commit, NULL, &e) != 0) {
 		cafe_log_close(watch_log);
-		cafe_err_set(&e, CAFE_IOERR, "cannot start a thread: %s", strerror(rc));
 		cafe_ctx_error(ctx, &e);
 		return CAFE_IOERR;
 	}
@@ -711,7 +698,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 			if (sock >= 0)
 				close(sock);
 			atomic_store(&srv.stop, 1);
-			pthread_join(watcher, NULL);
+			cafe_log_watch_stop(watcher);
 			cafe_log_close(watch_log);
 			cafe_ctx_error(ctx, &e);
 			return CAFE_IOERR;
@@ -740,7 +727,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		if (d)
 			MHD_stop_daemon(d);
 		atomic_store(&srv.stop, 1);
-		pthread_join(watcher, NULL);
+		cafe_log_watch_stop(watcher);
 		cafe_log_close(watch_log);
 		close(sock);
 		cafe_ctx_error(ctx, &e);
@@ -766,7 +753,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	cafe_gate_stop(gate);
 	MHD_stop_daemon(d);
 	close(sock);
-	pthread_join(watcher, NULL);
+	cafe_log_watch_stop(watcher);
 	cafe_log_close(watch_log);
 	for (int i = 0; i < POOL; i++)
 		cafe_log_close(srv.pool[i]);

@@ -1,9 +1,9 @@
 /*
  * board.c - the kitchen's screen (board.h).
  *
- * One thread draws and reads keys; a second one, with a log connection of
- * its own, waits for commits (cafe_log_wait: inotify, no polling of the
- * log) and writes a byte to a pipe. The first polls the keyboard and that
+ * One thread draws and reads keys; the log's commit watcher
+ * (cafe_log_watch), with a log connection of its own, writes a byte to a
+ * pipe on each commit. The first polls the keyboard and that
  * pipe, reloads the queue when the pipe says so, and redraws every second
  * so that the waits move on. Keys run the same steps as the cafe-deliver
  * verbs (cafe_delivery_step), so every rule and refusal is theirs; a
@@ -13,10 +13,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
-#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
-#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,8 +49,7 @@ struct board {
 	int stale;                  /* the last read failed: the queue shown is
 				     * older, and is read again each second */
 	struct cafe_log *watch_log;
-	pthread_t watcher;
-	atomic_int stop;
+	struct cafe_log_watch *watcher;
 };
 
 static volatile sig_atomic_t quit_signal;
@@ -271,26 +268,19 @@ draw(struct board *b)
 
 /* --- the watcher thread --- */
 
-static void *
-watch_main(void *arg)
+/* The log's commit watcher calls this for each commit: a byte down the
+ * pipe wakes the screen's thread. */
+static void
+on_commit(void *arg, struct cafe_log *log, long long head)
 {
 	struct board *b = arg;
-	struct cafe_err e = { 0, "", 0, 0 };
-	enum cafe_wake woke;
-	long long seen = cafe_log_head(b->watch_log, &e);
 
-	while (!atomic_load(&b->stop)) {
-		if (cafe_log_wait(b->watch_log, seen, 500, &woke, &e) != 0) {
-			cafe_sleep_ms(500);
-			continue;
-		}
-		if (woke == CAFE_WAKE_NEW) {
-			seen = cafe_log_head(b->watch_log, &e);
-			if (write(b->wake[1], "x", 1) < 0 && errno != EAGAIN)
-				break;
-		}
-	}
-	return NULL;
+	ssize_t n;
+
+	(void)log, (void)head;
+	/* Non-blocking: a full pipe holds a wake-up already. */
+	n = write(b->wake[1], "x", 1);
+	(void)n;
 }
 
 /* --- keys --- */
@@ -468,10 +458,10 @@ cafe_board_run(struct cafe_ctx *ctx, struct cafe_err *e)
 	fcntl(b.wake[1], F_SETFL, O_NONBLOCK);
 	if ((status = cafe_log_open(&b.watch_log, ctx->db_path, CAFE_LOG_READONLY, e)) != 0)
 		goto out;
-	if ((rc = pthread_create(&b.watcher, NULL, watch_main, &b)) != 0) {
+	if ((status = cafe_log_watch_start(&b.watcher, b.watch_log,
+	    cafe_log_head(b.watch_log, e), 500, 500, on_commit, &b, e)) != 0) {
 		cafe_log_close(b.watch_log);
 		b.watch_log = NULL;
-		status = cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s", strerror(rc));
 		goto out;
 	}
 	if (!(scr = newterm(NULL, stdout, stdin))) {
@@ -538,8 +528,7 @@ cafe_board_run(struct cafe_ctx *ctx, struct cafe_err *e)
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 stop:
-	atomic_store(&b.stop, 1);
-	pthread_join(b.watcher, NULL);
+	cafe_log_watch_stop(b.watcher);
 	cafe_log_close(b.watch_log);
 out:
 	if (b.wake[0] >= 0)

@@ -134,8 +134,9 @@ struct cafe_daemon {
 	int failed;
 	/* The watcher: one thread waits for commits and tells the workers. */
 	struct cafe_log *watch_log, *ckpt_log;
-	pthread_t watcher, checkpointer;
-	int watcher_started, checkpointer_started;
+	struct cafe_log_watch *watcher;
+	pthread_t checkpointer;
+	int checkpointer_started;
 	pthread_mutex_t head_lock;
 	pthread_cond_t head_cond;
 	long long head;             /* the log's head as last seen */
@@ -193,7 +194,7 @@ void dm_publish_head(struct cafe_daemon *d, long long head);
 void dm_stop_all(struct cafe_daemon *d);
 void dm_nap(struct cafe_daemon *d, long long ms);
 void *dm_checkpointer_main(void *arg);
-void *dm_watcher_main(void *arg);
+void dm_on_commit(void *arg, struct cafe_log *log, long long head);
 int dm_wait_head(struct worker *w, long long pos, long long ms);
 
 #endif

@@ -13,7 +13,7 @@
  * checkpoint catches up at the next transaction, at most CP_LAZY_MS later,
  * and always before exiting.
  *
- * Around the workers: a watcher thread waits for commits (cafe_log_wait)
+ * Around the workers: the log's commit watcher (cafe_log_watch) waits for commits
  * and wakes them, so one thread polls however many policies run; a
  * checkpointer thread copies the WAL back into the database, so that no
  * policy's commit pays for it. Write transactions take turns on a lock
@@ -319,12 +319,9 @@ cafe_daemon_start(struct cafe_daemon *d, struct cafe_err *e)
 	int rc;
 
 	/* --once reads the head itself: others' commits need no watching. */
-	if (!d->o.once) {
-		if ((rc = pthread_create(&d->watcher, NULL, dm_watcher_main, d)) != 0)
-			return cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s",
-			    strerror(rc));
-		d->watcher_started = 1;
-	}
+	if (!d->o.once && cafe_log_watch_start(&d->watcher, d->watch_log, 0, 100,
+	    d->conf->c.daemon.poll_ms, dm_on_commit, d, e) != 0)
+		return e->status;
 	if ((rc = pthread_create(&d->checkpointer, NULL, dm_checkpointer_main, d)) != 0)
 		return cafe_err_set(e, CAFE_IOERR, "cannot start a thread: %s", strerror(rc));
 	d->checkpointer_started = 1;
@@ -390,8 +387,7 @@ cafe_daemon_close(struct cafe_daemon *d, struct cafe_err *e)
 				pthread_join(d->w[i].thread, NULL);
 	}
 	dm_stop_all(d);
-	if (d->watcher_started)
-		pthread_join(d->watcher, NULL);
+	cafe_log_watch_stop(d->watcher);
 	if (d->checkpointer_started)
 		pthread_join(d->checkpointer, NULL);
 	if (d->ckpt_log)

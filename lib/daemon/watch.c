@@ -85,32 +85,14 @@ dm_checkpointer_main(void *arg)
 }
 
 /*
- * One thread per daemon waits for commits (cafe_log_wait: inotify, with
- * quick looks after each write) and wakes the workers, so that only one
- * thread polls however many policies run.
+ * The daemon's commit watcher (cafe_log_watch) calls this for each new
+ * head: one thread waits however many policies run, and wakes them.
  */
-void *
-dm_watcher_main(void *arg)
+void
+dm_on_commit(void *arg, struct cafe_log *log, long long head)
 {
-	struct cafe_daemon *d = arg;
-	struct cafe_err e = { 0, "", 0, 0 };
-	enum cafe_wake woke;
-	long long seen = 0, head;
-	int rc;
-
-	while (!atomic_load(&d->stop)) {
-		rc = cafe_log_wait(d->watch_log, seen, 100, &woke, &e);
-		if (rc == 0 && woke != CAFE_WAKE_NEW)
-			continue;
-		if (rc != 0 || (head = cafe_log_head(d->watch_log, &e)) < 0) {
-			cafe_sleep_ms(d->conf->c.daemon.poll_ms);
-			continue;
-		}
-		seen = head;
-		dm_publish_head(d, head);
-	}
-	dm_publish_head(d, 0);
-	return NULL;
+	(void)log;
+	dm_publish_head(arg, head);
 }
 
 /* Waits until the log's head passes pos, at most ms milliseconds; 1 if it did. */

@@ -178,6 +178,23 @@ int cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 		enum cafe_wake *woke, struct cafe_err *e);
 
 /*
+ * The one commit watcher: a thread that waits on log (a connection the
+ * caller opened for it alone) for the head to pass `from`, and then calls
+ * on_commit(arg, log, head) for each new head, in that thread, until
+ * cafe_log_watch_stop. Waits last at most wait_ms, so a stop is heard
+ * within it; a log that cannot be read is tried again every retry_ms.
+ * The daemon wakes its workers with it, cafe-web its pages and streams,
+ * the kitchen's board its screen.
+ */
+struct cafe_log_watch;
+int cafe_log_watch_start(struct cafe_log_watch **out, struct cafe_log *log, long long from,
+		int wait_ms, int retry_ms,
+		void (*on_commit)(void *arg, struct cafe_log *log, long long head), void *arg,
+		struct cafe_err *e);
+/* Stops the thread and waits for it (NULL: nothing); the log stays open. */
+void cafe_log_watch_stop(struct cafe_log_watch *w);
+
+/*
  * Checks the whole log (cafe-log verify): schema version and triggers,
  * json_valid of data and meta, gap-free seq from 1, the hash chain,
  * contiguous versions per stream; with head_seq > 0, also that the link

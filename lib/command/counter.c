@@ -323,7 +323,6 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	struct cafe_pay_request req;
 	struct cafe_pay_reply rep;
 	struct key_hit hit;
-	struct cafe_err ignored;
 	long long tax;
 	int status;
 
@@ -344,13 +343,13 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	if ((status = cafe_payment_admit(c, log, &t.pay, e)) != 0)
 		return status;
 	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
-		cafe_payment_release(c, log, &t.pay);
+		cafe_payment_end(c, log, &t.pay);
 		if (status == CAFE_REFUSED)
 			res->status = "out_of_stock";
 		return status;
 	}
 	if (t.hit.type[0]) {
-		cafe_payment_release(c, log, &t.pay);
+		cafe_payment_end(c, log, &t.pay);
 		return replay_place(log, r, &t.hit, res, e);
 	}
 	res->order_id = t.order_id;
@@ -361,7 +360,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	req.amount = res->total;
 	req.currency = c->currency;
 	if ((status = cafe_payment_try(c, log, &t.pay, &req, &rep, e)) != 0) {
-		cafe_payment_settle(c, log, &t.pay, &ignored);
+		cafe_payment_end(c, log, &t.pay);
 		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";
 		return status;
 	}
@@ -371,7 +370,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 		t.ref = rep.ref;
 	if ((status = cafe_log_transact(log, record_answer, &t, e)) != 0) {
 		t.pay.recorded = 0;     /* it rolled back with the answer */
-		cafe_payment_settle(c, log, &t.pay, &ignored);
+		cafe_payment_end(c, log, &t.pay);
 		return status;
 	}
 	if (t.given_up && t.declined) {

@@ -27,9 +27,14 @@ cafe_payment_admit(const struct cafe_config *c, struct cafe_log *log,
 	return 0;
 }
 
-void
-cafe_payment_release(const struct cafe_config *c, struct cafe_log *log,
-    struct cafe_payment_attempt *a)
+static int settle(const struct cafe_config *c, struct cafe_log *log,
+		struct cafe_payment_attempt *a, struct cafe_err *e);
+
+/* Gives back what admission granted when no call followed: a half-open
+ * trial is free for the next call at once instead of when its claim
+ * lapses. Best effort (a claim it cannot free still lapses). */
+static void
+release(const struct cafe_config *c, struct cafe_log *log, struct cafe_payment_attempt *a)
 {
 	struct cafe_err ignored;
 
@@ -41,7 +46,7 @@ cafe_payment_release(const struct cafe_config *c, struct cafe_log *log,
 	a->verdict = CAFE_BREAKER_NONE;
 	a->called = 1;          /* an outcome to record: no verdict, claim freed */
 	a->recorded = 0;
-	cafe_payment_settle(c, log, a, &ignored);
+	settle(c, log, a, &ignored);
 }
 
 int
@@ -91,9 +96,11 @@ settle_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	return cafe_payment_record(s->c, log, s->a, e);
 }
 
-int
-cafe_payment_settle(const struct cafe_config *c, struct cafe_log *log,
-    struct cafe_payment_attempt *a, struct cafe_err *e)
+/* Records an outcome no transaction of the caller's kept, in a
+ * transaction of its own. */
+static int
+settle(const struct cafe_config *c, struct cafe_log *log, struct cafe_payment_attempt *a,
+    struct cafe_err *e)
 {
 	struct settle s = { c, a };
 	int status;
@@ -116,8 +123,20 @@ cafe_payment_call(const struct cafe_config *c, struct cafe_log *log,
 	memset(&a, 0, sizeof a);
 	status = cafe_payment_try(c, log, &a, req, rep, e);
 	/* The processor's answer matters more than the breaker's bookkeeping. */
-	cafe_payment_settle(c, log, &a, &ignored);
+	settle(c, log, &a, &ignored);
 	return status;
+}
+
+void
+cafe_payment_end(const struct cafe_config *c, struct cafe_log *log,
+    struct cafe_payment_attempt *a)
+{
+	struct cafe_err ignored;
+
+	if (a->admitted)
+		release(c, log, a);
+	else
+		settle(c, log, a, &ignored);
 }
 
 long long

@@ -8,12 +8,11 @@
  * this file. Two ways to use it:
  *  - cafe_payment_call(): admission, the call and the recording of its
  *    outcome in one go (refunds and voids do this);
- *  - cafe_payment_admit() early, cafe_payment_try() for the call, then
- *    cafe_payment_record() inside the write transaction that records the
- *    answer, so that a placed order pays for the breaker with no
- *    transaction of its own (cafe-order place does this), and
- *    cafe_payment_settle() afterwards for an outcome that transaction did
- *    not keep (it rolled back, or there was none).
+ *  - a placement's sequence: cafe_payment_admit() early,
+ *    cafe_payment_try() for the call, cafe_payment_record() inside the
+ *    write transaction that records the answer, so that a placed order
+ *    pays for the breaker with no transaction of its own, and
+ *    cafe_payment_end() on every way out that did not get that far.
  */
 #ifndef CAFE_PAYMENT_H
 #define CAFE_PAYMENT_H
@@ -43,15 +42,6 @@ int cafe_payment_admit(const struct cafe_config *c, struct cafe_log *log,
 		struct cafe_payment_attempt *a, struct cafe_err *e);
 
 /*
- * Gives back what admission granted when no call follows (the order was
- * refused before its charge): a half-open trial is free for the next call
- * at once instead of when its claim lapses. Must not be inside a
- * transaction; best effort (a claim it cannot free still lapses).
- */
-void cafe_payment_release(const struct cafe_config *c, struct cafe_log *log,
-		struct cafe_payment_attempt *a);
-
-/*
  * One processor call for *a: uses what cafe_payment_admit() granted, else
  * is admitted itself. 0 with an approved or declined reply;
  * CAFE_UNAVAILABLE when the processor failed; CAFE_TEMPFAIL when the
@@ -66,18 +56,23 @@ int cafe_payment_try(const struct cafe_config *c, struct cafe_log *log,
  * Records a's outcome in the breaker inside the caller's write transaction
  * (every time it is called, so a transaction retried from the start
  * records once) and sets a->recorded. A caller whose transaction then
- * rolls back clears a->recorded and calls cafe_payment_settle(). Nothing
+ * rolls back clears a->recorded and calls cafe_payment_end(). Nothing
  * to record (no call): 0.
  */
 int cafe_payment_record(const struct cafe_config *c, struct cafe_log *log,
 		struct cafe_payment_attempt *a, struct cafe_err *e);
 
-/* Records a's outcome in a small transaction of its own unless it is
- * recorded already. Must not be inside a transaction. */
-int cafe_payment_settle(const struct cafe_config *c, struct cafe_log *log,
-		struct cafe_payment_attempt *a, struct cafe_err *e);
+/*
+ * Whatever became of the attempt, the breaker hears of it once: a trial
+ * admitted for a call that never came is given back at once (not when its
+ * claim lapses), and an outcome that no transaction kept is recorded in a
+ * transaction of its own. Nothing to do: nothing done, so it may be called
+ * on every way out. Must not be inside a transaction; best effort.
+ */
+void cafe_payment_end(const struct cafe_config *c, struct cafe_log *log,
+		struct cafe_payment_attempt *a);
 
-/* admit + try + settle for one call (refunds, voids). */
+/* admit, try, and the outcome recorded, for one call (refunds, voids). */
 int cafe_payment_call(const struct cafe_config *c, struct cafe_log *log,
 		const struct cafe_pay_request *req, struct cafe_pay_reply *rep,
 		struct cafe_err *e);

@@ -505,36 +505,46 @@ record_closed(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 	    "slow_call_ms", bc->slow_call_ms), now, e);
 }
 
+struct record {
+	const struct cafe_config *c;
+	struct cafe_log *log;
+	const struct cafe_breaker_ticket *t;
+	enum cafe_breaker_outcome out;
+	long long elapsed_ms;
+};
+
+static int
+record_txn(struct cafe_db *db, void *arg, struct cafe_err *e)
+{
+	struct record *a = arg;
+	long long now = cafe_db_now_ms(db);
+	struct row r;
+	int status;
+
+	if ((status = read_state(a->log, &r, e)) != 0)
+		return status;
+	/* The state it was admitted under is gone: its answer says nothing now. */
+	if (r.generation != a->t->generation)
+		return 0;
+	if (a->t->claim && r.state == CAFE_BREAKER_HALF_OPEN)
+		return record_trial(a->c, a->log, &r, a->t, a->out, a->elapsed_ms, now, e);
+	if (!a->t->claim && r.state == CAFE_BREAKER_CLOSED && a->out != CAFE_BREAKER_NONE)
+		return record_closed(a->c, a->log, &r, a->out, a->elapsed_ms, now, e);
+	return 0;
+}
+
+/* Under a savepoint: a failure here undoes only the breaker's rows, and
+ * the caller's transaction (the order it records) goes on. */
 int
 cafe_breaker_record(const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_breaker_ticket *t, enum cafe_breaker_outcome out,
     long long elapsed_ms, struct cafe_err *e)
 {
-	struct cafe_db *db = cafe_log_store(log);
-	long long now = cafe_db_now_ms(cafe_log_store(log));
-	struct row r;
-	int rc, status;
-
 	if (!cafe_log_in_txn(log))
 		return cafe_err_set(e, CAFE_IOERR,
 		    "internal error: breaker outcome recorded outside a transaction");
-	rc = cafe_db_exec(db, "SAVEPOINT breaker_record");
-	if (rc != CAFE_DB_OK)
-		return sql_fail(log, rc, "savepoint", e);
-	if ((status = read_state(log, &r, e)) != 0)
-		goto out;
-	/* The state it was admitted under is gone: its answer says nothing now. */
-	if (r.generation != t->generation)
-		goto out;
-	if (t->claim && r.state == CAFE_BREAKER_HALF_OPEN)
-		status = record_trial(c, log, &r, t, out, elapsed_ms, now, e);
-	else if (!t->claim && r.state == CAFE_BREAKER_CLOSED && out != CAFE_BREAKER_NONE)
-		status = record_closed(c, log, &r, out, elapsed_ms, now, e);
-out:
-	if (status)
-		cafe_db_exec(db, "ROLLBACK TO breaker_record");
-	cafe_db_exec(db, "RELEASE breaker_record");
-	return status;
+	return cafe_db_savepoint(cafe_log_store(log), "breaker_record", record_txn,
+	    &(struct record){ c, log, t, out, elapsed_ms }, "breaker", e);
 }
 
 int

@@ -12,6 +12,7 @@
  * by itself when the schema changes under it.
  */
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -118,6 +119,26 @@ cafe_db_transact(struct cafe_db *db, int mode,
 		return status;
 	}
 	return 0;
+}
+
+int
+cafe_db_savepoint(struct cafe_db *db, const char *name,
+    int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
+    const char *who, struct cafe_err *e)
+{
+	char sql[96];
+	int rc, status;
+
+	snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
+	if ((rc = cafe_db_exec(db, sql)) != CAFE_DB_OK)
+		return cafe_db_status(db, rc, who, "savepoint", e);
+	if ((status = fn(db, arg, e)) != 0) {
+		snprintf(sql, sizeof sql, "ROLLBACK TO %s", name);
+		cafe_db_exec(db, sql);
+	}
+	snprintf(sql, sizeof sql, "RELEASE %s", name);
+	cafe_db_exec(db, sql);
+	return status;
 }
 
 int

@@ -64,6 +64,12 @@ enum { CAFE_DB_READ = 0, CAFE_DB_WRITE = 1 };
 int cafe_db_transact(struct cafe_db *db, int mode,
 		int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
 		const char *who, struct cafe_err *e);
+/* fn inside the caller's transaction, under a savepoint: what fn did is
+ * undone when it fails, and the transaction goes on. name is the caller's
+ * constant (a savepoint's name is not a parameter). */
+int cafe_db_savepoint(struct cafe_db *db, const char *name,
+		int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
+		const char *who, struct cafe_err *e);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);

@@ -341,18 +341,7 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 	cafe_stmt_int(st, 1, q->order_id);
 	if (q->status)
 		cafe_stmt_text(st, 2, q->status);
-	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
-		json_t *row = row_json(st);
-
-		status = fn(row, arg);
-		json_decref(row);
-		if (status)
-			break;
-	}
-	if (!status && rc != CAFE_DB_DONE)
-		status = cafe_db_status(db, rc, WHO, "read", e);
-	cafe_stmt_free(st);
-	return status;
+	return cafe_view_rows(db, st, row_json, fn, arg, WHO, e);
 }
 
 static int

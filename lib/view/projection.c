@@ -119,3 +119,24 @@ cafe_fold_temp(struct cafe_log *log, const struct cafe_fold *f, void *state,
 		return status;
 	return cafe_db_transact(db, CAFE_DB_READ, temp_txn, &t, who, e);
 }
+
+int
+cafe_view_rows(struct cafe_db *db, struct cafe_stmt *st,
+    json_t *(*row)(struct cafe_stmt *st), int (*fn)(json_t *row, void *arg), void *arg,
+    const char *who, struct cafe_err *e)
+{
+	int rc, status = 0;
+
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		json_t *j = row(st);
+
+		status = fn(j, arg);
+		json_decref(j);
+		if (status)
+			break;
+	}
+	if (!status && rc != CAFE_DB_DONE)
+		status = cafe_db_status(db, rc, who, "read", e);
+	cafe_stmt_free(st);
+	return status;
+}

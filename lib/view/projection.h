@@ -12,8 +12,11 @@
 #ifndef CAFE_PROJECTION_H
 #define CAFE_PROJECTION_H
 
+#include <jansson.h>
+
 #include "base/cafe.h"
 #include "store/log.h"
+#include "store/store.h"
 
 struct cafe_projection {
 	const char *name;           /* for messages: "trace", "payments", "outbox" */
@@ -33,6 +36,15 @@ struct cafe_projection {
  * arg goes to apply. */
 int cafe_projection_catch_up(const struct cafe_projection *p, struct cafe_log *log,
 		void *arg, struct cafe_err *e);
+
+/*
+ * The rows of a view's query, each made an object by row and lent to fn
+ * until fn returns non-zero, which this returns; st is freed. A read that
+ * fails is a status naming who.
+ */
+int cafe_view_rows(struct cafe_db *db, struct cafe_stmt *st,
+		json_t *(*row)(struct cafe_stmt *st), int (*fn)(json_t *row, void *arg),
+		void *arg, const char *who, struct cafe_err *e);
 
 /*
  * A view folded event by event into a table: prepare readies its

@@ -730,19 +730,7 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	if (since[0])
 		cafe_stmt_text(st, ++nparam, since);
 	cafe_stmt_int(st, ++nparam, q->limit > 0 ? q->limit : LLONG_MAX);
-	status = 0;
-	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
-		json_t *row = row_json(st);
-
-		status = fn(row, arg);
-		json_decref(row);
-		if (status)
-			break;
-	}
-	if (!status && rc != CAFE_DB_DONE)
-		status = cafe_db_status(db, rc, WHO, "read", e);
-	cafe_stmt_free(st);
-	return status;
+	return cafe_view_rows(db, st, row_json, fn, arg, WHO, e);
 }
 
 json_t *

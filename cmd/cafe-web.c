@@ -75,11 +75,14 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 /* --- the server's state --- */
 
 #define POOL 8                  /* log connections the requests share */
-#define PING_MS 15000           /* an event stream's keep-alive comment */
+#define PING_MS 15000           /* an event stream's keep-alive comment, at the most */
 #define MAX_REQUEST 16384       /* bytes of a request's line and headers */
 
 static struct {
 	struct cafe_ctx *ctx;
+	/* A stream's comment comes before the connection's idle timeout
+	 * would close it: PING_MS, or half the timeout when that is less. */
+	long long ping_ms;
 	pthread_mutex_t mu;
 	pthread_cond_t changed;     /* a commit, or the end */
 	long long generation;       /* commits seen */
@@ -335,14 +338,14 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
 				    s->id > 0 ? "order" : "board", data);
 				free(s->last);
 				s->last = data;
-				s->ping_at = cafe_mono_ms() + PING_MS;
+				s->ping_at = cafe_mono_ms() + srv.ping_ms;
 				continue;
 			}
 			free(data);
 		}
 		if (cafe_mono_ms() >= s->ping_at) {
 			s->pending = cafe_xstrdup(": ping\n\n");
-			s->ping_at = cafe_mono_ms() + PING_MS;
+			s->ping_at = cafe_mono_ms() + srv.ping_ms;
 			continue;
 		}
 		pthread_mutex_lock(&srv.mu);
@@ -374,7 +377,7 @@ event_stream(struct MHD_Connection *c, long long id)
 
 	s->id = id;
 	s->generation = -1;
-	s->ping_at = cafe_mono_ms() + PING_MS;
+	s->ping_at = cafe_mono_ms() + srv.ping_ms;
 	if (!(r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
 	    stream_free))) {
 		stream_free(s);
@@ -663,6 +666,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	cafe_gate_listen_address(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);
+	srv.ping_ms = timeout * 1000 / 2 < PING_MS ? timeout * 1000 / 2 : PING_MS;
 	if (o->maxconn)
 		cafe_parse_ll(o->maxconn, 1, 10000, &maxconn);
 	if (cafe_log_open(&watch_log, ctx->db_path, CAFE_LOG_READONLY, &e) != 0 ||

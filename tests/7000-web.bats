@@ -209,6 +209,24 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_output --partial '<noscript><meta http-equiv="refresh" content="10"></noscript>'
 }
 
+# A quiet stream lasted until its first keep-alive comment (15 s), which
+# came after the connection's idle timeout (10 s) had run out: the server
+# closed it then, and every phone's page reconnected every 15 s.
+@test "a quiet event stream stays open past the idle timeout: its comments come sooner" {
+	web --timeout 2
+	order tea
+	curl -s -N "$URL/events" >"$T/stream" 3>&- &
+	watcher=$!
+	DAEMONS+=("$watcher")
+	wait_for 'grep -q "^event: board" "$T/stream"'
+	# Three comments: the stream outlived its 2 s timeout at least twice.
+	wait_for '[ "$(grep -c "^: ping" "$T/stream")" -ge 3 ]' 60
+	alive "$watcher"
+	# And it still follows the kitchen.
+	start_daemon run
+	wait_for 'grep -q "^data: {\"making\":\[1\]" "$T/stream"' 60
+}
+
 @test "the server drops its connections: the pages come back by themselves, the board still follows" {
 	on_pg || skip "PostgreSQL only: a connection the server ends"
 	order tea --customer kim        # before the server: LINK is its path

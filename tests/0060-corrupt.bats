@@ -101,6 +101,14 @@ damaged() {
 	cp "$CAFE_DB" "$db"
 	sum=$(cksum < "$db")
 	chgrp daemon "$db"
+	# The programs run from a copy the other user may reach: a checkout
+	# under /root (0700) is nobody's to execute, which is not what this
+	# test is about. The same goes for the working directory.
+	mkdir "$dir/bin"
+	cp "$CAFE_TOP"/bin/cafe-* "$dir/bin/"
+	chmod 755 "$dir/bin" "$dir"/bin/*
+	local path="$dir/bin:/usr/local/bin:/usr/bin:/bin"
+	cd "$dir"
 	for mode in 600 660; do
 		chmod "$mode" "$db"
 		if [ "$mode" = 600 ]; then
@@ -111,18 +119,19 @@ damaged() {
 		for cmd in "cafe-order place tea" "cafe-order menu" "cafe-pay list" "cafe-deliver list" \
 		    "cafe-trace list" "cafe-notify send --once" "cafe-daemon run --once" \
 		    "cafe-daemon status" "cafe-log verify" "cafe-log stats"; do
-			run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$PATH" $cmd
+			run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$path" $cmd
 			assert_failure 74
 			assert_equal "$output" ""
 			assert_equal "$stderr" "${cmd%% *}: cannot open database '$db': permission denied ($why)"
 		done
 	done
 	# cafe-web checks the log before it listens.
-	run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$PATH" cafe-web --listen "127.0.0.1:$(( 20000 + RANDOM % 40000 ))"
+	run --separate-stderr runuser -u nobody -- env HOME="$dir" XDG_CONFIG_HOME="$dir" XDG_DATA_HOME="$dir" CAFE_DB="$db" PATH="$path" cafe-web --listen "127.0.0.1:$(( 20000 + RANDOM % 40000 ))"
 	assert_failure 74
 	assert_equal "$stderr" "cafe-web: cannot open database '$db': permission denied ($why)"
 	assert_equal "$(cksum < "$db")" "$sum"
 	[ ! -e "$db-wal" ]
+	cd "$BATS_TEST_TMPDIR"
 	rm -rf "$dir"
 }
 

@@ -111,7 +111,6 @@ struct worker {
 	int yielded;                /* busy_wait gave up our turn */
 
 	struct cafe_stmt *st_keep, *st_qput, *st_qdel, *st_qdue, *st_qnext;
-	struct cafe_stmt *st_save, *st_release, *st_undo;
 };
 
 struct cafe_daemon {
@@ -154,7 +153,6 @@ const struct cafe_config *dm_conf(struct worker *w);
 void dm_conf_refresh(struct worker *w);
 int dm_sql_fail(struct worker *w, int rc, struct cafe_err *e, const char *what);
 int dm_stmt(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e);
-int dm_run(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e);
 int dm_should_yield(struct worker *w);
 int dm_txn_begin(struct worker *w, struct cafe_err *e);
 int dm_txn_commit(struct worker *w, struct cafe_err *e);

@@ -174,9 +174,6 @@ worker_release(struct worker *w)
 	cafe_stmt_free(w->st_qdel);
 	cafe_stmt_free(w->st_qdue);
 	cafe_stmt_free(w->st_qnext);
-	cafe_stmt_free(w->st_save);
-	cafe_stmt_free(w->st_release);
-	cafe_stmt_free(w->st_undo);
 	cafe_log_close(w->log);
 	if (w->d)
 		dm_conf_put(w->d, w->conf);

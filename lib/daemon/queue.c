@@ -232,10 +232,11 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 {
 	struct cafe_policy_ctx pc;
 	struct cafe_err ie = { 0, "", 0, 0 };
+	struct cafe_db *db = cafe_log_store(w->log);
 	struct cafe_batch out;
 	int status;
 
-	if (careful && (status = dm_run(w, &w->st_save, "SAVEPOINT item", e)) != 0)
+	if (careful && (status = cafe_db_mark(db, "item", NULL, e)) != 0)
 		return status;
 	dm_pc_init(w, &pc, it, now);
 	pc.careful = careful;
@@ -255,10 +256,8 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 	if (status == CAFE_IOERR || (status == CAFE_TEMPFAIL &&
 	    !ie.conflict)) {
 		/* The database, not the event: retry the whole transaction. */
-		if (careful) {
-			dm_run(w, &w->st_undo, "ROLLBACK TO item", &ie);
-			dm_run(w, &w->st_release, "RELEASE item", &ie);
-		}
+		if (careful)
+			cafe_db_undo(db, "item", NULL, &ie);
 		cafe_batch_release(&out);
 		*e = ie;
 		return status;
@@ -268,8 +267,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 		return REDO_CAREFULLY;
 	}
 	if (status != 0) {
-		if ((status = dm_run(w, &w->st_undo, "ROLLBACK TO item", e)) != 0 ||
-		    (status = dm_run(w, &w->st_release, "RELEASE item", e)) != 0) {
+		if ((status = cafe_db_undo(db, "item", NULL, e)) != 0) {
 			cafe_batch_release(&out);
 			return status;
 		}
@@ -285,7 +283,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 	}
 	note_appended(w, it, &out);
 	cafe_batch_release(&out);
-	if (careful && (status = dm_run(w, &w->st_release, "RELEASE item", e)) != 0)
+	if (careful && (status = cafe_db_keep(db, "item", NULL, e)) != 0)
 		return status;
 	if (it->from_queue && (status = queue_done(w, it->ev.seq, e)) != 0)
 		return status;

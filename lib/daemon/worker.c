@@ -162,19 +162,6 @@ dm_stmt(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_er
 	return rc == CAFE_DB_OK ? 0 : dm_sql_fail(w, rc, e, "prepare");
 }
 
-/* Runs a cached statement that returns no rows. */
-int
-dm_run(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_err *e)
-{
-	int rc, status;
-
-	if ((status = dm_stmt(w, st, sql, e)) != 0)
-		return status;
-	rc = cafe_stmt_step(*st);
-	cafe_stmt_reset(*st);
-	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "savepoint");
-}
-
 int
 dm_exec(struct worker *w, const char *sql, struct cafe_err *e)
 {

@@ -121,24 +121,58 @@ cafe_db_transact(struct cafe_db *db, int mode,
 	return 0;
 }
 
+/* Runs "VERB name" (a savepoint's statement) through the cache. */
+static int
+savepoint_step(struct cafe_db *db, const char *verb, const char *name,
+    const char *who, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	char sql[96];
+	int rc;
+
+	snprintf(sql, sizeof sql, "%s %s", verb, name);
+	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
+		return cafe_db_status(db, rc, who, "savepoint", e);
+	rc = cafe_stmt_step(st);
+	cafe_stmt_free(st);
+	return rc == CAFE_DB_DONE ? 0 : cafe_db_status(db, rc, who, "savepoint", e);
+}
+
+int
+cafe_db_mark(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e)
+{
+	return savepoint_step(db, "SAVEPOINT", name, who, e);
+}
+
+int
+cafe_db_undo(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e)
+{
+	int status = savepoint_step(db, "ROLLBACK TO", name, who, e);
+
+	return status ? status : savepoint_step(db, "RELEASE", name, who, e);
+}
+
+int
+cafe_db_keep(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e)
+{
+	return savepoint_step(db, "RELEASE", name, who, e);
+}
+
 int
 cafe_db_savepoint(struct cafe_db *db, const char *name,
     int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
     const char *who, struct cafe_err *e)
 {
-	char sql[96];
-	int rc, status;
+	struct cafe_err ignored;
+	int status;
 
-	snprintf(sql, sizeof sql, "SAVEPOINT %s", name);
-	if ((rc = cafe_db_exec(db, sql)) != CAFE_DB_OK)
-		return cafe_db_status(db, rc, who, "savepoint", e);
+	if ((status = cafe_db_mark(db, name, who, e)) != 0)
+		return status;
 	if ((status = fn(db, arg, e)) != 0) {
-		snprintf(sql, sizeof sql, "ROLLBACK TO %s", name);
-		cafe_db_exec(db, sql);
+		cafe_db_undo(db, name, who, &ignored);
+		return status;
 	}
-	snprintf(sql, sizeof sql, "RELEASE %s", name);
-	cafe_db_exec(db, sql);
-	return status;
+	return cafe_db_keep(db, name, who, e);
 }
 
 int

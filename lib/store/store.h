@@ -70,6 +70,14 @@ int cafe_db_transact(struct cafe_db *db, int mode,
 int cafe_db_savepoint(struct cafe_db *db, const char *name,
 		int (*fn)(struct cafe_db *db, void *arg, struct cafe_err *e), void *arg,
 		const char *who, struct cafe_err *e);
+/* The same savepoint in its three steps, for a caller that decides
+ * between them what a failure means (the daemon parks an item after its
+ * savepoint is undone): cafe_db_mark sets it, cafe_db_undo goes back to it
+ * and forgets it, cafe_db_keep forgets it and keeps what was done. Their
+ * statements are prepared once per connection. */
+int cafe_db_mark(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e);
+int cafe_db_undo(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e);
+int cafe_db_keep(struct cafe_db *db, const char *name, const char *who, struct cafe_err *e);
 /* A result code as a status, in e: "WHO: WHAT: the engine's message". */
 int cafe_db_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		struct cafe_err *e);

@@ -303,48 +303,52 @@ print_change(json_t *c, void *arg)
 	return fflush(stdout) == 0 ? 0 : CAFE_IOERR;
 }
 
+/* A round of follow: print what changed, then wait a while. The wait is
+ * short, so a signal that lands between the check of `stop` and the wait
+ * is noticed soon all the same. */
+static int
+follow_round(void *arg, struct cafe_log *log, struct cafe_log_round *r, struct cafe_err *e)
+{
+	int status;
+
+	if (stop)
+		return CAFE_FOLLOW_END;
+	if (r->wait_status != 0 && r->wait_status != CAFE_TEMPFAIL)
+		return r->wait_status;
+	status = cafe_trace_changes(log, r->seen, print_change, arg, &r->seen, e);
+	if (status == CAFE_IOERR && !e->msg[0])
+		return cafe_err_set(e, CAFE_IOERR, "cannot write to standard output");
+	if (status == CAFE_TEMPFAIL) {
+		/* A busy database: again in a moment. */
+		cafe_sleep_ms(100);
+		r->wait_ms = 0;
+		return 0;
+	}
+	r->wait_ms = 500;
+	return status;
+}
+
 static int
 do_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
+	struct cafe_log_round r = { .seen = o->after_seq };
 	struct sigaction sa;
-	enum cafe_wake woke;
-	long long last = o->after_seq;
-	int status = 0, rc;
+	int status;
 
 	(void)argc, (void)argv;
-	if (last < 0 && (last = cafe_log_head(ctx->log, &e)) < 0) {
+	if (r.seen < 0 && (r.seen = cafe_log_head(ctx->log, &e)) < 0) {
 		cafe_ctx_error(ctx, &e);
 		return e.status;
 	}
-	/* No SA_RESTART: a signal must wake the wait below. */
+	/* No SA_RESTART: a signal must wake the wait. */
 	memset(&sa, 0, sizeof sa);
 	sa.sa_handler = on_signal;
 	sigemptyset(&sa.sa_mask);
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
-	while (!stop) {
-		status = cafe_trace_changes(ctx->log, last, print_change, ctx, &last, &e);
-		if (status == CAFE_IOERR && !e.msg[0]) {
-			cafe_err_set(&e, CAFE_IOERR, "cannot write to standard output");
-			break;
-		}
-		if (status == CAFE_TEMPFAIL) {
-			cafe_sleep_ms(100);
-			continue;
-		}
-		if (status)
-			break;
-		/* A short wait, so a signal that lands between the check of
-		 * `stop` and the wait is noticed soon all the same. */
-		rc = cafe_log_wait(ctx->log, last, 500, &woke, &e);
-		if (rc != 0 && rc != CAFE_TEMPFAIL) {
-			status = rc;
-			break;
-		}
-	}
-	if (status)
+	if ((status = cafe_log_follow(ctx->log, &r, follow_round, ctx, &e)) != 0)
 		cafe_ctx_error(ctx, &e);
 	return status;
 }

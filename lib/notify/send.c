@@ -177,6 +177,7 @@ struct sender {
 	struct cafe_channel fallback;       /* stdout, when none is configured */
 	char holder[320];
 	long long lease_ms;
+	long long pause_ms;                 /* a failing database: the wait before the next pass */
 	int stdout_closed;                  /* descriptor 1 was closed: /dev/null now */
 };
 
@@ -605,14 +606,59 @@ sender_release(struct sender *s)
 	free(s->chan);
 }
 
+/* A round of the sender: a pass over the messages, then a wait for the
+ * next commit or the next retry that comes due. */
+static int
+send_round(void *arg, struct cafe_log *log, struct cafe_log_round *r, struct cafe_err *e)
+{
+	struct sender *s = arg;
+	const struct cafe_send_opts *o = s->o;
+	long long wake = 0, now;
+	int did = 0, status;
+
+	if (o->stop && *o->stop)
+		return CAFE_FOLLOW_END;
+	if (r->wait_status != 0 && o->warn)
+		o->warn(o->arg, e);
+	r->wait_ms = 0;
+	if ((r->seen = cafe_log_head(log, e)) < 0)
+		status = e->status;
+	else
+		status = pass(s, &did, &wake, e);
+	if (status) {
+		/* Running on, a busy or failing database is waited out. */
+		if (o->once || (status != CAFE_TEMPFAIL && status != CAFE_IOERR))
+			return status;
+		if (o->warn)
+			o->warn(o->arg, e);
+		s->pause_ms = s->pause_ms ? s->pause_ms * 2 : 500;
+		if (s->pause_ms > MAX_PAUSE_MS)
+			s->pause_ms = MAX_PAUSE_MS;
+		for (long long end = cafe_mono_ms() + s->pause_ms;
+		    cafe_mono_ms() < end && !(o->stop && *o->stop);)
+			cafe_sleep_ms(50);
+		return 0;
+	}
+	s->pause_ms = 0;
+	if (did)
+		return 0;
+	if (o->once)
+		return CAFE_FOLLOW_END;
+	now = cafe_db_now_ms(cafe_log_store(log));
+	r->wait_ms = WAIT_SLICE_MS;
+	if (wake && wake - now < r->wait_ms)
+		r->wait_ms = wake > now ? (int)(wake - now) : 0;
+	return 0;
+}
+
 int
 cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
     const struct cafe_send_opts *o, struct cafe_send_stats *st, struct cafe_err *e)
 {
 	struct sender s;
+	struct cafe_log_round r = { 0 };
 	sigset_t pipeset, old;
-	long long pause_ms = 0;
-	int status = 0;
+	int status;
 
 	memset(st, 0, sizeof *st);
 	sender_init(&s, c, log, o, st);
@@ -620,43 +666,7 @@ cafe_outbox_send(const struct cafe_config *c, struct cafe_log *log,
 	sigemptyset(&pipeset);
 	sigaddset(&pipeset, SIGPIPE);
 	sigprocmask(SIG_BLOCK, &pipeset, &old);
-	while (!(o->stop && *o->stop)) {
-		long long head, wake = 0, now;
-		int did = 0, rc, timeout;
-		enum cafe_wake woke;
-
-		if ((head = cafe_log_head(log, e)) < 0)
-			status = e->status;
-		else
-			status = pass(&s, &did, &wake, e);
-		if (status) {
-			/* Running on, a busy or failing database is waited out. */
-			if (o->once || (status != CAFE_TEMPFAIL && status != CAFE_IOERR))
-				break;
-			if (o->warn)
-				o->warn(o->arg, e);
-			pause_ms = pause_ms ? pause_ms * 2 : 500;
-			if (pause_ms > MAX_PAUSE_MS)
-				pause_ms = MAX_PAUSE_MS;
-			for (long long end = cafe_mono_ms() + pause_ms;
-			    cafe_mono_ms() < end && !(o->stop && *o->stop);)
-				cafe_sleep_ms(50);
-			status = 0;
-			continue;
-		}
-		pause_ms = 0;
-		if (did)
-			continue;
-		if (o->once)
-			break;
-		now = cafe_db_now_ms(cafe_log_store(log));
-		timeout = WAIT_SLICE_MS;
-		if (wake && wake - now < timeout)
-			timeout = wake > now ? (int)(wake - now) : 0;
-		rc = cafe_log_wait(log, head, timeout, &woke, e);
-		if (rc != 0 && o->warn)
-			o->warn(o->arg, e);
-	}
+	status = cafe_log_follow(log, &r, send_round, &s, e);
 	{
 		/* Swallow a SIGPIPE we caused, then restore the mask. */
 		sigset_t pending;

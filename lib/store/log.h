@@ -178,6 +178,28 @@ int cafe_log_wait(struct cafe_log *log, long long after, int timeout_ms,
 		enum cafe_wake *woke, struct cafe_err *e);
 
 /*
+ * The one loop that waits for commits. It calls round(arg, log, r, e),
+ * then waits on log up to r->wait_ms for the head to pass r->seen, and
+ * again, until a round returns non-zero: CAFE_FOLLOW_END ends it with 0,
+ * a status ends it with that status. A round does its work, moves
+ * r->seen past what it saw and sets r->wait_ms (0: the next round at
+ * once); it reads in r->woke and r->wait_status how the last wait ended
+ * (a failed wait's message in e). cafe-trace follow, the notify sender
+ * and the watcher thread below are its rounds.
+ */
+enum { CAFE_FOLLOW_END = -1 };
+struct cafe_log_round {
+	long long seen;             /* wait for a commit past this */
+	int wait_ms;                /* the next wait at most (the round's to set) */
+	enum cafe_wake woke;        /* the last wait: why it returned */
+	int wait_status;            /* the last wait: 0, or its status */
+};
+int cafe_log_follow(struct cafe_log *log, struct cafe_log_round *r,
+		int (*round)(void *arg, struct cafe_log *log, struct cafe_log_round *r,
+		    struct cafe_err *e),
+		void *arg, struct cafe_err *e);
+
+/*
  * The one commit watcher: a thread that waits on log (a connection the
  * caller opened for it alone) for the head to pass `from`, and then calls
  * on_commit(arg, log, head) for each new head, in that thread, until

@@ -39,18 +39,15 @@ static int
 parse_tax(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char *const truth[] = { "false", "true", NULL };
-	yaml_node_pair_t *pair;
-	char key[192];
+	struct cfg_pair kv;
 	int rc;
 
-	if ((rc = cfg_check_map(w, n, "tax")) != 0)
+	if ((rc = cfg_pairs(w, n, "tax", &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
+		const char *key = kv.key;
 
-		cfg_subkey(key, sizeof key, "tax", k);
 		if (cfg_is_null(v) && (cfg_key_is(k, "rate_percent") || cfg_key_is(k, "included")))
 			continue;
 		if (cfg_key_is(k, "rate_percent"))
@@ -69,15 +66,13 @@ parse_tax(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 static int
 parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	int rc;
 
-	if ((rc = cfg_check_map(w, n, "web")) != 0)
+	if ((rc = cfg_pairs(w, n, "web", &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 
 		if (cfg_is_null(v) && cfg_key_is(k, "url"))
 			continue;
@@ -147,19 +142,17 @@ static int
 parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char *const durability[] = { "full", "normal", NULL };
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	char buf[80];
 	int rc = 0;
 
 	if (n->type != YAML_MAPPING_NODE)
 		return cfg_bad(w, n, "top level", "must be a map of keys, not %s "
 		    "(see cafe.yaml(5))", cfg_what_is(n, buf, sizeof buf));
-	if ((rc = cfg_check_map(w, n, "")) != 0)
+	if ((rc = cfg_pairs(w, n, "", &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top && rc == 0; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (rc == 0 && cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 		const char *name = (const char *)k->data.scalar.value;
 
 		if (cfg_key_is(k, "db")) {

@@ -85,18 +85,16 @@ parse_product(struct walk *w, yaml_node_t *n, const char *path,
     struct cafe_product *menu, const struct cafe_product_index *x, size_t i)
 {
 	struct cafe_product *p = &menu[i];
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	char key[192], buf[80];
 	int rc, has_price = 0;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 
-		cfg_subkey(key, sizeof key, path, k);
+		snprintf(key, sizeof key, "%s", kv.key);
 		if (!cfg_key_is(k, "name") && !cfg_key_is(k, "price") &&
 		    !cfg_key_is(k, "stock") && !cfg_key_is(k, "code") &&
 		    !cfg_key_is(k, "options"))

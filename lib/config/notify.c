@@ -40,16 +40,14 @@ parse_channel(struct walk *w, struct cafe_channel *ch, yaml_node_t *n,
 		"file", "command", "stdout", NULL
 	};
 	yaml_node_t *type = NULL, *pathv = NULL, *command = NULL;
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	char key[192];
 	int rc, kind;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 
 		if (cfg_key_is(k, "type"))
 			type = cfg_is_null(v) ? NULL : v;
@@ -185,22 +183,20 @@ static int
 parse_templates(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char path[] = "notify.templates";
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	struct cafe_template *t;
-	char key[192], buf[80];
+	char buf[80];
 	int rc;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
 	cfg_free_templates(c);
 	c->notify.templates = cafe_xcalloc((size_t)(n->data.mapping.pairs.top -
 	    n->data.mapping.pairs.start), sizeof *c->notify.templates);
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
+		const char *key = kv.key;
 
-		cfg_subkey(key, sizeof key, path, k);
 		if (!notified(cafe_event_type_of((const char *)k->data.scalar.value))) {
 			const char *names[CAFE_EV_COUNT];
 			char list[512];
@@ -230,15 +226,13 @@ int
 cfg_parse_notify(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char path[] = "notify";
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	int rc = 0;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top && rc == 0; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (rc == 0 && cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 
 		if (!cfg_key_is(k, "channels") && !cfg_key_is(k, "retry") &&
 		    !cfg_key_is(k, "templates"))

@@ -14,18 +14,15 @@ static int
 parse_sim(struct walk *w, struct cafe_sim_conf *s, yaml_node_t *n)
 {
 	static const char path[] = "payment.sim";
-	yaml_node_pair_t *pair;
-	char key[192];
+	struct cfg_pair kv;
 	int rc = 0;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top && rc == 0; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (rc == 0 && cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
+		const char *key = kv.key;
 
-		cfg_subkey(key, sizeof key, path, k);
 		if (cfg_key_is(k, "latency_ms")) {
 			if (!cfg_is_null(v))
 				rc = cfg_get_int(w, v, key, 0, MAX_MS,
@@ -88,18 +85,15 @@ cfg_parse_payment(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	static const char path[] = "payment";
 	static const char *const kinds[] = { "sim", "command", NULL };
 	yaml_node_t *processor = NULL;
-	yaml_node_pair_t *pair;
-	char key[192];
+	struct cfg_pair kv;
 	int rc = 0, kind;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top && rc == 0; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (rc == 0 && cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
+		const char *key = kv.key;
 
-		cfg_subkey(key, sizeof key, path, k);
 		if (cfg_key_is(k, "processor")) {
 			if (cfg_is_null(v))
 				continue;

@@ -182,6 +182,33 @@ cfg_check_map(struct walk *w, yaml_node_t *n, const char *path)
 }
 
 int
+cfg_pairs(struct walk *w, yaml_node_t *n, const char *path, struct cfg_pair *p)
+{
+	int rc;
+
+	memset(p, 0, sizeof *p);
+	if ((rc = cfg_check_map(w, n, path)) != 0)
+		return rc;
+	p->w = w;
+	p->path = path;
+	p->at = n->data.mapping.pairs.start;
+	p->end = n->data.mapping.pairs.top;
+	return 0;
+}
+
+int
+cfg_next(struct cfg_pair *p)
+{
+	if (p->at >= p->end)
+		return 0;
+	p->k = cfg_node_at(p->w, p->at->key);
+	p->v = cfg_node_at(p->w, p->at->value);
+	cfg_subkey(p->key, sizeof p->key, p->path, p->k);
+	p->at++;
+	return 1;
+}
+
+int
 cfg_get_ll(struct walk *w, yaml_node_t *n, const char *key, long long min,
     long long max, long long *out)
 {
@@ -318,17 +345,15 @@ int
 cfg_parse_ints(struct walk *w, struct cafe_config *c, yaml_node_t *n,
     const char *path, const struct int_key *keys)
 {
-	yaml_node_pair_t *pair;
+	struct cfg_pair kv;
 	const struct int_key *ik;
 	size_t plen = strlen(path);
 	int rc;
 
-	if ((rc = cfg_check_map(w, n, path)) != 0)
+	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
 		return rc;
-	for (pair = n->data.mapping.pairs.start;
-	    pair < n->data.mapping.pairs.top; pair++) {
-		yaml_node_t *k = cfg_node_at(w, pair->key);
-		yaml_node_t *v = cfg_node_at(w, pair->value);
+	while (cfg_next(&kv)) {
+		yaml_node_t *k = kv.k, *v = kv.v;
 
 		for (ik = keys; ik->name; ik++)
 			if (cfg_key_is(k, ik->name + plen + 1))

@@ -56,6 +56,24 @@ int cfg_key_is(const yaml_node_t *k, const char *name);
 void cfg_subkey(char *buf, size_t n, const char *path, const yaml_node_t *k);
 int cfg_unknown_key(struct walk *w, const yaml_node_t *k, const char *path);
 int cfg_check_map(struct walk *w, yaml_node_t *n, const char *path);
+/*
+ * A mapping's pairs in order, each with its key's full name:
+ *	struct cfg_pair p;
+ *	if ((rc = cfg_pairs(w, n, "tax", &p)) != 0)
+ *		return rc;
+ *	while (rc == 0 && cfg_next(&p))
+ *		... p.k, p.v, p.key ("tax.included") ...
+ * cfg_pairs refuses what cfg_check_map refuses.
+ */
+struct cfg_pair {
+	struct walk *w;
+	const char *path;
+	yaml_node_pair_t *at, *end;
+	yaml_node_t *k, *v;
+	char key[192];
+};
+int cfg_pairs(struct walk *w, yaml_node_t *n, const char *path, struct cfg_pair *p);
+int cfg_next(struct cfg_pair *p);
 int cfg_get_ll(struct walk *w, yaml_node_t *n, const char *key, long long min,
 		long long max, long long *out);
 int cfg_get_int(struct walk *w, yaml_node_t *n, const char *key, long long min,

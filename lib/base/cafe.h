@@ -86,6 +86,9 @@ long long cafe_parse_ts(const char *s);
 /* The same as a person types it: a date, or a date and time, without an
  * offset is local time ("2026-12-01", "2026-12-01 09:30"). -1 on error. */
 long long cafe_parse_local(const char *s);
+/* The local wall-clock time Y-M-D h:m:s as ms since the epoch, or -1
+ * (no such time, or a date mktime would carry into the next month). */
+long long cafe_local_wall_ms(int Y, int M, int D, int h, int m, int s);
 /* "500ms", "5s", "2m", "1h", or a bare number of seconds.  -1 on error. */
 long long cafe_parse_duration_ms(const char *s);
 /* Whole number in [min,max]; returns 0 and sets *out, or -1. */

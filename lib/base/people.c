@@ -142,29 +142,6 @@ cafe_local_zone(void)
 	return zone;
 }
 
-/* The local wall-clock time Y-M-D h:m:s as ms since the epoch, or -1. */
-static long long
-local_ms(int Y, int M, int D, int h, int m, int s)
-{
-	struct tm tm;
-	time_t t;
-
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = Y - 1900;
-	tm.tm_mon = M - 1;
-	tm.tm_mday = D;
-	tm.tm_hour = h;
-	tm.tm_min = m;
-	tm.tm_sec = s;
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) == (time_t)-1)
-		return -1;
-	/* mktime normalises 2026-02-30 into March: that is no date. */
-	if (tm.tm_mday != D || tm.tm_mon != M - 1)
-		return -1;
-	return (long long)t * 1000;
-}
-
 int
 cafe_local_day(const char *date, long long *start, long long *end)
 {
@@ -174,14 +151,14 @@ cafe_local_day(const char *date, long long *start, long long *end)
 	    sscanf(date, "%4d-%2d-%2d%n", &Y, &M, &D, &used) != 3 || used != 10 ||
 	    Y < 1970 || M < 1 || M > 12 || D < 1 || D > 31)
 		return -1;
-	if ((*start = local_ms(Y, M, D, 0, 0, 0)) < 0)
+	if ((*start = cafe_local_wall_ms(Y, M, D, 0, 0, 0)) < 0)
 		return -1;
 	/* The next day's midnight: 23 or 25 hours away on a DST change. */
-	if ((*end = local_ms(Y, M, D + 1, 0, 0, 0)) < 0) {
+	if ((*end = cafe_local_wall_ms(Y, M, D + 1, 0, 0, 0)) < 0) {
 		struct tm tm;
 		time_t t = (time_t)(*start / 1000) + 36 * 3600;
 
-		if (!localtime_r(&t, &tm) || (*end = local_ms(tm.tm_year + 1900,
+		if (!localtime_r(&t, &tm) || (*end = cafe_local_wall_ms(tm.tm_year + 1900,
 		    tm.tm_mon + 1, tm.tm_mday, 0, 0, 0)) < 0)
 			return -1;
 	}

@@ -215,14 +215,41 @@ digits(const char **p, int n, int *out)
 	return 0;
 }
 
+static struct tm *
+tm_at(struct tm *tm, int Y, int M, int D, int h, int m, int s)
+{
+	memset(tm, 0, sizeof *tm);
+	tm->tm_year = Y - 1900;
+	tm->tm_mon = M - 1;
+	tm->tm_mday = D;
+	tm->tm_hour = h;
+	tm->tm_min = m;
+	tm->tm_sec = s;
+	return tm;
+}
+
+long long
+cafe_local_wall_ms(int Y, int M, int D, int h, int m, int s)
+{
+	struct tm tm;
+	time_t t;
+
+	tm_at(&tm, Y, M, D, h, m, s)->tm_isdst = -1;
+	if ((t = mktime(&tm)) == (time_t)-1)
+		return -1;
+	/* mktime normalises 2026-02-30 into March: that is no date. */
+	if (tm.tm_mday != D || tm.tm_mon != M - 1)
+		return -1;
+	return (long long)t * 1000;
+}
+
 /* RFC 3339, or a date, or a date and time without an offset: in UTC, or
  * with local 1 in local time (mktime, which knows the zone's history). */
 static long long
 parse_time(const char *s, int local)
 {
 	int Y, M, D, h = 0, m = 0, sec = 0, frac = 0, fracdigits = 0, zoned = 0;
-	long long offset = 0;
-	time_t t;
+	long long offset = 0, t;
 	const char *p = s;
 	struct tm tm;
 
@@ -272,19 +299,9 @@ parse_time(const char *s, int local)
 	if (*p != '\0' || M < 1 || M > 12 || D < 1 || D > 31 || h > 23 ||
 	    m > 59 || sec > 60)
 		return -1;
-	memset(&tm, 0, sizeof tm);
-	tm.tm_year = Y - 1900;
-	tm.tm_mon = M - 1;
-	tm.tm_mday = D;
-	tm.tm_hour = h;
-	tm.tm_min = m;
-	tm.tm_sec = sec;
 	if (zoned || !local)
-		return ((long long)timegm(&tm) - offset) * 1000 + frac;
-	tm.tm_isdst = -1;
-	if ((t = mktime(&tm)) == (time_t)-1 || tm.tm_mday != D || tm.tm_mon != M - 1)
-		return -1;      /* mktime turns 2026-02-30 into March: no date */
-	return (long long)t * 1000 + frac;
+		return ((long long)timegm(tm_at(&tm, Y, M, D, h, m, sec)) - offset) * 1000 + frac;
+	return (t = cafe_local_wall_ms(Y, M, D, h, m, sec)) < 0 ? -1 : t + frac;
 }
 
 long long

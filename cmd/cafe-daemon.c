@@ -328,13 +328,10 @@ status_row(json_t *row, void *arg)
 		cafe_print_json(json_incref(row));
 		return 0;
 	}
-	snprintf(cp, sizeof cp, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "checkpoint")));
-	snprintf(head, sizeof head, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "head")));
+	cafe_int_cell(cp, sizeof cp, row, "checkpoint");
+	cafe_int_cell(head, sizeof head, row, "head");
 	snprintf(lagbuf, sizeof lagbuf, "%lld", lag);
-	snprintf(waiting, sizeof waiting, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "waiting")));
+	cafe_int_cell(waiting, sizeof waiting, row, "waiting");
 	snprintf(pk, sizeof pk, "%lld", parked);
 	cafe_table_add(s->t, (const char *const[]){ policy, cp, head, lagbuf,
 	    json_is_string(holder) ? json_string_value(holder) : "-",

@@ -108,10 +108,8 @@ list_row(json_t *row, void *arg)
 		    "age_s", (json_int_t)age));
 		return 0;
 	}
-	snprintf(id, sizeof id, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "order_id")));
-	snprintf(qty, sizeof qty, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "qty")));
+	cafe_int_cell(id, sizeof id, row, "order_id");
+	cafe_int_cell(qty, sizeof qty, row, "qty");
 	cafe_format_age(age, agebuf, sizeof agebuf);
 	/* The kitchen makes what the items say, choices and all. */
 	items = cafe_items_text(json_object_get(row, "items"));

@@ -141,10 +141,8 @@ list_row(json_t *row, void *arg)
 		cafe_print_json(json_incref(row));
 		return 0;
 	}
-	snprintf(order, sizeof order, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "order_id")));
-	snprintf(tries, sizeof tries, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "attempts")));
+	cafe_int_cell(order, sizeof order, row, "order_id");
+	cafe_int_cell(tries, sizeof tries, row, "attempts");
 	if (error && (strcmp(status, "failed") == 0 || strcmp(status, "dead") == 0))
 		detail = cafe_xasprintf("error: %s", error);
 	else

@@ -408,6 +408,13 @@ cafe_print_json(json_t *data)
 	json_decref(data);
 }
 
+const char *
+cafe_int_cell(char *buf, size_t n, const json_t *row, const char *key)
+{
+	snprintf(buf, n, "%lld", (long long)json_integer_value(json_object_get(row, key)));
+	return buf;
+}
+
 /*
  * Rows are kept in memory up to SPILL_ROWS, then written to a temporary
  * file that print reads back: a table of a million orders costs its

@@ -144,6 +144,8 @@ void cafe_ctx_info(const struct cafe_ctx *ctx, const char *fmt, ...)
  * json_t parameter named data does (cafe.h): callers hand it a new
  * object, cafe_print_json(json_pack(...)). */
 void cafe_print_json(json_t *data);
+/* The integer row[key] as text in buf, for a table's cell; returns buf. */
+const char *cafe_int_cell(char *buf, size_t n, const json_t *row, const char *key);
 
 /*
  * Aligned tables for people. Columns whose header starts with '>' are

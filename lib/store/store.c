@@ -11,6 +11,7 @@
  * statement holds no lock (it is reset), and the engine compiles it again
  * by itself when the schema changes under it.
  */
+#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,6 +73,26 @@ cafe_db_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **st)
 	s->busy = 1;
 	(*st)->home = db;
 	return CAFE_DB_OK;
+}
+
+int
+cafe_db_preparef(struct cafe_db *db, struct cafe_stmt **st, const char *who,
+    struct cafe_err *e, const char *fmt, ...)
+{
+	va_list ap;
+	char *sql;
+	int n, rc;
+
+	va_start(ap, fmt);
+	n = vsnprintf(NULL, 0, fmt, ap);
+	va_end(ap);
+	sql = cafe_xmalloc((size_t)n + 1);
+	va_start(ap, fmt);
+	vsnprintf(sql, (size_t)n + 1, fmt, ap);
+	va_end(ap);
+	rc = cafe_db_prepare(db, sql, st);
+	free(sql);
+	return rc == CAFE_DB_OK ? 0 : cafe_db_status(db, rc, who, "prepare", e);
 }
 
 void

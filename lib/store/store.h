@@ -46,6 +46,11 @@ enum cafe_col_kind { CAFE_COL_NULL, CAFE_COL_INT, CAFE_COL_REAL, CAFE_COL_TEXT }
 
 /* Prepares sql; *st is NULL on failure. Free it with cafe_stmt_free. */
 int cafe_db_prepare(struct cafe_db *db, const char *sql, struct cafe_stmt **st);
+/* A statement whose SQL names a table chosen at run time (a live table
+ * or its TEMP twin): fmt and what follows make the SQL, with names only,
+ * never values (values are bound). 0, or a status ("WHO: prepare: ..."). */
+int cafe_db_preparef(struct cafe_db *db, struct cafe_stmt **st, const char *who,
+		struct cafe_err *e, const char *fmt, ...) __attribute__((format(printf, 5, 6)));
 /* Runs statements that return no rows (schema, BEGIN, SAVEPOINT...). */
 int cafe_db_exec(struct cafe_db *db, const char *sql);
 /* cafe_db_exec, with its result code as a status ("WHO: schema: ..."). */

@@ -75,19 +75,18 @@ static int
 fold_prepare(void *arg, const char *table)
 {
 	struct fold *f = arg;
-	char sql[2048];
-	int rc;
+	int status;
 
-	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, status, amount, currency, key,"
+	if ((status = cafe_db_preparef(f->db, &f->ins, WHO, f->e,
+	    "INSERT INTO %s(order_id, status, amount, currency, key,"
 	    " requested_at, updated_at) VALUES (?1, 'requested', 0, '', '', ?2, ?2)"
-	    " ON CONFLICT(order_id) DO NOTHING", table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->ins)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	    " ON CONFLICT(order_id) DO NOTHING", table)) != 0)
+		return status;
 	/* A refund's answer decides the status from what is left open and
 	 * what went back (?16 its amount, ?17 'refunded' or 'failed'); a
 	 * request without an amount asks for all that is left. */
 #define ANSWER "coalesce(?16, refund_open)"
-	snprintf(sql, sizeof sql, "UPDATE %s SET status = CASE CAST(?17 AS TEXT)"
+	status = cafe_db_preparef(f->db, &f->upd, WHO, f->e, "UPDATE %s SET status = CASE CAST(?17 AS TEXT)"
 	    " WHEN 'refunded' THEN CASE WHEN refund_open - " ANSWER " > 0 THEN 'refund_pending'"
 	    "   WHEN refunded + " ANSWER " >= amount THEN 'refunded'"
 	    "   ELSE 'partially_refunded' END"
@@ -110,9 +109,7 @@ fold_prepare(void *arg, const char *table)
 	    "   ELSE coalesce(?14, refund_error) END,"
 	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
 #undef ANSWER
-	if ((rc = cafe_db_prepare(f->db, sql, &f->upd)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	return 0;
+	return status;
 }
 
 static void
@@ -328,16 +325,15 @@ cafe_payments_list(struct cafe_log *log, const struct cafe_payments_query *q,
 	struct cafe_db *db = cafe_log_store(log);
 	struct cafe_stmt *st = NULL;
 	const char *table;
-	char sql[512];
-	int rc, status;
+	int status;
 
 	if ((status = source_table(log, &table, e)) != 0)
 		return status;
-	snprintf(sql, sizeof sql, "SELECT " SELECT_COLUMNS " FROM %s"
+	if ((status = cafe_db_preparef(db, &st, WHO, e,
+	    "SELECT " SELECT_COLUMNS " FROM %s"
 	    " WHERE (?1 = 0 OR order_id = ?1) AND (CAST(?2 AS TEXT) IS NULL OR status = ?2)"
-	    " ORDER BY order_id", table);
-	if ((rc = cafe_db_prepare(db, sql, &st)) != CAFE_DB_OK)
-		return cafe_db_status(db, rc, WHO, "prepare", e);
+	    " ORDER BY order_id", table)) != 0)
+		return status;
 	cafe_stmt_int(st, 1, q->order_id);
 	if (q->status)
 		cafe_stmt_text(st, 2, q->status);

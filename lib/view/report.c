@@ -70,10 +70,10 @@ static int
 fold_prepare(void *arg, const char *table)
 {
 	struct fold *f = arg;
-	char sql[1024];
-	int rc;
+	int status;
 
-	snprintf(sql, sizeof sql, "INSERT INTO %s(bucket, product, orders, drinks, gross, "
+	if ((status = cafe_db_preparef(f->db, &f->up, WHO, f->e,
+	    "INSERT INTO %s(bucket, product, orders, drinks, gross, "
 	    "tax, refunds, voids, owed, cancelled, rejected, delivered) "
 	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
 	    "ON CONFLICT(bucket, product) DO UPDATE SET orders = %s.orders + ?3, "
@@ -81,21 +81,20 @@ fold_prepare(void *arg, const char *table)
 	    "refunds = %s.refunds + ?7, voids = %s.voids + ?8, owed = %s.owed + ?9, "
 	    "cancelled = %s.cancelled + ?10, rejected = %s.rejected + ?11, "
 	    "delivered = %s.delivered + ?12",
-	    table, table, table, table, table, table, table, table, table, table, table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->up)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO NOTHING", table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->placed)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "SELECT placed_ms, total, tax FROM %s_orders "
-	    "WHERE order_id = ?1", table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->placed_at)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
-	snprintf(sql, sizeof sql, "INSERT INTO %s_delivery(bucket, secs, n) VALUES (?1, ?2, 1) "
-	    "ON CONFLICT(bucket, secs) DO UPDATE SET n = %s_delivery.n + 1", table, table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->took)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	    table, table, table, table, table, table, table, table, table, table, table)) != 0)
+		return status;
+	if ((status = cafe_db_preparef(f->db, &f->placed, WHO, f->e,
+	    "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
+	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO NOTHING", table)) != 0)
+		return status;
+	if ((status = cafe_db_preparef(f->db, &f->placed_at, WHO, f->e,
+	    "SELECT placed_ms, total, tax FROM %s_orders "
+	    "WHERE order_id = ?1", table)) != 0)
+		return status;
+	if ((status = cafe_db_preparef(f->db, &f->took, WHO, f->e,
+	    "INSERT INTO %s_delivery(bucket, secs, n) VALUES (?1, ?2, 1) "
+	    "ON CONFLICT(bucket, secs) DO UPDATE SET n = %s_delivery.n + 1", table, table)) != 0)
+		return status;
 	return 0;
 }
 

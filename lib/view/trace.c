@@ -168,19 +168,19 @@ static int
 fold_prepare(struct fold *f, const char *table)
 {
 	struct cafe_stmt *st;
-	char sql[2560];
-	int rc;
+	int rc, status;
 
-	snprintf(sql, sizeof sql, "SELECT customer, product, qty, total, order_status, "
+	if ((status = cafe_db_preparef(f->db, &f->get, WHO, f->e,
+	    "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
 	    "rider, amount, delivered_at, items, refunded, refund_open, refund_failed, "
 	    "refund_asks, refund_answers, refund_last_failed FROM %s WHERE order_id = ?",
-	    table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->get)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	    table)) != 0)
+		return status;
 	/* An upsert updates a row in place and touches the customer index
 	 * only when the customer changed; REPLACE deletes and inserts. */
-	snprintf(sql, sizeof sql, "INSERT INTO %s(order_id, customer, product, "
+	if ((status = cafe_db_preparef(f->db, &f->put, WHO, f->e,
+	    "INSERT INTO %s(order_id, customer, product, "
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
 	    "placed_at, updated_at, address, rider, amount, delivered_at, items, "
 	    "refunded, refund_open, refund_failed, refund_asks, refund_answers, "
@@ -197,15 +197,14 @@ fold_prepare(struct fold *f, const char *table)
 	    "items = excluded.items, refunded = excluded.refunded, "
 	    "refund_open = excluded.refund_open, refund_failed = excluded.refund_failed, "
 	    "refund_asks = excluded.refund_asks, refund_answers = excluded.refund_answers, "
-	    "refund_last_failed = excluded.refund_last_failed", table);
-	if ((rc = cafe_db_prepare(f->db, sql, &f->put)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	    "refund_last_failed = excluded.refund_last_failed", table)) != 0)
+		return status;
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
 	/* Orders come in id order: a row above the table's highest is new,
 	 * and needs no look (a round trip on a server) to find it missing. */
-	snprintf(sql, sizeof sql, "SELECT coalesce(max(order_id), 0) FROM %s", table);
-	if ((rc = cafe_db_prepare(f->db, sql, &st)) != CAFE_DB_OK)
-		return cafe_db_status(f->db, rc, WHO, "prepare", f->e);
+	if ((status = cafe_db_preparef(f->db, &st, WHO, f->e,
+	    "SELECT coalesce(max(order_id), 0) FROM %s", table)) != 0)
+		return status;
 	rc = cafe_stmt_step(st);
 	f->top = rc == CAFE_DB_ROW ? cafe_col_int(st, 0) : LLONG_MAX;
 	cafe_stmt_free(st);

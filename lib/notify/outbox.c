@@ -359,8 +359,9 @@ outbox_apply(struct cafe_log *log, void *arg, long long limit, long long done,
 }
 
 static int
-outbox_ready(struct cafe_log *log)
+outbox_ready(struct cafe_log *log, void *arg)
 {
+	(void)arg;
 	return cafe_db_has(cafe_log_store(log), "notify_outbox", NULL);
 }
 

@@ -228,70 +228,25 @@ schema(struct cafe_log *log, struct cafe_err *e)
 	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
 }
 
-int
-cafe_payments_apply_pending(struct cafe_log *log, long long limit, long long *applied,
-    struct cafe_err *e)
-{
-	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
-	int status;
-
-	*applied = 0;
-	if ((status = schema(log, e)) != 0)
-		return status;
-	return cafe_fold_pending(log, &payments_fold, &f, "payments", CHECKPOINT, limit,
-	    applied, e);
-}
-
-static int
-payments_ready(struct cafe_log *log)
-{
-	return cafe_db_has(cafe_log_store(log), "payments", NULL);
-}
-
-static int
-payments_apply(struct cafe_log *log, void *arg, long long limit, long long done,
-    long long total, long long *applied, struct cafe_err *e)
-{
-	(void)arg;
-	(void)done;
-	(void)total;
-	return cafe_payments_apply_pending(log, limit, applied, e);
-}
-
-static const struct cafe_projection payments_view = {
+static const struct cafe_fold_view payments_view = {
 	.name = WHO,
+	.table = "payments",
 	.checkpoint = CHECKPOINT,
 	.batch = SLICE,
-	.ready = payments_ready,
-	.apply = payments_apply,
+	.fold = &payments_fold,
+	.shape_table = "payments",
+	.schema = schema,
+	.temp_table = "payments_view",
+	.temp_sql = "DROP TABLE IF EXISTS payments_view;"
+	    "CREATE TEMP TABLE payments_view(" COLUMNS ")",
 };
-
-int
-cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e)
-{
-	return cafe_projection_catch_up(&payments_view, log, NULL, e);
-}
-
-/* A read-only database: the whole log folded into payments_view. */
-static int
-build_view(struct cafe_log *log, struct cafe_err *e)
-{
-	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
-
-	return cafe_fold_temp(log, &payments_fold, &f, "payments_view",
-	    "DROP TABLE IF EXISTS payments_view;"
-	    "CREATE TEMP TABLE payments_view(" COLUMNS ")", WHO, e);
-}
 
 static int
 source_table(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
-	if (cafe_db_readonly(cafe_log_store(log))) {
-		*table = "payments_view";
-		return build_view(log, e);
-	}
-	*table = "payments";
-	return cafe_payments_catch_up(log, e);
+	struct fold f = { cafe_log_store(log), NULL, NULL, e, 0 };
+
+	return cafe_fold_view_source(&payments_view, log, &f, table, e);
 }
 
 static json_t *

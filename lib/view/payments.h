@@ -24,14 +24,6 @@
 #include "config/config.h"
 #include "store/log.h"
 
-/* Brings the table up to the log's head in write transactions of its own
- * (must not be inside one). On a read-only database it does nothing. */
-int cafe_payments_catch_up(struct cafe_log *log, struct cafe_err *e);
-/* Folds up to limit pending events into the table inside the caller's
- * write transaction and moves the checkpoint (for a daemon policy).
- * *applied counts the events folded. */
-int cafe_payments_apply_pending(struct cafe_log *log, long long limit,
-		long long *applied, struct cafe_err *e);
 
 /* The status names --status accepts; NULL when s is none of them. The
  * alias "failed" stands for refund_failed. Borrowed. */

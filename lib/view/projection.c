@@ -33,7 +33,7 @@ cafe_projection_catch_up(const struct cafe_projection *p, struct cafe_log *log, 
 	if ((head = cafe_log_head(log, e)) < 0 ||
 	    (cp = cafe_checkpoint_get(log, p->checkpoint, e)) < 0)
 		return e->status;
-	if (cp >= head && p->ready(log))
+	if (cp >= head && p->ready(log, arg))
 		return 0;
 	/* A table of an older shape starts again from 0 (its first batch
 	 * finds out): the total is then an underestimate, moved on below. */
@@ -139,4 +139,54 @@ cafe_view_rows(struct cafe_db *db, struct cafe_stmt *st,
 		status = cafe_db_status(db, rc, who, "read", e);
 	cafe_stmt_free(st);
 	return status;
+}
+
+/* A fold view's catch-up: its projection's arg. */
+struct fold_view_run {
+	const struct cafe_fold_view *v;
+	void *state;
+};
+
+static int
+fold_view_ready(struct cafe_log *log, void *arg)
+{
+	const struct fold_view_run *r = arg;
+
+	return cafe_db_has(cafe_log_store(log), r->v->shape_table, r->v->shape_column);
+}
+
+static int
+fold_view_apply(struct cafe_log *log, void *arg, long long limit, long long done,
+    long long total, long long *applied, struct cafe_err *e)
+{
+	const struct fold_view_run *r = arg;
+	int status;
+
+	(void)done, (void)total;
+	*applied = 0;
+	if ((status = r->v->schema(log, e)) != 0)
+		return status;
+	return cafe_fold_pending(log, r->v->fold, r->state, r->v->table, r->v->checkpoint,
+	    limit, applied, e);
+}
+
+int
+cafe_fold_view_source(const struct cafe_fold_view *v, struct cafe_log *log, void *state,
+    const char **table, struct cafe_err *e)
+{
+	struct fold_view_run r = { v, state };
+	const struct cafe_projection p = {
+		.name = v->name,
+		.checkpoint = v->checkpoint,
+		.batch = v->batch,
+		.ready = fold_view_ready,
+		.apply = fold_view_apply,
+	};
+
+	if (!cafe_db_readonly(cafe_log_store(log))) {
+		*table = v->table;
+		return cafe_projection_catch_up(&p, log, &r, e);
+	}
+	*table = v->temp_table;
+	return cafe_fold_temp(log, v->fold, state, v->temp_table, v->temp_sql, v->name, e);
 }

@@ -22,8 +22,9 @@ struct cafe_projection {
 	const char *name;           /* for messages: "trace", "payments", "outbox" */
 	const char *checkpoint;     /* its checkpoint's name */
 	long long batch;            /* log positions per transaction */
-	/* 1 when the view's table exists in its current shape. */
-	int (*ready)(struct cafe_log *log);
+	/* 1 when the view's table exists in its current shape (arg: the
+	 * catch-up's). */
+	int (*ready)(struct cafe_log *log, void *arg);
 	/* Inside the write transaction: folds up to limit pending positions,
 	 * creating the table if needed, and moves the checkpoint; *applied
 	 * gets how many positions it covered (fewer than limit: caught up).
@@ -72,5 +73,31 @@ int cafe_fold_pending(struct cafe_log *log, const struct cafe_fold *f, void *sta
  * not write. who names the view in messages. */
 int cafe_fold_temp(struct cafe_log *log, const struct cafe_fold *f, void *state,
 		const char *table, const char *create_sql, const char *who, struct cafe_err *e);
+
+/*
+ * A view that a fold keeps in a table of its own (payments, sales): the
+ * catch-up, the table's shape and its read-only twin, in one place. The
+ * fold's state is the view's own, made by its caller.
+ */
+struct cafe_fold_view {
+	const char *name;           /* for messages */
+	const char *table;          /* the live table */
+	const char *checkpoint;
+	long long batch;            /* log positions per transaction */
+	const struct cafe_fold *fold;
+	/* The live table has its current shape when cafe_db_has(shape_table,
+	 * shape_column) (a NULL column: the table alone). */
+	const char *shape_table, *shape_column;
+	/* Makes (or remakes) the live tables, in the write transaction. */
+	int (*schema)(struct cafe_log *log, struct cafe_err *e);
+	/* The twin on a database we may not write: its name and the SQL
+	 * that makes it empty. */
+	const char *temp_table, *temp_sql;
+};
+/* The table that answers for v in *table: on a database this connection
+ * may write, the live one brought up to the log's head; on one it may
+ * not, the whole log folded into the TEMP twin. */
+int cafe_fold_view_source(const struct cafe_fold_view *v, struct cafe_log *log, void *state,
+		const char **table, struct cafe_err *e);
 
 #endif

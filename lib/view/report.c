@@ -300,32 +300,21 @@ schema(struct cafe_log *log, struct cafe_err *e)
 	    "CREATE TABLE IF NOT EXISTS sales_delivery(" DELIVERY_COLUMNS ");", WHO, e);
 }
 
-static int
-sales_ready(struct cafe_log *log)
-{
-	return cafe_db_has(cafe_log_store(log), "sales_orders", "tax");
-}
-
-static int
-sales_apply(struct cafe_log *log, void *arg, long long limit, long long done,
-    long long total, long long *applied, struct cafe_err *e)
-{
-	struct fold f = { cafe_log_store(log), NULL, NULL, NULL, NULL, e, 0 };
-	int status;
-
-	(void)arg, (void)done, (void)total;
-	*applied = 0;
-	if ((status = schema(log, e)) != 0)
-		return status;
-	return cafe_fold_pending(log, &sales_fold, &f, "sales", CHECKPOINT, limit, applied, e);
-}
-
-static const struct cafe_projection sales_view = {
+static const struct cafe_fold_view sales_view = {
 	.name = WHO,
+	.table = "sales",
 	.checkpoint = CHECKPOINT,
 	.batch = SLICE,
-	.ready = sales_ready,
-	.apply = sales_apply,
+	.fold = &sales_fold,
+	.shape_table = "sales_orders",
+	.shape_column = "tax",
+	.schema = schema,
+	.temp_table = "sales_view",
+	.temp_sql = "DROP TABLE IF EXISTS sales_view;"
+	    "DROP TABLE IF EXISTS sales_view_orders; DROP TABLE IF EXISTS sales_view_delivery;"
+	    "CREATE TEMP TABLE sales_view(" COLUMNS ");"
+	    "CREATE TEMP TABLE sales_view_orders(" ORDER_COLUMNS ");"
+	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ")",
 };
 
 /* The table that answers: the live one brought up to date, or on a
@@ -333,20 +322,9 @@ static const struct cafe_projection sales_view = {
 static int
 source(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
-	struct cafe_db *db = cafe_log_store(log);
-	struct fold f = { db, NULL, NULL, NULL, NULL, e, 0 };
+	struct fold f = { cafe_log_store(log), NULL, NULL, NULL, NULL, e, 0 };
 
-	if (!cafe_db_readonly(db)) {
-		*table = "sales";
-		return cafe_projection_catch_up(&sales_view, log, NULL, e);
-	}
-	*table = "sales_view";
-	return cafe_fold_temp(log, &sales_fold, &f, "sales_view",
-	    "DROP TABLE IF EXISTS sales_view;"
-	    "DROP TABLE IF EXISTS sales_view_orders; DROP TABLE IF EXISTS sales_view_delivery;"
-	    "CREATE TEMP TABLE sales_view(" COLUMNS ");"
-	    "CREATE TEMP TABLE sales_view_orders(" ORDER_COLUMNS ");"
-	    "CREATE TEMP TABLE sales_view_delivery(" DELIVERY_COLUMNS ")", WHO, e);
+	return cafe_fold_view_source(&sales_view, log, &f, table, e);
 }
 
 static int

@@ -484,8 +484,9 @@ cafe_trace_apply_pending(struct cafe_log *log, struct cafe_trace_fold *ahead,
 }
 
 static int
-trace_ready(struct cafe_log *log)
+trace_ready(struct cafe_log *log, void *arg)
 {
+	(void)arg;
 	return table_shape(cafe_log_store(log)) == 1;
 }
 

@@ -209,33 +209,18 @@ static const struct cafe_fold payments_fold = {
 	.finish = fold_finish,
 };
 
-static int
-schema(struct cafe_log *log, struct cafe_err *e)
-{
-	struct cafe_db *db = cafe_log_store(log);
-	int status;
-
-	/* A table from before partial refunds, or one dropped, is folded
-	 * again from the log. */
-	if (cafe_db_has(db, "payments", NULL) && !cafe_db_has(db, "payments", "refund_open") &&
-	    (status = cafe_db_run(db, "DROP TABLE payments", WHO, e)) != 0)
-		return status;
-	if (!cafe_db_has(db, "payments", "refund_open") &&
-	    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
-		return status;
-	return cafe_db_run(db,
-	    "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
-	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);", WHO, e);
-}
-
 static const struct cafe_fold_view payments_view = {
 	.name = WHO,
 	.table = "payments",
 	.checkpoint = CHECKPOINT,
 	.batch = SLICE,
 	.fold = &payments_fold,
+	/* A table from before partial refunds is folded again. */
 	.shape_table = "payments",
-	.schema = schema,
+	.shape_column = "refund_open",
+	.drop_sql = "DROP TABLE IF EXISTS payments",
+	.create_sql = "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
+	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);",
 	.temp_table = "payments_view",
 	.temp_sql = "DROP TABLE IF EXISTS payments_view;"
 	    "CREATE TEMP TABLE payments_view(" COLUMNS ")",

@@ -160,11 +160,16 @@ fold_view_apply(struct cafe_log *log, void *arg, long long limit, long long done
     long long total, long long *applied, struct cafe_err *e)
 {
 	const struct fold_view_run *r = arg;
+	struct cafe_db *db = cafe_log_store(log);
 	int status;
 
 	(void)done, (void)total;
 	*applied = 0;
-	if ((status = r->v->schema(log, e)) != 0)
+	if (!fold_view_ready(log, arg) &&
+	    ((status = cafe_db_run(db, r->v->drop_sql, r->v->name, e)) != 0 ||
+	    (status = cafe_checkpoint_set(log, r->v->checkpoint, 0, e)) != 0))
+		return status;
+	if ((status = cafe_db_run(db, r->v->create_sql, r->v->name, e)) != 0)
 		return status;
 	return cafe_fold_pending(log, r->v->fold, r->state, r->v->table, r->v->checkpoint,
 	    limit, applied, e);

@@ -88,8 +88,10 @@ struct cafe_fold_view {
 	/* The live table has its current shape when cafe_db_has(shape_table,
 	 * shape_column) (a NULL column: the table alone). */
 	const char *shape_table, *shape_column;
-	/* Makes (or remakes) the live tables, in the write transaction. */
-	int (*schema)(struct cafe_log *log, struct cafe_err *e);
+	/* In the write transaction: a table not in its current shape (or
+	 * none) is dropped by drop_sql and folded again from the start; then
+	 * create_sql makes what is missing. */
+	const char *drop_sql, *create_sql;
 	/* The twin on a database we may not write: its name and the SQL
 	 * that makes it empty. */
 	const char *temp_table, *temp_sql;

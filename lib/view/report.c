@@ -281,25 +281,6 @@ static const struct cafe_fold sales_fold = {
 	.finish = fold_finish,
 };
 
-static int
-schema(struct cafe_log *log, struct cafe_err *e)
-{
-	struct cafe_db *db = cafe_log_store(log);
-	int status;
-
-	/* A table of an older shape is folded again from the log. */
-	if (!cafe_db_has(db, "sales", NULL) || !cafe_db_has(db, "sales_orders", "tax")) {
-		if ((status = cafe_db_run(db, "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS "
-		    "sales_orders; DROP TABLE IF EXISTS sales_delivery", WHO, e)) != 0 ||
-		    (status = cafe_checkpoint_set(log, CHECKPOINT, 0, e)) != 0)
-			return status;
-	}
-	return cafe_db_run(db,
-	    "CREATE TABLE IF NOT EXISTS sales(" COLUMNS ");"
-	    "CREATE TABLE IF NOT EXISTS sales_orders(" ORDER_COLUMNS ");"
-	    "CREATE TABLE IF NOT EXISTS sales_delivery(" DELIVERY_COLUMNS ");", WHO, e);
-}
-
 static const struct cafe_fold_view sales_view = {
 	.name = WHO,
 	.table = "sales",
@@ -308,7 +289,11 @@ static const struct cafe_fold_view sales_view = {
 	.fold = &sales_fold,
 	.shape_table = "sales_orders",
 	.shape_column = "tax",
-	.schema = schema,
+	.drop_sql = "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS sales_orders;"
+	    "DROP TABLE IF EXISTS sales_delivery",
+	.create_sql = "CREATE TABLE IF NOT EXISTS sales(" COLUMNS ");"
+	    "CREATE TABLE IF NOT EXISTS sales_orders(" ORDER_COLUMNS ");"
+	    "CREATE TABLE IF NOT EXISTS sales_delivery(" DELIVERY_COLUMNS ");",
 	.temp_table = "sales_view",
 	.temp_sql = "DROP TABLE IF EXISTS sales_view;"
 	    "DROP TABLE IF EXISTS sales_view_orders; DROP TABLE IF EXISTS sales_view_delivery;"

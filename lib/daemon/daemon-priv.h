@@ -161,6 +161,9 @@ struct conf_ref *dm_conf_get(struct cafe_daemon *d);
 void dm_conf_put(struct cafe_daemon *d, struct conf_ref *r);
 /* The lines held for the end of a transaction: said when it committed. */
 void dm_lines_end(struct worker *w, int committed);
+/* Steps a statement that writes a row of the daemon's own (the
+ * transaction then has something to commit); 0 or a status. */
+int dm_write(struct worker *w, struct cafe_stmt *st, const char *what, struct cafe_err *e);
 int dm_exec(struct worker *w, const char *sql, struct cafe_err *e);
 /* The SQLite busy handler of a worker's connection (cafe_log_as_worker). */
 int dm_busy_wait(void *arg, int count);

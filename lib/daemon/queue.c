@@ -11,7 +11,7 @@ static int
 queue_put(struct worker *w, const struct item *it, const char *state, long long due,
     long long now, struct cafe_err *e)
 {
-	int rc, status;
+	int status;
 
 	if ((status = dm_stmt(w, &w->st_qput, "INSERT INTO daemon_queue(policy, seq, state,"
 	    " due_ms, attempts, type, order_id, error, since_ms, updated_ms)"
@@ -31,26 +31,20 @@ queue_put(struct worker *w, const struct item *it, const char *state, long long 
 	if (it->error)
 		cafe_stmt_text_ref(w->st_qput, 8, it->error);
 	cafe_stmt_int(w->st_qput, 9, now);
-	rc = cafe_stmt_step(w->st_qput);
-	cafe_stmt_reset(w->st_qput);
-	w->wrote = 1;
-	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
+	return dm_write(w, w->st_qput, "queue", e);
 }
 
 static int
 queue_done(struct worker *w, long long seq, struct cafe_err *e)
 {
-	int rc, status;
+	int status;
 
 	if ((status = dm_stmt(w, &w->st_qdel, "DELETE FROM daemon_queue"
 	    " WHERE policy = ?1 AND seq = ?2", e)) != 0)
 		return status;
 	cafe_stmt_text_ref(w->st_qdel, 1, w->p->name);
 	cafe_stmt_int(w->st_qdel, 2, seq);
-	rc = cafe_stmt_step(w->st_qdel);
-	cafe_stmt_reset(w->st_qdel);
-	w->wrote = 1;
-	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, "queue");
+	return dm_write(w, w->st_qdel, "queue", e);
 }
 
 /* When the next waiting event is due; 0 when none waits. */

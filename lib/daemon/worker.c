@@ -163,6 +163,16 @@ dm_stmt(struct worker *w, struct cafe_stmt **st, const char *sql, struct cafe_er
 }
 
 int
+dm_write(struct worker *w, struct cafe_stmt *st, const char *what, struct cafe_err *e)
+{
+	int rc = cafe_stmt_step(st);
+
+	cafe_stmt_reset(st);
+	w->wrote = 1;
+	return rc == CAFE_DB_DONE ? 0 : dm_sql_fail(w, rc, e, what);
+}
+
+int
 dm_exec(struct worker *w, const char *sql, struct cafe_err *e)
 {
 	int rc = cafe_db_exec(cafe_log_store(w->log), sql);

@@ -25,8 +25,8 @@ static const char usage[] =
 "       cafe-order menu set PRODUCT [--price N] [--code C] [--options GROUP,...]\n"
 "       cafe-order menu remove PRODUCT\n"
 "       cafe-order menu import [FILE] [--prune]\n"
-"       cafe-order place ITEM... [--qty N] [--customer NAME] [--address TEXT]\n"
-"                  [--key KEY] [--wait DURATION]\n"
+"       cafe-order place ITEM... [--qty N] [--customer NAME] [--contact ADDR]\n"
+"                  [--address TEXT] [--note TEXT] [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
 "       cafe-order receipt ORDER_ID\n"
 "       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
@@ -36,7 +36,7 @@ static const char usage[] =
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
 	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
-	OPT_AS_OF, OPT_PRUNE
+	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE
 };
 
 static const struct option longopts[] = {
@@ -56,12 +56,14 @@ static const struct option longopts[] = {
 	{ "stock", required_argument, NULL, OPT_STOCK },
 	{ "as-of", required_argument, NULL, OPT_AS_OF },
 	{ "prune", no_argument, NULL, OPT_PRUNE },
+	{ "contact", required_argument, NULL, OPT_CONTACT },
+	{ "note", required_argument, NULL, OPT_NOTE },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
-	const char *price, *code, *options, *stock, *as_of;
+	const char *price, *code, *options, *stock, *as_of, *contact, *note;
 	int prune;
 };
 
@@ -77,6 +79,8 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_QTY: o->qty = optarg; break;
 	case OPT_CUSTOMER: o->customer = optarg; break;
 	case OPT_ADDRESS: o->address = optarg; break;
+	case OPT_CONTACT: o->contact = optarg; break;
+	case OPT_NOTE: o->note = optarg; break;
 	case OPT_KEY: o->key = optarg; break;
 	case OPT_WAIT: o->wait = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
@@ -525,6 +529,8 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	r.nlines = (size_t)argc;
 	r.customer = o->customer;
 	r.address = o->address;
+	r.contact = o->contact;
+	r.note = o->note;
 	r.key = o->key;
 	status = place_one(ctx, c, &r, wait_ms, &res, &e);
 	if (status)
@@ -740,7 +746,8 @@ static const struct cafe_verb verbs[] = {
 	{ "menu", -1, 0, NULL, BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
 	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
-	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH), NULL, CAFE_OPEN_CREATE,
+	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH) | BIT(OPT_CONTACT) | BIT(OPT_NOTE),
+	    NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },
 	{ "receipt", 1, 1, "'receipt' needs one order id", 0, NULL, CAFE_OPEN_READ, NULL,
 	    do_receipt, 0 },

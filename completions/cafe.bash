@@ -15,7 +15,7 @@ _cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --vers
 # Options that take a value, per program (the value is not the subcommand).
 _cafe_value_opts() {
 	case $1 in
-	cafe-order) echo '--qty --customer --address --key --wait --reason --set --add --price --code --options --stock --as-of --prune' ;;
+	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --prune' ;;
 	cafe-pay) echo '--order --status --reason --amount' ;;
 	cafe-deliver) echo '--status --rider --reason' ;;
 	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
@@ -42,7 +42,7 @@ _cafe_verbs() {
 # The options of one subcommand (besides the global ones).
 _cafe_verb_opts() {
 	case $1:$2 in
-	cafe-order:place) echo '--qty --customer --address --key --wait --batch' ;;
+	cafe-order:place) echo '--qty --customer --contact --address --note --key --wait --batch' ;;
 	cafe-order:cancel) echo '--reason --key' ;;
 	cafe-order:stock) echo '--set --add' ;;
 	cafe-order:menu) echo '--as-of --price --code --options --stock --prune' ;;

@@ -52,7 +52,7 @@ function __cafe_no_verb
             continue
         end
         switch $t
-            case --db --config --qty --customer --address --key --wait --reason \
+            case --db --config --qty --customer --contact --address --note --key --wait --reason \
                 --set --add --order --status --rider --since --limit --as-of --after \
                 --timeout --policy
                 set skip 1
@@ -76,7 +76,7 @@ function __cafe_operand_of
             continue
         end
         switch $t
-            case --db --config --qty --customer --address --key --wait --reason \
+            case --db --config --qty --customer --contact --address --note --key --wait --reason \
                 --set --add --order --status --rider --since --limit --as-of --after \
                 --timeout --policy
                 set skip 1
@@ -112,7 +112,9 @@ complete -c $c -n __cafe_no_verb -a receipt -d "the customer's receipt"
 complete -c $c -n '__cafe_operand_of receipt' -a '(__cafe_order_ids)' -d order
 complete -c $c -n '__fish_seen_subcommand_from place' -l qty -x -d 'how many (1-100)'
 complete -c $c -n '__fish_seen_subcommand_from place' -l customer -x -d 'who it is for'
+complete -c $c -n '__fish_seen_subcommand_from place' -l contact -x -d 'phone or e-mail for messages'
 complete -c $c -n '__fish_seen_subcommand_from place' -l address -x -d 'where it goes'
+complete -c $c -n '__fish_seen_subcommand_from place' -l note -x -d 'for the kitchen'
 complete -c $c -n '__fish_seen_subcommand_from place cancel' -l key -x -d 'idempotency key'
 complete -c $c -n '__fish_seen_subcommand_from place' -l wait -x -d 'keep trying while busy'
 complete -c $c -n '__fish_seen_subcommand_from place' -l batch -d 'orders as JSON Lines on stdin'

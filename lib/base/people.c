@@ -240,3 +240,22 @@ cafe_text_fit(const char *s, size_t w, size_t *width)
 		*width = used;
 	return n;
 }
+
+const char *
+cafe_quoted(const char *s, char *buf, size_t n)
+{
+	size_t o = 0;
+
+	for (; *s && o + 4 < n; s++)
+		buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
+	if (*s) {
+		while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
+			o--;
+		if (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0xc0)
+			o--;
+		memcpy(buf + o, "...", 3);
+		o += 3;
+	}
+	buf[o] = '\0';
+	return buf;
+}

@@ -52,4 +52,8 @@ size_t cafe_text_width(const char *s);
  * characters); *width (if not NULL) gets the columns it takes. */
 size_t cafe_text_fit(const char *s, size_t w, size_t *width);
 
+/* What a person gave, as a message may quote it: control bytes become
+ * '?', and a long text is cut (with "...") on a character's edge. */
+const char *cafe_quoted(const char *s, char *buf, size_t n);
+
 #endif

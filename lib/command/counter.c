@@ -268,7 +268,7 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
     struct cafe_err *e)
 {
 	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
-	    t->total, c->currency };
+	    t->total, c->currency, NULL };
 	struct cafe_pay_reply rep;
 	struct cafe_err verr = { 0, "", 0, 0 };
 	struct cafe_batch b;
@@ -359,6 +359,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	req.order_id = t.order_id;
 	req.amount = res->total;
 	req.currency = c->currency;
+	req.channel = r->channel;
 	if ((status = cafe_payment_try(c, log, &t.pay, &req, &rep, e)) != 0) {
 		cafe_payment_end(c, log, &t.pay);
 		res->status = status == CAFE_TEMPFAIL ? "busy" : "unavailable";

@@ -12,18 +12,18 @@
 #include "input.h"
 
 static json_t *
-load(const char *buf, size_t len, long long line, struct cafe_err *e)
+load(const char *buf, size_t len, const char *where, struct cafe_err *e)
 {
 	json_error_t jerr;
 	json_t *o = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
 
 	if (!o) {
-		cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s", line, jerr.text);
+		cafe_err_set(e, CAFE_DATAERR, "%s%s", where, jerr.text);
 		return NULL;
 	}
 	if (!json_is_object(o)) {
 		json_decref(o);
-		cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: not a JSON object", line);
+		cafe_err_set(e, CAFE_DATAERR, "%snot a JSON object", where);
 		return NULL;
 	}
 	return o;
@@ -31,7 +31,7 @@ load(const char *buf, size_t len, long long line, struct cafe_err *e)
 
 /* {"product":…, "qty":…, "options":[…]} priced into l; what names it. */
 static int
-batch_item(const struct cafe_config *c, json_t *it, long long line, const char *what,
+batch_item(const struct cafe_config *c, json_t *it, const char *where, const char *what,
     struct cafe_line *l, struct cafe_err *e)
 {
 	const char *choices[CAFE_MAX_CHOICES + 1], *k;
@@ -45,42 +45,42 @@ batch_item(const struct cafe_config *c, json_t *it, long long line, const char *
 	snprintf(at, sizeof at, "%s%s", what ? what : "", what ? ": " : "");
 
 	if (!json_is_object(it))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %s must be an object "
-		    "({\"product\":…, \"qty\":…, \"options\":[…]})", line, what ? what : "");
+		return cafe_err_set(e, CAFE_DATAERR, "%s%s must be an object "
+		    "({\"product\":…, \"qty\":…, \"options\":[…]})", where, what ? what : "");
 	json_object_foreach(it, k, v) {
 		if (strcmp(k, "product") != 0 && strcmp(k, "qty") != 0 &&
 		    strcmp(k, "options") != 0)
-			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sunknown field "
-			    "'%s' (product, qty, options)", line, at, k);
+			return cafe_err_set(e, CAFE_DATAERR, "%s%sunknown field "
+			    "'%s' (product, qty, options)", where, at, k);
 	}
 	if (!json_is_string(json_object_get(it, "product")))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sproduct must be a "
-		    "string", line, at);
+		return cafe_err_set(e, CAFE_DATAERR, "%s%sproduct must be a "
+		    "string", where, at);
 	qty = json_object_get(it, "qty");
 	if (qty && !json_is_integer(qty))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %sqty must be a whole "
-		    "number", line, at);
+		return cafe_err_set(e, CAFE_DATAERR, "%s%sqty must be a whole "
+		    "number", where, at);
 	opts = json_object_get(it, "options");
 	if (opts && (!json_is_array(opts) || json_array_size(opts) > CAFE_MAX_CHOICES))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %soptions must be a list "
-		    "of at most %d choices", line, at, CAFE_MAX_CHOICES);
+		return cafe_err_set(e, CAFE_DATAERR, "%s%soptions must be a list "
+		    "of at most %d choices", where, at, CAFE_MAX_CHOICES);
 	json_array_foreach(opts, i, v) {
 		if (!json_is_string(v))
-			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: %soptions must be "
-			    "strings", line, at);
+			return cafe_err_set(e, CAFE_DATAERR, "%s%soptions must be "
+			    "strings", where, at);
 		choices[n++] = json_string_value(v);
 	}
 	status = cafe_item_price(c, json_string_value(json_object_get(it, "product")),
 	    qty ? json_integer_value(qty) : 1, choices, n,
 	    json_string_value(json_object_get(it, "product")), l, &inner);
 	if (status)
-		cafe_err_set(e, status, "stdin:%lld: %s", line, inner.msg);
+		cafe_err_set(e, status, "%s%s", where, inner.msg);
 	return status;
 }
 
 int
-cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
-    long long line, struct cafe_place_request *r, json_t **owner, struct cafe_err *e)
+cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
+    const char *where, struct cafe_place_request *r, json_t **owner, struct cafe_err *e)
 {
 	json_t *o, *v, *items;
 	const char *k;
@@ -88,41 +88,42 @@ cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 	int status;
 
 	memset(r, 0, sizeof *r);
-	if (!(*owner = o = load(buf, len, line, e)))
+	if (!(*owner = o = load(buf, len, where, e)))
 		return CAFE_DATAERR;
 	json_object_foreach(o, k, v) {
 		if (strcmp(k, "customer") == 0 || strcmp(k, "address") == 0 ||
-		    strcmp(k, "key") == 0) {
+		    strcmp(k, "key") == 0 || strcmp(k, "contact") == 0 ||
+		    strcmp(k, "note") == 0) {
 			if (!json_is_string(v))
 				return cafe_err_set(e, CAFE_DATAERR,
-				    "stdin:%lld: %s must be a string", line, k);
+				    "%s%s must be a string", where, k);
 			if (strcmp(k, "key") == 0 && !*json_string_value(v))
-				return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: key must not "
-				    "be empty (leave it out for no key)", line);
+				return cafe_err_set(e, CAFE_DATAERR, "%skey must not "
+				    "be empty (leave it out for no key)", where);
 		} else if (strcmp(k, "items") != 0 && strcmp(k, "product") != 0 &&
 		    strcmp(k, "qty") != 0 && strcmp(k, "options") != 0) {
 			return cafe_err_set(e, CAFE_DATAERR,
-			    "stdin:%lld: unknown field '%s' (items, customer, address, key; "
-			    "or product, qty, options)", line, k);
+			    "%sunknown field '%s' (items, customer, contact, address, note, "
+			    "key; or product, qty, options)", where, k);
 		}
 	}
 	items = json_object_get(o, "items");
 	if (items && json_object_get(o, "product"))
-		return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: give items or product, "
-		    "not both", line);
+		return cafe_err_set(e, CAFE_DATAERR, "%sgive items or product, "
+		    "not both", where);
 	if (items) {
 		if (json_object_get(o, "qty") || json_object_get(o, "options"))
-			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: qty and options "
-			    "go inside each of the items", line);
+			return cafe_err_set(e, CAFE_DATAERR, "%sqty and options "
+			    "go inside each of the items", where);
 		if (!json_is_array(items) || json_array_size(items) == 0 ||
 		    json_array_size(items) > CAFE_MAX_ITEMS)
-			return cafe_err_set(e, CAFE_DATAERR, "stdin:%lld: items must be a "
-			    "list of 1 to %d items", line, CAFE_MAX_ITEMS);
+			return cafe_err_set(e, CAFE_DATAERR, "%sitems must be a "
+			    "list of 1 to %d items", where, CAFE_MAX_ITEMS);
 		json_array_foreach(items, i, v) {
 			char what[32];
 
 			snprintf(what, sizeof what, "items[%zu]", i);
-			if ((status = batch_item(c, v, line, what, &r->lines[i], e)) != 0)
+			if ((status = batch_item(c, v, where, what, &r->lines[i], e)) != 0)
 				return status;
 		}
 		r->nlines = json_array_size(items);
@@ -132,13 +133,13 @@ cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 
 		if (!json_object_get(o, "product"))
 			return json_decref(one), cafe_err_set(e, CAFE_DATAERR,
-			    "stdin:%lld: an order needs items (or a product)", line);
+			    "%san order needs items (or a product)", where);
 		json_object_set(one, "product", json_object_get(o, "product"));
 		if ((v = json_object_get(o, "qty")))
 			json_object_set(one, "qty", v);
 		if ((v = json_object_get(o, "options")))
 			json_object_set(one, "options", v);
-		status = batch_item(c, one, line, NULL, &r->lines[0], e);
+		status = batch_item(c, one, where, NULL, &r->lines[0], e);
 		json_decref(one);
 		if (status)
 			return status;
@@ -146,8 +147,20 @@ cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 	}
 	r->customer = json_string_value(json_object_get(o, "customer"));
 	r->address = json_string_value(json_object_get(o, "address"));
+	r->contact = json_string_value(json_object_get(o, "contact"));
+	r->note = json_string_value(json_object_get(o, "note"));
 	r->key = json_string_value(json_object_get(o, "key"));
 	return 0;
+}
+
+int
+cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
+    long long line, struct cafe_place_request *r, json_t **owner, struct cafe_err *e)
+{
+	char where[32];
+
+	snprintf(where, sizeof where, "stdin:%lld: ", line);
+	return cafe_input_order(c, buf, len, where, r, owner, e);
 }
 
 /* The line's hash against the link its fields make after the line before:
@@ -205,9 +218,11 @@ cafe_input_import_line(struct cafe_batch *b, const char *buf, size_t len, long l
 	struct cafe_event *ev;
 	struct cafe_err why;
 	int status = CAFE_DATAERR;
+	char where[32];
 	size_t n;
 
-	if (!(o = load(buf, len, line, e)))
+	snprintf(where, sizeof where, "stdin:%lld: ", line);
+	if (!(o = load(buf, len, where, e)))
 		return CAFE_DATAERR;
 	if (json_unpack_ex(o, &jerr, 0, "{s:s, s:s, s:I, s:s, s:o, s:o, s:s}", "id", &id,
 	    "stream", &stream, "version", &version, "type", &type, "data", &data,

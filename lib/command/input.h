@@ -15,15 +15,19 @@
 #include "domain/order.h"
 
 /*
- * One --batch line ({"items": [{"product", "qty", "options"}...],
- * "customer", "address", "key"}, or the older shape with "product", "qty"
- * and "options" in place of items) into *r, its items priced by c's menu.
+ * One order as JSON ({"items": [{"product", "qty", "options"}...],
+ * "customer", "contact", "address", "note", "key"}, or the older shape
+ * with "product", "qty" and "options" in place of items) into *r, its
+ * items priced by c's menu; its messages start with where ("stdin:3: ",
+ * or "" for a web order). cafe_input_batch_line: a --batch line.
  * r's strings are borrowed from *owner (a new reference the caller
- * releases, also on failure; NULL when nothing was parsed). "stdin:LINE:
- * ..." with CAFE_DATAERR for what is not such an object, CAFE_REFUSED for
+ * releases, also on failure; NULL when nothing was parsed). CAFE_DATAERR for what is not such an object, CAFE_REFUSED for
  * an item not on the menu (items.h). The rest is checked by
  * cafe_place_validate().
  */
+int cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
+		const char *where, struct cafe_place_request *r, json_t **owner,
+		struct cafe_err *e);
 int cafe_input_batch_line(const struct cafe_config *c, const char *buf, size_t len,
 		long long line, struct cafe_place_request *r, json_t **owner,
 		struct cafe_err *e);

@@ -6,28 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/people.h"
 #include "items.h"
-
-/* The item as a message may quote it: control bytes and bad bytes
- * become '?', and a long item is cut. */
-static const char *
-quoted(const char *s, char *buf, size_t n)
-{
-	size_t o = 0;
-
-	for (; *s && o + 4 < n; s++)
-		buf[o++] = ((unsigned char)*s < 0x20 || *s == 0x7f) ? '?' : *s;
-	if (*s) {
-		while (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0x80)
-			o--;
-		if (o > 0 && ((unsigned char)buf[o - 1] & 0xc0) == 0xc0)
-			o--;
-		memcpy(buf + o, "...", 3);
-		o += 3;
-	}
-	buf[o] = '\0';
-	return buf;
-}
 
 /* "regular, large, whole, oat": what p offers, in buf. */
 static const char *
@@ -71,13 +51,13 @@ cafe_item_price(const struct cafe_config *c, const char *product, long long qty,
 	memset(l, 0, sizeof *l);
 	if (!product || !*product)
 		return cafe_err_set(e, CAFE_DATAERR, "item '%s' names no product",
-		    quoted(what, q, sizeof q));
+		    cafe_quoted(what, q, sizeof q));
 	if (qty < 1 || qty > CAFE_MAX_QTY)
 		return cafe_err_set(e, CAFE_DATAERR, "item '%s': the quantity must be a "
-		    "whole number from 1 to %d", quoted(what, q, sizeof q), CAFE_MAX_QTY);
+		    "whole number from 1 to %d", cafe_quoted(what, q, sizeof q), CAFE_MAX_QTY);
 	if (!(l->p = cafe_config_product(c, product)))
 		return cafe_err_set(e, CAFE_REFUSED, "unknown product '%s' (the menu: %s)",
-		    quoted(product, q, sizeof q), menu_names(c, list, sizeof list));
+		    cafe_quoted(product, q, sizeof q), menu_names(c, list, sizeof list));
 	for (char **g = l->p->groups; g && *g && ngroups < CAFE_MAX_CHOICES; g++)
 		if ((groups[ngroups] = cafe_config_group(c, *g)))
 			ngroups++;
@@ -86,7 +66,7 @@ cafe_item_price(const struct cafe_config *c, const char *product, long long qty,
 
 		if (!choices[i] || !*choices[i])
 			return cafe_err_set(e, CAFE_DATAERR, "item '%s' has an empty choice",
-			    quoted(what, q, sizeof q));
+			    cafe_quoted(what, q, sizeof q));
 		for (size_t g = 0; g < ngroups && gi == ngroups; g++)
 			for (ci = 0; ci < groups[g]->nchoices; ci++)
 				if (strcmp(groups[g]->choices[ci].name, choices[i]) == 0) {
@@ -96,9 +76,9 @@ cafe_item_price(const struct cafe_config *c, const char *product, long long qty,
 		if (gi == ngroups) {
 			if (ngroups == 0)
 				return cafe_err_set(e, CAFE_REFUSED, "%s offers no choices, "
-				    "not '%s'", l->p->name, quoted(choices[i], q, sizeof q));
+				    "not '%s'", l->p->name, cafe_quoted(choices[i], q, sizeof q));
 			return cafe_err_set(e, CAFE_REFUSED, "%s: no choice '%s' (offered: %s)",
-			    l->p->name, quoted(choices[i], q, sizeof q),
+			    l->p->name, cafe_quoted(choices[i], q, sizeof q),
 			    offered(c, l->p, list, sizeof list));
 		}
 		if (picked[gi] == &groups[gi]->choices[ci])
@@ -133,14 +113,14 @@ cafe_item_parse(const struct cafe_config *c, const char *spec, long long qty,
 		return cafe_err_set(e, CAFE_DATAERR, "an empty item (see 'cafe-order menu')");
 	if (len > CAFE_MAX_ITEM_SPEC)
 		return cafe_err_set(e, CAFE_DATAERR, "item '%s' is too long (%zu bytes, at "
-		    "most %d)", quoted(spec, q, 40), len, CAFE_MAX_ITEM_SPEC);
+		    "most %d)", cafe_quoted(spec, q, 40), len, CAFE_MAX_ITEM_SPEC);
 	for (const unsigned char *s = (const unsigned char *)spec; *s; s++)
 		if (*s < 0x20 || *s == 0x7f)
 			return cafe_err_set(e, CAFE_DATAERR, "item '%s' holds a control "
-			    "character", quoted(spec, q, sizeof q));
+			    "character", cafe_quoted(spec, q, sizeof q));
 	if (!cafe_valid_text(spec))
 		return cafe_err_set(e, CAFE_DATAERR, "item '%s' is not valid UTF-8 text",
-		    quoted(spec, q, sizeof q));
+		    cafe_quoted(spec, q, sizeof q));
 	memcpy(buf, spec, len + 1);
 	p = buf;
 	while (1) {
@@ -148,7 +128,7 @@ cafe_item_parse(const struct cafe_config *c, const char *spec, long long qty,
 
 		if (n > CAFE_MAX_CHOICES)
 			return cafe_err_set(e, CAFE_DATAERR, "item '%s' has more than %d "
-			    "choices", quoted(spec, q, sizeof q), CAFE_MAX_CHOICES);
+			    "choices", cafe_quoted(spec, q, sizeof q), CAFE_MAX_CHOICES);
 		choices[n++] = p;
 		if (!plus)
 			break;
@@ -161,7 +141,7 @@ cafe_item_parse(const struct cafe_config *c, const char *spec, long long qty,
 		if (cafe_parse_ll(colon + 1, 1, CAFE_MAX_QTY, &qty) != 0)
 			return cafe_err_set(e, CAFE_DATAERR, "item '%s': the quantity after "
 			    "':' must be a whole number from 1 to %d",
-			    quoted(spec, q, sizeof q), CAFE_MAX_QTY);
+			    cafe_quoted(spec, q, sizeof q), CAFE_MAX_QTY);
 	}
 	return cafe_item_price(c, choices[0], qty, (const char *const *)choices + 1, n - 1,
 	    spec, l, e);

@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <string.h>
 
+#include "base/people.h"
 #include "order.h"
 
 static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered" };
@@ -155,6 +156,8 @@ placed(struct cafe_order *o, const struct cafe_event *ev)
 	o->tax_included = !json_is_false(json_object_get(tax, "included"));
 	COPY(o->customer, str(ev, "customer"));
 	COPY(o->address, str(ev, "address"));
+	COPY(o->contact, str(ev, "contact"));
+	COPY(o->note, str(ev, "note"));
 	COPY(o->placed_at, ev->ts);
 }
 
@@ -339,6 +342,72 @@ cafe_check_text(const char *what, const char *s, size_t max, int required, struc
 	return 0;
 }
 
+/* A phone number: digits (7 to 15), an optional leading '+', and single
+ * spaces, dashes or dots between digits. */
+static int
+is_phone(const char *s)
+{
+	int digits = 0, sep = 1;
+
+	if (*s == '+')
+		s++;
+	for (; *s; s++) {
+		if (*s >= '0' && *s <= '9') {
+			digits++;
+			sep = 0;
+		} else if ((*s == ' ' || *s == '-' || *s == '.') && !sep) {
+			sep = 1;
+		} else {
+			return 0;
+		}
+	}
+	return !sep && digits >= 7 && digits <= 15;
+}
+
+/* An e-mail address as people give one: a local part of printable ASCII
+ * without spaces, one '@', and a domain of letters, digits and dashes in
+ * dot-separated labels, at least two. */
+static int
+is_email(const char *s)
+{
+	const char *at = strchr(s, '@'), *p;
+	int labels = 1, len = 0;
+
+	if (!at || at == s || at - s > 64 || strchr(at + 1, '@'))
+		return 0;
+	for (p = s; p < at; p++)
+		if (*p <= ' ' || *p >= 0x7f || strchr("\"(),:;<>[\\]", *p))
+			return 0;
+	for (p = at + 1; *p; p++) {
+		if (*p == '.') {
+			if (len == 0 || p[-1] == '-')
+				return 0;
+			labels++;
+			len = 0;
+		} else if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || (*p == '-' && len > 0)) {
+			len++;
+		} else {
+			return 0;
+		}
+	}
+	return len > 0 && labels >= 2;
+}
+
+int
+cafe_check_contact(const char *s, struct cafe_err *e)
+{
+	char shown[64];
+
+	if (!s)
+		return 0;
+	if (strlen(s) <= CAFE_MAX_CONTACT && (is_phone(s) || is_email(s)))
+		return 0;
+	return cafe_err_set(e, CAFE_DATAERR, "contact must be a phone number "
+	    "(+82 10-1234-5678) or an e-mail address (name@example.com), not '%s'",
+	    cafe_quoted(s, shown, sizeof shown));
+}
+
 int
 cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 {
@@ -350,7 +419,9 @@ cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 		return cafe_err_set(e, CAFE_DATAERR, "an order needs at least one item");
 	if ((status = cafe_check_text("customer", r->customer, CAFE_MAX_NAME, 0, e)) != 0 ||
 	    (status = cafe_check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
-	    (status = cafe_check_text("key", r->key, 200, 0, e)) != 0)
+	    (status = cafe_check_text("note", r->note, CAFE_MAX_TEXT, 0, e)) != 0 ||
+	    (status = cafe_check_text("key", r->key, 200, 0, e)) != 0 ||
+	    (status = cafe_check_contact(r->contact, e)) != 0)
 		return status;
 	items = cafe_items_json(r->lines, r->nlines);
 	size = json_dumpb(items, NULL, 0, JSON_COMPACT);
@@ -460,6 +531,13 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	    "total", (json_int_t)total,
 	    "customer", r->customer ? r->customer : "",
 	    "address", r->address ? r->address : "");
+	/* What only some orders have is in those orders only. */
+	if (r->contact)
+		json_object_set_new(data, "contact", json_string(r->contact));
+	if (r->note && *r->note)
+		json_object_set_new(data, "note", json_string(r->note));
+	if (r->channel)
+		json_object_set_new(data, "channel", json_string(r->channel));
 	/* The tax as it stood, so that a receipt printed later says it. */
 	if (r->tax_rate > 0)
 		json_object_set_new(data, "tax", json_pack("{s:i, s:I, s:b}", "rate_percent",

@@ -13,6 +13,7 @@
 #include "store/log.h"
 
 #define CAFE_MAX_NAME 200       /* customer, rider: characters */
+#define CAFE_MAX_CONTACT 254    /* a phone number or an e-mail address: bytes */
 #define CAFE_MAX_TEXT 500       /* address, reason */
 
 enum cafe_order_status {
@@ -70,6 +71,8 @@ struct cafe_order {
 	int refund_last_failed;                /* the latest answer was a failure */
 	char customer[CAFE_MAX_NAME * 4 + 1];
 	char address[CAFE_MAX_TEXT * 4 + 1];
+	char contact[CAFE_MAX_CONTACT + 1];
+	char note[CAFE_MAX_TEXT * 4 + 1];
 	char rider[CAFE_MAX_NAME * 4 + 1];
 	char reason[CAFE_MAX_TEXT * 4 + 1];    /* of a decline, cancel or reject */
 	char pay_key[128];                     /* processor idempotency key */
@@ -118,7 +121,10 @@ struct cafe_place_request {
 	struct cafe_line lines[CAFE_MAX_ITEMS];
 	size_t nlines;
 	const char *customer;
+	const char *contact;        /* a phone number or an e-mail address, or NULL */
 	const char *address;
+	const char *note;           /* for the kitchen: "less ice", or NULL */
+	const char *channel;        /* "web" for a customer's own order; NULL: the counter */
 	const char *key;            /* idempotency key, or NULL */
 	int tax_rate;               /* percent (config tax), 0: none */
 	int tax_included;           /* 1: in the prices; 0: charged on top */
@@ -133,6 +139,11 @@ long long cafe_place_total(const struct cafe_place_request *r, long long *tax);
  * required; the message names it as `what`. */
 int cafe_check_text(const char *what, const char *s, size_t max, int required,
 		struct cafe_err *e);
+/* A customer's contact: 0 when it is a phone number (digits, at least 7
+ * and at most 15, with an optional leading '+' and spaces, dashes or
+ * dots between) or an e-mail address (one '@', a domain with a dot);
+ * else CAFE_DATAERR saying so. NULL is no contact, and fine. */
+int cafe_check_contact(const char *s, struct cafe_err *e);
 /* Checks the rest of a request (its items are priced already):
  * CAFE_DATAERR for malformed values or no items. */
 int cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e);

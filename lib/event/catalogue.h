@@ -52,7 +52,7 @@
 	X(STOCK_ADJUSTED, StockAdjusted, "stock", "product:s stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(DELIVERY_STARTED, DeliveryStarted, "delivery", "order_id:i ?address:s ?product:s " \
-	    "?qty:i ?items:a ?customer:s", "brewing", \
+	    "?qty:i ?items:a ?customer:s ?contact:s", "brewing", \
 	    "Order {order_id}: your {product} is being made", "Being made", \
 	    CAFE_BOARD_MAKING) \
 	X(DRINK_READY, DrinkReady, "delivery", "order_id:i", "ready", \
@@ -68,7 +68,8 @@
 	    "Delivery called off", CAFE_BOARD_GONE) \
 	/* items, or (before orders had items) product, qty and unit_price */ \
 	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
-	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s", NULL, NULL, \
+	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s ?contact:s ?note:s " \
+	    "?channel:s", NULL, NULL, \
 	    "Order placed and paid", CAFE_BOARD_NONE) \
 	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
 	    NULL, NULL, "Cancelled", CAFE_BOARD_GONE) \
@@ -82,7 +83,7 @@
 	X(BREAKER_CLOSED, BreakerClosed, "breaker", "?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(NOTIFICATION_QUEUED, NotificationQueued, "notify", "order_id:i message_id:s " \
-	    "event:s text:s ?customer:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	    "event:s text:s ?customer:s ?contact:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(NOTIFICATION_SENT, NotificationSent, "notify", "order_id:i message_id:s " \
 	    "channel:s ?attempt:i ?first:b", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(NOTIFICATION_FAILED, NotificationFailed, "notify", "order_id:i message_id:s " \

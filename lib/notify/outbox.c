@@ -64,6 +64,7 @@ cafe_message_release(struct cafe_message *m)
 	free(m->stream);
 	free(m->event);
 	free(m->customer);
+	free(m->contact);
 	free(m->text);
 	memset(m, 0, sizeof *m);
 }
@@ -110,6 +111,8 @@ cafe_message_apply(struct cafe_message *m, const struct cafe_event *ev)
 		set_str(&m->message_id, str(ev, "message_id"));
 		set_str(&m->event, str(ev, "event"));
 		set_str(&m->customer, str(ev, "customer"));
+		if (json_is_string(json_object_get(ev->data, "contact")))
+			set_str(&m->contact, str(ev, "contact"));
 		set_str(&m->text, str(ev, "text"));
 		m->order_id = json_integer_value(json_object_get(ev->data, "order_id"));
 		m->seq = ev->seq;

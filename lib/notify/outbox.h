@@ -66,6 +66,7 @@ struct cafe_message {
 	long long version;          /* of the stream */
 	char queued_id[33];         /* event id of NotificationQueued */
 	char *event, *customer, *text;      /* owned */
+	char *contact;              /* owned; NULL: the order gave none */
 	char queued_at[32], updated_at[32];
 	struct cafe_message_channel *ch;    /* owned */
 	size_t nch;

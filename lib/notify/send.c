@@ -152,9 +152,11 @@ message_line(const struct cafe_message *m, size_t *len)
 	    "customer", m->customer ? m->customer : "",
 	    "event", m->event ? m->event : "", "text", m->text ? m->text : "",
 	    "ts", m->queued_at);
-	char *body = j ? json_dumps(j, JSON_COMPACT) : NULL;
-	char *line;
+	char *body, *line;
 
+	if (j && m->contact)
+		json_object_set_new(j, "contact", json_string(m->contact));
+	body = j ? json_dumps(j, JSON_COMPACT) : NULL;
 	json_decref(j);
 	if (!body)
 		return NULL;

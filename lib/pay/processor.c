@@ -461,6 +461,8 @@ command_call(const struct cafe_config *c, const struct cafe_pay_request *req,
 	    "amount", (json_int_t)req->amount,
 	    "currency", req->currency ? req->currency :
 	    c->currency ? c->currency : "KRW");
+	if (j && req->channel)
+		json_object_set_new(j, "channel", json_string(req->channel));
 	if (!j || !(body = json_dumps(j, JSON_COMPACT))) {
 		rc = cafe_err_set(e, CAFE_DATAERR,
 		    "cannot encode the payment request (key '%s' is not "

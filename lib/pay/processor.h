@@ -25,6 +25,7 @@ struct cafe_pay_request {
 	long long order_id;
 	long long amount;
 	const char *currency;
+	const char *channel;     /* "web": a customer's own order; NULL: not said */
 };
 
 enum cafe_pay_outcome { CAFE_PAY_APPROVED, CAFE_PAY_DECLINED };

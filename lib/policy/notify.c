@@ -65,7 +65,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	struct cafe_order o;
 	const char *tmpl, *rider;
 	char stream[80];
-	json_t *amount, *items;
+	json_t *amount, *items, *data;
 	long long id, ver = 0;
 	char *text, *items_text, link[512];
 	int status;
@@ -120,10 +120,12 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	v.link = link;
 	text = cafe_template_render(cafe_template_fit(tmpl, ev->kind, &v), &v);
 	cafe_policy_batch(out, ev, id);
-	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_NOTIFICATION_QUEUED,
-	    json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
-	    "message_id", ev->id, "event", ev->type, "customer", o.customer,
-	    "text", text));
+	data = json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
+	    "message_id", ev->id, "event", ev->type, "customer", o.customer, "text", text);
+	/* Where it goes, when the customer said. */
+	if (o.contact[0])
+		json_object_set_new(data, "contact", json_string(o.contact));
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_NOTIFICATION_QUEUED, data);
 	free(text);
 	free(items_text);
 	return 0;
@@ -145,6 +147,9 @@ notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	cafe_order_init(o, cafe_event_order_id(ev));
 	snprintf(o->product, sizeof o->product, "%s", product);
 	snprintf(o->customer, sizeof o->customer, "%s", customer);
+	snprintf(o->contact, sizeof o->contact, "%s",
+	    json_string_value(json_object_get(ev->data, "contact")) ?
+	    json_string_value(json_object_get(ev->data, "contact")) : "");
 	o->qty = json_integer_value(qty);
 	if (json_is_array(json_object_get(ev->data, "items")) &&
 	    json_dumpb(json_object_get(ev->data, "items"), NULL, 0, JSON_COMPACT) <

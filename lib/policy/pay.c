@@ -43,7 +43,7 @@ static int
 pay(struct cafe_policy_ctx *pc, enum cafe_pay_op op, const char *key,
     long long order_id, long long amount, struct cafe_err *e)
 {
-	struct cafe_pay_request req = { op, key, order_id, amount, pc->config->currency };
+	struct cafe_pay_request req = { op, key, order_id, amount, pc->config->currency, NULL };
 	struct cafe_pay_reply rep;
 	struct pay_result *r;
 	int status;

@@ -140,6 +140,7 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 {
 	struct cafe_order o;
 	char stream[48];
+	json_t *data;
 	long long id = event_order(ev), v = 0;
 	int status;
 
@@ -163,10 +164,13 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if (v > 0)
 		return 0;       /* already started */
 	cafe_policy_batch(out, ev, id);
-	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED,
-	    json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
+	data = json_pack("{s:I, s:s, s:s, s:I, s:s}", "order_id", (json_int_t)id,
 	    "address", o.address, "product", o.product, "qty", (json_int_t)o.qty,
-	    "customer", o.customer));
+	    "customer", o.customer);
+	/* The notify policy's message about it reads no further. */
+	if (o.contact[0])
+		json_object_set_new(data, "contact", json_string(o.contact));
+	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED, data);
 	return 0;
 }
 

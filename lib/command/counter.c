@@ -403,6 +403,7 @@ struct cancel_txn {
 	const char *reason;
 	const char *key;
 	struct key_hit hit;         /* the key, seen under the write lock */
+	int customer;               /* the customer's own: not once it is made */
 };
 
 static int
@@ -421,7 +422,9 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->key)
 		snprintf(b.key, sizeof b.key, "%s", t->key);
-	if ((status = cafe_decide_cancel(&b, &o, t->reason, e)) == 0)
+	status = t->customer ? cafe_decide_customer_cancel(&b, &o, e) :
+	    cafe_decide_cancel(&b, &o, t->reason, e);
+	if (status == 0)
 		status = cafe_log_append(log, &b, e);
 	cafe_batch_release(&b);
 	return status;
@@ -431,7 +434,7 @@ int
 cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
     const char *key, struct cafe_err *e)
 {
-	struct cancel_txn t = { order_id, reason, key, { 0, "", CAFE_EV_UNKNOWN } };
+	struct cancel_txn t = { order_id, reason, key, { 0, "", CAFE_EV_UNKNOWN }, 0 };
 	int status;
 
 	if (key && (status = cafe_valid_text(key) ? 0 :
@@ -448,6 +451,14 @@ cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason
 		    "key '%s' was already used for another command (%s, order %lld)",
 		    key, t.hit.type, t.hit.order_id);
 	return 0;
+}
+
+int
+cafe_counter_customer_cancel(struct cafe_log *log, long long order_id, struct cafe_err *e)
+{
+	struct cancel_txn t = { order_id, NULL, NULL, { 0, "", CAFE_EV_UNKNOWN }, 1 };
+
+	return cafe_log_transact(log, cancel_txn, &t, e);
 }
 
 struct stock_txn {

@@ -36,6 +36,12 @@ int cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 int cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
 		const char *key, struct cafe_err *e);
 
+/* The customer cancels their own order (cafe-web): as a staff cancel,
+ * but refused (CAFE_REFUSED) once the drink is made or the order is
+ * cancelled already. */
+int cafe_counter_customer_cancel(struct cafe_log *log, long long order_id,
+		struct cafe_err *e);
+
 /* Sets (set = 1) or adds to a product's stock level; *level gets the new one. */
 int cafe_counter_stock(const struct cafe_config *c, struct cafe_log *log,
 		const char *product, int set, long long n, long long *level,

@@ -62,40 +62,6 @@ parse_tax(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	return 0;
 }
 
-/* web: {url: ...}: where cafe-web is reached, for the customers' links. */
-static int
-parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
-{
-	struct cfg_pair kv;
-	int rc;
-
-	if ((rc = cfg_pairs(w, n, "web", &kv)) != 0)
-		return rc;
-	while (cfg_next(&kv)) {
-		yaml_node_t *k = kv.k, *v = kv.v;
-
-		if (cfg_is_null(v) && cfg_key_is(k, "url"))
-			continue;
-		if (!cfg_key_is(k, "url"))
-			return cfg_unknown_key(w, k, "web");
-		free(c->web_url);
-		c->web_url = NULL;
-		if ((rc = cfg_get_str(w, v, "web.url", &c->web_url)) != 0)
-			return rc;
-		if ((strncmp(c->web_url, "http://", 7) != 0 &&
-		    strncmp(c->web_url, "https://", 8) != 0) || strlen(c->web_url) > 200 ||
-		    strpbrk(c->web_url, " \t\r\n\"'<>\\`"))
-		{
-			char buf[80];
-
-			return cfg_bad(w, v, "web.url", "must be an http:// or https:// address of at "
-			    "most 200 characters, without spaces or quotes, not %s",
-			    cfg_what_is(v, buf, sizeof buf));
-		}
-	}
-	return 0;
-}
-
 /* A zone of the system's tz database, such as Asia/Seoul or UTC. */
 static int
 parse_timezone(struct walk *w, struct cafe_config *c, yaml_node_t *n)
@@ -195,7 +161,7 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 				    daemon_keys);
 		} else if (cfg_key_is(k, "web")) {
 			if (!cfg_is_null(v))
-				rc = parse_web(w, c, v);
+				rc = cfg_parse_web(w, c, v);
 		} else if (cfg_key_is(k, "kitchen")) {
 			if (!cfg_is_null(v))
 				rc = cfg_parse_ints(w, c, v, "kitchen", kitchen_keys);
@@ -296,6 +262,7 @@ cafe_config_defaults(struct cafe_config *c)
 	c->daemon.lag_alert_ms = 300000;
 	c->daemon.max_attempts = 8;
 	c->daemon.backoff_ms = 500;
+	c->web.orders_per_minute = 10;
 }
 
 int
@@ -443,6 +410,7 @@ cafe_config_release(struct cafe_config *c)
 	free(c->currency);
 	free(c->timezone);
 	free(c->web_url);
+	free(c->web.proxies);
 	cfg_free_menu(c);
 	cfg_free_options(c);
 	cfg_free_argv(c->payment.command);

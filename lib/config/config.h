@@ -122,8 +122,22 @@ struct cafe_config {
 	char *web_url;          /* web.url: the base of the customers' links; NULL: none set */
 
 	struct {
+		int ordering;                    /* customers order on cafe-web; default 0 */
+		int orders_per_minute;           /* from one client; default 10 */
+		struct cafe_cidr *proxies;       /* trusted for X-Forwarded-For; default none */
+		size_t nproxies;
+	} web;
+
+	struct {
 		int late_after_ms;               /* the board colours an order waiting longer; default 600000 */
 	} kitchen;
+};
+
+/* An address block of web.trusted_proxies: the first bits of addr. */
+struct cafe_cidr {
+	int family;                 /* AF_INET or AF_INET6 */
+	unsigned char addr[16];     /* network order; 4 bytes for AF_INET */
+	int bits;
 };
 
 /* Reads the config found by the lookup order; explicit may be NULL. */

@@ -102,4 +102,7 @@ void cfg_free_channels(struct cafe_config *c);
 void cfg_free_templates(struct cafe_config *c);
 int cfg_parse_notify(struct walk *w, struct cafe_config *c, yaml_node_t *n);
 
+/* web.c */
+int cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n);
+
 #endif

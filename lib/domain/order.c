@@ -604,6 +604,18 @@ cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o, const char 
 }
 
 int
+cafe_decide_customer_cancel(struct cafe_batch *b, const struct cafe_order *o,
+    struct cafe_err *e)
+{
+	if (o->status == CAFE_ORDER_CANCELLED)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already cancelled", o->id);
+	if (o->status == CAFE_ORDER_PAID && o->made)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already made: it can no "
+		    "longer be cancelled here (ask at the counter)", o->id);
+	return cafe_decide_cancel(b, o, "cancelled by the customer", e);
+}
+
+int
 cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o, long long amount,
     const char *reason, struct cafe_err *e)
 {

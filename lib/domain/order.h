@@ -183,6 +183,10 @@ int cafe_decide_abandon(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
 int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
+/* The customer's own cancel: only while the drink is not yet made
+ * (DrinkReady or later refuses it), and not twice. */
+int cafe_decide_customer_cancel(struct cafe_batch *b, const struct cafe_order *o,
+		struct cafe_err *e);
 /*
  * A refund of amount (0: all that is left) of an approved charge, with a
  * reason: one RefundRequested. CAFE_REFUSED while another refund is being

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "view/menu-view.h"
 #include "receipt-print.h"
 #include "command/counter.h"
 #include "command/input.h"
@@ -136,24 +137,6 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 	return status;
 }
 
-/* {"size":{"regular":0,"large":500},...}: the groups of p, in order. */
-static json_t *
-options_json(const struct cafe_config *c, const struct cafe_product *p)
-{
-	json_t *o = json_object();
-
-	for (char **g = p->groups; g && *g; g++) {
-		const struct cafe_option_group *grp = cafe_config_group(c, *g);
-		json_t *choices = json_object();
-
-		for (size_t j = 0; grp && j < grp->nchoices; j++)
-			json_object_set_new(choices, grp->choices[j].name,
-			    json_integer(grp->choices[j].price));
-		json_object_set_new(o, *g, choices);
-	}
-	return o;
-}
-
 /* The option groups the menu's products use, each with its choices. */
 static void
 print_options(const struct cafe_config *c)
@@ -224,11 +207,7 @@ show_menu(struct cafe_ctx *ctx, const struct opts *o)
 		    cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
 			break;
 		if (ctx->json) {
-			cafe_print_json(json_pack("{s:s, s:o, s:I, s:o, s:o}", "product", p->name,
-			    "code", p->code ? json_string(p->code) : json_null(),
-			    "price", (json_int_t)p->price,
-			    "stock", s.tracked ? json_integer(s.level) : json_null(),
-			    "options", options_json(c, p)));
+			cafe_print_json(cafe_menu_product_json(c, p, &s));
 			continue;
 		}
 		cafe_buf_add(&groups, "", 0);

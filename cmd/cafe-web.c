@@ -2,11 +2,15 @@
  * cafe-web - what customers look at: the pick-up board (/) and each
  * customer's own order page at its unguessable link (/o/TOKEN, lib/view/link.h),
  * in HTML that updates itself (Server-Sent Events, with a plain refresh
- * when scripts are off) and, for Accept: application/json, as JSON.
+ * when scripts are off) and, for Accept: application/json, as JSON. With
+ * web: {ordering: true}, customers also order, pay and cancel here
+ * (cmd/common/web-order.c).
  *
  * HTTP is libmicrohttpd's: one thread per connection, so that an event
  * stream may wait on a condition variable. Invariants:
- *  - read-only: the log is opened read-only; no request writes anything;
+ *  - read-only unless ordering is on: the pages read through read-only
+ *    connections; only an order or a cancel writes, through the
+ *    counter's own path;
  *  - no order is reachable but through its link's MAC, checked before
  *    anything is looked up, in constant time;
  *  - every text a customer gave is HTML-escaped, and the pages allow no
@@ -31,6 +35,9 @@
 #include "cli.h"
 #include "base/cond.h"
 #include "gate.h"
+#include "log-pool.h"
+#include "web-order.h"
+#include "web-reply.h"
 #include "view/link.h"
 #include "domain/order-log.h"
 #include "domain/order.h"
@@ -86,15 +93,13 @@ static struct {
 	pthread_mutex_t mu;
 	pthread_cond_t changed;     /* a commit, or the end */
 	long long generation;       /* commits seen */
-	struct cafe_log *pool[POOL];
-	int busy[POOL];
-	pthread_cond_t freed;
+	struct cafe_log_pool pool;  /* read-only, for the pages */
 	atomic_int stop;
 	/* The pick-up board, kept by the watcher from the log itself: the
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
 	struct cafe_pickup board;
-} srv = { .mu = PTHREAD_MUTEX_INITIALIZER, .freed = PTHREAD_COND_INITIALIZER };
+} srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 static volatile sig_atomic_t got_signal;
 
@@ -102,49 +107,6 @@ static void
 on_signal(int sig)
 {
 	got_signal = sig;
-}
-
-/* A log connection of the pool, opened read-only when first needed. */
-static struct cafe_log *
-pool_get(struct cafe_err *e)
-{
-	struct cafe_log *log = NULL;
-	int slot = -1;
-
-	pthread_mutex_lock(&srv.mu);
-	for (;;) {
-		for (int i = 0; i < POOL && slot < 0; i++)
-			if (!srv.busy[i])
-				slot = i;
-		if (slot >= 0)
-			break;
-		pthread_cond_wait(&srv.freed, &srv.mu);
-	}
-	srv.busy[slot] = 1;
-	log = srv.pool[slot];
-	pthread_mutex_unlock(&srv.mu);
-	if (!log && cafe_log_open(&log, srv.ctx->db_path, CAFE_LOG_READONLY, e) != 0) {
-		pthread_mutex_lock(&srv.mu);
-		srv.busy[slot] = 0;
-		pthread_cond_signal(&srv.freed);
-		pthread_mutex_unlock(&srv.mu);
-		return NULL;
-	}
-	pthread_mutex_lock(&srv.mu);
-	srv.pool[slot] = log;
-	pthread_mutex_unlock(&srv.mu);
-	return log;
-}
-
-static void
-pool_put(struct cafe_log *log)
-{
-	pthread_mutex_lock(&srv.mu);
-	for (int i = 0; i < POOL; i++)
-		if (srv.pool[i] == log)
-			srv.busy[i] = 0;
-	pthread_cond_signal(&srv.freed);
-	pthread_mutex_unlock(&srv.mu);
 }
 
 /* --- what the pages show --- */
@@ -205,70 +167,6 @@ generation_now(void)
 
 /* --- HTTP --- */
 
-static const char csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
-    "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; "
-    "frame-ancestors 'none'";
-
-static enum MHD_Result
-respond(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
-    size_t len, const char *cache)
-{
-	struct MHD_Response *r = MHD_create_response_from_buffer(len, (void *)body,
-	    MHD_RESPMEM_MUST_COPY);
-	enum MHD_Result ok;
-
-	if (!r)
-		return MHD_NO;
-	MHD_add_response_header(r, "Content-Type", type);
-	MHD_add_response_header(r, "Content-Security-Policy", csp);
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
-	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
-	if (code == MHD_HTTP_METHOD_NOT_ALLOWED)
-		MHD_add_response_header(r, "Allow", "GET, HEAD");
-	ok = MHD_queue_response(c, code, r);
-	MHD_destroy_response(r);
-	return ok;
-}
-
-static enum MHD_Result
-text(struct MHD_Connection *c, unsigned code, const char *msg)
-{
-	return respond(c, code, "text/plain; charset=utf-8", msg, strlen(msg), NULL);
-}
-
-static enum MHD_Result
-json_reply(struct MHD_Connection *c, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT);
-	enum MHD_Result ok;
-
-	json_decref(j);
-	if (!s)
-		return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
-	ok = respond(c, MHD_HTTP_OK, "application/json", s, strlen(s), NULL);
-	free(s);
-	return ok;
-}
-
-static enum MHD_Result
-html_reply(struct MHD_Connection *c, char *html)
-{
-	enum MHD_Result ok = respond(c, MHD_HTTP_OK, "text/html; charset=utf-8", html,
-	    strlen(html), NULL);
-
-	free(html);
-	return ok;
-}
-
-static int
-wants_json(struct MHD_Connection *c)
-{
-	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
-
-	return a && strstr(a, "application/json") && !strstr(a, "text/html");
-}
-
 /* An event stream: the board's, or one order's (id > 0). */
 struct stream {
 	long long id;
@@ -289,10 +187,10 @@ stream_state(struct stream *s)
 
 	if (s->id == 0) {
 		j = cafe_pickup_json(&srv.board);  /* the watcher keeps it: no log needed */
-	} else if ((log = pool_get(&e))) {
+	} else if ((log = cafe_log_pool_get(&srv.pool, &e))) {
 		json_t *row = cafe_page_order(log, s->id, srv.ctx->config.currency, &e);
 
-		pool_put(log);
+		cafe_log_pool_put(&srv.pool, log);
 		if (row) {
 			j = cafe_page_view(row);
 			json_decref(row);
@@ -386,16 +284,17 @@ event_stream(struct MHD_Connection *c, long long id)
 	MHD_add_response_header(r, "Content-Type", "text/event-stream");
 	MHD_add_response_header(r, "Cache-Control", "no-store");
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy", csp);
+	MHD_add_response_header(r, "Content-Security-Policy", cafe_http_csp);
 	ok = MHD_queue_response(c, MHD_HTTP_OK, r);
 	MHD_destroy_response(r);
 	return ok;
 }
 
-/* The order a path "/o/TOKEN" or "/o/TOKEN/events" names: 0 when none,
- * -1 when the log cannot be read (a 503, never a 404 for a real link). */
+/* The order a path "/o/TOKEN" or "/o/TOKEN/WHAT" names (*what gets WHAT,
+ * "" for none): 0 when none, -1 when the log cannot be read (a 503, never
+ * a 404 for a real link). */
 static long long
-order_of(const char *url, int *events, char *token, size_t n)
+order_of(const char *url, const char **what, char *token, size_t n)
 {
 	const char *t = url + 3, *slash = strchr(t, '/');
 	size_t len = slash ? (size_t)(slash - t) : strlen(t);
@@ -403,15 +302,15 @@ order_of(const char *url, int *events, char *token, size_t n)
 	struct cafe_log *log;
 	long long id;
 
-	*events = slash && strcmp(slash, "/events") == 0;
-	if ((slash && !*events) || len == 0 || len >= n)
+	*what = slash ? slash + 1 : "";
+	if (len == 0 || len >= n)
 		return 0;
 	memcpy(token, t, len);
 	token[len] = '\0';
-	if (!(log = pool_get(&e)))
+	if (!(log = cafe_log_pool_get(&srv.pool, &e)))
 		return -1;
 	id = cafe_link_order(log, token);
-	pool_put(log);
+	cafe_log_pool_put(&srv.pool, log);
 	return id;
 }
 
@@ -435,40 +334,44 @@ unescape(void *cls, struct MHD_Connection *c, char *uri)
 /* --- the routes --- */
 
 static enum MHD_Result
-serve_js(struct MHD_Connection *c, const char *url)
+serve_js(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
+	(void)b;
 	(void)url;
-	return respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8", cafe_web_app_js,
-	    cafe_web_app_js_len, "max-age=300");
+	return cafe_http_respond(c, MHD_HTTP_OK, "text/javascript; charset=utf-8",
+	    cafe_web_app_js, cafe_web_app_js_len, "max-age=300", NULL);
 }
 
 static enum MHD_Result
-serve_css(struct MHD_Connection *c, const char *url)
+serve_css(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
+	(void)b;
 	(void)url;
-	return respond(c, MHD_HTTP_OK, "text/css; charset=utf-8", cafe_web_style_css,
-	    cafe_web_style_css_len, "max-age=300");
+	return cafe_http_respond(c, MHD_HTTP_OK, "text/css; charset=utf-8",
+	    cafe_web_style_css, cafe_web_style_css_len, "max-age=300", NULL);
 }
 
 static enum MHD_Result
-board_events(struct MHD_Connection *c, const char *url)
+board_events(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
+	(void)b;
 	(void)url;
 	return event_stream(c, 0);
 }
 
 static enum MHD_Result
-board_page(struct MHD_Connection *c, const char *url)
+board_page(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
+	(void)b;
 	json_t *board = cafe_pickup_json(&srv.board);
 	char *html;
 
 	(void)url;
-	if (wants_json(c))
-		return json_reply(c, board);
+	if (cafe_http_wants_json(c))
+		return cafe_http_json(c, MHD_HTTP_OK, board, NULL);
 	html = cafe_web_board_html(board);
 	json_decref(board);
-	return html_reply(c, html);
+	return cafe_http_html(c, MHD_HTTP_OK, html);
 }
 
 /* An order's page, from the cache or made now. */
@@ -477,99 +380,171 @@ order_page(struct MHD_Connection *c, long long id, const char *token)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log;
-	int json = wants_json(c);
+	int json = cafe_http_wants_json(c);
 	long long gen = generation_now();
 	char *body = cache_get(id, json);
 	json_t *row;
 
 	if (!body) {
-		if (!(log = pool_get(&e)))
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+		if (!(log = cafe_log_pool_get(&srv.pool, &e)))
+			return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
 		row = cafe_page_order(log, id, srv.ctx->config.currency, &e);
-		pool_put(log);
+		cafe_log_pool_put(&srv.pool, log);
 		if (!row && e.status == CAFE_REFUSED)
-			return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+			return cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
 		if (!row)
-			return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+			return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
 		if (json) {
 			json_object_del(row, "currency");
 			body = json_dumps(row, JSON_COMPACT);
 		} else {
-			body = cafe_web_order_html(row, token);
+			body = cafe_web_order_html(row, token, srv.ctx->config.web.ordering);
 		}
 		json_decref(row);
 		if (!body)
-			return text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
+			return cafe_http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
 		cache_put(id, json, gen, body);
 	}
 	if (json) {
-		enum MHD_Result ok = respond(c, MHD_HTTP_OK, "application/json", body,
-		    strlen(body), NULL);
+		enum MHD_Result ok = cafe_http_respond(c, MHD_HTTP_OK, "application/json", body,
+		    strlen(body), NULL, NULL);
 
 		free(body);
 		return ok;
 	}
-	return html_reply(c, body);
+	return cafe_http_html(c, MHD_HTTP_OK, body);
 }
 
-/* /o/TOKEN and /o/TOKEN/events: the same 404 for every link that is not
- * an order's, whether the order exists or not. */
+/* /o/TOKEN, /o/TOKEN/events and POST /o/TOKEN/cancel: the same 404 for
+ * every link that is not an order's, whether the order exists or not. */
 static enum MHD_Result
-order_route(struct MHD_Connection *c, const char *url)
+order_route(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
 	char token[CAFE_LINK_TOKEN];
-	int events;
-	long long id = order_of(url, &events, token, sizeof token);
+	const char *what;
+	long long id = order_of(url, &what, token, sizeof token);
 
+	if (id > 0 && !(b ? strcmp(what, "cancel") == 0 :
+	    !*what || strcmp(what, "events") == 0))
+		id = 0;
 	if (id == 0)
-		return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+		return cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
 	if (id < 0)
-		return text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-	return events ? event_stream(c, id) : order_page(c, id, token);
+		return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+	if (b)
+		return cafe_web_cancel(c, b, id, token);
+	return *what ? event_stream(c, id) : order_page(c, id, token);
 }
 
-/* The pages, by path: a whole path, or a prefix (ending in '/'). Every
- * route answers GET and HEAD only. */
+static enum MHD_Result
+menu_page(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
+{
+	(void)url, (void)b;
+	return cafe_web_menu(c);
+}
+
+static enum MHD_Result
+post_order(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
+{
+	(void)url;
+	return cafe_web_order(c, b);
+}
+
+/* The pages, by method and path: a whole path, or a prefix (ending in
+ * '/'). GET routes answer HEAD too; those marked ordering exist only when
+ * the config turns ordering on. */
 static const struct route {
+	const char *method;
 	const char *path;
-	enum MHD_Result (*serve)(struct MHD_Connection *c, const char *url);
+	enum MHD_Result (*serve)(struct MHD_Connection *c, const char *url,
+	    const struct cafe_web_body *b);
+	int ordering;
 } routes[] = {
-	{ "/", board_page },
-	{ "/events", board_events },
-	{ "/app.js", serve_js },
-	{ "/style.css", serve_css },
-	{ "/o/", order_route },
+	{ "GET", "/", board_page, 0 },
+	{ "GET", "/events", board_events, 0 },
+	{ "GET", "/app.js", serve_js, 0 },
+	{ "GET", "/style.css", serve_css, 0 },
+	{ "GET", "/menu", menu_page, 1 },
+	{ "POST", "/orders", post_order, 1 },
+	{ "GET", "/o/", order_route, 0 },
+	{ "POST", "/o/", order_route, 1 },
 };
+
+/* A request in progress: a POST's body as it comes. */
+struct request {
+	int post;
+	struct cafe_web_body body;
+};
+
+static int
+path_is(const char *url, const char *path)
+{
+	size_t n = strlen(path);
+
+	return n > 1 && path[n - 1] == '/' ? strncmp(url, path, n) == 0 : strcmp(url, path) == 0;
+}
 
 static enum MHD_Result
 handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
     const char *version, const char *upload, size_t *upload_size, void **req)
 {
-	static int first;
+	static const char *const get_only[] = { "Allow", "GET, HEAD", NULL };
+	static const char read_only[] = "405 read-only: GET and HEAD only\n";
+	static struct request get;
+	int ordering = srv.ctx->config.web.ordering, post = strcmp(method, "POST") == 0;
+	int other = 0;
+	struct request *rq = *req;
 
-	(void)cls, (void)version, (void)upload;
-	if (!*req) {
+	(void)cls, (void)version;
+	if (!rq) {
 		/* Called first with the headers alone: wait for the body. */
-		*req = &first;
+		if (post && ordering) {
+			rq = cafe_xcalloc(1, sizeof *rq);
+			rq->post = 1;
+			cafe_web_body_begin(&rq->body, c);
+		}
+		*req = rq ? rq : &get;
 		return MHD_YES;
 	}
 	if (*upload_size) {
-		*upload_size = 0;       /* a body is read and thrown away */
+		if (rq->post)
+			cafe_web_body_feed(&rq->body, upload, *upload_size);
+		*upload_size = 0;       /* any other body is read and thrown away */
 		return MHD_YES;
 	}
 	if (url[0] != '/')
-		return text(c, MHD_HTTP_BAD_REQUEST, "400 bad request: not a path\n");
-	if (strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
-		return text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 read-only: GET and HEAD only\n");
+		return cafe_http_text(c, MHD_HTTP_BAD_REQUEST, "400 bad request: not a path\n");
+	if (!ordering && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+		return cafe_http_respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
+		    read_only, strlen(read_only), NULL, get_only);
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
-		const char *path = routes[i].path;
-		size_t n = strlen(path);
+		const struct route *r = &routes[i];
 
-		if (n > 1 && path[n - 1] == '/' ? strncmp(url, path, n) == 0 :
-		    strcmp(url, path) == 0)
-			return routes[i].serve(c, url);
+		if (!path_is(url, r->path) || (r->ordering && !ordering))
+			continue;
+		if (strcmp(r->method, post ? "POST" : "GET") == 0 &&
+		    (post || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))
+			return r->serve(c, url, post ? &rq->body : NULL);
+		other = 1;
 	}
-	return text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+	if (other)
+		return cafe_http_text(c, MHD_HTTP_METHOD_NOT_ALLOWED, "405 not this method\n");
+	return cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+}
+
+/* The end of a request, answered or not: a POST's body goes. */
+static void
+request_done(void *cls, struct MHD_Connection *c, void **req,
+    enum MHD_RequestTerminationCode why)
+{
+	struct request *rq = *req;
+
+	(void)cls, (void)c, (void)why;
+	if (rq && rq->post) {
+		cafe_web_body_free(&rq->body);
+		free(rq);
+	}
+	*req = NULL;
 }
 
 /* --- the watcher: wakes the streams on every commit --- */
@@ -662,6 +637,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	(void)argc, (void)argv;
 	srv.ctx = ctx;
 	cafe_cond_init(&srv.changed);
+	cafe_log_pool_init(&srv.pool, ctx->db_path, CAFE_LOG_READONLY, NULL, POOL);
 	cafe_pickup_init(&srv.board);
 	cafe_gate_listen_address(where, &ss, &len, &e);
 	if (o->timeout)
@@ -671,7 +647,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		cafe_parse_ll(o->maxconn, 1, 10000, &maxconn);
 	if (cafe_log_open(&watch_log, ctx->db_path, CAFE_LOG_READONLY, &e) != 0 ||
 	    cafe_pickup_start(&srv.board, watch_log, &e) != 0 ||
-	    cafe_pickup_catch_up(&srv.board, watch_log, &e) != 0) {
+	    cafe_pickup_catch_up(&srv.board, watch_log, &e) != 0 ||
+	    cafe_web_order_start(ctx, &e) != 0) {
 		cafe_log_close(watch_log);
 		cafe_ctx_error(ctx, &e);
 		return e.status;
@@ -723,6 +700,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MAX_REQUEST,
 	    MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
+	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
 	    MHD_OPTION_END);
 	if (!d)
 		cafe_err_set(&e, CAFE_IOERR, "cannot serve on %s", where);
@@ -744,7 +722,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 	if (!ctx->quiet)
-		fprintf(stderr, "%s: serving the pick-up board at http://%s/\n", ctx->prog, where);
+		fprintf(stderr, "%s: serving the pick-up board at http://%s/%s\n", ctx->prog, where,
+		    ctx->config.web.ordering ? ", and taking orders at /menu" : "");
 	/* Wait for a signal, the signals unblocked only here. */
 	sigdelset(&old, SIGTERM);
 	sigdelset(&old, SIGINT);
@@ -759,8 +738,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	close(sock);
 	cafe_log_watch_stop(watcher);
 	cafe_log_close(watch_log);
-	for (int i = 0; i < POOL; i++)
-		cafe_log_close(srv.pool[i]);
+	cafe_log_pool_close(&srv.pool);
+	cafe_web_order_stop();
 	cafe_pickup_free(&srv.board);
 	for (int i = 0; i < CACHED; i++)
 		free(cache[i].body);

@@ -17,9 +17,12 @@ page_head(struct cafe_buf *b, const char *title, const char *stream)
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	    "<title>");
 	cafe_buf_html(b, title);
-	cafe_buf_cat(b, "</title><link rel=\"stylesheet\" href=\"/style.css\">"
-	    "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>"
-	    "<script src=\"/app.js\" defer></script></head>\n<body data-stream=\"");
+	cafe_buf_cat(b, "</title><link rel=\"stylesheet\" href=\"/style.css\">");
+	/* A page that follows the log refreshes itself without a script;
+	 * a form never does (it would lose what was typed). */
+	if (*stream)
+		cafe_buf_cat(b, "<noscript><meta http-equiv=\"refresh\" content=\"10\"></noscript>");
+	cafe_buf_cat(b, "<script src=\"/app.js\" defer></script></head>\n<body data-stream=\"");
 	cafe_buf_html(b, stream);
 	cafe_buf_cat(b, "\">\n");
 }
@@ -43,7 +46,7 @@ cafe_web_board_html(json_t *board)
 }
 
 char *
-cafe_web_order_html(json_t *row, const char *token)
+cafe_web_order_html(json_t *row, const char *token, int ordering)
 {
 	struct cafe_buf b = { 0 };
 	char title[64], when[64], money[64], stream[128];
@@ -99,6 +102,94 @@ cafe_web_order_html(json_t *row, const char *token)
 		}
 		cafe_buf_cat(&b, "</li>");
 	}
-	cafe_buf_cat(&b, "</ol></main></body></html>\n");
+	cafe_buf_cat(&b, "</ol>");
+	/* The customer's own cancel, while it can work; the script takes
+	 * the button away when the kitchen has made the drink. */
+	if (ordering && json_is_true(json_object_get(row, "cancellable")))
+		cafe_buf_printf(&b, "<form id=\"cancel\" method=\"post\" action=\"/o/%s/cancel\">"
+		    "<button type=\"submit\" class=\"cancel\">Cancel this order</button></form>",
+		    token);
+	cafe_buf_cat(&b, "</main></body></html>\n");
+	return b.s;
+}
+
+char *
+cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
+{
+	struct cafe_buf b = { 0 };
+	char money[64];
+	size_t i;
+	json_t *p;
+
+	page_head(&b, "Order", "");
+	cafe_buf_cat(&b, "<main class=\"menu\"><h1>Order</h1>"
+	    "<form id=\"order\" method=\"post\" action=\"/orders\"><ul class=\"products\">");
+	json_array_foreach(menu, i, p) {
+		const char *name = json_string_value(json_object_get(p, "product"));
+		json_t *stock = json_object_get(p, "stock"), *groups = json_object_get(p, "options");
+		const char *group;
+		json_t *choices;
+
+		cafe_buf_cat(&b, "<li class=\"product\"><label><span class=\"name\">");
+		cafe_buf_html(&b, name);
+		cafe_buf_cat(&b, "</span> <span class=\"price\">");
+		cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(p, "price")),
+		    currency, money, sizeof money));
+		cafe_buf_cat(&b, "</span>");
+		if (json_is_integer(stock) && json_integer_value(stock) <= 0)
+			cafe_buf_cat(&b, " <span class=\"soldout\">sold out</span>");
+		cafe_buf_cat(&b, "<input type=\"number\" min=\"0\" max=\"100\" value=\"0\" "
+		    "inputmode=\"numeric\" name=\"qty:");
+		cafe_buf_html(&b, name);
+		cafe_buf_cat(&b, "\"></label>");
+		json_object_foreach(groups, group, choices) {
+			const char *choice;
+			json_t *price;
+
+			cafe_buf_cat(&b, "<label class=\"choice\">");
+			cafe_buf_html(&b, group);
+			cafe_buf_cat(&b, " <select name=\"opt:");
+			cafe_buf_html(&b, name);
+			cafe_buf_cat(&b, ":");
+			cafe_buf_html(&b, group);
+			cafe_buf_cat(&b, "\">");
+			json_object_foreach(choices, choice, price) {
+				cafe_buf_cat(&b, "<option value=\"");
+				cafe_buf_html(&b, choice);
+				cafe_buf_cat(&b, "\">");
+				cafe_buf_html(&b, choice);
+				if (json_integer_value(price)) {
+					cafe_buf_cat(&b, " +");
+					cafe_buf_html(&b, cafe_money(json_integer_value(price), currency,
+					    money, sizeof money));
+				}
+				cafe_buf_cat(&b, "</option>");
+			}
+			cafe_buf_cat(&b, "</select></label>");
+		}
+		cafe_buf_cat(&b, "</li>");
+	}
+	cafe_buf_cat(&b, "</ul><label>Your name <input name=\"customer\" maxlength=\"200\" "
+	    "autocomplete=\"name\"></label><label>Phone or e-mail, for messages <input "
+	    "name=\"contact\" maxlength=\"254\" autocomplete=\"tel\"></label>"
+	    "<label>Note for the kitchen <input name=\"note\" maxlength=\"500\"></label>"
+	    "<input type=\"hidden\" name=\"key\" value=\"");
+	cafe_buf_html(&b, key);
+	cafe_buf_cat(&b, "\"><button type=\"submit\" class=\"order\">Order and pay</button>"
+	    "</form></main></body></html>\n");
+	return b.s;
+}
+
+char *
+cafe_web_refusal_html(const char *message, const char *back)
+{
+	struct cafe_buf b = { 0 };
+
+	page_head(&b, "Not ordered", "");
+	cafe_buf_cat(&b, "<main class=\"refused\"><h1>Sorry</h1><p id=\"error\">");
+	cafe_buf_html(&b, message);
+	cafe_buf_cat(&b, "</p><p><a href=\"");
+	cafe_buf_html(&b, back);
+	cafe_buf_cat(&b, "\">Back</a></p></main></body></html>\n");
 	return b.s;
 }

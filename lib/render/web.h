@@ -19,6 +19,12 @@ extern const size_t cafe_web_app_js_len, cafe_web_style_css_len;
 char *cafe_web_board_html(json_t *board);
 /* An order's page from cafe_page_order's row; token is its link's.
  * Malloc'd. */
-char *cafe_web_order_html(json_t *row, const char *token);
+char *cafe_web_order_html(json_t *row, const char *token, int ordering);
+/* The menu to order from (cafe_menu_json's list) as a form that posts to
+ * /orders, key its idempotency key. Malloc'd. */
+char *cafe_web_menu_html(json_t *menu, const char *currency, const char *key);
+/* A refused order or cancel, for a browser: the message and the way
+ * back. Malloc'd. */
+char *cafe_web_refusal_html(const char *message, const char *back);
 
 #endif

@@ -49,6 +49,9 @@ cafe_page_order(struct cafe_log *log, long long id, const char *currency,
 			row = cafe_trace_row_of(&t->o);
 			json_object_set(row, "steps", t->steps);
 			json_object_set_new(row, "refunded", json_integer(t->o.refunded));
+			/* What the customer's own cancel would take (order.h). */
+			json_object_set_new(row, "cancellable", json_boolean(
+			    t->o.status == CAFE_ORDER_PAID && !t->o.made));
 			json_object_set_new(row, "currency", json_string(currency));
 		}
 	}
@@ -101,5 +104,6 @@ cafe_page_view(json_t *row)
 		    sizeof money) : "");
 		json_array_append_new(steps, json_string(line));
 	}
-	return json_pack("{s:s, s:o}", "status", cafe_page_status(row), "steps", steps);
+	return json_pack("{s:s, s:o, s:O}", "status", cafe_page_status(row), "steps", steps,
+	    "cancellable", json_object_get(row, "cancellable"));
 }

@@ -23,6 +23,8 @@
     var s = document.getElementById('status');
     if (s) s.textContent = o.status;
     list('steps', o.steps);
+    var cancel = document.getElementById('cancel');
+    if (cancel && o.cancellable === false) cancel.parentNode.removeChild(cancel);
     document.title = document.title.replace(/ \u00b7 .*$/, '') + ' \u00b7 ' + o.status;
   });
 })();

@@ -47,7 +47,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_success
 	assert_line --partial 'HTTP/1.1 200 OK'
 	assert_line "Content-Type: text/html; charset=utf-8"$'\r'
-	assert_line "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'"$'\r'
+	assert_line "Content-Security-Policy: default-src 'none'; script-src 'self'; style-src 'self'; connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"$'\r'
 	assert_line "X-Content-Type-Options: nosniff"$'\r'
 	assert_line "Cache-Control: no-store"$'\r'
 	assert_output --partial '<p id="status" class="status">Being made</p>'

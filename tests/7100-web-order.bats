@@ -1,0 +1,366 @@
+#!/usr/bin/env bats
+# 7100-web-order: customers order, pay and cancel on cafe-web (DESIGN §13)
+# over real HTTP (curl): the menu, an order in JSON and from the form, the
+# idempotent retry, every refusal (with its status, its message, and
+# nothing appended), the guards (Origin, size, one client's pace, trusted
+# proxies) and the customer's own cancel. The payment processor is the
+# real command protocol (tests/helpers/fake-processor).
+
+load helpers/setup
+load helpers/daemon
+
+bats_require_minimum_version 1.5.0
+
+local_setup() {
+	command -v curl >/dev/null || skip "curl is missing (make deps)"
+	unset FAKE_MODE FAKE_REASON FAKE_REQUEST_FILE FAKE_COUNT_FILE
+	FAKE=$T/fake-processor
+	cp "$CAFE_HELPERS/fake-processor" "$FAKE"
+	export FAKE_REQUEST_FILE=$T/requests
+	shop_config
+	cafe-log -q init
+}
+
+# The config: ordering on, the fake processor, and EXTRA lines of web:.
+shop_config() {	# [EXTRA...]
+	local extra=""
+	for l in "$@"; do extra+="  $l"$'\n'; done
+	use_config <<-EOF
+	payment:
+	  processor: command
+	  command: ["$FAKE"]
+	  timeout_ms: 3000
+	  breaker: {window: 4, min_calls: 2, failure_rate: 50, open_ms: 60000}
+	web:
+	  ordering: true
+	$extra
+	EOF
+}
+
+# web [ARGS...]: cafe-web on a free port of its own; URL is its base.
+web() {
+	local i
+	for i in 1 2 3 4 5; do
+		PORT=$(( 20000 + (RANDOM * 7 + BATS_TEST_NUMBER * 131 + i) % 40000 ))
+		cafe-web --listen "127.0.0.1:$PORT" "$@" >/dev/null 2>>"$T/web.err" 3>&- &
+		WEB=$!
+		DAEMONS+=("$WEB")
+		URL=http://127.0.0.1:$PORT
+		if wait_for "curl -s -o /dev/null $URL/style.css || ! alive $WEB"; then
+			alive "$WEB" && return 0
+		fi
+	done
+	fail "cafe-web did not start: $(cat "$T/web.err")"
+}
+
+# post PATH BODY [CURL ARGS...]: a JSON POST; CODE, HEADERS and BODY are
+# what came back.
+post() {
+	local path=$1 body=$2
+	shift 2
+	CODE=$(curl -s -D "$T/headers" -o "$T/body" -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/json' --data-binary "$body" "$@" "$URL$path")
+	HEADERS=$(tr -d '\r' <"$T/headers")
+	BODY=$(cat "$T/body")
+}
+
+header() { sed -n "s/^$1: //Ip" <<<"$HEADERS"; }
+
+# refused STATUS EXIT MESSAGE PATH BODY [CURL ARGS...]: the POST is
+# refused so, and appends nothing.
+refused() {
+	local status=$1 exit=$2 msg=$3 before
+	shift 3
+	before=$(event_count)
+	post "$@"
+	assert_equal "$CODE" "$status"
+	assert_equal "$BODY" "$(jq -cn --arg m "$msg" --argjson x "$exit" '{error: $m, exit: $x}')"
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "ordering is off by default: no menu, a POST is 405 and read-only, nothing appended" {
+	use_config <<-EOF
+	web: {url: "http://shop.example"}
+	EOF
+	web
+	cafe-order place tea -q
+	before=$(event_count)
+	[ "$(curl -s -o /dev/null -w '%{http_code}' "$URL/menu")" = 404 ]
+	post /orders '{"items":[{"product":"tea"}]}'
+	assert_equal "$CODE" 405
+	assert_equal "$BODY" "405 read-only: GET and HEAD only"
+	assert_equal "$(header Allow)" "GET, HEAD"
+	link=$(cafe-order --json place tea | jq -r .link)
+	before=$(event_count)
+	post "/o/${link##*/}/cancel" ''
+	assert_equal "$CODE" 405
+	assert_equal "$(event_count)" "$before"
+	# The order page offers no cancel on a read-only server.
+	run curl -s "$URL/o/${link##*/}"
+	refute_output --partial 'action="/o/'
+}
+
+@test "the menu: the same objects as cafe-order --json menu, and a form of every product and choice" {
+	cafe-order -q menu add flat-white --price 4800 --options size,milk --stock 3
+	web
+	run curl -s -H 'Accept: application/json' "$URL/menu"
+	assert_success
+	assert_equal "$output" "$(cafe-order --json menu | jq -sc .)"
+	run curl -s -i "$URL/menu"
+	assert_line --partial 'HTTP/1.1 200 OK'
+	assert_output --partial '<form id="order" method="post" action="/orders">'
+	assert_output --partial '<span class="name">flat-white</span> <span class="price">4,800 KRW</span>'
+	assert_output --partial 'name="qty:flat-white"'
+	assert_output --partial '<select name="opt:flat-white:milk"><option value="whole">whole</option><option value="oat">oat +600 KRW</option></select>'
+	assert_output --regexp '<input type="hidden" name="key" value="[0-9a-f]{32}">'
+	# A page that is a form does not refresh itself away.
+	refute_output --partial 'http-equiv="refresh"'
+	# Each page its own key: a reload is a new order, a double tap is not.
+	a=$(curl -s "$URL/menu" | grep -o 'name="key" value="[0-9a-f]*"')
+	b=$(curl -s "$URL/menu" | grep -o 'name="key" value="[0-9a-f]*"')
+	[ "$a" != "$b" ]
+}
+
+@test "an order in JSON: 201, its page in Location, cafe-order's answer; the same key again is the first answer" {
+	web
+	post /orders '{"items":[{"product":"latte","qty":2,"options":["large","oat"]},{"product":"tea"}],
+	    "customer":"kim","contact":"+82 10-1234-5678","note":"less ice","key":"phone-1"}'
+	assert_equal "$CODE" 201
+	link=$(jq -r .link <<<"$BODY")
+	assert_equal "$(header Location)" "/o/${link##*/}"
+	jq -e '.order_id == 1 and .status == "paid" and .total == 12700 and (.link | test("/o/1-"))' <<<"$BODY"
+	# The counter's own events, the web's channel, the customer's words.
+	run db_sql "SELECT type FROM events WHERE stream <> 'menu' ORDER BY seq"
+	assert_equal "$(paste -sd' ' <<<"$output")" \
+	    "PaymentRequested OrderPlaced PaymentApproved StockReserved"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced'"
+	jq -e '.channel == "web" and .customer == "kim" and .contact == "+82 10-1234-5678" and
+	    .note == "less ice" and (.items | length) == 2' <<<"$output"
+	jq -e 'select(.op == "charge") | .channel == "web" and .amount == 12700' "$FAKE_REQUEST_FILE"
+	# A retry after a lost answer: the first answer, nothing new.
+	first=$BODY
+	before=$(event_count)
+	post /orders '{"items":[{"product":"latte","qty":2,"options":["large","oat"]},{"product":"tea"}],
+	    "customer":"kim","contact":"+82 10-1234-5678","note":"less ice","key":"phone-1"}'
+	assert_equal "$CODE" 200
+	assert_equal "$BODY" "$first"
+	assert_equal "$(event_count)" "$before"
+	assert_equal "$(grep -c '"op":"charge"' "$FAKE_REQUEST_FILE")" 1
+	# The page at the link is the order's.
+	run curl -s -H 'Accept: application/json' "$URL$(header Location)"
+	jq -e '.order_id == 1 and .total == 12700 and .cancellable == true' <<<"$output"
+}
+
+@test "the form: 303 to the order page; its choices, name, contact and note are the order's" {
+	web
+	CODE=$(curl -s -D "$T/headers" -o /dev/null -w '%{http_code}' \
+	    --data-urlencode 'qty:latte=2' --data-urlencode 'opt:latte:size=large' \
+	    --data-urlencode 'opt:latte:milk=oat' --data-urlencode 'qty:tea=0' \
+	    --data-urlencode 'qty:mocha=' --data-urlencode 'customer=이 지은' \
+	    --data-urlencode 'contact=lee@example.com' --data-urlencode 'note=' \
+	    --data-urlencode 'key=0123abcd' "$URL/orders")
+	HEADERS=$(tr -d '\r' <"$T/headers")
+	assert_equal "$CODE" 303
+	assert_regex "$(header Location)" '^/o/1-[0-9a-f]{32}$'
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced'"
+	jq -e '.items == [{"product":"latte","qty":2,"options":["large","oat"],"unit_price":5100,"total":10200}]
+	    and .customer == "이 지은" and .contact == "lee@example.com" and (has("note") | not)' <<<"$output"
+	# The same form sent again (a double tap): the same page, no second order.
+	before=$(event_count)
+	CODE=$(curl -s -D "$T/headers" -o /dev/null -w '%{http_code}' \
+	    --data-urlencode 'qty:latte=2' --data-urlencode 'opt:latte:size=large' \
+	    --data-urlencode 'opt:latte:milk=oat' --data-urlencode 'customer=이 지은' \
+	    --data-urlencode 'contact=lee@example.com' --data-urlencode 'key=0123abcd' "$URL/orders")
+	assert_equal "$CODE" 303
+	assert_equal "$(event_count)" "$before"
+	# A form's refusal is a page that says why, with the way back.
+	run curl -s -w '\n%{http_code}' --data-urlencode 'qty:latte=0' "$URL/orders"
+	assert_line --partial '<p id="error">an order needs at least one item</p><p><a href="/menu">Back</a>'
+	assert_line 422
+	run curl -s -w '\n%{http_code}' --data-urlencode 'qty:latte=two' "$URL/orders"
+	assert_line --partial '<p id="error">the quantity of latte must be a whole number from 0 to 100</p>'
+	assert_line 422
+	run curl -s -w '\n%{http_code}' --data-urlencode 'size=large' "$URL/orders"
+	assert_line --partial "<p id=\"error\">unknown field &#39;size&#39;</p>"
+	assert_equal "$(event_count)" "$before"
+}
+
+@test "refusals before the charge append nothing: unknown product or choice, bad fields, sold out" {
+	cafe-order -q menu add cake --price 5000 --stock 1
+	web
+	refused 422 1 "unknown product 'latt' (the menu: americano, latte, mocha, tea, cake)" \
+	    /orders '{"items":[{"product":"latt"}]}'
+	refused 422 1 "latte: no choice 'huge' (offered: regular, large, whole, oat)" \
+	    /orders '{"items":[{"product":"latte","options":["huge"]}]}'
+	refused 422 65 "contact must be a phone number (+82 10-1234-5678) or an e-mail address (name@example.com), not 'call me'" \
+	    /orders '{"items":[{"product":"tea"}],"contact":"call me"}'
+	refused 422 65 "unknown field 'size' (items, customer, contact, address, note, key; or product, qty, options)" \
+	    /orders '{"items":[{"product":"tea"}],"size":"large"}'
+	refused 422 65 "'[' or '{' expected near 'nonsense'" /orders 'nonsense'
+	refused 422 65 "duplicate object key near '\"product\"'" /orders '{"product":"tea","product":"tea"}'
+	refused 422 65 "an order needs items (or a product)" /orders '{}'
+	refused 422 65 "items[0]: qty must be a whole number" /orders '{"items":[{"product":"tea","qty":"2"}]}'
+	post /orders '{"items":[{"product":"cake"}]}'
+	assert_equal "$CODE" 201
+	before=$(event_count)
+	post /orders '{"items":[{"product":"cake"}]}'
+	assert_equal "$CODE" 409
+	jq -e '.exit == 1 and (.error | test("cake"))' <<<"$BODY"
+	assert_equal "$(event_count)" "$before"
+	assert_equal "$(grep -c '"op":"charge"' "$FAKE_REQUEST_FILE")" 1
+}
+
+@test "declined 402, processor down 503, breaker open 503 with Retry-After: no order, no money kept" {
+	FAKE_MODE=decline FAKE_REASON="insufficient funds" web
+	before=$(event_count)
+	post /orders '{"items":[{"product":"tea"}]}'
+	assert_equal "$CODE" 402
+	assert_equal "$BODY" '{"error":"payment declined: insufficient funds","exit":1}'
+	# A decline is recorded as the counter records one: no order follows.
+	run db_sql "SELECT type FROM events WHERE seq > $before AND stream <> 'menu' ORDER BY seq"
+	assert_equal "$(paste -sd' ' <<<"$output")" "PaymentRequested PaymentDeclined"
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")" 0
+	kill "$WEB"
+	FAKE_MODE=exit3 web
+	post /orders '{"items":[{"product":"tea"}]}'
+	assert_equal "$CODE" 503
+	assert_regex "$(header Retry-After)" '^[0-9]+$'
+	jq -e '.exit == 69' <<<"$BODY"
+	post /orders '{"items":[{"product":"tea"}]}'
+	# Two failures open the breaker: the next customer hears "try again" at once.
+	before=$(event_count)
+	post /orders '{"items":[{"product":"tea"}]}'
+	assert_equal "$CODE" 503
+	jq -e '.exit == 75 and (.error | test("try again"))' <<<"$BODY"
+	after=$(header Retry-After)
+	[ "$after" -ge 1 ] && [ "$after" -le 60 ]
+	assert_equal "$(event_count)" "$before"
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'OrderPlaced'")" 0
+}
+
+@test "a POST from another site's page is 403; the shop's own pages and web.url's are taken" {
+	shop_config 'url: "https://order.example.com/shop"'
+	web
+	refused 403 1 "orders are taken from this shop's own pages only" \
+	    /orders '{"items":[{"product":"tea"}]}' -H 'Origin: https://evil.example'
+	refused 403 1 "orders are taken from this shop's own pages only" \
+	    /orders '{"items":[{"product":"tea"}]}' -H 'Origin: null'
+	refused 403 1 "orders are taken from this shop's own pages only" \
+	    /orders '{"items":[{"product":"tea"}]}' -H "Referer: http://127.0.0.1:$PORT.evil.example/menu"
+	refused 403 1 "orders are taken from this shop's own pages only" \
+	    /orders '{"items":[{"product":"tea"}]}' -H "Origin: https://order.example.com.evil"
+	post /orders '{"items":[{"product":"tea"}]}' -H "Origin: $URL"
+	assert_equal "$CODE" 201
+	post /orders '{"items":[{"product":"tea"}]}' -H "Referer: $URL/menu"
+	assert_equal "$CODE" 201
+	post /orders '{"items":[{"product":"tea"}]}' -H 'Origin: https://order.example.com'
+	assert_equal "$CODE" 201
+	# A script, with neither header, is no other site's page.
+	post /orders '{"items":[{"product":"tea"}]}'
+	assert_equal "$CODE" 201
+	link=$(jq -r .link <<<"$BODY")
+	refused 403 1 "orders are cancelled from this shop's own pages only" \
+	    "/o/${link##*/}/cancel" '' -H 'Origin: https://evil.example'
+}
+
+@test "a body over 16 kB is 413, nothing appended" {
+	web
+	big=$(jq -cn --arg n "$(head -c 17000 /dev/zero | tr '\0' 'x')" '{items:[{product:"tea"}], note:$n}')
+	refused 413 65 "the order is too large (at most 16 kB)" /orders "$big"
+	# Just under is read whole, and refused for what it says.
+	under=$(jq -cn --arg n "$(head -c 600 /dev/zero | tr '\0' 'x')" '{items:[{product:"tea"}], note:$n}')
+	refused 422 65 "note is too long (600 characters, at most 500)" /orders "$under"
+}
+
+@test "one client's pace: 429 with Retry-After past orders_per_minute; a trusted proxy's clients each their own" {
+	shop_config 'orders_per_minute: 2' 'trusted_proxies: [127.0.0.0/8]'
+	web
+	for i in 1 2; do
+		post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.7'
+		assert_equal "$CODE" 201
+	done
+	before=$(event_count)
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.7'
+	assert_equal "$CODE" 429
+	jq -e '.exit == 75 and (.error | test("^too many orders from one place: try again in [0-9]+ s$"))' <<<"$BODY"
+	after=$(header Retry-After)
+	[ "$after" -ge 1 ] && [ "$after" -le 31 ]
+	assert_equal "$(event_count)" "$before"
+	# Another customer behind the same proxy is not held up.
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 198.51.100.4, 127.0.0.1'
+	assert_equal "$CODE" 201
+	kill "$WEB"
+	# From a peer that is no trusted proxy, the header counts for nothing:
+	# every request is the peer's.
+	shop_config 'orders_per_minute: 2'
+	web
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.1'
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.2'
+	assert_equal "$CODE" 201
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.3'
+	assert_equal "$CODE" 429
+}
+
+@test "the customer cancels while it is not made: 200 and the page; again 409; once made 409; the form 303" {
+	web
+	post /orders '{"items":[{"product":"tea"}],"customer":"kim"}'
+	one=$(jq -r .link <<<"$BODY") one=/o/${one##*/}
+	post /orders '{"items":[{"product":"latte"}]}'
+	two=$(jq -r .link <<<"$BODY") two=/o/${two##*/}
+	post /orders '{"items":[{"product":"mocha"}]}'
+	three=$(jq -r .link <<<"$BODY") three=/o/${three##*/}
+	# The page offers the cancel while it can work.
+	run curl -s "$URL$one"
+	assert_output --partial "<form id=\"cancel\" method=\"post\" action=\"$one/cancel\"><button type=\"submit\" class=\"cancel\">Cancel this order</button></form>"
+	post "$one/cancel" ''
+	assert_equal "$CODE" 200
+	jq -e '.order_id == 1 and .order_status == "cancelled" and .cancellable == false' <<<"$BODY"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderCancelled'"
+	jq -e '.reason == "cancelled by the customer"' <<<"$output"
+	refused 409 1 "order 1 is already cancelled" "$one/cancel" ''
+	# The daemon refunds it, as for a staff cancel.
+	cafe-daemon -q run --once
+	run db_sql "SELECT type FROM events WHERE stream = 'payment-1' ORDER BY seq"
+	assert_equal "$(paste -sd' ' <<<"$output")" \
+	    "PaymentRequested PaymentApproved RefundRequested PaymentRefunded"
+	run curl -s "$URL$one"
+	refute_output --partial 'class="cancel"'
+	# Made: the customer can no longer cancel; staff still can.
+	cafe-deliver -q ready 2
+	refused 409 1 "order 2 is already made: it can no longer be cancelled here (ask at the counter)" \
+	    "$two/cancel" ''
+	run curl -s "$URL$two"
+	refute_output --partial 'class="cancel"'
+	# The form's cancel goes back to the page.
+	CODE=$(curl -s -D "$T/headers" -o /dev/null -w '%{http_code}' -X POST \
+	    -H 'Content-Type: application/x-www-form-urlencoded' --data '' "$URL$three/cancel")
+	HEADERS=$(tr -d '\r' <"$T/headers")
+	assert_equal "$CODE" 303
+	assert_equal "$(header Location)" "$three"
+	# No cancel without the order's link.
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL/o/3-00000000000000000000000000000000/cancel")" = 404 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL$three/other")" = 404 ]
+	[ "$(curl -s -o /dev/null -w '%{http_code}' -X PUT "$URL/orders")" = 405 ]
+}
+
+@test "ordering on a log this server may not write: 74 at start, one line, nothing written" {
+	sqlite_only "file permissions; a PostgreSQL server checks its own roles"
+	[ "$(id -u)" = 0 ] || skip "needs root to run the server as another user"
+	cafe-order place tea -q
+	# A copy of the log and the program that nobody may read, not write.
+	dir=$(mktemp -d)
+	chmod 755 "$dir"
+	cp "$CAFE_DB" "$dir/cafe.db"
+	chmod 644 "$dir/cafe.db"
+	cp "$CAFE_TOP/bin/cafe-web" "$CAFE_CONFIG" "$dir/"
+	sum=$(cksum <"$dir/cafe.db")
+	cd "$dir"
+	run --separate-stderr runuser -u nobody -- env HOME="$dir" CAFE_DB="$dir/cafe.db" \
+	    "$dir/cafe-web" --config "$dir/config.yaml" --listen "127.0.0.1:$(( 20000 + RANDOM % 40000 ))"
+	cd "$BATS_TEST_TMPDIR"
+	assert_failure 74
+	assert_equal "$output" ""
+	assert_regex "$stderr" "^cafe-web: [^"$'\n'"]*'$dir/cafe.db'[^"$'\n'"]*$"
+	assert_equal "$(cksum <"$dir/cafe.db")" "$sum"
+	rm -rf "$dir"
+}

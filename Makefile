@@ -52,7 +52,8 @@ DEPS = $(BUILD_DEPS) sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        postgresql iproute2 bsdextrautils debootstrap \
-       chromium fonts-dejavu-core poppler-utils time tmux aha apache2-utils curl
+       chromium chromium-driver python3-selenium fonts-dejavu-core poppler-utils time tmux aha \
+       apache2-utils curl
 
 all: $(BINS) $(HELPERS)
 
@@ -142,6 +143,7 @@ demo: build-deps
 # The README's pictures, made by the tests that check them.
 screenshots: all
 	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f picture tests/3010-board.bats tests/7000-web.bats
+	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f 'on a phone' tests/7100-web-order.bats
 
 bench: all
 	@for b in tests/bench/*.sh; do \

@@ -8,6 +8,7 @@
 
 load helpers/setup
 load helpers/daemon
+load helpers/web
 
 bats_require_minimum_version 1.5.0
 
@@ -35,22 +36,6 @@ shop_config() {	# [EXTRA...]
 	  ordering: true
 	$extra
 	EOF
-}
-
-# web [ARGS...]: cafe-web on a free port of its own; URL is its base.
-web() {
-	local i
-	for i in 1 2 3 4 5; do
-		PORT=$(( 20000 + (RANDOM * 7 + BATS_TEST_NUMBER * 131 + i) % 40000 ))
-		cafe-web --listen "127.0.0.1:$PORT" "$@" >/dev/null 2>>"$T/web.err" 3>&- &
-		WEB=$!
-		DAEMONS+=("$WEB")
-		URL=http://127.0.0.1:$PORT
-		if wait_for "curl -s -o /dev/null $URL/style.css || ! alive $WEB"; then
-			alive "$WEB" && return 0
-		fi
-	done
-	fail "cafe-web did not start: $(cat "$T/web.err")"
 }
 
 # post PATH BODY [CURL ARGS...]: a JSON POST; CODE, HEADERS and BODY are
@@ -363,4 +348,45 @@ refused() {
 	assert_regex "$stderr" "^cafe-web: [^"$'\n'"]*'$dir/cafe.db'[^"$'\n'"]*$"
 	assert_equal "$(cksum <"$dir/cafe.db")" "$sum"
 	rm -rf "$dir"
+}
+
+# browser SIZE: a customer orders in a real browser (tests/helpers/browser-order)
+# while the kitchen makes the drink once the order is there.
+browser() {
+	command -v chromedriver >/dev/null && /usr/bin/python3 -c 'import selenium' 2>/dev/null ||
+	    skip "no chromium-driver or python3-selenium: run 'make deps'"
+	web
+	mkdir -p "$T/b"
+	browser-order "$URL" "$1" "$T/b" 2>"$T/b/err" &
+	BROWSER=$!
+	DAEMONS+=("$BROWSER")
+	wait_for "[ -s '$T/b/link' ] || ! kill -0 $BROWSER 2>/dev/null" 120 ||
+	    fail "no order from the browser"
+	[ -s "$T/b/link" ] || fail "$(cat "$T/b/err")"
+	cafe-daemon -q run --once
+	cafe-deliver -q ready 1
+	wait "$BROWSER" || fail "$(cat "$T/b/err")"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced' AND stream = 'order-1'"
+	jq -e '.channel == "web" and .customer == "Kim Minji" and .contact == "+82 10-1234-5678" and
+	    .items == [{"product":"latte","qty":2,"options":["large","oat"],"unit_price":5100,"total":10200},
+	               {"product":"tea","qty":1,"options":[],"unit_price":2500,"total":2500}]' <<<"$output"
+	assert_equal "$(cat "$T/b/link")" "$(curl -s -H 'Accept: application/json' "$URL$(cat "$T/b/link")" |
+	    jq -r '"/o/" + (.order_id | tostring)')-${link_mac:-$(cut -d- -f2 "$T/b/link")}"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderCancelled'"
+	jq -e '.order_id == 2 and .reason == "cancelled by the customer"' <<<"$output"
+	for p in menu ordered ready; do
+		[ "$(head -c 8 "$T/b/$p.png" | od -An -tx1 | tr -d ' ')" = 89504e470d0a1a0a ]
+	done
+}
+
+@test "in a real browser on a phone: the menu, an order with choices, its page turns Ready, another cancelled" {
+	browser 390,844
+	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
+		cp "$T/b/menu.png" "$CAFE_SCREENSHOTS/phone-menu.png"
+		cp "$T/b/ordered.png" "$CAFE_SCREENSHOTS/phone-order.png"
+	fi
+}
+
+@test "in a real browser on a kiosk's portrait screen: the same" {
+	browser 1080,1920
 }

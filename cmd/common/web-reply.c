@@ -23,7 +23,10 @@ cafe_http_respond(struct MHD_Connection *c, unsigned code, const char *type, con
 	MHD_add_response_header(r, "Content-Type", type);
 	MHD_add_response_header(r, "Content-Security-Policy", cafe_http_csp);
 	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Referrer-Policy", "no-referrer");
+	/* same-origin, not no-referrer: a browser's form then says its
+	 * Origin (with no-referrer it sends "null", which looks foreign). An
+	 * order's link never leaves the site. */
+	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
 	for (size_t i = 0; headers && headers[i]; i += 2)
 		MHD_add_response_header(r, headers[i], headers[i + 1]);

@@ -165,7 +165,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	done
 	# The kitchen moves on: the phone that watched all along hears it.
 	cafe-deliver ready 1 >/dev/null
-	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1\]}" "$T/stream"' 60 || {
+	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1\],\"latest\":1}" "$T/stream"' 60 || {
 		echo "the stream heard:"; cat "$T/stream"
 		echo "the board now: $(get -H 'Accept: application/json' "$URL/")"
 		false
@@ -186,12 +186,21 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	refute_output --partial 'table 4'
 	curl -s -N "$URL/events" >"$T/stream" 3>&- &
 	DAEMONS+=("$!")
-	wait_for 'grep -q "^data: {\"making\":\[1,2\],\"ready\":\[\]}" "$T/stream"'
+	wait_for 'grep -q "^data: {\"making\":\[1,2\],\"ready\":\[\],\"latest\":null}" "$T/stream"'
 	cafe-deliver ready 2 >/dev/null
-	wait_for 'grep -q "^data: {\"making\":\[1\],\"ready\":\[2\]}" "$T/stream"'
+	wait_for 'grep -q "^data: {\"making\":\[1\],\"ready\":\[2\],\"latest\":2}" "$T/stream"'
 	run get "$URL/"
 	assert_output --partial '<ul id="ready"><li>2</li></ul>'
 	assert_output --partial '<noscript><meta http-equiv="refresh" content="10"></noscript>'
+	# The number just made ready is called out until it is collected;
+	# then the one ready before it is not called again.
+	assert_output --partial '<p id="called" class="called">Order <b id="latest">2</b> is ready</p>'
+	cafe-deliver ready 1 >/dev/null
+	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[1,2\],\"latest\":1}" "$T/stream"'
+	cafe-deliver complete 1 >/dev/null
+	wait_for 'grep -q "^data: {\"making\":\[\],\"ready\":\[2\],\"latest\":null}" "$T/stream"'
+	run get "$URL/"
+	assert_output --partial '<p id="called" class="called" hidden>'
 }
 
 # A quiet stream lasted until its first keep-alive comment (15 s), which
@@ -342,8 +351,14 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	run pdftotext -layout "$T/pickup-board.pdf" -
 	assert_output --regexp 'Being made +Ready'
 	assert_output --regexp '2 +1 +3'
+	assert_output --partial 'Order 3 is ready'
+	# On a television across the room: the same board, filling it.
+	shoot pickup-tv 1920,1080 "$URL/"
+	run pdftotext -layout "$T/pickup-tv.pdf" -
+	assert_output --partial 'Order 3 is ready'
+	assert_output --regexp 'Being made +Ready'
 	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
-		cp "$T/order-page.png" "$T/pickup-board.png" "$CAFE_SCREENSHOTS/"
+		cp "$T/order-page.png" "$T/pickup-board.png" "$T/pickup-tv.png" "$CAFE_SCREENSHOTS/"
 	fi
 }
 

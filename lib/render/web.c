@@ -34,7 +34,13 @@ cafe_web_board_html(json_t *board)
 	size_t i;
 	json_t *v;
 
+	json_t *latest = json_object_get(board, "latest");
+
 	page_head(&b, "Pick-up", "/events");
+	/* The number just called, large, until it is collected. */
+	cafe_buf_printf(&b, "<p id=\"called\" class=\"called\"%s>Order <b id=\"latest\">%lld"
+	    "</b> is ready</p>", json_is_integer(latest) ? "" : " hidden",
+	    (long long)json_integer_value(latest));
 	cafe_buf_cat(&b, "<main class=\"board\"><section><h1>Being made</h1><ul id=\"making\">");
 	json_array_foreach(json_object_get(board, "making"), i, v)
 		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));

@@ -32,6 +32,10 @@ set(struct cafe_pickup *p, long long id, int ready)
 
 	for (i = 0; i < p->n && p->spots[i].id != id; i++)
 		;
+	if (ready == 1 && (i == p->n || !p->spots[i].ready))
+		p->latest = id;
+	else if (ready != 1 && id == p->latest)
+		p->latest = 0;
 	if (ready < 0) {
 		if (i < p->n)
 			memmove(&p->spots[i], &p->spots[i + 1], (p->n - i - 1) * sizeof *p->spots);
@@ -123,6 +127,7 @@ cafe_pickup_json(struct cafe_pickup *p)
 	for (size_t i = 0; i < p->n; i++)
 		json_array_append_new(json_object_get(out, p->spots[i].ready ? "ready" :
 		    "making"), json_integer(p->spots[i].id));
+	json_object_set_new(out, "latest", p->latest ? json_integer(p->latest) : json_null());
 	pthread_mutex_unlock(&p->mu);
 	return out;
 }

@@ -21,6 +21,8 @@ struct cafe_pickup {
 	struct cafe_pickup_spot { long long id; int ready; } *spots;
 	size_t n, cap;
 	long long seq;              /* the last event read */
+	long long latest;           /* the order that became ready last, while it
+	                             * is on the board: the one to call out; 0 none */
 };
 
 void cafe_pickup_init(struct cafe_pickup *p);
@@ -30,7 +32,7 @@ void cafe_pickup_free(struct cafe_pickup *p);
 int cafe_pickup_start(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *e);
 /* Reads the events after the last one read. */
 int cafe_pickup_catch_up(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *e);
-/* {"making": [ids], "ready": [ids]}. New reference. */
+/* {"making": [ids], "ready": [ids], "latest": id or null}. New reference. */
 json_t *cafe_pickup_json(struct cafe_pickup *p);
 
 #endif

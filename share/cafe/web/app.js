@@ -17,6 +17,16 @@
     var b = JSON.parse(m.data);
     list('making', b.making);
     list('ready', b.ready);
+    var called = document.getElementById('called'), latest = document.getElementById('latest');
+    if (called && latest) {
+      if (b.latest && latest.textContent !== String(b.latest)) {
+        latest.textContent = String(b.latest);
+        called.classList.remove('news');
+        void called.offsetWidth;    /* restart the animation */
+        called.classList.add('news');
+      }
+      called.hidden = !b.latest;
+    }
   });
   es.addEventListener('order', function (m) {
     var o = JSON.parse(m.data);

@@ -15,30 +15,36 @@
 #include "cli.h"
 #include "domain/delivery.h"
 #include "domain/items.h"
+#include "view/link.h"
+#include "view/rider.h"
 #include "view/trace.h"
 
 static const char usage[] =
 "usage: cafe-deliver [--db PATH] [--config PATH] [--json] [-q] list\n"
 "           [--status pending|brewing|ready|dispatched|delivered|cancelled]\n"
+"       cafe-deliver list [--rider NAME] [--waiting]\n"
 "       cafe-deliver ready ORDER_ID\n"
 "       cafe-deliver dispatch ORDER_ID [--rider NAME]\n"
 "       cafe-deliver complete ORDER_ID\n"
 "       cafe-deliver reject ORDER_ID --reason TEXT\n"
 "       cafe-deliver board\n"
+"       cafe-deliver rider-link NAME\n"
 "example: cafe-deliver dispatch 42 --rider minho\n";
 
-enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON };
+enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON, OPT_WAITING };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
 	{ "status", required_argument, NULL, OPT_STATUS },
 	{ "rider", required_argument, NULL, OPT_RIDER },
 	{ "reason", required_argument, NULL, OPT_REASON },
+	{ "waiting", no_argument, NULL, OPT_WAITING },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *status, *rider, *reason;
+	int waiting;
 };
 
 static int
@@ -51,6 +57,7 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_RIDER: o->rider = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
+	case OPT_WAITING: o->waiting = 1; break;
 	}
 	return 0;
 }
@@ -74,6 +81,8 @@ queue_status(json_t *row)
 struct list_state {
 	struct cafe_ctx *ctx;
 	const char *want;           /* NULL: the open ones */
+	const char *rider;          /* --rider: what that rider carries */
+	int waiting;                /* --waiting: what waits for a rider */
 	struct cafe_table *t;
 	long long now;
 };
@@ -87,10 +96,15 @@ list_row(json_t *row, void *arg)
 	long long age = placed < 0 ? 0 : (ls->now - placed) / 1000;
 	char id[32], qty[32], agebuf[32], *items;
 
-	if (ls->want ? strcmp(st, ls->want) != 0 :
+	if (ls->rider || ls->waiting) {
+		if (!(ls->waiting && cafe_rider_waiting(row)) &&
+		    !(ls->rider && cafe_rider_carries(row, ls->rider)))
+			return 0;
+	} else if (ls->want ? strcmp(st, ls->want) != 0 :
 	    strcmp(st, "brewing") != 0 && strcmp(st, "ready") != 0 &&
-	    strcmp(st, "dispatched") != 0)
+	    strcmp(st, "dispatched") != 0) {
 		return 0;
+	}
 	if (ls->ctx->json) {
 		cafe_print_json(json_pack("{s:O, s:O, s:O, s:O, s:O, s:O, s:s, s:O, s:O, s:O, s:O, "
 		    "s:I}",
@@ -129,7 +143,7 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    "CUSTOMER", "ADDRESS", "RIDER", ">AGE" };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_trace_query q = { 0 };
-	struct list_state ls = { ctx, o->status, NULL, cafe_now_ms() };
+	struct list_state ls = { ctx, o->status, o->rider, o->waiting, NULL, cafe_now_ms() };
 	int status;
 
 	(void)argc, (void)argv;
@@ -149,7 +163,8 @@ do_step(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *o = opts;
 	enum cafe_delivery_step step = (enum cafe_delivery_step)ctx->verb->tag;
-	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected" };
+	static const char *const done[] = { "ready", "dispatched", "delivered", "rejected",
+	    "delivered" };
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_order after;
 	long long id;
@@ -188,6 +203,29 @@ do_board(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return status;
 }
 
+/* The rider's own page on cafe-web, to send the rider (a write: the
+ * first link makes the links' key). */
+static int
+do_rider_link(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	char token[CAFE_RIDER_TOKEN], url[CAFE_RIDER_TOKEN + 256];
+	int status;
+
+	(void)opts, (void)argc;
+	if ((status = cafe_check_text("rider", argv[0], CAFE_MAX_NAME, 1, &e)) != 0 ||
+	    (status = cafe_rider_token(ctx->log, argv[0], token, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	cafe_rider_url(&ctx->config, token, url, sizeof url);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:s, s:s}", "rider", argv[0], "link", url));
+	else
+		printf("%s\n", url);
+	return 0;
+}
+
 static int
 check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
     enum cafe_verb_open *open)
@@ -195,6 +233,11 @@ check_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	const struct opts *o = opts;
 
 	(void)argc, (void)argv, (void)open;
+	if (o->status && (o->rider || o->waiting))
+		return cafe_usage_error(ctx, "--status goes alone: --rider and --waiting choose "
+		    "the rider's deliveries");
+	if (o->rider && !*o->rider)
+		return cafe_usage_error(ctx, "--rider needs a name");
 	if (o->status && cafe_delivery_status_parse(o->status) < 0)
 		return cafe_usage_error(ctx, "unknown status '%s' (pending, brewing, ready, "
 		    "dispatched, delivered or cancelled)", o->status);
@@ -216,8 +259,8 @@ check_reject(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 
 #define BIT CAFE_OPT_BIT
 static const struct cafe_verb verbs[] = {
-	{ "list", 0, 0, NULL, BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, check_list,
-	    do_list, 0 },
+	{ "list", 0, 0, NULL, BIT(OPT_STATUS) | BIT(OPT_RIDER) | BIT(OPT_WAITING), NULL,
+	    CAFE_OPEN_WRITE, check_list, do_list, 0 },
 	{ "ready", 1, 1, "'ready' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
 	    do_step, CAFE_STEP_READY },
 	{ "dispatch", 1, 1, "'dispatch' needs one order id", BIT(OPT_RIDER), NULL,
@@ -227,6 +270,8 @@ static const struct cafe_verb verbs[] = {
 	{ "reject", 1, 1, "'reject' needs one order id", BIT(OPT_REASON), NULL,
 	    CAFE_OPEN_WRITE, check_reject, do_step, CAFE_STEP_REJECT },
 	{ "board", 0, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, NULL, do_board, 0 },
+	{ "rider-link", 1, 1, "'rider-link' needs the rider's name", 0, NULL,
+	    CAFE_OPEN_WRITE, NULL, do_rider_link, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
 };
 

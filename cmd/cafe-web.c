@@ -444,6 +444,12 @@ menu_page(struct MHD_Connection *c, const char *url, const struct cafe_web_body 
 }
 
 static enum MHD_Result
+rider_route(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
+{
+	return cafe_web_rider(c, url, b);
+}
+
+static enum MHD_Result
 post_order(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
 {
 	(void)url;
@@ -451,8 +457,8 @@ post_order(struct MHD_Connection *c, const char *url, const struct cafe_web_body
 }
 
 /* The pages, by method and path: a whole path, or a prefix (ending in
- * '/'). GET routes answer HEAD too; those marked ordering exist only when
- * the config turns ordering on. */
+ * '/'). GET routes answer HEAD too; those marked 1 exist only when the
+ * config turns ordering on, 2 when it turns the riders' pages on. */
 static const struct route {
 	const char *method;
 	const char *path;
@@ -468,6 +474,8 @@ static const struct route {
 	{ "POST", "/orders", post_order, 1 },
 	{ "GET", "/o/", order_route, 0 },
 	{ "POST", "/o/", order_route, 1 },
+	{ "GET", "/r/", rider_route, 2 },
+	{ "POST", "/r/", rider_route, 2 },
 };
 
 /* A request in progress: a POST's body as it comes. */
@@ -491,14 +499,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	static const char *const get_only[] = { "Allow", "GET, HEAD", NULL };
 	static const char read_only[] = "405 read-only: GET and HEAD only\n";
 	static struct request get;
-	int ordering = srv.ctx->config.web.ordering, post = strcmp(method, "POST") == 0;
+	int ordering = srv.ctx->config.web.ordering, riders = srv.ctx->config.web.riders;
+	int post = strcmp(method, "POST") == 0;
 	int other = 0;
 	struct request *rq = *req;
 
 	(void)cls, (void)version;
 	if (!rq) {
 		/* Called first with the headers alone: wait for the body. */
-		if (post && ordering) {
+		if (post && (ordering || riders)) {
 			rq = cafe_xcalloc(1, sizeof *rq);
 			rq->post = 1;
 			cafe_web_body_begin(&rq->body, c);
@@ -514,13 +523,14 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 	}
 	if (url[0] != '/')
 		return cafe_http_text(c, MHD_HTTP_BAD_REQUEST, "400 bad request: not a path\n");
-	if (!ordering && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
+	if (!ordering && !riders && strcmp(method, "GET") != 0 && strcmp(method, "HEAD") != 0)
 		return cafe_http_respond(c, MHD_HTTP_METHOD_NOT_ALLOWED, "text/plain; charset=utf-8",
 		    read_only, strlen(read_only), NULL, get_only);
 	for (size_t i = 0; i < sizeof routes / sizeof *routes; i++) {
 		const struct route *r = &routes[i];
 
-		if (!path_is(url, r->path) || (r->ordering && !ordering))
+		if (!path_is(url, r->path) || (r->ordering == 1 && !ordering) ||
+		    (r->ordering == 2 && !riders))
 			continue;
 		if (strcmp(r->method, post ? "POST" : "GET") == 0 &&
 		    (post || strcmp(method, "GET") == 0 || strcmp(method, "HEAD") == 0))

@@ -30,8 +30,11 @@ shop_config() {	# [EXTRA...]
 	payment:
 	  processor: command
 	  command: ["$FAKE"]
-	  timeout_ms: 3000
-	  breaker: {window: 4, min_calls: 2, failure_rate: 50, open_ms: 60000}
+	  timeout_ms: 20000
+	  # Slow calls do not count: on a loaded machine the stand-in
+	  # processor (a shell script) is slow, and that is no failure here.
+	  breaker: {window: 4, min_calls: 2, failure_rate: 50, slow_call_ms: 30000,
+	            open_ms: 60000}
 	web:
 	  ordering: true
 	$extra
@@ -258,18 +261,18 @@ refused() {
 }
 
 @test "one client's pace: 429 with Retry-After past orders_per_minute; a trusted proxy's clients each their own" {
-	shop_config 'orders_per_minute: 2' 'trusted_proxies: [127.0.0.0/8]'
+	# One a minute: a second order within the minute is refused, however
+	# slowly a loaded machine runs the first.
+	shop_config 'orders_per_minute: 1' 'trusted_proxies: [127.0.0.0/8]'
 	web
-	for i in 1 2; do
-		post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.7'
-		assert_equal "$CODE" 201
-	done
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.7'
+	assert_equal "$CODE" 201
 	before=$(event_count)
 	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.7'
 	assert_equal "$CODE" 429
 	jq -e '.exit == 75 and (.error | test("^too many orders from one place: try again in [0-9]+ s$"))' <<<"$BODY"
 	after=$(header Retry-After)
-	[ "$after" -ge 1 ] && [ "$after" -le 31 ]
+	[ "$after" -ge 1 ] && [ "$after" -le 61 ]
 	assert_equal "$(event_count)" "$before"
 	# Another customer behind the same proxy is not held up.
 	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 198.51.100.4, 127.0.0.1'
@@ -277,12 +280,11 @@ refused() {
 	kill "$WEB"
 	# From a peer that is no trusted proxy, the header counts for nothing:
 	# every request is the peer's.
-	shop_config 'orders_per_minute: 2'
+	shop_config 'orders_per_minute: 1'
 	web
 	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.1'
-	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.2'
 	assert_equal "$CODE" 201
-	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.3'
+	post /orders '{"items":[{"product":"tea"}]}' -H 'X-Forwarded-For: 203.0.113.2'
 	assert_equal "$CODE" 429
 }
 
@@ -304,7 +306,7 @@ refused() {
 	jq -e '.reason == "cancelled by the customer"' <<<"$output"
 	refused 409 1 "order 1 is already cancelled" "$one/cancel" ''
 	# The daemon refunds it, as for a staff cancel.
-	cafe-daemon -q run --once
+	wait_for 'cafe-daemon -q run --once; [ "$(db_sql "SELECT count(*) FROM events WHERE type = '"'PaymentRefunded'"'")" = 1 ]' 60
 	run db_sql "SELECT type FROM events WHERE stream = 'payment-1' ORDER BY seq"
 	assert_equal "$(paste -sd' ' <<<"$output")" \
 	    "PaymentRequested PaymentApproved RefundRequested PaymentRefunded"

@@ -13,12 +13,14 @@
 #include "base/people.h"
 #include "command/counter.h"
 #include "command/input.h"
+#include "domain/delivery.h"
 #include "domain/menu.h"
 #include "log-pool.h"
 #include "render/web.h"
 #include "view/link.h"
 #include "view/menu-view.h"
 #include "view/page.h"
+#include "view/rider.h"
 #include "web-order.h"
 #include "web-reply.h"
 
@@ -44,7 +46,7 @@ cafe_web_order_start(struct cafe_ctx *ctx, struct cafe_err *e)
 	struct cafe_log *log;
 
 	ord.ctx = ctx;
-	if (!ctx->config.web.ordering)
+	if (!ctx->config.web.ordering && !ctx->config.web.riders)
 		return 0;
 	cafe_log_pool_init(&ord.pool, ctx->db_path, 0, "cafe-web", WRITERS);
 	if (!(log = cafe_log_pool_get(&ord.pool, e)))
@@ -56,7 +58,7 @@ cafe_web_order_start(struct cafe_ctx *ctx, struct cafe_err *e)
 void
 cafe_web_order_stop(void)
 {
-	if (ord.ctx && ord.ctx->config.web.ordering)
+	if (ord.ctx && (ord.ctx->config.web.ordering || ord.ctx->config.web.riders))
 		cafe_log_pool_close(&ord.pool);
 }
 
@@ -540,4 +542,78 @@ cafe_web_cancel(struct MHD_Connection *c, const struct cafe_web_body *b, long lo
 		return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
 	json_object_del(row, "currency");
 	return cafe_http_json(c, MHD_HTTP_OK, row, NULL);
+}
+
+/* --- the rider --- */
+
+enum MHD_Result
+cafe_web_rider(struct MHD_Connection *c, const char *url, const struct cafe_web_body *b)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+	char token[CAFE_RIDER_TOKEN], name[CAFE_MAX_NAME * 4 + 1], back[CAFE_RIDER_TOKEN + 8];
+	const char *t = url + 3, *slash = strchr(t, '/'), *action = NULL;
+	const char *headers[] = { "Location", back, NULL };
+	size_t len = slash ? (size_t)(slash - t) : strlen(t);
+	struct cafe_log *log;
+	struct cafe_order after;
+	long long id = 0;
+	json_t *view = NULL;
+	int status, who;
+
+	if (len == 0 || len >= sizeof token)
+		return cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+	memcpy(token, t, len);
+	token[len] = '\0';
+	/* GET /r/TOKEN; POST /r/TOKEN/pickup/ID or /r/TOKEN/deliver/ID. */
+	if (b && slash && (strncmp(slash, "/pickup/", 8) == 0 ||
+	    strncmp(slash, "/deliver/", 9) == 0)) {
+		action = slash[1] == 'p' ? "pickup" : "deliver";
+		id = cafe_order_id_parse(slash + (slash[1] == 'p' ? 8 : 9));
+	}
+	if ((b ? !action || id <= 0 : slash != NULL))
+		return cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+	if (!(log = cafe_log_pool_get(&ord.pool, &e)))
+		return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
+	if ((who = cafe_rider_of(log, token, name, sizeof name)) <= 0) {
+		cafe_log_pool_put(&ord.pool, log);
+		return who < 0 ? cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+		    "503 the log cannot be read\n") :
+		    cafe_http_text(c, MHD_HTTP_NOT_FOUND, "404 no such page\n");
+	}
+	snprintf(back, sizeof back, "/r/%s", token);
+	if (!b) {
+		status = cafe_rider_view(log, name, &view, &e);
+		cafe_log_pool_put(&ord.pool, log);
+		if (status)
+			return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE,
+			    "503 the log cannot be read\n");
+		if (cafe_http_wants_json(c))
+			return cafe_http_json(c, MHD_HTTP_OK, view, NULL);
+		{
+			char *html = cafe_web_rider_html(view, token);
+
+			json_decref(view);
+			return cafe_http_html(c, MHD_HTTP_OK, html);
+		}
+	}
+	if (!same_site(c) || b->too_large) {
+		cafe_log_pool_put(&ord.pool, log);
+		return b->too_large ? refuse(c, b, MHD_HTTP_CONTENT_TOO_LARGE, CAFE_DATAERR,
+		    "the request is too large", 0, back) :
+		    refuse(c, b, MHD_HTTP_FORBIDDEN, CAFE_REFUSED, "deliveries are marked from "
+		    "this shop's own pages only", 0, back);
+	}
+	status = cafe_delivery_step(log, action[0] == 'p' ? CAFE_STEP_DISPATCH :
+	    CAFE_STEP_DELIVERED_BY, id, name, &after, &e);
+	cafe_log_pool_put(&ord.pool, log);
+	if (status)
+		return refuse(c, b, status == CAFE_REFUSED ? MHD_HTTP_CONFLICT :
+		    status == CAFE_DATAERR ? MHD_HTTP_UNPROCESSABLE_CONTENT :
+		    MHD_HTTP_SERVICE_UNAVAILABLE, status, e.msg, 0, back);
+	if (b->form)
+		return cafe_http_respond(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0,
+		    NULL, headers);
+	return cafe_http_json(c, MHD_HTTP_OK, json_pack("{s:I, s:s, s:s}", "order_id",
+	    (json_int_t)id, "delivery_status", cafe_delivery_status_name(after.delivery),
+	    "rider", name), NULL);
 }

@@ -32,9 +32,9 @@ struct cafe_web_body {
 	json_t *fields;             /* the form's, in order: [[name, value]...] */
 };
 
-/* Opens what ordering needs (a connection that may write, checked now so
- * that a server that cannot take orders says so at start); 0 when
- * ordering is off. */
+/* Opens what ordering and the riders' pages need (a connection that may
+ * write, checked now so that a server that cannot take orders says so at
+ * start); 0 when both are off. */
 int cafe_web_order_start(struct cafe_ctx *ctx, struct cafe_err *e);
 void cafe_web_order_stop(void);
 
@@ -50,5 +50,10 @@ enum MHD_Result cafe_web_order(struct MHD_Connection *c, const struct cafe_web_b
 /* POST /o/TOKEN/cancel, for the order id the token names. */
 enum MHD_Result cafe_web_cancel(struct MHD_Connection *c, const struct cafe_web_body *b,
 		long long id, const char *token);
+
+/* /r/TOKEN: a rider's page (GET), and the rider's buttons (POST
+ * /r/TOKEN/pickup/ID, /r/TOKEN/deliver/ID) through the kitchen's rules. */
+enum MHD_Result cafe_web_rider(struct MHD_Connection *c, const char *url,
+		const struct cafe_web_body *b);
 
 #endif

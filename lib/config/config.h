@@ -123,6 +123,7 @@ struct cafe_config {
 
 	struct {
 		int ordering;                    /* customers order on cafe-web; default 0 */
+		int riders;                      /* riders' pages on cafe-web; default 0 */
 		int orders_per_minute;           /* from one client; default 10 */
 		struct cafe_cidr *proxies;       /* trusted for X-Forwarded-For; default none */
 		size_t nproxies;

@@ -1,6 +1,7 @@
 /*
  * web.c - the config's web section (cafe.yaml(5)): where cafe-web is
- * reached (url), whether customers order on it (ordering), how often one
+ * reached (url), whether customers order on it (ordering) and riders
+ * have their pages (riders), how often one
  * client may order (orders_per_minute), and the proxies whose
  * X-Forwarded-For names the client (trusted_proxies).
  */
@@ -102,6 +103,7 @@ cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		yaml_node_t *k = kv.k, *v = kv.v;
 
 		if (!cfg_key_is(k, "url") && !cfg_key_is(k, "ordering") &&
+		    !cfg_key_is(k, "riders") &&
 		    !cfg_key_is(k, "orders_per_minute") && !cfg_key_is(k, "trusted_proxies"))
 			return cfg_unknown_key(w, k, "web");
 		if (cfg_is_null(v))
@@ -110,6 +112,8 @@ cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			rc = parse_url(w, c, v);
 		else if (cfg_key_is(k, "ordering"))
 			rc = cfg_get_word(w, v, kv.key, truth, "true or false", &c->web.ordering);
+		else if (cfg_key_is(k, "riders"))
+			rc = cfg_get_word(w, v, kv.key, truth, "true or false", &c->web.riders);
 		else if (cfg_key_is(k, "orders_per_minute"))
 			rc = cfg_get_int(w, v, kv.key, 1, 10000, &c->web.orders_per_minute);
 		else

@@ -152,6 +152,23 @@ cafe_decide_complete(struct cafe_batch *b, const struct cafe_order *o,
 }
 
 int
+cafe_decide_delivered_by(struct cafe_batch *b, const struct cafe_order *o,
+    const char *rider, struct cafe_err *e)
+{
+	int status;
+
+	if ((status = refuse_closed(o, e)) != 0)
+		return status;
+	if (o->delivery != CAFE_DELIVERY_DISPATCHED)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is not out for delivery (it is %s)",
+		    o->id, cafe_delivery_status_name(o->delivery));
+	if (!rider || strcmp(o->rider, rider) != 0)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is carried by %s, not by %s",
+		    o->id, o->rider[0] ? o->rider : "nobody", rider ? rider : "nobody");
+	return cafe_decide_complete(b, o, e);
+}
+
+int
 cafe_decide_reject(struct cafe_batch *b, const struct cafe_order *o,
     const char *reason, struct cafe_err *e)
 {
@@ -203,6 +220,9 @@ step_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		break;
 	case CAFE_STEP_REJECT:
 		status = cafe_decide_reject(&b, &t->o, t->text, e);
+		break;
+	case CAFE_STEP_DELIVERED_BY:
+		status = cafe_decide_delivered_by(&b, &t->o, t->text, e);
 		break;
 	}
 	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)

@@ -38,6 +38,10 @@ int cafe_decide_dispatch(struct cafe_batch *b, const struct cafe_order *o,
 		const char *rider, struct cafe_err *e);
 int cafe_decide_complete(struct cafe_batch *b, const struct cafe_order *o,
 		struct cafe_err *e);
+/* The rider says it is delivered: only an order out for delivery with
+ * that rider (CAFE_REFUSED otherwise, saying whose it is). */
+int cafe_decide_delivered_by(struct cafe_batch *b, const struct cafe_order *o,
+		const char *rider, struct cafe_err *e);
 int cafe_decide_reject(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
 
@@ -45,7 +49,8 @@ enum cafe_delivery_step {
 	CAFE_STEP_READY,
 	CAFE_STEP_DISPATCH,
 	CAFE_STEP_COMPLETE,
-	CAFE_STEP_REJECT
+	CAFE_STEP_REJECT,
+	CAFE_STEP_DELIVERED_BY      /* the rider's own complete: text is the rider */
 };
 
 /*

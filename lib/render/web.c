@@ -7,6 +7,7 @@
 #include <stdlib.h>
 
 #include "base/people.h"
+#include "domain/items.h"
 #include "view/page.h"
 #include "web.h"
 
@@ -183,6 +184,47 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
 	cafe_buf_html(&b, key);
 	cafe_buf_cat(&b, "\"><button type=\"submit\" class=\"order\">Order and pay</button>"
 	    "</form></main></body></html>\n");
+	return b.s;
+}
+
+/* One delivery of a rider's page, with its button. */
+static void
+rider_delivery(struct cafe_buf *b, json_t *d, const char *token, const char *action,
+    const char *label)
+{
+	long long id = (long long)json_integer_value(json_object_get(d, "order_id"));
+	char *items = cafe_items_text(json_object_get(d, "items"));
+
+	cafe_buf_printf(b, "<li class=\"delivery\"><p><b>Order %lld</b> ", id);
+	cafe_buf_html(b, items);
+	cafe_buf_cat(b, "</p><p class=\"address\">");
+	cafe_buf_html(b, json_string_value(json_object_get(d, "address")));
+	cafe_buf_cat(b, "</p><p class=\"for\">for ");
+	cafe_buf_html(b, json_string_value(json_object_get(d, "customer")));
+	cafe_buf_printf(b, "</p><form method=\"post\" action=\"/r/%s/%s/%lld\"><button "
+	    "type=\"submit\" class=\"%s\">", token, action, id, action);
+	cafe_buf_html(b, label);
+	cafe_buf_cat(b, "</button></form></li>");
+	free(items);
+}
+
+char *
+cafe_web_rider_html(json_t *view, const char *token)
+{
+	struct cafe_buf b = { 0 };
+	size_t i;
+	json_t *d;
+
+	page_head(&b, "Deliveries", "/events");
+	cafe_buf_cat(&b, "<main class=\"rider\" data-reload=\"1\"><h1>");
+	cafe_buf_html(&b, json_string_value(json_object_get(view, "rider")));
+	cafe_buf_cat(&b, "</h1><h2>Waiting for a rider</h2><ul id=\"waiting\" class=\"deliveries\">");
+	json_array_foreach(json_object_get(view, "waiting"), i, d)
+		rider_delivery(&b, d, token, "pickup", "Picked up");
+	cafe_buf_cat(&b, "</ul><h2>Carrying</h2><ul id=\"carrying\" class=\"deliveries\">");
+	json_array_foreach(json_object_get(view, "carrying"), i, d)
+		rider_delivery(&b, d, token, "deliver", "Delivered");
+	cafe_buf_cat(&b, "</ul></main></body></html>\n");
 	return b.s;
 }
 

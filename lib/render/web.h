@@ -23,6 +23,9 @@ char *cafe_web_order_html(json_t *row, const char *token, int ordering);
 /* The menu to order from (cafe_menu_json's list) as a form that posts to
  * /orders, key its idempotency key. Malloc'd. */
 char *cafe_web_menu_html(json_t *menu, const char *currency, const char *key);
+/* A rider's page from cafe_rider_view's object; token is the rider's
+ * link's. Malloc'd. */
+char *cafe_web_rider_html(json_t *view, const char *token);
 /* A refused order or cancel, for a browser: the message and the way
  * back. Malloc'd. */
 char *cafe_web_refusal_html(const char *message, const char *back);

@@ -125,25 +125,38 @@ token_of(const unsigned char key[crypto_auth_KEYBYTES], long long id, char *out)
 	snprintf(out, CAFE_LINK_TOKEN, "%s-%s", num, hex);
 }
 
+/* The key into key: 1, or 0 when there is none (and make is 0), or a
+ * status (negated) on a database error. */
+static int
+key_for(struct cafe_log *log, int make, unsigned char key[crypto_auth_KEYBYTES],
+    struct cafe_err *e)
+{
+	struct cafe_db *db = cafe_log_store(log);
+	int found, status;
+
+	if (sodium_init() < 0)
+		return -cafe_err_set(e, CAFE_IOERR, "libsodium cannot start");
+	if ((found = read_key(log, key)) == 0 && make) {
+		if ((status = make_key(db, e)) != 0)
+			return -status;
+		found = read_key(log, key);
+	}
+	if (found < 0)
+		return -cafe_err_set(e, CAFE_IOERR, "%s: the key of the customers' links cannot "
+		    "be read: %s", WHO, cafe_db_errmsg(db));
+	return found;
+}
+
 int
 cafe_link_token(struct cafe_log *log, long long order_id, int make,
     char out[CAFE_LINK_TOKEN], struct cafe_err *e)
 {
-	struct cafe_db *db = cafe_log_store(log);
 	unsigned char key[crypto_auth_KEYBYTES];
-	int found, status;
+	int found;
 
 	out[0] = '\0';
-	if (sodium_init() < 0)
-		return cafe_err_set(e, CAFE_IOERR, "libsodium cannot start");
-	if ((found = read_key(log, key)) == 0 && make) {
-		if ((status = make_key(db, e)) != 0)
-			return status;
-		found = read_key(log, key);
-	}
-	if (found < 0)
-		return cafe_err_set(e, CAFE_IOERR, "%s: the key of the customers' links cannot be "
-		    "read: %s", WHO, cafe_db_errmsg(db));
+	if ((found = key_for(log, make, key, e)) < 0)
+		return -found;
 	if (found)
 		token_of(key, order_id, out);
 	sodium_memzero(key, sizeof key);
@@ -176,8 +189,76 @@ cafe_link_order(struct cafe_log *log, const char *token)
 	return ok && id > 0 ? id : 0;
 }
 
-void
-cafe_link_url(const struct cafe_config *c, const char *token, char *buf, size_t n)
+/* A rider's tag: of "rider:" and the name, so that no order's tag is
+ * ever a rider's. */
+static void
+rider_mac(const unsigned char key[crypto_auth_KEYBYTES], const char *name,
+    char hex[2 * MAC_BYTES + 1])
+{
+	unsigned char mac[crypto_auth_BYTES];
+	crypto_auth_hmacsha512256_state st;
+
+	crypto_auth_hmacsha512256_init(&st, key, crypto_auth_KEYBYTES);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)"rider:", 6);
+	crypto_auth_hmacsha512256_update(&st, (const unsigned char *)name, strlen(name));
+	crypto_auth_hmacsha512256_final(&st, mac);
+	sodium_bin2hex(hex, 2 * MAC_BYTES + 1, mac, MAC_BYTES);
+}
+
+int
+cafe_rider_token(struct cafe_log *log, const char *rider, char out[CAFE_RIDER_TOKEN],
+    struct cafe_err *e)
+{
+	unsigned char key[crypto_auth_KEYBYTES];
+	char hex[2 * MAC_BYTES + 1];
+	size_t len = strlen(rider);
+	int found;
+
+	out[0] = '\0';
+	if (len == 0 || sodium_base64_ENCODED_LEN(len, sodium_base64_VARIANT_URLSAFE_NO_PADDING) +
+	    sizeof hex > CAFE_RIDER_TOKEN)
+		return cafe_err_set(e, CAFE_DATAERR, "a rider's name of 1 to %d bytes, not %zu",
+		    800, len);
+	if ((found = key_for(log, 1, key, e)) < 0)
+		return -found;
+	rider_mac(key, rider, hex);
+	sodium_memzero(key, sizeof key);
+	sodium_bin2base64(out, CAFE_RIDER_TOKEN, (const unsigned char *)rider, len,
+	    sodium_base64_VARIANT_URLSAFE_NO_PADDING);
+	strcat(out, ".");
+	strcat(out, hex);
+	return 0;
+}
+
+int
+cafe_rider_of(struct cafe_log *log, const char *token, char *name, size_t n)
+{
+	unsigned char key[crypto_auth_KEYBYTES];
+	char want[2 * MAC_BYTES + 1];
+	const char *dot = token ? strrchr(token, '.') : NULL;
+	size_t len = 0;
+	struct cafe_err e;
+	int found, ok;
+
+	if (sodium_init() < 0 || !dot || dot == token || strlen(dot + 1) != 2 * MAC_BYTES ||
+	    n < 2 || sodium_base642bin((unsigned char *)name, n - 1, token,
+	    (size_t)(dot - token), NULL, &len, NULL, sodium_base64_VARIANT_URLSAFE_NO_PADDING) != 0)
+		return 0;
+	name[len] = '\0';
+	if (strlen(name) != len || !cafe_valid_text(name))
+		return 0;
+	if ((found = key_for(log, 0, key, &e)) <= 0)
+		return found < 0 ? -1 : 0;
+	rider_mac(key, name, want);
+	sodium_memzero(key, sizeof key);
+	ok = sodium_memcmp(want, dot + 1, 2 * MAC_BYTES) == 0;
+	return ok;
+}
+
+/* base, a slash, part, token: a page's address under web.url. */
+static void
+page_url(const struct cafe_config *c, const char *part, const char *token, char *buf,
+    size_t n)
 {
 	const char *base = c->web_url ? c->web_url : DEFAULT_URL;
 	size_t len = strlen(base);
@@ -189,5 +270,18 @@ cafe_link_url(const struct cafe_config *c, const char *token, char *buf, size_t 
 	}
 	while (len > 0 && base[len - 1] == '/')
 		len--;
-	snprintf(buf, n, "%.*s/o/%s", (int)len, base, token);
+	snprintf(buf, n, "%.*s/%s/%s", (int)len, base, part, token);
 }
+
+void
+cafe_rider_url(const struct cafe_config *c, const char *token, char *buf, size_t n)
+{
+	page_url(c, "r", token, buf, n);
+}
+
+void
+cafe_link_url(const struct cafe_config *c, const char *token, char *buf, size_t n)
+{
+	page_url(c, "o", token, buf, n);
+}
+

@@ -31,4 +31,18 @@ long long cafe_link_order(struct cafe_log *log, const char *token);
  * "/o/", the token. "" when token is "". */
 void cafe_link_url(const struct cafe_config *c, const char *token, char *buf, size_t n);
 
+/*
+ * A rider's own page (cafe-web /r/TOKEN): the token is the rider's name
+ * (base64url) and 128 bits of HMAC of "rider:" and the name under the same
+ * key, so that only a link the shop printed names a rider. The key is
+ * made when the database has none. cafe_rider_of: 1 with the name in
+ * name when the token is a rider's, 0 when not, -1 when the key cannot
+ * be read.
+ */
+#define CAFE_RIDER_TOKEN 1200
+int cafe_rider_token(struct cafe_log *log, const char *rider, char out[CAFE_RIDER_TOKEN],
+		struct cafe_err *e);
+int cafe_rider_of(struct cafe_log *log, const char *token, char *name, size_t n);
+void cafe_rider_url(const struct cafe_config *c, const char *token, char *buf, size_t n);
+
 #endif

@@ -70,6 +70,7 @@ decide(struct cafe_order *o, enum cafe_delivery_step step, const char *text,
 	case CAFE_STEP_DISPATCH: status = cafe_decide_dispatch(&b, o, text, e); break;
 	case CAFE_STEP_COMPLETE: status = cafe_decide_complete(&b, o, e); break;
 	case CAFE_STEP_REJECT: status = cafe_decide_reject(&b, o, text, e); break;
+	case CAFE_STEP_DELIVERED_BY: status = cafe_decide_delivered_by(&b, o, text, e); break;
 	}
 	if (status) {
 		CHECK(b.n == 0, "a refusal appends nothing");
@@ -133,6 +134,22 @@ main(void)
 	CHECK(decide(&o, CAFE_STEP_READY, NULL, &e) == 0, "order 2 is ready");
 	CHECK(decide(&o, CAFE_STEP_COMPLETE, NULL, &e) == 0 &&
 	    o.status == CAFE_ORDER_DELIVERED, "ready -> delivered: a pickup");
+
+	/* The rider's own "delivered": only what that rider carries. */
+	paid(&o, 5);
+	happen(&o, "delivery-5", "DeliveryStarted", json_pack("{s:i}", "order_id", 5));
+	CHECK(decide(&o, CAFE_STEP_READY, NULL, &e) == 0, "order 5 is ready");
+	CHECK(decide(&o, CAFE_STEP_DELIVERED_BY, "minho", &e) == CAFE_REFUSED &&
+	    strcmp(e.msg, "order 5 is not out for delivery (it is ready)") == 0,
+	    "a rider cannot deliver what nobody picked up");
+	CHECK(decide(&o, CAFE_STEP_DISPATCH, "minho", &e) == 0, "minho picks order 5 up");
+	CHECK(decide(&o, CAFE_STEP_DELIVERED_BY, "jisoo", &e) == CAFE_REFUSED &&
+	    strcmp(e.msg, "order 5 is carried by minho, not by jisoo") == 0,
+	    "another rider cannot deliver it");
+	CHECK(decide(&o, CAFE_STEP_DELIVERED_BY, "minho", &e) == 0 &&
+	    o.status == CAFE_ORDER_DELIVERED, "its rider delivers it");
+	CHECK(decide(&o, CAFE_STEP_DELIVERED_BY, "minho", &e) == CAFE_REFUSED,
+	    "delivered twice is refused");
 
 	paid(&o, 3);
 	CHECK(decide(&o, CAFE_STEP_REJECT, "", &e) == CAFE_DATAERR,

@@ -13,7 +13,11 @@
     });
   }
   var es = new EventSource(stream);
+  /* A page made from the board's state (a rider's) loads again when the
+     board changes; the stream's first message is the state it was made from. */
+  var reload = document.querySelector('[data-reload]'), seen = false;
   es.addEventListener('board', function (m) {
+    if (reload) { if (seen) window.location.reload(); seen = true; return; }
     var b = JSON.parse(m.data);
     list('making', b.making);
     list('ready', b.ready);

@@ -17,7 +17,7 @@ _cafe_value_opts() {
 	case $1 in
 	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --prune' ;;
 	cafe-pay) echo '--order --status --reason --amount' ;;
-	cafe-deliver) echo '--status --rider --reason' ;;
+	cafe-deliver) echo '--status --rider --reason --waiting' ;;
 	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
 	cafe-notify) echo '--timeout --status --order' ;;
 	cafe-daemon) echo '--policy' ;;
@@ -30,7 +30,7 @@ _cafe_verbs() {
 	case $1 in
 	cafe-order) echo 'menu place receipt cancel stock' ;;
 	cafe-pay) echo 'list show refund breaker' ;;
-	cafe-deliver) echo 'list ready dispatch complete reject board' ;;
+	cafe-deliver) echo 'list ready dispatch complete reject board rider-link' ;;
 	cafe-trace) echo 'list show follow stats report rebuild' ;;
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;
@@ -48,7 +48,7 @@ _cafe_verb_opts() {
 	cafe-order:menu) echo '--as-of --price --code --options --stock --prune' ;;
 	cafe-pay:list) echo '--order --status' ;;
 	cafe-pay:refund) echo '--amount --reason --key' ;;
-	cafe-deliver:list) echo '--status' ;;
+	cafe-deliver:list) echo '--status --rider --waiting' ;;
 	cafe-deliver:dispatch) echo '--rider' ;;
 	cafe-deliver:reject) echo '--reason' ;;
 	cafe-trace:list|cafe-trace:) echo '--customer --status --since --limit --as-of' ;;

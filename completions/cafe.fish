@@ -154,12 +154,15 @@ complete -c $c -n __cafe_no_verb -a dispatch -d 'a rider takes it'
 complete -c $c -n __cafe_no_verb -a complete -d 'it reached the customer'
 complete -c $c -n __cafe_no_verb -a reject -d 'the shop cannot make it'
 complete -c $c -n __cafe_no_verb -a board -d "the kitchen's screen"
+complete -c $c -n __cafe_no_verb -a rider-link -d "a rider's own page"
 complete -c $c -n '__cafe_operand_of ready' -a '(__cafe_queue_ids brewing)'
 complete -c $c -n '__cafe_operand_of dispatch' -a '(__cafe_queue_ids ready)'
 complete -c $c -n '__cafe_operand_of complete' -a '(__cafe_queue_ids ready dispatched)'
 complete -c $c -n '__cafe_operand_of reject' -a '(__cafe_queue_ids pending brewing ready dispatched)'
 complete -c $c -n '__fish_seen_subcommand_from list' -l status -x -a 'pending brewing ready dispatched delivered cancelled' -d 'only this state'
 complete -c $c -n '__fish_seen_subcommand_from dispatch' -l rider -x -d 'who takes it'
+complete -c $c -n '__fish_seen_subcommand_from list' -l rider -x -d 'what this rider carries'
+complete -c $c -n '__fish_seen_subcommand_from list' -l waiting -d 'what waits for a rider'
 complete -c $c -n '__fish_seen_subcommand_from reject' -l reason -x -d 'why (required)'
 
 # cafe-trace (list is the default subcommand)

@@ -26,7 +26,7 @@ complete_words() {
 	run complete_words cafe-pay ""
 	assert_output "breaker list refund show"
 	run complete_words cafe-deliver ""
-	assert_output "board complete dispatch list ready reject"
+	assert_output "board complete dispatch list ready reject rider-link"
 	run complete_words cafe-trace ""
 	assert_output "follow list rebuild report show stats"
 	run complete_words cafe-notify ""

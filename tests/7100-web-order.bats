@@ -136,7 +136,15 @@ refused() {
 	assert_equal "$(grep -c '"op":"charge"' "$FAKE_REQUEST_FILE")" 1
 	# The page at the link is the order's.
 	run curl -s -H 'Accept: application/json' "$URL$(header Location)"
-	jq -e '.order_id == 1 and .total == 12700 and .cancellable == true' <<<"$output"
+	jq -e '.order_id == 1 and .total == 12700 and .cancellable == true and
+	    .contact == "+82 1*-****-5678"' <<<"$output"
+	run curl -s "$URL$(header Location)"
+	assert_output --partial '<p class="for">messages to +82 1*-****-5678</p>'
+	refute_output --partial '10-1234'
+	# An e-mail address is shown as little: its first letter and domain.
+	post /orders '{"items":[{"product":"tea"}],"contact":"kim.minji@example.com"}'
+	run curl -s -H 'Accept: application/json' "$URL$(header Location)"
+	jq -e '.contact == "k***@example.com"' <<<"$output"
 }
 
 @test "the form: 303 to the order page; its choices, name, contact and note are the order's" {

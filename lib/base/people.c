@@ -259,3 +259,28 @@ cafe_quoted(const char *s, char *buf, size_t n)
 	buf[o] = '\0';
 	return buf;
 }
+
+const char *
+cafe_mask_contact(const char *contact, char *buf, size_t n)
+{
+	const char *at = strchr(contact, '@');
+	size_t digits = 0, seen = 0, o = 0;
+
+	if (at) {
+		/* k***@example.com */
+		snprintf(buf, n, "%.1s***%s", contact, at);
+		return buf;
+	}
+	for (const char *p = contact; *p; p++)
+		digits += *p >= '0' && *p <= '9';
+	/* +82 1*-****-5678: the first three digits and the last four. */
+	for (const char *p = contact; *p && o + 1 < n; p++) {
+		int digit = *p >= '0' && *p <= '9';
+
+		seen += digit;
+		buf[o++] = digit && seen > 3 && seen + 4 <= digits ? '*' : *p;
+	}
+	if (n)
+		buf[o < n ? o : n - 1] = '\0';
+	return buf;
+}

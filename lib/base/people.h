@@ -56,4 +56,8 @@ size_t cafe_text_fit(const char *s, size_t w, size_t *width);
  * '?', and a long text is cut (with "...") on a character's edge. */
 const char *cafe_quoted(const char *s, char *buf, size_t n);
 
+/* A contact as the customer's own page shows it, most of it hidden:
+ * k***@example.com, +82 1*-****-5678. */
+const char *cafe_mask_contact(const char *contact, char *buf, size_t n);
+
 #endif

@@ -69,6 +69,10 @@ cafe_web_order_html(json_t *row, const char *token, int ordering)
 	cafe_buf_html(&b, title);
 	cafe_buf_cat(&b, "</h1><p class=\"for\">for ");
 	cafe_buf_html(&b, json_string_value(json_object_get(row, "customer")));
+	if (json_is_string(json_object_get(row, "contact"))) {
+		cafe_buf_cat(&b, "</p><p class=\"for\">messages to ");
+		cafe_buf_html(&b, json_string_value(json_object_get(row, "contact")));
+	}
 	cafe_buf_cat(&b, "</p><p id=\"status\" class=\"status\">");
 	cafe_buf_html(&b, cafe_page_status(row));
 	cafe_buf_cat(&b, "</p><h2>Items</h2><ul class=\"items\">");

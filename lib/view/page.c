@@ -49,6 +49,14 @@ cafe_page_order(struct cafe_log *log, long long id, const char *currency,
 			row = cafe_trace_row_of(&t->o);
 			json_object_set(row, "steps", t->steps);
 			json_object_set_new(row, "refunded", json_integer(t->o.refunded));
+			/* Where the messages go, mostly hidden: the page is the
+			 * customer's, but a link travels. */
+			if (t->o.contact[0]) {
+				char masked[CAFE_MAX_CONTACT + 1];
+
+				json_object_set_new(row, "contact", json_string(
+				    cafe_mask_contact(t->o.contact, masked, sizeof masked)));
+			}
 			/* What the customer's own cancel would take (order.h). */
 			json_object_set_new(row, "cancellable", json_boolean(
 			    t->o.status == CAFE_ORDER_PAID && !t->o.made));

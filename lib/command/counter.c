@@ -181,12 +181,9 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	 * one) goes into a log that has none yet, with the order's first
 	 * events or not at all (menu.h): whatever terminal comes first, every
 	 * terminal then charges the same menu. */
-	if (!t->c->menu_in_log && (status = cafe_menu_seed(log, &b, t->c, e)) != 0)
-		goto out;
-	status = cafe_log_append(log, &b, e);
-out:
-	cafe_batch_release(&b);
-	return status;
+	if (!t->c->menu_in_log)
+		status = cafe_menu_seed(log, &b, t->c, e);
+	return cafe_log_append_done(log, &b, status, e);
 }
 
 /*
@@ -250,16 +247,11 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 			 * the log first, then give the money back (void_now). */
 			t->void_needed = 1;
 			t->why = *e;
-			if ((status = cafe_decide_abandon(&b, &o, t->why.msg, e)) != 0)
-				goto out;
+			status = cafe_decide_abandon(&b, &o, t->why.msg, e);
 		}
-		if (status)
-			goto out;
 	}
-	status = cafe_log_append(log, &b, e);
 out:
-	cafe_batch_release(&b);
-	return status;
+	return cafe_log_append_done(log, &b, status, e);
 }
 
 /* The order could not be placed after all: void the charge now and say so. */
@@ -424,10 +416,7 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		snprintf(b.key, sizeof b.key, "%s", t->key);
 	status = t->customer ? cafe_decide_customer_cancel(&b, &o, e) :
 	    cafe_decide_cancel(&b, &o, t->reason, e);
-	if (status == 0)
-		status = cafe_log_append(log, &b, e);
-	cafe_batch_release(&b);
-	return status;
+	return cafe_log_append_done(log, &b, status, e);
 }
 
 int

@@ -255,12 +255,9 @@ transition(const struct cafe_config *c, struct cafe_log *log, struct row *r,
 		goto out;
 	cafe_stmt_text_ref(st, 1, NAME);
 	cafe_stmt_int(st, 2, r->generation);
-	if ((status = run(log, st, "forgetting old trials", e)) != 0)
-		goto out;
-	status = cafe_log_append(log, &b, e);
+	status = run(log, st, "forgetting old trials", e);
 out:
-	cafe_batch_release(&b);
-	return status;
+	return cafe_log_append_done(log, &b, status, e);
 }
 
 static int

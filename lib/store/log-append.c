@@ -420,3 +420,13 @@ cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct cafe_er
 	}
 	return cafe_log_commit(log, e);
 }
+
+int
+cafe_log_append_done(struct cafe_log *log, struct cafe_batch *b, int status,
+    struct cafe_err *e)
+{
+	if (status == 0)
+		status = cafe_log_append(log, b, e);
+	cafe_batch_release(b);
+	return status;
+}

@@ -97,6 +97,11 @@ int cafe_log_in_txn(struct cafe_log *log);
  * On success the batch's events carry their seq and version.
  */
 int cafe_log_append(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e);
+/* The end of a command that built b: appends it when status is 0 (what
+ * the command decided so far), releases it either way, and returns the
+ * status. */
+int cafe_log_append_done(struct cafe_log *log, struct cafe_batch *b, int status,
+		struct cafe_err *e);
 /* begin + append + commit; rolls back on any error. */
 int cafe_log_append_batch(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e);
 

@@ -38,6 +38,11 @@ static struct {
 		double tokens;
 		long long at_ms;
 	} client[CLIENTS];
+	/* The menu's JSON as of the log's head: kept until the next commit,
+	 * as the order pages are (a menu is asked for far more often than the
+	 * log changes). */
+	json_t *menu;
+	long long menu_head;
 } ord = { .mu = PTHREAD_MUTEX_INITIALIZER };
 
 int
@@ -60,6 +65,8 @@ cafe_web_order_stop(void)
 {
 	if (ord.ctx && (ord.ctx->config.web.ordering || ord.ctx->config.web.riders))
 		cafe_log_pool_close(&ord.pool);
+	json_decref(ord.menu);
+	ord.menu = NULL;
 }
 
 /* --- the body --- */
@@ -341,13 +348,26 @@ cafe_web_menu(struct MHD_Connection *c)
 	struct cafe_log *log;
 	char key[33];
 	json_t *menu = NULL;
+	long long head;
 	int status;
 
 	if (!(log = cafe_log_pool_get(&ord.pool, &e)))
 		return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
-	if ((status = menu_of(log, &m, &view, &e)) == 0) {
+	status = (head = cafe_log_head(log, &e)) < 0 ? e.status : 0;
+	pthread_mutex_lock(&ord.mu);
+	if (status == 0 && ord.menu && ord.menu_head == head)
+		menu = json_incref(ord.menu);
+	pthread_mutex_unlock(&ord.mu);
+	if (status == 0 && !menu && (status = menu_of(log, &m, &view, &e)) == 0) {
 		status = cafe_menu_json(log, &view, &menu, &e);
 		cafe_menu_release(&m);
+		if (status == 0) {
+			pthread_mutex_lock(&ord.mu);
+			json_decref(ord.menu);
+			ord.menu = json_incref(menu);
+			ord.menu_head = head;
+			pthread_mutex_unlock(&ord.mu);
+		}
 	}
 	cafe_log_pool_put(&ord.pool, log);
 	if (status)

@@ -117,6 +117,9 @@ local_setup() {
 	[ "$(curl -s -o /dev/null -w '%{http_code}' -X POST "$URL$page/pickup/x")" = 404 ]
 	run curl -s -w ' %{http_code}' -X POST -H 'Origin: https://evil.example' "$URL$page/pickup/1"
 	assert_output '{"error":"deliveries are marked from this shop'"'"'s own pages only","exit":1} 403'
+	head -c 17000 /dev/zero | tr '\0' x >"$T/big"
+	run curl -s -w ' %{http_code}' -X POST -H 'Content-Type: application/json' --data-binary @"$T/big" "$URL$page/pickup/1"
+	assert_output '{"error":"the request is too large","exit":65} 413'
 	assert_equal "$(event_count)" "$before"
 	kill "$WEB"
 	use_config <<-EOF

@@ -271,6 +271,11 @@ refused() {
 	web
 	big=$(jq -cn --arg n "$(head -c 17000 /dev/zero | tr '\0' 'x')" '{items:[{product:"tea"}], note:$n}')
 	refused 413 65 "the order is too large (at most 16 kB)" /orders "$big"
+	# A cancel's body is bounded the same way, before the order is touched.
+	post /orders '{"items":[{"product":"tea"}]}'
+	link=$(jq -r .link <<<"$BODY")
+	refused 413 65 "the request is too large" "/o/${link##*/}/cancel" "$big"
+	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'OrderCancelled'")" 0
 	# Just under is read whole, and refused for what it says.
 	under=$(jq -cn --arg n "$(head -c 600 /dev/zero | tr '\0' 'x')" '{items:[{product:"tea"}], note:$n}')
 	refused 422 65 "note is too long (600 characters, at most 500)" /orders "$under"

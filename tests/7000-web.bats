@@ -234,7 +234,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	# As a restart or an idle timeout would: every connection of cafe-web
 	# ended by the server.
 	run db_sql "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
-	    WHERE application_name = 'cafe-web'"
+	    WHERE application_name = 'cafe-web' AND datname = current_database()"
 	assert_output t
 	# The next request asks whether the links' key is there: asked again
 	# on a new connection, never taken for "no key" (a 404 for a real
@@ -244,7 +244,7 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	# Dropped again, the next request's own read meets it: a 503 of one
 	# line (the customer tries again); the next one is served.
 	run db_sql "SELECT count(pg_terminate_backend(pid)) > 0 FROM pg_stat_activity
-	    WHERE application_name = 'cafe-web'"
+	    WHERE application_name = 'cafe-web' AND datname = current_database()"
 	assert_output t
 	run get -w ' %{http_code}' "$LINK"
 	assert_output "503 the log cannot be read

@@ -61,8 +61,9 @@ refused() {
 	shift 3
 	before=$(event_count)
 	post "$@"
-	assert_equal "$CODE" "$status"
-	assert_equal "$BODY" "$(jq -cn --arg m "$msg" --argjson x "$exit" '{error: $m, exit: $x}')"
+	# Both at once, so that a wrong status shows what was said with it.
+	assert_equal "$CODE $BODY" \
+	    "$status $(jq -cn --arg m "$msg" --argjson x "$exit" '{error: $m, exit: $x}')"
 	assert_equal "$(event_count)" "$before"
 }
 

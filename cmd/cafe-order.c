@@ -27,7 +27,8 @@ static const char usage[] =
 "       cafe-order menu remove PRODUCT\n"
 "       cafe-order menu import [FILE] [--prune]\n"
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--contact ADDR]\n"
-"                  [--address TEXT] [--note TEXT] [--key KEY] [--wait DURATION]\n"
+"                  [--address TEXT] [--note TEXT] [--pickup-at TIME]\n"
+"                  [--language ko|en] [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
 "       cafe-order receipt ORDER_ID\n"
 "       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
@@ -37,7 +38,7 @@ static const char usage[] =
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
 	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
-	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE
+	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE, OPT_PICKUP_AT, OPT_LANGUAGE
 };
 
 static const struct option longopts[] = {
@@ -59,12 +60,15 @@ static const struct option longopts[] = {
 	{ "prune", no_argument, NULL, OPT_PRUNE },
 	{ "contact", required_argument, NULL, OPT_CONTACT },
 	{ "note", required_argument, NULL, OPT_NOTE },
+	{ "pickup-at", required_argument, NULL, OPT_PICKUP_AT },
+	{ "language", required_argument, NULL, OPT_LANGUAGE },
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
 	const char *price, *code, *options, *stock, *as_of, *contact, *note;
+	const char *pickup_at, *language;
 	int prune;
 };
 
@@ -82,6 +86,8 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_ADDRESS: o->address = optarg; break;
 	case OPT_CONTACT: o->contact = optarg; break;
 	case OPT_NOTE: o->note = optarg; break;
+	case OPT_PICKUP_AT: o->pickup_at = optarg; break;
+	case OPT_LANGUAGE: o->language = optarg; break;
 	case OPT_KEY: o->key = optarg; break;
 	case OPT_WAIT: o->wait = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
@@ -419,6 +425,8 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 	json_object_set_new(o, "total", json_integer(res->total));
 	if (status == 0)
 		json_object_set_new(o, "link", url[0] ? json_string(url) : json_null());
+	if (status == 0 && res->pickup_at[0])
+		json_object_set_new(o, "pickup_at", json_string(res->pickup_at));
 	if (status) {
 		json_object_set_new(o, "error", json_string(e->msg));
 		json_object_set_new(o, "exit", json_integer(status));
@@ -458,6 +466,8 @@ do_batch(struct cafe_ctx *ctx)
 		n++;
 		if (status)
 			goto out;
+		if (!reqs[n - 1].language && strcmp(c->language, "en") != 0)
+			reqs[n - 1].language = c->language;
 		if ((status = cafe_place_validate(&reqs[n - 1], &e)) != 0) {
 			struct cafe_err inner = e;
 			cafe_err_set(&e, status, "stdin:%lld: %s", lineno, inner.msg);
@@ -510,6 +520,10 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	r.address = o->address;
 	r.contact = o->contact;
 	r.note = o->note;
+	r.pickup_at = o->pickup_at;
+	/* The shop's language is recorded only when it is not the default. */
+	r.language = o->language ? o->language :
+	    strcmp(c->language, "en") != 0 ? c->language : NULL;
 	r.key = o->key;
 	status = place_one(ctx, c, &r, wait_ms, &res, &e);
 	if (status)
@@ -725,7 +739,8 @@ static const struct cafe_verb verbs[] = {
 	{ "menu", -1, 0, NULL, BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
 	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
-	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH) | BIT(OPT_CONTACT) | BIT(OPT_NOTE),
+	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH) | BIT(OPT_CONTACT) | BIT(OPT_NOTE) |
+	    BIT(OPT_PICKUP_AT) | BIT(OPT_LANGUAGE),
 	    NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },
 	{ "receipt", 1, 1, "'receipt' needs one order id", 0, NULL, CAFE_OPEN_READ, NULL,

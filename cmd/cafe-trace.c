@@ -127,7 +127,8 @@ static int
 print_row(json_t *row, void *arg)
 {
 	struct cafe_table *t = arg;
-	char id[24], qty[24], total[48], msgs[24], placed[48];
+	char id[24], qty[24], total[48], msgs[24], placed[48], later[64];
+	const char *delivery = str(row, "delivery_status");
 
 	if (!t) {
 		cafe_print_json(json_incref(row));
@@ -138,9 +139,17 @@ print_row(json_t *row, void *arg)
 	cafe_grouped(num(row, "total"), total, sizeof total);
 	snprintf(msgs, sizeof msgs, "%lld", num(row, "messages"));
 	cafe_local_short(str(row, "placed_at"), cafe_now_ms(), placed, sizeof placed);
+	/* Not started, because it is to be picked up later: when. */
+	if (strcmp(delivery, "pending") == 0 && json_object_get(row, "pickup_at")) {
+		char at[48];
+
+		cafe_local_short(str(row, "pickup_at"), cafe_now_ms(), at, sizeof at);
+		snprintf(later, sizeof later, "later %.5s", at);
+		delivery = later;
+	}
 	cafe_table_add(t, (const char *const[]){ id, str(row, "customer"),
 	    str(row, "product"), qty, total, str(row, "order_status"),
-	    str(row, "payment_status"), str(row, "delivery_status"), msgs, placed });
+	    str(row, "payment_status"), delivery, msgs, placed });
 	return 0;
 }
 

@@ -82,7 +82,7 @@ batch_refused() {	# STATUS MESSAGE
 
 @test "a line with an unknown field: 65, nothing appended" {
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea","size":"large"}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:2: unknown field 'size' (items, customer, contact, address, note, key; or product, qty, options)"
+	batch_refused 65 "stdin:2: unknown field 'size' (items, customer, contact, address, note, pickup_at, language, key; or product, qty, options)"
 }
 
 @test "fields of the wrong type: 65, nothing appended" {

@@ -103,6 +103,31 @@ board_pid() { pgrep -f "^$CAFE_TOP/bin/cafe-deliver board|^cafe-deliver board" |
 	[ "$(tmux -S "$SOCK" display -p '#{alternate_on}')" = 0 ]
 }
 
+@test "an order picked up later waits under 'later' with its time, after those to make; a note shows" {
+	# A zone where it is about noon now: the pick-up an hour ahead is today.
+	off=$((12 - $(date -u +%-H)))
+	zone=UTC
+	[ "$off" -gt 0 ] && zone=Etc/GMT-$off
+	[ "$off" -lt 0 ] && zone=Etc/GMT+$((-off))
+	use_config <<<"timezone: $zone"
+	at=$(TZ=$zone date -d '+60 min' +%H:%M)
+	cafe-order place latte --pickup-at "$at" --note 'less ice' -q
+	place tea
+	board
+	run screen
+	assert_line --index 0 --regexp '^ KITCHEN  1 making, 0 ready, 0 out, 1 later '
+	assert_line --index 2 --regexp '^>     2  brewing +[0-9]+s  tea$'
+	assert_line --index 3 "      1  later        $at  latte (regular, whole)  \"less ice\""
+	# Not started: ready is refused, nothing appended.
+	keys j r
+	wait_for 'status_line | grep -q "order 1"'
+	assert_equal "$(count_type DrinkReady)" 0
+	# Started by the daemon (here by hand): it moves up among those to make.
+	log-append delivery-1 DeliveryStarted '{"order_id":1,"address":""}' >/dev/null
+	wait_for 'line_of 1 | grep -q brewing'
+	wait_for 'screen | grep -q "2 making, 0 ready, 0 out  "'
+}
+
 @test "a commit by another terminal shows without a key" {
 	place tea
 	place mocha

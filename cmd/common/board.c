@@ -18,6 +18,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -30,10 +31,12 @@
 
 struct ticket {
 	long long id;
-	char status[16];            /* brewing, ready, dispatched */
-	char *items;                /* for the kitchen: choices and all */
+	char status[16];            /* brewing, ready, dispatched; later: paid
+	                             * and to be started before its pick-up */
+	char *items;                /* for the kitchen: choices, note and all */
 	char *rider;
 	long long placed_ms;
+	long long pickup_ms;        /* 0: as soon as it can be made */
 };
 
 struct board {
@@ -81,12 +84,20 @@ add_ticket(json_t *row, void *arg)
 	const char *order = json_string_value(json_object_get(row, "order_status"));
 	const char *st = json_string_value(json_object_get(row, "delivery_status"));
 	const char *rider = json_string_value(json_object_get(row, "rider"));
+	const char *pickup = json_string_value(json_object_get(row, "pickup_at"));
+	const char *note_text = json_string_value(json_object_get(row, "note"));
 	struct ticket *t;
+	char *items;
+	int later;
 
 	/* A cancelled or rejected order leaves the queue at once, before the
 	 * daemon cancels its delivery (as cafe-deliver list shows it). */
-	if (!order || !st || strcmp(order, "paid") != 0 ||
-	    (strcmp(st, "brewing") && strcmp(st, "ready") && strcmp(st, "dispatched")))
+	if (!order || !st || strcmp(order, "paid") != 0)
+		return 0;
+	/* Paid and not started: an order to be picked up later waits
+	 * under "later" until the daemon starts it. */
+	later = strcmp(st, "pending") == 0 && pickup;
+	if (!later && strcmp(st, "brewing") && strcmp(st, "ready") && strcmp(st, "dispatched"))
 		return 0;
 	if (b->n == b->cap) {
 		b->cap = b->cap ? 2 * b->cap : 64;
@@ -94,8 +105,18 @@ add_ticket(json_t *row, void *arg)
 	}
 	t = &b->t[b->n++];
 	t->id = json_integer_value(json_object_get(row, "order_id"));
-	snprintf(t->status, sizeof t->status, "%s", st);
-	t->items = cafe_items_text(json_object_get(row, "items"));
+	snprintf(t->status, sizeof t->status, "%s", later ? "later" : st);
+	items = cafe_items_text(json_object_get(row, "items"));
+	if (note_text) {
+		size_t n = strlen(items) + strlen(note_text) + 8;
+
+		t->items = cafe_xmalloc(n);
+		snprintf(t->items, n, "%s  \"%s\"", items, note_text);
+		free(items);
+	} else {
+		t->items = items;
+	}
+	t->pickup_ms = later ? cafe_parse_ts(pickup) : 0;
 	t->rider = cafe_xstrdup(rider ? rider : "");
 	t->placed_ms = cafe_parse_ts(json_string_value(json_object_get(row, "placed_at")));
 	return 0;
@@ -106,6 +127,12 @@ oldest_first(const void *x, const void *y)
 {
 	const struct ticket *a = x, *b = y;
 
+	/* What is to be made now comes first; the later ones after it, the
+	 * soonest pick-up first. */
+	if ((a->pickup_ms > 0) != (b->pickup_ms > 0))
+		return a->pickup_ms > 0 ? 1 : -1;
+	if (a->pickup_ms != b->pickup_ms)
+		return a->pickup_ms < b->pickup_ms ? -1 : 1;
 	if (a->placed_ms != b->placed_ms)
 		return a->placed_ms < b->placed_ms ? -1 : 1;
 	return a->id < b->id ? -1 : a->id > b->id;
@@ -171,11 +198,22 @@ put(int y, int x, const char *s, size_t w)
 		addch(' ');
 }
 
+/* "14:30", the local time an order is to be picked up. */
+static void
+pickup_clock(long long ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (!localtime_r(&t, &tm) || strftime(buf, n, "%H:%M", &tm) == 0)
+		snprintf(buf, n, "?");
+}
+
 static void
 draw(struct board *b)
 {
 	int rows, cols, late_ms = b->ctx->config.kitchen.late_after_ms;
-	size_t making = 0, ready = 0, out = 0, sel = selected_index(b), shown;
+	size_t making = 0, ready = 0, out = 0, later = 0, sel = selected_index(b), shown;
 	long long now = cafe_now_ms();
 	char head[256], clock[64];
 
@@ -190,6 +228,7 @@ draw(struct board *b)
 		making += strcmp(b->t[i].status, "brewing") == 0;
 		ready += strcmp(b->t[i].status, "ready") == 0;
 		out += strcmp(b->t[i].status, "dispatched") == 0;
+		later += b->t[i].pickup_ms > 0;
 	}
 	{
 		char ts[32];
@@ -200,6 +239,8 @@ draw(struct board *b)
 		    cafe_local_zone());
 	}
 	snprintf(head, sizeof head, " KITCHEN  %zu making, %zu ready, %zu out", making, ready, out);
+	if (later)
+		snprintf(head + strlen(head), sizeof head - strlen(head), ", %zu later", later);
 	attron(A_REVERSE);
 	put(0, 0, head, (size_t)cols);
 	mvaddstr(0, cols - (int)strlen(clock) - 1 > (int)strlen(head) ?
@@ -219,14 +260,17 @@ draw(struct board *b)
 	for (size_t i = b->top; i < b->n && i < b->top + shown; i++) {
 		const struct ticket *t = &b->t[i];
 		int y = 2 + (int)(i - b->top), is_sel = t->id == b->selected;
-		int late = t->placed_ms > 0 && now - t->placed_ms > late_ms;
+		int late = !t->pickup_ms && t->placed_ms > 0 && now - t->placed_ms > late_ms;
 		char id[32], waited[32], items[1024];
 		int pair = strcmp(t->status, "ready") == 0 ? PAIR_READY :
 		    strcmp(t->status, "dispatched") == 0 ? PAIR_OUT : 0;
 
 		snprintf(id, sizeof id, "%c%6lld", is_sel ? '>' : ' ', t->id);
-		cafe_format_age(t->placed_ms > 0 ? (now - t->placed_ms) / 1000 : 0,
-		    waited, sizeof waited);
+		if (t->pickup_ms > 0)
+			pickup_clock(t->pickup_ms, waited, sizeof waited);
+		else
+			cafe_format_age(t->placed_ms > 0 ? (now - t->placed_ms) / 1000 : 0,
+			    waited, sizeof waited);
 		if (t->rider[0])
 			snprintf(items, sizeof items, "%s (rider %s)", t->items, t->rider);
 		else

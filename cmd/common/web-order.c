@@ -388,7 +388,7 @@ cafe_web_menu(struct MHD_Connection *c)
 
 /* A form's fields ([[name, value]...]) as the JSON of an order:
  * qty:PRODUCT (0 or empty: not ordered), opt:PRODUCT:GROUP, customer,
- * contact, note, key (empty: not given). */
+ * contact, note, pickup_at, key (empty: not given). */
 static char *
 form_order(json_t *fields, struct cafe_err *e)
 {
@@ -427,7 +427,8 @@ form_order(json_t *fields, struct cafe_err *e)
 					    json_string(v));
 			}
 		} else if (strcmp(k, "customer") == 0 || strcmp(k, "contact") == 0 ||
-		    strcmp(k, "note") == 0 || strcmp(k, "key") == 0) {
+		    strcmp(k, "note") == 0 || strcmp(k, "key") == 0 ||
+		    strcmp(k, "pickup_at") == 0) {
 			if (*v)
 				json_object_set_new(o, k, json_string(v));
 		} else {
@@ -457,6 +458,7 @@ placed(struct MHD_Connection *c, const struct cafe_web_body *b, struct cafe_log 
 	char token[CAFE_LINK_TOKEN] = "", url[512] = "", where[CAFE_LINK_TOKEN + 8];
 	const char *headers[] = { "Location", where, NULL };
 	struct cafe_err le;
+	json_t *answer;
 
 	if (cafe_link_token(log, res->order_id, 1, token, &le) != 0)
 		return cafe_http_text(c, MHD_HTTP_SERVICE_UNAVAILABLE, "503 the log cannot be read\n");
@@ -465,9 +467,12 @@ placed(struct MHD_Connection *c, const struct cafe_web_body *b, struct cafe_log 
 	if (b->form)
 		return cafe_http_respond(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0,
 		    NULL, headers);
-	return cafe_http_json(c, res->replayed ? MHD_HTTP_OK : MHD_HTTP_CREATED,
-	    json_pack("{s:I, s:s, s:I, s:s}", "order_id", (json_int_t)res->order_id,
-	    "status", "paid", "total", (json_int_t)res->total, "link", url), headers);
+	answer = json_pack("{s:I, s:s, s:I, s:s}", "order_id", (json_int_t)res->order_id,
+	    "status", "paid", "total", (json_int_t)res->total, "link", url);
+	if (res->pickup_at[0])
+		json_object_set_new(answer, "pickup_at", json_string(res->pickup_at));
+	return cafe_http_json(c, res->replayed ? MHD_HTTP_OK : MHD_HTTP_CREATED, answer,
+	    headers);
 }
 
 enum MHD_Result

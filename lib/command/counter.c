@@ -111,6 +111,7 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 	}
 	res->total = o.total;
 	res->status = "paid";
+	cafe_strcopy(res->pickup_at, sizeof res->pickup_at, o.pickup_at);
 	return 0;
 }
 
@@ -315,6 +316,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	struct cafe_pay_request req;
 	struct cafe_pay_reply rep;
 	struct key_hit hit;
+	char pickup[32];
 	long long tax;
 	int status;
 
@@ -332,6 +334,15 @@ place(const struct cafe_config *c, struct cafe_log *log,
 		return status;
 	if (hit.type[0])
 		return replay_place(log, r, &hit, res, e);
+	if (asked->pickup_at) {
+		if ((status = cafe_check_pickup(asked->pickup_at, cafe_now_ms(),
+		    c->hours.open_min, c->hours.close_min, pickup, e)) != 0) {
+			res->status = "refused";
+			return status;
+		}
+		taxed.pickup_at = pickup;
+		cafe_strcopy(res->pickup_at, sizeof res->pickup_at, pickup);
+	}
 	if ((status = cafe_payment_admit(c, log, &t.pay, e)) != 0)
 		return status;
 	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {

@@ -16,6 +16,7 @@ struct cafe_place_result {
 	long long total;
 	const char *status;         /* "paid", "declined", "out_of_stock", ... */
 	int replayed;               /* 1: the key was seen before; nothing appended */
+	char pickup_at[32];         /* when it is to be collected, or "" */
 	long long retry_ms;         /* CAFE_TEMPFAIL: how long to wait before trying
 	                             * again (until the breaker half-opens) */
 };

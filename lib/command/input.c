@@ -93,7 +93,8 @@ cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
 	json_object_foreach(o, k, v) {
 		if (strcmp(k, "customer") == 0 || strcmp(k, "address") == 0 ||
 		    strcmp(k, "key") == 0 || strcmp(k, "contact") == 0 ||
-		    strcmp(k, "note") == 0) {
+		    strcmp(k, "note") == 0 || strcmp(k, "pickup_at") == 0 ||
+		    strcmp(k, "language") == 0) {
 			if (!json_is_string(v))
 				return cafe_err_set(e, CAFE_DATAERR,
 				    "%s%s must be a string", where, k);
@@ -104,7 +105,7 @@ cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
 		    strcmp(k, "qty") != 0 && strcmp(k, "options") != 0) {
 			return cafe_err_set(e, CAFE_DATAERR,
 			    "%sunknown field '%s' (items, customer, contact, address, note, "
-			    "key; or product, qty, options)", where, k);
+			    "pickup_at, language, key; or product, qty, options)", where, k);
 		}
 	}
 	items = json_object_get(o, "items");
@@ -150,6 +151,8 @@ cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
 	r->contact = json_string_value(json_object_get(o, "contact"));
 	r->note = json_string_value(json_object_get(o, "note"));
 	r->key = json_string_value(json_object_get(o, "key"));
+	r->pickup_at = json_string_value(json_object_get(o, "pickup_at"));
+	r->language = json_string_value(json_object_get(o, "language"));
 	return 0;
 }
 

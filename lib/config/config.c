@@ -90,6 +90,7 @@ parse_timezone(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 
 static const struct int_key kitchen_keys[] = {
 	INT_KEY(kitchen.late_after_ms, 1, MAX_MS),
+	INT_KEY(kitchen.prep_ms, 0, 86400000),
 	{ NULL, 0, 0, 0 }
 };
 
@@ -149,6 +150,12 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		} else if (cfg_key_is(k, "timezone")) {
 			if (!cfg_is_null(v))
 				rc = parse_timezone(w, c, v);
+		} else if (cfg_key_is(k, "hours")) {
+			if (!cfg_is_null(v))
+				rc = cfg_parse_hours(w, c, v);
+		} else if (cfg_key_is(k, "language")) {
+			if (!cfg_is_null(v))
+				rc = cfg_parse_language(w, c, v);
 		} else if (cfg_key_is(k, "payment")) {
 			if (!cfg_is_null(v))
 				rc = cfg_parse_payment(w, c, v);
@@ -258,6 +265,9 @@ cafe_config_defaults(struct cafe_config *c)
 	c->daemon.lease_ms = 5000;
 	c->daemon.reconcile_after_ms = 60000;
 	c->kitchen.late_after_ms = 600000;
+	c->kitchen.prep_ms = 300000;
+	c->hours.open_min = c->hours.close_min = -1;
+	c->language = "en";
 	c->daemon.lag_alert = 1000;
 	c->daemon.lag_alert_ms = 300000;
 	c->daemon.max_attempts = 8;

@@ -80,6 +80,10 @@ struct cafe_config {
 
 	char *timezone;         /* people's times and the business day; NULL: $TZ */
 	struct {
+		int open_min, close_min;   /* minutes after local midnight; -1: not set */
+	} hours;
+	const char *language;   /* customers' when an order does not say: "en" (default), "ko" */
+	struct {
 		int rate_percent;   /* 0..100, default 0 */
 		int included;       /* 1: prices include it (default); 0: added on top */
 	} tax;
@@ -131,6 +135,7 @@ struct cafe_config {
 
 	struct {
 		int late_after_ms;               /* the board colours an order waiting longer; default 600000 */
+		int prep_ms;                     /* an order picked up later starts this long before; default 300000 */
 	} kitchen;
 };
 

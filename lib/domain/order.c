@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <stddef.h>
 #include <string.h>
+#include <time.h>
 
 #include "base/people.h"
 #include "order.h"
@@ -60,6 +61,7 @@ cafe_order_init(struct cafe_order *o, long long id)
 	memset(&o->total, 0, offsetof(struct cafe_order, customer) -
 	    offsetof(struct cafe_order, total));
 	o->customer[0] = o->address[0] = o->rider[0] = o->reason[0] = '\0';
+	o->contact[0] = o->note[0] = '\0';
 	o->pay_key[0] = o->ref[0] = '\0';
 	memset(&o->messages, 0, sizeof *o - offsetof(struct cafe_order, messages));
 	o->id = id;
@@ -158,6 +160,11 @@ placed(struct cafe_order *o, const struct cafe_event *ev)
 	COPY(o->address, str(ev, "address"));
 	COPY(o->contact, str(ev, "contact"));
 	COPY(o->note, str(ev, "note"));
+	COPY(o->language, str(ev, "language"));
+	COPY(o->pickup_at, str(ev, "pickup_at"));
+	o->pickup_ms = o->pickup_at[0] ? cafe_parse_ts(o->pickup_at) : 0;
+	if (o->pickup_ms < 0)
+		o->pickup_ms = 0;
 	COPY(o->placed_at, ev->ts);
 }
 
@@ -409,6 +416,71 @@ cafe_check_contact(const char *s, struct cafe_err *e)
 }
 
 int
+cafe_check_language(const char *s, struct cafe_err *e)
+{
+	char shown[64];
+
+	if (!s || strcmp(s, "en") == 0 || strcmp(s, "ko") == 0)
+		return 0;
+	return cafe_err_set(e, CAFE_DATAERR, "language must be en or ko, not '%s'",
+	    cafe_quoted(s, shown, sizeof shown));
+}
+
+/* "14:30" today, in local time; -1 when s is not such a time. */
+static long long
+time_today(const char *s, long long now_ms)
+{
+	char day[16], full[32];
+	int h, m;
+	char end;
+
+	if (strlen(s) != 5 || s[2] != ':' || sscanf(s, "%2d:%2d%c", &h, &m, &end) != 2)
+		return -1;
+	cafe_local_today(now_ms, day, sizeof day);
+	snprintf(full, sizeof full, "%s %02d:%02d", day, h, m);
+	return h >= 0 && h < 24 && m >= 0 && m < 60 ? cafe_parse_local(full) : -1;
+}
+
+int
+cafe_check_pickup(const char *s, long long now_ms, int open_min, int close_min,
+    char *canon, struct cafe_err *e)
+{
+	char shown[64], today[16], that_day[16], at[40];
+	long long ms;
+	struct tm tm;
+	time_t t;
+	int min;
+
+	if ((ms = time_today(s, now_ms)) < 0 && (ms = cafe_parse_ts(s)) < 0 &&
+	    (ms = cafe_parse_local(s)) < 0)
+		return cafe_err_set(e, CAFE_DATAERR, "pickup_at must be a time such as "
+		    "14:30 or 2026-12-07T14:30:00+09:00, not '%s'",
+		    cafe_quoted(s, shown, sizeof shown));
+	cafe_format_ts(ms, canon, 32);
+	cafe_local_time(canon, at, sizeof at);
+	cafe_local_today(now_ms, today, sizeof today);
+	cafe_local_today(ms, that_day, sizeof that_day);
+	if (strcmp(today, that_day) != 0)
+		return cafe_err_set(e, CAFE_REFUSED, "a pick-up must be today (%s), not %s",
+		    today, at);
+	if (ms <= now_ms)
+		return cafe_err_set(e, CAFE_REFUSED, "a pick-up must be later than now, "
+		    "not %s", at);
+	if (open_min < 0)
+		return 0;
+	t = (time_t)(ms / 1000);
+	localtime_r(&t, &tm);
+	/* A pick-up at closing time is still kept; a minute after is not. */
+	min = tm.tm_hour * 60 + tm.tm_min;
+	if (min < open_min || min > close_min ||
+	    (min == close_min && (tm.tm_sec > 0 || ms % 1000 != 0)))
+		return cafe_err_set(e, CAFE_REFUSED, "a pick-up must be within the opening "
+		    "hours, %02d:%02d to %02d:%02d, not %s", open_min / 60, open_min % 60,
+		    close_min / 60, close_min % 60, at);
+	return 0;
+}
+
+int
 cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 {
 	json_t *items;
@@ -421,7 +493,8 @@ cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 	    (status = cafe_check_text("address", r->address, CAFE_MAX_TEXT, 0, e)) != 0 ||
 	    (status = cafe_check_text("note", r->note, CAFE_MAX_TEXT, 0, e)) != 0 ||
 	    (status = cafe_check_text("key", r->key, 200, 0, e)) != 0 ||
-	    (status = cafe_check_contact(r->contact, e)) != 0)
+	    (status = cafe_check_contact(r->contact, e)) != 0 ||
+	    (status = cafe_check_language(r->language, e)) != 0)
 		return status;
 	items = cafe_items_json(r->lines, r->nlines);
 	size = json_dumpb(items, NULL, 0, JSON_COMPACT);
@@ -538,6 +611,10 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		json_object_set_new(data, "note", json_string(r->note));
 	if (r->channel)
 		json_object_set_new(data, "channel", json_string(r->channel));
+	if (r->pickup_at)
+		json_object_set_new(data, "pickup_at", json_string(r->pickup_at));
+	if (r->language)
+		json_object_set_new(data, "language", json_string(r->language));
 	/* The tax as it stood, so that a receipt printed later says it. */
 	if (r->tax_rate > 0)
 		json_object_set_new(data, "tax", json_pack("{s:i, s:I, s:b}", "rate_percent",

@@ -78,6 +78,9 @@ struct cafe_order {
 	char pay_key[128];                     /* processor idempotency key */
 	char ref[128];                         /* processor reference */
 	long long messages;                    /* NotificationSent to the customer */
+	char pickup_at[32];                    /* RFC 3339 UTC, or "": as soon as made */
+	long long pickup_ms;                   /* the same, ms; 0: none */
+	char language[8];                      /* the customer's ("ko"), or "": the shop's */
 	int made;                              /* DrinkReady or later: the drink exists */
 	char requested_at[32], placed_at[32], updated_at[32];
 	long long order_version, payment_version, delivery_version;
@@ -125,6 +128,9 @@ struct cafe_place_request {
 	const char *address;
 	const char *note;           /* for the kitchen: "less ice", or NULL */
 	const char *channel;        /* "web" for a customer's own order; NULL: the counter */
+	const char *pickup_at;      /* when it is collected, RFC 3339 as cafe_format_ts
+	                             * makes it (cafe_check_pickup), or NULL: now */
+	const char *language;       /* the customer's ("ko"), or NULL: the shop's */
 	const char *key;            /* idempotency key, or NULL */
 	int tax_rate;               /* percent (config tax), 0: none */
 	int tax_included;           /* 1: in the prices; 0: charged on top */
@@ -139,6 +145,18 @@ long long cafe_place_total(const struct cafe_place_request *r, long long *tax);
  * required; the message names it as `what`. */
 int cafe_check_text(const char *what, const char *s, size_t max, int required,
 		struct cafe_err *e);
+/* A pick-up time a person gave: RFC 3339, a local date and time
+ * ("2026-12-07 14:30") or a time today ("14:30"). It must be later than
+ * now_ms, on the same local day, and within the shop's hours (open_min and
+ * close_min, minutes after local midnight; -1: any time). 0 with the
+ * instant in canon (>= 32 bytes) as cafe_format_ts makes it; CAFE_DATAERR
+ * for what is not a time; CAFE_REFUSED for a time the shop cannot keep,
+ * saying why (with the hours). */
+int cafe_check_pickup(const char *s, long long now_ms, int open_min, int close_min,
+		char *canon, struct cafe_err *e);
+/* The languages customers are spoken to in; 0 when s is one of them. */
+int cafe_check_language(const char *s, struct cafe_err *e);
+
 /* A customer's contact: 0 when it is a phone number (digits, at least 7
  * and at most 15, with an optional leading '+' and spaces, dashes or
  * dots between) or an e-mail address (one '@', a domain with a dot);

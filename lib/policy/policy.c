@@ -174,6 +174,32 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	return 0;
 }
 
+/*
+ * An order to be picked up later starts kitchen.prep_ms before its
+ * pick-up. Its OrderPlaced came just before (the memo); after a restart
+ * the order is read.
+ */
+static long long
+start_due(struct cafe_policy_ctx *pc, const struct cafe_event *ev)
+{
+	const struct cafe_order *memo = pc->memo ? *pc->memo : NULL;
+	struct cafe_order *o;
+	struct cafe_err e;
+	long long id = event_order(ev), at = 0;
+
+	if (ev->kind != CAFE_EV_PAYMENT_APPROVED || id <= 0)
+		return 0;
+	if (memo && memo->id == id) {
+		at = memo->pickup_ms;
+	} else {
+		o = cafe_xmalloc(sizeof *o);
+		if (cafe_order_load(pc->log, id, o, &e) == 0)
+			at = o->pickup_ms;
+		free(o);        /* unread: decide says what is wrong */
+	}
+	return at > 0 ? at - pc->config->kitchen.prep_ms : 0;
+}
+
 static const enum cafe_event_type start_types[] = {
 	CAFE_EV_ORDER_PLACED, CAFE_EV_PAYMENT_APPROVED, 0
 };
@@ -182,6 +208,7 @@ const struct cafe_policy cafe_policy_start_delivery = {
 	.name = "start-delivery",
 	.checkpoint = "start-delivery",
 	.types = start_types,
+	.due = start_due,
 	.act = cafe_policy_read_ahead,
 	.decide = start_decide,
 };

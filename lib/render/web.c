@@ -73,6 +73,11 @@ cafe_web_order_html(json_t *row, const char *token, int ordering)
 		cafe_buf_cat(&b, "</p><p class=\"for\">messages to ");
 		cafe_buf_html(&b, json_string_value(json_object_get(row, "contact")));
 	}
+	if (json_is_string(json_object_get(row, "pickup_at"))) {
+		cafe_buf_cat(&b, "</p><p class=\"pickup\">pick-up at ");
+		cafe_buf_html(&b, cafe_local_time(json_string_value(json_object_get(row,
+		    "pickup_at")), when, sizeof when));
+	}
 	cafe_buf_cat(&b, "</p><p id=\"status\" class=\"status\">");
 	cafe_buf_html(&b, cafe_page_status(row));
 	cafe_buf_cat(&b, "</p><h2>Items</h2><ul class=\"items\">");
@@ -184,6 +189,8 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
 	    "autocomplete=\"name\"></label><label>Phone or e-mail, for messages <input "
 	    "name=\"contact\" maxlength=\"254\" autocomplete=\"tel\"></label>"
 	    "<label>Note for the kitchen <input name=\"note\" maxlength=\"500\"></label>"
+	    "<label>Pick up later at (empty: now) <input type=\"time\" name=\"pickup_at\">"
+	    "</label>"
 	    "<input type=\"hidden\" name=\"key\" value=\"");
 	cafe_buf_html(&b, key);
 	cafe_buf_cat(&b, "\"><button type=\"submit\" class=\"order\">Order and pay</button>"

@@ -78,6 +78,8 @@ cafe_page_status(json_t *row)
 		return "Cancelled";
 	if (order && strcmp(order, "rejected") == 0)
 		return "The shop could not make it";
+	if ((!d || strcmp(d, "pending") == 0) && json_object_get(row, "pickup_at"))
+		return "Paid, to be made for your pick-up";
 	if (!d || strcmp(d, "pending") == 0)
 		return "Paid, waiting for the kitchen";
 	if (strcmp(d, "brewing") == 0)

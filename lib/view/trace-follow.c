@@ -43,7 +43,7 @@ refold_event(const struct cafe_event *event, void *arg)
 static json_t *
 order_json(const struct cafe_order *o)
 {
-	return json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+	json_t *row = json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
 	    "s:s}",
 	    "order_id", (json_int_t)o->id, "customer", o->customer, "product", o->product,
 	    "items", cafe_order_items(o), "qty", (json_int_t)o->qty, "total", (json_int_t)o->total,
@@ -52,6 +52,13 @@ order_json(const struct cafe_order *o)
 	    "delivery_status", cafe_delivery_status_name(o->delivery),
 	    "messages", (json_int_t)o->messages, "placed_at", o->placed_at,
 	    "updated_at", o->updated_at, "address", o->address, "rider", o->rider);
+
+	/* As a row of the list has them (trace.c). */
+	if (row && o->pickup_at[0])
+		json_object_set_new(row, "pickup_at", json_string(o->pickup_at));
+	if (row && o->note[0])
+		json_object_set_new(row, "note", json_string(o->note));
+	return row;
 }
 
 json_t *

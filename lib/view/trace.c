@@ -38,12 +38,12 @@
 	" delivered_at TEXT NOT NULL, items TEXT NOT NULL, refunded BIGINT NOT NULL," \
 	" refund_open BIGINT NOT NULL, refund_failed BIGINT NOT NULL," \
 	" refund_asks INTEGER NOT NULL, refund_answers INTEGER NOT NULL," \
-	" refund_last_failed INTEGER NOT NULL"
+	" refund_last_failed INTEGER NOT NULL, pickup_at TEXT NOT NULL, note TEXT NOT NULL"
 
 /* The columns of an answer, in the order row_json() reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
 	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider, " \
-	"items"
+	"items, pickup_at, note"
 
 /* 1 when order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
@@ -52,7 +52,7 @@ table_shape(struct cafe_db *db)
 {
 	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_db_has(db, "order_trace", "refund_open") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "pickup_at") ? 1 : -1;
 }
 
 /* Set while a rebuild folds the whole log: the table's indexes are made
@@ -162,6 +162,9 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	o->refund_asks = cafe_col_int(f->get, 18);
 	o->refund_answers = cafe_col_int(f->get, 19);
 	o->refund_last_failed = (int)cafe_col_int(f->get, 20);
+	cafe_strcopy(o->pickup_at, sizeof o->pickup_at, COL(21));
+	o->pickup_ms = o->pickup_at[0] ? cafe_parse_ts(o->pickup_at) : 0;
+	cafe_strcopy(o->note, sizeof o->note, COL(22));
 }
 
 static int
@@ -174,7 +177,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
 	    "rider, amount, delivered_at, items, refunded, refund_open, refund_failed, "
-	    "refund_asks, refund_answers, refund_last_failed FROM %s WHERE order_id = ?",
+	    "refund_asks, refund_answers, refund_last_failed, pickup_at, note "
+	    "FROM %s WHERE order_id = ?",
 	    table)) != 0)
 		return status;
 	/* An upsert updates a row in place and touches the customer index
@@ -184,8 +188,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
 	    "placed_at, updated_at, address, rider, amount, delivered_at, items, "
 	    "refunded, refund_open, refund_failed, refund_asks, refund_answers, "
-	    "refund_last_failed) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "refund_last_failed, pickup_at, note) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
 	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
 	    "order_status = excluded.order_status, "
@@ -197,7 +201,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "items = excluded.items, refunded = excluded.refunded, "
 	    "refund_open = excluded.refund_open, refund_failed = excluded.refund_failed, "
 	    "refund_asks = excluded.refund_asks, refund_answers = excluded.refund_answers, "
-	    "refund_last_failed = excluded.refund_last_failed", table)) != 0)
+	    "refund_last_failed = excluded.refund_last_failed, "
+	    "pickup_at = excluded.pickup_at, note = excluded.note", table)) != 0)
 		return status;
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
 	/* Orders come in id order: a row above the table's highest is new,
@@ -333,6 +338,8 @@ fold_flush(struct fold *f)
 		cafe_stmt_int(f->put, 20, o->refund_asks);
 		cafe_stmt_int(f->put, 21, o->refund_answers);
 		cafe_stmt_int(f->put, 22, o->refund_last_failed);
+		cafe_stmt_text_ref(f->put, 23, o->pickup_at);
+		cafe_stmt_text_ref(f->put, 24, o->note);
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
@@ -607,7 +614,7 @@ items_json(const char *text)
 static json_t *
 row_json(struct cafe_stmt *st)
 {
-	return json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
+	json_t *row = json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
 	    "s:s}",
 	    "order_id", (json_int_t)cafe_col_int(st, 0),
 	    "customer", cafe_col_text(st, 1),
@@ -623,6 +630,13 @@ row_json(struct cafe_stmt *st)
 	    "updated_at", cafe_col_text(st, 10),
 	    "address", cafe_col_text(st, 11),
 	    "rider", cafe_col_text(st, 12));
+
+	/* What only some orders have is in those rows only. */
+	if (row && *cafe_col_text(st, 14))
+		json_object_set_new(row, "pickup_at", json_string(cafe_col_text(st, 14)));
+	if (row && *cafe_col_text(st, 15))
+		json_object_set_new(row, "note", json_string(cafe_col_text(st, 15)));
+	return row;
 }
 
 /* A time option as the view stores times; -1 after setting e when bad. */

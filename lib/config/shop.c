@@ -1,0 +1,67 @@
+/*
+ * shop.c - the config's keys about the shop itself (cafe.yaml(5)): its
+ * opening hours, which bound when an order may be picked up, and the
+ * language its customers are spoken to in when an order does not say.
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "walk.h"
+
+/* "07:00" as minutes after midnight; -1 when it is not such a time. */
+static int
+minutes_of(const char *s)
+{
+	int h, m;
+	char end;
+
+	if (strlen(s) != 5 || sscanf(s, "%2d:%2d%c", &h, &m, &end) != 2 ||
+	    s[2] != ':' || h < 0 || h > 24 || m < 0 || m > 59 || (h == 24 && m > 0))
+		return -1;
+	return h * 60 + m;
+}
+
+int
+cfg_parse_hours(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	struct cfg_pair kv;
+	char buf[80];
+	int rc, at[2] = { -1, -1 };
+
+	if ((rc = cfg_pairs(w, n, "hours", &kv)) != 0)
+		return rc;
+	while (rc == 0 && cfg_next(&kv)) {
+		int i = cfg_key_is(kv.k, "open") ? 0 : cfg_key_is(kv.k, "close") ? 1 : -1;
+
+		if (i < 0)
+			return cfg_unknown_key(w, kv.k, "hours");
+		if (kv.v->type != YAML_SCALAR_NODE ||
+		    (at[i] = minutes_of(cfg_text_of(kv.v))) < 0)
+			return cfg_bad(w, kv.v, kv.key, "must be a time of day like 07:00 "
+			    "(24-hour, the shop's zone), not %s", cfg_what_is(kv.v, buf,
+			    sizeof buf));
+	}
+	if (rc != 0)
+		return rc;
+	if (at[0] < 0 || at[1] < 0)
+		return cfg_bad(w, n, "hours", "needs both open and close, like "
+		    "{open: \"07:00\", close: \"22:00\"}");
+	if (at[1] <= at[0])
+		return cfg_bad(w, n, "hours", "must close after it opens (a shop open past "
+		    "midnight closes at 24:00)");
+	c->hours.open_min = at[0];
+	c->hours.close_min = at[1];
+	return 0;
+}
+
+int
+cfg_parse_language(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	static const char *const names[] = { "en", "ko", NULL };
+	int i;
+	int rc = cfg_get_word(w, n, "language", names, "en or ko", &i);
+
+	if (rc == 0)
+		c->language = names[i];
+	return rc;
+}

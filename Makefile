@@ -6,10 +6,14 @@ DESTDIR  ?=
 BINDIR    = $(PREFIX)/bin
 MANDIR    = $(PREFIX)/share/man
 SHAREDIR  = $(PREFIX)/share/cafe
+LOCALEDIR = $(PREFIX)/share/locale
 
 CC       ?= cc
 CFLAGS   ?= -O2 -g
 CFLAGS   += -std=c11 -Wall -Wextra -Werror -D_GNU_SOURCE -Ilib
+# Where the customers' languages are found once installed (lib/base/lang.c;
+# a checkout's own share/locale otherwise).
+CFLAGS   += -DCAFE_LOCALEDIR='"$(LOCALEDIR)"'
 # libpq's header only: the library itself is dlopen'd (lib/store/pg.c).
 CFLAGS   += $(shell pkg-config --cflags libpq 2>/dev/null)
 # The three libraries are linked statically (make STATIC=0 to link them
@@ -37,6 +41,10 @@ LIBOBJ   = $(patsubst lib/%.c,$(BUILD)/lib/%.o,$(LIBSRC)) $(BUILD)/gen/web-asset
 # The customers' pages' script and style are files; the build embeds them
 # (render/web.h declares them) so that cafe-web serves them from memory.
 WEBASSETS = share/cafe/web/app.js share/cafe/web/style.css
+# The customers' languages: po/LANG.po, made into the catalogue gettext
+# reads (lib/base/lang.c), checked as it is made.
+LANGS      = $(patsubst po/%.po,%,$(wildcard po/*.po))
+CATALOGUES = $(patsubst %,share/locale/%/LC_MESSAGES/cafe.mo,$(LANGS))
 # cmd/common: what the programs share and the library must not do (the
 # command line, printing tables and JSON, the meter): libcafe-cli.a.
 CLISRC   = $(wildcard cmd/common/*.c)
@@ -47,15 +55,26 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build needs (and `make demo`, which only builds and
 # runs), then those the tests and the benchmarks need too.
 BUILD_DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev \
-       libpq-dev libncurses-dev libmicrohttpd-dev tzdata
+       libpq-dev libncurses-dev libmicrohttpd-dev tzdata gettext locales
 DEPS = $(BUILD_DEPS) sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        postgresql iproute2 bsdextrautils debootstrap \
-       chromium chromium-driver python3-selenium fonts-dejavu-core poppler-utils time tmux aha \
+       chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-cjk \
+       poppler-utils time tmux aha \
        apache2-utils curl
 
-all: $(BINS) $(HELPERS)
+all: $(BINS) $(HELPERS) $(CATALOGUES)
+
+share/locale/%/LC_MESSAGES/cafe.mo: po/%.po
+	@mkdir -p $(@D)
+	msgfmt --check -o $@ $<
+
+# The strings to translate, from the code (N_ marks them): `make pot`,
+# then `msgmerge -U po/ko.po po/cafe.pot`.
+pot:
+	xgettext --from-code=UTF-8 -k -kN_ -kT -kcafe_tr:2 -o po/cafe.pot $(LIBSRC) $(CLISRC) $(HEADERS) \
+	    $(wildcard cmd/*.c) --omit-header --no-location
 
 # The kitchen's screen (cmd/common/board.c) is curses: only cafe-deliver
 # links it.
@@ -143,7 +162,7 @@ demo: build-deps
 # The README's pictures, made by the tests that check them.
 screenshots: all
 	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f picture tests/3010-board.bats tests/7000-web.bats
-	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f 'on a phone' tests/7100-web-order.bats
+	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f 'on a phone|asks for Korean' tests/7100-web-order.bats
 
 bench: all
 	@for b in tests/bench/*.sh; do \
@@ -164,6 +183,12 @@ deps build-deps:
 	fi; \
 	echo "installing:$$missing"; \
 	apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends $$missing
+	@# Korean pages need a Korean locale for gettext to choose (lib/base/lang.h).
+	@if ! locale -a 2>/dev/null | grep -qix 'ko_KR.utf-\?8'; then \
+		if [ "$$(id -u)" = 0 ]; then echo "making the ko_KR.UTF-8 locale"; \
+			localedef -i ko_KR -f UTF-8 ko_KR.UTF-8; \
+		else echo "no ko_KR.UTF-8 locale; as root: localedef -i ko_KR -f UTF-8 ko_KR.UTF-8" >&2; fi; \
+	fi
 
 # Installing: programs, man pages, completions (one copy per program, where
 # bash-completion, zsh and fish look for them) and share/cafe/.
@@ -209,6 +234,11 @@ install: $(INSTALL_DEPS)
 	chmod 644 $(DESTDIR)$(SHAREDIR)/cafe.cron
 	install -m 644 share/units/cafe.sysusers $(DESTDIR)$(SYSUSERSDIR)/cafe.conf
 	install -m 644 share/units/cafe.tmpfiles $(DESTDIR)$(TMPFILESDIR)/cafe.conf
+	for l in $(LANGS); do \
+		mkdir -p $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES && \
+		install -m 644 share/locale/$$l/LC_MESSAGES/cafe.mo \
+		    $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/cafe.mo || exit 1; \
+	done
 
 uninstall:
 	for p in $(PROGRAMS); do \
@@ -218,6 +248,7 @@ uninstall:
 	for m in $(MANPAGES); do rm -f $(DESTDIR)$(MANDIR)/man$${m##*.}/$${m##*/}; done
 	for f in $(SHAREFILES); do rm -f $(DESTDIR)$(SHAREDIR)/$${f##*/}; done
 	for u in $(UNITS); do rm -f $(DESTDIR)$(UNITDIR)/$$u; done
+	for l in $(LANGS); do rm -f $(DESTDIR)$(LOCALEDIR)/$$l/LC_MESSAGES/cafe.mo; done
 	rm -f $(DESTDIR)$(SHAREDIR)/cafe.cron $(DESTDIR)$(SYSUSERSDIR)/cafe.conf \
 	    $(DESTDIR)$(TMPFILESDIR)/cafe.conf
 	-rmdir $(DESTDIR)$(SHAREDIR) 2>/dev/null

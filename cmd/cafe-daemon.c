@@ -21,6 +21,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "base/lang.h"
 #include "cli.h"
 #include "base/people.h"
 #include "daemon/daemon.h"
@@ -268,6 +269,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	int status;
 
 	(void)argc, (void)argv;
+	/* Before any thread: customers' messages in their languages. */
+	cafe_lang_init();
 	o.policies = op->policies;
 	o.once = op->once;
 	status = run_daemon(ctx, &o);

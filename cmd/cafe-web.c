@@ -41,6 +41,7 @@
 #include "view/link.h"
 #include "domain/order-log.h"
 #include "domain/order.h"
+#include "base/lang.h"
 #include "base/people.h"
 #include "render/web.h"
 #include "view/page.h"
@@ -120,35 +121,43 @@ on_signal(int sig)
 
 #define CACHED 256
 
+/* A page is kept per order and per form: JSON (kind 0), or HTML in
+ * English (1) or Korean (2). */
 static struct page {
 	long long id, generation;
-	int json;
+	int kind;
 	char *body;
 } cache[CACHED];
 
+static int
+kind_of(int json, const char *lang)
+{
+	return json ? 0 : strcmp(lang, "ko") == 0 ? 2 : 1;
+}
+
 /* A copy of the page, or NULL. */
 static char *
-cache_get(long long id, int json)
+cache_get(long long id, int kind)
 {
-	struct page *p = &cache[(id * 2 + json) % CACHED];
+	struct page *p = &cache[(id * 3 + kind) % CACHED];
 	char *body = NULL;
 
 	pthread_mutex_lock(&srv.mu);
-	if (p->body && p->id == id && p->json == json && p->generation == srv.generation)
+	if (p->body && p->id == id && p->kind == kind && p->generation == srv.generation)
 		body = cafe_xstrdup(p->body);
 	pthread_mutex_unlock(&srv.mu);
 	return body;
 }
 
 static void
-cache_put(long long id, int json, long long generation, const char *body)
+cache_put(long long id, int kind, long long generation, const char *body)
 {
-	struct page *p = &cache[(id * 2 + json) % CACHED];
+	struct page *p = &cache[(id * 3 + kind) % CACHED];
 
 	pthread_mutex_lock(&srv.mu);
 	free(p->body);
 	p->id = id;
-	p->json = json;
+	p->kind = kind;
 	p->generation = generation;
 	p->body = cafe_xstrdup(body);
 	pthread_mutex_unlock(&srv.mu);
@@ -170,6 +179,7 @@ generation_now(void)
 /* An event stream: the board's, or one order's (id > 0). */
 struct stream {
 	long long id;
+	const char *lang;           /* the reader's, for an order's words */
 	long long generation;       /* the commits it has shown */
 	char *last;                 /* the data last sent */
 	char *pending;              /* what is being sent */
@@ -192,7 +202,7 @@ stream_state(struct stream *s)
 
 		cafe_log_pool_put(&srv.pool, log);
 		if (row) {
-			j = cafe_page_view(row);
+			j = cafe_page_view(row, s->lang);
 			json_decref(row);
 		}
 	}
@@ -274,6 +284,7 @@ event_stream(struct MHD_Connection *c, long long id)
 	enum MHD_Result ok;
 
 	s->id = id;
+	s->lang = cafe_http_lang(c, srv.ctx->config.language);
 	s->generation = -1;
 	s->ping_at = cafe_mono_ms() + srv.ping_ms;
 	if (!(r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
@@ -369,7 +380,7 @@ board_page(struct MHD_Connection *c, const char *url, const struct cafe_web_body
 	(void)url;
 	if (cafe_http_wants_json(c))
 		return cafe_http_json(c, MHD_HTTP_OK, board, NULL);
-	html = cafe_web_board_html(board);
+	html = cafe_web_board_html(board, cafe_http_lang(c, srv.ctx->config.language));
 	json_decref(board);
 	return cafe_http_html(c, MHD_HTTP_OK, html);
 }
@@ -381,8 +392,9 @@ order_page(struct MHD_Connection *c, long long id, const char *token)
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log;
 	int json = cafe_http_wants_json(c);
+	const char *lang = cafe_http_lang(c, srv.ctx->config.language);
 	long long gen = generation_now();
-	char *body = cache_get(id, json);
+	char *body = cache_get(id, kind_of(json, lang));
 	json_t *row;
 
 	if (!body) {
@@ -398,12 +410,12 @@ order_page(struct MHD_Connection *c, long long id, const char *token)
 			json_object_del(row, "currency");
 			body = json_dumps(row, JSON_COMPACT);
 		} else {
-			body = cafe_web_order_html(row, token, srv.ctx->config.web.ordering);
+			body = cafe_web_order_html(row, token, srv.ctx->config.web.ordering, lang);
 		}
 		json_decref(row);
 		if (!body)
 			return cafe_http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
-		cache_put(id, json, gen, body);
+		cache_put(id, kind_of(json, lang), gen, body);
 	}
 	if (json) {
 		enum MHD_Result ok = cafe_http_respond(c, MHD_HTTP_OK, "application/json", body,
@@ -646,6 +658,11 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 
 	(void)argc, (void)argv;
 	srv.ctx = ctx;
+	/* Before any thread: the languages' catalogues and locales. */
+	cafe_lang_init();
+	if (cafe_lang_missing("ko"))
+		fprintf(stderr, "%s: warning: Korean pages will be in English: %s\n", ctx->prog,
+		    cafe_lang_missing("ko"));
 	cafe_cond_init(&srv.changed);
 	cafe_log_pool_init(&srv.pool, ctx->db_path, CAFE_LOG_READONLY, NULL, POOL);
 	cafe_pickup_init(&srv.board);

@@ -414,3 +414,15 @@ browser() {
 @test "in a real browser on a kiosk's portrait screen: the same" {
 	browser 1080,1920
 }
+
+@test "in a real browser that asks for Korean: the pages in Korean, and the order's messages too" {
+	BROWSER_LANG=ko browser 390,844
+	assert_equal "$(db_sql "SELECT data->>'language' FROM events WHERE type = 'OrderPlaced' AND stream = 'order-1'")" ko
+	cafe-daemon -q run --once
+	run db_sql "SELECT data->>'text' FROM events WHERE type = 'NotificationQueued' AND CAST(data->>'order_id' AS INTEGER) = 1 ORDER BY seq"
+	assert_line --index 0 '주문 1: latte x2 + tea 12,700원 결제되었습니다. 감사합니다'
+	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
+		cp "$T/b/menu.png" "$CAFE_SCREENSHOTS/phone-menu-ko.png"
+		cp "$T/b/ready.png" "$CAFE_SCREENSHOTS/phone-ready-ko.png"
+	fi
+}

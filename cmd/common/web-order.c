@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "base/lang.h"
 #include "base/people.h"
 #include "command/counter.h"
 #include "command/input.h"
@@ -294,6 +295,38 @@ same_site(struct MHD_Connection *c)
 
 /* --- answers --- */
 
+/* The request's language: its Accept-Language, else the shop's. */
+static const char *
+lang_of(struct MHD_Connection *c)
+{
+	return cafe_http_lang(c, ord.ctx->config.language);
+}
+
+/* What a refusal means to the customer, above the message itself (which
+ * is the command line's, in English). */
+static const char *
+headline(unsigned code, int cancel)
+{
+	switch (code) {
+	case MHD_HTTP_FORBIDDEN:
+		return N_("Orders are taken on this shop's own pages only.");
+	case MHD_HTTP_CONTENT_TOO_LARGE:
+		return N_("The order is too large.");
+	case MHD_HTTP_TOO_MANY_REQUESTS:
+		return N_("Too many orders from here: please wait a moment.");
+	case MHD_HTTP_PAYMENT_REQUIRED:
+		return N_("The payment was declined. Nothing was charged.");
+	case MHD_HTTP_CONFLICT:
+		return cancel ? N_("It can no longer be cancelled: it is made, or cancelled "
+		    "already.") : N_("Sold out. Nothing was charged.");
+	case MHD_HTTP_SERVICE_UNAVAILABLE:
+		return N_("Please try again in a moment, or pay at the counter. Nothing was "
+		    "charged.");
+	default:
+		return N_("The order could not be taken as it is. Nothing was charged.");
+	}
+}
+
 /* A refusal: {"error", "exit"} for a script, a page for a browser's form. */
 static enum MHD_Result
 refuse(struct MHD_Connection *c, const struct cafe_web_body *b, unsigned code, int exit,
@@ -304,7 +337,8 @@ refuse(struct MHD_Connection *c, const struct cafe_web_body *b, unsigned code, i
 
 	snprintf(after, sizeof after, "%lld", retry_s);
 	if (b && b->form)
-		return cafe_http_html(c, code, cafe_web_refusal_html(msg, back));
+		return cafe_http_html(c, code, cafe_web_refusal_html(headline(code,
+		    strcmp(back, "/menu") != 0), msg, back, lang_of(c)));
 	return cafe_http_json(c, code, json_pack("{s:s, s:i}", "error", msg, "exit", exit),
 	    retry_s > 0 ? headers : NULL);
 }
@@ -379,7 +413,7 @@ cafe_web_menu(struct MHD_Connection *c)
 	cafe_random_hex(key);
 	key[32] = '\0';
 	{
-		char *html = cafe_web_menu_html(menu, ord.ctx->config.currency, key);
+		char *html = cafe_web_menu_html(menu, ord.ctx->config.currency, key, lang_of(c));
 
 		json_decref(menu);
 		return cafe_http_html(c, MHD_HTTP_OK, html);
@@ -516,6 +550,9 @@ cafe_web_order(struct MHD_Connection *c, const struct cafe_web_body *b)
 		    b->form ? strlen(text) : b->len, "", &r, &owner, &e);
 	if (status == 0) {
 		r.channel = "web";
+		/* The customer's language goes with the order, for its messages. */
+		if (!r.language)
+			r.language = lang_of(c);
 		status = cafe_counter_place(&view, log, &r, &res, &e);
 		if (status == 0)
 			ok = placed(c, b, log, &res);

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "web-reply.h"
 
 const char cafe_http_csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
@@ -28,6 +29,8 @@ cafe_http_respond(struct MHD_Connection *c, unsigned code, const char *type, con
 	 * order's link never leaves the site. */
 	MHD_add_response_header(r, "Referrer-Policy", "same-origin");
 	MHD_add_response_header(r, "Cache-Control", cache ? cache : "no-store");
+	/* A page is HTML or JSON, in the reader's language, as asked. */
+	MHD_add_response_header(r, "Vary", "Accept, Accept-Language");
 	for (size_t i = 0; headers && headers[i]; i += 2)
 		MHD_add_response_header(r, headers[i], headers[i + 1]);
 	ok = MHD_queue_response(c, code, r);
@@ -75,4 +78,11 @@ cafe_http_wants_json(struct MHD_Connection *c)
 	const char *a = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Accept");
 
 	return a && strstr(a, "application/json") && !strstr(a, "text/html");
+}
+
+const char *
+cafe_http_lang(struct MHD_Connection *c, const char *fallback)
+{
+	return cafe_lang_accept(MHD_lookup_connection_value(c, MHD_HEADER_KIND,
+	    "Accept-Language"), fallback);
 }

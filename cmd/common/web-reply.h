@@ -29,5 +29,8 @@ enum MHD_Result cafe_http_json(struct MHD_Connection *c, unsigned code, json_t *
 enum MHD_Result cafe_http_html(struct MHD_Connection *c, unsigned code, char *html);
 /* 1 when the request's Accept asks for JSON rather than HTML. */
 int cafe_http_wants_json(struct MHD_Connection *c);
+/* The customer's language, from the request's Accept-Language ("ko",
+ * "en"); fallback (the shop's) when it names neither. */
+const char *cafe_http_lang(struct MHD_Connection *c, const char *fallback);
 
 #endif

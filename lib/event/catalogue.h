@@ -20,6 +20,7 @@
 #define CAFE_CATALOGUE_H
 
 #include "base/cafe.h"
+#include "base/lang.h"
 
 #define CAFE_EV_ORDER_PAY "order_id:i amount:i"
 
@@ -28,7 +29,7 @@
 	X(PAYMENT_REQUESTED, PaymentRequested, "payment", \
 	    CAFE_EV_ORDER_PAY " key:s ?currency:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s", \
-	    "approved", "Order {order_id}: thank you, {amount} received for your {product}", \
+	    "approved", N_("Order {order_id}: thank you, {amount} received for your {product}"), \
 	    NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_DECLINED, PaymentDeclined, "payment", CAFE_EV_ORDER_PAY " reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
@@ -37,14 +38,14 @@
 	X(PAYMENT_VOIDED, PaymentVoided, "payment", CAFE_EV_ORDER_PAY " ref:s ?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(REFUND_REQUESTED, RefundRequested, "payment", "order_id:i ?amount:i ?reason:s", \
-	    NULL, NULL, "Refund asked for", CAFE_BOARD_NONE) \
+	    NULL, NULL, N_("Refund asked for"), CAFE_BOARD_NONE) \
 	X(PAYMENT_REFUNDED, PaymentRefunded, "payment", CAFE_EV_ORDER_PAY " ref:s", \
-	    "refunded", "Order {order_id}: {amount} has been refunded to you", \
-	    "Refunded", CAFE_BOARD_NONE) \
+	    "refunded", N_("Order {order_id}: {amount} has been refunded to you"), \
+	    N_("Refunded"), CAFE_BOARD_NONE) \
 	X(REFUND_FAILED, RefundFailed, "payment", \
 	    "order_id:i ?amount:i error:s ?attempts:i", "refund_failed", \
-	    "Order {order_id}: your refund of {amount} is delayed; we are looking into it", \
-	    "Refund delayed", CAFE_BOARD_NONE) \
+	    N_("Order {order_id}: your refund of {amount} is delayed; we are looking into it"), \
+	    N_("Refund delayed"), CAFE_BOARD_NONE) \
 	X(STOCK_RESERVED, StockReserved, "stock", "order_id:i product:s qty:i ?stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(STOCK_RELEASED, StockReleased, "stock", "order_id:i product:s qty:i", \
@@ -52,30 +53,30 @@
 	X(STOCK_ADJUSTED, StockAdjusted, "stock", "product:s stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(DELIVERY_STARTED, DeliveryStarted, "delivery", "order_id:i ?address:s ?product:s " \
-	    "?qty:i ?items:a ?customer:s ?contact:s", "brewing", \
-	    "Order {order_id}: your {product} is being made", "Being made", \
+	    "?qty:i ?items:a ?customer:s ?contact:s ?language:s", "brewing", \
+	    N_("Order {order_id}: your {product} is being made"), N_("Being made"), \
 	    CAFE_BOARD_MAKING) \
 	X(DRINK_READY, DrinkReady, "delivery", "order_id:i", "ready", \
-	    "Order {order_id}: your {product} is ready", "Ready", CAFE_BOARD_READY) \
+	    N_("Order {order_id}: your {product} is ready"), N_("Ready"), CAFE_BOARD_READY) \
 	X(DELIVERY_DISPATCHED, DeliveryDispatched, "delivery", "order_id:i ?rider:s", \
-	    "dispatched", "Order {order_id}: your {product} is on its way with {rider}", \
-	    "On its way", CAFE_BOARD_GONE) \
+	    "dispatched", N_("Order {order_id}: your {product} is on its way with {rider}"), \
+	    N_("On its way"), CAFE_BOARD_GONE) \
 	X(DELIVERY_COMPLETED, DeliveryCompleted, "delivery", "order_id:i", "delivered", \
-	    "Order {order_id}: your {product} has been delivered, enjoy", "Delivered", \
+	    N_("Order {order_id}: your {product} has been delivered, enjoy"), N_("Delivered"), \
 	    CAFE_BOARD_GONE) \
 	X(DELIVERY_CANCELLED, DeliveryCancelled, "delivery", "order_id:i ?reason:s", \
-	    "cancelled", "Order {order_id}: your {product} is cancelled", \
-	    "Delivery called off", CAFE_BOARD_GONE) \
+	    "cancelled", N_("Order {order_id}: your {product} is cancelled"), \
+	    N_("Delivery called off"), CAFE_BOARD_GONE) \
 	/* items, or (before orders had items) product, qty and unit_price */ \
 	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
 	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s ?contact:s ?note:s " \
-	    "?channel:s", NULL, NULL, \
-	    "Order placed and paid", CAFE_BOARD_NONE) \
+	    "?channel:s ?pickup_at:s ?language:s", NULL, NULL, \
+	    N_("Order placed and paid"), CAFE_BOARD_NONE) \
 	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
-	    NULL, NULL, "Cancelled", CAFE_BOARD_GONE) \
+	    NULL, NULL, N_("Cancelled"), CAFE_BOARD_GONE) \
 	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
-	    "Order {order_id}: sorry, we cannot make your {product}; your money will be " \
-	    "refunded", "The shop could not make it", CAFE_BOARD_GONE) \
+	    N_("Order {order_id}: sorry, we cannot make your {product}; your money will be " \
+	    "refunded"), N_("The shop could not make it"), CAFE_BOARD_GONE) \
 	X(BREAKER_OPENED, BreakerOpened, "breaker", "?calls:i ?failures:i ?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(BREAKER_HALF_OPENED, BreakerHalfOpened, "breaker", "?reason:s", \

@@ -72,12 +72,14 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 
 	if (ev->kind == CAFE_EV_ORDER_PLACED)
 		return 0;
+	memset(&v, 0, sizeof v);
 	snprintf(stream, sizeof stream, "notify-%s", ev->id);
 	/* Not careful: if it was queued after all, the append fails and the
 	 * daemon asks again, carefully. */
 	if (pc->careful && (ver = cafe_log_stream_version(pc->log, stream, e)) < 0)
 		return e->status;
-	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->kind)))
+	/* Whether there is a message, and what it names, in any language. */
+	if (ver > 0 || !(tmpl = cafe_template_for(pc->config, ev->kind, NULL)))
 		return 0;
 	if ((id = cafe_event_order_id(ev)) <= 0)
 		return cafe_err_set(e, CAFE_DATAERR, "event %lld (%s) names no order",
@@ -85,11 +87,13 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	amount = json_object_get(ev->data, "amount");
 	if ((status = facts(pc, id, tmpl, json_is_integer(amount), &o, e)) != 0)
 		return status;
+	/* In the customer's language: the order's, else the shop's. */
+	v.lang = o.language[0] ? o.language : pc->config->language;
+	tmpl = cafe_template_for(pc->config, ev->kind, v.lang);
 	if (!o.product[0])
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "order %lld was never placed (no OrderPlaced): no message to write", id);
 	rider = json_string_value(json_object_get(ev->data, "rider"));
-	memset(&v, 0, sizeof v);
 	v.order_id = id;
 	/* The items in words only for a template that names them. */
 	items_text = NULL;
@@ -118,7 +122,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		cafe_link_url(pc->config, token, link, sizeof link);
 	}
 	v.link = link;
-	text = cafe_template_render(cafe_template_fit(tmpl, ev->kind, &v), &v);
+	text = cafe_template_render(cafe_template_fit(pc->config, tmpl, ev->kind, &v), &v);
 	cafe_policy_batch(out, ev, id);
 	data = json_pack("{s:I, s:s, s:s, s:s, s:s}", "order_id", (json_int_t)id,
 	    "message_id", ev->id, "event", ev->type, "customer", o.customer, "text", text);
@@ -150,6 +154,9 @@ notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	snprintf(o->contact, sizeof o->contact, "%s",
 	    json_string_value(json_object_get(ev->data, "contact")) ?
 	    json_string_value(json_object_get(ev->data, "contact")) : "");
+	snprintf(o->language, sizeof o->language, "%s",
+	    json_string_value(json_object_get(ev->data, "language")) ?
+	    json_string_value(json_object_get(ev->data, "language")) : "");
 	o->qty = json_integer_value(qty);
 	if (json_is_array(json_object_get(ev->data, "items")) &&
 	    json_dumpb(json_object_get(ev->data, "items"), NULL, 0, JSON_COMPACT) <

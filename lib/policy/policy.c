@@ -170,6 +170,8 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	/* The notify policy's message about it reads no further. */
 	if (o.contact[0])
 		json_object_set_new(data, "contact", json_string(o.contact));
+	if (o.language[0])
+		json_object_set_new(data, "language", json_string(o.language));
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED, data);
 	return 0;
 }

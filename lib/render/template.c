@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/people.h"
 #include "template.h"
 
@@ -20,21 +21,21 @@ cafe_template_default(enum cafe_event_type event)
 }
 
 const char *
-cafe_template_for(const struct cafe_config *c, enum cafe_event_type event)
+cafe_template_for(const struct cafe_config *c, enum cafe_event_type event, const char *lang)
 {
 	const char *t = c ? cafe_config_template(c, cafe_event_name(event)) : NULL;
 
-	return t ? t : cafe_template_default(event);
+	return t ? t : cafe_tr(lang, cafe_template_default(event));
 }
 
 const char *
-cafe_template_fit(const char *tmpl, enum cafe_event_type event,
+cafe_template_fit(const struct cafe_config *c, const char *tmpl, enum cafe_event_type event,
     const struct cafe_template_vars *v)
 {
 	/* A dispatch with no rider named says nothing about a rider. */
-	if (tmpl && tmpl == cafe_template_default(event) &&
+	if (tmpl && !(c && cafe_config_template(c, cafe_event_name(event))) &&
 	    event == CAFE_EV_DELIVERY_DISPATCHED && (!v->rider || !v->rider[0]))
-		return "Order {order_id}: your {product} is on its way";
+		return cafe_tr(v->lang, N_("Order {order_id}: your {product} is on its way"));
 	return tmpl;
 }
 
@@ -60,7 +61,8 @@ value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template
 	} else if (IS("amount")) {
 		char money[80];
 
-		cafe_buf_cat(b, cafe_money(v->amount, v->currency, money, sizeof money));
+		cafe_buf_cat(b, cafe_money_in(v->lang, v->amount, v->currency, money,
+		    sizeof money));
 	} else if (IS("status")) {
 		cafe_buf_cat(b, v->status);
 	} else if (IS("rider")) {

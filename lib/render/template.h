@@ -26,21 +26,24 @@ struct cafe_template_vars {
 	const char *status;         /* the status the event brings */
 	const char *rider;
 	const char *link;           /* the customer's page (link.h); "" when none */
+	const char *lang;           /* the customer's ("ko"; NULL: English): {amount} */
 };
 
 /* The built-in template for an event type, in the customer's terms; NULL
  * for a type that has none. Borrowed. */
 const char *cafe_template_default(enum cafe_event_type event);
 
-/* The template for an event type: the config's (notify.templates), else
- * the built-in one, else NULL. Borrowed. */
-const char *cafe_template_for(const struct cafe_config *c, enum cafe_event_type event);
+/* The template for an event type: the config's (notify.templates: the
+ * shop's own words, for every language), else the built-in one in lang
+ * (base/lang.h), else NULL. Borrowed. */
+const char *cafe_template_for(const struct cafe_config *c, enum cafe_event_type event,
+		const char *lang);
 
 /* tmpl as it suits what v knows: a built-in template that would name
  * something v lacks (a dispatch without a rider) gives way to one that
- * does not. Borrowed. */
-const char *cafe_template_fit(const char *tmpl, enum cafe_event_type event,
-		const struct cafe_template_vars *v);
+ * does not, in v->lang. Borrowed. */
+const char *cafe_template_fit(const struct cafe_config *c, const char *tmpl,
+		enum cafe_event_type event, const struct cafe_template_vars *v);
 
 /* tmpl with its placeholders filled in. New string (free()). */
 char *cafe_template_render(const char *tmpl, const struct cafe_template_vars *v);

@@ -5,16 +5,23 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
+#include "base/lang.h"
 #include "base/people.h"
 #include "domain/items.h"
 #include "view/page.h"
 #include "web.h"
 
+/* Text for the page's reader, in the page's language. */
+#define T(s) cafe_tr(lang, (s))
+
 static void
-page_head(struct cafe_buf *b, const char *title, const char *stream)
+page_head(struct cafe_buf *b, const char *lang, const char *title, const char *stream)
 {
-	cafe_buf_cat(b, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+	cafe_buf_printf(b, "<!DOCTYPE html>\n<html lang=\"%s\"><head><meta charset=\"utf-8\">",
+	    lang && strcmp(lang, "ko") == 0 ? "ko" : "en");
+	cafe_buf_cat(b, 
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
 	    "<title>");
 	cafe_buf_html(b, title);
@@ -28,8 +35,53 @@ page_head(struct cafe_buf *b, const char *title, const char *stream)
 	cafe_buf_cat(b, "\">\n");
 }
 
+/* A translated label with one %s, its value escaped in its place: the
+ * words around the value stay the translation's, in its order. */
+static void
+labelled(struct cafe_buf *b, const char *fmt, const char *value)
+{
+	const char *at = strstr(fmt, "%s");
+	size_t n = at ? (size_t)(at - fmt) : strlen(fmt);
+	char *head = cafe_xstrdup(fmt);
+
+	head[n] = '\0';
+	cafe_buf_html(b, head);
+	free(head);
+	if (!at)
+		return;
+	cafe_buf_html(b, value ? value : "");
+	cafe_buf_html(b, at + 2);
+}
+
+/* The board's call: the number in bold where the translation puts it. */
+static void
+called(struct cafe_buf *b, const char *fmt, long long n)
+{
+	const char *at = strstr(fmt, "%s");
+	size_t len = at ? (size_t)(at - fmt) : strlen(fmt);
+	char *head = cafe_xstrdup(fmt);
+
+	head[len] = '\0';
+	cafe_buf_html(b, head);
+	free(head);
+	cafe_buf_printf(b, "<b id=\"latest\">%lld</b>", n);
+	if (at)
+		cafe_buf_html(b, at + 2);
+}
+
+/* A form's field with its label. */
+static void
+field(struct cafe_buf *b, const char *label, const char *input)
+{
+	cafe_buf_cat(b, "<label>");
+	cafe_buf_html(b, label);
+	cafe_buf_cat(b, " ");
+	cafe_buf_cat(b, input);
+	cafe_buf_cat(b, "</label>");
+}
+
 char *
-cafe_web_board_html(json_t *board)
+cafe_web_board_html(json_t *board, const char *lang)
 {
 	struct cafe_buf b = { 0 };
 	size_t i;
@@ -37,15 +89,20 @@ cafe_web_board_html(json_t *board)
 
 	json_t *latest = json_object_get(board, "latest");
 
-	page_head(&b, "Pick-up", "/events");
+	page_head(&b, lang, T("Pick-up"), "/events");
 	/* The number just called, large, until it is collected. */
-	cafe_buf_printf(&b, "<p id=\"called\" class=\"called\"%s>Order <b id=\"latest\">%lld"
-	    "</b> is ready</p>", json_is_integer(latest) ? "" : " hidden",
-	    (long long)json_integer_value(latest));
-	cafe_buf_cat(&b, "<main class=\"board\"><section><h1>Being made</h1><ul id=\"making\">");
+	cafe_buf_printf(&b, "<p id=\"called\" class=\"called\"%s>",
+	    json_is_integer(latest) ? "" : " hidden");
+	/* TRANSLATORS: the number called on the pick-up board; %s is it, in bold. */
+	called(&b, T("Order %s is ready"), (long long)json_integer_value(latest));
+	cafe_buf_cat(&b, "</p><main class=\"board\"><section><h1>");
+	cafe_buf_html(&b, T("Being made"));
+	cafe_buf_cat(&b, "</h1><ul id=\"making\">");
 	json_array_foreach(json_object_get(board, "making"), i, v)
 		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
-	cafe_buf_cat(&b, "</ul></section><section class=\"ready\"><h1>Ready</h1><ul id=\"ready\">");
+	cafe_buf_cat(&b, "</ul></section><section class=\"ready\"><h1>");
+	cafe_buf_html(&b, T("Ready"));
+	cafe_buf_cat(&b, "</h1><ul id=\"ready\">");
 	json_array_foreach(json_object_get(board, "ready"), i, v)
 		cafe_buf_printf(&b, "<li>%lld</li>", (long long)json_integer_value(v));
 	cafe_buf_cat(&b, "</ul></section></main></body></html>\n");
@@ -53,34 +110,49 @@ cafe_web_board_html(json_t *board)
 }
 
 char *
-cafe_web_order_html(json_t *row, const char *token, int ordering)
+cafe_web_order_html(json_t *row, const char *token, int ordering, const char *lang)
 {
 	struct cafe_buf b = { 0 };
-	char title[64], when[64], money[64], stream[128];
+	char title[96], when[64], money[64], stream[128], num[32];
 	const char *cur = json_string_value(json_object_get(row, "currency"));
+	const char *customer;
 	json_t *items = json_object_get(row, "items"), *it;
 	size_t i;
 
-	snprintf(title, sizeof title, "Order %lld",
+	snprintf(num, sizeof num, "%lld",
 	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	/* TRANSLATORS: an order page's title; %s is the order's number. */
+	snprintf(title, sizeof title, T("Order %s"), num);
 	snprintf(stream, sizeof stream, "/o/%s/events", token);
-	page_head(&b, title, stream);
+	page_head(&b, lang, title, stream);
 	cafe_buf_cat(&b, "<main class=\"order\"><h1>");
 	cafe_buf_html(&b, title);
-	cafe_buf_cat(&b, "</h1><p class=\"for\">for ");
-	cafe_buf_html(&b, json_string_value(json_object_get(row, "customer")));
+	cafe_buf_cat(&b, "</h1>");
+	/* Who it is for, where messages go, when it is collected: each when
+	 * the order says. */
+	customer = json_string_value(json_object_get(row, "customer"));
+	if (customer && *customer) {
+		cafe_buf_cat(&b, "<p class=\"for\">");
+		labelled(&b, T("for %s"), customer);
+		cafe_buf_cat(&b, "</p>");
+	}
 	if (json_is_string(json_object_get(row, "contact"))) {
-		cafe_buf_cat(&b, "</p><p class=\"for\">messages to ");
-		cafe_buf_html(&b, json_string_value(json_object_get(row, "contact")));
+		cafe_buf_cat(&b, "<p class=\"for\">");
+		labelled(&b, T("messages to %s"),
+		    json_string_value(json_object_get(row, "contact")));
+		cafe_buf_cat(&b, "</p>");
 	}
 	if (json_is_string(json_object_get(row, "pickup_at"))) {
-		cafe_buf_cat(&b, "</p><p class=\"pickup\">pick-up at ");
-		cafe_buf_html(&b, cafe_local_time(json_string_value(json_object_get(row,
-		    "pickup_at")), when, sizeof when));
+		cafe_buf_cat(&b, "<p class=\"pickup\">");
+		labelled(&b, T("pick-up at %s"), cafe_local_time(json_string_value(
+		    json_object_get(row, "pickup_at")), when, sizeof when));
+		cafe_buf_cat(&b, "</p>");
 	}
-	cafe_buf_cat(&b, "</p><p id=\"status\" class=\"status\">");
-	cafe_buf_html(&b, cafe_page_status(row));
-	cafe_buf_cat(&b, "</p><h2>Items</h2><ul class=\"items\">");
+	cafe_buf_cat(&b, "<p id=\"status\" class=\"status\">");
+	cafe_buf_html(&b, cafe_page_status(row, lang));
+	cafe_buf_cat(&b, "</p><h2>");
+	cafe_buf_html(&b, T("Items"));
+	cafe_buf_cat(&b, "</h2><ul class=\"items\">");
 	json_array_foreach(items, i, it) {
 		json_t *opt = json_object_get(it, "options"), *c;
 		size_t k;
@@ -96,50 +168,56 @@ cafe_web_order_html(json_t *row, const char *token, int ordering)
 			cafe_buf_cat(&b, ")");
 		cafe_buf_cat(&b, "</li>");
 	}
-	cafe_buf_cat(&b, "</ul><p class=\"total\">Total ");
-	cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "total")), cur, money,
-	    sizeof money));
+	cafe_buf_cat(&b, "</ul><p class=\"total\">");
+	labelled(&b, T("Total %s"), cafe_money_in(lang, json_integer_value(json_object_get(row,
+	    "total")), cur, money, sizeof money));
 	if (json_integer_value(json_object_get(row, "refunded")) > 0) {
-		cafe_buf_cat(&b, ", refunded ");
-		cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(row, "refunded")), cur,
-		    money, sizeof money));
+		cafe_buf_cat(&b, ", ");
+		labelled(&b, T("refunded %s"), cafe_money_in(lang, json_integer_value(
+		    json_object_get(row, "refunded")), cur, money, sizeof money));
 	}
-	cafe_buf_cat(&b, "</p><h2>So far</h2><ol id=\"steps\" class=\"steps\">");
+	cafe_buf_cat(&b, "</p><h2>");
+	cafe_buf_html(&b, T("So far"));
+	cafe_buf_cat(&b, "</h2><ol id=\"steps\" class=\"steps\">");
 	json_array_foreach(json_object_get(row, "steps"), i, it) {
 		cafe_buf_cat(&b, "<li><time>");
 		cafe_buf_html(&b, cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
 		    sizeof when));
 		cafe_buf_cat(&b, "</time> ");
-		cafe_buf_html(&b, json_string_value(json_object_get(it, "text")));
+		cafe_buf_html(&b, T(json_string_value(json_object_get(it, "text"))));
 		if (json_is_integer(json_object_get(it, "amount"))) {
 			cafe_buf_cat(&b, " ");
-			cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(it, "amount")), cur,
-			    money, sizeof money));
+			cafe_buf_html(&b, cafe_money_in(lang, json_integer_value(json_object_get(it,
+			    "amount")), cur, money, sizeof money));
 		}
 		cafe_buf_cat(&b, "</li>");
 	}
 	cafe_buf_cat(&b, "</ol>");
 	/* The customer's own cancel, while it can work; the script takes
 	 * the button away when the kitchen has made the drink. */
-	if (ordering && json_is_true(json_object_get(row, "cancellable")))
+	if (ordering && json_is_true(json_object_get(row, "cancellable"))) {
 		cafe_buf_printf(&b, "<form id=\"cancel\" method=\"post\" action=\"/o/%s/cancel\">"
-		    "<button type=\"submit\" class=\"cancel\">Cancel this order</button></form>",
-		    token);
+		    "<button type=\"submit\" class=\"cancel\">", token);
+		cafe_buf_html(&b, T("Cancel this order"));
+		cafe_buf_cat(&b, "</button></form>");
+	}
 	cafe_buf_cat(&b, "</main></body></html>\n");
 	return b.s;
 }
 
 char *
-cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
+cafe_web_menu_html(json_t *menu, const char *currency, const char *key, const char *lang)
 {
 	struct cafe_buf b = { 0 };
 	char money[64];
 	size_t i;
 	json_t *p;
 
-	page_head(&b, "Order", "");
-	cafe_buf_cat(&b, "<main class=\"menu\"><h1>Order</h1>"
-	    "<form id=\"order\" method=\"post\" action=\"/orders\"><ul class=\"products\">");
+	page_head(&b, lang, T("Order"), "");
+	cafe_buf_cat(&b, "<main class=\"menu\"><h1>");
+	cafe_buf_html(&b, T("Order"));
+	cafe_buf_cat(&b, "</h1><form id=\"order\" method=\"post\" action=\"/orders\">"
+	    "<ul class=\"products\">");
 	json_array_foreach(menu, i, p) {
 		const char *name = json_string_value(json_object_get(p, "product"));
 		json_t *stock = json_object_get(p, "stock"), *groups = json_object_get(p, "options");
@@ -149,11 +227,14 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
 		cafe_buf_cat(&b, "<li class=\"product\"><label><span class=\"name\">");
 		cafe_buf_html(&b, name);
 		cafe_buf_cat(&b, "</span> <span class=\"price\">");
-		cafe_buf_html(&b, cafe_money(json_integer_value(json_object_get(p, "price")),
+		cafe_buf_html(&b, cafe_money_in(lang, json_integer_value(json_object_get(p, "price")),
 		    currency, money, sizeof money));
 		cafe_buf_cat(&b, "</span>");
-		if (json_is_integer(stock) && json_integer_value(stock) <= 0)
-			cafe_buf_cat(&b, " <span class=\"soldout\">sold out</span>");
+		if (json_is_integer(stock) && json_integer_value(stock) <= 0) {
+			cafe_buf_cat(&b, " <span class=\"soldout\">");
+			cafe_buf_html(&b, T("sold out"));
+			cafe_buf_cat(&b, "</span>");
+		}
 		cafe_buf_cat(&b, "<input type=\"number\" min=\"0\" max=\"100\" value=\"0\" "
 		    "inputmode=\"numeric\" name=\"qty:");
 		cafe_buf_html(&b, name);
@@ -176,8 +257,8 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
 				cafe_buf_html(&b, choice);
 				if (json_integer_value(price)) {
 					cafe_buf_cat(&b, " +");
-					cafe_buf_html(&b, cafe_money(json_integer_value(price), currency,
-					    money, sizeof money));
+					cafe_buf_html(&b, cafe_money_in(lang, json_integer_value(price),
+					    currency, money, sizeof money));
 				}
 				cafe_buf_cat(&b, "</option>");
 			}
@@ -185,16 +266,18 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key)
 		}
 		cafe_buf_cat(&b, "</li>");
 	}
-	cafe_buf_cat(&b, "</ul><label>Your name <input name=\"customer\" maxlength=\"200\" "
-	    "autocomplete=\"name\"></label><label>Phone or e-mail, for messages <input "
-	    "name=\"contact\" maxlength=\"254\" autocomplete=\"tel\"></label>"
-	    "<label>Note for the kitchen <input name=\"note\" maxlength=\"500\"></label>"
-	    "<label>Pick up later at (empty: now) <input type=\"time\" name=\"pickup_at\">"
-	    "</label>"
-	    "<input type=\"hidden\" name=\"key\" value=\"");
+	cafe_buf_cat(&b, "</ul>");
+	field(&b, T("Your name"), "<input name=\"customer\" maxlength=\"200\" "
+	    "autocomplete=\"name\">");
+	field(&b, T("Phone or e-mail, for messages"), "<input name=\"contact\" "
+	    "maxlength=\"254\" autocomplete=\"tel\">");
+	field(&b, T("Note for the kitchen"), "<input name=\"note\" maxlength=\"500\">");
+	field(&b, T("Pick up later at (empty: now)"), "<input type=\"time\" name=\"pickup_at\">");
+	cafe_buf_cat(&b, "<input type=\"hidden\" name=\"key\" value=\"");
 	cafe_buf_html(&b, key);
-	cafe_buf_cat(&b, "\"><button type=\"submit\" class=\"order\">Order and pay</button>"
-	    "</form></main></body></html>\n");
+	cafe_buf_cat(&b, "\"><button type=\"submit\" class=\"order\">");
+	cafe_buf_html(&b, T("Order and pay"));
+	cafe_buf_cat(&b, "</button></form></main></body></html>\n");
 	return b.s;
 }
 
@@ -226,7 +309,7 @@ cafe_web_rider_html(json_t *view, const char *token)
 	size_t i;
 	json_t *d;
 
-	page_head(&b, "Deliveries", "/events");
+	page_head(&b, "en", "Deliveries", "/events");
 	cafe_buf_cat(&b, "<main class=\"rider\" data-reload=\"1\"><h1>");
 	cafe_buf_html(&b, json_string_value(json_object_get(view, "rider")));
 	cafe_buf_cat(&b, "</h1><h2>Waiting for a rider</h2><ul id=\"waiting\" class=\"deliveries\">");
@@ -240,15 +323,22 @@ cafe_web_rider_html(json_t *view, const char *token)
 }
 
 char *
-cafe_web_refusal_html(const char *message, const char *back)
+cafe_web_refusal_html(const char *headline, const char *message, const char *back,
+    const char *lang)
 {
 	struct cafe_buf b = { 0 };
 
-	page_head(&b, "Not ordered", "");
-	cafe_buf_cat(&b, "<main class=\"refused\"><h1>Sorry</h1><p id=\"error\">");
+	page_head(&b, lang, T("Not ordered"), "");
+	cafe_buf_cat(&b, "<main class=\"refused\"><h1>");
+	cafe_buf_html(&b, T("Sorry"));
+	cafe_buf_cat(&b, "</h1><p class=\"headline\">");
+	cafe_buf_html(&b, T(headline));
+	cafe_buf_cat(&b, "</p><p id=\"error\">");
 	cafe_buf_html(&b, message);
 	cafe_buf_cat(&b, "</p><p><a href=\"");
 	cafe_buf_html(&b, back);
-	cafe_buf_cat(&b, "\">Back</a></p></main></body></html>\n");
+	cafe_buf_cat(&b, "\">");
+	cafe_buf_html(&b, T("Back"));
+	cafe_buf_cat(&b, "</a></p></main></body></html>\n");
 	return b.s;
 }

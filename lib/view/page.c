@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/lang.h"
 #include "base/people.h"
 #include "domain/order.h"
 #include "page.h"
@@ -68,34 +69,40 @@ cafe_page_order(struct cafe_log *log, long long id, const char *currency,
 	return row;
 }
 
-const char *
-cafe_page_status(json_t *row)
+static const char *
+status_words(json_t *row)
 {
 	const char *order = json_string_value(json_object_get(row, "order_status"));
 	const char *d = json_string_value(json_object_get(row, "delivery_status"));
 
 	if (order && strcmp(order, "cancelled") == 0)
-		return "Cancelled";
+		return N_("Cancelled");
 	if (order && strcmp(order, "rejected") == 0)
-		return "The shop could not make it";
+		return N_("The shop could not make it");
 	if ((!d || strcmp(d, "pending") == 0) && json_object_get(row, "pickup_at"))
-		return "Paid, to be made for your pick-up";
+		return N_("Paid, to be made for your pick-up");
 	if (!d || strcmp(d, "pending") == 0)
-		return "Paid, waiting for the kitchen";
+		return N_("Paid, waiting for the kitchen");
 	if (strcmp(d, "brewing") == 0)
-		return "Being made";
+		return N_("Being made");
 	if (strcmp(d, "ready") == 0)
-		return "Ready";
+		return N_("Ready");
 	if (strcmp(d, "dispatched") == 0)
-		return "On its way";
+		return N_("On its way");
 	if (strcmp(d, "delivered") == 0)
-		return "Delivered";
+		return N_("Delivered");
 	return d;
+}
+
+const char *
+cafe_page_status(json_t *row, const char *lang)
+{
+	return cafe_tr(lang, status_words(row));
 }
 
 /* For the script: the status line and the steps, ready to show as text. */
 json_t *
-cafe_page_view(json_t *row)
+cafe_page_view(json_t *row, const char *lang)
 {
 	json_t *steps = json_array(), *it;
 	char when[64], money[64];
@@ -107,13 +114,13 @@ cafe_page_view(json_t *row)
 
 		snprintf(line, sizeof line, "%s %s%s%s",
 		    cafe_local_time(json_string_value(json_object_get(it, "ts")), when, sizeof when),
-		    json_string_value(json_object_get(it, "text")),
+		    cafe_tr(lang, json_string_value(json_object_get(it, "text"))),
 		    json_is_integer(json_object_get(it, "amount")) ? " " : "",
 		    json_is_integer(json_object_get(it, "amount")) ?
-		    cafe_money(json_integer_value(json_object_get(it, "amount")), cur, money,
-		    sizeof money) : "");
+		    cafe_money_in(lang, json_integer_value(json_object_get(it, "amount")), cur,
+		    money, sizeof money) : "");
 		json_array_append_new(steps, json_string(line));
 	}
-	return json_pack("{s:s, s:o, s:O}", "status", cafe_page_status(row), "steps", steps,
-	    "cancellable", json_object_get(row, "cancellable"));
+	return json_pack("{s:s, s:o, s:O}", "status", cafe_page_status(row, lang),
+	    "steps", steps, "cancellable", json_object_get(row, "cancellable"));
 }

@@ -17,10 +17,11 @@
  * placed. New reference. */
 json_t *cafe_page_order(struct cafe_log *log, long long id, const char *currency,
 		struct cafe_err *e);
-/* The status line a customer reads for the row ("Being made"). */
-const char *cafe_page_status(json_t *row);
+/* The status line a customer reads for the row ("Being made"), in lang
+ * (base/lang.h). */
+const char *cafe_page_status(json_t *row, const char *lang);
 /* For the page's script: {status, steps: ["TIME TEXT AMOUNT", ...]},
- * ready to show as text. New reference. */
-json_t *cafe_page_view(json_t *row);
+ * ready to show as text in lang. New reference. */
+json_t *cafe_page_view(json_t *row, const char *lang);
 
 #endif

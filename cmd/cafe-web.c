@@ -18,6 +18,7 @@
  *  - connections, request size and idle time are bounded;
  *  - SIGTERM and SIGINT end every stream and stop the server cleanly.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
@@ -36,6 +37,7 @@
 #include "base/cond.h"
 #include "gate.h"
 #include "log-pool.h"
+#include "web-client.h"
 #include "web-order.h"
 #include "web-reply.h"
 #include "view/link.h"
@@ -179,6 +181,7 @@ generation_now(void)
 /* An event stream: the board's, or one order's (id > 0). */
 struct stream {
 	long long id;
+	char client[INET6_ADDRSTRLEN];   /* whose place among CAFE_WEB_WATCHES it takes */
 	const char *lang;           /* the reader's, for an order's words */
 	long long generation;       /* the commits it has shown */
 	char *last;                 /* the data last sent */
@@ -271,6 +274,7 @@ stream_free(void *cls)
 {
 	struct stream *s = cls;
 
+	cafe_web_watch_give(s->client);
 	free(s->last);
 	free(s->pending);
 	free(s);
@@ -283,6 +287,17 @@ event_stream(struct MHD_Connection *c, long long id)
 	struct MHD_Response *r;
 	enum MHD_Result ok;
 
+	/* One client (behind a proxy, the one it forwards for) watches at
+	 * most so many pages at once. */
+	cafe_web_client(c, &srv.ctx->config, s->client, sizeof s->client);
+	if (!cafe_web_watch_take(s->client)) {
+		static const char *const later[] = { "Retry-After", "30", NULL };
+		static const char msg[] = "429 too many pages watched from one place\n";
+
+		free(s);
+		return cafe_http_respond(c, MHD_HTTP_TOO_MANY_REQUESTS,
+		    "text/plain; charset=utf-8", msg, sizeof msg - 1, NULL, later);
+	}
 	s->id = id;
 	s->lang = cafe_http_lang(c, srv.ctx->config.language);
 	s->generation = -1;
@@ -722,7 +737,11 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    (ss.ss_family == AF_INET6 ? MHD_USE_IPv6 : 0), 0, NULL, NULL,
 	    handle, NULL,
 	    MHD_OPTION_CONNECTION_LIMIT, (unsigned)maxconn,
-	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned)(maxconn > 128 ? 128 : maxconn),
+	    /* Behind a proxy every connection comes from its address: the
+	     * clients it forwards for are told apart per request instead
+	     * (web-client.h). */
+	    MHD_OPTION_PER_IP_CONNECTION_LIMIT, ctx->config.web.nproxies ? 0u :
+	    (unsigned)(maxconn > CAFE_WEB_WATCHES ? CAFE_WEB_WATCHES : maxconn),
 	    MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)timeout,
 	    MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t)MAX_REQUEST,
 	    MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,

@@ -310,6 +310,25 @@ refused() {
 	assert_equal "$CODE" 429
 }
 
+@test "behind a trusted proxy the pages watched at once are counted per forwarded client, not per proxy" {
+	shop_config 'trusted_proxies: [127.0.0.0/8]'
+	web --max-connections 600
+	post /orders '{"items":[{"product":"tea"}]}'
+	link=$(jq -r .link <<<"$BODY") link=/o/${link##*/}/events
+	before=$(event_count)
+	# 130 phones, one page each, all through the one proxy address: more
+	# than one address may hold directly, and all are served.
+	run hold-streams "$PORT" "$link" 130 '203.0.113.{i}'
+	assert_success
+	assert_output '200 130'
+	# One client with 129 pages open: the one past 128 is refused, 429.
+	run hold-streams "$PORT" "$link" 129 '198.51.100.9'
+	assert_success
+	assert_output $'200 128\n429 1'
+	# Nothing was appended by watching.
+	assert_equal "$(event_count)" "$before"
+}
+
 @test "the customer cancels while it is not made: 200 and the page; again 409; once made 409; the form 303" {
 	web
 	post /orders '{"items":[{"product":"tea"}],"customer":"kim"}'

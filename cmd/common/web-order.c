@@ -22,6 +22,7 @@
 #include "view/menu-view.h"
 #include "view/page.h"
 #include "view/rider.h"
+#include "web-client.h"
 #include "web-order.h"
 #include "web-reply.h"
 
@@ -134,93 +135,6 @@ cafe_web_body_free(struct cafe_web_body *b)
 	json_decref(b->fields);
 	free(b->bytes);
 	memset(b, 0, sizeof *b);
-}
-
-/* --- who asks --- */
-
-/* The first bits of an address against a block of trusted_proxies. */
-static int
-in_block(const struct cafe_cidr *n, int family, const unsigned char *a)
-{
-	int full = n->bits / 8, rest = n->bits % 8;
-
-	if (n->family != family || memcmp(n->addr, a, (size_t)full) != 0)
-		return 0;
-	return rest == 0 || ((n->addr[full] ^ a[full]) & (0xff << (8 - rest)) & 0xff) == 0;
-}
-
-/* text as an address (IPv4, IPv6, IPv4 in IPv6) in family and a[]. */
-static int
-parse_addr(const char *text, int *family, unsigned char a[16])
-{
-	static const unsigned char v4mapped[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
-
-	if (inet_pton(AF_INET, text, a) == 1) {
-		*family = AF_INET;
-		return 0;
-	}
-	if (inet_pton(AF_INET6, text, a) != 1)
-		return -1;
-	*family = AF_INET6;
-	if (memcmp(a, v4mapped, 12) == 0) {
-		memmove(a, a + 12, 4);
-		*family = AF_INET;
-	}
-	return 0;
-}
-
-static int
-trusted(const char *text)
-{
-	const struct cafe_config *c = &ord.ctx->config;
-	unsigned char a[16];
-	int family;
-
-	if (parse_addr(text, &family, a) != 0)
-		return 0;
-	for (size_t i = 0; i < c->web.nproxies; i++)
-		if (in_block(&c->web.proxies[i], family, a))
-			return 1;
-	return 0;
-}
-
-/* Who is asking: the peer's address; from a trusted proxy, the nearest
- * address in X-Forwarded-For that is not one of the trusted proxies. */
-static void
-client_of(struct MHD_Connection *c, char *buf, size_t n)
-{
-	const union MHD_ConnectionInfo *ci = MHD_get_connection_info(c,
-	    MHD_CONNECTION_INFO_CLIENT_ADDRESS);
-	const struct sockaddr *sa = ci ? ci->client_addr : NULL;
-	const char *xff;
-	char *list, *p;
-
-	snprintf(buf, n, "?");
-	if (sa && sa->sa_family == AF_INET)
-		inet_ntop(AF_INET, &((const struct sockaddr_in *)(const void *)sa)->sin_addr,
-		    buf, (socklen_t)n);
-	else if (sa && sa->sa_family == AF_INET6)
-		inet_ntop(AF_INET6, &((const struct sockaddr_in6 *)(const void *)sa)->sin6_addr,
-		    buf, (socklen_t)n);
-	if (!trusted(buf) ||
-	    !(xff = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "X-Forwarded-For")))
-		return;
-	list = cafe_xstrdup(xff);
-	while ((p = strrchr(list, ',')) || *list) {
-		char *one = p ? p + 1 : list;
-		unsigned char a[16];
-		int family;
-
-		one += strspn(one, " \t");
-		one[strcspn(one, " \t")] = '\0';
-		if (parse_addr(one, &family, a) != 0)
-			break;          /* not an address: stop at the last good one */
-		inet_ntop(family, a, buf, (socklen_t)n);
-		if (!trusted(buf) || !p)
-			break;
-		*p = '\0';
-	}
-	free(list);
 }
 
 /* One order of addr's; 0 with *retry_s when its orders are used up. */
@@ -530,7 +444,7 @@ cafe_web_order(struct MHD_Connection *c, const struct cafe_web_body *b)
 	if (b->too_large)
 		return refuse(c, b, MHD_HTTP_CONTENT_TOO_LARGE, CAFE_DATAERR, "the order is too "
 		    "large (at most 16 kB)", 0, "/menu");
-	client_of(c, addr, sizeof addr);
+	cafe_web_client(c, &ord.ctx->config, addr, sizeof addr);
 	if (!take_turn(addr, &retry_s)) {
 		snprintf(msg, sizeof msg, "too many orders from one place: try again in %lld s",
 		    retry_s);

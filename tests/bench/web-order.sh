@@ -8,6 +8,12 @@
 #  - the menu page (GET /menu, ab keep-alive, WEB_CONCURRENCY 4) against
 #    the server's static /style.css. Goal: at least 0.5x its requests
 #    per second.
+#  - WEB_WATCHERS (100) phones each watching its own order's page (an
+#    event stream, tests/helpers/bench-sse @FILE), the daemon running:
+#    from a commit that changes one watched order (cafe-deliver ready) to
+#    its page hearing of it, once per watched order, first with nothing
+#    else going on, then while WEB_ORDERERS (8) clients order on the web
+#    one after another without pause. Goal: p99 <= 50 ms while they order.
 set -eu
 top=$(cd "$(dirname "$0")/../.." && pwd)
 rounds=${WEB_ROUNDS:-5}
@@ -23,7 +29,7 @@ cat >"$work/cafe.yaml" <<EOC
 web: {ordering: true, orders_per_minute: 10000}
 EOC
 export CAFE_CONFIG=$work/cafe.yaml
-PATH=$top/bin:$PATH
+PATH=$top/bin:$top/build/tests:$PATH
 
 cafe-order place tea -q
 port=$(( 30000 + $$ % 20000 ))
@@ -73,3 +79,44 @@ if grep -qv '^201$' "$work/codes"; then
 fi
 printf 'web order: median of round ratios %.2fx cafe-order place (goal <= 1.30)\n' "$(med <"$work/place")"
 printf 'menu page: median of round ratios %.2fx the static file (goal >= 0.50)\n' "$(med <"$work/menu")"
+
+# Phones watching their orders while others order.
+watchers=${WEB_WATCHERS:-100}
+orderers=${WEB_ORDERERS:-8}
+cafe-daemon -q run &
+daemon=$!
+trap '[ -z "$web" ] || kill "$web" 2>/dev/null; kill "$daemon" 2>/dev/null; wait 2>/dev/null; rm -rf "$work"' EXIT
+for set in quiet busy; do
+	: >"$work/$set.paths"; : >"$work/$set.ids"
+	for i in $(seq "$watchers"); do
+		cafe-order --json place tea --customer "w$i" >"$work/one"
+		jq -r .order_id "$work/one" >>"$work/$set.ids"
+		jq -r '.link | sub("^https?://[^/]+"; "") + "/events"' "$work/one" >>"$work/$set.paths"
+	done
+	printf '#!/bin/sh\nexec cafe-deliver -q ready "$(sed -n "${1}p" %s)"\n' "$work/$set.ids" \
+	    >"$work/$set.step"
+	chmod +x "$work/$set.step"
+done
+# Every watched order is being made before its page is watched.
+last=$(tail -1 "$work/busy.ids")
+until [ "$(cafe-trace --json list | jq -r "select(.order_id == $last) | .delivery_status")" = brewing ]; do
+	sleep 0.05
+done
+set -- $(bench-sse "$port" "@$work/quiet.paths" "$watchers" "$watchers" "$work/quiet.step")
+printf 'watching: %d phones, nothing else: commit to its page p50 %s ms, p99 %s ms, max %s ms\n' \
+    "$watchers" "$1" "$2" "$3"
+: >"$work/busy.codes"
+touch "$work/ordering"
+for o in $(seq "$orderers"); do
+	while [ -e "$work/ordering" ]; do
+		curl -s -o /dev/null -w '%{http_code}\n' -H 'Content-Type: application/json' \
+		    --data-binary '{"items":[{"product":"tea"}]}' \
+		    $(for i in $(seq 20); do echo "$base/orders"; done) >>"$work/busy.codes"
+	done &
+done
+sleep 1
+set -- $(bench-sse "$port" "@$work/busy.paths" "$watchers" "$watchers" "$work/busy.step")
+rm -f "$work/ordering"
+wait $(jobs -p | grep -v "^$web\$" | grep -v "^$daemon\$") 2>/dev/null || :
+printf 'watching: %d phones while %d clients order (%d orders placed meanwhile): p50 %s ms, p99 %s ms, max %s ms (goal p99 <= 50)\n' \
+    "$watchers" "$orderers" "$(grep -c '^201$' "$work/busy.codes")" "$1" "$2" "$3"

@@ -3,13 +3,18 @@
  * of a commit (tests/bench/web.sh).
  *
  *	bench-sse PORT PATH CLIENTS ROUNDS CMD...
+ *	bench-sse PORT @FILE CLIENTS ROUNDS CMD...
  *
  * Opens CLIENTS connections to 127.0.0.1:PORT, asks each for PATH (an
  * event stream) and waits for each one's first event. Then, ROUNDS times:
  * runs CMD with the round's number (1, 2...) as its last argument, takes
  * the time when it exits (the commit), and waits until every client has
- * a new event; each client's wait is one sample. Prints "p50 p99 max" in
- * milliseconds. Exits 1 when a client is not told within 10 seconds.
+ * a new event; each client's wait is one sample.
+ * With @FILE, client i asks for FILE's line i (each its own order's
+ * page), and round r's commit is for client (r - 1) % CLIENTS alone: only
+ * its wait is a sample; what the others hear meanwhile is read and left.
+ * Prints "p50 p99 max" in milliseconds. Exits 1 when a client is not told
+ * within 10 seconds.
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>
@@ -75,11 +80,33 @@ main(int argc, char **argv)
 	size_t *len;
 	double *lat;
 	size_t nlat = 0;
+	char **paths;
+	int each;
 
 	if (argc < 6 || (port = atoi(argv[1])) <= 0 || (n = atoi(argv[3])) <= 0 ||
 	    (rounds = atoi(argv[4])) <= 0) {
 		fputs("usage: bench-sse PORT PATH CLIENTS ROUNDS CMD...\n", stderr);
 		return 64;
+	}
+	paths = calloc((size_t)n, sizeof *paths);
+	if ((each = argv[2][0] == '@')) {
+		FILE *f = fopen(argv[2] + 1, "r");
+		char line[512];
+
+		for (int i = 0; f && i < n && fgets(line, sizeof line, f); i++) {
+			line[strcspn(line, "\n")] = '\0';
+			paths[i] = strdup(line);
+		}
+		if (f)
+			fclose(f);
+		for (int i = 0; i < n; i++)
+			if (!paths[i]) {
+				fprintf(stderr, "bench-sse: %s has fewer than %d paths\n", argv[2] + 1, n);
+				return 64;
+			}
+	} else {
+		for (int i = 0; i < n; i++)
+			paths[i] = argv[2];
 	}
 	p = calloc((size_t)n, sizeof *p);
 	acc = calloc((size_t)n, sizeof *acc);
@@ -97,7 +124,7 @@ main(int argc, char **argv)
 			return 1;
 		}
 		snprintf(req, sizeof req, "GET %s HTTP/1.1\r\nHost: bench\r\n"
-		    "Accept: text/event-stream\r\n\r\n", argv[2]);
+		    "Accept: text/event-stream\r\n\r\n", paths[i]);
 		if (write(p[i].fd, req, strlen(req)) < 0)
 			return 1;
 	}
@@ -120,7 +147,7 @@ main(int argc, char **argv)
 	}
 	for (int r = 1; r <= rounds; r++) {
 		char num[16], **cmd = calloc((size_t)argc, sizeof *cmd);
-		int left = n, st;
+		int left = each ? 1 : n, st, mine = (r - 1) % n;
 		char *told = calloc((size_t)n, 1);
 		double t0, deadline;
 		pid_t pid;
@@ -152,7 +179,7 @@ main(int argc, char **argv)
 					fprintf(stderr, "bench-sse: client %d: closed\n", i);
 					return 1;
 				}
-				if (got && !told[i]) {
+				if (got && !told[i] && (!each || i == mine)) {
 					told[i] = 1;
 					lat[nlat++] = now_ms() - t0;
 					left--;

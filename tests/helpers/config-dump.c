@@ -126,7 +126,7 @@ main(int argc, char **argv)
 		goto out;
 	}
 	out = json_pack("{s:o, s:o, s:s, s:o, s:{s:i, s:b}, s:s, s:o, s:o, s:o, s:o, "
-	    "s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i}}",
+	    "s:{s:i, s:i, s:i, s:i, s:i}, s:{s:i, s:i}, s:s, s:o}",
 	    "path", str_or_null(c.path), "db", str_or_null(c.db),
 	    "currency", c.currency, "timezone", str_or_null(c.timezone),
 	    "tax", "rate_percent", c.tax.rate_percent, "included", c.tax.included,
@@ -138,7 +138,10 @@ main(int argc, char **argv)
 	    "reconcile_after_ms", c.daemon.reconcile_after_ms,
 	    "lag_alert", c.daemon.lag_alert,
 	    "lag_alert_ms", c.daemon.lag_alert_ms,
-	    "kitchen", "late_after_ms", c.kitchen.late_after_ms);
+	    "kitchen", "late_after_ms", c.kitchen.late_after_ms, "prep_ms", c.kitchen.prep_ms,
+	    "language", c.language,
+	    "hours", c.hours.open_min < 0 ? json_null() : json_pack("{s:i, s:i}",
+	    "open_min", c.hours.open_min, "close_min", c.hours.close_min));
 	if (!out || json_dumpf(out, stdout, JSON_INDENT(2)) != 0 ||
 	    putchar('\n') == EOF || fflush(stdout) != 0) {
 		fputs("config-dump: cannot write the JSON\n", stderr);

@@ -82,11 +82,14 @@ fails_with() {
 	    '  retry: {max_attempts: 7, backoff_ms: 0}' \
 	    '  templates: {DeliveryStarted: "Order {order_id}: your {product} is being made",' \
 	    '              DrinkReady: "커피 {qty}잔, {customer}"}' \
-	    'daemon: {poll_ms: 10, lease_ms: 2000, reconcile_after_ms: 0, lag_alert: 5}'
+	    'daemon: {poll_ms: 10, lease_ms: 2000, reconcile_after_ms: 0, lag_alert: 5}' \
+	    'kitchen: {prep_ms: 600000}' \
+	    'hours: {open: "07:30", close: "24:00"}' \
+	    'language: ko'
 	run "$DUMP" "$F"
 	assert_success
 	run jq -c '.path = "F" | del(.options, .timezone, .tax) | .menu |= map(del(.code, .options))' <<<"$output"
-	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5,"lag_alert_ms":300000},"kitchen":{"late_after_ms":600000}}'
+	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5,"lag_alert_ms":300000},"kitchen":{"late_after_ms":600000,"prep_ms":600000},"language":"ko","hours":{"open_min":450,"close_min":1440}}'
 }
 
 @test "a Korean menu with codes, choices, tax and a time zone" {

@@ -102,7 +102,25 @@ static struct {
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
 	struct cafe_pickup board;
+	/* Which orders each commit touched, so that a page nobody changed
+	 * is neither made again nor sent (the watcher reads each commit's
+	 * events once, instead of every watching page reading its order):
+	 * touched[id % TOUCHED] is the generation that last touched an order
+	 * of that slot. Orders that share a slot are made again together: a
+	 * page is made too often, never too seldom. */
+	long long touched[4096];
+	long long all_touched;      /* a commit whose events could not be read */
+	long long seen_seq;         /* the watcher's last event read */
 } srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
+
+#define TOUCHED (sizeof srv.touched / sizeof srv.touched[0])
+
+/* 1 when order id may have changed after generation g (srv.mu held). */
+static int
+touched_since(long long id, long long g)
+{
+	return srv.all_touched > g || srv.touched[(unsigned long long)id % TOUCHED] > g;
+}
 
 static volatile sig_atomic_t got_signal;
 
@@ -145,7 +163,7 @@ cache_get(long long id, int kind)
 	char *body = NULL;
 
 	pthread_mutex_lock(&srv.mu);
-	if (p->body && p->id == id && p->kind == kind && p->generation == srv.generation)
+	if (p->body && p->id == id && p->kind == kind && !touched_since(id, p->generation))
 		body = cafe_xstrdup(p->body);
 	pthread_mutex_unlock(&srv.mu);
 	return body;
@@ -237,8 +255,16 @@ stream_read(void *cls, uint64_t pos, char *out, size_t max)
 			return MHD_CONTENT_READER_END_OF_STREAM;
 		if (s->generation < 0 || s->generation != generation_now()) {
 			char *data;
+			int stale;
 
-			s->generation = generation_now();
+			/* The board's stream follows every commit; an order's
+			 * only those that touched it. */
+			pthread_mutex_lock(&srv.mu);
+			stale = s->generation < 0 || s->id == 0 || touched_since(s->id, s->generation);
+			s->generation = srv.generation;
+			pthread_mutex_unlock(&srv.mu);
+			if (!stale)
+				continue;
 			if (!(data = stream_state(s)))
 				return MHD_CONTENT_READER_END_WITH_ERROR;
 			if (!s->last || strcmp(data, s->last) != 0) {
@@ -586,17 +612,52 @@ request_done(void *cls, struct MHD_Connection *c, void **req,
 
 /* --- the watcher: wakes the streams on every commit --- */
 
+/* The orders of a commit's events. */
+struct marking {
+	long long *ids;
+	size_t n, cap;
+	long long last;
+};
+
+static int
+mark_touched(const struct cafe_event *ev, void *arg)
+{
+	struct marking *m = arg;
+	long long id = cafe_event_order_id(ev);
+
+	m->last = ev->seq;
+	if (id <= 0)
+		return 0;
+	if (m->n == m->cap) {
+		m->cap = m->cap ? 2 * m->cap : 64;
+		m->ids = cafe_xrealloc(m->ids, m->cap * sizeof *m->ids);
+	}
+	m->ids[m->n++] = id;
+	return 0;
+}
+
 static void
 on_commit(void *arg, struct cafe_log *log, long long head)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
+	struct marking m = { NULL, 0, 0, srv.seen_seq };
+	int read;
 
 	(void)arg, (void)head;
 	cafe_pickup_catch_up(&srv.board, log, &e);
+	/* Read outside the lock (only this thread moves seen_seq); the
+	 * marks are made before the generation they carry is announced. */
+	read = cafe_log_read(log, srv.seen_seq, 0, mark_touched, &m, &e);
 	pthread_mutex_lock(&srv.mu);
 	srv.generation++;
+	if (read != 0)
+		srv.all_touched = srv.generation;
+	for (size_t i = 0; i < m.n; i++)
+		srv.touched[(unsigned long long)m.ids[i] % TOUCHED] = srv.generation;
+	srv.seen_seq = m.last;
 	pthread_cond_broadcast(&srv.changed);
 	pthread_mutex_unlock(&srv.mu);
+	free(m.ids);
 }
 
 /* --- the command --- */
@@ -702,7 +763,8 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	if (cafe_log_watch_start(&watcher, watch_log, cafe_log_head(watch_log, &e), 500, 500,
+	srv.seen_seq = cafe_log_head(watch_log, &e);
+	if (cafe_log_watch_start(&watcher, watch_log, srv.seen_seq, 500, 500,
 	    on_commit, NULL, &e) != 0) {
 		cafe_log_close(watch_log);
 		cafe_ctx_error(ctx, &e);

@@ -208,6 +208,31 @@ code() { curl -s -o /dev/null -w '%{http_code}' "$@"; }
 	assert_output --partial '<p id="called" class="called" hidden>'
 }
 
+@test "an order's page hears of its own change while other orders commit, and of nothing else" {
+	web
+	order tea --customer kim
+	cafe-daemon -q run --once
+	curl -s -N "$LINK/events" >"$T/stream" 3>&- &
+	DAEMONS+=("$!")
+	wait_for 'grep -q "\"status\":\"Being made\"" "$T/stream"'
+	# Others' orders, each its own commits: nothing for this page.
+	for i in 1 2 3 4 5; do cafe-order place latte -q; done
+	cafe-daemon -q run --once
+	cafe-deliver -q ready 1
+	wait_for 'grep -q "\"status\":\"Ready\"" "$T/stream"'
+	# Its page as it is now, though other orders moved on since it was
+	# last made.
+	cafe-deliver -q ready 2
+	run get -H 'Accept: application/json' "$LINK"
+	assert_equal "$(jq -r .delivery_status <<<"$output")" ready
+	cafe-order -q cancel 3
+	cafe-deliver -q dispatch 1
+	wait_for 'get -H "Accept: application/json" "$LINK" | jq -e ".delivery_status == \"dispatched\"" >/dev/null'
+	wait_for 'grep -q "\"status\":\"On its way\"" "$T/stream"'
+	# Three changes of its own, each heard once: the others' added none.
+	assert_equal "$(grep -c '^event: order' "$T/stream")" 3
+}
+
 # A quiet stream lasted until its first keep-alive comment (15 s), which
 # came after the connection's idle timeout (10 s) had run out: the server
 # closed it then, and every phone's page reconnected every 15 s.

@@ -13,7 +13,8 @@
  * With @FILE, client i asks for FILE's line i (each its own order's
  * page), and round r's commit is for client (r - 1) % CLIENTS alone: only
  * its wait is a sample; what the others hear meanwhile is read and left.
- * Prints "p50 p99 max" in milliseconds. Exits 1 when a client is not told
+ * Prints "p50 p99 max" in milliseconds (with BENCH_SSE_VERBOSE, each
+ * sample on stderr as it comes). Exits 1 when a client is not told
  * within 10 seconds.
  */
 #include <arpa/inet.h>
@@ -44,31 +45,41 @@ by_value(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Reads what is there; 1 when a whole event ("data:" ... blank line) came. */
+/* Takes the first whole event ("data:" ... blank line) out of acc: 1, or
+ * 0 when there is none yet. A comment or the headers before it are
+ * dropped: a ping and an event may come in one read. */
+static int
+take_event(char *acc, size_t *n)
+{
+	char *end;
+
+	while ((end = strstr(acc, "\n\n"))) {
+		size_t used = (size_t)(end + 2 - acc);
+		char *data = strstr(acc, "data:");
+		int event = data && data < end;
+
+		memmove(acc, end + 2, *n - used + 1);
+		*n -= used;
+		if (event)
+			return 1;
+	}
+	return 0;
+}
+
+/* 1 when a whole event is in, from before or read now; 0 when not yet;
+ * -1 when the stream closed. */
 static int
 event_in(int fd, char *acc, size_t *n, size_t cap)
 {
-	ssize_t r = read(fd, acc + *n, cap - *n - 1);
-	char *end;
+	ssize_t r;
 
-	if (r <= 0)
+	if (take_event(acc, n))
+		return 1;
+	if ((r = read(fd, acc + *n, cap - *n - 1)) <= 0)
 		return -1;
 	*n += (size_t)r;
 	acc[*n] = '\0';
-	if ((end = strstr(acc, "\n\n")) && strstr(acc, "data:") && strstr(acc, "data:") < end) {
-		size_t used = (size_t)(end + 2 - acc);
-
-		memmove(acc, end + 2, *n - used + 1);
-		*n -= used;
-		return 1;
-	}
-	if ((end = strstr(acc, "\n\n"))) {  /* a comment or headers: dropped */
-		size_t used = (size_t)(end + 2 - acc);
-
-		memmove(acc, end + 2, *n - used + 1);
-		*n -= used;
-	}
-	return 0;
+	return take_event(acc, n);
 }
 
 int
@@ -119,6 +130,17 @@ main(int argc, char **argv)
 		a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		p[i].fd = socket(AF_INET, SOCK_STREAM, 0);
 		p[i].events = POLLIN;
+		/* Phones have addresses of their own: BENCH_SSE_FROM gives these
+		 * one of loopback's (127.0.0.2), apart from the other clients. */
+		if (getenv("BENCH_SSE_FROM")) {
+			struct sockaddr_in from = { .sin_family = AF_INET };
+
+			if (inet_pton(AF_INET, getenv("BENCH_SSE_FROM"), &from.sin_addr) != 1 ||
+			    bind(p[i].fd, (struct sockaddr *)&from, sizeof from) != 0) {
+				perror("bench-sse: BENCH_SSE_FROM");
+				return 1;
+			}
+		}
 		if (connect(p[i].fd, (struct sockaddr *)&a, sizeof a) != 0) {
 			perror("bench-sse: connect");
 			return 1;
@@ -182,6 +204,9 @@ main(int argc, char **argv)
 				if (got && !told[i] && (!each || i == mine)) {
 					told[i] = 1;
 					lat[nlat++] = now_ms() - t0;
+					if (getenv("BENCH_SSE_VERBOSE"))
+						fprintf(stderr, "round %d client %d %.3f ms\n", r, i,
+						    lat[nlat - 1]);
 					left--;
 				}
 			}

@@ -162,7 +162,7 @@ demo: build-deps
 # The README's pictures, made by the tests that check them.
 screenshots: all
 	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f picture tests/3010-board.bats tests/7000-web.bats
-	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f 'on a phone|asks for Korean' tests/7100-web-order.bats
+	CAFE_SCREENSHOTS=$(CURDIR)/share/cafe bats -f 'on a phone|kiosk|asks for Korean' tests/7100-web-order.bats
 
 bench: all
 	@for b in tests/bench/*.sh; do \

@@ -432,6 +432,9 @@ browser() {
 
 @test "in a real browser on a kiosk's portrait screen: the same" {
 	browser 1080,1920
+	if [ -n "${CAFE_SCREENSHOTS:-}" ]; then
+		cp "$T/b/menu.png" "$CAFE_SCREENSHOTS/kiosk-menu.png"
+	fi
 }
 
 @test "in a real browser that asks for Korean: the pages in Korean, and the order's messages too" {

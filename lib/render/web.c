@@ -35,38 +35,33 @@ page_head(struct cafe_buf *b, const char *lang, const char *title, const char *s
 	cafe_buf_cat(b, "\">\n");
 }
 
-/* A translated label with one %s, its value escaped in its place: the
- * words around the value stay the translation's, in its order. */
+/* A translated text with one %s (fmt), html in its place: the words
+ * around it stay the translation's, in its order, escaped. */
 static void
-labelled(struct cafe_buf *b, const char *fmt, const char *value)
+fill(struct cafe_buf *b, const char *fmt, const char *html)
 {
 	const char *at = strstr(fmt, "%s");
-	size_t n = at ? (size_t)(at - fmt) : strlen(fmt);
 	char *head = cafe_xstrdup(fmt);
 
-	head[n] = '\0';
+	if (at)
+		head[at - fmt] = '\0';
 	cafe_buf_html(b, head);
 	free(head);
 	if (!at)
 		return;
-	cafe_buf_html(b, value ? value : "");
+	cafe_buf_cat(b, html);
 	cafe_buf_html(b, at + 2);
 }
 
-/* The board's call: the number in bold where the translation puts it. */
+/* The same with a text for its %s, escaped. */
 static void
-called(struct cafe_buf *b, const char *fmt, long long n)
+labelled(struct cafe_buf *b, const char *fmt, const char *value)
 {
-	const char *at = strstr(fmt, "%s");
-	size_t len = at ? (size_t)(at - fmt) : strlen(fmt);
-	char *head = cafe_xstrdup(fmt);
+	struct cafe_buf v = { 0 };
 
-	head[len] = '\0';
-	cafe_buf_html(b, head);
-	free(head);
-	cafe_buf_printf(b, "<b id=\"latest\">%lld</b>", n);
-	if (at)
-		cafe_buf_html(b, at + 2);
+	cafe_buf_html(&v, value ? value : "");
+	fill(b, fmt, v.s ? v.s : "");
+	free(v.s);
 }
 
 /* A form's field with its label. */
@@ -84,17 +79,19 @@ char *
 cafe_web_board_html(json_t *board, const char *lang)
 {
 	struct cafe_buf b = { 0 };
+	json_t *v, *latest = json_object_get(board, "latest");
+	char num[64];
 	size_t i;
-	json_t *v;
 
-	json_t *latest = json_object_get(board, "latest");
 
 	page_head(&b, lang, T("Pick-up"), "/events");
 	/* The number just called, large, until it is collected. */
 	cafe_buf_printf(&b, "<p id=\"called\" class=\"called\"%s>",
 	    json_is_integer(latest) ? "" : " hidden");
 	/* TRANSLATORS: the number called on the pick-up board; %s is it, in bold. */
-	called(&b, T("Order %s is ready"), (long long)json_integer_value(latest));
+	snprintf(num, sizeof num, "<b id=\"latest\">%lld</b>",
+	    (long long)json_integer_value(latest));
+	fill(&b, T("Order %s is ready"), num);
 	cafe_buf_cat(&b, "</p><main class=\"board\"><section><h1>");
 	cafe_buf_html(&b, T("Being made"));
 	cafe_buf_cat(&b, "</h1><ul id=\"making\">");

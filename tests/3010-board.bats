@@ -53,7 +53,12 @@ screen() { tmux -S "$SOCK" capture-pane -p "$@"; }
 status_line() { screen | tail -1; }
 keys() { tmux -S "$SOCK" send-keys "$@"; }
 line_of() { screen | grep -E "^[ >] +$1  "; }
-board_pid() { pgrep -f "^$CAFE_TOP/bin/cafe-deliver board|^cafe-deliver board" | head -1; }
+# The board of this test's terminal: the child of its pane's shell (a
+# suite run beside this one has boards of its own).
+board_pid() {
+	pgrep -P "$(tmux -S "$SOCK" list-panes -F '#{pane_pid}' | head -1)" -f 'cafe-deliver board' |
+	    head -1
+}
 
 @test "the queue, oldest first, with items and waits; r, d with a rider, c; q leaves the terminal as it was" {
 	place latte:2+large+oat americano --customer kim

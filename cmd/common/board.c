@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include <curses.h>
@@ -198,17 +197,6 @@ put(int y, int x, const char *s, size_t w)
 		addch(' ');
 }
 
-/* "14:30", the local time an order is to be picked up. */
-static void
-pickup_clock(long long ms, char *buf, size_t n)
-{
-	time_t t = (time_t)(ms / 1000);
-	struct tm tm;
-
-	if (!localtime_r(&t, &tm) || strftime(buf, n, "%H:%M", &tm) == 0)
-		snprintf(buf, n, "?");
-}
-
 static void
 draw(struct board *b)
 {
@@ -267,7 +255,7 @@ draw(struct board *b)
 
 		snprintf(id, sizeof id, "%c%6lld", is_sel ? '>' : ' ', t->id);
 		if (t->pickup_ms > 0)
-			pickup_clock(t->pickup_ms, waited, sizeof waited);
+			cafe_local_format(t->pickup_ms, "%H:%M", waited, sizeof waited);
 		else
 			cafe_format_age(t->placed_ms > 0 ? (now - t->placed_ms) / 1000 : 0,
 			    waited, sizeof waited);

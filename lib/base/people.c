@@ -166,13 +166,19 @@ cafe_local_day(const char *date, long long *start, long long *end)
 }
 
 void
-cafe_local_today(long long now_ms, char *buf, size_t n)
+cafe_local_format(long long ms, const char *fmt, char *buf, size_t n)
 {
-	time_t t = (time_t)(now_ms / 1000);
+	time_t t = (time_t)(ms / 1000);
 	struct tm tm;
 
-	if (!localtime_r(&t, &tm) || strftime(buf, n, "%Y-%m-%d", &tm) == 0)
-		snprintf(buf, n, "1970-01-01");
+	if (!localtime_r(&t, &tm) || strftime(buf, n, fmt, &tm) == 0)
+		snprintf(buf, n, "?");
+}
+
+void
+cafe_local_today(long long now_ms, char *buf, size_t n)
+{
+	cafe_local_format(now_ms, "%Y-%m-%d", buf, n);
 }
 
 /* Decodes one UTF-8 sequence at s; *len gets its length (1 for a bad byte). */

@@ -42,6 +42,9 @@ const char *cafe_local_zone(void);
 /* The local business day DATE (YYYY-MM-DD) as [*start, *end) in ms; 0, or
  * -1 for a date that is not one. */
 int cafe_local_day(const char *date, long long *start, long long *end);
+/* The instant ms in local time as strftime(3)'s fmt makes it ("%H:%M";
+ * "?" when it cannot). */
+void cafe_local_format(long long ms, const char *fmt, char *buf, size_t n);
 /* Today's local date, YYYY-MM-DD, into buf (>= 11 bytes). */
 void cafe_local_today(long long now_ms, char *buf, size_t n);
 

@@ -85,20 +85,27 @@ add_delivery(struct cafe_batch *b, const struct cafe_order *o, enum cafe_event_t
 	cafe_batch_add(b, stream, o->delivery_version, type, data);
 }
 
-int
-cafe_decide_ready(struct cafe_batch *b, const struct cafe_order *o,
-    struct cafe_err *e)
+/* The step that appends type, taken only from the delivery states in
+ * from (a mask of 1 << state); refused, appending nothing, from anywhere
+ * else, saying where the order stands. data is taken. */
+static int
+move_on(struct cafe_batch *b, const struct cafe_order *o, unsigned from,
+    enum cafe_event_type type, json_t *data, struct cafe_err *e)
 {
 	int status;
 
-	if ((status = refuse_closed(o, e)) != 0)
+	if ((status = refuse_closed(o, e)) == 0 && (from & (1u << o->delivery))) {
+		add_delivery(b, o, type, data);
+		return 0;
+	}
+	json_decref(data);
+	if (status != 0)
 		return status;
 	switch (o->delivery) {
 	case CAFE_DELIVERY_PENDING:
 		return refuse_not_started(o, e);
 	case CAFE_DELIVERY_BREWING:
-		add_delivery(b, o, CAFE_EV_DRINK_READY, json_object());
-		return 0;
+		return refuse_brewing(o, e);
 	case CAFE_DELIVERY_READY:
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already ready", o->id);
 	default:
@@ -107,48 +114,31 @@ cafe_decide_ready(struct cafe_batch *b, const struct cafe_order *o,
 }
 
 int
+cafe_decide_ready(struct cafe_batch *b, const struct cafe_order *o,
+    struct cafe_err *e)
+{
+	return move_on(b, o, 1u << CAFE_DELIVERY_BREWING, CAFE_EV_DRINK_READY, json_object(), e);
+}
+
+int
 cafe_decide_dispatch(struct cafe_batch *b, const struct cafe_order *o,
     const char *rider, struct cafe_err *e)
 {
 	int status;
 
-	if ((status = cafe_check_text("rider", rider, CAFE_MAX_NAME, 0, e)) != 0 ||
-	    (status = refuse_closed(o, e)) != 0)
+	if ((status = cafe_check_text("rider", rider, CAFE_MAX_NAME, 0, e)) != 0)
 		return status;
-	switch (o->delivery) {
-	case CAFE_DELIVERY_PENDING:
-		return refuse_not_started(o, e);
-	case CAFE_DELIVERY_BREWING:
-		return refuse_brewing(o, e);
-	case CAFE_DELIVERY_READY:
-		add_delivery(b, o, CAFE_EV_DELIVERY_DISPATCHED,
-		    json_pack("{s:s}", "rider", rider ? rider : ""));
-		return 0;
-	default:
-		return refuse_dispatched(o, e);
-	}
+	return move_on(b, o, 1u << CAFE_DELIVERY_READY, CAFE_EV_DELIVERY_DISPATCHED,
+	    json_pack("{s:s}", "rider", rider ? rider : ""), e);
 }
 
+/* From ready too: a drink picked up at the counter is delivered. */
 int
 cafe_decide_complete(struct cafe_batch *b, const struct cafe_order *o,
     struct cafe_err *e)
 {
-	int status;
-
-	if ((status = refuse_closed(o, e)) != 0)
-		return status;
-	switch (o->delivery) {
-	case CAFE_DELIVERY_PENDING:
-		return refuse_not_started(o, e);
-	case CAFE_DELIVERY_BREWING:
-		return refuse_brewing(o, e);
-	case CAFE_DELIVERY_READY:
-	case CAFE_DELIVERY_DISPATCHED:
-		add_delivery(b, o, CAFE_EV_DELIVERY_COMPLETED, json_object());
-		return 0;
-	default:
-		return refuse_closed(o, e);
-	}
+	return move_on(b, o, (1u << CAFE_DELIVERY_READY) | (1u << CAFE_DELIVERY_DISPATCHED),
+	    CAFE_EV_DELIVERY_COMPLETED, json_object(), e);
 }
 
 int

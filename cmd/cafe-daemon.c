@@ -41,8 +41,8 @@ enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_POLICY };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "policy", required_argument, NULL, OPT_POLICY },
+	CAFE_FLAG("once", OPT_ONCE),
+	CAFE_ARG("policy", OPT_POLICY),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,12 +54,11 @@ struct opts {
 
 static pthread_t main_thread;
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	if (c == OPT_ONCE) {
 		o->once = 1;
 	} else if (c == OPT_POLICY) {
@@ -68,7 +67,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 		o->policies[o->npolicies++] = optarg;
 		o->policies[o->npolicies] = NULL;
 	}
-	return 0;
 }
 
 static void

@@ -35,10 +35,10 @@ enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON, OPT_WAITING };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "rider", required_argument, NULL, OPT_RIDER },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "waiting", no_argument, NULL, OPT_WAITING },
+	CAFE_ARG("status", OPT_STATUS),
+	CAFE_ARG("rider", OPT_RIDER),
+	CAFE_ARG("reason", OPT_REASON),
+	CAFE_FLAG("waiting", OPT_WAITING),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -47,19 +47,17 @@ struct opts {
 	int waiting;
 };
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_RIDER: o->rider = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
 	case OPT_WAITING: o->waiting = 1; break;
 	}
-	return 0;
 }
 
 /* Where an order stands for the kitchen: a cancelled or rejected order is
@@ -257,7 +255,6 @@ check_reject(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	return 0;
 }
 
-#define BIT CAFE_OPT_BIT
 static const struct cafe_verb verbs[] = {
 	{ "list", 0, 0, NULL, BIT(OPT_STATUS) | BIT(OPT_RIDER) | BIT(OPT_WAITING), NULL,
 	    CAFE_OPEN_WRITE, check_list, do_list, 0 },

@@ -29,9 +29,9 @@ enum { OPT_SINCE = CAFE_OPT_FIRST_LOCAL, OPT_HEAD, OPT_RECHAIN };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "head", required_argument, NULL, OPT_HEAD },
-	{ "rechain", no_argument, NULL, OPT_RECHAIN },
+	CAFE_ARG("since", OPT_SINCE),
+	CAFE_ARG("head", OPT_HEAD),
+	CAFE_FLAG("rechain", OPT_RECHAIN),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -44,19 +44,17 @@ struct opts {
 	int rechain;                /* import: no link checked, a new chain made */
 };
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	if (c == OPT_SINCE)
 		o->since = optarg;
 	else if (c == OPT_HEAD)
 		o->head = optarg;
 	else if (c == OPT_RECHAIN)
 		o->rechain = 1;
-	return 0;
 }
 
 static int

@@ -29,11 +29,11 @@ enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_TIMEOUT, OPT_STATUS, OPT_ORDER, OPT_
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "once", no_argument, NULL, OPT_ONCE },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "order", required_argument, NULL, OPT_ORDER },
-	{ "dead", no_argument, NULL, OPT_DEAD },
+	CAFE_FLAG("once", OPT_ONCE),
+	CAFE_ARG("timeout", OPT_TIMEOUT),
+	CAFE_ARG("status", OPT_STATUS),
+	CAFE_ARG("order", OPT_ORDER),
+	CAFE_FLAG("dead", OPT_DEAD),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -44,29 +44,17 @@ struct opts {
 	long long order_id;         /* --order, read */
 };
 
-#define BIT CAFE_OPT_BIT
-
-static volatile sig_atomic_t stop;
 
 static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_TIMEOUT: o->timeout = optarg; break;
 	case OPT_STATUS: o->status = optarg; break;
 	case OPT_ORDER: o->order = optarg; break;
 	}
-	return 0;
 }
 
 static void
@@ -104,18 +92,13 @@ do_send(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_send_opts so = { 0 };
 	struct cafe_send_stats st;
-	struct sigaction sa;
 	int status;
 
 	(void)argc, (void)argv;
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
+	cafe_stop_on_signals();
 	so.once = (ctx->given & BIT(OPT_ONCE)) != 0;
 	so.timeout_ms = (int)o->timeout_ms;
-	so.stop = &stop;
+	so.stop = &cafe_stop;
 	so.report = report;
 	so.warn = warn;
 	so.arg = ctx;

@@ -43,25 +43,25 @@ enum {
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "qty", required_argument, NULL, OPT_QTY },
-	{ "customer", required_argument, NULL, OPT_CUSTOMER },
-	{ "address", required_argument, NULL, OPT_ADDRESS },
-	{ "key", required_argument, NULL, OPT_KEY },
-	{ "wait", required_argument, NULL, OPT_WAIT },
-	{ "batch", no_argument, NULL, OPT_BATCH },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "set", required_argument, NULL, OPT_SET },
-	{ "add", required_argument, NULL, OPT_ADD },
-	{ "price", required_argument, NULL, OPT_PRICE },
-	{ "code", required_argument, NULL, OPT_CODE },
-	{ "options", required_argument, NULL, OPT_OPTIONS },
-	{ "stock", required_argument, NULL, OPT_STOCK },
-	{ "as-of", required_argument, NULL, OPT_AS_OF },
-	{ "prune", no_argument, NULL, OPT_PRUNE },
-	{ "contact", required_argument, NULL, OPT_CONTACT },
-	{ "note", required_argument, NULL, OPT_NOTE },
-	{ "pickup-at", required_argument, NULL, OPT_PICKUP_AT },
-	{ "language", required_argument, NULL, OPT_LANGUAGE },
+	CAFE_ARG("qty", OPT_QTY),
+	CAFE_ARG("customer", OPT_CUSTOMER),
+	CAFE_ARG("address", OPT_ADDRESS),
+	CAFE_ARG("key", OPT_KEY),
+	CAFE_ARG("wait", OPT_WAIT),
+	CAFE_FLAG("batch", OPT_BATCH),
+	CAFE_ARG("reason", OPT_REASON),
+	CAFE_ARG("set", OPT_SET),
+	CAFE_ARG("add", OPT_ADD),
+	CAFE_ARG("price", OPT_PRICE),
+	CAFE_ARG("code", OPT_CODE),
+	CAFE_ARG("options", OPT_OPTIONS),
+	CAFE_ARG("stock", OPT_STOCK),
+	CAFE_ARG("as-of", OPT_AS_OF),
+	CAFE_FLAG("prune", OPT_PRUNE),
+	CAFE_ARG("contact", OPT_CONTACT),
+	CAFE_ARG("note", OPT_NOTE),
+	CAFE_ARG("pickup-at", OPT_PICKUP_AT),
+	CAFE_ARG("language", OPT_LANGUAGE),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -72,14 +72,12 @@ struct opts {
 	int prune;
 };
 
-#define BIT CAFE_OPT_BIT
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_QTY: o->qty = optarg; break;
 	case OPT_CUSTOMER: o->customer = optarg; break;
@@ -100,7 +98,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_AS_OF: o->as_of = optarg; break;
 	case OPT_PRUNE: o->prune = 1; break;
 	}
-	return 0;
 }
 
 /*

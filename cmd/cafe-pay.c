@@ -28,11 +28,11 @@ enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT, OPT
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "order", required_argument, NULL, OPT_ORDER },
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "reason", required_argument, NULL, OPT_REASON },
-	{ "amount", required_argument, NULL, OPT_AMOUNT },
-	{ "key", required_argument, NULL, OPT_KEY },
+	CAFE_ARG("order", OPT_ORDER),
+	CAFE_ARG("status", OPT_STATUS),
+	CAFE_ARG("reason", OPT_REASON),
+	CAFE_ARG("amount", OPT_AMOUNT),
+	CAFE_ARG("key", OPT_KEY),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -40,12 +40,11 @@ struct opts {
 	const char *order, *status, *reason, *amount, *key;
 };
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_ORDER: o->order = optarg; break;
 	case OPT_STATUS: o->status = optarg; break;
@@ -53,7 +52,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_AMOUNT: o->amount = optarg; break;
 	case OPT_KEY: o->key = optarg; break;
 	}
-	return 0;
 }
 
 static int
@@ -327,7 +325,6 @@ check_breaker(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 	return 0;
 }
 
-#define BIT CAFE_OPT_BIT
 static const struct cafe_verb verbs[] = {
 	{ "list", 0, 0, "'list' takes no arguments (use --order ID)",
 	    BIT(OPT_ORDER) | BIT(OPT_STATUS), NULL, CAFE_OPEN_WRITE, NULL, do_list, 0 },

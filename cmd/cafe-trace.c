@@ -36,14 +36,14 @@ enum {
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "customer", required_argument, NULL, OPT_CUSTOMER },
-	{ "status", required_argument, NULL, OPT_STATUS },
-	{ "since", required_argument, NULL, OPT_SINCE },
-	{ "limit", required_argument, NULL, OPT_LIMIT },
-	{ "as-of", required_argument, NULL, OPT_AS_OF },
-	{ "after", required_argument, NULL, OPT_AFTER },
-	{ "day", required_argument, NULL, OPT_DAY },
-	{ "format", required_argument, NULL, OPT_FORMAT },
+	CAFE_ARG("customer", OPT_CUSTOMER),
+	CAFE_ARG("status", OPT_STATUS),
+	CAFE_ARG("since", OPT_SINCE),
+	CAFE_ARG("limit", OPT_LIMIT),
+	CAFE_ARG("as-of", OPT_AS_OF),
+	CAFE_ARG("after", OPT_AFTER),
+	CAFE_ARG("day", OPT_DAY),
+	CAFE_ARG("format", OPT_FORMAT),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -54,14 +54,12 @@ struct opts {
 	long long after_seq;        /* follow --after, read; -1: from the head */
 };
 
-#define BIT CAFE_OPT_BIT
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_CUSTOMER: o->q.customer = optarg; break;
 	case OPT_STATUS: o->q.status = optarg; break;
@@ -72,7 +70,6 @@ local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
 	case OPT_DAY: o->day = optarg; break;
 	case OPT_FORMAT: o->format = optarg; break;
 	}
-	return 0;
 }
 
 static const char *const statuses[] = { "paid", "cancelled", "rejected", "delivered",
@@ -266,15 +263,6 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return status;
 }
 
-static volatile sig_atomic_t stop;
-
-static void
-on_signal(int sig)
-{
-	(void)sig;
-	stop = 1;
-}
-
 /* A status word, coloured on a terminal, padded to width. */
 static void
 put_status(const char *w, int width, int color)
@@ -313,14 +301,14 @@ print_change(json_t *c, void *arg)
 }
 
 /* A round of follow: print what changed, then wait a while. The wait is
- * short, so a signal that lands between the check of `stop` and the wait
+ * short, so a signal that lands between the check of `cafe_stop` and the wait
  * is noticed soon all the same. */
 static int
 follow_round(void *arg, struct cafe_log *log, struct cafe_log_round *r, struct cafe_err *e)
 {
 	int status;
 
-	if (stop)
+	if (cafe_stop)
 		return CAFE_FOLLOW_END;
 	if (r->wait_status != 0 && r->wait_status != CAFE_TEMPFAIL)
 		return r->wait_status;
@@ -343,7 +331,6 @@ do_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const struct opts *o = opts;
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log_round r = { .seen = o->after_seq };
-	struct sigaction sa;
 	int status;
 
 	(void)argc, (void)argv;
@@ -351,12 +338,7 @@ do_follow(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		cafe_ctx_error(ctx, &e);
 		return e.status;
 	}
-	/* No SA_RESTART: a signal must wake the wait. */
-	memset(&sa, 0, sizeof sa);
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, NULL);
-	sigaction(SIGTERM, &sa, NULL);
+	cafe_stop_on_signals();
 	if ((status = cafe_log_follow(ctx->log, &r, follow_round, ctx, &e)) != 0)
 		cafe_ctx_error(ctx, &e);
 	return status;

@@ -58,9 +58,9 @@ enum { OPT_LISTEN = CAFE_OPT_FIRST_LOCAL, OPT_TIMEOUT, OPT_MAXCONN };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
-	{ "listen", required_argument, NULL, OPT_LISTEN },
-	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
-	{ "max-connections", required_argument, NULL, OPT_MAXCONN },
+	CAFE_ARG("listen", OPT_LISTEN),
+	CAFE_ARG("timeout", OPT_TIMEOUT),
+	CAFE_ARG("max-connections", OPT_MAXCONN),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -68,18 +68,16 @@ struct opts {
 	const char *listen, *timeout, *maxconn;
 };
 
-static int
-local_opt(void *arg, int c, const char *optarg, struct cafe_err *e)
+static void
+local_opt(void *arg, int c, const char *optarg)
 {
 	struct opts *o = arg;
 
-	(void)e;
 	switch (c) {
 	case OPT_LISTEN: o->listen = optarg; break;
 	case OPT_TIMEOUT: o->timeout = optarg; break;
 	case OPT_MAXCONN: o->maxconn = optarg; break;
 	}
-	return 0;
 }
 
 /* --- the server's state --- */
@@ -856,7 +854,6 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	return 0;
 }
 
-#define BIT CAFE_OPT_BIT
 static const struct cafe_verb verbs[] = {
 	{ "run", 0, 0, NULL, BIT(OPT_LISTEN) | BIT(OPT_TIMEOUT) | BIT(OPT_MAXCONN), NULL,
 	    CAFE_OPEN_READ, check_run, do_run, 0 },

@@ -68,7 +68,7 @@ static int
 parse(struct cafe_ctx *ctx, const struct cafe_program *p, void *opts, int argc,
     char **argv, int *first, struct cafe_err *e)
 {
-	int c, status;
+	int c;
 
 	/* Leading ':' to report a missing argument ourselves; no '+' so that
 	 * options may follow the subcommand and its operands. */
@@ -99,8 +99,7 @@ parse(struct cafe_ctx *ctx, const struct cafe_program *p, void *opts, int argc,
 		if (optarg && !*optarg && is_key_opt(p, c))
 			return cafe_err_set(e, CAFE_USAGE, "--key wants a key: an empty "
 			    "one would be no key, and a retry would do it twice");
-		if ((status = p->local(opts, c, optarg, e)) != 0)
-			return status;
+		p->local(opts, c, optarg);
 	}
 	*first = optind;
 	return 0;
@@ -746,4 +745,25 @@ cafe_table_free(struct cafe_table *t)
 	free(t->optional);
 	free(t->color);
 	free(t);
+}
+
+volatile sig_atomic_t cafe_stop;
+
+static void
+on_stop(int sig)
+{
+	(void)sig;
+	cafe_stop = 1;
+}
+
+void
+cafe_stop_on_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_stop;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 }

@@ -13,6 +13,7 @@
 #define CAFE_CLI_H
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <jansson.h>
 #include "base/cafe.h"
@@ -49,6 +50,11 @@ enum {
 /* A program's own option as a bit of ctx->given and cafe_verb.takes: its
  * own options are long-only, numbered from CAFE_OPT_FIRST_LOCAL, at most 32. */
 #define CAFE_OPT_BIT(c) (1u << ((c) - CAFE_OPT_FIRST_LOCAL))
+#define BIT CAFE_OPT_BIT
+
+/* A program's own long options: one that takes a value, one that does not. */
+#define CAFE_ARG(name, id) { name, required_argument, NULL, id }
+#define CAFE_FLAG(name, id) { name, no_argument, NULL, id }
 
 /* Spliced into a program's long option table. */
 #define CAFE_GLOBAL_LONGOPTS \
@@ -59,6 +65,12 @@ enum {
 	{ "verbose", no_argument, NULL, 'v' }, \
 	{ "help", no_argument, NULL, 'h' }, \
 	{ "version", no_argument, NULL, CAFE_OPT_VERSION }
+
+/* A long-running command (a sender, a follower) ends when SIGTERM or
+ * SIGINT sets cafe_stop: cafe_stop_on_signals() installs the handler,
+ * without SA_RESTART, so that the signal also wakes a wait. */
+extern volatile sig_atomic_t cafe_stop;
+void cafe_stop_on_signals(void);
 
 /*
  * Options that do not go with a verb: the first option in ctx->given that
@@ -108,8 +120,9 @@ enum {
 struct cafe_program {
 	const char *name, *usage;
 	const struct option *longopts;  /* CAFE_GLOBAL_LONGOPTS, then its own */
-	/* Stores one of its own options (ctx->given already has its bit). */
-	int (*local)(void *opts, int c, const char *optarg, struct cafe_err *e);
+	/* Stores one of its own options (ctx->given already has its bit;
+	 * what is wrong with its value the verb's check says). */
+	void (*local)(void *opts, int c, const char *optarg);
 	const struct cafe_verb *verbs;  /* ends with a NULL name */
 	const char *default_verb;       /* when none is given; NULL: an error */
 	unsigned say;                   /* CAFE_SAY_* */

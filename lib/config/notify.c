@@ -227,10 +227,8 @@ cfg_parse_notify(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char path[] = "notify";
 	struct cfg_pair kv;
-	int rc = 0;
+	int rc = cfg_pairs(w, n, path, &kv);
 
-	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
-		return rc;
 	while (rc == 0 && cfg_next(&kv)) {
 		yaml_node_t *k = kv.k, *v = kv.v;
 

@@ -15,10 +15,8 @@ parse_sim(struct walk *w, struct cafe_sim_conf *s, yaml_node_t *n)
 {
 	static const char path[] = "payment.sim";
 	struct cfg_pair kv;
-	int rc = 0;
+	int rc = cfg_pairs(w, n, path, &kv);
 
-	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
-		return rc;
 	while (rc == 0 && cfg_next(&kv)) {
 		yaml_node_t *k = kv.k, *v = kv.v;
 		const char *key = kv.key;
@@ -86,10 +84,9 @@ cfg_parse_payment(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	static const char *const kinds[] = { "sim", "command", NULL };
 	yaml_node_t *processor = NULL;
 	struct cfg_pair kv;
-	int rc = 0, kind;
+	int kind;
+	int rc = cfg_pairs(w, n, path, &kv);
 
-	if ((rc = cfg_pairs(w, n, path, &kv)) != 0)
-		return rc;
 	while (rc == 0 && cfg_next(&kv)) {
 		yaml_node_t *k = kv.k, *v = kv.v;
 		const char *key = kv.key;

@@ -26,10 +26,9 @@ cfg_parse_hours(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	struct cfg_pair kv;
 	char buf[80];
-	int rc, at[2] = { -1, -1 };
+	int at[2] = { -1, -1 };
+	int rc = cfg_pairs(w, n, "hours", &kv);
 
-	if ((rc = cfg_pairs(w, n, "hours", &kv)) != 0)
-		return rc;
 	while (rc == 0 && cfg_next(&kv)) {
 		int i = cfg_key_is(kv.k, "open") ? 0 : cfg_key_is(kv.k, "close") ? 1 : -1;
 

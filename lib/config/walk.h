@@ -59,11 +59,11 @@ int cfg_check_map(struct walk *w, yaml_node_t *n, const char *path);
 /*
  * A mapping's pairs in order, each with its key's full name:
  *	struct cfg_pair p;
- *	if ((rc = cfg_pairs(w, n, "tax", &p)) != 0)
- *		return rc;
+ *	int rc = cfg_pairs(w, n, "tax", &p);
+ *
  *	while (rc == 0 && cfg_next(&p))
  *		... p.k, p.v, p.key ("tax.included") ...
- * cfg_pairs refuses what cfg_check_map refuses.
+ * cfg_pairs refuses what cfg_check_map refuses; then cfg_next has no pair.
  */
 struct cfg_pair {
 	struct walk *w;

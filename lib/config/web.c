@@ -95,10 +95,8 @@ cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
 	static const char *const truth[] = { "false", "true", NULL };
 	struct cfg_pair kv;
-	int rc;
+	int rc = cfg_pairs(w, n, "web", &kv);
 
-	if ((rc = cfg_pairs(w, n, "web", &kv)) != 0)
-		return rc;
 	while (rc == 0 && cfg_next(&kv)) {
 		yaml_node_t *k = kv.k, *v = kv.v;
 

@@ -34,10 +34,10 @@
 #include <microhttpd.h>
 
 #include "cli.h"
-#include "base/cond.h"
 #include "gate.h"
 #include "log-pool.h"
 #include "web-client.h"
+#include "web-live.h"
 #include "web-order.h"
 #include "web-reply.h"
 #include "view/link.h"
@@ -88,37 +88,13 @@ local_opt(void *arg, int c, const char *optarg)
 
 static struct {
 	struct cafe_ctx *ctx;
-	/* A stream's comment comes before the connection's idle timeout
-	 * would close it: PING_MS, or half the timeout when that is less. */
-	long long ping_ms;
-	pthread_mutex_t mu;
-	pthread_cond_t changed;     /* a commit, or the end */
-	long long generation;       /* commits seen */
 	struct cafe_log_pool pool;  /* read-only, for the pages */
-	atomic_int stop;
+	atomic_int stop;            /* ends every event stream */
 	/* The pick-up board, kept by the watcher from the log itself: the
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
 	struct cafe_pickup board;
-	/* Which orders each commit touched, so that a page nobody changed
-	 * is neither made again nor sent (the watcher reads each commit's
-	 * events once, instead of every watching page reading its order):
-	 * touched[id % TOUCHED] is the generation that last touched an order
-	 * of that slot. Orders that share a slot are made again together: a
-	 * page is made too often, never too seldom. */
-	long long touched[4096];
-	long long all_touched;      /* a commit whose events could not be read */
-	long long seen_seq;         /* the watcher's last event read */
-} srv = { .mu = PTHREAD_MUTEX_INITIALIZER };
-
-#define TOUCHED (sizeof srv.touched / sizeof srv.touched[0])
-
-/* 1 when order id may have changed after generation g (srv.mu held). */
-static int
-touched_since(long long id, long long g)
-{
-	return srv.all_touched > g || srv.touched[(unsigned long long)id % TOUCHED] > g;
-}
+} srv;
 
 static volatile sig_atomic_t got_signal;
 
@@ -128,100 +104,33 @@ on_signal(int sig)
 	got_signal = sig;
 }
 
-/* --- what the pages show --- */
+/* --- HTTP --- */
 
-/* --- pages already made ---
- * An order's page stays as it was made until the next commit anywhere
- * (the watcher counts them): customers reload far more often than the
- * kitchen commits. The watcher hears a commit within a millisecond or
- * so; a page asked for in that moment is the one before it, and the
- * event stream brings the change. */
-
-#define CACHED 256
-
-/* A page is kept per order and per form: JSON (kind 0), or HTML in
- * English (1) or Korean (2). */
-static struct page {
-	long long id, generation;
-	int kind;
-	char *body;
-} cache[CACHED];
-
+/* The forms of an order's page, kept apart (web-live.h): its JSON, its
+ * HTML in English, in Korean. */
 static int
 kind_of(int json, const char *lang)
 {
 	return json ? 0 : strcmp(lang, "ko") == 0 ? 2 : 1;
 }
 
-/* A copy of the page, or NULL. */
+/* What an event stream sends: the board's state, or an order's. */
 static char *
-cache_get(long long id, int kind)
-{
-	struct page *p = &cache[(id * 3 + kind) % CACHED];
-	char *body = NULL;
-
-	pthread_mutex_lock(&srv.mu);
-	if (p->body && p->id == id && p->kind == kind && !touched_since(id, p->generation))
-		body = cafe_xstrdup(p->body);
-	pthread_mutex_unlock(&srv.mu);
-	return body;
-}
-
-static void
-cache_put(long long id, int kind, long long generation, const char *body)
-{
-	struct page *p = &cache[(id * 3 + kind) % CACHED];
-
-	pthread_mutex_lock(&srv.mu);
-	free(p->body);
-	p->id = id;
-	p->kind = kind;
-	p->generation = generation;
-	p->body = cafe_xstrdup(body);
-	pthread_mutex_unlock(&srv.mu);
-}
-
-static long long
-generation_now(void)
-{
-	long long g;
-
-	pthread_mutex_lock(&srv.mu);
-	g = srv.generation;
-	pthread_mutex_unlock(&srv.mu);
-	return g;
-}
-
-/* --- HTTP --- */
-
-/* An event stream: the board's, or one order's (id > 0). */
-struct stream {
-	long long id;
-	char client[INET6_ADDRSTRLEN];   /* whose place among CAFE_WEB_WATCHES it takes */
-	const char *lang;           /* the reader's, for an order's words */
-	long long generation;       /* the commits it has shown */
-	char *last;                 /* the data last sent */
-	char *pending;              /* what is being sent */
-	size_t off;
-	long long ping_at;
-};
-
-static char *
-stream_state(struct stream *s)
+stream_state(long long id, const char *lang)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
 	struct cafe_log *log;
 	json_t *j = NULL;
 	char *data;
 
-	if (s->id == 0) {
+	if (id == 0) {
 		j = cafe_pickup_json(&srv.board);  /* the watcher keeps it: no log needed */
 	} else if ((log = cafe_log_pool_get(&srv.pool, &e))) {
-		json_t *row = cafe_page_order(log, s->id, srv.ctx->config.currency, &e);
+		json_t *row = cafe_page_order(log, id, srv.ctx->config.currency, &e);
 
 		cafe_log_pool_put(&srv.pool, log);
 		if (row) {
-			j = cafe_page_view(row, s->lang);
+			j = cafe_page_view(row, lang);
 			json_decref(row);
 		}
 	}
@@ -230,114 +139,15 @@ stream_state(struct stream *s)
 	return data;
 }
 
-static ssize_t
-stream_read(void *cls, uint64_t pos, char *out, size_t max)
-{
-	struct stream *s = cls;
-
-	(void)pos;
-	for (;;) {
-		if (s->pending) {
-			size_t left = strlen(s->pending) - s->off, n = left < max ? left : max;
-
-			memcpy(out, s->pending + s->off, n);
-			s->off += n;
-			if (s->off == strlen(s->pending)) {
-				free(s->pending);
-				s->pending = NULL;
-				s->off = 0;
-			}
-			return (ssize_t)n;
-		}
-		if (atomic_load(&srv.stop))
-			return MHD_CONTENT_READER_END_OF_STREAM;
-		if (s->generation < 0 || s->generation != generation_now()) {
-			char *data;
-			int stale;
-
-			/* The board's stream follows every commit; an order's
-			 * only those that touched it. */
-			pthread_mutex_lock(&srv.mu);
-			stale = s->generation < 0 || s->id == 0 || touched_since(s->id, s->generation);
-			s->generation = srv.generation;
-			pthread_mutex_unlock(&srv.mu);
-			if (!stale)
-				continue;
-			if (!(data = stream_state(s)))
-				return MHD_CONTENT_READER_END_WITH_ERROR;
-			if (!s->last || strcmp(data, s->last) != 0) {
-				size_t n = strlen(data) + 64;
-
-				s->pending = cafe_xmalloc(n);
-				snprintf(s->pending, n, "event: %s\ndata: %s\n\n",
-				    s->id > 0 ? "order" : "board", data);
-				free(s->last);
-				s->last = data;
-				s->ping_at = cafe_mono_ms() + srv.ping_ms;
-				continue;
-			}
-			free(data);
-		}
-		if (cafe_mono_ms() >= s->ping_at) {
-			s->pending = cafe_xstrdup(": ping\n\n");
-			s->ping_at = cafe_mono_ms() + srv.ping_ms;
-			continue;
-		}
-		pthread_mutex_lock(&srv.mu);
-		if (s->generation == srv.generation && !atomic_load(&srv.stop)) {
-			struct timespec t = cafe_cond_deadline_us(1000LL * 1000);
-
-			cafe_cond_wait_until(&srv.changed, &srv.mu, &t);
-		}
-		pthread_mutex_unlock(&srv.mu);
-	}
-}
-
-static void
-stream_free(void *cls)
-{
-	struct stream *s = cls;
-
-	cafe_web_watch_give(s->client);
-	free(s->last);
-	free(s->pending);
-	free(s);
-}
-
+/* An event stream for this request's client, in its language. */
 static enum MHD_Result
 event_stream(struct MHD_Connection *c, long long id)
 {
-	struct stream *s = cafe_xcalloc(1, sizeof *s);
-	struct MHD_Response *r;
-	enum MHD_Result ok;
+	char client[INET6_ADDRSTRLEN];
 
-	/* One client (behind a proxy, the one it forwards for) watches at
-	 * most so many pages at once. */
-	cafe_web_client(c, &srv.ctx->config, s->client, sizeof s->client);
-	if (!cafe_web_watch_take(s->client)) {
-		static const char *const later[] = { "Retry-After", "30", NULL };
-		static const char msg[] = "429 too many pages watched from one place\n";
-
-		free(s);
-		return cafe_http_respond(c, MHD_HTTP_TOO_MANY_REQUESTS,
-		    "text/plain; charset=utf-8", msg, sizeof msg - 1, NULL, later);
-	}
-	s->id = id;
-	s->lang = cafe_http_lang(c, srv.ctx->config.language);
-	s->generation = -1;
-	s->ping_at = cafe_mono_ms() + srv.ping_ms;
-	if (!(r = MHD_create_response_from_callback(MHD_SIZE_UNKNOWN, 4096, stream_read, s,
-	    stream_free))) {
-		stream_free(s);
-		return MHD_NO;
-	}
-	MHD_add_response_header(r, "Content-Type", "text/event-stream");
-	MHD_add_response_header(r, "Cache-Control", "no-store");
-	MHD_add_response_header(r, "X-Content-Type-Options", "nosniff");
-	MHD_add_response_header(r, "Content-Security-Policy", cafe_http_csp);
-	ok = MHD_queue_response(c, MHD_HTTP_OK, r);
-	MHD_destroy_response(r);
-	return ok;
+	cafe_web_client(c, &srv.ctx->config, client, sizeof client);
+	return cafe_live_stream(c, id, client, cafe_http_lang(c, srv.ctx->config.language),
+	    stream_state);
 }
 
 /* The order a path "/o/TOKEN" or "/o/TOKEN/WHAT" names (*what gets WHAT,
@@ -432,8 +242,8 @@ order_page(struct MHD_Connection *c, long long id, const char *token)
 	struct cafe_log *log;
 	int json = cafe_http_wants_json(c);
 	const char *lang = cafe_http_lang(c, srv.ctx->config.language);
-	long long gen = generation_now();
-	char *body = cache_get(id, kind_of(json, lang));
+	long long gen = cafe_live_generation();
+	char *body = cafe_live_page_get(id, kind_of(json, lang));
 	json_t *row;
 
 	if (!body) {
@@ -454,7 +264,7 @@ order_page(struct MHD_Connection *c, long long id, const char *token)
 		json_decref(row);
 		if (!body)
 			return cafe_http_text(c, MHD_HTTP_INTERNAL_SERVER_ERROR, "500 out of memory\n");
-		cache_put(id, kind_of(json, lang), gen, body);
+		cafe_live_page_put(id, kind_of(json, lang), gen, body);
 	}
 	if (json) {
 		enum MHD_Result ok = cafe_http_respond(c, MHD_HTTP_OK, "application/json", body,
@@ -608,54 +418,16 @@ request_done(void *cls, struct MHD_Connection *c, void **req,
 	*req = NULL;
 }
 
-/* --- the watcher: wakes the streams on every commit --- */
-
-/* The orders of a commit's events. */
-struct marking {
-	long long *ids;
-	size_t n, cap;
-	long long last;
-};
-
-static int
-mark_touched(const struct cafe_event *ev, void *arg)
-{
-	struct marking *m = arg;
-	long long id = cafe_event_order_id(ev);
-
-	m->last = ev->seq;
-	if (id <= 0)
-		return 0;
-	if (m->n == m->cap) {
-		m->cap = m->cap ? 2 * m->cap : 64;
-		m->ids = cafe_xrealloc(m->ids, m->cap * sizeof *m->ids);
-	}
-	m->ids[m->n++] = id;
-	return 0;
-}
+/* --- the watcher: keeps the board, and wakes the streams on every commit --- */
 
 static void
 on_commit(void *arg, struct cafe_log *log, long long head)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
-	struct marking m = { NULL, 0, 0, srv.seen_seq };
-	int read;
 
 	(void)arg, (void)head;
 	cafe_pickup_catch_up(&srv.board, log, &e);
-	/* Read outside the lock (only this thread moves seen_seq); the
-	 * marks are made before the generation they carry is announced. */
-	read = cafe_log_read(log, srv.seen_seq, 0, mark_touched, &m, &e);
-	pthread_mutex_lock(&srv.mu);
-	srv.generation++;
-	if (read != 0)
-		srv.all_touched = srv.generation;
-	for (size_t i = 0; i < m.n; i++)
-		srv.touched[(unsigned long long)m.ids[i] % TOUCHED] = srv.generation;
-	srv.seen_seq = m.last;
-	pthread_cond_broadcast(&srv.changed);
-	pthread_mutex_unlock(&srv.mu);
-	free(m.ids);
+	cafe_live_commit(log);
 }
 
 /* --- the command --- */
@@ -737,13 +509,11 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	if (cafe_lang_missing("ko"))
 		fprintf(stderr, "%s: warning: Korean pages will be in English: %s\n", ctx->prog,
 		    cafe_lang_missing("ko"));
-	cafe_cond_init(&srv.changed);
 	cafe_log_pool_init(&srv.pool, ctx->db_path, CAFE_LOG_READONLY, NULL, POOL);
 	cafe_pickup_init(&srv.board);
 	cafe_gate_listen_address(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);
-	srv.ping_ms = timeout * 1000 / 2 < PING_MS ? timeout * 1000 / 2 : PING_MS;
 	if (o->maxconn)
 		cafe_parse_ll(o->maxconn, 1, 10000, &maxconn);
 	if (cafe_log_open(&watch_log, ctx->db_path, CAFE_LOG_READONLY, &e) != 0 ||
@@ -761,8 +531,11 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigaddset(&block, SIGINT);
 	sigaddset(&block, SIGPIPE);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
-	srv.seen_seq = cafe_log_head(watch_log, &e);
-	if (cafe_log_watch_start(&watcher, watch_log, srv.seen_seq, 500, 500,
+	/* A stream's comment comes before the connection's idle timeout
+	 * would close it: PING_MS, or half the timeout when that is less. */
+	cafe_live_init(cafe_log_head(watch_log, &e), timeout * 1000 / 2 < PING_MS ?
+	    timeout * 1000 / 2 : PING_MS, &srv.stop);
+	if (cafe_log_watch_start(&watcher, watch_log, cafe_log_head(watch_log, &e), 500, 500,
 	    on_commit, NULL, &e) != 0) {
 		cafe_log_close(watch_log);
 		cafe_ctx_error(ctx, &e);
@@ -836,9 +609,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	while (!got_signal)
 		sigsuspend(&old);
 	atomic_store(&srv.stop, 1);
-	pthread_mutex_lock(&srv.mu);
-	pthread_cond_broadcast(&srv.changed);
-	pthread_mutex_unlock(&srv.mu);
+	cafe_live_wake();
 	cafe_gate_stop(gate);
 	MHD_stop_daemon(d);
 	close(sock);
@@ -847,8 +618,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	cafe_log_pool_close(&srv.pool);
 	cafe_web_order_stop();
 	cafe_pickup_free(&srv.board);
-	for (int i = 0; i < CACHED; i++)
-		free(cache[i].body);
+	cafe_live_free();
 	if (!ctx->quiet)
 		fprintf(stderr, "%s: stopped\n", ctx->prog);
 	return 0;

@@ -445,6 +445,7 @@ do_batch(struct cafe_ctx *ctx)
 	char *buf = NULL;
 	size_t bufcap = 0;
 	ssize_t len;
+	char canon[32];
 	int status = 0, first_fail = 0;
 	const struct cafe_config *c;
 
@@ -465,7 +466,14 @@ do_batch(struct cafe_ctx *ctx)
 			goto out;
 		if (!reqs[n - 1].language && strcmp(c->language, "en") != 0)
 			reqs[n - 1].language = c->language;
-		if ((status = cafe_place_validate(&reqs[n - 1], &e)) != 0) {
+		status = cafe_place_validate(&reqs[n - 1], &e);
+		/* A pick-up that is no time is a bad line; one the shop cannot
+		 * keep is refused when its turn comes, as a sold-out item is. */
+		if (status == 0 && reqs[n - 1].pickup_at &&
+		    cafe_check_pickup(reqs[n - 1].pickup_at, cafe_now_ms(), -1, -1, canon,
+		    &e) == CAFE_DATAERR)
+			status = CAFE_DATAERR;
+		if (status != 0) {
 			struct cafe_err inner = e;
 			cafe_err_set(&e, status, "stdin:%lld: %s", lineno, inner.msg);
 			goto out;

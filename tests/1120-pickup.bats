@@ -81,6 +81,26 @@ placed_data() {
 	assert_success
 }
 
+@test "--batch: a line whose pickup_at is no time places nothing (65); one outside the hours is refused in its turn (1)" {
+	before=$(event_count)
+	run --separate-stderr cafe-order place --batch <<-EOF
+	{"items":[{"product":"latte"}]}
+	{"items":[{"product":"tea"}],"pickup_at":"teatime"}
+	EOF
+	assert_failure 65
+	assert_equal "$stderr" "cafe-order: stdin:2: pickup_at must be a time such as 14:30 or 2026-12-07T14:30:00+09:00, not 'teatime'"
+	assert_equal "$(event_count)" "$before"
+	run --separate-stderr cafe-order --json place --batch <<-EOF
+	{"items":[{"product":"latte"}],"pickup_at":"$(local_in 30)"}
+	{"items":[{"product":"tea"}],"pickup_at":"21:30"}
+	EOF
+	assert_failure 1
+	assert_equal "$(jq -r .status <<<"${lines[0]}")" paid
+	assert_equal "$(jq -r '[.status, .exit] | join(" ")' <<<"${lines[1]}")" "refused 1"
+	assert_regex "$(jq -r .error <<<"${lines[1]}")" '^a pick-up must be within the opening hours, 06:00 to 20:00'
+	assert_equal "$(count OrderPlaced)" 1
+}
+
 @test "hours and kitchen.prep_ms in the config: bad values are exit 78 naming the key" {
 	for bad in 'hours: {open: "7:00", close: "22:00"}' 'hours: {open: "07:00"}' \
 	    'hours: {open: "22:00", close: "07:00"}' 'hours: {open: "07:00", close: "25:00"}' \

@@ -179,6 +179,8 @@ void
 cafe_local_today(long long now_ms, char *buf, size_t n)
 {
 	cafe_local_format(now_ms, "%Y-%m-%d", buf, n);
+	if (buf[0] == '?')
+		snprintf(buf, n, "1970-01-01");     /* a day, whatever happens */
 }
 
 /* Decodes one UTF-8 sequence at s; *len gets its length (1 for a bad byte). */

@@ -25,6 +25,9 @@ LDLIBS    = -Wl,-Bstatic -lsqlite3 -ljansson -lyaml -lsodium -Wl,-Bdynamic -lm -
 else
 LDLIBS    = -lsqlite3 -ljansson -lyaml -lsodium
 endif
+# libqrencode (the QR code on a printed receipt) has no static library in
+# Debian: linked shared, and only by the programs that print.
+LDLIBS   += -Wl,--as-needed -lqrencode -Wl,--no-as-needed
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
@@ -55,14 +58,14 @@ HELPERS  = $(patsubst tests/helpers/%.c,$(BUILD)/tests/%,$(wildcard tests/helper
 # Debian packages the build needs (and `make demo`, which only builds and
 # runs), then those the tests and the benchmarks need too.
 BUILD_DEPS = gcc make pkg-config libsqlite3-dev libjansson-dev libyaml-dev libsodium-dev \
-       libpq-dev libncurses-dev libmicrohttpd-dev tzdata gettext locales
+       libpq-dev libncurses-dev libmicrohttpd-dev libqrencode-dev tzdata gettext locales
 DEPS = $(BUILD_DEPS) sqlite3 \
        bats bats-support bats-assert jq mandoc hyperfine procps parallel \
        util-linux zsh fish bc faketime stress-ng socat systemd clang libclang-rt-14-dev \
        postgresql iproute2 bsdextrautils debootstrap \
        chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-cjk \
        poppler-utils time tmux aha \
-       apache2-utils curl
+       apache2-utils curl zbar-tools
 
 all: $(BINS) $(HELPERS) $(CATALOGUES)
 

@@ -1,7 +1,8 @@
 /*
  * cafe-deliver - the kitchen and delivery queue: what is brewing, ready
  * and out with a rider, and the buttons that move an order along (ready,
- * dispatch, complete) or refuse it (reject).
+ * dispatch, complete) or refuse it (reject), call it off (cancel) or take
+ * a delivered order back (return).
  *
  * Only this file prints and exits; the rules are in lib/domain/delivery.c, the
  * queue is the order_trace view (lib/view/trace.c), and the kitchen's screen
@@ -15,6 +16,7 @@
 #include "cli.h"
 #include "domain/delivery.h"
 #include "domain/items.h"
+#include "command/counter.h"
 #include "view/link.h"
 #include "view/rider.h"
 #include "view/trace.h"
@@ -27,11 +29,15 @@ static const char usage[] =
 "       cafe-deliver dispatch ORDER_ID [--rider NAME]\n"
 "       cafe-deliver complete ORDER_ID\n"
 "       cafe-deliver reject ORDER_ID --reason TEXT\n"
+"       cafe-deliver cancel ORDER_ID [--reason TEXT]\n"
+"       cafe-deliver return ORDER_ID [--item PRODUCT]... [--reason TEXT]\n"
 "       cafe-deliver board\n"
 "       cafe-deliver rider-link NAME\n"
 "example: cafe-deliver dispatch 42 --rider minho\n";
 
-enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON, OPT_WAITING };
+enum { OPT_STATUS = CAFE_OPT_FIRST_LOCAL, OPT_RIDER, OPT_REASON, OPT_WAITING, OPT_ITEM };
+
+#define MAX_RETURN CAFE_MAX_ITEMS
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
@@ -39,11 +45,14 @@ static const struct option longopts[] = {
 	CAFE_ARG("rider", OPT_RIDER),
 	CAFE_ARG("reason", OPT_REASON),
 	CAFE_FLAG("waiting", OPT_WAITING),
+	CAFE_ARG("item", OPT_ITEM),
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *status, *rider, *reason;
+	const char *item[MAX_RETURN + 1];  /* --item, as given; one more is too many */
+	size_t nitem;
 	int waiting;
 };
 
@@ -57,6 +66,10 @@ local_opt(void *arg, int c, const char *optarg)
 	case OPT_RIDER: o->rider = optarg; break;
 	case OPT_REASON: o->reason = optarg; break;
 	case OPT_WAITING: o->waiting = 1; break;
+	case OPT_ITEM:
+		if (o->nitem <= MAX_RETURN)
+			o->item[o->nitem++] = optarg;
+		break;
 	}
 }
 
@@ -190,6 +203,93 @@ do_step(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 }
 
 static int
+parse_id(struct cafe_ctx *ctx, const char *s, long long *id)
+{
+	struct cafe_err e = { 0, "", 0, 0 };
+
+	if ((*id = cafe_order_id_parse(s)) >= 0)
+		return 0;
+	cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", s);
+	cafe_ctx_error(ctx, &e);
+	return CAFE_DATAERR;
+}
+
+/* The delivery side calls the order off (001): as cafe-order cancel. */
+static int
+do_cancel(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct cafe_err e = { 0, "", 0, 0 };
+	long long id;
+	int status;
+
+	(void)argc;
+	if ((status = parse_id(ctx, argv[0], &id)) != 0)
+		return status;
+	if ((status = cafe_counter_cancel(&ctx->config, ctx->log, id,
+	    o->reason ? o->reason : "cancelled by delivery", NULL, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I, s:s}", "order_id", (json_int_t)id,
+		    "status", "cancelled"));
+	else if (!ctx->quiet)
+		printf("%lld cancelled\n", id);
+	return 0;
+}
+
+/* A delivered order brought back: the daemon refunds it and restocks. */
+static int
+do_return(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct cafe_err e = { 0, "", 0, 0 };
+	const char *names[MAX_RETURN];
+	const struct cafe_product *p;
+	struct cafe_order after;
+	json_t *back;
+	long long id;
+	int status;
+
+	(void)argc;
+	if ((status = parse_id(ctx, argv[0], &id)) != 0)
+		return status;
+	/* By a product's name or code; the order knows it by its name. */
+	for (size_t i = 0; i < o->nitem; i++)
+		names[i] = (p = cafe_config_product(&ctx->config, o->item[i])) ? p->name :
+		    o->item[i];
+	if ((status = cafe_delivery_return(&ctx->config, ctx->log, id, names, o->nitem,
+	    o->reason, &after, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	back = json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id, "order_status",
+	    cafe_order_status_name(after.status), "returned", (json_int_t)after.returned);
+	if (ctx->json)
+		cafe_print_json(back);
+	else {
+		if (!ctx->quiet)
+			printf("%lld returned (%lld of %lld drinks)\n", id, after.returned,
+			    after.qty);
+		json_decref(back);
+	}
+	return 0;
+}
+
+static int
+check_return(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+
+	(void)argc, (void)argv, (void)open;
+	if (o->nitem > MAX_RETURN)
+		return cafe_usage_error(ctx, "an order holds at most %d items", MAX_RETURN);
+	return 0;
+}
+
+static int
 do_board(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
@@ -266,6 +366,10 @@ static const struct cafe_verb verbs[] = {
 	    NULL, do_step, CAFE_STEP_COMPLETE },
 	{ "reject", 1, 1, "'reject' needs one order id", BIT(OPT_REASON), NULL,
 	    CAFE_OPEN_WRITE, check_reject, do_step, CAFE_STEP_REJECT },
+	{ "cancel", 1, 1, "'cancel' needs one order id", BIT(OPT_REASON), NULL,
+	    CAFE_OPEN_WRITE, NULL, do_cancel, 0 },
+	{ "return", 1, 1, "'return' needs one order id", BIT(OPT_REASON) | BIT(OPT_ITEM),
+	    NULL, CAFE_OPEN_WRITE, check_return, do_return, 0 },
 	{ "board", 0, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, NULL, do_board, 0 },
 	{ "rider-link", 1, 1, "'rider-link' needs the rider's name", 0, NULL,
 	    CAFE_OPEN_WRITE, NULL, do_rider_link, 0 },

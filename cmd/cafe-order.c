@@ -10,6 +10,7 @@
 
 #include "cli.h"
 #include "view/menu-view.h"
+#include "menu-print.h"
 #include "receipt-print.h"
 #include "command/counter.h"
 #include "command/input.h"
@@ -18,6 +19,9 @@
 #include "base/people.h"
 #include "view/receipt.h"
 #include "domain/stock.h"
+#include "domain/tender.h"
+#include "command/printer.h"
+#include "render/escpos.h"
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu [--as-of TIME]\n"
@@ -27,10 +31,11 @@ static const char usage[] =
 "       cafe-order menu remove PRODUCT\n"
 "       cafe-order menu import [FILE] [--prune]\n"
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--contact ADDR]\n"
-"                  [--address TEXT] [--note TEXT] [--pickup-at TIME]\n"
+"                  [--address TEXT] [--note TEXT] [--takeout] [--pickup-at TIME]\n"
+"                  [--tender card|cash[:AMOUNT]]... [--tendered N]\n"
 "                  [--language ko|en] [--key KEY] [--wait DURATION]\n"
 "       cafe-order place --batch < orders.jsonl\n"
-"       cafe-order receipt ORDER_ID\n"
+"       cafe-order receipt ORDER_ID [--print]\n"
 "       cafe-order cancel ORDER_ID [--reason TEXT] [--key KEY]\n"
 "       cafe-order stock [PRODUCT [--set N | --add N]]\n"
 "example: cafe-order place latte:2+large+oat americano --address 'table 4'\n";
@@ -38,7 +43,8 @@ static const char usage[] =
 enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
 	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
-	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE, OPT_PICKUP_AT, OPT_LANGUAGE
+	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE, OPT_PICKUP_AT, OPT_LANGUAGE,
+	OPT_TENDER, OPT_TENDERED, OPT_TAKEOUT, OPT_PRINT
 };
 
 static const struct option longopts[] = {
@@ -62,14 +68,20 @@ static const struct option longopts[] = {
 	CAFE_ARG("note", OPT_NOTE),
 	CAFE_ARG("pickup-at", OPT_PICKUP_AT),
 	CAFE_ARG("language", OPT_LANGUAGE),
+	CAFE_ARG("tender", OPT_TENDER),
+	CAFE_ARG("tendered", OPT_TENDERED),
+	CAFE_FLAG("takeout", OPT_TAKEOUT),
+	CAFE_FLAG("print", OPT_PRINT),
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
 	const char *price, *code, *options, *stock, *as_of, *contact, *note;
-	const char *pickup_at, *language;
-	int prune;
+	const char *pickup_at, *language, *tendered;
+	const char *tender[3];      /* as given; a third is an error */
+	int ntender;
+	int prune, takeout;
 };
 
 
@@ -97,6 +109,12 @@ local_opt(void *arg, int c, const char *optarg)
 	case OPT_STOCK: o->stock = optarg; break;
 	case OPT_AS_OF: o->as_of = optarg; break;
 	case OPT_PRUNE: o->prune = 1; break;
+	case OPT_TAKEOUT: o->takeout = 1; break;
+	case OPT_TENDERED: o->tendered = optarg; break;
+	case OPT_TENDER:
+		if (o->ntender < 3)
+			o->tender[o->ntender++] = optarg;
+		break;
 	}
 }
 
@@ -140,98 +158,28 @@ fail(struct cafe_ctx *ctx, int status, struct cafe_err *e)
 	return status;
 }
 
-/* The option groups the menu's products use, each with its choices. */
-static void
-print_options(const struct cafe_config *c)
-{
-	static const char *const head[] = { "OPTION", "CHOICES (the first is the default)" };
-	struct cafe_table *t = cafe_table_new(2, head);
-	size_t used = 0;
-
-	for (size_t i = 0; i < c->noptions; i++) {
-		const struct cafe_option_group *g = &c->options[i];
-		struct cafe_buf b = { NULL, 0, 0 };
-		int named = 0;
-
-		for (size_t k = 0; k < c->nmenu && !named; k++)
-			for (char **n = c->menu[k].groups; n && *n && !named; n++)
-				named = strcmp(*n, g->name) == 0;
-		if (!named)
-			continue;
-		cafe_buf_add(&b, "", 0);
-		for (size_t j = 0; j < g->nchoices; j++) {
-			char price[48], money[64];
-
-			cafe_buf_cat(&b, j ? ", " : "");
-			cafe_buf_cat(&b, g->choices[j].name);
-			if (g->choices[j].price) {
-				snprintf(price, sizeof price, " +%s",
-				    cafe_grouped(g->choices[j].price, money, sizeof money));
-				cafe_buf_cat(&b, price);
-			}
-		}
-		cafe_table_add(t, (const char *const[]){ g->name, b.s });
-		free(b.s);
-		used++;
-	}
-	if (used) {
-		putchar('\n');
-		cafe_table_print(t, stdout);
-	}
-	cafe_table_free(t);
-}
-
 static int
 show_menu(struct cafe_ctx *ctx, const struct opts *o)
 {
 	struct cafe_err e = { 0, "", 0, 0 };
-	static const char *const head[] = { "PRODUCT", "CODE", ">PRICE", ">STOCK", "OPTIONS" };
 	const struct cafe_config *c;
-	struct cafe_table *t = NULL;
+	struct cafe_stock *levels;
 	long long until = o->as_of ? cafe_parse_local(o->as_of) : -1;
-	int status = 0, codes = 0;
+	int status = 0;
 
 	if ((status = shop(ctx, until, &c, &e)) != 0)
 		return fail(ctx, status, &e);
-	/* A CODE column only when some product has a code. */
-	for (size_t i = 0; i < c->nmenu; i++)
-		codes |= c->menu[i].code != NULL;
-	if (!ctx->json)
-		t = codes ? cafe_table_new(5, head) :
-		    cafe_table_new(4, (const char *const[]){ head[0], head[2], head[3], head[4] });
-	for (size_t i = 0; i < c->nmenu; i++) {
-		const struct cafe_product *p = &c->menu[i];
-		struct cafe_buf groups = { NULL, 0, 0 };
-		struct cafe_stock s;
-		char price[48], stock[32];
-
-		if ((status = until >= 0 ?
-		    cafe_stock_load_as_of(ctx->log, c, p->name, until, &s, &e) :
-		    cafe_stock_load(ctx->log, c, p->name, &s, &e)) != 0)
-			break;
-		if (ctx->json) {
-			cafe_print_json(cafe_menu_product_json(c, p, &s));
-			continue;
-		}
-		cafe_buf_add(&groups, "", 0);
-		for (char **g = p->groups; g && *g; g++) {
-			cafe_buf_cat(&groups, g == p->groups ? "" : ", ");
-			cafe_buf_cat(&groups, *g);
-		}
-		cafe_grouped(p->price, price, sizeof price);
-		snprintf(stock, sizeof stock, s.tracked ? "%lld" : "-", s.level);
-		if (codes)
-			cafe_table_add(t, (const char *const[]){ p->name, p->code ? p->code : "",
-			    price, stock, groups.s });
-		else
-			cafe_table_add(t, (const char *const[]){ p->name, price, stock, groups.s });
-		free(groups.s);
-	}
-	if (t && !status) {
-		cafe_table_print(t, stdout);
-		print_options(c);
-	}
-	cafe_table_free(t);
+	levels = cafe_xcalloc(c->nmenu ? c->nmenu : 1, sizeof *levels);
+	for (size_t i = 0; i < c->nmenu && status == 0; i++)
+		status = until >= 0 ?
+		    cafe_stock_load_as_of(ctx->log, c, c->menu[i].name, until, &levels[i], &e) :
+		    cafe_stock_load(ctx->log, c, c->menu[i].name, &levels[i], &e);
+	if (status == 0 && ctx->json)
+		for (size_t i = 0; i < c->nmenu; i++)
+			cafe_print_json(cafe_menu_product_json(c, &c->menu[i], &levels[i]));
+	else if (status == 0)
+		cafe_print_menu(c, levels);
+	free(levels);
 	return status ? fail(ctx, status, &e) : 0;
 }
 
@@ -396,7 +344,7 @@ static void
 print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long long line,
     int status, const struct cafe_err *e)
 {
-	char token[CAFE_LINK_TOKEN] = "", url[512] = "";
+	char token[CAFE_LINK_TOKEN] = "", url[512] = "", money[64];
 	struct cafe_err le;
 	json_t *o;
 
@@ -408,6 +356,10 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 	if (!ctx->json) {
 		if (status == 0 && !ctx->quiet)
 			printf("%lld\n", res->order_id);
+		/* The cashier hands it back: the one more thing to say. */
+		if (status == 0 && !ctx->quiet && res->change > 0)
+			printf("change %s\n", cafe_money(res->change, ctx->config.currency,
+			    money, sizeof money));
 		else if (status && line > 0)
 			fprintf(stderr, "%s: line %lld: %s\n", ctx->prog, line, e->msg);
 		return;
@@ -424,6 +376,12 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 		json_object_set_new(o, "link", url[0] ? json_string(url) : json_null());
 	if (status == 0 && res->pickup_at[0])
 		json_object_set_new(o, "pickup_at", json_string(res->pickup_at));
+	if (status == 0) {
+		json_object_set_new(o, "ticket", json_integer(res->ticket));
+		json_object_set_new(o, "tenders", cafe_tenders_json(res->total, res->cash,
+		    -1));
+		json_object_set_new(o, "change", json_integer(res->change));
+	}
 	if (status) {
 		json_object_set_new(o, "error", json_string(e->msg));
 		json_object_set_new(o, "exit", json_integer(status));
@@ -498,6 +456,27 @@ out:
 	return status ? fail(ctx, status, &e) : 0;
 }
 
+/* --tender ... and --tendered N into r. */
+static int
+tenders_of(const struct opts *o, struct cafe_place_request *r, struct cafe_err *e)
+{
+	struct cafe_tender_ask t;
+	int status;
+
+	r->tendered = -1;
+	if (o->ntender > 2)
+		return cafe_err_set(e, CAFE_DATAERR, "an order takes at most two tenders "
+		    "(--tender cash:5000 --tender card), not %d", o->ntender);
+	for (int i = 0; i < o->ntender; i++)
+		if ((status = cafe_tender_parse(o->tender[i], &t, e)) != 0 ||
+		    (status = cafe_tender_add(r, &t, e)) != 0)
+			return status;
+	if (o->tendered && cafe_parse_ll(o->tendered, 0, 1000000000000LL, &r->tendered) != 0)
+		return cafe_err_set(e, CAFE_DATAERR, "--tendered wants the cash handed over "
+		    "as a whole number, not '%s'", o->tendered);
+	return 0;
+}
+
 static int
 do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
@@ -530,10 +509,38 @@ do_place(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	r.language = o->language ? o->language :
 	    strcmp(c->language, "en") != 0 ? c->language : NULL;
 	r.key = o->key;
+	r.takeout = o->takeout;
+	if ((status = tenders_of(o, &r, &e)) != 0)
+		return fail(ctx, status, &e);
 	status = place_one(ctx, c, &r, wait_ms, &res, &e);
 	if (status)
 		return fail(ctx, status, &e);
 	print_result(ctx, &res, 0, 0, &e);
+	return 0;
+}
+
+/* --print: the receipt as ESC/POS, to the shop's printer. */
+static int
+print_receipt(struct cafe_ctx *ctx, long long id, json_t *r)
+{
+	const struct cafe_config *c = &ctx->config;
+	struct cafe_err e = { 0, "", 0, 0 };
+	char *bytes = NULL;
+	size_t len = 0;
+	int status;
+
+	if ((status = cafe_escpos_receipt(r, c->printer.codepage, c->printer.width, &bytes,
+	    &len, &e)) == 0)
+		status = cafe_printer_send(c, bytes, len, &e);
+	free(bytes);
+	json_decref(r);
+	if (status)
+		return fail(ctx, status, &e);
+	if (ctx->json)
+		cafe_print_json(json_pack("{s:I, s:b, s:I}", "order_id", (json_int_t)id,
+		    "printed", 1, "bytes", (json_int_t)len));
+	else if (!ctx->quiet)
+		printf("receipt of order %lld printed\n", id);
 	return 0;
 }
 
@@ -549,8 +556,13 @@ do_receipt(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	if ((id = cafe_order_id_parse(argv[0])) < 0)
 		return cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]),
 		    fail(ctx, CAFE_DATAERR, &e);
+	/* No printer: said before the log is read. */
+	if ((ctx->given & BIT(OPT_PRINT)) && !cafe_printer_configured(&ctx->config))
+		return cafe_printer_send(&ctx->config, "", 0, &e), fail(ctx, e.status, &e);
 	if ((status = cafe_receipt(ctx->log, &ctx->config, id, &r, &e)) != 0)
 		return fail(ctx, status, &e);
+	if (ctx->given & BIT(OPT_PRINT))
+		return print_receipt(ctx, id, r);
 	if (ctx->json)
 		cafe_print_json(r);
 	else {
@@ -572,7 +584,7 @@ do_cancel(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	if ((id = cafe_order_id_parse(argv[0])) < 0)
 		return cafe_err_set(&e, CAFE_DATAERR, "'%s' is not an order id", argv[0]),
 		    fail(ctx, CAFE_DATAERR, &e);
-	if ((status = cafe_counter_cancel(ctx->log, id, o->reason, o->key, &e)) != 0)
+	if ((status = cafe_counter_cancel(&ctx->config, ctx->log, id, o->reason, o->key, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
 		cafe_print_json(json_pack("{s:I, s:s}", "order_id", (json_int_t)id,
@@ -745,11 +757,12 @@ static const struct cafe_verb verbs[] = {
 	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
 	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH) | BIT(OPT_CONTACT) | BIT(OPT_NOTE) |
-	    BIT(OPT_PICKUP_AT) | BIT(OPT_LANGUAGE),
+	    BIT(OPT_PICKUP_AT) | BIT(OPT_LANGUAGE) | BIT(OPT_TENDER) | BIT(OPT_TENDERED) |
+	    BIT(OPT_TAKEOUT),
 	    NULL, CAFE_OPEN_CREATE,
 	    check_place, do_place, 0 },
-	{ "receipt", 1, 1, "'receipt' needs one order id", 0, NULL, CAFE_OPEN_READ, NULL,
-	    do_receipt, 0 },
+	{ "receipt", 1, 1, "'receipt' needs one order id", BIT(OPT_PRINT), NULL,
+	    CAFE_OPEN_READ, NULL, do_receipt, 0 },
 	{ "cancel", 1, 1, "'cancel' needs one order id", BIT(OPT_REASON) | BIT(OPT_KEY),
 	    NULL, CAFE_OPEN_CREATE, NULL, do_cancel, 0 },
 	{ "stock", 0, 1, "'stock' takes at most one product", BIT(OPT_SET) | BIT(OPT_ADD),

@@ -14,6 +14,8 @@
 #include "cli.h"
 #include "domain/order.h"
 #include "view/payments.h"
+#include "view/till.h"
+#include "config/staff.h"
 #include "base/people.h"
 
 static const char usage[] =
@@ -21,10 +23,14 @@ static const char usage[] =
 "                [--status STATUS]\n"
 "       cafe-pay show ORDER_ID\n"
 "       cafe-pay refund ORDER_ID [--amount N] [--reason TEXT] [--key KEY]\n"
+"                [--tender cash|card]\n"
+"       cafe-pay till [open --float N | close --counted N]\n"
 "       cafe-pay breaker [reset]\n"
-"example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n";
+"example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n"
+"         cafe-pay till open --float 100000\n";
 
-enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT, OPT_KEY };
+enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT, OPT_KEY,
+	OPT_TENDER, OPT_FLOAT, OPT_COUNTED };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
@@ -33,11 +39,14 @@ static const struct option longopts[] = {
 	CAFE_ARG("reason", OPT_REASON),
 	CAFE_ARG("amount", OPT_AMOUNT),
 	CAFE_ARG("key", OPT_KEY),
+	CAFE_ARG("tender", OPT_TENDER),
+	CAFE_ARG("float", OPT_FLOAT),
+	CAFE_ARG("counted", OPT_COUNTED),
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
-	const char *order, *status, *reason, *amount, *key;
+	const char *order, *status, *reason, *amount, *key, *tender, *float_amount, *counted;
 };
 
 static void
@@ -51,6 +60,9 @@ local_opt(void *arg, int c, const char *optarg)
 	case OPT_REASON: o->reason = optarg; break;
 	case OPT_AMOUNT: o->amount = optarg; break;
 	case OPT_KEY: o->key = optarg; break;
+	case OPT_TENDER: o->tender = optarg; break;
+	case OPT_FLOAT: o->float_amount = optarg; break;
+	case OPT_COUNTED: o->counted = optarg; break;
 	}
 }
 
@@ -202,16 +214,21 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct cafe_err e = { 0, "", 0, 0 };
 	json_t *out = NULL;
 	long long id, amount = 0;
-	int status;
+	int status, cash_first = !o->tender ? CAFE_REFUND_ANY :
+	    strcmp(o->tender, "cash") == 0 ? CAFE_REFUND_CASH_FIRST : CAFE_REFUND_CARD_FIRST;
 
 	(void)argc;
 	if (o->amount && cafe_parse_ll(o->amount, 1, 1000000000000000LL, &amount) != 0)
 		return cafe_err_set(&e, CAFE_DATAERR, "--amount wants a whole number from 1 "
 		    "(in the smallest unit of the currency), not '%s'", o->amount),
 		    fail(ctx, CAFE_DATAERR, &e);
+	if (o->tender && strcmp(o->tender, "cash") != 0 && strcmp(o->tender, "card") != 0)
+		return cafe_err_set(&e, CAFE_DATAERR, "--tender is cash or card, not '%s'",
+		    o->tender), fail(ctx, CAFE_DATAERR, &e);
 	if ((status = parse_order(argv[0], &id, &e)) != 0 ||
-	    (status = cafe_payments_refund(ctx->log, id, amount, o->reason, o->key, &out,
-	    &e)) != 0)
+	    (status = cafe_payments_refund(ctx->log, &ctx->config, id, amount, cash_first,
+	    o->reason,
+	    o->key, &out, &e)) != 0)
 		return fail(ctx, status, &e);
 	if (ctx->json)
 		cafe_print_json(out);
@@ -228,6 +245,102 @@ do_refund(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 			    "; the order is cancelled: it was not made yet" : "");
 		json_decref(out);
 	}
+	return 0;
+}
+
+/* --- the till --- */
+
+static int
+till_amount(const char *opt, const char *s, long long *n, struct cafe_err *e)
+{
+	if (!s)
+		return cafe_err_set(e, CAFE_USAGE, "%s needs %s N (the cash in the drawer)",
+		    strcmp(opt, "--float") == 0 ? "'till open'" : "'till close'", opt);
+	if (cafe_parse_ll(s, 0, 1000000000000LL, n) != 0)
+		return cafe_err_set(e, CAFE_DATAERR, "%s wants a whole number from 0 (in the "
+		    "smallest unit of the currency), not '%s'", opt, s);
+	return 0;
+}
+
+static void
+till_print(struct cafe_ctx *ctx, json_t *t, const char *said)
+{
+	const char *rows[] = { "float", "cash_in", "cash_out", "expected", "counted",
+		"over_short" };
+	const char *names[] = { "float", "cash in", "cash out", "expected", "counted",
+		"over/short" };
+	char money[64], when[64];
+	json_t *v;
+
+	if (ctx->json) {
+		cafe_print_json(t);
+		return;
+	}
+	if (said && !ctx->quiet)
+		printf("%s\n", said);
+	if (!said || !ctx->quiet) {
+		printf("%-11s %s", "till", str(t, "status"));
+		if (json_is_string(json_object_get(t, "opened_at")))
+			printf(" (opened %s)", cafe_local_time(str(t, "opened_at"), when,
+			    sizeof when));
+		putchar('\n');
+		for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+			if ((v = json_object_get(t, rows[i])))
+				printf("%-11s %s\n", names[i], cafe_money(json_integer_value(v),
+				    ctx->config.currency, money, sizeof money));
+	}
+	json_decref(t);
+}
+
+static int
+do_till(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
+{
+	const struct opts *o = opts;
+	struct cafe_err e = { 0, "", 0, 0 };
+	struct cafe_till t;
+	json_t *out = NULL;
+	long long n;
+	int status;
+
+	if (argc == 0) {
+		cafe_till_init(&t);     /* no log yet: never opened */
+		if (ctx->log && (status = cafe_till_load(ctx->log, &t, &e)) != 0)
+			return fail(ctx, status, &e);
+		till_print(ctx, cafe_till_json(&t), NULL);
+		return 0;
+	}
+	if (strcmp(argv[0], "open") == 0) {
+		if ((status = till_amount("--float", o->float_amount, &n, &e)) != 0 ||
+		    (status = cafe_till_open(ctx->log, n, &out, &e)) != 0)
+			return fail(ctx, status, &e);
+		till_print(ctx, out, "till opened");
+		return 0;
+	}
+	if ((status = till_amount("--counted", o->counted, &n, &e)) != 0 ||
+	    (status = cafe_staff_may(&ctx->config, "close the till", &e)) != 0 ||
+	    (status = cafe_till_close(ctx->log, n, &out, &e)) != 0)
+		return fail(ctx, status, &e);
+	till_print(ctx, out, "till closed");
+	return 0;
+}
+
+static int
+check_till(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
+    enum cafe_verb_open *open)
+{
+	const struct opts *o = opts;
+
+	/* Opening the drawer may be the day's first command. */
+	if (argc == 1)
+		*open = CAFE_OPEN_CREATE;
+	if (argc > 1 || (argc == 1 && strcmp(argv[0], "open") != 0 &&
+	    strcmp(argv[0], "close") != 0))
+		return cafe_usage_error(ctx, "'till' takes nothing, 'open --float N' or "
+		    "'close --counted N', not '%s'", argv[argc - 1]);
+	if (o->float_amount && (argc == 0 || strcmp(argv[0], "open") != 0))
+		return cafe_usage_error(ctx, "--float goes with 'till open'");
+	if (o->counted && (argc == 0 || strcmp(argv[0], "close") != 0))
+		return cafe_usage_error(ctx, "--counted goes with 'till close'");
 	return 0;
 }
 
@@ -331,8 +444,10 @@ static const struct cafe_verb verbs[] = {
 	{ "show", 1, 1, "'show' needs one order id", 0, NULL, CAFE_OPEN_WRITE, NULL,
 	    do_show, 0 },
 	{ "refund", 1, 1, "'refund' needs one order id",
-	    BIT(OPT_REASON) | BIT(OPT_AMOUNT) | BIT(OPT_KEY), NULL,
+	    BIT(OPT_REASON) | BIT(OPT_AMOUNT) | BIT(OPT_KEY) | BIT(OPT_TENDER), NULL,
 	    CAFE_OPEN_WRITE, NULL, do_refund, 0 },
+	{ "till", -1, 0, NULL, BIT(OPT_FLOAT) | BIT(OPT_COUNTED), NULL, CAFE_OPEN_PEEK,
+	    check_till, do_till, 0 },
 	{ "breaker", -1, 0, NULL, 0, NULL, CAFE_OPEN_WRITE, check_breaker, do_breaker, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }
 };

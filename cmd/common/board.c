@@ -30,6 +30,7 @@
 
 struct ticket {
 	long long id;
+	long long number;           /* the day's ticket, called out; else the id */
 	char status[16];            /* brewing, ready, dispatched; later: paid
 	                             * and to be started before its pick-up */
 	char *items;                /* for the kitchen: choices, note and all */
@@ -104,16 +105,20 @@ add_ticket(json_t *row, void *arg)
 	}
 	t = &b->t[b->n++];
 	t->id = json_integer_value(json_object_get(row, "order_id"));
+	t->number = json_integer_value(json_object_get(row, "ticket"));
+	if (t->number <= 0)
+		t->number = t->id;
 	snprintf(t->status, sizeof t->status, "%s", later ? "later" : st);
 	items = cafe_items_text(json_object_get(row, "items"));
-	if (note_text) {
-		size_t n = strlen(items) + strlen(note_text) + 8;
+	{
+		int takeout = json_is_true(json_object_get(row, "takeout"));
+		size_t n = strlen(items) + (note_text ? strlen(note_text) : 0) + 24;
 
+		/* How it leaves the kitchen first: a cup to go or a cup here. */
 		t->items = cafe_xmalloc(n);
-		snprintf(t->items, n, "%s  \"%s\"", items, note_text);
+		snprintf(t->items, n, "%s%s%s%s%s", takeout ? "TO GO  " : "", items,
+		    note_text ? "  \"" : "", note_text ? note_text : "", note_text ? "\"" : "");
 		free(items);
-	} else {
-		t->items = items;
 	}
 	t->pickup_ms = later ? cafe_parse_ts(pickup) : 0;
 	t->rider = cafe_xstrdup(rider ? rider : "");
@@ -253,7 +258,7 @@ draw(struct board *b)
 		int pair = strcmp(t->status, "ready") == 0 ? PAIR_READY :
 		    strcmp(t->status, "dispatched") == 0 ? PAIR_OUT : 0;
 
-		snprintf(id, sizeof id, "%c%6lld", is_sel ? '>' : ' ', t->id);
+		snprintf(id, sizeof id, "%c%6lld", is_sel ? '>' : ' ', t->number);
 		if (t->pickup_ms > 0)
 			cafe_local_format(t->pickup_ms, "%H:%M", waited, sizeof waited);
 		else

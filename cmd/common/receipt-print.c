@@ -5,6 +5,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/people.h"
 #include "cli.h"
@@ -32,10 +33,15 @@ cafe_print_receipt(json_t *r)
 	char when[64], label[96], q[32], p[48], a[48];
 	size_t i, j;
 
-	printf("Order %lld, placed %s\n",
+	if (json_is_integer(json_object_get(r, "ticket")))
+		printf("Ticket %lld  ",
+		    (long long)json_integer_value(json_object_get(r, "ticket")));
+	printf("Order %lld, placed %s%s\n",
 	    (long long)json_integer_value(json_object_get(r, "order_id")),
 	    cafe_local_time(json_string_value(json_object_get(r, "placed_at")), when,
-	    sizeof when));
+	    sizeof when), json_is_true(json_object_get(r, "takeout")) ? ", to go" : "");
+	if (json_is_string(json_object_get(r, "note")))
+		printf("Note: %s\n", json_string_value(json_object_get(r, "note")));
 	if ((who && *who) || (where && *where))
 		printf("For %s%s%s\n", who && *who ? who : "", who && *who && where && *where ?
 		    ", " : "", where && *where ? where : "");
@@ -47,6 +53,10 @@ cafe_print_receipt(json_t *r)
 		json_array_foreach(json_object_get(it, "options"), j, opt) {
 			cafe_buf_cat(&choices, j ? ", " : "");
 			cafe_buf_cat(&choices, json_string_value(opt));
+		}
+		if (json_is_string(json_object_get(it, "note"))) {
+			cafe_buf_cat(&choices, "; ");
+			cafe_buf_cat(&choices, json_string_value(json_object_get(it, "note")));
 		}
 		snprintf(q, sizeof q, "%lld", (long long)json_integer_value(json_object_get(it, "qty")));
 		cafe_grouped(json_integer_value(json_object_get(it, "unit_price")), p, sizeof p);
@@ -66,11 +76,21 @@ cafe_print_receipt(json_t *r)
 		receipt_line(label, json_integer_value(json_object_get(tax, "amount")), cur, NULL);
 	}
 	receipt_line("Total", json_integer_value(json_object_get(r, "total")), cur, NULL);
-	snprintf(label, sizeof label, "%s",
-	    json_string_value(json_object_get(json_object_get(r, "payment"), "ref")));
-	receipt_line("Paid", json_integer_value(json_object_get(r, "total")), cur, label);
+	json_array_foreach(json_object_get(r, "tenders"), i, it) {
+		int cash = strcmp(json_string_value(json_object_get(it, "tender")), "cash") == 0;
+
+		snprintf(label, sizeof label, "%s", cash ? "" :
+		    json_string_value(json_object_get(json_object_get(r, "payment"), "ref")));
+		receipt_line(cash ? "Paid in cash" : "Paid by card",
+		    json_integer_value(json_object_get(it, "amount")), cur, label);
+	}
+	if (json_integer_value(json_object_get(r, "change")) > 0)
+		receipt_line("Change", json_integer_value(json_object_get(r, "change")), cur,
+		    NULL);
 	json_array_foreach(json_object_get(r, "refunds"), i, it) {
-		snprintf(label, sizeof label, "Refunded %s",
+		snprintf(label, sizeof label, "Refunded%s %s",
+		    strcmp(json_string_value(json_object_get(it, "tender")), "cash") == 0 ?
+		    " in cash" : "",
 		    cafe_local_time(json_string_value(json_object_get(it, "ts")), when,
 		    sizeof when));
 		receipt_line(label, -json_integer_value(json_object_get(it, "amount")), cur,

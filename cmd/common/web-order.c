@@ -336,7 +336,7 @@ cafe_web_menu(struct MHD_Connection *c)
 
 /* A form's fields ([[name, value]...]) as the JSON of an order:
  * qty:PRODUCT (0 or empty: not ordered), opt:PRODUCT:GROUP, customer,
- * contact, note, pickup_at, key (empty: not given). */
+ * contact, note, takeout (a checked box), pickup_at, key (empty: not given). */
 static char *
 form_order(json_t *fields, struct cafe_err *e)
 {
@@ -379,6 +379,9 @@ form_order(json_t *fields, struct cafe_err *e)
 		    strcmp(k, "pickup_at") == 0) {
 			if (*v)
 				json_object_set_new(o, k, json_string(v));
+		} else if (strcmp(k, "takeout") == 0) {
+			if (*v)
+				json_object_set_new(o, k, json_true());
 		} else {
 			cafe_err_set(e, CAFE_DATAERR, "unknown field '%s'", k);
 			goto out;
@@ -462,6 +465,14 @@ cafe_web_order(struct MHD_Connection *c, const struct cafe_web_body *b)
 	else
 		status = cafe_input_order(&view, b->form ? text : b->bytes ? b->bytes : "",
 		    b->form ? strlen(text) : b->len, "", &r, &owner, &e);
+	/* A phone pays by card; cash only where the shop says a kiosk takes it. */
+	for (size_t i = 0; status == 0 && i < r.ntenders; i++)
+		if (r.tenders[i].cash && !ord.ctx->config.web.cash)
+			status = cafe_err_set(&e, CAFE_DATAERR, "this shop takes cards here: "
+			    "pay in cash at the counter");
+	if (status == 0 && r.tendered >= 0 && !ord.ctx->config.web.cash)
+		status = cafe_err_set(&e, CAFE_DATAERR, "tendered is for cash, which this "
+		    "shop takes at the counter");
 	if (status == 0) {
 		r.channel = "web";
 		/* The customer's language goes with the order, for its messages. */

@@ -33,6 +33,7 @@ enum cafe_status {
 	CAFE_UNAVAILABLE = 69,/* payment processor unavailable */
 	CAFE_IOERR = 74,      /* I/O or database error */
 	CAFE_TEMPFAIL = 75,   /* breaker open or database busy: try again */
+	CAFE_NOPERM = 77,     /* not allowed: a manager's (staff.managers_group) */
 	CAFE_CONFIG = 78      /* bad config */
 };
 

@@ -12,11 +12,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/people.h"
 #include "counter.h"
 #include "domain/menu.h"
 #include "domain/order-log.h"
 #include "pay/payment.h"
 #include "domain/stock.h"
+#include "config/staff.h"
+#include "domain/tender.h"
+#include "view/till.h"
 
 /* The highest order id of the events it is given. */
 static int
@@ -79,7 +83,8 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 	struct cafe_order o;
 	int status;
 
-	if (h->kind != CAFE_EV_PAYMENT_REQUESTED)
+	/* A charge asked for first, or an order paid all in cash. */
+	if (h->kind != CAFE_EV_PAYMENT_REQUESTED && h->kind != CAFE_EV_ORDER_PLACED)
 		return cafe_err_set(e, CAFE_DATAERR,
 		    "key '%s' was already used for another command (%s)", r->key, h->type);
 	if ((status = cafe_order_load(log, h->order_id, &o, e)) != 0)
@@ -111,13 +116,16 @@ replay_place(struct cafe_log *log, const struct cafe_place_request *r,
 	}
 	res->total = o.total;
 	res->status = "paid";
+	res->ticket = o.ticket;
+	res->cash = o.cash;
+	res->change = o.change;
 	cafe_strcopy(res->pickup_at, sizeof res->pickup_at, o.pickup_at);
 	return 0;
 }
 
 struct place_txn {
 	const struct cafe_config *c;
-	const struct cafe_place_request *r;
+	struct cafe_place_request *r;   /* its ticket is given under the lock */
 	struct cafe_want want[CAFE_MAX_ITEMS];   /* the products it takes */
 	size_t nwant;
 	long long total;
@@ -127,6 +135,7 @@ struct place_txn {
 	const char *declined;       /* declined: the reason */
 	int void_needed;            /* approved, but the order could not be placed */
 	int given_up;               /* reconcile gave the charge up first */
+	int no_till;                /* cash, and the till is not open */
 	struct cafe_err why;        /* ... and why not */
 	struct cafe_payment_attempt pay;   /* the charge, admission to its outcome */
 	struct key_hit hit;         /* the key, seen under the write lock */
@@ -149,6 +158,105 @@ load_stock(struct cafe_log *log, const struct place_txn *t, struct cafe_stock *s
 	return 0;
 }
 
+/* The last order's ticket, and whether it was placed today. */
+struct last_ticket {
+	long long ticket;
+	char day[16];
+};
+
+static int
+last_ticket(const struct cafe_event *ev, void *arg)
+{
+	struct last_ticket *l = arg;
+	long long ms = cafe_parse_ts(ev->ts);
+
+	l->ticket = json_integer_value(json_object_get(ev->data, "ticket"));
+	if (ms >= 0)
+		cafe_local_format(ms, "%Y-%m-%d", l->day, sizeof l->day);
+	return 0;
+}
+
+/*
+ * The order's ticket: 1, 2, 3... through the shop's business day (its
+ * zone), the number people call out. Under the write lock, so that no two
+ * orders of a day share one.
+ */
+static int
+give_ticket(struct cafe_log *log, struct cafe_place_request *r, struct cafe_err *e)
+{
+	struct last_ticket l = { 0, "" };
+	char today[16];
+	int status;
+
+	if ((status = cafe_log_last_of_type(log, CAFE_EV_ORDER_PLACED, last_ticket, &l,
+	    e)) != 0)
+		return status;
+	cafe_local_format(cafe_now_ms(), "%Y-%m-%d", today, sizeof today);
+	r->ticket = strcmp(l.day, today) == 0 ? l.ticket + 1 : 1;
+	return 0;
+}
+
+/* Cash goes into an open drawer only: its stream's last event says. */
+static int
+cash_needs_till(struct cafe_log *log, struct place_txn *t, struct cafe_err *e)
+{
+	struct cafe_till till;
+	int status;
+
+	if (t->r->cash == 0)
+		return 0;
+	cafe_till_init(&till);
+	if ((status = cafe_till_is_open(log, &till.open, e)) != 0)
+		return status;
+	t->no_till = !till.open;
+	return cafe_till_require_open(&till, "a cash payment", e);
+}
+
+/* The next id after the log's last: a log imported from elsewhere (or made
+ * by a tool) may hold orders without a PaymentRequested. */
+static int
+next_order_id(struct cafe_log *log, struct place_txn *t, struct cafe_err *e)
+{
+	int status;
+
+	t->order_id = 0;
+	if ((status = cafe_log_last_of_type(log, CAFE_EV_PAYMENT_REQUESTED, last_order_id,
+	    &t->order_id, e)) != 0 ||
+	    (status = cafe_log_last_of_type(log, CAFE_EV_ORDER_PLACED, last_order_id,
+	    &t->order_id, e)) != 0)
+		return status;
+	t->order_id++;
+	return 0;
+}
+
+/* All in cash: no processor, so one transaction places the order. */
+static int
+place_cash(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct place_txn *t = arg;
+	struct cafe_stock s[CAFE_MAX_ITEMS];
+	struct cafe_order o;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = find_key(log, t->r->key, &t->hit, e)) != 0 || t->hit.type[0])
+		return status;
+	if ((status = load_stock(log, t, s, 1, e)) != 0 ||
+	    (status = cash_needs_till(log, t, e)) != 0 ||
+	    (status = next_order_id(log, t, e)) != 0 ||
+	    (status = give_ticket(log, t->r, e)) != 0)
+		return status;
+	cafe_order_init(&o, t->order_id);
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	if (t->r->key)
+		snprintf(b.key, sizeof b.key, "%s", t->r->key);
+	status = cafe_decide_place(&b, &o, t->r, s, "", e);
+	if (status == 0 && !t->c->menu_in_log)
+		status = cafe_menu_seed(log, &b, t->c, e);
+	return cafe_log_append_done(log, &b, status, e);
+}
+
 /* First transaction: the stock check and PaymentRequested. */
 static int
 request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
@@ -161,23 +269,17 @@ request_payment(struct cafe_log *log, void *arg, struct cafe_err *e)
 	/* Again under the lock: a twin with the same key may have won the race. */
 	if ((status = find_key(log, t->r->key, &t->hit, e)) != 0 || t->hit.type[0])
 		return status;
-	if ((status = load_stock(log, t, s, 1, e)) != 0)
+	if ((status = load_stock(log, t, s, 1, e)) != 0 ||
+	    (status = cash_needs_till(log, t, e)) != 0 ||
+	    (status = next_order_id(log, t, e)) != 0)
 		return status;
-	/* The next id after the log's last: a log imported from elsewhere (or
-	 * made by a tool) may hold orders without a PaymentRequested. */
-	t->order_id = 0;
-	if ((status = cafe_log_last_of_type(log, CAFE_EV_PAYMENT_REQUESTED, last_order_id,
-	    &t->order_id, e)) != 0 ||
-	    (status = cafe_log_last_of_type(log, CAFE_EV_ORDER_PLACED, last_order_id,
-	    &t->order_id, e)) != 0)
-		return status;
-	t->order_id++;
 	cafe_random_hex(t->pay_key);
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->r->key)
 		snprintf(b.key, sizeof b.key, "%s", t->r->key);
-	cafe_decide_request_payment(&b, t->order_id, t->total, t->c->currency, t->pay_key);
+	cafe_decide_request_payment(&b, t->order_id, t->total - t->r->cash, t->c->currency,
+	    t->pay_key);
 	/* The menu that priced this order (the config file's or the built-in
 	 * one) goes into a log that has none yet, with the order's first
 	 * events or not at all (menu.h): whatever terminal comes first, every
@@ -207,7 +309,7 @@ load_requested(struct cafe_log *log, const struct place_txn *t, struct cafe_orde
 	cafe_order_init(o, t->order_id);
 	o->payment = CAFE_PAYMENT_REQUESTED;
 	o->payment_version = 1;
-	o->amount = t->total;
+	o->amount = t->total - t->r->cash;
 	snprintf(o->pay_key, sizeof o->pay_key, "%s", t->pay_key);
 	return 0;
 }
@@ -240,9 +342,13 @@ record_answer(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if (t->declined) {
 		cafe_decide_declined(&b, &o, t->declined);
 	} else {
-		if ((status = load_stock(log, t, s, 0, e)) != 0)
+		if ((status = load_stock(log, t, s, 0, e)) != 0 ||
+		    (status = give_ticket(log, t->r, e)) != 0)
 			goto out;
-		status = cafe_decide_place(&b, &o, t->r, s, t->ref, e);
+		/* The drawer closed while the card was charged: the cash part
+		 * has nowhere to go, and the order is not placed after all. */
+		if ((status = cash_needs_till(log, t, e)) == 0)
+			status = cafe_decide_place(&b, &o, t->r, s, t->ref, e);
 		if (status == CAFE_REFUSED) {
 			/* Sold out while we were charging: give the charge up in
 			 * the log first, then give the money back (void_now). */
@@ -261,7 +367,7 @@ void_now(const struct cafe_config *c, struct cafe_log *log, struct place_txn *t,
     struct cafe_err *e)
 {
 	struct cafe_pay_request req = { CAFE_PAY_VOID, NULL, t->order_id,
-	    t->total, c->currency, NULL };
+	    t->total - t->r->cash, c->currency, NULL };
 	struct cafe_pay_reply rep;
 	struct cafe_err verr = { 0, "", 0, 0 };
 	struct cafe_batch b;
@@ -330,6 +436,10 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	t.r = r;
 	t.nwant = cafe_place_wants(r, t.want);
 	t.total = res->total = cafe_place_total(r, &tax);
+	if ((status = cafe_tender_resolve(r, t.total, e)) != 0)
+		return status;
+	res->cash = r->cash;
+	res->change = cafe_tender_change(r);
 	if ((status = find_key(log, r->key, &hit, e)) != 0)
 		return status;
 	if (hit.type[0])
@@ -343,12 +453,26 @@ place(const struct cafe_config *c, struct cafe_log *log,
 		taxed.pickup_at = pickup;
 		cafe_strcopy(res->pickup_at, sizeof res->pickup_at, pickup);
 	}
+	if (r->cash == t.total) {
+		/* All in cash: the processor (and its breaker) is not asked. */
+		if ((status = cafe_log_transact(log, place_cash, &t, e)) != 0) {
+			res->status = t.no_till ? "refused" : status == CAFE_REFUSED ?
+			    "out_of_stock" : "failed";
+			return status;
+		}
+		if (t.hit.type[0])
+			return replay_place(log, r, &t.hit, res, e);
+		res->order_id = t.order_id;
+		res->ticket = r->ticket;
+		res->status = "paid";
+		return 0;
+	}
 	if ((status = cafe_payment_admit(c, log, &t.pay, e)) != 0)
 		return status;
 	if ((status = cafe_log_transact(log, request_payment, &t, e)) != 0) {
 		cafe_payment_end(c, log, &t.pay);
 		if (status == CAFE_REFUSED)
-			res->status = "out_of_stock";
+			res->status = t.no_till ? "refused" : "out_of_stock";
 		return status;
 	}
 	if (t.hit.type[0]) {
@@ -360,7 +484,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	req.op = CAFE_PAY_CHARGE;
 	req.key = t.pay_key;
 	req.order_id = t.order_id;
-	req.amount = res->total;
+	req.amount = res->total - r->cash;
 	req.currency = c->currency;
 	req.channel = r->channel;
 	if ((status = cafe_payment_try(c, log, &t.pay, &req, &rep, e)) != 0) {
@@ -390,7 +514,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	if (t.void_needed) {
 		*e = t.why;
 		void_now(c, log, &t, e);
-		res->status = "out_of_stock";
+		res->status = t.no_till ? "refused" : "out_of_stock";
 		return CAFE_REFUSED;
 	}
 	if (t.declined) {
@@ -398,10 +522,12 @@ place(const struct cafe_config *c, struct cafe_log *log,
 		return cafe_err_set(e, CAFE_REFUSED, "payment declined: %s", t.declined);
 	}
 	res->status = "paid";
+	res->ticket = r->ticket;
 	return 0;
 }
 
 struct cancel_txn {
+	const struct cafe_config *staff;    /* who may give how much back; NULL: anyone */
 	long long order_id;
 	const char *reason;
 	const char *key;
@@ -421,6 +547,18 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		return status;
 	if ((status = cafe_order_load(log, t->order_id, &o, e)) != 0)
 		return status;
+	/* Staff give back all that is left: a refund like any other. */
+	if (t->staff && o.status == CAFE_ORDER_PAID &&
+	    (status = cafe_staff_may_refund(t->staff, cafe_order_refundable(&o), e)) != 0)
+		return status;
+	if (!t->customer && o.status == CAFE_ORDER_PAID && cafe_order_cash_left(&o) > 0) {
+		struct cafe_till till;
+
+		cafe_till_init(&till);
+		if ((status = cafe_till_is_open(log, &till.open, e)) != 0 ||
+		    (status = cafe_till_require_open(&till, "giving back its cash", e)) != 0)
+			return status;
+	}
 	cafe_batch_init(&b);
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
 	if (t->key)
@@ -431,10 +569,10 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 }
 
 int
-cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
-    const char *key, struct cafe_err *e)
+cafe_counter_cancel(const struct cafe_config *staff, struct cafe_log *log,
+    long long order_id, const char *reason, const char *key, struct cafe_err *e)
 {
-	struct cancel_txn t = { order_id, reason, key, { 0, "", CAFE_EV_UNKNOWN }, 0 };
+	struct cancel_txn t = { staff, order_id, reason, key, { 0, "", CAFE_EV_UNKNOWN }, 0 };
 	int status;
 
 	if (key && (status = cafe_valid_text(key) ? 0 :
@@ -456,7 +594,7 @@ cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason
 int
 cafe_counter_customer_cancel(struct cafe_log *log, long long order_id, struct cafe_err *e)
 {
-	struct cancel_txn t = { order_id, NULL, NULL, { 0, "", CAFE_EV_UNKNOWN }, 1 };
+	struct cancel_txn t = { NULL, order_id, NULL, NULL, { 0, "", CAFE_EV_UNKNOWN }, 1 };
 
 	return cafe_log_transact(log, cancel_txn, &t, e);
 }

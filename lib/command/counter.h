@@ -17,6 +17,8 @@ struct cafe_place_result {
 	const char *status;         /* "paid", "declined", "out_of_stock", ... */
 	int replayed;               /* 1: the key was seen before; nothing appended */
 	char pickup_at[32];         /* when it is to be collected, or "" */
+	long long ticket;           /* of the business day; 0: not placed */
+	long long cash, change;     /* the cash part of the total, and the change due */
 	long long retry_ms;         /* CAFE_TEMPFAIL: how long to wait before trying
 	                             * again (until the breaker half-opens) */
 };
@@ -33,9 +35,11 @@ int cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		const struct cafe_place_request *r, struct cafe_place_result *res,
 		struct cafe_err *e);
 
-/* Cancels a paid order not yet delivered. A key seen before: same result. */
-int cafe_counter_cancel(struct cafe_log *log, long long order_id, const char *reason,
-		const char *key, struct cafe_err *e);
+/* Cancels a paid order not yet delivered. A key seen before: same result.
+ * With staff (may be NULL), giving back more than its refund limit needs a
+ * manager (CAFE_NOPERM); giving back cash needs the till open. */
+int cafe_counter_cancel(const struct cafe_config *staff, struct cafe_log *log,
+		long long order_id, const char *reason, const char *key, struct cafe_err *e);
 
 /* The customer cancels their own order (cafe-web): as a staff cancel,
  * but refused (CAFE_REFUSED) once the drink is made or the order is

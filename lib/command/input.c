@@ -9,6 +9,7 @@
 
 #include "event/catalogue.h"
 #include "event/chain.h"
+#include "domain/tender.h"
 #include "input.h"
 
 static json_t *
@@ -49,10 +50,13 @@ batch_item(const struct cafe_config *c, json_t *it, const char *where, const cha
 		    "({\"product\":…, \"qty\":…, \"options\":[…]})", where, what ? what : "");
 	json_object_foreach(it, k, v) {
 		if (strcmp(k, "product") != 0 && strcmp(k, "qty") != 0 &&
-		    strcmp(k, "options") != 0)
+		    strcmp(k, "options") != 0 && strcmp(k, "note") != 0)
 			return cafe_err_set(e, CAFE_DATAERR, "%s%sunknown field "
-			    "'%s' (product, qty, options)", where, at, k);
+			    "'%s' (product, qty, options, note)", where, at, k);
 	}
+	v = json_object_get(it, "note");
+	if (v && !json_is_string(v))
+		return cafe_err_set(e, CAFE_DATAERR, "%s%snote must be a string", where, at);
 	if (!json_is_string(json_object_get(it, "product")))
 		return cafe_err_set(e, CAFE_DATAERR, "%s%sproduct must be a "
 		    "string", where, at);
@@ -75,7 +79,47 @@ batch_item(const struct cafe_config *c, json_t *it, const char *where, const cha
 	    json_string_value(json_object_get(it, "product")), l, &inner);
 	if (status)
 		cafe_err_set(e, status, "%s%s", where, inner.msg);
+	l->note = json_string_value(json_object_get(it, "note"));
 	return status;
+}
+
+/* "tenders": [{"tender": "cash", "amount": 5000}, {"tender": "card"}] */
+static int
+tenders(json_t *list, const char *where, struct cafe_place_request *r, struct cafe_err *e)
+{
+	struct cafe_tender_ask t;
+	json_t *v, *amount;
+	const char *k;
+	size_t i;
+	int status;
+
+	if (!json_is_array(list) || json_array_size(list) == 0 || json_array_size(list) > 2)
+		return cafe_err_set(e, CAFE_DATAERR, "%stenders must be a list of one or two "
+		    "tenders ([{\"tender\":\"cash\",\"amount\":5000},{\"tender\":\"card\"}])",
+		    where);
+	json_array_foreach(list, i, v) {
+		struct cafe_err inner;
+
+		if (!json_is_object(v))
+			return cafe_err_set(e, CAFE_DATAERR, "%stenders[%zu] must be an object "
+			    "({\"tender\":\"cash\",\"amount\":5000})", where, i);
+		json_object_foreach(v, k, amount)
+			if (strcmp(k, "tender") != 0 && strcmp(k, "amount") != 0)
+				return cafe_err_set(e, CAFE_DATAERR, "%stenders[%zu]: unknown "
+				    "field '%s' (tender, amount)", where, i, k);
+		amount = json_object_get(v, "amount");
+		if ((status = cafe_tender_parse(json_string_value(json_object_get(v,
+		    "tender")), &t, &inner)) != 0)
+			return cafe_err_set(e, status, "%stenders[%zu]: %s", where, i, inner.msg);
+		if (amount && (!json_is_integer(amount) || json_integer_value(amount) < 1))
+			return cafe_err_set(e, CAFE_DATAERR, "%stenders[%zu]: amount must be a "
+			    "whole number above 0", where, i);
+		if (amount)
+			t.amount = json_integer_value(amount);
+		if ((status = cafe_tender_add(r, &t, &inner)) != 0)
+			return cafe_err_set(e, status, "%s%s", where, inner.msg);
+	}
+	return 0;
 }
 
 int
@@ -88,6 +132,7 @@ cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
 	int status;
 
 	memset(r, 0, sizeof *r);
+	r->tendered = -1;
 	if (!(*owner = o = load(buf, len, where, e)))
 		return CAFE_DATAERR;
 	json_object_foreach(o, k, v) {
@@ -101,11 +146,25 @@ cafe_input_order(const struct cafe_config *c, const char *buf, size_t len,
 			if (strcmp(k, "key") == 0 && !*json_string_value(v))
 				return cafe_err_set(e, CAFE_DATAERR, "%skey must not "
 				    "be empty (leave it out for no key)", where);
+		} else if (strcmp(k, "takeout") == 0) {
+			if (!json_is_boolean(v))
+				return cafe_err_set(e, CAFE_DATAERR,
+				    "%stakeout must be true or false", where);
+			r->takeout = json_is_true(v);
+		} else if (strcmp(k, "tendered") == 0) {
+			if (!json_is_integer(v) || json_integer_value(v) < 0)
+				return cafe_err_set(e, CAFE_DATAERR, "%stendered must be a "
+				    "whole number (the cash handed over)", where);
+			r->tendered = json_integer_value(v);
+		} else if (strcmp(k, "tenders") == 0) {
+			if ((status = tenders(v, where, r, e)) != 0)
+				return status;
 		} else if (strcmp(k, "items") != 0 && strcmp(k, "product") != 0 &&
 		    strcmp(k, "qty") != 0 && strcmp(k, "options") != 0) {
 			return cafe_err_set(e, CAFE_DATAERR,
 			    "%sunknown field '%s' (items, customer, contact, address, note, "
-			    "pickup_at, language, key; or product, qty, options)", where, k);
+			    "takeout, tenders, tendered, pickup_at, language, key; or product, "
+			    "qty, options)", where, k);
 		}
 	}
 	items = json_object_get(o, "items");

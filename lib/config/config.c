@@ -153,6 +153,12 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		} else if (cfg_key_is(k, "hours")) {
 			if (!cfg_is_null(v))
 				rc = cfg_parse_hours(w, c, v);
+		} else if (cfg_key_is(k, "staff")) {
+			if (!cfg_is_null(v))
+				rc = cfg_parse_staff(w, c, v);
+		} else if (cfg_key_is(k, "printer")) {
+			if (!cfg_is_null(v))
+				rc = cfg_parse_printer(w, c, v);
 		} else if (cfg_key_is(k, "language")) {
 			if (!cfg_is_null(v))
 				rc = cfg_parse_language(w, c, v);
@@ -224,6 +230,7 @@ cafe_config_defaults(struct cafe_config *c)
 	memset(c, 0, sizeof *c);
 	c->currency = cafe_xstrdup("KRW");
 	c->tax.included = 1;
+	c->printer.width = 42;
 	c->nmenu = sizeof menu / sizeof menu[0];
 	c->menu = cafe_xcalloc(c->nmenu, sizeof *c->menu);
 	for (size_t i = 0; i < c->nmenu; i++) {
@@ -421,6 +428,10 @@ cafe_config_release(struct cafe_config *c)
 	free(c->timezone);
 	free(c->web_url);
 	free(c->web.proxies);
+	free(c->staff.managers_group);
+	free(c->printer.device);
+	free(c->printer.codepage);
+	cfg_free_argv(c->printer.command);
 	cfg_free_menu(c);
 	cfg_free_options(c);
 	cfg_free_argv(c->payment.command);

@@ -131,7 +131,23 @@ struct cafe_config {
 		int orders_per_minute;           /* from one client; default 10 */
 		struct cafe_cidr *proxies;       /* trusted for X-Forwarded-For; default none */
 		size_t nproxies;
+		int cash;                        /* web.tenders has cash (a kiosk with a
+		                                  * cash acceptor); default card only */
 	} web;
+
+	struct {
+		char *managers_group;            /* refunds over the limit and closing the
+		                                  * till need this Unix group; NULL: anyone */
+		long long refund_limit;          /* default 0: every refund needs one */
+	} staff;
+
+	struct {
+		char *device;                    /* a printer's device file, or */
+		char **command;                  /* argv fed the bytes on stdin; NULL: none */
+		char *codepage;                  /* its text's encoding for iconv: "CP949";
+		                                  * NULL: UTF-8 as it is */
+		int width;                       /* characters a line; default 42 */
+	} printer;
 
 	struct {
 		int late_after_ms;               /* the board colours an order waiting longer; default 600000 */

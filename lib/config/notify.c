@@ -20,7 +20,7 @@ notified(enum cafe_event_type t)
 }
 
 static const char *const placeholders[] = {
-	"order_id", "product", "items", "qty", "customer", "amount", "status",
+	"order_id", "ticket", "product", "items", "qty", "customer", "amount", "status",
 	"rider", "link", NULL
 };
 

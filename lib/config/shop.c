@@ -1,8 +1,11 @@
 /*
  * shop.c - the config's keys about the shop itself (cafe.yaml(5)): its
- * opening hours, which bound when an order may be picked up, and the
- * language its customers are spoken to in when an order does not say.
+ * opening hours, which bound when an order may be picked up, the
+ * language its customers are spoken to in when an order does not say,
+ * who among the staff may give larger refunds and close the till, and
+ * the printer its receipts and kitchen tickets go to.
  */
+#include <iconv.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -62,5 +65,61 @@ cfg_parse_language(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 
 	if (rc == 0)
 		c->language = names[i];
+	return rc;
+}
+
+/* staff: {managers_group: cafe-managers, refund_limit: 20000} */
+int
+cfg_parse_staff(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	struct cfg_pair kv;
+	int rc = cfg_pairs(w, n, "staff", &kv);
+
+	while (rc == 0 && cfg_next(&kv)) {
+		if (cfg_key_is(kv.k, "managers_group"))
+			rc = cfg_get_str(w, kv.v, kv.key, &c->staff.managers_group);
+		else if (cfg_key_is(kv.k, "refund_limit"))
+			rc = cfg_get_ll(w, kv.v, kv.key, 0, 1000000000000LL,
+			    &c->staff.refund_limit);
+		else
+			return cfg_unknown_key(w, kv.k, "staff");
+	}
+	return rc;
+}
+
+/* printer: {device: /dev/usb/lp0 | command: [lp, -d, kitchen], codepage:
+ * cp949, width: 42} */
+int
+cfg_parse_printer(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	struct cfg_pair kv;
+	iconv_t cd;
+	int rc = cfg_pairs(w, n, "printer", &kv);
+
+	while (rc == 0 && cfg_next(&kv)) {
+		if (cfg_key_is(kv.k, "device")) {
+			rc = cfg_get_str(w, kv.v, kv.key, &c->printer.device);
+		} else if (cfg_key_is(kv.k, "command")) {
+			rc = cfg_get_argv(w, kv.v, kv.key, &c->printer.command);
+		} else if (cfg_key_is(kv.k, "width")) {
+			rc = cfg_get_int(w, kv.v, kv.key, 24, 80, &c->printer.width);
+		} else if (cfg_key_is(kv.k, "codepage")) {
+			if ((rc = cfg_get_str(w, kv.v, kv.key, &c->printer.codepage)) != 0)
+				break;
+			/* One the C library cannot convert to is a config error
+			 * now, not a garbled ticket later. */
+			if ((cd = iconv_open(c->printer.codepage, "UTF-8")) == (iconv_t)-1)
+				return cfg_bad(w, kv.v, kv.key, "is not an encoding iconv "
+				    "knows (cp949, cp437, utf-8...)");
+			iconv_close(cd);
+		} else {
+			return cfg_unknown_key(w, kv.k, "printer");
+		}
+	}
+	if (rc == 0 && c->printer.device && c->printer.command)
+		return cfg_bad(w, n, "printer", "takes a device or a command, not both");
+	if (rc == 0 && !c->printer.device && !c->printer.command)
+		return cfg_bad(w, n, "printer", "needs a device (/dev/usb/lp0) or a "
+		    "command ([lp, -d, receipts])");
 	return rc;
 }

@@ -105,6 +105,8 @@ int cfg_parse_notify(struct walk *w, struct cafe_config *c, yaml_node_t *n);
 /* shop.c */
 int cfg_parse_hours(struct walk *w, struct cafe_config *c, yaml_node_t *n);
 int cfg_parse_language(struct walk *w, struct cafe_config *c, yaml_node_t *n);
+int cfg_parse_staff(struct walk *w, struct cafe_config *c, yaml_node_t *n);
+int cfg_parse_printer(struct walk *w, struct cafe_config *c, yaml_node_t *n);
 
 /* web.c */
 int cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n);

@@ -1,7 +1,7 @@
 /*
  * web.c - the config's web section (cafe.yaml(5)): where cafe-web is
  * reached (url), whether customers order on it (ordering) and riders
- * have their pages (riders), how often one
+ * have their pages (riders), how they may pay (tenders), how often one
  * client may order (orders_per_minute), and the proxies whose
  * X-Forwarded-For names the client (trusted_proxies).
  */
@@ -90,6 +90,33 @@ parse_proxies(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 	return 0;
 }
 
+/* tenders: [card] (the default) or [card, cash]: a kiosk with a cash
+ * acceptor; a phone pays by card. */
+static int
+parse_tenders(struct walk *w, struct cafe_config *c, yaml_node_t *n)
+{
+	char key[48], buf[80];
+	size_t i = 0;
+
+	if (n->type != YAML_SEQUENCE_NODE || cfg_seq_len(n) == 0)
+		return cfg_bad(w, n, "web.tenders", "must be a list like [card] or "
+		    "[card, cash], not %s", cfg_what_is(n, buf, sizeof buf));
+	c->web.cash = 0;
+	for (yaml_node_item_t *it = n->data.sequence.items.start;
+	    it < n->data.sequence.items.top; it++, i++) {
+		yaml_node_t *v = cfg_node_at(w, *it);
+		const char *t = v->type == YAML_SCALAR_NODE ? cfg_text_of(v) : NULL;
+
+		snprintf(key, sizeof key, "web.tenders[%zu]", i);
+		if (t && strcmp(t, "cash") == 0)
+			c->web.cash = 1;
+		else if (!t || strcmp(t, "card") != 0)
+			return cfg_bad(w, v, key, "must be card or cash, not %s",
+			    cfg_what_is(v, buf, sizeof buf));
+	}
+	return 0;
+}
+
 int
 cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 {
@@ -101,7 +128,7 @@ cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 		yaml_node_t *k = kv.k, *v = kv.v;
 
 		if (!cfg_key_is(k, "url") && !cfg_key_is(k, "ordering") &&
-		    !cfg_key_is(k, "riders") &&
+		    !cfg_key_is(k, "riders") && !cfg_key_is(k, "tenders") &&
 		    !cfg_key_is(k, "orders_per_minute") && !cfg_key_is(k, "trusted_proxies"))
 			return cfg_unknown_key(w, k, "web");
 		if (cfg_is_null(v))
@@ -112,6 +139,8 @@ cfg_parse_web(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 			rc = cfg_get_word(w, v, kv.key, truth, "true or false", &c->web.ordering);
 		else if (cfg_key_is(k, "riders"))
 			rc = cfg_get_word(w, v, kv.key, truth, "true or false", &c->web.riders);
+		else if (cfg_key_is(k, "tenders"))
+			rc = parse_tenders(w, c, v);
 		else if (cfg_key_is(k, "orders_per_minute"))
 			rc = cfg_get_int(w, v, kv.key, 1, 10000, &c->web.orders_per_minute);
 		else

@@ -14,6 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "config/staff.h"
 #include "order-log.h"
 #include "delivery.h"
 
@@ -35,6 +36,9 @@ refuse_closed(const struct cafe_order *o, struct cafe_err *e)
 		    o->reason[0] ? " ('" : "", o->reason, o->reason[0] ? "')" : "");
 	case CAFE_ORDER_DELIVERED:
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already delivered",
+		    o->id);
+	case CAFE_ORDER_RETURNED:
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld was delivered and returned",
 		    o->id);
 	case CAFE_ORDER_PAID:
 		break;
@@ -236,5 +240,137 @@ cafe_delivery_step(struct cafe_log *log, enum cafe_delivery_step step,
 	t.text = text;
 	if ((status = cafe_log_transact(log, step_txn, &t, e)) == 0 && after)
 		*after = t.o;
+	return status;
+}
+
+/* 1 when product is one of the n asked for (all, when none was). */
+static int
+asked_for(const char *product, const char *const *products, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(products[i], product) == 0)
+			return 1;
+	return n == 0;
+}
+
+/* 1 when product was brought back already. */
+static int
+returned(const struct cafe_order *o, const char *product)
+{
+	size_t len = strlen(product);
+
+	for (const char *p = o->returned_products; *p; p = strchr(p, '\n') + 1)
+		if (strncmp(p, product, len) == 0 && p[len] == '\n')
+			return 1;
+	return 0;
+}
+
+int
+cafe_decide_return(struct cafe_batch *b, const struct cafe_order *o,
+    const char *const *products, size_t n, const char *reason, struct cafe_err *e)
+{
+	json_t *items, *it, *back;
+	long long sum = 0, all = 0, amount, left = cafe_order_refundable(o);
+	char stream[48];
+	size_t i;
+	int status;
+
+	if (o->status == CAFE_ORDER_NONE)
+		return cafe_err_set(e, CAFE_REFUSED,
+		    "unknown order %lld (see 'cafe-trace list')", o->id);
+	if (o->status == CAFE_ORDER_RETURNED)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld was returned already", o->id);
+	if (o->status != CAFE_ORDER_DELIVERED)
+		return cafe_err_set(e, CAFE_REFUSED, "order %lld is %s, not delivered: only "
+		    "a delivered order is returned (cancel it instead)", o->id,
+		    o->status == CAFE_ORDER_PAID ? cafe_delivery_status_name(o->delivery) :
+		    cafe_order_status_name(o->status));
+	if ((status = cafe_check_text("reason", reason, CAFE_MAX_TEXT, 0, e)) != 0)
+		return status;
+	items = cafe_order_items(o);
+	for (size_t k = 0; k < n; k++) {
+		int held = 0;
+
+		json_array_foreach(items, i, it)
+			held |= strcmp(json_string_value(json_object_get(it, "product")),
+			    products[k]) == 0;
+		if (!held || returned(o, products[k])) {
+			json_decref(items);
+			return cafe_err_set(e, CAFE_REFUSED, held ? "order %lld: %s was "
+			    "returned already" : "order %lld holds no %s", o->id, products[k]);
+		}
+	}
+	back = json_array();
+	json_array_foreach(items, i, it) {
+		const char *p = json_string_value(json_object_get(it, "product"));
+		long long total = json_integer_value(json_object_get(it, "total"));
+
+		all += total;
+		if (!p || !asked_for(p, products, n) || returned(o, p))
+			continue;
+		sum += total;
+		json_array_append_new(back, json_pack("{s:s, s:O}", "product", p,
+		    "qty", json_object_get(it, "qty")));
+	}
+	json_decref(items);
+	/* Their share of what was charged (tax on top included). */
+	amount = all > 0 ? sum * o->total / all : 0;
+	if (amount > left)
+		amount = left;
+	cafe_order_stream(stream, sizeof stream, "order", o->id);
+	cafe_batch_add(b, stream, o->order_version, CAFE_EV_ORDER_RETURNED,
+	    json_pack("{s:I, s:o, s:I, s:s}", "order_id", (json_int_t)o->id, "items", back,
+	    "amount", (json_int_t)amount, "reason", reason && *reason ? reason :
+	    "returned"));
+	return 0;
+}
+
+struct return_txn {
+	const struct cafe_config *staff;
+	long long order_id;
+	const char *const *products;
+	size_t n;
+	const char *reason;
+	struct cafe_order o;
+};
+
+static int
+return_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
+{
+	struct return_txn *t = arg;
+	struct cafe_batch b;
+	int status;
+
+	if ((status = cafe_order_load(log, t->order_id, &t->o, e)) != 0)
+		return status;
+	cafe_batch_init(&b);
+	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
+	status = cafe_decide_return(&b, &t->o, t->products, t->n, t->reason, e);
+	if (status == 0 && t->staff)
+		status = cafe_staff_may_refund(t->staff, json_integer_value(
+		    json_object_get(b.ev[0].data, "amount")), e);
+	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)
+		for (size_t i = 0; i < b.n; i++)
+			cafe_order_apply(&t->o, &b.ev[i]);
+	cafe_batch_release(&b);
+	return status;
+}
+
+int
+cafe_delivery_return(const struct cafe_config *staff, struct cafe_log *log,
+    long long order_id, const char *const *products, size_t n, const char *reason,
+    struct cafe_order *after, struct cafe_err *e)
+{
+	struct return_txn *t = cafe_xcalloc(1, sizeof *t);
+	int status;
+
+	t->staff = staff;
+	t->order_id = order_id;
+	t->products = products;
+	t->n = n;
+	t->reason = reason;
+	if ((status = cafe_log_transact(log, return_txn, t, e)) == 0 && after)
+		*after = t->o;
+	free(t);
 	return status;
 }

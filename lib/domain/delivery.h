@@ -45,6 +45,22 @@ int cafe_decide_delivered_by(struct cafe_batch *b, const struct cafe_order *o,
 int cafe_decide_reject(struct cafe_batch *b, const struct cafe_order *o,
 		const char *reason, struct cafe_err *e);
 
+/*
+ * A delivered order brought back (001, 004): OrderReturned with the items
+ * of the products asked for (n of them; none: all that are not returned
+ * yet) and the amount they are refunded by (their share of the total,
+ * no more than is left). The daemon's compensate policy then refunds it
+ * and puts the stock back. CAFE_REFUSED for an order not delivered, a
+ * product it does not hold or one brought back already.
+ */
+int cafe_decide_return(struct cafe_batch *b, const struct cafe_order *o,
+		const char *const *products, size_t n, const char *reason, struct cafe_err *e);
+/* The same as a command; with staff (may be NULL), a refund over its
+ * limit needs a manager (CAFE_NOPERM). *after as cafe_delivery_step's. */
+int cafe_delivery_return(const struct cafe_config *staff, struct cafe_log *log,
+		long long order_id, const char *const *products, size_t n,
+		const char *reason, struct cafe_order *after, struct cafe_err *e);
+
 enum cafe_delivery_step {
 	CAFE_STEP_READY,
 	CAFE_STEP_DISPATCH,

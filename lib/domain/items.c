@@ -153,14 +153,17 @@ cafe_items_json(const struct cafe_line *l, size_t n)
 	json_t *items = json_array();
 
 	for (size_t i = 0; i < n; i++) {
-		json_t *opts = json_array();
+		json_t *opts = json_array(), *it;
 
 		for (size_t j = 0; j < l[i].nchoices; j++)
 			json_array_append_new(opts, json_string(l[i].choice[j]->name));
-		json_array_append_new(items, json_pack("{s:s, s:I, s:o, s:I, s:I}",
+		it = json_pack("{s:s, s:I, s:o, s:I, s:I}",
 		    "product", l[i].p->name, "qty", (json_int_t)l[i].qty, "options", opts,
 		    "unit_price", (json_int_t)l[i].unit_price,
-		    "total", (json_int_t)l[i].total));
+		    "total", (json_int_t)l[i].total);
+		if (l[i].note && *l[i].note)
+			json_object_set_new(it, "note", json_string(l[i].note));
+		json_array_append_new(items, it);
 	}
 	return items;
 }
@@ -267,7 +270,11 @@ cafe_items_text(json_t *items)
 			cafe_buf_cat(&b, j ? ", " : " (");
 			cafe_buf_cat(&b, json_string_value(opt));
 		}
-		if (json_array_size(opts))
+		if (json_is_string(json_object_get(it, "note"))) {
+			cafe_buf_cat(&b, json_array_size(opts) ? "; " : " (");
+			cafe_buf_cat(&b, json_string_value(json_object_get(it, "note")));
+		}
+		if (json_array_size(opts) || json_is_string(json_object_get(it, "note")))
 			cafe_buf_cat(&b, ")");
 	}
 	return b.s;

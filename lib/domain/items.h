@@ -29,6 +29,7 @@ struct cafe_line {
 	const struct cafe_choice *choice[CAFE_MAX_CHOICES];   /* one per group of p */
 	size_t nchoices;
 	long long unit_price, total;
+	const char *note;           /* for the kitchen: "less ice", or NULL */
 };
 
 /*

@@ -15,8 +15,9 @@
 
 #include "base/people.h"
 #include "order.h"
+#include "tender.h"
 
-static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered" };
+static const char *order_names[] = { "none", "paid", "cancelled", "rejected", "delivered", "returned" };
 static const char *payment_names[] = { "none", "requested", "declined", "approved",
 	"refund_pending", "refunded", "refund_failed", "voided", "voiding",
 	"partially_refunded" };
@@ -61,7 +62,7 @@ cafe_order_init(struct cafe_order *o, long long id)
 	memset(&o->total, 0, offsetof(struct cafe_order, customer) -
 	    offsetof(struct cafe_order, total));
 	o->customer[0] = o->address[0] = o->rider[0] = o->reason[0] = '\0';
-	o->contact[0] = o->note[0] = '\0';
+	o->contact[0] = o->note[0] = o->returned_products[0] = '\0';
 	o->pay_key[0] = o->ref[0] = '\0';
 	memset(&o->messages, 0, sizeof *o - offsetof(struct cafe_order, messages));
 	o->id = id;
@@ -165,7 +166,36 @@ placed(struct cafe_order *o, const struct cafe_event *ev)
 	o->pickup_ms = o->pickup_at[0] ? cafe_parse_ts(o->pickup_at) : 0;
 	if (o->pickup_ms < 0)
 		o->pickup_ms = 0;
+	o->ticket = num(ev, "ticket");
+	o->takeout = json_is_true(json_object_get(ev->data, "takeout"));
 	COPY(o->placed_at, ev->ts);
+}
+
+/* PaymentApproved: all that was paid, and the cash part of it. */
+static void
+approved(struct cafe_order *o, const struct cafe_event *ev)
+{
+	json_t *t;
+	size_t i;
+
+	o->payment = CAFE_PAYMENT_APPROVED;
+	COPY(o->ref, str(ev, "ref"));
+	if (num(ev, "amount") > 0)
+		o->amount = num(ev, "amount");
+	json_array_foreach(json_object_get(ev->data, "tenders"), i, t) {
+		if (strcmp(json_string_value(json_object_get(t, "tender")) ?
+		    json_string_value(json_object_get(t, "tender")) : "", "cash") != 0)
+			continue;
+		o->cash = json_integer_value(json_object_get(t, "amount"));
+		o->tendered = json_integer_value(json_object_get(t, "tendered"));
+		o->change = json_integer_value(json_object_get(t, "change"));
+	}
+}
+
+static int
+is_cash(const struct cafe_event *ev)
+{
+	return strcmp(str(ev, "tender"), "cash") == 0;
 }
 
 void
@@ -190,8 +220,7 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		COPY(o->reason, str(ev, "reason"));
 		break;
 	case CAFE_EV_PAYMENT_APPROVED:
-		o->payment = CAFE_PAYMENT_APPROVED;
-		COPY(o->ref, str(ev, "ref"));
+		approved(o, ev);
 		break;
 	case CAFE_EV_PAYMENT_VOIDED:
 		o->payment = CAFE_PAYMENT_VOIDED;
@@ -209,6 +238,8 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 			a = cafe_order_refundable(o);
 		o->refund_asks++;
 		o->refund_open += a;
+		if (is_cash(ev))
+			o->cash_refund_open += a;
 		/* Asking again for what failed: it is no longer owed. */
 		o->refund_failed -= a < o->refund_failed ? a : o->refund_failed;
 		o->payment = CAFE_PAYMENT_REFUND_PENDING;
@@ -223,6 +254,11 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 		o->refund_open -= a;
 		o->refund_answers++;
 		o->refund_last_failed = ev->kind == CAFE_EV_REFUND_FAILED;
+		if (is_cash(ev)) {
+			o->cash_refund_open -= a < o->cash_refund_open ? a : o->cash_refund_open;
+			if (!o->refund_last_failed)
+				o->cash_refunded += a;
+		}
 		if (o->refund_last_failed)
 			o->refund_failed += a;
 		else
@@ -267,6 +303,24 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 	case CAFE_EV_DELIVERY_CANCELLED:
 		o->delivery = CAFE_DELIVERY_CANCELLED;
 		break;
+	case CAFE_EV_ORDER_RETURNED: {
+		json_t *it;
+		size_t i;
+
+		json_array_foreach(json_object_get(ev->data, "items"), i, it) {
+			const char *p = json_string_value(json_object_get(it, "product"));
+			size_t len = strlen(o->returned_products);
+
+			o->returned += json_integer_value(json_object_get(it, "qty"));
+			if (p && len + strlen(p) + 2 <= sizeof o->returned_products)
+				snprintf(o->returned_products + len,
+				    sizeof o->returned_products - len, "%s\n", p);
+		}
+		if (o->returned >= o->qty)
+			o->status = CAFE_ORDER_RETURNED;
+		COPY(o->reason, str(ev, "reason"));
+		break;
+	}
 	case CAFE_EV_NOTIFICATION_SENT: {
 		/* One message counts once, however many channels carried it:
 		 * the sender marks the first successful send with "first": true. */
@@ -291,6 +345,8 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 	case CAFE_EV_PRODUCT_ADDED:
 	case CAFE_EV_PRODUCT_CHANGED:
 	case CAFE_EV_PRODUCT_REMOVED:
+	case CAFE_EV_TILL_OPENED:
+	case CAFE_EV_TILL_CLOSED:
 	case CAFE_EV_COUNT:
 		break;
 	}
@@ -496,6 +552,10 @@ cafe_place_validate(const struct cafe_place_request *r, struct cafe_err *e)
 	    (status = cafe_check_contact(r->contact, e)) != 0 ||
 	    (status = cafe_check_language(r->language, e)) != 0)
 		return status;
+	for (size_t i = 0; i < r->nlines; i++)
+		if ((status = cafe_check_text("an item's note", r->lines[i].note,
+		    CAFE_MAX_TEXT, 0, e)) != 0)
+			return status;
 	items = cafe_items_json(r->lines, r->nlines);
 	size = json_dumpb(items, NULL, 0, JSON_COMPACT);
 	json_decref(items);
@@ -586,14 +646,16 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	json_t *data;
 	int status;
 
-	if (o->payment != CAFE_PAYMENT_REQUESTED)
+	/* All in cash: no charge was asked for. */
+	if (r->cash == total ? o->payment != CAFE_PAYMENT_NONE :
+	    o->payment != CAFE_PAYMENT_REQUESTED)
 		return cafe_err_set(e, CAFE_REFUSED,
 		    "order %lld: payment is %s, not awaiting approval", o->id,
 		    cafe_payment_status_name(o->payment));
-	if (o->amount != total)
+	if (r->cash < total && o->amount != total - r->cash)
 		return cafe_err_set(e, CAFE_REFUSED,
-		    "order %lld: charged %lld but the order costs %lld", o->id,
-		    o->amount, total);
+		    "order %lld: charged %lld but the card's part is %lld", o->id,
+		    o->amount, total - r->cash);
 	for (size_t i = 0; i < nw; i++)
 		if ((status = cafe_stock_check(&s[i], w[i].p->name, w[i].qty, e)) != 0)
 			return status;
@@ -615,15 +677,25 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		json_object_set_new(data, "pickup_at", json_string(r->pickup_at));
 	if (r->language)
 		json_object_set_new(data, "language", json_string(r->language));
+	if (r->ticket > 0)
+		json_object_set_new(data, "ticket", json_integer(r->ticket));
+	if (r->takeout)
+		json_object_set_new(data, "takeout", json_true());
+	if (r->cash > 0)
+		json_object_set_new(data, "tenders", cafe_tenders_json(total, r->cash,
+		    r->tendered));
 	/* The tax as it stood, so that a receipt printed later says it. */
 	if (r->tax_rate > 0)
 		json_object_set_new(data, "tax", json_pack("{s:i, s:I, s:b}", "rate_percent",
 		    r->tax_rate, "amount", (json_int_t)tax, "included", r->tax_included));
 	cafe_batch_add(b, stream, CAFE_NO_STREAM, CAFE_EV_ORDER_PLACED, data);
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_PAYMENT_APPROVED,
-	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
-	    "amount", (json_int_t)o->amount, "ref", ref));
+	data = json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
+	    "amount", (json_int_t)total, "ref", ref ? ref : "");
+	if (r->cash > 0)
+		json_object_set_new(data, "tenders", cafe_tenders_json(total, r->cash,
+		    r->tendered));
+	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_PAYMENT_APPROVED, data);
 	for (size_t i = 0; i < nw; i++) {
 		if (!s[i].tracked)
 			continue;
@@ -690,46 +762,6 @@ cafe_decide_customer_cancel(struct cafe_batch *b, const struct cafe_order *o,
 		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already made: it can no "
 		    "longer be cancelled here (ask at the counter)", o->id);
 	return cafe_decide_cancel(b, o, "cancelled by the customer", e);
-}
-
-int
-cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o, long long amount,
-    const char *reason, struct cafe_err *e)
-{
-	long long left = cafe_order_refundable(o);
-	char stream[48];
-
-	switch (o->payment) {
-	case CAFE_PAYMENT_NONE:
-		return cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-pay list')",
-		    o->id);
-	case CAFE_PAYMENT_REFUND_PENDING:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld already has a refund pending "
-		    "(see 'cafe-pay show %lld')", o->id, o->id);
-	case CAFE_PAYMENT_REFUNDED:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
-	case CAFE_PAYMENT_APPROVED:
-	case CAFE_PAYMENT_PARTIALLY_REFUNDED:
-	case CAFE_PAYMENT_REFUND_FAILED:
-		break;
-	case CAFE_PAYMENT_REQUESTED:
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld was never paid: the "
-		    "processor gave no answer (the reconcile policy voids the charge)", o->id);
-	default:
-		return cafe_err_set(e, CAFE_REFUSED, "the payment of order %lld was %s, not "
-		    "approved: there is nothing to refund", o->id,
-		    cafe_payment_status_name(o->payment));
-	}
-	if (left == 0)
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld is already refunded", o->id);
-	if (amount > left)
-		return cafe_err_set(e, CAFE_REFUSED, "order %lld: only %lld is left to refund "
-		    "(of %lld charged), not %lld", o->id, left, o->amount, amount);
-	cafe_order_stream(stream, sizeof stream, "payment", o->id);
-	cafe_batch_add(b, stream, o->payment_version, CAFE_EV_REFUND_REQUESTED,
-	    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
-	    "amount", (json_int_t)(amount > 0 ? amount : left), "reason", reason));
-	return 0;
 }
 
 int

@@ -21,7 +21,8 @@ enum cafe_order_status {
 	CAFE_ORDER_PAID,
 	CAFE_ORDER_CANCELLED,
 	CAFE_ORDER_REJECTED,
-	CAFE_ORDER_DELIVERED
+	CAFE_ORDER_DELIVERED,
+	CAFE_ORDER_RETURNED         /* delivered, then all of it brought back */
 };
 
 enum cafe_payment_status {
@@ -69,10 +70,18 @@ struct cafe_order {
 	long long refunded;                    /* given back */
 	long long refund_failed;               /* failed, not asked for again: owed */
 	int refund_last_failed;                /* the latest answer was a failure */
+	/* Tenders (tender.h): the part of amount paid in cash (the rest went
+	 * through the card processor), and the cash given back or asked for. */
+	long long cash, cash_refunded, cash_refund_open;
+	long long tendered, change;            /* the cash handed over, and back */
+	long long ticket;                      /* of its business day, 0: none (older) */
+	int takeout;                           /* 1: to take away; 0: dine-in */
+	long long returned;                    /* drinks brought back (OrderReturned) */
 	char customer[CAFE_MAX_NAME * 4 + 1];
 	char address[CAFE_MAX_TEXT * 4 + 1];
 	char contact[CAFE_MAX_CONTACT + 1];
 	char note[CAFE_MAX_TEXT * 4 + 1];
+	char returned_products[1024];          /* brought back: names, each ended by '\n' */
 	char rider[CAFE_MAX_NAME * 4 + 1];
 	char reason[CAFE_MAX_TEXT * 4 + 1];    /* of a decline, cancel or reject */
 	char pay_key[128];                     /* processor idempotency key */
@@ -132,6 +141,16 @@ struct cafe_place_request {
 	                             * makes it (cafe_check_pickup), or NULL: now */
 	const char *language;       /* the customer's ("ko"), or NULL: the shop's */
 	const char *key;            /* idempotency key, or NULL */
+	int takeout;                /* 1: to take away */
+	/* How it is paid (tender.h): as asked, then resolved against the total. */
+	struct cafe_tender_ask {
+		int cash;               /* 1: cash; 0: card */
+		long long amount;       /* -1: the rest */
+	} tenders[2];
+	size_t ntenders;            /* 0: all by card */
+	long long tendered;         /* cash handed over, -1: not said */
+	long long ticket;           /* given under the write lock (counter.c) */
+	long long cash;             /* resolved: the cash part of the total */
 	int tax_rate;               /* percent (config tax), 0: none */
 	int tax_included;           /* 1: in the prices; 0: charged on top */
 };
@@ -205,13 +224,17 @@ int cafe_decide_cancel(struct cafe_batch *b, const struct cafe_order *o,
  * (DrinkReady or later refuses it), and not twice. */
 int cafe_decide_customer_cancel(struct cafe_batch *b, const struct cafe_order *o,
 		struct cafe_err *e);
+/* Where a refund goes first: the card unless told (cafe-pay --tender). */
+enum { CAFE_REFUND_ANY, CAFE_REFUND_CASH_FIRST, CAFE_REFUND_CARD_FIRST };
 /*
  * A refund of amount (0: all that is left) of an approved charge, with a
- * reason: one RefundRequested. CAFE_REFUSED while another refund is being
+ * reason: a RefundRequested per tender it goes back to (tender.h), the
+ * card first unless cash_first is CAFE_REFUND_CASH_FIRST; asking for a
+ * tender the order was not paid with is CAFE_REFUSED. CAFE_REFUSED while another refund is being
  * made, when nothing is left, or when amount is more than is left.
  */
 int cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o,
-		long long amount, const char *reason, struct cafe_err *e);
+		long long amount, int cash_first, const char *reason, struct cafe_err *e);
 int cafe_decide_stock(struct cafe_batch *b, const char *product,
 		const struct cafe_stock *s, int set, long long n, struct cafe_err *e);
 

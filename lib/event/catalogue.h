@@ -28,7 +28,7 @@
 #define CAFE_EVENT_TYPES(X) \
 	X(PAYMENT_REQUESTED, PaymentRequested, "payment", \
 	    CAFE_EV_ORDER_PAY " key:s ?currency:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
-	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s", \
+	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s ?tenders:a", \
 	    "approved", N_("Order {order_id}: thank you, {amount} received for your {product}"), \
 	    NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_DECLINED, PaymentDeclined, "payment", CAFE_EV_ORDER_PAY " reason:s", \
@@ -37,9 +37,10 @@
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_VOIDED, PaymentVoided, "payment", CAFE_EV_ORDER_PAY " ref:s ?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
-	X(REFUND_REQUESTED, RefundRequested, "payment", "order_id:i ?amount:i ?reason:s", \
+	X(REFUND_REQUESTED, RefundRequested, "payment", \
+	    "order_id:i ?amount:i ?reason:s ?tender:s", \
 	    NULL, NULL, N_("Refund asked for"), CAFE_BOARD_NONE) \
-	X(PAYMENT_REFUNDED, PaymentRefunded, "payment", CAFE_EV_ORDER_PAY " ref:s", \
+	X(PAYMENT_REFUNDED, PaymentRefunded, "payment", CAFE_EV_ORDER_PAY " ref:s ?tender:s", \
 	    "refunded", N_("Order {order_id}: {amount} has been refunded to you"), \
 	    N_("Refunded"), CAFE_BOARD_NONE) \
 	X(REFUND_FAILED, RefundFailed, "payment", \
@@ -53,7 +54,7 @@
 	X(STOCK_ADJUSTED, StockAdjusted, "stock", "product:s stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(DELIVERY_STARTED, DeliveryStarted, "delivery", "order_id:i ?address:s ?product:s " \
-	    "?qty:i ?items:a ?customer:s ?contact:s ?language:s", "brewing", \
+	    "?qty:i ?items:a ?customer:s ?contact:s ?language:s ?ticket:i", "brewing", \
 	    N_("Order {order_id}: your {product} is being made"), N_("Being made"), \
 	    CAFE_BOARD_MAKING) \
 	X(DRINK_READY, DrinkReady, "delivery", "order_id:i", "ready", \
@@ -70,10 +71,14 @@
 	/* items, or (before orders had items) product, qty and unit_price */ \
 	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
 	    "?unit_price:i total:i ?tax:o ?customer:s ?address:s ?contact:s ?note:s " \
-	    "?channel:s ?pickup_at:s ?language:s", NULL, NULL, \
+	    "?channel:s ?pickup_at:s ?language:s ?ticket:i ?takeout:b ?tenders:a", NULL, NULL, \
 	    N_("Order placed and paid"), CAFE_BOARD_NONE) \
 	X(ORDER_CANCELLED, OrderCancelled, "order", "order_id:i ?reason:s", \
 	    NULL, NULL, N_("Cancelled"), CAFE_BOARD_GONE) \
+	/* a delivered order brought back: its items (all, or some) and why */ \
+	X(ORDER_RETURNED, OrderReturned, "order", "order_id:i items:a amount:i ?reason:s", \
+	    "returned", N_("Order {order_id}: your return is taken back; {amount} will be " \
+	    "refunded to you"), N_("Returned"), CAFE_BOARD_NONE) \
 	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
 	    N_("Order {order_id}: sorry, we cannot make your {product}; your money will be " \
 	    "refunded"), N_("The shop could not make it"), CAFE_BOARD_GONE) \
@@ -91,6 +96,10 @@
 	    "channel:s error:s ?attempt:i ?dead:b", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(NOTIFICATION_REQUEUED, NotificationRequeued, "notify", "order_id:i message_id:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	/* the drawer: till-SHOP */ \
+	X(TILL_OPENED, TillOpened, "till", "float:i", NULL, NULL, NULL, CAFE_BOARD_NONE) \
+	X(TILL_CLOSED, TillClosed, "till", "float:i cash_in:i cash_out:i expected:i " \
+	    "counted:i over_short:i", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	/* the menu's one stream is called "menu", without a suffix */ \
 	X(PRODUCT_ADDED, ProductAdded, "menu", "name:s ?code:s price:i ?options:o ?stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \

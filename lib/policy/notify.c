@@ -50,7 +50,8 @@ facts(struct cafe_policy_ctx *pc, long long id, const char *tmpl, int has_amount
 
 	if (ahead && ahead->id == id &&
 	    (ahead->total >= 0 || has_amount || !strstr(tmpl, "{amount}")) &&
-	    (ahead->items[0] || !strstr(tmpl, "{items}"))) {
+	    (ahead->items[0] || !strstr(tmpl, "{items}")) &&
+	    (ahead->ticket > 0 || !strstr(tmpl, "{ticket}"))) {
 		*o = *ahead;
 		return 0;
 	}
@@ -95,6 +96,7 @@ notify_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		    "order %lld was never placed (no OrderPlaced): no message to write", id);
 	rider = json_string_value(json_object_get(ev->data, "rider"));
 	v.order_id = id;
+	v.ticket = o.ticket;
 	/* The items in words only for a template that names them. */
 	items_text = NULL;
 	if (strstr(tmpl, "{items}")) {
@@ -158,6 +160,7 @@ notify_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 	    json_string_value(json_object_get(ev->data, "language")) ?
 	    json_string_value(json_object_get(ev->data, "language")) : "");
 	o->qty = json_integer_value(qty);
+	o->ticket = json_integer_value(json_object_get(ev->data, "ticket"));
 	if (json_is_array(json_object_get(ev->data, "items")) &&
 	    json_dumpb(json_object_get(ev->data, "items"), NULL, 0, JSON_COMPACT) <
 	    sizeof o->items)

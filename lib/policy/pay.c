@@ -64,6 +64,15 @@ pay(struct cafe_policy_ctx *pc, enum cafe_pay_op op, const char *key,
 
 /* --- refund: RefundRequested -> PaymentRefunded | RefundFailed --- */
 
+/* 1: the RefundRequested ev gives cash back out of the drawer. */
+static int
+cash_tender(const struct cafe_event *ev)
+{
+	const char *t = json_string_value(json_object_get(ev->data, "tender"));
+
+	return t && strcmp(t, "cash") == 0;
+}
+
 /* What the RefundRequested ev asks for; one from before partial refunds
  * has no amount and asks for all of the charge. */
 static long long
@@ -132,6 +141,16 @@ refund_act(struct cafe_policy_ctx *pc, const struct cafe_event *ev, struct cafe_
 		return status;
 	if (!open)
 		return 0;       /* answered already: nothing to send */
+	if (cash_tender(ev)) {
+		/* Out of the drawer: no processor to ask. */
+		struct pay_result *r = cafe_xcalloc(1, sizeof *r);
+
+		r->approved = 1;
+		r->amount = refund_amount(ev, &o);
+		snprintf(r->ref, sizeof r->ref, "cash");
+		pc->scratch = r;
+		return 0;
+	}
 	snprintf(key, sizeof key, "refund-%s", ev->id);
 	return pay(pc, CAFE_PAY_REFUND, key, o.id, refund_amount(ev, &o), e);
 }
@@ -142,6 +161,7 @@ refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
     struct cafe_batch *out, const char *error, int attempts, struct cafe_err *e)
 {
 	struct pay_result *r = pc->scratch;
+	struct cafe_event *added;
 	struct cafe_order o;
 	char stream[48];
 	int status, open;
@@ -153,14 +173,16 @@ refund_record(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	cafe_policy_batch(out, ev, o.id);
 	cafe_order_stream(stream, sizeof stream, "payment", o.id);
 	if (!error)
-		cafe_batch_add(out, stream, o.payment_version, CAFE_EV_PAYMENT_REFUNDED,
+		added = cafe_batch_add(out, stream, o.payment_version, CAFE_EV_PAYMENT_REFUNDED,
 		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o.id,
 		    "amount", (json_int_t)r->amount, "ref", r->ref));
 	else
-		cafe_batch_add(out, stream, o.payment_version, CAFE_EV_REFUND_FAILED,
+		added = cafe_batch_add(out, stream, o.payment_version, CAFE_EV_REFUND_FAILED,
 		    json_pack("{s:I, s:I, s:s, s:i}", "order_id", (json_int_t)o.id,
 		    "amount", (json_int_t)refund_amount(ev, &o), "error", error,
 		    "attempts", attempts));
+	if (cash_tender(ev))
+		json_object_set_new(added->data, "tender", json_string("cash"));
 	return 0;
 }
 

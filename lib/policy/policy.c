@@ -19,6 +19,7 @@
 
 #include "domain/order-log.h"
 #include "domain/order.h"
+#include "domain/tender.h"
 #include "policy.h"
 #include "view/trace.h"
 
@@ -172,6 +173,8 @@ start_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 		json_object_set_new(data, "contact", json_string(o.contact));
 	if (o.language[0])
 		json_object_set_new(data, "language", json_string(o.language));
+	if (o.ticket > 0)
+		json_object_set_new(data, "ticket", json_integer(o.ticket));
 	cafe_batch_add(out, stream, CAFE_NO_STREAM, CAFE_EV_DELIVERY_STARTED, data);
 	return 0;
 }
@@ -215,7 +218,8 @@ const struct cafe_policy cafe_policy_start_delivery = {
 	.decide = start_decide,
 };
 
-/* --- compensate: OrderCancelled | OrderRejected -> undo what was done --- */
+/* --- compensate: OrderCancelled | OrderRejected | OrderReturned -> undo
+ * what was done --- */
 
 /* What the order holds of each product's stock. */
 struct comp_stock {
@@ -255,6 +259,42 @@ comp_fold(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
+/* A return: the money its items cost back to the tenders that paid it,
+ * and their stock back on the shelf; the delivery is over already. */
+static int
+comp_returned(const struct comp_fold *f, const struct cafe_event *ev, struct cafe_batch *out)
+{
+	long long amount = json_integer_value(json_object_get(ev->data, "amount"));
+	long long left = cafe_order_refundable(&f->o);
+	const char *why = reason_of(ev, "returned");
+	char stream[300];
+	json_t *it;
+	size_t i;
+
+	if (amount > left)
+		amount = left;
+	if (amount > 0)
+		cafe_refund_split(out, &f->o, amount, 0, why);
+	json_array_foreach(json_object_get(ev->data, "items"), i, it) {
+		const char *p = json_string_value(json_object_get(it, "product"));
+		long long qty = json_integer_value(json_object_get(it, "qty"));
+
+		for (size_t k = 0; p && k < f->nstock; k++) {
+			const struct comp_stock *st = &f->stock[k];
+
+			if (strcmp(st->product, p) != 0 || st->reserved <= st->released)
+				continue;
+			if (qty > st->reserved - st->released)
+				qty = st->reserved - st->released;
+			snprintf(stream, sizeof stream, "stock-%s", p);
+			cafe_batch_add(out, stream, CAFE_ANY_VERSION, CAFE_EV_STOCK_RELEASED,
+			    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)f->o.id,
+			    "product", p, "qty", (json_int_t)qty));
+		}
+	}
+	return 0;
+}
+
 static int
 comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
     struct cafe_batch *out, struct cafe_err *e)
@@ -275,15 +315,15 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 	if ((status = cafe_log_read_correlated(pc->log, corr, comp_fold, &f, e)) != 0)
 		return status;
 	cafe_policy_batch(out, ev, id);
+	if (ev->kind == CAFE_EV_ORDER_RETURNED)
+		return comp_returned(&f, ev, out);
 	/* What was not given back or asked for already goes back: all of it,
 	 * or the rest after a partial refund (a pending one included). */
 	if ((f.o.payment == CAFE_PAYMENT_APPROVED ||
 	    f.o.payment == CAFE_PAYMENT_PARTIALLY_REFUNDED ||
 	    f.o.payment == CAFE_PAYMENT_REFUND_PENDING) && cafe_order_refundable(&f.o) > 0) {
-		cafe_order_stream(stream, sizeof stream, "payment", id);
-		cafe_batch_add(out, stream, f.o.payment_version, CAFE_EV_REFUND_REQUESTED,
-		    json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)id,
-		    "amount", (json_int_t)cafe_order_refundable(&f.o), "reason", why));
+		/* Each tender gets back what it paid. */
+		cafe_refund_split(out, &f.o, 0, 0, why);
 	}
 	/* A delivery never started is called off too, so the customer hears
 	 * that the order is cancelled, not only that the money comes back. */
@@ -308,7 +348,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 }
 
 static const enum cafe_event_type comp_types[] = {
-	CAFE_EV_ORDER_CANCELLED, CAFE_EV_ORDER_REJECTED, 0
+	CAFE_EV_ORDER_CANCELLED, CAFE_EV_ORDER_REJECTED, CAFE_EV_ORDER_RETURNED, 0
 };
 
 const struct cafe_policy cafe_policy_compensate = {

@@ -100,6 +100,7 @@ extern const struct cafe_policy cafe_policy_refund;
 extern const struct cafe_policy cafe_policy_reconcile;
 extern const struct cafe_policy cafe_policy_notify;
 extern const struct cafe_policy cafe_policy_trace;
+extern const struct cafe_policy cafe_policy_print;      /* print.c */
 
 /* Shared by the policies: the folded order of ev (its correlation id or
  * data.order_id) read from the log. CAFE_DATAERR when ev names no order. */

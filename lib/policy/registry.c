@@ -8,6 +8,7 @@
 
 const struct cafe_policy *const cafe_policies[] = {
 	&cafe_policy_start_delivery,
+	&cafe_policy_print,
 	&cafe_policy_compensate,
 	&cafe_policy_refund,
 	&cafe_policy_reconcile,

@@ -49,6 +49,9 @@ value(struct cafe_buf *b, const char *name, size_t n, const struct cafe_template
 	if (IS("order_id")) {
 		snprintf(num, sizeof num, "%lld", v->order_id);
 		cafe_buf_cat(b, num);
+	} else if (IS("ticket")) {
+		snprintf(num, sizeof num, "%lld", v->ticket > 0 ? v->ticket : v->order_id);
+		cafe_buf_cat(b, num);
 	} else if (IS("product")) {
 		cafe_buf_cat(b, v->product);
 	} else if (IS("items")) {

@@ -2,7 +2,7 @@
  * template.h - the text of a customer message: a template with
  * placeholders, filled in from what is known about the order.
  *
- * Placeholders (cafe.yaml(5), notify.templates): {order_id} {product}
+ * Placeholders (cafe.yaml(5), notify.templates): {order_id} {ticket} {product}
  * {items} {qty} {customer} {amount} {status} {rider} {link}. An unknown placeholder, or a
  * brace that opens none, is copied as it stands. The config refuses
  * unknown placeholders, so only the built-in templates rely on that.
@@ -17,6 +17,7 @@
 /* What a template may name; NULL strings render as "". Borrowed. */
 struct cafe_template_vars {
 	long long order_id;
+	long long ticket;           /* the day's number; 0 (older orders): {order_id} */
 	const char *product;        /* the items, short: "latte x2 + americano" */
 	const char *items;          /* whole: "latte x2 (large, oat), americano" */
 	long long qty;

@@ -116,8 +116,10 @@ cafe_web_order_html(json_t *row, const char *token, int ordering, const char *la
 	json_t *items = json_object_get(row, "items"), *it;
 	size_t i;
 
-	snprintf(num, sizeof num, "%lld",
-	    (long long)json_integer_value(json_object_get(row, "order_id")));
+	/* The number the counter calls out: the day's ticket. */
+	snprintf(num, sizeof num, "%lld", (long long)json_integer_value(
+	    json_object_get(row, json_is_integer(json_object_get(row, "ticket")) ?
+	    "ticket" : "order_id")));
 	/* TRANSLATORS: an order page's title; %s is the order's number. */
 	snprintf(title, sizeof title, T("Order %s"), num);
 	snprintf(stream, sizeof stream, "/o/%s/events", token);
@@ -269,6 +271,7 @@ cafe_web_menu_html(json_t *menu, const char *currency, const char *key, const ch
 	field(&b, T("Phone or e-mail, for messages"), "<input name=\"contact\" "
 	    "maxlength=\"254\" autocomplete=\"tel\">");
 	field(&b, T("Note for the kitchen"), "<input name=\"note\" maxlength=\"500\">");
+	field(&b, T("To take away"), "<input type=\"checkbox\" name=\"takeout\" value=\"1\">");
 	field(&b, T("Pick up later at (empty: now)"), "<input type=\"time\" name=\"pickup_at\">");
 	cafe_buf_cat(&b, "<input type=\"hidden\" name=\"key\" value=\"");
 	cafe_buf_html(&b, key);

@@ -18,9 +18,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "config/staff.h"
 #include "domain/order.h"
 #include "payments.h"
 #include "projection.h"
+#include "till.h"
 
 #define WHO "payments"    /* names this view in messages */
 #define CHECKPOINT "payments"
@@ -335,12 +337,16 @@ struct refund_hit {
 	enum cafe_event_type kind;
 	json_t *data;
 	char ts[32];
-	int cancelled;              /* its batch (the next seq) cancelled the order */
+	int cancelled;              /* its batch cancelled the order */
+	json_t *tenders;            /* what each tender gets back: [{tender, amount}] */
+	long long amount;           /* all of them */
 };
 
 struct refund_txn {
 	long long order_id;
 	long long amount;           /* 0: all that is left */
+	const struct cafe_config *staff;    /* who may refund how much; NULL: anyone */
+	int cash_first;             /* --tender cash: out of the drawer first */
 	const char *reason;
 	const char *key;
 	struct refund_hit hit;
@@ -356,7 +362,7 @@ fold_order(const struct cafe_event *ev, void *arg)
 
 	if (!t->hit.seq || ev->seq < t->hit.seq)
 		cafe_order_apply(t->o, ev);
-	else if (ev->seq == t->hit.seq + 1 && ev->kind == CAFE_EV_ORDER_CANCELLED)
+	else if (ev->seq <= t->hit.seq + 2 && ev->kind == CAFE_EV_ORDER_CANCELLED)
 		t->hit.cancelled = 1;
 	return 0;
 }
@@ -365,7 +371,16 @@ static int
 key_event(const struct cafe_event *ev, void *arg)
 {
 	struct refund_hit *h = arg;
+	json_t *amount = json_object_get(ev->data, "amount");
 
+	if (ev->kind == CAFE_EV_REFUND_REQUESTED) {
+		if (!h->tenders)
+			h->tenders = json_array();
+		json_array_append_new(h->tenders, json_pack("{s:s, s:O}", "tender",
+		    json_string_value(json_object_get(ev->data, "tender")) ? "cash" : "card",
+		    "amount", amount));
+		h->amount += json_integer_value(amount);
+	}
 	if (h->seq)
 		return 0;
 	h->seq = ev->seq;
@@ -378,13 +393,14 @@ key_event(const struct cafe_event *ev, void *arg)
 }
 
 static void
-answer(struct refund_txn *t, const struct cafe_order *o, json_t *amount, const char *reason,
-    const char *ts)
+answer(struct refund_txn *t, const struct cafe_order *o, const struct refund_hit *h,
+    const char *reason, const char *ts)
 {
 	json_decref(t->out);
-	t->out = json_pack("{s:I, s:s, s:O, s:I, s:I, s:s, s:s, s:b}", "order_id",
-	    (json_int_t)o->id, "status", "refund_pending", "amount", amount,
-	    "charged", (json_int_t)o->amount, "refunded", (json_int_t)o->refunded,
+	t->out = json_pack("{s:I, s:s, s:I, s:O, s:I, s:I, s:s, s:s, s:b}", "order_id",
+	    (json_int_t)o->id, "status", "refund_pending", "amount", (json_int_t)h->amount,
+	    "tenders", h->tenders, "charged", (json_int_t)o->amount,
+	    "refunded", (json_int_t)o->refunded,
 	    "reason", reason, "requested_at", ts, "order_cancelled", t->cancelled);
 }
 
@@ -399,20 +415,40 @@ unmade(const struct cafe_order *o, long long amount)
 	    (o->delivery == CAFE_DELIVERY_PENDING || o->delivery == CAFE_DELIVERY_BREWING);
 }
 
+/* Cash given back comes out of an open drawer. */
+static int
+cash_out(struct cafe_log *log, const struct cafe_batch *b, struct cafe_err *e)
+{
+	struct cafe_till t;
+	int status;
+
+	for (size_t i = 0; i < b->n; i++) {
+		if (!json_is_string(json_object_get(b->ev[i].data, "tender")))
+			continue;
+		cafe_till_init(&t);
+		if ((status = cafe_till_is_open(log, &t.open, e)) != 0)
+			return status;
+		return cafe_till_require_open(&t, "a cash refund", e);
+	}
+	return 0;
+}
+
 static int
 refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 {
 	struct refund_txn *t = arg;
 	struct cafe_order *o = cafe_xmalloc(sizeof *o);
 	struct cafe_batch b;
-	json_t *amount;
+	struct refund_hit asked;
 	char corr[32];
 	int status;
 
 	cafe_order_init(o, t->order_id);
 	cafe_batch_init(&b);
 	json_decref(t->hit.data);
+	json_decref(t->hit.tenders);
 	memset(&t->hit, 0, sizeof t->hit);
+	memset(&asked, 0, sizeof asked);
 	/* Under the write lock: a retry racing its first try appends once. */
 	if (t->key && (status = cafe_log_read_key(log, t->key, key_event, &t->hit, e)) != 0)
 		goto out;
@@ -428,21 +464,27 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		goto out;
 	if (t->hit.seq) {           /* the first answer again, nothing new */
 		t->cancelled = t->hit.cancelled;
-		answer(t, o, json_object_get(t->hit.data, "amount"),
+		answer(t, o, &t->hit,
 		    json_string_value(json_object_get(t->hit.data, "reason")), t->hit.ts);
 		goto out;
 	}
 	snprintf(b.correlation_id, sizeof b.correlation_id, "%lld", t->order_id);
-	if ((status = cafe_decide_refund(&b, o, t->amount, t->reason, e)) != 0)
+	if ((status = cafe_decide_refund(&b, o, t->amount, t->cash_first, t->reason, e)) != 0)
 		goto out;
-	amount = json_incref(json_object_get(b.ev[0].data, "amount"));
+	for (size_t i = 0; i < b.n; i++)
+		key_event(&b.ev[i], &asked);
+	if (t->staff && (status = cafe_staff_may_refund(t->staff, asked.amount, e)) != 0)
+		goto out;
+	if ((status = cash_out(log, &b, e)) != 0)
+		goto out;
 	if ((t->cancelled = unmade(o, t->amount)))
 		status = cafe_decide_cancel(&b, o, t->reason, e);
 	if (t->key)
 		snprintf(b.key, sizeof b.key, "%s", t->key);
 	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)
-		answer(t, o, amount, t->reason, b.ev[0].ts);
-	json_decref(amount);
+		answer(t, o, &asked, t->reason, b.ev[0].ts);
+	json_decref(asked.data);
+	json_decref(asked.tenders);
 out:
 	cafe_batch_release(&b);
 	free(o);
@@ -451,10 +493,12 @@ out:
 }
 
 int
-cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
-    const char *reason, const char *key, json_t **out, struct cafe_err *e)
+cafe_payments_refund(struct cafe_log *log, const struct cafe_config *staff,
+    long long order_id, long long amount, int cash_first, const char *reason,
+    const char *key, json_t **out, struct cafe_err *e)
 {
-	struct refund_txn t = { .order_id = order_id, .amount = amount, .key = key };
+	struct refund_txn t = { .order_id = order_id, .amount = amount, .staff = staff,
+	    .cash_first = cash_first, .key = key };
 	size_t chars = 0;
 	int status;
 
@@ -472,6 +516,7 @@ cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
 		    "reason is too long (%zu characters, at most %d)", chars, CAFE_MAX_TEXT);
 	status = cafe_log_transact(log, refund_txn, &t, e);
 	json_decref(t.hit.data);
+	json_decref(t.hit.tenders);
 	if (status != 0) {
 		json_decref(t.out);
 		return status;

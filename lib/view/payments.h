@@ -45,18 +45,22 @@ json_t *cafe_payments_get(struct cafe_log *log, long long order_id, struct cafe_
 
 /*
  * A manual refund of amount (0: all that is left of the charge): appends
- * RefundRequested {order_id, amount, reason} on payment-N; the refund
- * policy of cafe-daemon sends it to the processor. Refunds together never
+ * RefundRequested {order_id, amount, reason[, tender]} on payment-N, one
+ * per tender it goes back to, the card first unless cash_first (tender.h);
+ * the refund policy of cafe-daemon sends the card's to the processor and
+ * records the cash's as given out of the drawer. Refunds together never
  * exceed the charge. Refused (CAFE_REFUSED, nothing appended) for an
  * unknown order, a payment that was not approved, one already refunded or
  * with a refund pending, and an amount over what is left; a payment whose
  * refund failed may be refunded again. A reason that is not text or too
  * long: CAFE_DATAERR. *out (may be NULL) gets {order_id, status, amount,
- * charged, refunded, reason, requested_at}. With a key (may be NULL) seen
+ * tenders, charged, refunded, reason, requested_at}. With a key (may be NULL) seen
  * before on a refund of this order, *out is that refund's answer and
- * nothing is appended; a key used by another command: CAFE_DATAERR.
+ * nothing is appended; a key used by another command: CAFE_DATAERR. With
+ * staff (may be NULL), a refund over its limit by someone who is not a
+ * manager: CAFE_NOPERM (staff.h), nothing appended.
  */
-int cafe_payments_refund(struct cafe_log *log, long long order_id, long long amount,
-		const char *reason, const char *key, json_t **out, struct cafe_err *e);
+int cafe_payments_refund(struct cafe_log *log, const struct cafe_config *staff,
+		long long order_id, long long amount, int cash_first, const char *reason, const char *key, json_t **out, struct cafe_err *e);
 
 #endif

@@ -26,7 +26,7 @@ cafe_pickup_free(struct cafe_pickup *p)
 
 /* Called with p->mu held. ready: 0 making, 1 ready, -1 off the board. */
 static void
-set(struct cafe_pickup *p, long long id, int ready)
+set(struct cafe_pickup *p, long long id, long long number, int ready)
 {
 	size_t i;
 
@@ -53,7 +53,10 @@ set(struct cafe_pickup *p, long long id, int ready)
 		memmove(&p->spots[i + 1], &p->spots[i], (p->n - i) * sizeof *p->spots);
 		p->n++;
 		p->spots[i].id = id;
+		p->spots[i].number = id;
 	}
+	if (number > 0)
+		p->spots[i].number = number;
 	p->spots[i].ready = ready;
 }
 
@@ -74,7 +77,8 @@ apply(const struct cafe_event *ev, void *arg)
 	if (id <= 0 || b == CAFE_BOARD_NONE)
 		return 0;
 	pthread_mutex_lock(&p->mu);
-	set(p, id, b == CAFE_BOARD_MAKING ? 0 : b == CAFE_BOARD_READY ? 1 : -1);
+	set(p, id, json_integer_value(json_object_get(ev->data, "ticket")),
+	    b == CAFE_BOARD_MAKING ? 0 : b == CAFE_BOARD_READY ? 1 : -1);
 	pthread_mutex_unlock(&p->mu);
 	return 0;
 }
@@ -87,16 +91,18 @@ cafe_pickup_start(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *
 	long long cp;
 	int rc;
 
-	if (!cafe_db_has(db, "order_trace", NULL) ||
+	/* A trace of an older shape is folded anew later: read the log. */
+	if (!cafe_db_has(db, "order_trace", "ticket") ||
 	    (cp = cafe_checkpoint_get(log, "trace", e)) < 0)
 		return 0;       /* no trace: the whole log is read */
-	if ((rc = cafe_db_prepare(db, "SELECT order_id, delivery_status FROM order_trace "
-	    "WHERE order_status = 'paid' AND delivery_status IN ('brewing', 'ready') "
+	if ((rc = cafe_db_prepare(db, "SELECT order_id, delivery_status, ticket "
+	    "FROM order_trace WHERE order_status = 'paid' AND delivery_status IN ('brewing', 'ready') "
 	    "ORDER BY order_id", &st)) != CAFE_DB_OK)
 		return cafe_db_status(db, rc, "the pick-up board", "read", e);
 	pthread_mutex_lock(&p->mu);
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		set(p, cafe_col_int(st, 0), strcmp(cafe_col_text(st, 1), "ready") == 0);
+		set(p, cafe_col_int(st, 0), cafe_col_int(st, 2),
+		    strcmp(cafe_col_text(st, 1), "ready") == 0);
 	pthread_mutex_unlock(&p->mu);
 	cafe_stmt_free(st);
 	if (rc != CAFE_DB_DONE)
@@ -126,8 +132,11 @@ cafe_pickup_json(struct cafe_pickup *p)
 	pthread_mutex_lock(&p->mu);
 	for (size_t i = 0; i < p->n; i++)
 		json_array_append_new(json_object_get(out, p->spots[i].ready ? "ready" :
-		    "making"), json_integer(p->spots[i].id));
-	json_object_set_new(out, "latest", p->latest ? json_integer(p->latest) : json_null());
+		    "making"), json_integer(p->spots[i].number));
+	json_object_set_new(out, "latest", json_null());
+	for (size_t i = 0; i < p->n; i++)
+		if (p->spots[i].id == p->latest)
+			json_object_set_new(out, "latest", json_integer(p->spots[i].number));
 	pthread_mutex_unlock(&p->mu);
 	return out;
 }

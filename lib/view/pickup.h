@@ -1,6 +1,6 @@
 /*
  * pickup.h - the pick-up board's model: the orders being made and ready,
- * by number only (no names, no addresses), kept from the log itself. It
+ * by ticket number only (no names, no addresses), kept from the log itself. It
  * starts from the trace's open orders and then reads every event after
  * the trace's checkpoint that moves an order on or off the board (the
  * catalogue's board column), so a projection's own commits are never
@@ -18,7 +18,11 @@
 
 struct cafe_pickup {
 	pthread_mutex_t mu;
-	struct cafe_pickup_spot { long long id; int ready; } *spots;
+	struct cafe_pickup_spot {
+		long long id;
+		long long number;       /* the day's ticket, called out; else the id */
+		int ready;
+	} *spots;
 	size_t n, cap;
 	long long seq;              /* the last event read */
 	long long latest;           /* the order that became ready last, while it
@@ -32,7 +36,8 @@ void cafe_pickup_free(struct cafe_pickup *p);
 int cafe_pickup_start(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *e);
 /* Reads the events after the last one read. */
 int cafe_pickup_catch_up(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *e);
-/* {"making": [ids], "ready": [ids], "latest": id or null}. New reference. */
+/* {"making": [numbers], "ready": [numbers], "latest": number or null}: each
+ * order's ticket (its id when it has none). New reference. */
 json_t *cafe_pickup_json(struct cafe_pickup *p);
 
 #endif

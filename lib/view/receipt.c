@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "domain/order-log.h"
+#include "domain/tender.h"
 #include "link.h"
 #include "receipt.h"
 
@@ -35,10 +36,13 @@ refund_event(const struct cafe_event *ev, void *arg)
 		json_t *ask = r->asks[0];
 		const char *why = json_string_value(json_object_get(ask, "reason"));
 
-		if (ev->type[0] == 'P')
-			json_array_append_new(r->list, json_pack("{s:O, s:s, s:s}",
+		const char *tender = json_string_value(json_object_get(ev->data, "tender"));
+
+		if (ev->kind == CAFE_EV_PAYMENT_REFUNDED)
+			json_array_append_new(r->list, json_pack("{s:O, s:s, s:s, s:s}",
 			    "amount", json_object_get(ev->data, "amount"),
-			    "reason", why ? why : "", "ts", ev->ts));
+			    "reason", why ? why : "", "ts", ev->ts,
+			    "tender", tender ? tender : "card"));
 		json_decref(ask);
 		memmove(r->asks, r->asks + 1, --r->nasks * sizeof *r->asks);
 	}
@@ -84,6 +88,14 @@ cafe_receipt(struct cafe_log *log, const struct cafe_config *c, long long id,
 		    "included", o->tax_included,
 		    "payment", "status", cafe_payment_status_name(o->payment), "ref", o->ref,
 		    "refunds", r.list);
+		/* The counter's: the day's ticket, how it was paid, how served. */
+		json_object_set_new(*out, "ticket", o->ticket > 0 ? json_integer(o->ticket) :
+		    json_null());
+		json_object_set_new(*out, "tenders", cafe_order_tenders(o));
+		json_object_set_new(*out, "change", json_integer(o->change));
+		json_object_set_new(*out, "takeout", json_boolean(o->takeout));
+		if (o->note[0])
+			json_object_set_new(*out, "note", json_string(o->note));
 	}
 	{
 		char token[CAFE_LINK_TOKEN], url[512];

@@ -4,6 +4,7 @@
  * its products' rows with one upsert each; a read-only database is folded
  * into a TEMP table instead, as the other views do.
  */
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -29,6 +30,7 @@ static const enum cafe_event_type types[] = {
 	" drinks BIGINT NOT NULL, gross BIGINT NOT NULL, tax BIGINT NOT NULL," \
 	" refunds BIGINT NOT NULL, voids BIGINT NOT NULL, owed BIGINT NOT NULL," \
 	" cancelled BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered BIGINT NOT NULL," \
+	" cash BIGINT NOT NULL, cash_refunds BIGINT NOT NULL," \
 	" PRIMARY KEY(bucket, product)"
 /* When each order was placed, for its delivery time, and its total and
  * tax, for the tax a refund of it gives back; and the delivery
@@ -44,6 +46,7 @@ static const enum cafe_event_type types[] = {
 struct add {
 	long long orders, drinks, gross, tax, refunds, voids, owed, cancelled, rejected,
 	    delivered;
+	long long cash, cash_refunds;   /* the parts of gross and refunds in cash */
 };
 
 struct fold {
@@ -74,14 +77,16 @@ fold_prepare(void *arg, const char *table)
 
 	if ((status = cafe_db_preparef(f->db, &f->up, WHO, f->e,
 	    "INSERT INTO %s(bucket, product, orders, drinks, gross, "
-	    "tax, refunds, voids, owed, cancelled, rejected, delivered) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
+	    "tax, refunds, voids, owed, cancelled, rejected, delivered, cash, cash_refunds) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
 	    "ON CONFLICT(bucket, product) DO UPDATE SET orders = %s.orders + ?3, "
 	    "drinks = %s.drinks + ?4, gross = %s.gross + ?5, tax = %s.tax + ?6, "
 	    "refunds = %s.refunds + ?7, voids = %s.voids + ?8, owed = %s.owed + ?9, "
 	    "cancelled = %s.cancelled + ?10, rejected = %s.rejected + ?11, "
-	    "delivered = %s.delivered + ?12",
-	    table, table, table, table, table, table, table, table, table, table, table)) != 0)
+	    "delivered = %s.delivered + ?12, cash = %s.cash + ?13, "
+	    "cash_refunds = %s.cash_refunds + ?14",
+	    table, table, table, table, table, table, table, table, table, table, table,
+	    table, table)) != 0)
 		return status;
 	if ((status = cafe_db_preparef(f->db, &f->placed, WHO, f->e,
 	    "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
@@ -202,6 +207,8 @@ add_row(struct fold *f, long long bucket, const char *product, const struct add 
 	cafe_stmt_int(f->up, 10, a->cancelled);
 	cafe_stmt_int(f->up, 11, a->rejected);
 	cafe_stmt_int(f->up, 12, a->delivered);
+	cafe_stmt_int(f->up, 13, a->cash);
+	cafe_stmt_int(f->up, 14, a->cash_refunds);
 	if ((rc = cafe_stmt_step(f->up)) != CAFE_DB_DONE)
 		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 	return 0;
@@ -232,6 +239,10 @@ fold_event(const struct cafe_event *ev, void *arg)
 		a.gross = json_integer_value(json_object_get(ev->data, "total"));
 		a.tax = json_integer_value(json_object_get(json_object_get(ev->data, "tax"),
 		    "amount"));
+		json_array_foreach(json_object_get(ev->data, "tenders"), i, it)
+			if (json_string_value(json_object_get(it, "tender")) &&
+			    strcmp(json_string_value(json_object_get(it, "tender")), "cash") == 0)
+				a.cash = json_integer_value(json_object_get(it, "amount"));
 		cafe_stmt_int(f->placed, 1, json_integer_value(json_object_get(ev->data,
 		    "order_id")));
 		cafe_stmt_int(f->placed, 2, ms);
@@ -259,6 +270,8 @@ fold_event(const struct cafe_event *ev, void *arg)
 		a.rejected = 1;
 	} else if (ev->kind == CAFE_EV_PAYMENT_REFUNDED) {
 		a.refunds = amount_of(ev);
+		if (json_is_string(json_object_get(ev->data, "tender")))
+			a.cash_refunds = a.refunds;
 		if (refund_tax(f, ev, a.refunds, &a.tax) != 0)
 			return f->status;
 		a.tax = -a.tax;
@@ -287,8 +300,8 @@ static const struct cafe_fold_view sales_view = {
 	.checkpoint = CHECKPOINT,
 	.batch = SLICE,
 	.fold = &sales_fold,
-	.shape_table = "sales_orders",
-	.shape_column = "tax",
+	.shape_table = "sales",
+	.shape_column = "cash_refunds",
 	.drop_sql = "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS sales_orders;"
 	    "DROP TABLE IF EXISTS sales_delivery",
 	.create_sql = "CREATE TABLE IF NOT EXISTS sales(" COLUMNS ");"
@@ -325,6 +338,47 @@ query(struct cafe_db *db, const char *sql, long long from, long long to,
 	return 0;
 }
 
+/* The tills closed in [from, to): summed into "till" (null when none). */
+struct tills {
+	long long from, to, n;
+	long long v[6];             /* float, cash_in, cash_out, expected, counted, over_short */
+};
+
+static int
+till_closed(const struct cafe_event *ev, void *arg)
+{
+	static const char *const keys[] = { "float", "cash_in", "cash_out", "expected",
+		"counted", "over_short" };
+	struct tills *t = arg;
+	long long ms = cafe_parse_ts(ev->ts);
+
+	if (ms < t->from || ms >= t->to)
+		return 0;
+	t->n++;
+	for (int i = 0; i < 6; i++)
+		t->v[i] += json_integer_value(json_object_get(ev->data, keys[i]));
+	return 0;
+}
+
+static int
+day_tills(struct cafe_log *log, long long from, long long to, json_t *out,
+    struct cafe_err *e)
+{
+	static const enum cafe_event_type closed[] = { CAFE_EV_TILL_CLOSED, 0 };
+	struct tills t = { from, to, 0, { 0 } };
+	int status;
+
+	/* Two a day at most: the log's closes, not its events. */
+	if ((status = cafe_log_read_types(log, 0, LLONG_MAX, closed, till_closed, &t, e)) != 0)
+		return status;
+	json_object_set_new(out, "till", t.n == 0 ? json_null() :
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "closes", (json_int_t)t.n,
+	    "float", (json_int_t)t.v[0], "cash_in", (json_int_t)t.v[1],
+	    "cash_out", (json_int_t)t.v[2], "expected", (json_int_t)t.v[3],
+	    "counted", (json_int_t)t.v[4], "over_short", (json_int_t)t.v[5]));
+	return 0;
+}
+
 int
 cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
     const char *timezone, const char *currency, json_t **out, struct cafe_err *e)
@@ -333,7 +387,7 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 	struct cafe_stmt *st = NULL;
 	const char *table = NULL;
 	json_t *products = json_array(), *hours = json_array();
-	long long sum[9] = { 0 };
+	long long sum[11] = { 0 };
 	char sql[768];
 	int status = 0, rc;
 
@@ -343,12 +397,13 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 	if (!log)
 		goto done;
 	snprintf(sql, sizeof sql, "SELECT sum(orders), sum(drinks), sum(gross), sum(tax), "
-	    "sum(refunds), sum(voids), sum(owed), sum(cancelled), sum(rejected) FROM %s "
+	    "sum(refunds), sum(voids), sum(owed), sum(cancelled), sum(rejected), sum(cash), "
+	    "sum(cash_refunds) FROM %s "
 	    "WHERE product = '' AND bucket >= ?1 AND bucket < ?2", table);
 	if ((status = query(db, sql, from_ms, to_ms, &st, e)) != 0)
 		goto out;
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		for (int i = 0; i < 9; i++)
+		for (int i = 0; i < 11; i++)
 			sum[i] = cafe_col_int(st, i);
 	else if (rc != CAFE_DB_DONE && (status = cafe_db_status(db, rc, WHO, "read", e)))
 		goto out;
@@ -392,6 +447,14 @@ done:
 	    "net", (json_int_t)(sum[2] - sum[4]), "tax", (json_int_t)sum[3],
 	    "cancelled", (json_int_t)sum[7], "rejected", (json_int_t)sum[8],
 	    "products", products, "hours", hours);
+	/* How the day was paid, and what the drawer said at its close. */
+	json_object_set_new(*out, "tenders", json_pack("{s:I, s:I}",
+	    "card", (json_int_t)(sum[2] - sum[9]), "cash", (json_int_t)sum[9]));
+	json_object_set_new(*out, "cash_refunds", json_integer(sum[10]));
+	if (log && (status = day_tills(log, from_ms, to_ms, *out, e)) != 0) {
+		json_decref(*out);
+		*out = NULL;
+	}
 out:
 	cafe_stmt_free(st);
 	json_decref(products);

@@ -9,6 +9,7 @@
 
 #include "base/people.h"
 #include "domain/order.h"
+#include "domain/tender.h"
 #include "trace.h"
 #include "trace-priv.h"
 
@@ -58,6 +59,12 @@ order_json(const struct cafe_order *o)
 		json_object_set_new(row, "pickup_at", json_string(o->pickup_at));
 	if (row && o->note[0])
 		json_object_set_new(row, "note", json_string(o->note));
+	if (!row)
+		return NULL;
+	json_object_set_new(row, "ticket", o->ticket > 0 ? json_integer(o->ticket) :
+	    json_null());
+	json_object_set_new(row, "takeout", json_boolean(o->takeout));
+	json_object_set_new(row, "tenders", cafe_order_tenders(o));
 	return row;
 }
 

@@ -1,6 +1,6 @@
 /*
- * trace-priv.h - private to the trace's files (trace.c, trace-follow.c,
- * stats.c).
+ * trace-priv.h - private to the trace's files (trace.c, trace-row.c,
+ * trace-follow.c, stats.c).
  */
 #ifndef CAFE_TRACE_PRIV_H
 #define CAFE_TRACE_PRIV_H
@@ -17,6 +17,9 @@ struct cafe_event cafe_trace_canonical(const struct cafe_event *ev, long long *m
 		int need_ms);
 /* The order whose row the event can change; 0 for none. */
 long long cafe_trace_event_row(const struct cafe_event *ev);
+/* A row of ROW_COLUMNS (trace.c) as cafe-trace --json prints it: a new
+ * reference. */
+json_t *cafe_trace_row_json(struct cafe_stmt *st);
 /* A time option as the view stores times into buf (when given); -1 after
  * setting e when bad. */
 long long cafe_trace_parse_time(const char *opt, const char *s, char *buf, size_t n,

@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "domain/order.h"
+#include "domain/tender.h"
 #include "base/people.h"
 #include "projection.h"
 #include "trace.h"
@@ -38,12 +39,16 @@
 	" delivered_at TEXT NOT NULL, items TEXT NOT NULL, refunded BIGINT NOT NULL," \
 	" refund_open BIGINT NOT NULL, refund_failed BIGINT NOT NULL," \
 	" refund_asks INTEGER NOT NULL, refund_answers INTEGER NOT NULL," \
-	" refund_last_failed INTEGER NOT NULL, pickup_at TEXT NOT NULL, note TEXT NOT NULL"
+	" refund_last_failed INTEGER NOT NULL, pickup_at TEXT NOT NULL, note TEXT NOT NULL," \
+	" ticket INTEGER NOT NULL, takeout INTEGER NOT NULL, cash BIGINT NOT NULL," \
+	" cash_refunded BIGINT NOT NULL, cash_refund_open BIGINT NOT NULL," \
+	" tendered BIGINT NOT NULL, returned INTEGER NOT NULL, returned_products TEXT NOT NULL"
 
-/* The columns of an answer, in the order row_json() reads them. */
+/* The columns of an answer, in the order cafe_trace_row_json() (trace-row.c)
+ * reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
 	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider, " \
-	"items, pickup_at, note"
+	"items, pickup_at, note, ticket, takeout, amount, cash"
 
 /* 1 when order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
@@ -52,7 +57,7 @@ table_shape(struct cafe_db *db)
 {
 	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_db_has(db, "order_trace", "pickup_at") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "returned_products") ? 1 : -1;
 }
 
 /* Set while a rebuild folds the whole log: the table's indexes are made
@@ -145,7 +150,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	cafe_strcopy(o->product, sizeof o->product, COL(1));
 	o->qty = cafe_col_int(f->get, 2);
 	o->total = cafe_col_int(f->get, 3);
-	o->status = parse_name(COL(4), order_name, CAFE_ORDER_DELIVERED + 1);
+	o->status = parse_name(COL(4), order_name, CAFE_ORDER_RETURNED + 1);
 	o->payment = parse_name(COL(5), payment_name, CAFE_PAYMENT_STATUSES);
 	o->delivery = parse_name(COL(6), delivery_name, CAFE_DELIVERY_CANCELLED + 1);
 	o->messages = cafe_col_int(f->get, 7);
@@ -165,6 +170,14 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	cafe_strcopy(o->pickup_at, sizeof o->pickup_at, COL(21));
 	o->pickup_ms = o->pickup_at[0] ? cafe_parse_ts(o->pickup_at) : 0;
 	cafe_strcopy(o->note, sizeof o->note, COL(22));
+	o->ticket = cafe_col_int(f->get, 23);
+	o->takeout = (int)cafe_col_int(f->get, 24);
+	o->cash = cafe_col_int(f->get, 25);
+	o->cash_refunded = cafe_col_int(f->get, 26);
+	o->cash_refund_open = cafe_col_int(f->get, 27);
+	o->tendered = cafe_col_int(f->get, 28);
+	o->returned = cafe_col_int(f->get, 29);
+	cafe_strcopy(o->returned_products, sizeof o->returned_products, COL(30));
 }
 
 static int
@@ -177,8 +190,9 @@ fold_prepare(struct fold *f, const char *table)
 	    "SELECT customer, product, qty, total, order_status, "
 	    "payment_status, delivery_status, messages, placed_at, updated_at, address, "
 	    "rider, amount, delivered_at, items, refunded, refund_open, refund_failed, "
-	    "refund_asks, refund_answers, refund_last_failed, pickup_at, note "
-	    "FROM %s WHERE order_id = ?",
+	    "refund_asks, refund_answers, refund_last_failed, pickup_at, note, ticket, "
+	    "takeout, cash, cash_refunded, cash_refund_open, tendered, returned, "
+	    "returned_products FROM %s WHERE order_id = ?",
 	    table)) != 0)
 		return status;
 	/* An upsert updates a row in place and touches the customer index
@@ -188,8 +202,10 @@ fold_prepare(struct fold *f, const char *table)
 	    "qty, total, order_status, payment_status, delivery_status, messages, "
 	    "placed_at, updated_at, address, rider, amount, delivered_at, items, "
 	    "refunded, refund_open, refund_failed, refund_asks, refund_answers, "
-	    "refund_last_failed, pickup_at, note) "
-	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+	    "refund_last_failed, pickup_at, note, ticket, takeout, cash, cash_refunded, "
+	    "cash_refund_open, tendered, returned, returned_products) "
+	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+	    "?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
 	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
 	    "order_status = excluded.order_status, "
@@ -202,7 +218,12 @@ fold_prepare(struct fold *f, const char *table)
 	    "refund_open = excluded.refund_open, refund_failed = excluded.refund_failed, "
 	    "refund_asks = excluded.refund_asks, refund_answers = excluded.refund_answers, "
 	    "refund_last_failed = excluded.refund_last_failed, "
-	    "pickup_at = excluded.pickup_at, note = excluded.note", table)) != 0)
+	    "pickup_at = excluded.pickup_at, note = excluded.note, "
+	    "ticket = excluded.ticket, takeout = excluded.takeout, cash = excluded.cash, "
+	    "cash_refunded = excluded.cash_refunded, "
+	    "cash_refund_open = excluded.cash_refund_open, tendered = excluded.tendered, "
+	    "returned = excluded.returned, returned_products = excluded.returned_products",
+	    table)) != 0)
 		return status;
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
 	/* Orders come in id order: a row above the table's highest is new,
@@ -340,6 +361,14 @@ fold_flush(struct fold *f)
 		cafe_stmt_int(f->put, 22, o->refund_last_failed);
 		cafe_stmt_text_ref(f->put, 23, o->pickup_at);
 		cafe_stmt_text_ref(f->put, 24, o->note);
+		cafe_stmt_int(f->put, 25, o->ticket);
+		cafe_stmt_int(f->put, 26, o->takeout);
+		cafe_stmt_int(f->put, 27, o->cash);
+		cafe_stmt_int(f->put, 28, o->cash_refunded);
+		cafe_stmt_int(f->put, 29, o->cash_refund_open);
+		cafe_stmt_int(f->put, 30, o->tendered);
+		cafe_stmt_int(f->put, 31, o->returned);
+		cafe_stmt_text_ref(f->put, 32, o->returned_products);
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
@@ -599,63 +628,6 @@ build_view(struct cafe_log *log, long long until_ms, const struct cafe_progress 
 	    "CREATE TEMP TABLE order_trace_view(" TRACE_COLUMNS ")", WHO, e);
 }
 
-/* The items a row stores, as JSON (a new reference, never NULL). */
-static json_t *
-items_json(const char *text)
-{
-	json_t *items = json_loads(text, 0, NULL);
-
-	if (json_is_array(items))
-		return items;
-	json_decref(items);
-	return json_array();
-}
-
-static json_t *
-row_json(struct cafe_stmt *st)
-{
-	json_t *row = json_pack("{s:I, s:s, s:s, s:o, s:I, s:I, s:s, s:s, s:s, s:I, s:s, s:s, s:s, "
-	    "s:s}",
-	    "order_id", (json_int_t)cafe_col_int(st, 0),
-	    "customer", cafe_col_text(st, 1),
-	    "product", cafe_col_text(st, 2),
-	    "items", items_json(cafe_col_text(st, 13)),
-	    "qty", (json_int_t)cafe_col_int(st, 3),
-	    "total", (json_int_t)cafe_col_int(st, 4),
-	    "order_status", cafe_col_text(st, 5),
-	    "payment_status", cafe_col_text(st, 6),
-	    "delivery_status", cafe_col_text(st, 7),
-	    "messages", (json_int_t)cafe_col_int(st, 8),
-	    "placed_at", cafe_col_text(st, 9),
-	    "updated_at", cafe_col_text(st, 10),
-	    "address", cafe_col_text(st, 11),
-	    "rider", cafe_col_text(st, 12));
-
-	/* What only some orders have is in those rows only. */
-	if (row && *cafe_col_text(st, 14))
-		json_object_set_new(row, "pickup_at", json_string(cafe_col_text(st, 14)));
-	if (row && *cafe_col_text(st, 15))
-		json_object_set_new(row, "note", json_string(cafe_col_text(st, 15)));
-	return row;
-}
-
-/* A time option as the view stores times; -1 after setting e when bad. */
-long long
-cafe_trace_parse_time(const char *opt, const char *s, char *buf, size_t n, struct cafe_err *e)
-{
-	/* Typed by a person: without an offset, in the shop's time zone. */
-	long long ms = cafe_parse_local(s);
-
-	if (ms < 0) {
-		cafe_err_set(e, CAFE_USAGE, "%s wants a time like 2026-11-22T09:30:00Z, "
-		    "'2026-11-22 09:30' (local) or a date, not '%s'", opt, s);
-		return -1;
-	}
-	if (buf)
-		cafe_format_ts(ms, buf, n);
-	return ms;
-}
-
 /* Which table answers: the live view brought up to date, or a TEMP fold
  * of the log (as of a past instant, or when we may not write). */
 int
@@ -683,7 +655,7 @@ status_filter(char *buf, size_t size, const char *status, int n)
 {
 	int order = 0, payment = 0, delivery = 0;
 
-	for (int i = 0; i <= CAFE_ORDER_DELIVERED; i++)
+	for (int i = 0; i <= CAFE_ORDER_RETURNED; i++)
 		order |= strcmp(status, cafe_order_status_name(i)) == 0;
 	for (int i = 0; i < CAFE_PAYMENT_STATUSES; i++)
 		payment |= strcmp(status, cafe_payment_status_name(i)) == 0;
@@ -744,7 +716,7 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 	if (since[0])
 		cafe_stmt_text(st, ++nparam, since);
 	cafe_stmt_int(st, ++nparam, q->limit > 0 ? q->limit : LLONG_MAX);
-	return cafe_view_rows(db, st, row_json, fn, arg, WHO, e);
+	return cafe_view_rows(db, st, cafe_trace_row_json, fn, arg, WHO, e);
 }
 
 json_t *
@@ -769,7 +741,7 @@ cafe_trace_get(struct cafe_log *log, long long order_id, struct cafe_err *e)
 	}
 	cafe_stmt_int(st, 1, order_id);
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		row = row_json(st);
+		row = cafe_trace_row_json(st);
 	else if (rc == CAFE_DB_DONE)
 		cafe_err_set(e, CAFE_REFUSED, "unknown order %lld (see 'cafe-trace list')",
 		    order_id);

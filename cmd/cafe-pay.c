@@ -26,8 +26,7 @@ static const char usage[] =
 "                [--tender cash|card]\n"
 "       cafe-pay till [open --float N | close --counted N]\n"
 "       cafe-pay breaker [reset]\n"
-"example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n"
-"         cafe-pay till open --float 100000\n";
+"example: cafe-pay refund 42 --amount 600 --reason 'no oat milk after all'\n";
 
 enum { OPT_ORDER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_REASON, OPT_AMOUNT, OPT_KEY,
 	OPT_TENDER, OPT_FLOAT, OPT_COUNTED };

@@ -15,9 +15,9 @@ _cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --vers
 # Options that take a value, per program (the value is not the subcommand).
 _cafe_value_opts() {
 	case $1 in
-	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --prune' ;;
-	cafe-pay) echo '--order --status --reason --amount' ;;
-	cafe-deliver) echo '--status --rider --reason --waiting' ;;
+	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --pickup-at --language --tender --tendered' ;;
+	cafe-pay) echo '--order --status --reason --amount --key --tender --float --counted' ;;
+	cafe-deliver) echo '--status --rider --reason --item' ;;
 	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
 	cafe-notify) echo '--timeout --status --order' ;;
 	cafe-daemon) echo '--policy' ;;
@@ -29,8 +29,8 @@ _cafe_value_opts() {
 _cafe_verbs() {
 	case $1 in
 	cafe-order) echo 'menu place receipt cancel stock' ;;
-	cafe-pay) echo 'list show refund breaker' ;;
-	cafe-deliver) echo 'list ready dispatch complete reject board rider-link' ;;
+	cafe-pay) echo 'list show refund till breaker' ;;
+	cafe-deliver) echo 'list ready dispatch complete reject cancel return board rider-link' ;;
 	cafe-trace) echo 'list show follow stats report rebuild' ;;
 	cafe-notify) echo 'send list retry' ;;
 	cafe-daemon) echo 'run status retry' ;;
@@ -42,15 +42,18 @@ _cafe_verbs() {
 # The options of one subcommand (besides the global ones).
 _cafe_verb_opts() {
 	case $1:$2 in
-	cafe-order:place) echo '--qty --customer --contact --address --note --key --wait --batch' ;;
+	cafe-order:place) echo '--qty --customer --contact --address --note --takeout --pickup-at --tender --tendered --language --key --wait --batch' ;;
+	cafe-order:receipt) echo '--print' ;;
 	cafe-order:cancel) echo '--reason --key' ;;
 	cafe-order:stock) echo '--set --add' ;;
 	cafe-order:menu) echo '--as-of --price --code --options --stock --prune' ;;
 	cafe-pay:list) echo '--order --status' ;;
-	cafe-pay:refund) echo '--amount --reason --key' ;;
+	cafe-pay:refund) echo '--amount --reason --key --tender' ;;
+	cafe-pay:till) echo '--float --counted' ;;
 	cafe-deliver:list) echo '--status --rider --waiting' ;;
 	cafe-deliver:dispatch) echo '--rider' ;;
-	cafe-deliver:reject) echo '--reason' ;;
+	cafe-deliver:reject | cafe-deliver:cancel) echo '--reason' ;;
+	cafe-deliver:return) echo '--item --reason' ;;
 	cafe-trace:list|cafe-trace:) echo '--customer --status --since --limit --as-of' ;;
 	cafe-trace:show) echo '--as-of' ;;
 	cafe-trace:follow) echo '--after' ;;
@@ -76,7 +79,7 @@ _cafe_statuses() {
 	esac
 }
 
-_cafe_policies='start-delivery compensate refund reconcile notify trace'
+_cafe_policies='start-delivery print compensate refund reconcile notify trace'
 
 # --db and --config as typed so far, into the array _cafe_conn.
 _cafe_conn_args() {
@@ -174,6 +177,12 @@ _cafe() {
 	--format)
 		COMPREPLY=($(compgen -W 'text json csv html' -- "$cur"))
 		return ;;
+	--tender)
+		COMPREPLY=($(compgen -W 'card cash' -- "$cur"))
+		return ;;
+	--item)
+		mapfile -t COMPREPLY < <(_cafe_products "$cur")
+		return ;;
 	esac
 	if [[ " $takes " == *" $prev "* ]]; then
 		return          # a value we cannot guess: a name, a time, a number
@@ -202,8 +211,12 @@ _cafe() {
 		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" ready) ;;
 	cafe-deliver:complete)
 		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" ready dispatched) ;;
-	cafe-deliver:reject | cafe-order:cancel)
+	cafe-deliver:reject | cafe-order:cancel | cafe-deliver:cancel)
 		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" pending brewing ready dispatched) ;;
+	cafe-deliver:return)
+		mapfile -t COMPREPLY < <(_cafe_queue_ids "$cur" delivered) ;;
+	cafe-pay:till)
+		COMPREPLY=($(compgen -W 'open close' -- "$cur")) ;;
 	cafe-pay:show | cafe-pay:refund | cafe-trace:show | cafe-order:receipt)
 		COMPREPLY=($(compgen -W "$(_cafe_order_ids)" -- "$cur")) ;;
 	cafe-pay:breaker)

@@ -118,6 +118,12 @@ complete -c $c -n '__fish_seen_subcommand_from place' -l note -x -d 'for the kit
 complete -c $c -n '__fish_seen_subcommand_from place cancel' -l key -x -d 'idempotency key'
 complete -c $c -n '__fish_seen_subcommand_from place' -l wait -x -d 'keep trying while busy'
 complete -c $c -n '__fish_seen_subcommand_from place' -l batch -d 'orders as JSON Lines on stdin'
+complete -c $c -n '__fish_seen_subcommand_from place' -l takeout -d 'to take away'
+complete -c $c -n '__fish_seen_subcommand_from place' -l pickup-at -x -d 'when it is collected'
+complete -c $c -n '__fish_seen_subcommand_from place' -l tender -x -a 'card cash' -d 'card or cash (cash:5000 splits)'
+complete -c $c -n '__fish_seen_subcommand_from place' -l tendered -x -d 'the cash handed over'
+complete -c $c -n '__fish_seen_subcommand_from place' -l language -x -a 'en ko' -d "the customer's language"
+complete -c $c -n '__fish_seen_subcommand_from receipt' -l print -d "to the shop's printer"
 complete -c $c -n '__fish_seen_subcommand_from cancel' -l reason -x -d why
 complete -c $c -n '__fish_seen_subcommand_from stock' -l set -x -d 'set the level'
 complete -c $c -n '__fish_seen_subcommand_from stock' -l add -x -d 'add to the level'
@@ -138,6 +144,12 @@ complete -c $c -n __cafe_no_verb -a list -d 'the payments'
 complete -c $c -n __cafe_no_verb -a show -d 'one payment and its events'
 complete -c $c -n __cafe_no_verb -a refund -d 'ask for a refund'
 complete -c $c -n __cafe_no_verb -a breaker -d 'show or reset the circuit breaker'
+complete -c $c -n __cafe_no_verb -a till -d 'the cash drawer: open, close, count'
+complete -c $c -n '__cafe_operand_of till' -a open -d "start the drawer's day"
+complete -c $c -n '__cafe_operand_of till' -a close -d 'count and end it'
+complete -c $c -n '__fish_seen_subcommand_from till' -l float -x -d 'the cash it opens with'
+complete -c $c -n '__fish_seen_subcommand_from till' -l counted -x -d 'the cash counted at the close'
+complete -c $c -n '__fish_seen_subcommand_from refund' -l tender -x -a 'cash card' -d 'out of this tender first'
 complete -c $c -n '__cafe_operand_of show refund' -a '(__cafe_order_ids)' -d order
 complete -c $c -n '__cafe_operand_of breaker' -a reset -d 'close the breaker now'
 complete -c $c -n '__fish_seen_subcommand_from list' -l order -x -a '(__cafe_order_ids)' -d 'only this order'
@@ -153,6 +165,12 @@ complete -c $c -n __cafe_no_verb -a ready -d 'the drink is made'
 complete -c $c -n __cafe_no_verb -a dispatch -d 'a rider takes it'
 complete -c $c -n __cafe_no_verb -a complete -d 'it reached the customer'
 complete -c $c -n __cafe_no_verb -a reject -d 'the shop cannot make it'
+complete -c $c -n __cafe_no_verb -a cancel -d 'call the order off'
+complete -c $c -n __cafe_no_verb -a return -d 'a delivered order brought back'
+complete -c $c -n '__cafe_operand_of cancel' -a '(__cafe_queue_ids pending brewing ready dispatched)'
+complete -c $c -n '__cafe_operand_of return' -a '(__cafe_queue_ids delivered)'
+complete -c $c -n '__fish_seen_subcommand_from cancel return' -l reason -x -d why
+complete -c $c -n '__fish_seen_subcommand_from return' -l item -x -a '(__cafe_products)' -d 'a product brought back'
 complete -c $c -n __cafe_no_verb -a board -d "the kitchen's screen"
 complete -c $c -n __cafe_no_verb -a rider-link -d "a rider's own page"
 complete -c $c -n '__cafe_operand_of ready' -a '(__cafe_queue_ids brewing)'
@@ -200,9 +218,9 @@ set c cafe-daemon
 complete -c $c -n __cafe_no_verb -a run -d 'run the policies'
 complete -c $c -n __cafe_no_verb -a status -d 'where each policy stands'
 complete -c $c -n __cafe_no_verb -a retry -d 'retry parked events'
-complete -c $c -n '__cafe_operand_of retry' -a 'start-delivery compensate refund reconcile notify trace' -d policy
+complete -c $c -n '__cafe_operand_of retry' -a 'start-delivery print compensate refund reconcile notify trace' -d policy
 complete -c $c -n '__fish_seen_subcommand_from run' -l once -d 'work off the backlog, then exit'
-complete -c $c -n '__fish_seen_subcommand_from run' -l policy -x -a 'start-delivery compensate refund reconcile notify trace' -d 'only this policy'
+complete -c $c -n '__fish_seen_subcommand_from run' -l policy -x -a 'start-delivery print compensate refund reconcile notify trace' -d 'only this policy'
 
 # cafe-log
 set c cafe-log

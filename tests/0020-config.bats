@@ -89,7 +89,7 @@ fails_with() {
 	run "$DUMP" "$F"
 	assert_success
 	run jq -c '.path = "F" | del(.options, .timezone, .tax) | .menu |= map(del(.code, .options))' <<<"$output"
-	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5,"lag_alert_ms":300000},"kitchen":{"late_after_ms":600000,"prep_ms":600000},"language":"ko","hours":{"open_min":450,"close_min":1440}}'
+	assert_output '{"path":"F","db":"/var/lib/cafe/cafe.db","currency":"EUR","durability":"normal","menu":[{"name":"americano","price":3000,"stock":100},{"name":"latte","price":4000,"stock":null},{"name":"flat-white_2","price":4200,"stock":0}],"payment":{"processor":"command","command":["/usr/local/bin/card-terminal","--json"],"timeout_ms":700,"sim":{"latency_ms":5,"jitter_ms":2,"failure_rate":0.25,"decline_over":100000,"seed":-7},"breaker":{"window":30,"min_calls":6,"failure_rate":40,"slow_call_ms":900,"open_ms":6000,"half_open_calls":2}},"notify":{"channels":[{"type":"file","path":"/var/log/cafe/messages.log"},{"type":"command","command":["/usr/sbin/sendmail","-t"]},{"type":"stdout"}],"retry":{"max_attempts":7,"backoff_ms":0},"templates":{"DeliveryStarted":"Order {order_id}: your {product} is being made","DrinkReady":"커피 {qty}잔, {customer}"}},"daemon":{"poll_ms":10,"lease_ms":2000,"reconcile_after_ms":0,"lag_alert":5,"lag_alert_ms":300000},"kitchen":{"late_after_ms":600000,"prep_ms":600000},"language":"ko","hours":{"open_min":450,"close_min":1440},"staff":{"managers_group":null,"refund_limit":0},"printer":{"device":null,"command":null,"codepage":null,"width":42},"web":{"cash":false}}'
 }
 
 @test "a Korean menu with codes, choices, tax and a time zone" {
@@ -202,7 +202,7 @@ fails_with() {
 	    '    DeliveryStarted: "Order {order_id}: {foo}"'
 	fails_with "$F:4: notify.templates.DeliveryStarted: unknown placeholder '{foo}' (known: {order_id} {product} {items} {qty} {customer} {amount} {status} {rider})"
 	config 'notify:' '  templates: {OrderPlaced: "thanks"}'
-	fails_with "$F:2: notify.templates.OrderPlaced: not an event that sends a message (PaymentApproved, PaymentRefunded, RefundFailed, DeliveryStarted, DrinkReady, DeliveryDispatched, DeliveryCompleted, DeliveryCancelled, OrderRejected)"
+	fails_with "$F:2: notify.templates.OrderPlaced: not an event that sends a message (PaymentApproved, PaymentRefunded, RefundFailed, DeliveryStarted, DrinkReady, DeliveryDispatched, DeliveryCompleted, DeliveryCancelled, OrderReturned, OrderRejected)"
 }
 
 @test "duplicate key" {

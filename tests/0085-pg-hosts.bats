@@ -129,14 +129,17 @@ daemon_on() {
 }
 
 @test "a wrong password: 74, one line, the password never shown, nothing appended" {
-	CAFE_DB="postgresql:///chain?host=$PG_DIR&port=$PG_PORT&user=cafe"
+	# A database of its own: the chain's, of the test before, may still
+	# hear from a daemon of that test on its way out.
+	psql -q "$PG_URI" -c "CREATE DATABASE lone"
+	CAFE_DB="postgresql:///lone?host=$PG_DIR&port=$PG_PORT&user=cafe"
 	on 1 cafe-log -q init
 	before=$(count)
-	run --separate-stderr env CAFE_DB="postgresql://cafe:wrong-pw@$ADDR1:$PG_PORT/chain" cafe-order place latte
+	run --separate-stderr env CAFE_DB="postgresql://cafe:wrong-pw@$ADDR1:$PG_PORT/lone" cafe-order place latte
 	assert_failure 74
 	assert_equal "$output" ""
 	assert_equal "$(printf '%s\n' "$stderr" | wc -l)" 1
-	[[ $stderr == "cafe-order: cannot connect to database 'postgresql://cafe:***@$ADDR1:$PG_PORT/chain': "*"password authentication failed"* ]]
+	[[ $stderr == "cafe-order: cannot connect to database 'postgresql://cafe:***@$ADDR1:$PG_PORT/lone': "*"password authentication failed"* ]]
 	[[ $stderr != *wrong-pw* ]]
 	assert_equal "$(count)" "$before"
 }

@@ -54,10 +54,10 @@ dead() {
 	run cafe-order --json place tea
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":2500}'
+	assert_output '{"order_id":1,"status":"paid","total":2500,"ticket":1,"tenders":[{"tender":"card","amount":2500}],"change":0}'
 	run cafe-order place mocha --qty 3 --json
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":2,"status":"paid","total":13500}'
+	assert_output '{"order_id":2,"status":"paid","total":13500,"ticket":2,"tenders":[{"tender":"card","amount":13500}],"change":0}'
 	run cafe-order -q place tea
 	assert_success
 	assert_output ""
@@ -137,7 +137,7 @@ refused() {	# STATUS MESSAGE ARGS...
 	    --customer kim
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":17800}'
+	assert_output '{"order_id":1,"status":"paid","total":17800,"ticket":1,"tenders":[{"tender":"card","amount":17800}],"change":0}'
 	run db_sql "SELECT type || ' ' || stream FROM events WHERE stream <> 'menu' ORDER BY seq"
 	assert_output "PaymentRequested payment-1
 OrderPlaced order-1
@@ -199,7 +199,7 @@ StockReserved stock-americano"
 	run cafe-order --json place latte --qty 2 --key k1
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":8000}'
+	assert_output '{"order_id":1,"status":"paid","total":8000,"ticket":1,"tenders":[{"tender":"card","amount":8000}],"change":0}'
 	assert_equal "$(event_count)" "$before"
 	assert_equal "$(db_sql "SELECT count(*) FROM sim_ledger")" 1
 	# Another key is another order.
@@ -398,7 +398,7 @@ StockReserved stock-americano"
 	EOF
 	run cafe-order --json place flat-white --qty 2
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":700}'
+	assert_output '{"order_id":1,"status":"paid","total":700,"ticket":1,"tenders":[{"tender":"card","amount":700}],"change":0}'
 	run cafe-order place latte
 	assert_failure 1
 	assert_output "cafe-order: unknown product 'latte' (the menu: flat-white)"

@@ -43,8 +43,8 @@ batch_refused() {	# STATUS MESSAGE
 	run cafe-order --json place --batch <"$T/in.jsonl"
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"line":1,"order_id":1,"status":"paid","total":8000}
-{"line":2,"order_id":2,"status":"paid","total":2500}'
+	assert_output '{"line":1,"order_id":1,"status":"paid","total":8000,"ticket":1,"tenders":[{"tender":"card","amount":8000}],"change":0}
+{"line":2,"order_id":2,"status":"paid","total":2500,"ticket":2,"tenders":[{"tender":"card","amount":2500}],"change":0}'
 }
 
 @test "the same batch again with keys: the first results, nothing appended" {
@@ -82,7 +82,7 @@ batch_refused() {	# STATUS MESSAGE
 
 @test "a line with an unknown field: 65, nothing appended" {
 	printf '%s\n' '{"product":"latte"}' '{"product":"tea","size":"large"}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:2: unknown field 'size' (items, customer, contact, address, note, pickup_at, language, key; or product, qty, options)"
+	batch_refused 65 "stdin:2: unknown field 'size' (items, customer, contact, address, note, takeout, tenders, tendered, pickup_at, language, key; or product, qty, options)"
 }
 
 @test "fields of the wrong type: 65, nothing appended" {
@@ -103,7 +103,7 @@ batch_refused() {	# STATUS MESSAGE
 	echo '{"items":["latte"]}' >"$T/in.jsonl"
 	batch_refused 65 'stdin:1: items[0] must be an object ({"product":…, "qty":…, "options":[…]})'
 	echo '{"items":[{"product":"latte","size":"large"}]}' >"$T/in.jsonl"
-	batch_refused 65 "stdin:1: items[0]: unknown field 'size' (product, qty, options)"
+	batch_refused 65 "stdin:1: items[0]: unknown field 'size' (product, qty, options, note)"
 	echo '{"items":[{"product":"latte","options":"oat"}]}' >"$T/in.jsonl"
 	batch_refused 65 "stdin:1: items[0]: options must be a list of at most 8 choices"
 	echo '{"items":[{"product":"latte","options":[7]}]}' >"$T/in.jsonl"
@@ -126,8 +126,8 @@ batch_refused() {	# STATUS MESSAGE
 	run --separate-stderr cafe-order --json place --batch <"$T/in.jsonl"
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"line":1,"order_id":1,"status":"paid","total":12700}
-{"line":2,"order_id":2,"status":"paid","total":7000}'
+	assert_output '{"line":1,"order_id":1,"status":"paid","total":12700,"ticket":1,"tenders":[{"tender":"card","amount":12700}],"change":0}
+{"line":2,"order_id":2,"status":"paid","total":7000,"ticket":2,"tenders":[{"tender":"card","amount":7000}],"change":0}'
 	run cafe-trace --json list
 	run jq -c '[.order_id, .product, .qty, [.items[].options]]' <<<"$output"
 	assert_output '[1,"latte x2 + tea",3,[["large","oat"],[]]]
@@ -168,7 +168,7 @@ batch_refused() {	# STATUS MESSAGE
 	run --separate-stderr cafe-order --json place --batch <"$T/in.jsonl"
 	assert_failure 1
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"line":1,"order_id":4,"status":"paid","total":4000}
+	assert_output '{"line":1,"order_id":4,"status":"paid","total":4000,"ticket":3,"tenders":[{"tender":"card","amount":4000}],"change":0}
 {"line":2,"order_id":null,"status":"out_of_stock","total":4000,"error":"out of stock: no latte left","exit":1}'
 }
 

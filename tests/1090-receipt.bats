@@ -42,7 +42,7 @@ bats_require_minimum_version 1.5.0
 	EOF
 	run cafe-order --json place latte tea
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":6955}'
+	assert_output '{"order_id":1,"status":"paid","total":6955,"ticket":1,"tenders":[{"tender":"card","amount":6955}],"change":0}'
 	run db_sql "SELECT (data->>'amount') FROM events WHERE type = 'PaymentApproved'"
 	assert_output 6955
 	run cafe-order --json receipt 1

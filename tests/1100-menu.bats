@@ -76,7 +76,7 @@ ProductRemoved tea"
 ["flat white","flat",4200,20]'
 	run cafe-order --json place flat+oat latte
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":1,"status":"paid","total":9100}'
+	assert_output '{"order_id":1,"status":"paid","total":9100,"ticket":1,"tenders":[{"tender":"card","amount":9100}],"change":0}'
 	run cafe-order --json stock 'flat white'
 	assert_output '{"product":"flat white","price":4200,"stock":19}'
 	refused 1 "unknown product 'tea' (the menu: americano, latte, mocha, flat white)" place tea
@@ -163,7 +163,7 @@ ProductChanged tea"
 	run --separate-stderr env CAFE_CONFIG="$T/other.yaml" cafe-order --json place latte
 	assert_success
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":2,"status":"paid","total":4000}'
+	assert_output '{"order_id":2,"status":"paid","total":4000,"ticket":2,"tenders":[{"tender":"card","amount":4000}],"change":0}'
 	assert_equal "$stderr" "cafe-order: warning: the config's menu differs from the log's (latte costs 9,999 in the config, 4,000 in the log); the log's is charged ('cafe-order menu import' applies the config's)"
 	# The built-in menu (no menu: in the file) says nothing.
 	run --separate-stderr cafe-order place tea
@@ -175,7 +175,7 @@ ProductChanged tea"
 	assert_output '{"added":0,"changed":0,"removed":2,"kept":0}'
 	run --separate-stderr env CAFE_CONFIG="$T/other.yaml" cafe-order --json place latte
 	output=$(jq -c 'del(.link)' <<<"$output")  # the link: its own test
-	assert_output '{"order_id":4,"status":"paid","total":9999}'
+	assert_output '{"order_id":4,"status":"paid","total":9999,"ticket":4,"tenders":[{"tender":"card","amount":9999}],"change":0}'
 	assert_equal "$stderr" ""
 	run cafe-order menu import "$T/other.yaml"
 	assert_output 'menu: 0 added, 0 changed, 0 removed'

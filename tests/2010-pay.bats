@@ -108,7 +108,7 @@ FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refun
 	run --separate-stderr cafe-pay --json refund 1 --reason 'spilled at the counter'
 	assert_success
 	assert_equal "$(jq -c 'del(.requested_at)' <<<"$output")" \
-	    '{"order_id":1,"status":"refund_pending","amount":4000,"charged":4000,"refunded":0,"reason":"spilled at the counter","order_cancelled":true}'
+	    '{"order_id":1,"status":"refund_pending","amount":4000,"tenders":[{"tender":"card","amount":4000}],"charged":4000,"refunded":0,"reason":"spilled at the counter","order_cancelled":true}'
 	ts=$(jq -r .requested_at <<<"$output")
 	# Not made yet: the same batch cancels the order (its own test below).
 	assert_equal "$(event_count)" $((before + 2))

@@ -199,7 +199,7 @@ refused() {
 	    /orders '{"items":[{"product":"latte","options":["huge"]}]}'
 	refused 422 65 "contact must be a phone number (+82 10-1234-5678) or an e-mail address (name@example.com), not 'call me'" \
 	    /orders '{"items":[{"product":"tea"}],"contact":"call me"}'
-	refused 422 65 "unknown field 'size' (items, customer, contact, address, note, pickup_at, language, key; or product, qty, options)" \
+	refused 422 65 "unknown field 'size' (items, customer, contact, address, note, takeout, tenders, tendered, pickup_at, language, key; or product, qty, options)" \
 	    /orders '{"items":[{"product":"tea"}],"size":"large"}'
 	refused 422 65 "'[' or '{' expected near 'nonsense'" /orders 'nonsense'
 	refused 422 65 "duplicate object key near '\"product\"'" /orders '{"product":"tea","product":"tea"}'

@@ -105,6 +105,13 @@ void cafe_order_init(struct cafe_order *o, long long id);
 /* Folds one event of the order (any of its streams) into o. */
 void cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev);
 
+/* The tenders as OrderPlaced and PaymentApproved keep them (tender.h):
+ * [{tender, amount}], the cash one with tendered and change when tendered
+ * is above 0. A new reference. */
+json_t *cafe_tenders_json(long long total, long long cash, long long tendered);
+/* The same from a folded order. */
+json_t *cafe_order_tenders(const struct cafe_order *o);
+
 /* What is left of the charge to refund: neither given back nor asked for. */
 long long cafe_order_refundable(const struct cafe_order *o);
 

@@ -95,31 +95,6 @@ cafe_tender_change(const struct cafe_place_request *r)
 	return r->cash > 0 && r->tendered > r->cash ? r->tendered - r->cash : 0;
 }
 
-json_t *
-cafe_tenders_json(long long total, long long cash, long long tendered)
-{
-	json_t *list = json_array(), *t;
-
-	if (total - cash > 0)
-		json_array_append_new(list, json_pack("{s:s, s:I}", "tender", "card",
-		    "amount", (json_int_t)(total - cash)));
-	if (cash > 0) {
-		t = json_pack("{s:s, s:I}", "tender", "cash", "amount", (json_int_t)cash);
-		if (tendered > 0) {
-			json_object_set_new(t, "tendered", json_integer(tendered));
-			json_object_set_new(t, "change", json_integer(tendered - cash));
-		}
-		json_array_append_new(list, t);
-	}
-	return list;
-}
-
-json_t *
-cafe_order_tenders(const struct cafe_order *o)
-{
-	return cafe_tenders_json(o->amount, o->cash, o->tendered);
-}
-
 long long
 cafe_order_cash_left(const struct cafe_order *o)
 {

@@ -31,10 +31,6 @@ int cafe_tender_add(struct cafe_place_request *r, const struct cafe_tender_ask *
 int cafe_tender_resolve(struct cafe_place_request *r, long long total, struct cafe_err *e);
 /* The change due: tendered - cash, or 0 when nothing was handed over. */
 long long cafe_tender_change(const struct cafe_place_request *r);
-/* The tenders as OrderPlaced and PaymentApproved keep them (new reference). */
-json_t *cafe_tenders_json(long long total, long long cash, long long tendered);
-/* The same from a folded order. */
-json_t *cafe_order_tenders(const struct cafe_order *o);
 
 /* What is left to refund of each tender (neither given back nor asked for). */
 long long cafe_order_card_left(const struct cafe_order *o);

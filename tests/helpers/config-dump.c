@@ -142,6 +142,16 @@ main(int argc, char **argv)
 	    "language", c.language,
 	    "hours", c.hours.open_min < 0 ? json_null() : json_pack("{s:i, s:i}",
 	    "open_min", c.hours.open_min, "close_min", c.hours.close_min));
+	if (out) {
+		json_object_set_new(out, "staff", json_pack("{s:o, s:I}", "managers_group",
+		    str_or_null(c.staff.managers_group), "refund_limit",
+		    (json_int_t)c.staff.refund_limit));
+		json_object_set_new(out, "printer", json_pack("{s:o, s:o, s:o, s:i}", "device",
+		    str_or_null(c.printer.device), "command", c.printer.command ?
+		    argv_json(c.printer.command) : json_null(), "codepage",
+		    str_or_null(c.printer.codepage), "width", c.printer.width));
+		json_object_set_new(out, "web", json_pack("{s:b}", "cash", c.web.cash));
+	}
 	if (!out || json_dumpf(out, stdout, JSON_INDENT(2)) != 0 ||
 	    putchar('\n') == EOF || fflush(stdout) != 0) {
 		fputs("config-dump: cannot write the JSON\n", stderr);

@@ -364,23 +364,17 @@ print_result(struct cafe_ctx *ctx, const struct cafe_place_result *res, long lon
 			fprintf(stderr, "%s: line %lld: %s\n", ctx->prog, line, e->msg);
 		return;
 	}
-	o = json_object();
-	if (line > 0)
-		json_object_set_new(o, "line", json_integer(line));
-	json_object_set_new(o, "order_id", res->order_id ? json_integer(res->order_id) :
-	    json_null());
-	json_object_set_new(o, "status", json_string(status == 0 ? "paid" :
-	    res->status ? res->status : "failed"));
-	json_object_set_new(o, "total", json_integer(res->total));
-	if (status == 0)
-		json_object_set_new(o, "link", url[0] ? json_string(url) : json_null());
-	if (status == 0 && res->pickup_at[0])
-		json_object_set_new(o, "pickup_at", json_string(res->pickup_at));
 	if (status == 0) {
-		json_object_set_new(o, "ticket", json_integer(res->ticket));
-		json_object_set_new(o, "tenders", cafe_tenders_json(res->total, res->cash,
-		    -1));
-		json_object_set_new(o, "change", json_integer(res->change));
+		o = cafe_place_answer(res, line, url);
+	} else {
+		o = json_object();
+		if (line > 0)
+			json_object_set_new(o, "line", json_integer(line));
+		json_object_set_new(o, "order_id", res->order_id ?
+		    json_integer(res->order_id) : json_null());
+		json_object_set_new(o, "status", json_string(res->status ? res->status :
+		    "failed"));
+		json_object_set_new(o, "total", json_integer(res->total));
 	}
 	if (status) {
 		json_object_set_new(o, "error", json_string(e->msg));
@@ -425,6 +419,15 @@ do_batch(struct cafe_ctx *ctx)
 		if (!reqs[n - 1].language && strcmp(c->language, "en") != 0)
 			reqs[n - 1].language = c->language;
 		status = cafe_place_validate(&reqs[n - 1], &e);
+		/* Tenders that cannot add up are a bad line too. */
+		if (status == 0 && reqs[n - 1].ntenders > 0) {
+			struct cafe_place_request probe = reqs[n - 1];
+			long long tax;
+
+			probe.tax_rate = c->tax.rate_percent;
+			probe.tax_included = c->tax.included;
+			status = cafe_tender_resolve(&probe, cafe_place_total(&probe, &tax), &e);
+		}
 		/* A pick-up that is no time is a bad line; one the shop cannot
 		 * keep is refused when its turn comes, as a sold-out item is. */
 		if (status == 0 && reqs[n - 1].pickup_at &&

@@ -38,7 +38,7 @@ dead() {
 	assert_output 1
 	assert_equal "$stderr" ""
 	run db_sql "SELECT type, stream, version, data FROM events WHERE stream <> 'menu' ORDER BY seq"
-	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4"}'
+	assert_line --index 1 'OrderPlaced|order-1|1|{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4","ticket":1}'
 	assert_line --index 3 'StockReserved|stock-latte|1|{"order_id":1,"product":"latte","qty":2,"stock":100}'
 	run db_sql "SELECT (data->>'amount'), (data->>'currency'),
 	    length(data->>'key') FROM events WHERE seq = 1"

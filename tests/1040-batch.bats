@@ -33,9 +33,9 @@ batch_refused() {	# STATUS MESSAGE
 3"
 	assert_equal "$stderr" ""
 	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced' ORDER BY seq"
-	assert_output '{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4"}
-{"order_id":2,"items":[{"product":"tea","qty":1,"options":[],"unit_price":2500,"total":2500}],"total":2500,"customer":"","address":""}
-{"order_id":3,"items":[{"product":"mocha","qty":1,"options":["regular","whole"],"unit_price":4500,"total":4500}],"total":4500,"customer":"","address":""}'
+	assert_output '{"order_id":1,"items":[{"product":"latte","qty":2,"options":["regular","whole"],"unit_price":4000,"total":8000}],"total":8000,"customer":"kim","address":"table 4","ticket":1}
+{"order_id":2,"items":[{"product":"tea","qty":1,"options":[],"unit_price":2500,"total":2500}],"total":2500,"customer":"","address":"","ticket":2}
+{"order_id":3,"items":[{"product":"mocha","qty":1,"options":["regular","whole"],"unit_price":4500,"total":4500}],"total":4500,"customer":"","address":"","ticket":3}'
 }
 
 @test "a batch with --json prints a result object per line" {

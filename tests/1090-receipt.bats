@@ -25,7 +25,7 @@ bats_require_minimum_version 1.5.0
 	assert_output '[{"product":"latte","qty":2,"options":["large","oat"],"unit_price":5100,"total":10200},{"product":"americano","qty":1,"options":["regular"],"unit_price":3000,"total":3000}]'
 	run cafe-order receipt 1
 	assert_success
-	assert_line --index 0 --regexp '^Order 1, placed 20[0-9-]+ [0-9:]+ KST$'
+	assert_line --index 0 --regexp '^Ticket 1  Order 1, placed 20[0-9-]+ [0-9:]+ KST$'
 	assert_line --index 1 'For kim, table 4'
 	assert_line --index 2 --regexp '^ITEM +CHOICES +QTY +PRICE +AMOUNT$'
 	assert_line --index 3 --regexp '^latte +large, oat +2 +5,100 +10,200$'
@@ -33,7 +33,7 @@ bats_require_minimum_version 1.5.0
 	assert_line --regexp '^Subtotal +13,200 KRW$'
 	assert_line --regexp '^Tax 10% \(included\) +1,200 KRW$'
 	assert_line --regexp '^Total +13,200 KRW$'
-	assert_line --regexp '^Paid +13,200 KRW  sim-charge-[0-9a-f]+$'
+	assert_line --regexp '^Paid by card +13,200 KRW  sim-charge-[0-9a-f]+$'
 }
 
 @test "tax charged on top: the charge and the receipt's total include it" {

@@ -156,6 +156,30 @@ refused() {
 	jq -e '.contact == "k***@example.com"' <<<"$output"
 }
 
+@test "tenders on the web: a phone pays by card (cash is 422); a kiosk with web.tenders cash takes it; takeout and item notes kept" {
+	web
+	refused 422 65 "this shop takes cards here: pay in cash at the counter" /orders \
+	    '{"items":[{"product":"tea"}],"tenders":[{"tender":"cash"}]}'
+	refused 422 65 "tendered is for cash, which this shop takes at the counter" /orders \
+	    '{"items":[{"product":"tea"}],"tendered":5000}'
+	post /orders '{"items":[{"product":"latte","note":"less ice"}],"takeout":true,"tenders":[{"tender":"card"}]}'
+	assert_equal "$CODE" 201
+	jq -e '.ticket == 1 and .tenders == [{"tender":"card","amount":4000}] and .change == 0' <<<"$BODY"
+	run db_sql "SELECT data FROM events WHERE type = 'OrderPlaced'"
+	jq -e '.takeout == true and .items[0].note == "less ice"' <<<"$output"
+	{ kill "$WEB"; wait "$WEB"; } 2>/dev/null || :
+	# A kiosk with a cash acceptor: cash into the open drawer.
+	shop_config 'tenders: [card, cash]'
+	web
+	refused 422 1 "the till is not open: a cash payment needs the cash drawer (open it with 'cafe-pay till open --float N')" \
+	    /orders '{"items":[{"product":"tea"}],"tenders":[{"tender":"cash"}]}'
+	cafe-pay -q till open --float 0
+	post /orders '{"items":[{"product":"tea"}],"tenders":[{"tender":"cash"}],"tendered":3000}'
+	assert_equal "$CODE" 201
+	jq -e '.tenders == [{"tender":"cash","amount":2500}] and .change == 500' <<<"$BODY"
+	assert_equal "$(cafe-pay --json till | jq .cash_in)" 2500
+}
+
 @test "the form: 303 to the order page; its choices, name, contact and note are the order's" {
 	web
 	CODE=$(curl -s -D "$T/headers" -o /dev/null -w '%{http_code}' \

@@ -418,10 +418,7 @@ placed(struct MHD_Connection *c, const struct cafe_web_body *b, struct cafe_log 
 	if (b->form)
 		return cafe_http_respond(c, MHD_HTTP_SEE_OTHER, "text/plain; charset=utf-8", "", 0,
 		    NULL, headers);
-	answer = json_pack("{s:I, s:s, s:I, s:s}", "order_id", (json_int_t)res->order_id,
-	    "status", "paid", "total", (json_int_t)res->total, "link", url);
-	if (res->pickup_at[0])
-		json_object_set_new(answer, "pickup_at", json_string(res->pickup_at));
+	answer = cafe_place_answer(res, 0, url);
 	return cafe_http_json(c, res->replayed ? MHD_HTTP_OK : MHD_HTTP_CREATED, answer,
 	    headers);
 }

@@ -526,6 +526,25 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	return 0;
 }
 
+json_t *
+cafe_place_answer(const struct cafe_place_result *res, long long line, const char *link)
+{
+	json_t *o = json_object();
+
+	if (line > 0)
+		json_object_set_new(o, "line", json_integer(line));
+	json_object_set_new(o, "order_id", json_integer(res->order_id));
+	json_object_set_new(o, "status", json_string("paid"));
+	json_object_set_new(o, "total", json_integer(res->total));
+	json_object_set_new(o, "link", link && *link ? json_string(link) : json_null());
+	if (res->pickup_at[0])
+		json_object_set_new(o, "pickup_at", json_string(res->pickup_at));
+	json_object_set_new(o, "ticket", json_integer(res->ticket));
+	json_object_set_new(o, "tenders", cafe_tenders_json(res->total, res->cash, -1));
+	json_object_set_new(o, "change", json_integer(res->change));
+	return o;
+}
+
 struct cancel_txn {
 	const struct cafe_config *staff;    /* who may give how much back; NULL: anyone */
 	long long order_id;

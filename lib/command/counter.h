@@ -35,6 +35,12 @@ int cafe_counter_place(const struct cafe_config *c, struct cafe_log *log,
 		const struct cafe_place_request *r, struct cafe_place_result *res,
 		struct cafe_err *e);
 
+/* A placed order as `cafe-order --json place` and cafe-web answer it:
+ * {[line,] order_id, status, total, link (NULL: null), [pickup_at,]
+ * ticket, tenders, change}; line 0 leaves it out. A new reference. */
+json_t *cafe_place_answer(const struct cafe_place_result *res, long long line,
+		const char *link);
+
 /* Cancels a paid order not yet delivered. A key seen before: same result.
  * With staff (may be NULL), giving back more than its refund limit needs a
  * manager (CAFE_NOPERM); giving back cash needs the till open. */

@@ -82,12 +82,14 @@ place() {
 }
 
 # No event type appears twice for the same (order, type) where it must not.
+# At most one of each per order (and per tender: a split is refunded once
+# to the card and once out of the drawer).
 no_duplicates() {
 	local dup
 	dup=$(db_sql "SELECT type, (data->>'order_id'), count(*)
 	    FROM events WHERE type IN ('DeliveryStarted', 'RefundRequested',
 	    'PaymentRefunded', 'DeliveryCancelled', 'StockReleased', 'PaymentVoided')
-	    GROUP BY 1, 2 HAVING count(*) > 1
+	    GROUP BY 1, 2, (data->>'tender') HAVING count(*) > 1
 	    UNION ALL
 	    SELECT 'NotificationQueued', (meta->>'causation_id'), count(*)
 	    FROM events WHERE type = 'NotificationQueued' GROUP BY 2 HAVING count(*) > 1")

@@ -8,6 +8,7 @@
 bats_require_minimum_version 1.5.0
 load helpers/setup
 load helpers/daemon
+load helpers/web
 
 local_setup() {
 	unset FAKE_MODE FAKE_REASON
@@ -273,6 +274,9 @@ refused() {	# STATUS MESSAGE COMMAND...
 	cafe-daemon -q run --once
 	assert_equal "$(db_sql "SELECT data FROM events WHERE type = 'NotificationQueued' AND data->>'event' = 'DeliveryStarted' ORDER BY seq" | jq -r .text | paste -sd'|')" \
 	    '#1 is being made (1)|#2 is being made (2)|#1 is being made (3)|#2 is being made (4)'
+	# The pick-up board calls them by their tickets, not their ids.
+	web
+	assert_equal "$(curl -s -H 'Accept: application/json' "$URL/" | jq -c .making)" '[1,2,1,2]'
 	# The same key again is the first order, with its ticket.
 	run cafe-order --json place tea --key k1
 	run cafe-order --json place tea --key k1

@@ -108,7 +108,7 @@ board_pid() {
 	[ "$(tmux -S "$SOCK" display -p '#{alternate_on}')" = 0 ]
 }
 
-@test "an order picked up later waits under 'later' with its time, after those to make; a note shows" {
+@test "an order picked up later waits under 'later' with its time, after those to make; a note and TO GO show" {
 	# A zone where it is about noon now: the pick-up an hour ahead is today.
 	off=$((12 - $(date -u +%-H)))
 	zone=UTC
@@ -117,11 +117,11 @@ board_pid() {
 	use_config <<<"timezone: $zone"
 	at=$(TZ=$zone date -d '+60 min' +%H:%M)
 	cafe-order place latte --pickup-at "$at" --note 'less ice' -q
-	place tea
+	place tea --takeout
 	board
 	run screen
 	assert_line --index 0 --regexp '^ KITCHEN  1 making, 0 ready, 0 out, 1 later '
-	assert_line --index 2 --regexp '^>     2  brewing +[0-9]+s  tea$'
+	assert_line --index 2 --regexp '^>     2  brewing +[0-9]+s  TO GO  tea$'
 	assert_line --index 3 "      1  later        $at  latte (regular, whole)  \"less ice\""
 	# Not started: ready is refused, nothing appended.
 	keys j r

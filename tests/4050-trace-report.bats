@@ -35,7 +35,7 @@ the_day() {
 	run --separate-stderr cafe-trace report --day 2026-12-01 --format json
 	assert_success
 	run jq -c 'del(.products, .hours)' <<<"$output"
-	assert_output '{"day":"2026-12-01","timezone":"Asia/Seoul","currency":"KRW","orders":2,"drinks":4,"gross":16700,"refunds":5100,"voids":0,"owed":0,"net":11600,"tax":1054,"cancelled":1,"rejected":0}'
+	assert_output '{"day":"2026-12-01","timezone":"Asia/Seoul","currency":"KRW","orders":2,"drinks":4,"gross":16700,"refunds":5100,"voids":0,"owed":0,"net":11600,"tax":1054,"cancelled":1,"rejected":0,"tenders":{"card":16700,"cash":0},"cash_refunds":0,"till":null}'
 	run cafe-trace --json report --day 2026-12-01
 	run jq -c '.products' <<<"$output"
 	assert_output '[{"product":"latte","drinks":2,"revenue":9200},{"product":"mocha","drinks":1,"revenue":4500},{"product":"americano","drinks":1,"revenue":3000}]'
@@ -80,7 +80,8 @@ the_day() {
 	the_day
 	run cafe-trace report --day 2026-12-01 --format csv
 	assert_success
-	assert_output "$(printf 'product,drinks,revenue\r\nlatte,2,9200\r\nmocha,1,4500\r\namericano,1,3000\r')"
+	# The products, then the day's tenders (no till was closed that day).
+	assert_output "$(printf 'product,drinks,revenue\r\nlatte,2,9200\r\nmocha,1,4500\r\namericano,1,3000\r\ntender:card,,16700\r\ntender:cash,,0\r')"
 	run cafe-trace report --day 2026-12-01
 	assert_line --index 0 'Close-out of 2026-12-01 (Asia/Seoul)'
 	assert_line --regexp '^gross +16,700 KRW$'

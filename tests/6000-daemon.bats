@@ -118,8 +118,8 @@ load helpers/daemon
 	cafe-daemon -q run --once
 	run --separate-stderr cafe-daemon --json status
 	assert_success
-	[ "${#lines[@]}" = 6 ]
-	jq -e -s 'map(.policy) == ["start-delivery", "compensate", "refund",
+	[ "${#lines[@]}" = 7 ]
+	jq -e -s 'map(.policy) == ["start-delivery", "print", "compensate", "refund",
 	    "reconcile", "notify", "trace"]' <<<"$output"
 	jq -e -s --argjson h "$(head_seq)" 'all(.[]; .checkpoint == $h and .head == $h
 	    and .lag == 0 and .holder == null and .lease_expires == null

@@ -24,7 +24,7 @@ texts() {
 	cafe-daemon -q run --once
 	run data_of DeliveryStarted "$ORDER"
 	jq -e '. == {order_id: 1, address: "table 4", product: "latte x2 + tea", qty: 3,
-	    customer: "kim"}' <<<"$output"
+	    customer: "kim", ticket: 1}' <<<"$output"
 	run db_sql "SELECT e.stream, (e.meta->>'correlation_id'),
 	    CASE WHEN (e.meta->>'causation_id') = a.id THEN 'caused' END, (e.meta->>'tool')
 	    FROM events e, events a WHERE e.type = 'DeliveryStarted'

@@ -29,7 +29,7 @@
 	X(PAYMENT_REQUESTED, PaymentRequested, "payment", \
 	    CAFE_EV_ORDER_PAY " key:s ?currency:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s ?tenders:a", \
-	    "approved", N_("Order {order_id}: thank you, {amount} received for your {product}"), \
+	    "approved", N_("Order {ticket}: thank you, {amount} received for your {product}"), \
 	    NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_DECLINED, PaymentDeclined, "payment", CAFE_EV_ORDER_PAY " reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
@@ -41,11 +41,11 @@
 	    "order_id:i ?amount:i ?reason:s ?tender:s", \
 	    NULL, NULL, N_("Refund asked for"), CAFE_BOARD_NONE) \
 	X(PAYMENT_REFUNDED, PaymentRefunded, "payment", CAFE_EV_ORDER_PAY " ref:s ?tender:s", \
-	    "refunded", N_("Order {order_id}: {amount} has been refunded to you"), \
+	    "refunded", N_("Order {ticket}: {amount} has been refunded to you"), \
 	    N_("Refunded"), CAFE_BOARD_NONE) \
 	X(REFUND_FAILED, RefundFailed, "payment", \
 	    "order_id:i ?amount:i error:s ?attempts:i", "refund_failed", \
-	    N_("Order {order_id}: your refund of {amount} is delayed; we are looking into it"), \
+	    N_("Order {ticket}: your refund of {amount} is delayed; we are looking into it"), \
 	    N_("Refund delayed"), CAFE_BOARD_NONE) \
 	X(STOCK_RESERVED, StockReserved, "stock", "order_id:i product:s qty:i ?stock:i", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
@@ -55,18 +55,18 @@
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \
 	X(DELIVERY_STARTED, DeliveryStarted, "delivery", "order_id:i ?address:s ?product:s " \
 	    "?qty:i ?items:a ?customer:s ?contact:s ?language:s ?ticket:i", "brewing", \
-	    N_("Order {order_id}: your {product} is being made"), N_("Being made"), \
+	    N_("Order {ticket}: your {product} is being made"), N_("Being made"), \
 	    CAFE_BOARD_MAKING) \
 	X(DRINK_READY, DrinkReady, "delivery", "order_id:i", "ready", \
-	    N_("Order {order_id}: your {product} is ready"), N_("Ready"), CAFE_BOARD_READY) \
+	    N_("Order {ticket}: your {product} is ready"), N_("Ready"), CAFE_BOARD_READY) \
 	X(DELIVERY_DISPATCHED, DeliveryDispatched, "delivery", "order_id:i ?rider:s", \
-	    "dispatched", N_("Order {order_id}: your {product} is on its way with {rider}"), \
+	    "dispatched", N_("Order {ticket}: your {product} is on its way with {rider}"), \
 	    N_("On its way"), CAFE_BOARD_GONE) \
 	X(DELIVERY_COMPLETED, DeliveryCompleted, "delivery", "order_id:i", "delivered", \
-	    N_("Order {order_id}: your {product} has been delivered, enjoy"), N_("Delivered"), \
+	    N_("Order {ticket}: your {product} has been delivered, enjoy"), N_("Delivered"), \
 	    CAFE_BOARD_GONE) \
 	X(DELIVERY_CANCELLED, DeliveryCancelled, "delivery", "order_id:i ?reason:s", \
-	    "cancelled", N_("Order {order_id}: your {product} is cancelled"), \
+	    "cancelled", N_("Order {ticket}: your {product} is cancelled"), \
 	    N_("Delivery called off"), CAFE_BOARD_GONE) \
 	/* items, or (before orders had items) product, qty and unit_price */ \
 	X(ORDER_PLACED, OrderPlaced, "order", "order_id:i ?items:a ?product:s ?qty:i " \
@@ -77,10 +77,10 @@
 	    NULL, NULL, N_("Cancelled"), CAFE_BOARD_GONE) \
 	/* a delivered order brought back: its items (all, or some) and why */ \
 	X(ORDER_RETURNED, OrderReturned, "order", "order_id:i items:a amount:i ?reason:s", \
-	    "returned", N_("Order {order_id}: your return is taken back; {amount} will be " \
+	    "returned", N_("Order {ticket}: your return is taken back; {amount} will be " \
 	    "refunded to you"), N_("Returned"), CAFE_BOARD_NONE) \
 	X(ORDER_REJECTED, OrderRejected, "order", "order_id:i ?reason:s", "rejected", \
-	    N_("Order {order_id}: sorry, we cannot make your {product}; your money will be " \
+	    N_("Order {ticket}: sorry, we cannot make your {product}; your money will be " \
 	    "refunded"), N_("The shop could not make it"), CAFE_BOARD_GONE) \
 	X(BREAKER_OPENED, BreakerOpened, "breaker", "?calls:i ?failures:i ?reason:s", \
 	    NULL, NULL, NULL, CAFE_BOARD_NONE) \

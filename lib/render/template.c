@@ -35,7 +35,7 @@ cafe_template_fit(const struct cafe_config *c, const char *tmpl, enum cafe_event
 	/* A dispatch with no rider named says nothing about a rider. */
 	if (tmpl && !(c && cafe_config_template(c, cafe_event_name(event))) &&
 	    event == CAFE_EV_DELIVERY_DISPATCHED && (!v->rider || !v->rider[0]))
-		return cafe_tr(v->lang, N_("Order {order_id}: your {product} is on its way"));
+		return cafe_tr(v->lang, N_("Order {ticket}: your {product} is on its way"));
 	return tmpl;
 }
 

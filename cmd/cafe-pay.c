@@ -184,10 +184,18 @@ do_show(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	for (i = 0; i < sizeof fields / sizeof *fields; i++) {
 		json_t *v = json_object_get(row, fields[i]);
 
-		if (json_is_integer(v))     /* amount: the only number among them */
+		if (json_is_integer(v)) {   /* amount: the only number among them */
+			json_t *t;
+			size_t k;
+
 			printf("%-20s %s\n", fields[i], cafe_grouped(json_integer_value(v),
 			    money, sizeof money));
-		else if (json_is_string(v) && *json_string_value(v))
+			/* Each tender's part: "card 7,000", "cash 1,000". */
+			json_array_foreach(json_object_get(row, "tenders"), k, t)
+				printf("  %-18s %s\n", str(t, "tender"), cafe_grouped(
+				    json_integer_value(json_object_get(t, "amount")), money,
+				    sizeof money));
+		} else if (json_is_string(v) && *json_string_value(v))
 			printf("%-20s %s\n", fields[i], json_string_value(v));
 	}
 	putchar('\n');

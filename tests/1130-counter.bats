@@ -64,6 +64,11 @@ refused() {	# STATUS MESSAGE COMMAND...
 	    '[2,2,[{"tender":"cash","amount":2500}],0]'
 	assert_equal "$(cafe-pay --json till | jq -c '[.status, .float, .cash_in, .cash_out, .expected]')" \
 	    '["open",50000,9500,0,59500]'
+	# cafe-pay names the tenders, with the whole amount paid.
+	assert_equal "$(cafe-pay --json show 1 | jq -c '[.amount, .currency, .tenders]')" \
+	    '[7000,"KRW",[{"tender":"cash","amount":7000}]]'
+	run cafe-pay show 1
+	assert_line --regexp '^  cash +7,000$'
 	# The daemon starts a cash order as it starts any paid one.
 	cafe-daemon -q run --once
 	assert_equal "$(count DeliveryStarted)" 2
@@ -103,6 +108,8 @@ refused() {	# STATUS MESSAGE COMMAND...
 	    '[{"tender":"card","amount":7000},{"tender":"cash","amount":5000}]'
 	assert_equal "$(data_of PaymentRequested 1 | jq .amount)" 7000
 	assert_equal "$(data_of PaymentApproved 1 | jq .amount)" 12000
+	assert_equal "$(cafe-pay --json list | jq -c '[.amount, .tenders]')" \
+	    '[12000,[{"tender":"card","amount":7000},{"tender":"cash","amount":5000}]]'
 	assert_equal "$(awk '{print $4}' "$FAKE_LEDGER")" 7000
 	assert_equal "$(till cash_in)" 5000
 	# The card part declined: nothing of the order, no cash into the drawer.

@@ -27,7 +27,7 @@ two_orders() {
 	run -1 cafe-order place latte --qty 2
 }
 
-FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refund_error","refund_reason","refund_ref","refund_requested_at","refunded","requested_at","status","updated_at","void_ref"]'
+FIELDS='["amount","currency","decided_at","key","order_id","reason","ref","refund_error","refund_reason","refund_ref","refund_requested_at","refunded","requested_at","status","tenders","updated_at","void_ref"]'
 
 @test "list: one JSON object per payment with the documented fields" {
 	two_orders

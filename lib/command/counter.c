@@ -428,6 +428,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 
 	taxed.tax_rate = c->tax.rate_percent;
 	taxed.tax_included = c->tax.included;
+	taxed.currency = c->currency;
 	memset(res, 0, sizeof *res);
 	memset(&t, 0, sizeof t);
 	if ((status = cafe_place_validate(r, e)) != 0)

@@ -566,6 +566,9 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 	cafe_order_stream(stream, sizeof stream, "payment", o->id);
 	data = json_pack("{s:I, s:I, s:s}", "order_id", (json_int_t)o->id,
 	    "amount", (json_int_t)total, "ref", ref ? ref : "");
+	/* All in cash, no request said the currency: the approval does. */
+	if (r->cash == total && r->currency)
+		json_object_set_new(data, "currency", json_string(r->currency));
 	if (r->cash > 0)
 		json_object_set_new(data, "tenders", cafe_tenders_json(total, r->cash,
 		    r->tendered));

@@ -158,6 +158,7 @@ struct cafe_place_request {
 	long long tendered;         /* cash handed over, -1: not said */
 	long long ticket;           /* given under the write lock (counter.c) */
 	long long cash;             /* resolved: the cash part of the total */
+	const char *currency;       /* the shop's, for an order all in cash */
 	int tax_rate;               /* percent (config tax), 0: none */
 	int tax_included;           /* 1: in the prices; 0: charged on top */
 };

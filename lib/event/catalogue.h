@@ -28,7 +28,7 @@
 #define CAFE_EVENT_TYPES(X) \
 	X(PAYMENT_REQUESTED, PaymentRequested, "payment", \
 	    CAFE_EV_ORDER_PAY " key:s ?currency:s", NULL, NULL, NULL, CAFE_BOARD_NONE) \
-	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s ?tenders:a", \
+	X(PAYMENT_APPROVED, PaymentApproved, "payment", CAFE_EV_ORDER_PAY " ref:s ?tenders:a ?currency:s", \
 	    "approved", N_("Order {ticket}: thank you, {amount} received for your {product}"), \
 	    NULL, CAFE_BOARD_NONE) \
 	X(PAYMENT_DECLINED, PaymentDeclined, "payment", CAFE_EV_ORDER_PAY " reason:s", \

@@ -45,12 +45,12 @@ static const char *const statuses[] = {
 	" refund_reason TEXT, refund_ref TEXT, refund_error TEXT, void_ref TEXT," \
 	" requested_at TEXT NOT NULL, decided_at TEXT, refund_requested_at TEXT," \
 	" updated_at TEXT NOT NULL, refunded BIGINT NOT NULL DEFAULT 0," \
-	" refund_open BIGINT NOT NULL DEFAULT 0"
+	" refund_open BIGINT NOT NULL DEFAULT 0, cash BIGINT NOT NULL DEFAULT 0"
 
 #define SELECT_COLUMNS \
 	"order_id, status, amount, currency, key, ref, reason, refund_reason," \
 	" refund_ref, refund_error, void_ref, requested_at, decided_at," \
-	" refund_requested_at, updated_at, refunded"
+	" refund_requested_at, updated_at, refunded, cash"
 
 const char *
 cafe_payments_status(const char *s)
@@ -109,7 +109,8 @@ fold_prepare(void *arg, const char *table)
 	    " refund_ref = coalesce(?13, refund_ref),"
 	    " refund_error = CASE WHEN ?2 = 'refund_pending' THEN NULL"
 	    "   ELSE coalesce(?14, refund_error) END,"
-	    " void_ref = coalesce(?15, void_ref) WHERE order_id = ?1", table);
+	    " void_ref = coalesce(?15, void_ref), cash = coalesce(?18, cash)"
+	    " WHERE order_id = ?1", table);
 #undef ANSWER
 	return status;
 }
@@ -163,9 +164,21 @@ fold_event(const struct cafe_event *ev, void *arg)
 		bind_str(f->upd, 6, ev, "key");
 		cafe_stmt_text(f->upd, 7, ev->ts);
 	} else if (ev->kind == CAFE_EV_PAYMENT_APPROVED) {
+		json_t *t;
+		size_t i;
+
 		status = "approved";
+		/* All that was paid, card and cash: the request asked the card's. */
+		if (json_is_integer(amount = json_object_get(ev->data, "amount")))
+			cafe_stmt_int(f->upd, 4, json_integer_value(amount));
+		bind_str(f->upd, 5, ev, "currency");
 		bind_str(f->upd, 8, ev, "ref");
 		cafe_stmt_text(f->upd, 10, ev->ts);
+		json_array_foreach(json_object_get(ev->data, "tenders"), i, t)
+			if (strcmp(json_string_value(json_object_get(t, "tender")) ?
+			    json_string_value(json_object_get(t, "tender")) : "", "cash") == 0)
+				cafe_stmt_int(f->upd, 18, json_integer_value(
+				    json_object_get(t, "amount")));
 	} else if (ev->kind == CAFE_EV_PAYMENT_DECLINED) {
 		status = "declined";
 		bind_str(f->upd, 9, ev, "reason");
@@ -217,9 +230,9 @@ static const struct cafe_fold_view payments_view = {
 	.checkpoint = CHECKPOINT,
 	.batch = SLICE,
 	.fold = &payments_fold,
-	/* A table from before partial refunds is folded again. */
+	/* A table from before tenders is folded again. */
 	.shape_table = "payments",
-	.shape_column = "refund_open",
+	.shape_column = "cash",
 	.drop_sql = "DROP TABLE IF EXISTS payments",
 	.create_sql = "CREATE TABLE IF NOT EXISTS payments(" COLUMNS ");"
 	    "CREATE INDEX IF NOT EXISTS payments_status ON payments(status, order_id);",
@@ -257,6 +270,9 @@ row_json(struct cafe_stmt *st)
 		json_object_set_new(o, names[i],
 		    cafe_col_kind(st, i) == CAFE_COL_INT ?
 		    json_integer(cafe_col_int(st, i)) : text_or_null(st, i));
+	/* How it was paid, once it was: the card's part and the cash's. */
+	json_object_set_new(o, "tenders", cafe_tenders_json(cafe_col_int(st, 2),
+	    cafe_col_int(st, 16), -1));
 	return o;
 }
 

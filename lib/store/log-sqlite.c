@@ -38,7 +38,29 @@
  * WAL index: half of a placement's instructions. 128 pages bound that to
  * ~0.5 MB and cost one small checkpoint every dozen orders.
  */
-#define WAL_AUTOCHECKPOINT "128"
+#define WAL_AUTOCHECKPOINT 128
+
+static long long lite_checkpoint(struct cafe_log *log, int empty);
+
+/*
+ * SQLite's autocheckpoint, and then some: after a commit that left
+ * WAL_AUTOCHECKPOINT pages or more, copy them into the file and, when all
+ * were copied and nobody reads, empty the WAL. The next process to open the
+ * file alone rebuilds the WAL index and cannot tell that the frames were
+ * copied, so it cannot start the WAL over: a command that commits once and
+ * exits (a cash placement) left it growing by every order, each reading
+ * all of it at open. (A command that commits twice restarted it with its
+ * second commit.) Workers turn this off (cafe_log_as_worker): the daemon
+ * checkpoints on a thread of its own.
+ */
+static int
+wal_hook(void *arg, sqlite3 *db, const char *name, int frames)
+{
+	(void)db, (void)name;
+	if (frames >= WAL_AUTOCHECKPOINT)
+		lite_checkpoint(arg, 1);
+	return SQLITE_OK;
+}
 
 struct lite {
 	sqlite3 *db;
@@ -341,9 +363,7 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		/* Closing leaves the WAL in place, and the next process to open
 		 * the file alone rebuilds the WAL index from every frame in it:
 		 * keep it short (see WAL_AUTOCHECKPOINT). */
-		if ((status = exec_sql(log, "PRAGMA wal_autocheckpoint = "
-		    WAL_AUTOCHECKPOINT, e)) != 0)
-			goto out;
+		sqlite3_wal_hook(LITE(log)->db, wal_hook, log);
 	}
 	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
 		goto out;

@@ -25,9 +25,6 @@ LDLIBS    = -Wl,-Bstatic -lsqlite3 -ljansson -lyaml -lsodium -Wl,-Bdynamic -lm -
 else
 LDLIBS    = -lsqlite3 -ljansson -lyaml -lsodium
 endif
-# libqrencode (the QR code on a printed receipt) has no static library in
-# Debian: linked shared, and only by the programs that print.
-LDLIBS   += -Wl,--as-needed -lqrencode -Wl,--no-as-needed
 
 ifeq ($(SANITIZE),1)
 CFLAGS  += -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined

@@ -6,6 +6,7 @@
  * cannot hold prints as '?', one per character, so the columns still add
  * up.
  */
+#include <dlfcn.h>
 #include <errno.h>
 #include <iconv.h>
 #include <stdio.h>
@@ -19,6 +20,36 @@
 #include "escpos.h"
 
 #define QR_DOTS 6               /* printer dots per QR module: ~ 3 cm wide */
+
+/*
+ * libqrencode, loaded the first time a QR code is printed (as libpq is):
+ * Debian ships it shared only, and a placement that never prints should
+ * not pay for loading it (its start is a placement's cost). Never closed.
+ */
+static struct {
+	QRcode *(*encode)(const char *, int, QRecLevel, QRencodeMode, int);
+	void (*free)(QRcode *);
+} qrlib;
+
+static int
+qr_load(struct cafe_err *e)
+{
+	void *h;
+
+	if (qrlib.encode)
+		return 0;
+	if (!(h = dlopen("libqrencode.so.4", RTLD_NOW | RTLD_LOCAL)))
+		return cafe_err_set(e, CAFE_UNAVAILABLE, "cannot print the QR code: "
+		    "libqrencode is missing (apt-get install libqrencode4): %s", dlerror());
+	*(void **)&qrlib.free = dlsym(h, "QRcode_free");
+	*(void **)&qrlib.encode = dlsym(h, "QRcode_encodeString");
+	if (!qrlib.encode || !qrlib.free) {
+		qrlib.encode = NULL;
+		return cafe_err_set(e, CAFE_UNAVAILABLE, "cannot print the QR code: "
+		    "libqrencode.so.4 lacks QRcode_encodeString");
+	}
+	return 0;
+}
 
 struct doc {
 	struct cafe_buf b;
@@ -167,11 +198,13 @@ rule(struct doc *d)
 static int
 qr(struct doc *d, const char *link, struct cafe_err *e)
 {
-	QRcode *q = QRcode_encodeString(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-	int dots, bytes;
+	QRcode *q;
+	int dots, bytes, status;
 	char head[8];
 
-	if (!q)
+	if ((status = qr_load(e)) != 0)
+		return status;
+	if (!(q = qrlib.encode(link, 0, QR_ECLEVEL_M, QR_MODE_8, 1)))
 		return cafe_err_set(e, CAFE_DATAERR, "the link '%s' cannot be a QR code",
 		    link);
 	/* A quiet zone of four modules around it, as readers want. */
@@ -195,7 +228,7 @@ qr(struct doc *d, const char *link, struct cafe_err *e)
 		cmd(d, (const char *)rowbits, (size_t)bytes);
 		free(rowbits);
 	}
-	QRcode_free(q);
+	qrlib.free(q);
 	return 0;
 }
 

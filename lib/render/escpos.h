@@ -2,7 +2,8 @@
  * escpos.h - receipts and kitchen tickets as the bytes an ESC/POS printer
  * takes (DESIGN §14): text in the printer's code page (iconv; CP949 puts a
  * Korean printer in its double-byte mode), lines as wide as its paper,
- * the order's link as a QR code (libqrencode, printed as a raster image,
+ * the order's link as a QR code (libqrencode, loaded with dlopen when first
+ * needed; printed as a raster image,
  * so any printer that prints pictures prints it), and a cut at the end.
  * Pure: the bytes are returned; printer.h sends them.
  *

@@ -4,7 +4,6 @@
  * its products' rows with one upsert each; a read-only database is folded
  * into a TEMP table instead, as the other views do.
  */
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,8 +21,14 @@
 static const enum cafe_event_type types[] = {
 	CAFE_EV_ORDER_PLACED, CAFE_EV_ORDER_CANCELLED, CAFE_EV_ORDER_REJECTED,
 	CAFE_EV_PAYMENT_REFUNDED, CAFE_EV_PAYMENT_VOIDED, CAFE_EV_REFUND_FAILED,
-	CAFE_EV_DELIVERY_COMPLETED, 0
+	CAFE_EV_DELIVERY_COMPLETED, CAFE_EV_TILL_CLOSED, 0
 };
+
+/* A till's close, as the day's row keeps it (in this order, from ?15). */
+static const char *const till_keys[] = {
+	"float", "cash_in", "cash_out", "expected", "counted", "over_short"
+};
+#define TILL_KEYS 6
 
 #define COLUMNS \
 	"bucket BIGINT NOT NULL, product TEXT NOT NULL, orders BIGINT NOT NULL," \
@@ -31,6 +36,10 @@ static const enum cafe_event_type types[] = {
 	" refunds BIGINT NOT NULL, voids BIGINT NOT NULL, owed BIGINT NOT NULL," \
 	" cancelled BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered BIGINT NOT NULL," \
 	" cash BIGINT NOT NULL, cash_refunds BIGINT NOT NULL," \
+	" till_closes BIGINT NOT NULL, till_float BIGINT NOT NULL," \
+	" till_cash_in BIGINT NOT NULL, till_cash_out BIGINT NOT NULL," \
+	" till_expected BIGINT NOT NULL, till_counted BIGINT NOT NULL," \
+	" till_over_short BIGINT NOT NULL," \
 	" PRIMARY KEY(bucket, product)"
 /* When each order was placed, for its delivery time, and its total and
  * tax, for the tax a refund of it gives back; and the delivery
@@ -47,6 +56,7 @@ struct add {
 	long long orders, drinks, gross, tax, refunds, voids, owed, cancelled, rejected,
 	    delivered;
 	long long cash, cash_refunds;   /* the parts of gross and refunds in cash */
+	long long till_closes, till[TILL_KEYS];   /* the tills closed, summed */
 };
 
 struct fold {
@@ -77,16 +87,24 @@ fold_prepare(void *arg, const char *table)
 
 	if ((status = cafe_db_preparef(f->db, &f->up, WHO, f->e,
 	    "INSERT INTO %s(bucket, product, orders, drinks, gross, "
-	    "tax, refunds, voids, owed, cancelled, rejected, delivered, cash, cash_refunds) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14) "
+	    "tax, refunds, voids, owed, cancelled, rejected, delivered, cash, cash_refunds, "
+	    "till_closes, till_float, till_cash_in, till_cash_out, till_expected, "
+	    "till_counted, till_over_short) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
+	    "?17, ?18, ?19, ?20, ?21) "
 	    "ON CONFLICT(bucket, product) DO UPDATE SET orders = %s.orders + ?3, "
 	    "drinks = %s.drinks + ?4, gross = %s.gross + ?5, tax = %s.tax + ?6, "
 	    "refunds = %s.refunds + ?7, voids = %s.voids + ?8, owed = %s.owed + ?9, "
 	    "cancelled = %s.cancelled + ?10, rejected = %s.rejected + ?11, "
 	    "delivered = %s.delivered + ?12, cash = %s.cash + ?13, "
-	    "cash_refunds = %s.cash_refunds + ?14",
+	    "cash_refunds = %s.cash_refunds + ?14, till_closes = %s.till_closes + ?15, "
+	    "till_float = %s.till_float + ?16, till_cash_in = %s.till_cash_in + ?17, "
+	    "till_cash_out = %s.till_cash_out + ?18, "
+	    "till_expected = %s.till_expected + ?19, "
+	    "till_counted = %s.till_counted + ?20, "
+	    "till_over_short = %s.till_over_short + ?21",
 	    table, table, table, table, table, table, table, table, table, table, table,
-	    table, table)) != 0)
+	    table, table, table, table, table, table, table, table, table)) != 0)
 		return status;
 	if ((status = cafe_db_preparef(f->db, &f->placed, WHO, f->e,
 	    "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
@@ -209,6 +227,9 @@ add_row(struct fold *f, long long bucket, const char *product, const struct add 
 	cafe_stmt_int(f->up, 12, a->delivered);
 	cafe_stmt_int(f->up, 13, a->cash);
 	cafe_stmt_int(f->up, 14, a->cash_refunds);
+	cafe_stmt_int(f->up, 15, a->till_closes);
+	for (int i = 0; i < TILL_KEYS; i++)
+		cafe_stmt_int(f->up, 16 + i, a->till[i]);
 	if ((rc = cafe_stmt_step(f->up)) != CAFE_DB_DONE)
 		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 	return 0;
@@ -281,6 +302,10 @@ fold_event(const struct cafe_event *ev, void *arg)
 		a.owed = amount_of(ev);
 	} else if (ev->kind == CAFE_EV_DELIVERY_COMPLETED) {
 		return delivered(f, ev, ms);
+	} else if (ev->kind == CAFE_EV_TILL_CLOSED) {
+		a.till_closes = 1;
+		for (int i = 0; i < TILL_KEYS; i++)
+			a.till[i] = json_integer_value(json_object_get(ev->data, till_keys[i]));
 	} else {
 		return 0;
 	}
@@ -301,7 +326,7 @@ static const struct cafe_fold_view sales_view = {
 	.batch = SLICE,
 	.fold = &sales_fold,
 	.shape_table = "sales",
-	.shape_column = "cash_refunds",
+	.shape_column = "till_over_short",
 	.drop_sql = "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS sales_orders;"
 	    "DROP TABLE IF EXISTS sales_delivery",
 	.create_sql = "CREATE TABLE IF NOT EXISTS sales(" COLUMNS ");"
@@ -338,47 +363,6 @@ query(struct cafe_db *db, const char *sql, long long from, long long to,
 	return 0;
 }
 
-/* The tills closed in [from, to): summed into "till" (null when none). */
-struct tills {
-	long long from, to, n;
-	long long v[6];             /* float, cash_in, cash_out, expected, counted, over_short */
-};
-
-static int
-till_closed(const struct cafe_event *ev, void *arg)
-{
-	static const char *const keys[] = { "float", "cash_in", "cash_out", "expected",
-		"counted", "over_short" };
-	struct tills *t = arg;
-	long long ms = cafe_parse_ts(ev->ts);
-
-	if (ms < t->from || ms >= t->to)
-		return 0;
-	t->n++;
-	for (int i = 0; i < 6; i++)
-		t->v[i] += json_integer_value(json_object_get(ev->data, keys[i]));
-	return 0;
-}
-
-static int
-day_tills(struct cafe_log *log, long long from, long long to, json_t *out,
-    struct cafe_err *e)
-{
-	static const enum cafe_event_type closed[] = { CAFE_EV_TILL_CLOSED, 0 };
-	struct tills t = { from, to, 0, { 0 } };
-	int status;
-
-	/* Two a day at most: the log's closes, not its events. */
-	if ((status = cafe_log_read_types(log, 0, LLONG_MAX, closed, till_closed, &t, e)) != 0)
-		return status;
-	json_object_set_new(out, "till", t.n == 0 ? json_null() :
-	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "closes", (json_int_t)t.n,
-	    "float", (json_int_t)t.v[0], "cash_in", (json_int_t)t.v[1],
-	    "cash_out", (json_int_t)t.v[2], "expected", (json_int_t)t.v[3],
-	    "counted", (json_int_t)t.v[4], "over_short", (json_int_t)t.v[5]));
-	return 0;
-}
-
 int
 cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
     const char *timezone, const char *currency, json_t **out, struct cafe_err *e)
@@ -387,7 +371,7 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 	struct cafe_stmt *st = NULL;
 	const char *table = NULL;
 	json_t *products = json_array(), *hours = json_array();
-	long long sum[11] = { 0 };
+	long long sum[18] = { 0 };
 	char sql[768];
 	int status = 0, rc;
 
@@ -398,12 +382,13 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 		goto done;
 	snprintf(sql, sizeof sql, "SELECT sum(orders), sum(drinks), sum(gross), sum(tax), "
 	    "sum(refunds), sum(voids), sum(owed), sum(cancelled), sum(rejected), sum(cash), "
-	    "sum(cash_refunds) FROM %s "
-	    "WHERE product = '' AND bucket >= ?1 AND bucket < ?2", table);
+	    "sum(cash_refunds), sum(till_closes), sum(till_float), sum(till_cash_in), "
+	    "sum(till_cash_out), sum(till_expected), sum(till_counted), sum(till_over_short) "
+	    "FROM %s WHERE product = '' AND bucket >= ?1 AND bucket < ?2", table);
 	if ((status = query(db, sql, from_ms, to_ms, &st, e)) != 0)
 		goto out;
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
-		for (int i = 0; i < 11; i++)
+		for (int i = 0; i < 18; i++)
 			sum[i] = cafe_col_int(st, i);
 	else if (rc != CAFE_DB_DONE && (status = cafe_db_status(db, rc, WHO, "read", e)))
 		goto out;
@@ -451,10 +436,11 @@ done:
 	json_object_set_new(*out, "tenders", json_pack("{s:I, s:I}",
 	    "card", (json_int_t)(sum[2] - sum[9]), "cash", (json_int_t)sum[9]));
 	json_object_set_new(*out, "cash_refunds", json_integer(sum[10]));
-	if (log && (status = day_tills(log, from_ms, to_ms, *out, e)) != 0) {
-		json_decref(*out);
-		*out = NULL;
-	}
+	json_object_set_new(*out, "till", sum[11] == 0 ? json_null() :
+	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I, s:I}", "closes", (json_int_t)sum[11],
+	    "float", (json_int_t)sum[12], "cash_in", (json_int_t)sum[13],
+	    "cash_out", (json_int_t)sum[14], "expected", (json_int_t)sum[15],
+	    "counted", (json_int_t)sum[16], "over_short", (json_int_t)sum[17]));
 out:
 	cafe_stmt_free(st);
 	json_decref(products);

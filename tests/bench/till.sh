@@ -3,8 +3,8 @@
 # close-out, with its tenders and the till's over/short) on a log of a
 # million events next to the same on a log of one day: the drawer reads the
 # events since it was opened (the day's, found by the type index), the
-# report its projection's buckets and the day's TillClosed, so both should
-# cost the same however long the log is.
+# report its projection's buckets (the tills' closes are folded into them),
+# so both should cost the same however long the log is.
 #
 # The logs are made by `cafe-log import` of generated events: each day
 # BENCH_DAY orders (OrderPlaced and PaymentApproved, half of them in cash),

@@ -24,7 +24,11 @@ shop() {	# [EXTRA YAML LINES...]
 		echo 'payment:'
 		echo '  processor: command'
 		echo "  command: [\"$FAKE\"]"
-		echo '  breaker: {window: 4, min_calls: 2, failure_rate: 50, open_ms: 60000}'
+		# The stand-in processor is a shell script: slow on a loaded
+		# machine, and that is no failure here.
+		echo '  timeout_ms: 20000'
+		echo '  breaker: {window: 4, min_calls: 2, failure_rate: 50, open_ms: 60000,'
+		echo '            slow_call_ms: 30000}'
 		for l in "$@"; do echo "$l"; done
 	)
 }

@@ -1,7 +1,9 @@
 /*
  * fuzz-event - libFuzzer target: decoding an event as the log reads it
  * (cafe_event_data_parse: the flat reader, else jansson) and folding it
- * into an order and a stock level (cafe_order_apply, cafe_stock_apply),
+ * into an order, a stock level and the till (cafe_order_apply,
+ * cafe_stock_apply, cafe_till_apply), the order's refunds split between
+ * its tenders (cafe_refund_split),
  * with the type and stream taken from the input.
  *
  * Input: TYPE, a newline, STREAM, a newline, then the data's JSON text.
@@ -14,6 +16,8 @@
 #include "event/catalogue.h"
 #include "store/log.h"
 #include "domain/order.h"
+#include "domain/tender.h"
+#include "domain/till.h"
 
 static char *
 take(const char **p, const char *end)
@@ -35,6 +39,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cafe_event ev;
 	struct cafe_order o;
 	struct cafe_stock s;
+	struct cafe_till t;
+	struct cafe_batch b;
 	struct cafe_err e;
 	char *text;
 
@@ -54,6 +60,12 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cafe_order_apply(&o, &ev);
 		cafe_stock_init(&s, NULL);
 		cafe_stock_apply(&s, &ev);
+		cafe_till_init(&t);
+		cafe_till_apply(&t, &ev);
+		json_decref(cafe_till_json(&t));
+		cafe_batch_init(&b);
+		cafe_refund_split(&b, &o, 0, o.cash > 0, "fuzz");
+		cafe_batch_release(&b);
 	}
 	cafe_event_release(&ev);
 	return 0;

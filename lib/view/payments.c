@@ -397,7 +397,8 @@ key_event(const struct cafe_event *ev, void *arg)
 		    "amount", amount));
 		h->amount += json_integer_value(amount);
 	}
-	if (h->seq)
+	/* The batch's first event (one not yet appended has no seq). */
+	if (h->data)
 		return 0;
 	h->seq = ev->seq;
 	h->order_id = cafe_event_order_id(ev);
@@ -499,9 +500,9 @@ refund_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 		snprintf(b.key, sizeof b.key, "%s", t->key);
 	if (status == 0 && (status = cafe_log_append(log, &b, e)) == 0)
 		answer(t, o, &asked, t->reason, b.ev[0].ts);
+out:
 	json_decref(asked.data);
 	json_decref(asked.tenders);
-out:
 	cafe_batch_release(&b);
 	free(o);
 	t->o = NULL;

@@ -310,7 +310,7 @@ do_till(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	int status;
 
 	if (argc == 0) {
-		cafe_till_init(&t);     /* no log yet: never opened */
+		cafe_till_init(&t, ctx->config.shop);     /* no log yet: never opened */
 		if (ctx->log && (status = cafe_till_load(ctx->log, &t, &e)) != 0)
 			return fail(ctx, status, &e);
 		till_print(ctx, cafe_till_json(&t), NULL);

@@ -31,7 +31,7 @@ static const char usage[] =
 
 enum {
 	OPT_CUSTOMER = CAFE_OPT_FIRST_LOCAL, OPT_STATUS, OPT_SINCE, OPT_LIMIT, OPT_AS_OF,
-	OPT_AFTER, OPT_DAY, OPT_FORMAT
+	OPT_AFTER, OPT_DAY, OPT_FORMAT, OPT_SHOP
 };
 
 static const struct option longopts[] = {
@@ -44,12 +44,13 @@ static const struct option longopts[] = {
 	CAFE_ARG("after", OPT_AFTER),
 	CAFE_ARG("day", OPT_DAY),
 	CAFE_ARG("format", OPT_FORMAT),
+	CAFE_ARG("shop", OPT_SHOP),
 	{ NULL, 0, NULL, 0 }
 };
 
 struct opts {
 	struct cafe_trace_query q;
-	const char *limit, *after, *day, *format;
+	const char *limit, *after, *day, *format, *shop;
 	long long until;            /* show --as-of, read; -1: none */
 	long long after_seq;        /* follow --after, read; -1: from the head */
 };
@@ -69,6 +70,7 @@ local_opt(void *arg, int c, const char *optarg)
 	case OPT_AFTER: o->after = optarg; break;
 	case OPT_DAY: o->day = optarg; break;
 	case OPT_FORMAT: o->format = optarg; break;
+	case OPT_SHOP: o->shop = optarg; break;
 	}
 }
 
@@ -183,6 +185,11 @@ do_list(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		t = cafe_table_new(10, head);
 		for (size_t c = 5; c <= 7; c++)
 			cafe_table_color(t, c, status_color);
+	}
+	if ((status = cafe_ctx_shop(ctx, o->shop, &o->q.shop, NULL, &e)) != 0) {
+		cafe_table_free(t);
+		cafe_ctx_error(ctx, &e);
+		return status;
 	}
 	meter_start(ctx, &m, &p, "catching up");
 	o->q.progress = &p;
@@ -592,20 +599,30 @@ do_report(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	const char *fmt = o->format ? o->format : ctx->json ? "json" : "text";
 	const char *zone = ctx->config.timezone ? ctx->config.timezone :
 	    getenv("TZ") && *getenv("TZ") ? getenv("TZ") : cafe_local_zone();
-	char day[16], *text = NULL;
+	char day[16], *text = NULL, **shops = NULL;
+	const char *shop;
 	long long from, to;
 	json_t *r;
 	int status;
 
 	(void)argc, (void)argv;
+	if ((status = cafe_ctx_shop(ctx, o->shop, &shop, &shops, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
 	if (o->day)
 		snprintf(day, sizeof day, "%s", o->day);
 	else
 		cafe_local_today(cafe_now_ms(), day, sizeof day);
 	if (cafe_local_day(day, &from, &to) != 0)
 		status = cafe_err_set(&e, CAFE_USAGE, "no such day '%s'", day);
+	else if (shops)
+		status = cafe_report_chain(ctx->log, from, to, day, zone, ctx->config.currency,
+		    shops, &r, &e);
 	else
-		status = cafe_report(ctx->log, from, to, day, zone, ctx->config.currency, &r, &e);
+		status = cafe_report(ctx->log, from, to, day, zone, ctx->config.currency, shop,
+		    &r, &e);
+	cafe_shops_free(shops);
 	if (status) {
 		cafe_ctx_error(ctx, &e);
 		return status;
@@ -624,8 +641,8 @@ do_report(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 
 static const struct cafe_verb verbs[] = {
 	{ "list", 0, 0, NULL, BIT(OPT_CUSTOMER) | BIT(OPT_STATUS) | BIT(OPT_SINCE) |
-	    BIT(OPT_LIMIT) | BIT(OPT_AS_OF),
-	    "only --customer, --status, --since, --limit and --as-of", CAFE_OPEN_WRITE,
+	    BIT(OPT_LIMIT) | BIT(OPT_AS_OF) | BIT(OPT_SHOP),
+	    "only --customer, --status, --since, --limit, --as-of and --shop", CAFE_OPEN_WRITE,
 	    check_list, do_list, 0 },
 	{ "show", -1, 0, NULL, BIT(OPT_AS_OF), "only --as-of", CAFE_OPEN_WRITE, check_show,
 	    do_show, 0 },
@@ -633,7 +650,8 @@ static const struct cafe_verb verbs[] = {
 	    check_follow, do_follow, 0 },
 	{ "stats", 0, 0, NULL, BIT(OPT_SINCE) | BIT(OPT_AS_OF), "only --since and --as-of",
 	    CAFE_OPEN_WRITE, NULL, do_stats, 0 },
-	{ "report", 0, 0, NULL, BIT(OPT_DAY) | BIT(OPT_FORMAT), "only --day and --format",
+	{ "report", 0, 0, NULL, BIT(OPT_DAY) | BIT(OPT_FORMAT) | BIT(OPT_SHOP),
+	    "only --day, --format and --shop",
 	    CAFE_OPEN_PEEK, check_report, do_report, 0 },
 	{ "rebuild", 0, 0, NULL, 0, "no options", CAFE_OPEN_WRITE, NULL, do_rebuild, 0 },
 	{ NULL, 0, 0, NULL, 0, NULL, 0, NULL, NULL, 0 }

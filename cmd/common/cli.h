@@ -146,6 +146,16 @@ void cafe_ctx_close(struct cafe_ctx *ctx);
 
 /* Prints "PROG: message" on stderr (unless it is empty). */
 void cafe_ctx_error(const struct cafe_ctx *ctx, const struct cafe_err *e);
+/*
+ * --shop as the commands take it (DESIGN §15): not given (opt NULL), the
+ * config's shop; "all", *shop NULL (the whole chain) and *shops (when
+ * asked for) the shops the log knows, a NULL-terminated array to free with
+ * cafe_shops_free; a name the log has never seen, CAFE_REFUSED naming the
+ * shops it knows. A log not made yet (ctx->log NULL) knows none.
+ */
+int cafe_ctx_shop(struct cafe_ctx *ctx, const char *opt, const char **shop, char ***shops,
+		struct cafe_err *e);
+void cafe_shops_free(char **shops);
 /* Prints a usage error with a pointer to --help and returns CAFE_USAGE. */
 int cafe_usage_error(const struct cafe_ctx *ctx, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));

@@ -48,6 +48,8 @@ cafe_log_pool_get(struct cafe_log_pool *p, struct cafe_err *e)
 		}
 		if (p->tool)
 			cafe_log_set_tool(log, p->tool);
+		if (p->shop)
+			cafe_log_set_shop(log, p->shop);
 		pthread_mutex_lock(&p->mu);
 		p->log[slot] = log;
 		pthread_mutex_unlock(&p->mu);

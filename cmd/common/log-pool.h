@@ -15,6 +15,7 @@ struct cafe_log_pool {
 	const char *path;
 	int flags;                  /* cafe_log_open's */
 	const char *tool;           /* meta.tool of what it appends; NULL: the default */
+	const char *shop;           /* meta.shop of what it appends; NULL: the default */
 	int n;                      /* connections at most */
 	pthread_mutex_t mu;
 	pthread_cond_t freed;

@@ -56,6 +56,7 @@ cafe_web_order_start(struct cafe_ctx *ctx, struct cafe_err *e)
 	if (!ctx->config.web.ordering && !ctx->config.web.riders)
 		return 0;
 	cafe_log_pool_init(&ord.pool, ctx->db_path, 0, "cafe-web", WRITERS);
+	ord.pool.shop = ctx->config.shop;
 	if (!(log = cafe_log_pool_get(&ord.pool, e)))
 		return e->status;
 	cafe_log_pool_put(&ord.pool, log);

@@ -178,8 +178,9 @@ last_ticket(const struct cafe_event *ev, void *arg)
 
 /*
  * The order's ticket: 1, 2, 3... through the shop's business day (its
- * zone), the number people call out. Under the write lock, so that no two
- * orders of a day share one.
+ * zone), the number people call out; each shop of a chain counts its own
+ * (DESIGN §15). Under the write lock, so that no two orders of a day
+ * share one; the day by the log's clock, which is the server's on one.
  */
 static int
 give_ticket(struct cafe_log *log, struct cafe_place_request *r, struct cafe_err *e)
@@ -188,10 +189,10 @@ give_ticket(struct cafe_log *log, struct cafe_place_request *r, struct cafe_err 
 	char today[16];
 	int status;
 
-	if ((status = cafe_log_last_of_type(log, CAFE_EV_ORDER_PLACED, last_ticket, &l,
-	    e)) != 0)
+	if ((status = cafe_log_last_in_shop(log, CAFE_EV_ORDER_PLACED, cafe_log_shop(log),
+	    last_ticket, &l, e)) != 0)
 		return status;
-	cafe_local_format(cafe_now_ms(), "%Y-%m-%d", today, sizeof today);
+	cafe_local_format(cafe_log_now_ms(log), "%Y-%m-%d", today, sizeof today);
 	r->ticket = strcmp(l.day, today) == 0 ? l.ticket + 1 : 1;
 	return 0;
 }
@@ -205,7 +206,7 @@ cash_needs_till(struct cafe_log *log, struct place_txn *t, struct cafe_err *e)
 
 	if (t->r->cash == 0)
 		return 0;
-	cafe_till_init(&till);
+	cafe_till_init(&till, cafe_log_shop(log));
 	if ((status = cafe_till_is_open(log, &till.open, e)) != 0)
 		return status;
 	t->no_till = !till.open;
@@ -429,6 +430,7 @@ place(const struct cafe_config *c, struct cafe_log *log,
 	taxed.tax_rate = c->tax.rate_percent;
 	taxed.tax_included = c->tax.included;
 	taxed.currency = c->currency;
+	taxed.shop = cafe_log_shop(log);
 	memset(res, 0, sizeof *res);
 	memset(&t, 0, sizeof t);
 	if ((status = cafe_place_validate(r, e)) != 0)
@@ -574,7 +576,7 @@ cancel_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if (!t->customer && o.status == CAFE_ORDER_PAID && cafe_order_cash_left(&o) > 0) {
 		struct cafe_till till;
 
-		cafe_till_init(&till);
+		cafe_till_init(&till, cafe_log_shop(log));
 		if ((status = cafe_till_is_open(log, &till.open, e)) != 0 ||
 		    (status = cafe_till_require_open(&till, "giving back its cash", e)) != 0)
 			return status;
@@ -637,7 +639,8 @@ stock_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 	if ((status = cafe_stock_load(log, t->c, t->product, &s, e)) != 0)
 		return status;
 	cafe_batch_init(&b);
-	if ((status = cafe_decide_stock(&b, t->product, &s, t->set, t->n, e)) == 0) {
+	if ((status = cafe_decide_stock(&b, cafe_log_shop(log), t->product, &s, t->set, t->n,
+	    e)) == 0) {
 		t->level = json_integer_value(json_object_get(b.ev[0].data, "stock"));
 		status = cafe_log_append(log, &b, e);
 	}

@@ -134,6 +134,14 @@ parse_top(struct walk *w, struct cafe_config *c, yaml_node_t *n)
 				rc = cfg_bad(w, v, name, "must be a three-letter "
 				    "code like KRW or EUR, not %s",
 				    cfg_what_is(v, buf, sizeof buf));
+		} else if (cfg_key_is(k, "shop")) {
+			if (cfg_is_null(v))
+				continue;
+			rc = cfg_get_str(w, v, name, &c->shop);
+			if (rc == 0 && !cafe_config_valid_shop(c->shop))
+				rc = cfg_bad(w, v, name, "must be a name of at most 40 "
+				    "characters without ':', '+' or ',', other than 'all', "
+				    "not %s", cfg_what_is(v, buf, sizeof buf));
 		} else if (cfg_key_is(k, "durability")) {
 			if (!cfg_is_null(v))
 				rc = cfg_get_word(w, v, name, durability,
@@ -229,6 +237,7 @@ cafe_config_defaults(struct cafe_config *c)
 
 	memset(c, 0, sizeof *c);
 	c->currency = cafe_xstrdup("KRW");
+	c->shop = cafe_xstrdup("main");
 	c->tax.included = 1;
 	c->printer.width = 42;
 	c->nmenu = sizeof menu / sizeof menu[0];
@@ -425,6 +434,7 @@ cafe_config_release(struct cafe_config *c)
 	free(c->path);
 	free(c->db);
 	free(c->currency);
+	free(c->shop);
 	free(c->timezone);
 	free(c->web_url);
 	free(c->web.proxies);

@@ -76,6 +76,8 @@ struct cafe_config {
 	char *path;             /* the file read, or NULL for built-in defaults */
 	char *db;               /* NULL: not set in the file */
 	char *currency;         /* default KRW */
+	char *shop;             /* this terminal's shop in a chain (DESIGN §15):
+	                         * in every event's meta; default "main" */
 	int durability_normal;  /* durability: normal|full (default full) */
 
 	char *timezone;         /* people's times and the business day; NULL: $TZ */
@@ -175,6 +177,9 @@ const struct cafe_product *cafe_config_product(const struct cafe_config *c, cons
 /* 1 when s may name a product or a choice (UTF-8 text of at most 40
  * characters without ':', '+' or ','; cafe.yaml(5)). */
 int cafe_config_valid_name(const char *s);
+/* 1 when s may name a shop: a name as above, other than "all" (which
+ * --shop takes for the whole chain). */
+int cafe_config_valid_shop(const char *s);
 /* 1 when s is a code or a group's name: a word of a-z, 0-9, '_', '-'. */
 int cafe_config_valid_word(const char *s);
 /* Borrowed; the option group called name, or NULL. */

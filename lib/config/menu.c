@@ -32,6 +32,12 @@ cafe_config_valid_name(const char *s)
 	return chars <= MAX_NAME;
 }
 
+int
+cafe_config_valid_shop(const char *s)
+{
+	return cafe_config_valid_name(s) && strcmp(s, "all") != 0;
+}
+
 /* An ASCII word: codes and option group names. */
 int
 cafe_config_valid_word(const char *s)

@@ -295,6 +295,7 @@ cafe_order_apply(struct cafe_order *o, const struct cafe_event *ev)
 	}
 	case CAFE_EV_ORDER_PLACED:
 		placed(o, ev);
+		cafe_event_shop(ev, o->shop, sizeof o->shop);
 		break;
 	case CAFE_EV_ORDER_CANCELLED:
 	case CAFE_EV_ORDER_REJECTED:
@@ -583,7 +584,7 @@ cafe_decide_place(struct cafe_batch *b, const struct cafe_order *o,
 		 * `cafe-order stock` does). */
 		if (s[i].version == 0)
 			json_object_set_new(data, "stock", json_integer(s[i].level));
-		snprintf(sstream, sizeof sstream, "stock-%s", w[i].p->name);
+		cafe_stock_stream(sstream, sizeof sstream, r->shop, w[i].p->name);
 		cafe_batch_add(b, sstream, s[i].version, CAFE_EV_STOCK_RESERVED, data);
 	}
 	return 0;
@@ -642,7 +643,8 @@ cafe_decide_customer_cancel(struct cafe_batch *b, const struct cafe_order *o,
 }
 
 int
-cafe_decide_stock(struct cafe_batch *b, const char *product, const struct cafe_stock *s,
+cafe_decide_stock(struct cafe_batch *b, const char *shop, const char *product,
+    const struct cafe_stock *s,
     int set, long long n, struct cafe_err *e)
 {
 	char stream[256];
@@ -657,8 +659,17 @@ cafe_decide_stock(struct cafe_batch *b, const char *product, const struct cafe_s
 		    "stock of '%s' cannot go below 0 (it is %lld)", product, s->level);
 	if (level > 1000000000)
 		return cafe_err_set(e, CAFE_DATAERR, "stock level %lld is too large", level);
-	snprintf(stream, sizeof stream, "stock-%s", product);
+	cafe_stock_stream(stream, sizeof stream, shop, product);
 	cafe_batch_add(b, stream, s->version, CAFE_EV_STOCK_ADJUSTED,
 	    json_pack("{s:s, s:I}", "product", product, "stock", (json_int_t)level));
 	return 0;
+}
+
+void
+cafe_stock_stream(char *buf, size_t n, const char *shop, const char *product)
+{
+	if (!shop || strcmp(shop, CAFE_SHOP_MAIN) == 0)
+		snprintf(buf, n, "stock-%s", product);
+	else
+		snprintf(buf, n, "stock-%s:%s", shop, product);
 }

@@ -53,6 +53,7 @@ enum cafe_delivery_status {
  * between customer and messages is emptied there too. */
 struct cafe_order {
 	long long id;
+	char shop[168];                        /* where it was placed (DESIGN §15) */
 	enum cafe_order_status status;
 	enum cafe_payment_status payment;
 	enum cafe_delivery_status delivery;
@@ -148,6 +149,7 @@ struct cafe_place_request {
 	                             * makes it (cafe_check_pickup), or NULL: now */
 	const char *language;       /* the customer's ("ko"), or NULL: the shop's */
 	const char *key;            /* idempotency key, or NULL */
+	const char *shop;           /* where it is placed (its stock); NULL: "main" */
 	int takeout;                /* 1: to take away */
 	/* How it is paid (tender.h): as asked, then resolved against the total. */
 	struct cafe_tender_ask {
@@ -243,7 +245,11 @@ enum { CAFE_REFUND_ANY, CAFE_REFUND_CASH_FIRST, CAFE_REFUND_CARD_FIRST };
  */
 int cafe_decide_refund(struct cafe_batch *b, const struct cafe_order *o,
 		long long amount, int cash_first, const char *reason, struct cafe_err *e);
-int cafe_decide_stock(struct cafe_batch *b, const char *product,
+int cafe_decide_stock(struct cafe_batch *b, const char *shop, const char *product,
 		const struct cafe_stock *s, int set, long long n, struct cafe_err *e);
+/* A product's stock stream in a shop (DESIGN §15): stock-PRODUCT in the
+ * shop "main" (and every log from before shops), stock-SHOP:PRODUCT in
+ * another (neither name holds a ':'). */
+void cafe_stock_stream(char *buf, size_t n, const char *shop, const char *product);
 
 #endif

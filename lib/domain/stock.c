@@ -1,6 +1,7 @@
 /*
- * stock.c - a product's stock level, folded from its stock-PRODUCT stream
- * (stock.h).
+ * stock.c - a product's stock level in the log's shop, folded from its
+ * stream (stock-PRODUCT, or stock-SHOP:PRODUCT in a chain's other shops:
+ * cafe_stock_stream) (stock.h).
  *
  * Every order reserves stock, so the stream grows with the shop's history.
  * To keep a placement O(1), the fold is snapshotted in table stock_levels:
@@ -110,15 +111,17 @@ cafe_stock_load(struct cafe_log *log, const struct cafe_config *c, const char *p
 	cafe_stock_init(s, p);
 	if (!log)
 		return 0;       /* no log yet: the config's level */
-	snapshot_read(cafe_log_store(log), product, base, s);
+	/* The snapshot's key is the stream's name after "stock-": the
+	 * product, or SHOP:PRODUCT in another shop than "main". */
+	cafe_stock_stream(stream, sizeof stream, cafe_log_shop(log), product);
+	snapshot_read(cafe_log_store(log), stream + 6, base, s);
 	from = s->version;
-	snprintf(stream, sizeof stream, "stock-%s", product);
 	if ((status = cafe_log_read_stream_after(log, stream, s->version, fold_stock, s, e)) != 0)
 		return status;
 	/* The snapshot only saves work: when it cannot be written, the
 	 * command goes on and its own writes report what is wrong. */
 	if (s->version > from && cafe_log_in_txn(log))
-		snapshot_write(cafe_log_store(log), product, base, s);
+		snapshot_write(cafe_log_store(log), stream + 6, base, s);
 	return 0;
 }
 
@@ -130,6 +133,6 @@ cafe_stock_load_as_of(struct cafe_log *log, const struct cafe_config *c,
 	char stream[256];
 
 	cafe_stock_init(s, cafe_config_product(c, product));
-	snprintf(stream, sizeof stream, "stock-%s", product);
+	cafe_stock_stream(stream, sizeof stream, cafe_log_shop(log), product);
 	return cafe_log_read_stream_after(log, stream, 0, fold_stock_until, &a, e);
 }

@@ -12,9 +12,20 @@
 #include "till.h"
 
 void
-cafe_till_init(struct cafe_till *t)
+cafe_till_init(struct cafe_till *t, const char *shop)
 {
 	memset(t, 0, sizeof *t);
+	snprintf(t->shop, sizeof t->shop, "%s", shop ? shop : CAFE_SHOP_MAIN);
+	snprintf(t->stream, sizeof t->stream, "till-%s", t->shop);
+}
+
+/* Cash of the till's own shop: a chain's drawers are counted apart. */
+static int
+ours(const struct cafe_till *t, const struct cafe_event *ev)
+{
+	char shop[168];
+
+	return strcmp(cafe_event_shop(ev, shop, sizeof shop), t->shop) == 0;
 }
 
 static long long
@@ -59,14 +70,14 @@ cafe_till_apply(struct cafe_till *t, const struct cafe_event *ev)
 		snprintf(t->closed_at, sizeof t->closed_at, "%s", ev->ts);
 		break;
 	case CAFE_EV_PAYMENT_APPROVED:
-		if (!t->open)
+		if (!t->open || !ours(t, ev))
 			break;
 		json_array_foreach(json_object_get(ev->data, "tenders"), i, tender)
 			if (cash(tender))
 				t->cash_in += num(tender, "amount");
 		break;
 	case CAFE_EV_PAYMENT_REFUNDED:
-		if (t->open && cash(ev->data))
+		if (t->open && cash(ev->data) && ours(t, ev))
 			t->cash_out += num(ev->data, "amount");
 		break;
 	default:
@@ -106,7 +117,7 @@ cafe_decide_till_open(struct cafe_batch *b, const struct cafe_till *t,
 	if (t->open)
 		return cafe_err_set(e, CAFE_REFUSED, "the till is already open (since %s): "
 		    "close it first with 'cafe-pay till close --counted N'", t->opened_at);
-	cafe_batch_add(b, CAFE_TILL_STREAM, t->version, CAFE_EV_TILL_OPENED,
+	cafe_batch_add(b, t->stream, t->version, CAFE_EV_TILL_OPENED,
 	    json_pack("{s:I}", "float", (json_int_t)float_amount));
 	return 0;
 }
@@ -120,7 +131,7 @@ cafe_decide_till_close(struct cafe_batch *b, const struct cafe_till *t, long lon
 	if (!t->open)
 		return cafe_err_set(e, CAFE_REFUSED, "the till is not open: there is "
 		    "nothing to close (open it with 'cafe-pay till open --float N')");
-	cafe_batch_add(b, CAFE_TILL_STREAM, t->version, CAFE_EV_TILL_CLOSED,
+	cafe_batch_add(b, t->stream, t->version, CAFE_EV_TILL_CLOSED,
 	    json_pack("{s:I, s:I, s:I, s:I, s:I, s:I}", "float", (json_int_t)t->float_amount,
 	    "cash_in", (json_int_t)t->cash_in, "cash_out", (json_int_t)t->cash_out,
 	    "expected", (json_int_t)expected, "counted", (json_int_t)counted,

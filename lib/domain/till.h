@@ -11,9 +11,9 @@
 #include "base/cafe.h"
 #include "event/event.h"
 
-#define CAFE_TILL_STREAM "till-main"
-
 struct cafe_till {
+	char shop[168];                 /* whose drawer: its cash only counts */
+	char stream[176];               /* till-SHOP */
 	int open;
 	long long version;              /* of the till's stream */
 	long long opened_seq;           /* the TillOpened's, 0: never opened */
@@ -22,9 +22,10 @@ struct cafe_till {
 	long long counted, over_short;  /* of the last close */
 };
 
-void cafe_till_init(struct cafe_till *t);
+/* A shop's till, never opened (shop NULL: CAFE_SHOP_MAIN). */
+void cafe_till_init(struct cafe_till *t, const char *shop);
 /* TillOpened and TillClosed; while open, PaymentApproved's cash part and
- * a cash PaymentRefunded. Other events change nothing. */
+ * a cash PaymentRefunded, of the till's shop. Other events change nothing. */
 void cafe_till_apply(struct cafe_till *t, const struct cafe_event *ev);
 /* What should be in the drawer: float + cash in - cash out. */
 long long cafe_till_expected(const struct cafe_till *t);

@@ -1,6 +1,7 @@
 /*
  * event.c - an event's members and a batch (event.h).
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -44,6 +45,26 @@ cafe_event_meta(const struct cafe_event *ev)
 		return meta;
 	json_decref(meta);
 	return json_object();
+}
+
+const char *
+cafe_event_shop(const struct cafe_event *ev, char *buf, size_t n)
+{
+	const char *s = NULL, *p, *end;
+	json_t *meta;
+
+	/* Most events are read, not made: their meta is text as the log
+	 * wrote it, with the shop a plain string seldom escaped. */
+	if (!ev->meta && ev->meta_text && (p = strstr(ev->meta_text, ",\"shop\":\"")) &&
+	    (end = strchr(p + 9, '"')) && !memchr(p + 9, '\\', (size_t)(end - p - 9))) {
+		snprintf(buf, n, "%.*s", (int)(end - p - 9), p + 9);
+		return buf;
+	}
+	meta = cafe_event_meta(ev);
+	s = json_string_value(json_object_get(meta, "shop"));
+	snprintf(buf, n, "%s", s && *s ? s : CAFE_SHOP_MAIN);
+	json_decref(meta);
+	return buf;
 }
 
 json_t *

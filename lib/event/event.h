@@ -12,6 +12,9 @@
 #include "base/cafe.h"
 #include "catalogue.h"
 
+/* The shop of a log that names none: a single café (DESIGN §15). */
+#define CAFE_SHOP_MAIN "main"
+
 /* Expected stream versions for cafe_batch_add(). */
 #define CAFE_ANY_VERSION  (-1LL)   /* append wherever the stream is */
 #define CAFE_NO_STREAM    0LL      /* the stream must not exist yet */
@@ -40,6 +43,9 @@ void cafe_event_copy(struct cafe_event *dst, const struct cafe_event *src);
 /* The event's meta, parsed from meta_text when it was read (most readers
  * never look at it); an empty object when there is none. New reference. */
 json_t *cafe_event_meta(const struct cafe_event *ev);
+/* The shop the event happened in: its meta.shop, CAFE_SHOP_MAIN for an
+ * event that names none (written before shops were). Into buf. */
+const char *cafe_event_shop(const struct cafe_event *ev, char *buf, size_t n);
 /* Event data as stored (JSON text) as an object: the usual flat objects
  * read directly, anything else through jansson. NULL when it is not a
  * JSON object. New reference. */
@@ -59,6 +65,7 @@ struct cafe_batch {
 	char correlation_id[40];
 	char causation_id[40];
 	char key[256];
+	char shop[168];         /* meta.shop of its events; "": the log's */
 	size_t failed;          /* set by a failed append: the index of the event */
 };
 

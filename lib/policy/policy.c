@@ -55,6 +55,9 @@ cafe_policy_batch(struct cafe_batch *out, const struct cafe_event *ev, long long
 {
 	snprintf(out->correlation_id, sizeof out->correlation_id, "%lld", order_id);
 	snprintf(out->causation_id, sizeof out->causation_id, "%s", ev->id);
+	/* What follows from an event happens in the shop it happened in,
+	 * whichever host's daemon does it. */
+	cafe_event_shop(ev, out->shop, sizeof out->shop);
 }
 
 static const char *
@@ -286,7 +289,7 @@ comp_returned(const struct comp_fold *f, const struct cafe_event *ev, struct caf
 				continue;
 			if (qty > st->reserved - st->released)
 				qty = st->reserved - st->released;
-			snprintf(stream, sizeof stream, "stock-%s", p);
+			cafe_stock_stream(stream, sizeof stream, f->o.shop, p);
 			cafe_batch_add(out, stream, CAFE_ANY_VERSION, CAFE_EV_STOCK_RELEASED,
 			    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)f->o.id,
 			    "product", p, "qty", (json_int_t)qty));
@@ -339,7 +342,7 @@ comp_decide(struct cafe_policy_ctx *pc, const struct cafe_event *ev,
 
 		if (st->reserved <= st->released)
 			continue;
-		snprintf(stream, sizeof stream, "stock-%s", st->product);
+		cafe_stock_stream(stream, sizeof stream, f.o.shop, st->product);
 		cafe_batch_add(out, stream, CAFE_ANY_VERSION, CAFE_EV_STOCK_RELEASED,
 		    json_pack("{s:I, s:s, s:I}", "order_id", (json_int_t)id,
 		    "product", st->product, "qty", (json_int_t)(st->reserved - st->released)));

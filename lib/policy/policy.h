@@ -117,7 +117,7 @@ int cafe_policy_read_ahead(struct cafe_policy_ctx *pc, const struct cafe_event *
 int cafe_policy_order_stream(struct cafe_policy_ctx *pc, long long id,
 		struct cafe_order *o, struct cafe_err *e);
 /* Starts a batch for the consequences of ev: correlation = the order id,
- * causation = ev's id. */
+ * causation = ev's id, shop = ev's shop. */
 void cafe_policy_batch(struct cafe_batch *out, const struct cafe_event *ev,
 		long long order_id);
 

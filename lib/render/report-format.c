@@ -52,6 +52,21 @@ local_hour(const char *ts, char *buf, size_t n)
 	return buf;
 }
 
+/* A shop's line of the chain's close-out, padded by screen columns. */
+static void
+text_shop_row(struct cafe_buf *b, json_t *r, const char *name)
+{
+	size_t w = cafe_text_width(name);
+	json_t *till = json_object_get(r, "till");
+	char g[48], n[48], c[48], t[48];
+
+	addf(b, "%s%*s %7lld %12s %12s %12s %10s\n", name, w < 24 ? (int)(24 - w) : 0, "",
+	    num(r, "orders"), cafe_grouped(num(r, "gross"), g, sizeof g),
+	    cafe_grouped(num(r, "net"), n, sizeof n),
+	    cafe_grouped(num(json_object_get(r, "tenders"), "cash"), c, sizeof c),
+	    json_is_object(till) ? cafe_grouped(num(till, "over_short"), t, sizeof t) : "-");
+}
+
 char *
 cafe_report_text(json_t *r)
 {
@@ -62,7 +77,14 @@ cafe_report_text(json_t *r)
 	json_t *p;
 
 	cafe_buf_add(&b, "", 0);
-	addf(&b, "Close-out of %s (%s)\n\n", str(r, "day"), str(r, "timezone"));
+	if (json_object_get(r, "shop") && strcmp(str(r, "shop"), "all") == 0)
+		addf(&b, "Close-out of %s (%s), the chain's %zu shops\n\n", str(r, "day"),
+		    str(r, "timezone"), json_array_size(json_object_get(r, "shops")));
+	else if (json_object_get(r, "shop") && strcmp(str(r, "shop"), CAFE_SHOP_MAIN) != 0)
+		addf(&b, "Close-out of %s (%s), shop %s\n\n", str(r, "day"), str(r, "timezone"),
+		    str(r, "shop"));
+	else
+		addf(&b, "Close-out of %s (%s)\n\n", str(r, "day"), str(r, "timezone"));
 	addf(&b, "orders    %8lld  (%lld drinks; cancelled %lld, rejected %lld)\n",
 	    num(r, "orders"), num(r, "drinks"), num(r, "cancelled"), num(r, "rejected"));
 	addf(&b, "gross     %16s\n", cafe_money(num(r, "gross"), cur, m[0], sizeof m[0]));
@@ -87,6 +109,16 @@ cafe_report_text(json_t *r)
 		    cafe_money(num(t, "over_short"), cur, m[0], sizeof m[0]),
 		    cafe_money(num(t, "counted"), cur, m[1], sizeof m[1]),
 		    cafe_money(num(t, "expected"), cur, m[2], sizeof m[2]));
+	}
+	if (json_object_get(r, "shops")) {
+		json_t *row;
+
+		/* The chain's: a row per shop, then the chain's own. */
+		addf(&b, "\n%-24s %7s %12s %12s %12s %10s\n", "SHOP", "ORDERS", "GROSS", "NET",
+		    "CASH", "TILL");
+		json_array_foreach(json_object_get(r, "shops"), i, row)
+			text_shop_row(&b, row, str(row, "shop"));
+		text_shop_row(&b, r, "chain");
 	}
 	if (json_array_size(json_object_get(r, "products")) == 0)
 		return b.s;
@@ -116,6 +148,38 @@ csv_field(struct cafe_buf *b, const char *s)
 	cafe_buf_cat(b, "\"");
 }
 
+static void
+csv_shop_row(struct cafe_buf *b, json_t *r, const char *name)
+{
+	json_t *till = json_object_get(r, "till");
+
+	csv_field(b, name);
+	addf(b, ",%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,%lld,", num(r, "orders"),
+	    num(r, "drinks"), num(r, "gross"), num(r, "refunds"), num(r, "net"), num(r, "tax"),
+	    num(json_object_get(r, "tenders"), "card"),
+	    num(json_object_get(r, "tenders"), "cash"), num(r, "cash_refunds"));
+	if (json_is_object(till))
+		addf(b, "%lld", num(till, "over_short"));
+	cafe_buf_cat(b, "\r\n");
+}
+
+/* The chain's close-out: a row per shop, the chain's last (its name
+ * "all", which no shop may have). */
+static char *
+chain_csv(json_t *r)
+{
+	struct cafe_buf b = { NULL, 0, 0 };
+	size_t i;
+	json_t *row;
+
+	cafe_buf_cat(&b, "shop,orders,drinks,gross,refunds,net,tax,card,cash,cash_refunds,"
+	    "till_over_short\r\n");
+	json_array_foreach(json_object_get(r, "shops"), i, row)
+		csv_shop_row(&b, row, str(row, "shop"));
+	csv_shop_row(&b, r, "all");
+	return b.s;
+}
+
 char *
 cafe_report_csv(json_t *r)
 {
@@ -123,6 +187,8 @@ cafe_report_csv(json_t *r)
 	size_t i;
 	json_t *p;
 
+	if (json_object_get(r, "shops"))
+		return chain_csv(r);
 	cafe_buf_add(&b, "product,drinks,revenue\r\n", 24);
 	json_array_foreach(json_object_get(r, "products"), i, p) {
 		csv_field(&b, str(p, "product"));
@@ -182,6 +248,22 @@ svg_bars(struct cafe_buf *b, const char *title, json_t *rows, const char *label_
 	cafe_buf_cat(b, "</svg>\n");
 }
 
+static void
+html_shop_row(struct cafe_buf *b, json_t *r, const char *name, const char *cur, int total)
+{
+	json_t *till = json_object_get(r, "till");
+	char m[4][64];
+
+	cafe_buf_cat(b, total ? "<tr class=\"net\"><td>" : "<tr><td>");
+	cafe_buf_html(b, name);
+	addf(b, "</td><td>%lld</td><td>%s</td><td>%s</td><td>%s</td><td>%s</td></tr>\n",
+	    num(r, "orders"), cafe_money(num(r, "gross"), cur, m[0], sizeof m[0]),
+	    cafe_money(num(r, "net"), cur, m[1], sizeof m[1]),
+	    cafe_money(num(json_object_get(r, "tenders"), "cash"), cur, m[2], sizeof m[2]),
+	    json_is_object(till) ? cafe_money(num(till, "over_short"), cur, m[3], sizeof m[3]) :
+	    "&ndash;");
+}
+
 char *
 cafe_report_html(json_t *r)
 {
@@ -201,6 +283,10 @@ cafe_report_html(json_t *r)
 	    "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n<title>");
 	cafe_buf_cat(&b, "Close-out of ");
 	cafe_buf_html(&b, str(r, "day"));
+	if (json_object_get(r, "shop") && strcmp(str(r, "shop"), CAFE_SHOP_MAIN) != 0) {
+		cafe_buf_cat(&b, " &middot; ");
+		cafe_buf_html(&b, strcmp(str(r, "shop"), "all") == 0 ? "the chain" : str(r, "shop"));
+	}
 	cafe_buf_cat(&b, "</title>\n<style>\n"
 	    "body{font-family:system-ui,sans-serif;margin:2em auto;max-width:46em;color:#222}\n"
 	    "h1{font-size:1.6em}h2{font-size:1.2em;margin-top:1.6em}\n"
@@ -229,6 +315,16 @@ cafe_report_html(json_t *r)
 		addf(&b, "<tr><td>Till over/short</td><td id=\"over_short\">%s</td></tr>\n",
 		    cafe_money(num(json_object_get(r, "till"), "over_short"), cur, m, sizeof m));
 	cafe_buf_cat(&b, "</table>\n");
+	if (json_object_get(r, "shops")) {
+		json_t *row;
+
+		cafe_buf_cat(&b, "<h2>Shops</h2>\n<table class=\"shops\">\n<tr><th>Shop</th>"
+		    "<th>Orders</th><th>Gross</th><th>Net</th><th>Cash</th><th>Till</th></tr>\n");
+		json_array_foreach(json_object_get(r, "shops"), i, row)
+			html_shop_row(&b, row, str(row, "shop"), cur, 0);
+		html_shop_row(&b, r, "The chain", cur, 1);
+		cafe_buf_cat(&b, "</table>\n");
+	}
 	if (json_array_size(json_object_get(r, "hours")))
 		svg_bars(&b, "Sales per hour", json_object_get(r, "hours"), "hour", 1,
 		    "gross", cur);

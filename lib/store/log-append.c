@@ -121,6 +121,19 @@ make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 	else
 		cafe_buf_cat(&t, "null");
 	cafe_buf_cat(&t, log->meta_who);
+	if (b->shop[0]) {
+		cafe_buf_cat(&t, ",\"shop\":");
+		add_json_string(&t, b->shop);
+	} else {
+		if (!log->meta_shop) {
+			struct cafe_buf w = { NULL, 0, 0 };
+
+			cafe_buf_cat(&w, ",\"shop\":");
+			add_json_string(&w, cafe_log_shop(log));
+			log->meta_shop = w.s;
+		}
+		cafe_buf_cat(&t, log->meta_shop);
+	}
 	if (i == 0 && b->key[0]) {
 		cafe_buf_cat(&t, ",\"key\":");
 		add_json_string(&t, b->key);
@@ -132,8 +145,9 @@ make_meta(struct cafe_log *log, const struct cafe_batch *b, size_t i)
 json_t *
 cafe_log_meta(struct cafe_log *log, const char *correlation_id)
 {
-	return json_pack("{s:s, s:n, s:s, s:s, s:s}", "correlation_id", correlation_id,
-	    "causation_id", "actor", cafe_actor(), "tool", log->tool, "host", cafe_host());
+	return json_pack("{s:s, s:n, s:s, s:s, s:s, s:s}", "correlation_id", correlation_id,
+	    "causation_id", "actor", cafe_actor(), "tool", log->tool, "host", cafe_host(),
+	    "shop", cafe_log_shop(log));
 }
 
 /*
@@ -268,7 +282,12 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		return status;
 	}
 	log->link_known = 0;    /* until this batch is in */
-	cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
+	/* On a server, its clock (DESIGN §15): read under the lock by the
+	 * backend's begin, or taken by append_call itself. */
+	if (!server && log->server_ts[0])
+		memcpy(ts, log->server_ts, sizeof ts);
+	else
+		cafe_format_ts(cafe_now_ms(), ts, sizeof ts);
 	event_ids(log, b);
 
 	heads_init(&heads, b->n);
@@ -278,7 +297,7 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		char *data = NULL, *meta = NULL;
 		struct cafe_stmt *st;
 		long long check;
-		int taken;
+		int taken, stamp;
 
 		b->failed = i;
 		/* An earlier event of this batch may have advanced the stream.
@@ -304,7 +323,8 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			goto out;
 		}
 		ev->version = cur + 1;
-		if (!ev->ts[0])
+		stamp = !ev->ts[0];
+		if (stamp)
 			memcpy(ev->ts, ts, sizeof ts);
 		if (!ev->meta && !ev->meta_text)
 			ev->meta_text = make_meta(log, b, i);
@@ -331,7 +351,10 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 		cafe_stmt_text_ref(st, 4, ev->type);
 		cafe_stmt_text_ref(st, 5, data);
 		cafe_stmt_text_ref(st, 6, meta ? meta : ev->meta_text);
-		cafe_stmt_text_ref(st, 7, ev->ts);
+		if (server && stamp)
+			cafe_stmt_null(st, 7);      /* the server's clock */
+		else
+			cafe_stmt_text_ref(st, 7, ev->ts);
 		if (server) {
 			if (check >= 0)
 				cafe_stmt_int(st, 8, check);
@@ -342,6 +365,8 @@ append_events(struct cafe_log *log, struct cafe_batch *b, struct cafe_err *e)
 			if (rc == CAFE_DB_ROW && !taken) {
 				seq = cafe_col_int(st, 0);
 				snprintf(prev, sizeof prev, "%s", cafe_col_text(st, 1));
+				if (cafe_col_kind(st, 2) != CAFE_COL_NULL)
+					snprintf(ev->ts, sizeof ev->ts, "%s", cafe_col_text(st, 2));
 			}
 			if (rc == CAFE_DB_ROW)
 				rc = CAFE_DB_DONE;

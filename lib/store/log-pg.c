@@ -40,6 +40,42 @@ struct pgl {
  * was 5% of an append). */
 #define OBJECT(col) "ltrim(" col "::text, E' \\t\\n\\r') LIKE '{%'"
 
+/* The server's clock as an event's ts (RFC 3339, UTC, milliseconds). */
+#define SERVER_TS "to_char(clock_timestamp() AT TIME ZONE 'UTC', " \
+	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+
+/*
+ * Version 3 (DESIGN §15): the index that finds a shop's events of a type
+ * (its last ticket), and cafe_append_at, which stamps the event with the
+ * server's clock under the writers' lock, so that ts follows commit order
+ * whatever a terminal's clock says. Version 2's cafe_append stays for the
+ * terminals of the release before while a chain upgrades.
+ */
+#define SCHEMA_3 \
+	"CREATE INDEX IF NOT EXISTS events_shop" \
+	"  ON events((coalesce(meta->>'shop', 'main')), type, seq);" \
+	"CREATE OR REPLACE FUNCTION cafe_append_at(p_id text, p_stream text, p_version bigint," \
+	"  p_type text, p_data text, p_meta text, p_ts text, p_check bigint," \
+	"  OUT o_seq bigint, OUT o_hash text, OUT o_ts text) LANGUAGE plpgsql AS $$" \
+	"  DECLARE h_seq bigint; h_hash text; BEGIN" \
+	"  PERFORM set_config('lock_timeout', '10000', true);" \
+	"  PERFORM pg_advisory_xact_lock(4242002);" \
+	"  LOCK TABLE events IN EXCLUSIVE MODE;" \
+	"  IF p_check IS NOT NULL AND (SELECT coalesce(max(e.version), 0) FROM events e" \
+	"      WHERE e.stream = p_stream) <> p_check THEN RETURN; END IF;" \
+	"  SELECT e.seq, e.hash INTO h_seq, h_hash FROM events e ORDER BY e.seq DESC LIMIT 1;" \
+	"  IF NOT FOUND THEN h_seq := 0; h_hash := repeat('0', 64); END IF;" \
+	"  o_seq := h_seq + 1;" \
+	"  o_ts := coalesce(p_ts, " SERVER_TS ");" \
+	"  o_hash := encode(sha256(convert_to(h_hash || E'\\n' || o_seq || E'\\n' || p_id" \
+	"      || E'\\n' || p_stream || E'\\n' || p_version || E'\\n' || p_type || E'\\n'" \
+	"      || o_ts || E'\\n' || p_data || E'\\n' || p_meta, 'UTF8')), 'hex');" \
+	"  INSERT INTO events(seq, id, stream, version, type, data, meta, ts, hash)" \
+	"      VALUES (o_seq, p_id, p_stream, p_version, p_type, p_data::json, p_meta::json," \
+	"      o_ts, o_hash) ON CONFLICT (stream, version) DO NOTHING;" \
+	"  IF NOT FOUND THEN o_seq := NULL; o_hash := NULL; o_ts := NULL; END IF;" \
+	"  END $$;"
+
 static const char schema[] =
 	"SELECT pg_advisory_xact_lock(4242001);"
 	"CREATE TABLE IF NOT EXISTS events("
@@ -58,6 +94,7 @@ static const char schema[] =
 	"  ON events((meta->>'correlation_id'), seq);"
 	"CREATE INDEX IF NOT EXISTS events_key ON events((meta->>'key'))"
 	"  WHERE meta->>'key' IS NOT NULL;"
+	SCHEMA_3
 	"CREATE OR REPLACE FUNCTION cafe_events_append_only() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$ BEGIN"
 	"  RAISE EXCEPTION 'events are append-only: % refused', TG_OP; END $$;"
@@ -101,9 +138,15 @@ static const char schema[] =
 	"  name TEXT PRIMARY KEY,"
 	"  seq  BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS cafe_schema(version INTEGER NOT NULL);"
-	"INSERT INTO cafe_schema SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM cafe_schema);";
+	"INSERT INTO cafe_schema SELECT 3 WHERE NOT EXISTS (SELECT 1 FROM cafe_schema);";
 
-_Static_assert(CAFE_SCHEMA_VERSION == 2, "log-pg.c's schema is version 2");
+/* 2 -> 3: the shops' index, and the server's clock for every event's ts. */
+static const char migrate_3[] =
+	"SELECT pg_advisory_xact_lock(4242001);"
+	SCHEMA_3
+	"INSERT INTO cafe_schema VALUES (3);";
+
+_Static_assert(CAFE_SCHEMA_VERSION == 3, "log-pg.c's schema is version 3");
 
 /* The log's schema version, 0 when it has none; a log too new for this
  * build is refused. */
@@ -122,6 +165,36 @@ schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
 	return cafe_log_too_new(log, *v, e);
 }
 
+/* A version 2 log is read as it is, and brought to 3 by the first open
+ * that may write it: in one transaction, which the terminals of either
+ * release go on appending around (both functions stay). */
+static int
+migrate(struct cafe_log *log, struct cafe_err *e)
+{
+	int status, rc, v;
+
+	if (log->readonly)
+		return 0;
+	if ((status = cafe_log_begin(log, e)) != 0)
+		return status;
+	if ((rc = cafe_db_exec(log->store, "SELECT pg_advisory_xact_lock(4242001)")) !=
+	    CAFE_DB_OK) {
+		status = cafe_log_db_status(log, rc, e, "schema");
+		cafe_log_rollback(log);
+		return status;
+	}
+	if ((status = schema_version(log, &v, e)) != 0 || v != 2) {
+		cafe_log_rollback(log);     /* another open has done it */
+		return status;
+	}
+	if ((rc = cafe_db_exec(log->store, migrate_3)) != CAFE_DB_OK) {
+		status = cafe_log_db_status(log, rc, e, "schema");
+		cafe_log_rollback(log);
+		return status;
+	}
+	return cafe_log_commit(log, e);
+}
+
 static int
 pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 {
@@ -136,6 +209,8 @@ pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		return status;
 	if (v == CAFE_SCHEMA_VERSION)
 		return 0;
+	if (v == 2)
+		return migrate(log, e);
 	/* The schema is made in one transaction: events without cafe_schema
 	 * is someone else's table, never a cafe log made halfway. Each look
 	 * is its own snapshot, so a log another process made between the two
@@ -179,7 +254,11 @@ head_row(void *arg, const char *const *vals, int n)
 {
 	struct cafe_log *log = arg;
 
-	if (n == 2 && !vals[0] && !vals[1]) {          /* an empty log */
+	/* The server's clock under the lock: the ts of what this
+	 * transaction appends (log-append.c). */
+	if (n == 3 && vals[2] && strlen(vals[2]) < sizeof log->server_ts)
+		memcpy(log->server_ts, vals[2], strlen(vals[2]) + 1);
+	if (n >= 2 && !vals[0] && !vals[1]) {          /* an empty log */
 		log->link_seq = 0;
 		memcpy(log->link_hash, cafe_chain_genesis, sizeof log->link_hash);
 		log->link_known = 1;
@@ -203,8 +282,9 @@ pgl_begin(struct cafe_log *log)
 	if (!cafe_db_has(log->store, "events", NULL))
 		return cafe_store_pg_begin_write(log->store, NULL, NULL, NULL);
 	return cafe_store_pg_begin_write(log->store, "LOCK TABLE events IN EXCLUSIVE MODE; "
-	    "SELECT h.seq, h.hash FROM (SELECT 1) AS one LEFT JOIN (SELECT seq, hash "
-	    "FROM events ORDER BY seq DESC LIMIT 1) AS h ON true", head_row, log);
+	    "SELECT h.seq, h.hash, " SERVER_TS " FROM (SELECT 1) AS one LEFT JOIN "
+	    "(SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1) AS h ON true",
+	    head_row, log);
 }
 
 static void
@@ -255,13 +335,14 @@ const struct log_backend cafe_log_pg_backend = {
 	"CASE WHEN json_typeof(meta) = 'object' THEN 1 ELSE 0 END, length(id), "
 	"type, ts, id, stream, version, data, meta, hash FROM events ORDER BY seq",
 	"meta->>'correlation_id' = ?", "meta->>'key' = ?",
+	"coalesce(meta->>'shop', 'main')",
 	pgl_wake_fd, pgl_drain, 0,
 	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
 	"SELECT ?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9 WHERE CAST(?10 AS BIGINT) IS NULL "
 	"OR (SELECT coalesce(max(version), 0) FROM events WHERE stream = ?2) = ?10 "
 	"ON CONFLICT(stream, version) DO NOTHING",
 	1,
-	"SELECT o_seq, o_hash FROM cafe_append(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+	"SELECT o_seq, o_hash, o_ts FROM cafe_append_at(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
 	"SELECT seq, id, stream, version, type, data, meta, ts, CASE WHEN "
 	"json_typeof(data) = 'object' AND json_typeof(meta) = 'object' THEN 1 ELSE 0 END, "
 	"hash FROM events WHERE seq > ? ORDER BY seq",

@@ -40,6 +40,8 @@ struct log_backend {
 	/* The conditions on meta that the log's indexes serve (each with one
 	 * parameter): the events of a correlation id, of an idempotency key. */
 	const char *where_correlated, *where_key;
+	/* An event's shop, as the log's index of shops has it (DESIGN §15). */
+	const char *shop_of;
 	/* A descriptor that becomes readable when someone may have appended
 	 * (-1: none, poll instead); drain reads what it says, 1 when it said
 	 * something. quick_recheck: a commit becomes visible only a little
@@ -85,6 +87,9 @@ struct cafe_log {
 	int link_known;             /* in this transaction, the newest event is */
 	long long link_seq;         /* link_seq, its hash link_hash (a backend's */
 	char link_hash[65];         /* begin may read them; each append sets them) */
+	char server_ts[32];         /* the server's clock, read by the backend's
+	                             * begin under the lock: this transaction's
+	                             * events' ts ("": the host's clock) */
 	struct cafe_stmt *ins;      /* cached INSERT INTO events */
 	struct cafe_stmt *call;     /* cached append_call */
 	struct cafe_stmt *ver;      /* cached stream version lookup */
@@ -92,6 +97,8 @@ struct cafe_log {
 	struct cafe_stmt *last;     /* cached: the newest event's seq and hash */
 	long long woke_us;          /* cafe_log_wait: when the backend last said "appended" */
 	char *meta_who;             /* the actor, tool and host part of meta */
+	char *shop;                 /* meta.shop of its events; NULL: "main" */
+	char *meta_shop;            /* the shop part of meta, made from it */
 	char id_prefix[13];         /* random, per handle: the middle of event ids */
 	unsigned id_count;          /* the end of event ids */
 };

@@ -288,3 +288,60 @@ cafe_log_last_of_type(struct cafe_log *log, enum cafe_event_type type, cafe_even
 	cafe_stmt_text_ref(st, 1, cafe_event_name(type));
 	return run_query(log, st, fn, arg, e);
 }
+
+int
+cafe_log_last_in_shop(struct cafe_log *log, enum cafe_event_type type, const char *shop,
+    cafe_event_fn fn, void *arg, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	char sql[320];
+	int status;
+
+	/* The shop's index (events_shop) holds the expression as written. */
+	snprintf(sql, sizeof sql, EVENT_COLUMNS "WHERE %s = ? AND type = ? "
+	    "ORDER BY seq DESC LIMIT 1", log->be->shop_of);
+	if ((status = cafe_log_prepare(log, sql, &st, e)) != 0)
+		return status;
+	cafe_stmt_text(st, 1, shop);
+	cafe_stmt_text_ref(st, 2, cafe_event_name(type));
+	return run_query(log, st, fn, arg, e);
+}
+
+int
+cafe_log_shops(struct cafe_log *log, char ***out, size_t *n, struct cafe_err *e)
+{
+	struct cafe_stmt *st;
+	char sql[600];
+	int status, rc;
+	size_t cap = 0;
+
+	*out = NULL;
+	*n = 0;
+	/* One step down the shops' index per shop, not a scan of the log:
+	 * each next name is the least one above the last. */
+	snprintf(sql, sizeof sql, "WITH RECURSIVE s(shop) AS ("
+	    "SELECT min(%s) FROM events UNION ALL "
+	    "SELECT (SELECT min(%s) FROM events WHERE %s > s.shop) FROM s "
+	    "WHERE s.shop IS NOT NULL) SELECT shop FROM s WHERE shop IS NOT NULL",
+	    log->be->shop_of, log->be->shop_of, log->be->shop_of);
+	if ((status = cafe_log_prepare(log, sql, &st, e)) != 0)
+		return status;
+	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
+		if (*n + 1 >= cap) {
+			cap = cap ? cap * 2 : 8;
+			*out = cafe_xrealloc(*out, cap * sizeof **out);
+		}
+		(*out)[(*n)++] = cafe_xstrdup(cafe_col_text(st, 0));
+		(*out)[*n] = NULL;
+	}
+	cafe_stmt_free(st);
+	if (rc != CAFE_DB_DONE) {
+		for (size_t i = 0; i < *n; i++)
+			free((*out)[i]);
+		free(*out);
+		*out = NULL;
+		*n = 0;
+		return cafe_log_db_status(log, rc, e, "reading the shops");
+	}
+	return 0;
+}

@@ -75,6 +75,11 @@ struct lite {
 	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events" \
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
 
+/* A shop's events of a type, newest first (its last ticket; DESIGN §15). */
+#define SHOP_INDEX \
+	"CREATE INDEX IF NOT EXISTS events_shop" \
+	"  ON events(coalesce(json_extract(meta, '$.shop'), 'main'), type, seq);"
+
 static const char *schema_current =
 	"CREATE TABLE IF NOT EXISTS events("
 	"  seq     INTEGER PRIMARY KEY,"
@@ -92,6 +97,7 @@ static const char *schema_current =
 	"  ON events(json_extract(meta, '$.correlation_id'), seq);"
 	"CREATE INDEX IF NOT EXISTS events_key ON events(json_extract(meta, '$.key'))"
 	"  WHERE json_extract(meta, '$.key') IS NOT NULL;"
+	SHOP_INDEX
 	TRIGGERS
 	"CREATE TABLE IF NOT EXISTS checkpoints("
 	"  name TEXT PRIMARY KEY,"
@@ -114,12 +120,14 @@ configure_sqlite(void)
  * Migrations: migrations[i] brings a file from user_version i to i + 1.
  * 1 -> 2 adds the hash chain: the column, then (chain_all) every link
  * computed once, with the triggers lifted for the while and put back.
+ * 2 -> 3 adds the shops' index.
  */
 static const char *const migrations[CAFE_SCHEMA_VERSION] = {
 	NULL,
 	"DROP TRIGGER IF EXISTS events_no_update;"
 	"DROP TRIGGER IF EXISTS events_no_delete;"
 	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
+	SHOP_INDEX,
 };
 
 static int
@@ -525,6 +533,7 @@ const struct log_backend cafe_log_sqlite_backend = {
 	"ELSE 0 END, length(id), type, ts, id, stream, version, data, meta, hash "
 	"FROM events ORDER BY seq",
 	"json_extract(meta, '$.correlation_id') = ?", "json_extract(meta, '$.key') = ?",
+	"coalesce(json_extract(meta, '$.shop'), 'main')",
 	lite_wake_fd, lite_drain, 1,
 	"INSERT INTO events(id, stream, version, type, data, meta, ts, seq, hash) "
 	"VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT(stream, version) DO NOTHING",

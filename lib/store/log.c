@@ -70,6 +70,8 @@ cafe_log_close(struct cafe_log *log)
 	log->be->close(log);
 	free(log->path);
 	free(log->meta_who);
+	free(log->shop);
+	free(log->meta_shop);
 	free(log);
 }
 
@@ -79,6 +81,29 @@ cafe_log_set_tool(struct cafe_log *log, const char *tool)
 	snprintf(log->tool, sizeof log->tool, "%s", tool);
 	free(log->meta_who);
 	log->meta_who = NULL;
+}
+
+void
+cafe_log_set_shop(struct cafe_log *log, const char *shop)
+{
+	free(log->shop);
+	log->shop = shop ? cafe_xstrdup(shop) : NULL;
+	free(log->meta_shop);
+	log->meta_shop = NULL;
+}
+
+long long
+cafe_log_now_ms(const struct cafe_log *log)
+{
+	long long ms = log->in_txn && log->server_ts[0] ? cafe_parse_ts(log->server_ts) : -1;
+
+	return ms >= 0 ? ms : cafe_now_ms();
+}
+
+const char *
+cafe_log_shop(const struct cafe_log *log)
+{
+	return log->shop ? log->shop : CAFE_SHOP_MAIN;
 }
 
 struct cafe_db *
@@ -109,6 +134,7 @@ cafe_log_begin(struct cafe_log *log, struct cafe_err *e)
 	if (log->readonly)
 		return cafe_log_refuse_readonly(log, e);
 	log->link_known = 0;
+	log->server_ts[0] = '\0';
 	rc = log->be->begin(log);
 	if (rc != CAFE_DB_OK)
 		return db_status(log, rc, e, "begin");

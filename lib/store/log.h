@@ -28,7 +28,7 @@
 #include "event/event.h"
 #include "store.h"
 
-#define CAFE_SCHEMA_VERSION 2
+#define CAFE_SCHEMA_VERSION 3
 
 struct cafe_log;
 
@@ -58,6 +58,14 @@ void cafe_log_remove_files(const char *path);
 json_t *cafe_log_meta(struct cafe_log *log, const char *correlation_id);
 /* Names the program in every event's meta.tool (default "cafe"). */
 void cafe_log_set_tool(struct cafe_log *log, const char *tool);
+/* Names the shop in every event's meta.shop (DESIGN §15; default
+ * CAFE_SHOP_MAIN), unless a batch names its own (cafe_batch.shop). */
+void cafe_log_set_shop(struct cafe_log *log, const char *shop);
+/* Borrowed: the shop set, or CAFE_SHOP_MAIN. */
+const char *cafe_log_shop(const struct cafe_log *log);
+/* Now, as the events appended now will say: inside a write transaction
+ * on a server, the server's clock read under its lock; else this host's. */
+long long cafe_log_now_ms(const struct cafe_log *log);
 /* Borrowed: the log's connection as store.h's, for projection and
  * operational tables only, never `events`. */
 struct cafe_db *cafe_log_store(struct cafe_log *log);
@@ -159,6 +167,13 @@ int cafe_log_read_key(struct cafe_log *log, const char *key,
 /* The last event of a type (seq order) or 0 when there is none. */
 int cafe_log_last_of_type(struct cafe_log *log, enum cafe_event_type type,
 		cafe_event_fn fn, void *arg, struct cafe_err *e);
+/* The same among one shop's events (DESIGN §15). */
+int cafe_log_last_in_shop(struct cafe_log *log, enum cafe_event_type type,
+		const char *shop, cafe_event_fn fn, void *arg, struct cafe_err *e);
+/* The shops the log's events name, in order, as a NULL-terminated array
+ * of new strings in *out (free each and it); "main" for events that name
+ * none. */
+int cafe_log_shops(struct cafe_log *log, char ***out, size_t *n, struct cafe_err *e);
 
 /* The highest seq, 0 for an empty log; -1 on error. */
 long long cafe_log_head(struct cafe_log *log, struct cafe_err *e);

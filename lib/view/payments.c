@@ -442,7 +442,7 @@ cash_out(struct cafe_log *log, const struct cafe_batch *b, struct cafe_err *e)
 	for (size_t i = 0; i < b->n; i++) {
 		if (!json_is_string(json_object_get(b->ev[i].data, "tender")))
 			continue;
-		cafe_till_init(&t);
+		cafe_till_init(&t, cafe_log_shop(log));
 		if ((status = cafe_till_is_open(log, &t.open, e)) != 0)
 			return status;
 		return cafe_till_require_open(&t, "a cash refund", e);

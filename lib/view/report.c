@@ -31,7 +31,8 @@ static const char *const till_keys[] = {
 #define TILL_KEYS 6
 
 #define COLUMNS \
-	"bucket BIGINT NOT NULL, product TEXT NOT NULL, orders BIGINT NOT NULL," \
+	"bucket BIGINT NOT NULL, shop TEXT NOT NULL, product TEXT NOT NULL," \
+	" orders BIGINT NOT NULL," \
 	" drinks BIGINT NOT NULL, gross BIGINT NOT NULL, tax BIGINT NOT NULL," \
 	" refunds BIGINT NOT NULL, voids BIGINT NOT NULL, owed BIGINT NOT NULL," \
 	" cancelled BIGINT NOT NULL, rejected BIGINT NOT NULL, delivered BIGINT NOT NULL," \
@@ -40,13 +41,13 @@ static const char *const till_keys[] = {
 	" till_cash_in BIGINT NOT NULL, till_cash_out BIGINT NOT NULL," \
 	" till_expected BIGINT NOT NULL, till_counted BIGINT NOT NULL," \
 	" till_over_short BIGINT NOT NULL," \
-	" PRIMARY KEY(bucket, product)"
+	" PRIMARY KEY(bucket, shop, product)"
 /* When each order was placed, for its delivery time, and its total and
  * tax, for the tax a refund of it gives back; and the delivery
  * times of the orders placed in a bucket, to the second under an hour, to
  * the minute under a day, to the hour beyond (secs: the bin's start). */
 #define ORDER_COLUMNS "order_id BIGINT PRIMARY KEY, placed_ms BIGINT NOT NULL," \
-	" total BIGINT NOT NULL, tax BIGINT NOT NULL"
+	" total BIGINT NOT NULL, tax BIGINT NOT NULL, shop TEXT NOT NULL"
 #define DELIVERY_COLUMNS \
 	"bucket BIGINT NOT NULL, secs BIGINT NOT NULL, n BIGINT NOT NULL," \
 	" PRIMARY KEY(bucket, secs)"
@@ -61,6 +62,7 @@ struct add {
 
 struct fold {
 	struct cafe_db *db;
+	char shop[168];             /* the event's, as each is folded */
 	struct cafe_stmt *up, *placed, *placed_at, *took;
 	struct cafe_err *e;
 	int status;
@@ -86,13 +88,13 @@ fold_prepare(void *arg, const char *table)
 	int status;
 
 	if ((status = cafe_db_preparef(f->db, &f->up, WHO, f->e,
-	    "INSERT INTO %s(bucket, product, orders, drinks, gross, "
+	    "INSERT INTO %s(bucket, shop, product, orders, drinks, gross, "
 	    "tax, refunds, voids, owed, cancelled, rejected, delivered, cash, cash_refunds, "
 	    "till_closes, till_float, till_cash_in, till_cash_out, till_expected, "
 	    "till_counted, till_over_short) "
-	    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, "
-	    "?17, ?18, ?19, ?20, ?21) "
-	    "ON CONFLICT(bucket, product) DO UPDATE SET orders = %s.orders + ?3, "
+	    "VALUES (?1, ?22, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, "
+	    "?16, ?17, ?18, ?19, ?20, ?21) "
+	    "ON CONFLICT(bucket, shop, product) DO UPDATE SET orders = %s.orders + ?3, "
 	    "drinks = %s.drinks + ?4, gross = %s.gross + ?5, tax = %s.tax + ?6, "
 	    "refunds = %s.refunds + ?7, voids = %s.voids + ?8, owed = %s.owed + ?9, "
 	    "cancelled = %s.cancelled + ?10, rejected = %s.rejected + ?11, "
@@ -107,11 +109,11 @@ fold_prepare(void *arg, const char *table)
 	    table, table, table, table, table, table, table, table, table)) != 0)
 		return status;
 	if ((status = cafe_db_preparef(f->db, &f->placed, WHO, f->e,
-	    "INSERT INTO %s_orders(order_id, placed_ms, total, tax) "
-	    "VALUES (?1, ?2, ?3, ?4) ON CONFLICT(order_id) DO NOTHING", table)) != 0)
+	    "INSERT INTO %s_orders(order_id, placed_ms, total, tax, shop) "
+	    "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(order_id) DO NOTHING", table)) != 0)
 		return status;
 	if ((status = cafe_db_preparef(f->db, &f->placed_at, WHO, f->e,
-	    "SELECT placed_ms, total, tax FROM %s_orders "
+	    "SELECT placed_ms, total, tax, shop FROM %s_orders "
 	    "WHERE order_id = ?1", table)) != 0)
 		return status;
 	if ((status = cafe_db_preparef(f->db, &f->took, WHO, f->e,
@@ -164,6 +166,8 @@ order_of(struct fold *f, const struct cafe_event *ev, long long *placed, long lo
 		*placed = cafe_col_int(f->placed_at, 0);
 		*total = cafe_col_int(f->placed_at, 1);
 		*tax = cafe_col_int(f->placed_at, 2);
+		/* What follows an order counts in the shop it was placed in. */
+		snprintf(f->shop, sizeof f->shop, "%s", cafe_col_text(f->placed_at, 3));
 	}
 	cafe_stmt_reset(f->placed_at);
 	if (rc != CAFE_DB_ROW && rc != CAFE_DB_DONE)
@@ -230,6 +234,7 @@ add_row(struct fold *f, long long bucket, const char *product, const struct add 
 	cafe_stmt_int(f->up, 15, a->till_closes);
 	for (int i = 0; i < TILL_KEYS; i++)
 		cafe_stmt_int(f->up, 16 + i, a->till[i]);
+	cafe_stmt_text(f->up, 22, f->shop);
 	if ((rc = cafe_stmt_step(f->up)) != CAFE_DB_DONE)
 		return f->status = cafe_db_status(f->db, rc, WHO, "write", f->e);
 	return 0;
@@ -251,6 +256,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 	if (ms < 0)
 		return 0;
 	bucket = ms / BUCKET_MS;
+	cafe_event_shop(ev, f->shop, sizeof f->shop);
 	memset(&a, 0, sizeof a);
 	if (ev->kind == CAFE_EV_ORDER_PLACED) {
 		json_t *items = cafe_items_of(ev->data), *it;
@@ -269,6 +275,7 @@ fold_event(const struct cafe_event *ev, void *arg)
 		cafe_stmt_int(f->placed, 2, ms);
 		cafe_stmt_int(f->placed, 3, a.gross);
 		cafe_stmt_int(f->placed, 4, a.tax);
+		cafe_stmt_text(f->placed, 5, f->shop);
 		if (step_done(f, f->placed) != 0)
 			return f->status;
 		json_array_foreach(items, i, it) {
@@ -326,7 +333,7 @@ static const struct cafe_fold_view sales_view = {
 	.batch = SLICE,
 	.fold = &sales_fold,
 	.shape_table = "sales",
-	.shape_column = "till_over_short",
+	.shape_column = "shop",
 	.drop_sql = "DROP TABLE IF EXISTS sales; DROP TABLE IF EXISTS sales_orders;"
 	    "DROP TABLE IF EXISTS sales_delivery",
 	.create_sql = "CREATE TABLE IF NOT EXISTS sales(" COLUMNS ");"
@@ -345,7 +352,7 @@ static const struct cafe_fold_view sales_view = {
 static int
 source(struct cafe_log *log, const char **table, struct cafe_err *e)
 {
-	struct fold f = { cafe_log_store(log), NULL, NULL, NULL, NULL, e, 0 };
+	struct fold f = { .db = cafe_log_store(log), .e = e };
 
 	return cafe_fold_view_source(&sales_view, log, &f, table, e);
 }
@@ -363,16 +370,30 @@ query(struct cafe_db *db, const char *sql, long long from, long long to,
 	return 0;
 }
 
+/* The same for one shop's rows (?3), or the chain's with shop NULL. */
+static int
+query_shop(struct cafe_db *db, const char *fmt, const char *table, const char *shop,
+    long long from, long long to, struct cafe_stmt **st, struct cafe_err *e)
+{
+	char sql[900];
+	int status;
+
+	snprintf(sql, sizeof sql, fmt, table, shop ? " AND shop = ?3" : "");
+	if ((status = query(db, sql, from, to, st, e)) == 0 && shop)
+		cafe_stmt_text(*st, 3, shop);
+	return status;
+}
+
 int
 cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
-    const char *timezone, const char *currency, json_t **out, struct cafe_err *e)
+    const char *timezone, const char *currency, const char *shop, json_t **out,
+    struct cafe_err *e)
 {
 	struct cafe_db *db = log ? cafe_log_store(log) : NULL;
 	struct cafe_stmt *st = NULL;
 	const char *table = NULL;
 	json_t *products = json_array(), *hours = json_array();
 	long long sum[18] = { 0 };
-	char sql[768];
 	int status = 0, rc;
 
 	*out = NULL;
@@ -380,12 +401,12 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 		goto out;
 	if (!log)
 		goto done;
-	snprintf(sql, sizeof sql, "SELECT sum(orders), sum(drinks), sum(gross), sum(tax), "
+	if ((status = query_shop(db, "SELECT sum(orders), sum(drinks), sum(gross), sum(tax), "
 	    "sum(refunds), sum(voids), sum(owed), sum(cancelled), sum(rejected), sum(cash), "
 	    "sum(cash_refunds), sum(till_closes), sum(till_float), sum(till_cash_in), "
 	    "sum(till_cash_out), sum(till_expected), sum(till_counted), sum(till_over_short) "
-	    "FROM %s WHERE product = '' AND bucket >= ?1 AND bucket < ?2", table);
-	if ((status = query(db, sql, from_ms, to_ms, &st, e)) != 0)
+	    "FROM %s WHERE product = '' AND bucket >= ?1 AND bucket < ?2%s", table, shop,
+	    from_ms, to_ms, &st, e)) != 0)
 		goto out;
 	if ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		for (int i = 0; i < 18; i++)
@@ -394,10 +415,9 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 		goto out;
 	cafe_stmt_free(st);
 	st = NULL;
-	snprintf(sql, sizeof sql, "SELECT product, sum(drinks), sum(gross) FROM %s "
-	    "WHERE product <> '' AND bucket >= ?1 AND bucket < ?2 GROUP BY product "
-	    "ORDER BY sum(gross) DESC, product", table);
-	if ((status = query(db, sql, from_ms, to_ms, &st, e)) != 0)
+	if ((status = query_shop(db, "SELECT product, sum(drinks), sum(gross) FROM %s "
+	    "WHERE product <> '' AND bucket >= ?1 AND bucket < ?2%s GROUP BY product "
+	    "ORDER BY sum(gross) DESC, product", table, shop, from_ms, to_ms, &st, e)) != 0)
 		goto out;
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		json_array_append_new(products, json_pack("{s:s, s:I, s:I}", "product",
@@ -408,10 +428,10 @@ cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char
 	cafe_stmt_free(st);
 	st = NULL;
 	/* Hours as the UTC instant they start; four buckets make one. */
-	snprintf(sql, sizeof sql, "SELECT bucket / 4, sum(orders), sum(gross) FROM %s "
-	    "WHERE product = '' AND bucket >= ?1 AND bucket < ?2 AND orders > 0 "
-	    "GROUP BY bucket / 4 ORDER BY bucket / 4", table);
-	if ((status = query(db, sql, from_ms, to_ms, &st, e)) != 0)
+	if ((status = query_shop(db, "SELECT bucket / 4, sum(orders), sum(gross) FROM %s "
+	    "WHERE product = '' AND bucket >= ?1 AND bucket < ?2 AND orders > 0%s "
+	    "GROUP BY bucket / 4 ORDER BY bucket / 4", table, shop, from_ms, to_ms, &st,
+	    e)) != 0)
 		goto out;
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		char hour[32];
@@ -432,6 +452,8 @@ done:
 	    "net", (json_int_t)(sum[2] - sum[4]), "tax", (json_int_t)sum[3],
 	    "cancelled", (json_int_t)sum[7], "rejected", (json_int_t)sum[8],
 	    "products", products, "hours", hours);
+	if (shop)
+		json_object_set_new(*out, "shop", json_string(shop));
 	/* How the day was paid, and what the drawer said at its close. */
 	json_object_set_new(*out, "tenders", json_pack("{s:I, s:I}",
 	    "card", (json_int_t)(sum[2] - sum[9]), "cash", (json_int_t)sum[9]));
@@ -446,6 +468,33 @@ out:
 	json_decref(products);
 	json_decref(hours);
 	return status;
+}
+
+int
+cafe_report_chain(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
+    const char *timezone, const char *currency, char *const *shops, json_t **out,
+    struct cafe_err *e)
+{
+	json_t *rows = json_array(), *one;
+	int status;
+
+	*out = NULL;
+	for (size_t i = 0; shops && shops[i]; i++) {
+		if ((status = cafe_report(log, from_ms, to_ms, day, timezone, currency, shops[i],
+		    &one, e)) != 0) {
+			json_decref(rows);
+			return status;
+		}
+		json_array_append_new(rows, one);
+	}
+	if ((status = cafe_report(log, from_ms, to_ms, day, timezone, currency, NULL, out,
+	    e)) != 0) {
+		json_decref(rows);
+		return status;
+	}
+	json_object_set_new(*out, "shop", json_string("all"));
+	json_object_set_new(*out, "shops", rows);
+	return 0;
 }
 
 /* --- cafe-trace stats: the same counts, per hour and over all of them --- */

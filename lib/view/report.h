@@ -25,11 +25,18 @@
  * currency as given; orders, drinks, gross, refunds, voids, owed, net
  * (gross - refunds), tax, cancelled, rejected, products [{product,
  * drinks, revenue}] (most revenue first), and hours [{hour (UTC, RFC
- * 3339), orders, gross}] for each hour with orders. A new reference in
- * *out.
+ * 3339), orders, gross}] for each hour with orders. shop: one shop's
+ * (and the answer says which), or NULL for the whole log. A new reference
+ * in *out.
  */
 int cafe_report(struct cafe_log *log, long long from_ms, long long to_ms, const char *day,
-		const char *timezone, const char *currency, json_t **out, struct cafe_err *e);
+		const char *timezone, const char *currency, const char *shop, json_t **out,
+		struct cafe_err *e);
+/* The chain's close-out (DESIGN §15): its totals as above with shop
+ * "all", and shops [the close-out of each shop named, with its shop]. */
+int cafe_report_chain(struct cafe_log *log, long long from_ms, long long to_ms,
+		const char *day, const char *timezone, const char *currency,
+		char *const *shops, json_t **out, struct cafe_err *e);
 
 /*
  * cafe-trace stats from the same projection: orders, delivered,

@@ -27,11 +27,11 @@ cafe_till_is_open(struct cafe_log *log, int *open, struct cafe_err *e)
 	long long v;
 	int status = 0;
 
-	cafe_till_init(&t);
-	if ((v = cafe_log_stream_version(log, CAFE_TILL_STREAM, e)) < 0)
+	cafe_till_init(&t, cafe_log_shop(log));
+	if ((v = cafe_log_stream_version(log, t.stream, e)) < 0)
 		return e->missing ? 0 : e->status;
 	if (v > 0)
-		status = cafe_log_read_stream_after(log, CAFE_TILL_STREAM, v - 1, apply, &t, e);
+		status = cafe_log_read_stream_after(log, t.stream, v - 1, apply, &t, e);
 	*open = t.open;
 	return status;
 }
@@ -42,13 +42,13 @@ cafe_till_load(struct cafe_log *log, struct cafe_till *t, struct cafe_err *e)
 	long long v;
 	int status;
 
-	cafe_till_init(t);
-	if ((v = cafe_log_stream_version(log, CAFE_TILL_STREAM, e)) < 0)
+	cafe_till_init(t, cafe_log_shop(log));
+	if ((v = cafe_log_stream_version(log, t->stream, e)) < 0)
 		return e->missing ? 0 : e->status;
 	if (v == 0)
 		return 0;
 	/* The last event says whether it is open, and its close's counts. */
-	if ((status = cafe_log_read_stream_after(log, CAFE_TILL_STREAM, v - 1, apply, t,
+	if ((status = cafe_log_read_stream_after(log, t->stream, v - 1, apply, t,
 	    e)) != 0 || !t->open)
 		return status;
 	return cafe_log_read_types(log, t->opened_seq, LLONG_MAX, cash_types, apply, t, e);
@@ -82,9 +82,12 @@ till_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 static int
 run(struct cafe_log *log, int close, long long n, json_t **out, struct cafe_err *e)
 {
-	struct till_txn x = { close, n, { 0 } };
+	struct till_txn x;
 	int status;
 
+	memset(&x, 0, sizeof x);
+	x.close = close;
+	x.n = n;
 	if ((status = cafe_log_transact(log, till_txn, &x, e)) != 0)
 		return status;
 	if (out)

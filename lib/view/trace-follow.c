@@ -65,6 +65,7 @@ order_json(const struct cafe_order *o)
 	    json_null());
 	json_object_set_new(row, "takeout", json_boolean(o->takeout));
 	json_object_set_new(row, "tenders", cafe_order_tenders(o));
+	json_object_set_new(row, "shop", json_string(o->shop[0] ? o->shop : CAFE_SHOP_MAIN));
 	return row;
 }
 

@@ -54,6 +54,7 @@ cafe_trace_row_json(struct cafe_stmt *st)
 	json_object_set_new(row, "takeout", json_boolean(cafe_col_int(st, 17)));
 	json_object_set_new(row, "tenders", cafe_tenders_json(cafe_col_int(st, 18),
 	    cafe_col_int(st, 19), -1));
+	json_object_set_new(row, "shop", json_string(cafe_col_text(st, 20)));
 	return row;
 }
 

@@ -42,13 +42,14 @@
 	" refund_last_failed INTEGER NOT NULL, pickup_at TEXT NOT NULL, note TEXT NOT NULL," \
 	" ticket INTEGER NOT NULL, takeout INTEGER NOT NULL, cash BIGINT NOT NULL," \
 	" cash_refunded BIGINT NOT NULL, cash_refund_open BIGINT NOT NULL," \
-	" tendered BIGINT NOT NULL, returned INTEGER NOT NULL, returned_products TEXT NOT NULL"
+	" tendered BIGINT NOT NULL, returned INTEGER NOT NULL, returned_products TEXT NOT NULL," \
+	" shop TEXT NOT NULL"
 
 /* The columns of an answer, in the order cafe_trace_row_json() (trace-row.c)
  * reads them. */
 #define ROW_COLUMNS "order_id, customer, product, qty, total, order_status, " \
 	"payment_status, delivery_status, messages, placed_at, updated_at, address, rider, " \
-	"items, pickup_at, note, ticket, takeout, amount, cash"
+	"items, pickup_at, note, ticket, takeout, amount, cash, shop"
 
 /* 1 when order_trace exists with the current shape, 0 when it does
  * not exist, -1 when it has an older shape. */
@@ -57,7 +58,7 @@ table_shape(struct cafe_db *db)
 {
 	if (!cafe_db_has(db, "order_trace", NULL))
 		return 0;
-	return cafe_db_has(db, "order_trace", "returned_products") ? 1 : -1;
+	return cafe_db_has(db, "order_trace", "shop") ? 1 : -1;
 }
 
 /* Set while a rebuild folds the whole log: the table's indexes are made
@@ -91,7 +92,8 @@ cafe_trace_schema(struct cafe_log *log, struct cafe_err *e)
 	    "ON order_trace(payment_status, order_id);"
 	    "CREATE INDEX IF NOT EXISTS order_trace_delivery_status "
 	    "ON order_trace(delivery_status, order_id);"
-	    "CREATE INDEX IF NOT EXISTS order_trace_placed_at ON order_trace(placed_at);",
+	    "CREATE INDEX IF NOT EXISTS order_trace_placed_at ON order_trace(placed_at);"
+	    "CREATE INDEX IF NOT EXISTS order_trace_shop ON order_trace(shop, order_id);",
 	    WHO, e);
 }
 
@@ -178,6 +180,7 @@ row_to_order(struct fold *f, struct cafe_order *o, char *delivered_at, size_t n)
 	o->tendered = cafe_col_int(f->get, 28);
 	o->returned = cafe_col_int(f->get, 29);
 	cafe_strcopy(o->returned_products, sizeof o->returned_products, COL(30));
+	cafe_strcopy(o->shop, sizeof o->shop, COL(31));
 }
 
 static int
@@ -192,7 +195,7 @@ fold_prepare(struct fold *f, const char *table)
 	    "rider, amount, delivered_at, items, refunded, refund_open, refund_failed, "
 	    "refund_asks, refund_answers, refund_last_failed, pickup_at, note, ticket, "
 	    "takeout, cash, cash_refunded, cash_refund_open, tendered, returned, "
-	    "returned_products FROM %s WHERE order_id = ?",
+	    "returned_products, shop FROM %s WHERE order_id = ?",
 	    table)) != 0)
 		return status;
 	/* An upsert updates a row in place and touches the customer index
@@ -203,9 +206,9 @@ fold_prepare(struct fold *f, const char *table)
 	    "placed_at, updated_at, address, rider, amount, delivered_at, items, "
 	    "refunded, refund_open, refund_failed, refund_asks, refund_answers, "
 	    "refund_last_failed, pickup_at, note, ticket, takeout, cash, cash_refunded, "
-	    "cash_refund_open, tendered, returned, returned_products) "
+	    "cash_refund_open, tendered, returned, returned_products, shop) "
 	    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
-	    "?, ?, ?, ?, ?, ?, ?, ?) "
+	    "?, ?, ?, ?, ?, ?, ?, ?, ?) "
 	    "ON CONFLICT(order_id) DO UPDATE SET customer = excluded.customer, "
 	    "product = excluded.product, qty = excluded.qty, total = excluded.total, "
 	    "order_status = excluded.order_status, "
@@ -222,7 +225,8 @@ fold_prepare(struct fold *f, const char *table)
 	    "ticket = excluded.ticket, takeout = excluded.takeout, cash = excluded.cash, "
 	    "cash_refunded = excluded.cash_refunded, "
 	    "cash_refund_open = excluded.cash_refund_open, tendered = excluded.tendered, "
-	    "returned = excluded.returned, returned_products = excluded.returned_products",
+	    "returned = excluded.returned, returned_products = excluded.returned_products, "
+	    "shop = excluded.shop",
 	    table)) != 0)
 		return status;
 	f->rows = cafe_xcalloc(ROWS_CAP, sizeof *f->rows);
@@ -369,6 +373,7 @@ fold_flush(struct fold *f)
 		cafe_stmt_int(f->put, 30, o->tendered);
 		cafe_stmt_int(f->put, 31, o->returned);
 		cafe_stmt_text_ref(f->put, 32, o->returned_products);
+		cafe_stmt_text_ref(f->put, 33, o->shop[0] ? o->shop : CAFE_SHOP_MAIN);
 		rc = cafe_stmt_step(f->put);
 		cafe_stmt_reset(f->put);
 		if (rc != CAFE_DB_DONE)
@@ -693,6 +698,8 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		n += snprintf(sql + n, sizeof sql - n, " AND customer = ?%d", ++nparam);
 	if (q->status)
 		n += status_filter(sql + n, sizeof sql - n, q->status, ++nparam);
+	if (q->shop)
+		n += snprintf(sql + n, sizeof sql - n, " AND shop = ?%d", ++nparam);
 	/* Orders are placed in order_id's order but for clocks that differ:
 	 * bound order_id by the oldest match (read by its index), so that the
 	 * newest-first walk stops there instead of at the first order (no
@@ -713,6 +720,8 @@ cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		cafe_stmt_text(st, ++nparam, q->customer);
 	if (q->status)
 		cafe_stmt_text(st, ++nparam, q->status);
+	if (q->shop)
+		cafe_stmt_text(st, ++nparam, q->shop);
 	if (since[0])
 		cafe_stmt_text(st, ++nparam, since);
 	cafe_stmt_int(st, ++nparam, q->limit > 0 ? q->limit : LLONG_MAX);

@@ -58,6 +58,7 @@ int cafe_trace_schema(struct cafe_log *log, struct cafe_err *e);
 struct cafe_trace_query {
 	const char *customer;       /* NULL: any */
 	const char *status;         /* matches order, payment or delivery status */
+	const char *shop;           /* placed in this shop; NULL: the chain's */
 	const char *since;          /* RFC 3339: placed at or after */
 	long long limit;            /* 0: no limit */
 	const char *as_of;          /* RFC 3339: the view as the log stood then */
@@ -66,7 +67,7 @@ struct cafe_trace_query {
 
 /* Calls fn with one JSON object per order (borrowed), oldest first:
  * order_id, customer, product, qty, total, order_status, payment_status,
- * delivery_status, messages, placed_at, updated_at, address, rider.
+ * delivery_status, messages, placed_at, updated_at, address, rider, shop.
  * A bad since or as_of is CAFE_USAGE. */
 int cafe_trace_list(struct cafe_log *log, const struct cafe_trace_query *q,
 		int (*fn)(json_t *row, void *arg), void *arg, struct cafe_err *e);

@@ -60,7 +60,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cafe_order_apply(&o, &ev);
 		cafe_stock_init(&s, NULL);
 		cafe_stock_apply(&s, &ev);
-		cafe_till_init(&t);
+		cafe_till_init(&t, NULL);
 		cafe_till_apply(&t, &ev);
 		json_decref(cafe_till_json(&t));
 		cafe_batch_init(&b);

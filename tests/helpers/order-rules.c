@@ -192,15 +192,15 @@ main(void)
 
 	cafe_stock_init(&s, cafe_config_product(&c, "mocha"));
 	cafe_batch_init(&b);
-	CHECK(cafe_decide_stock(&b, "mocha", &s, 0, 5, &e) == CAFE_REFUSED,
+	CHECK(cafe_decide_stock(&b, NULL, "mocha", &s, 0, 5, &e) == CAFE_REFUSED,
 	    "--add on an untracked product is refused");
-	CHECK(cafe_decide_stock(&b, "mocha", &s, 1, 5, &e) == 0 && b.n == 1,
+	CHECK(cafe_decide_stock(&b, NULL, "mocha", &s, 1, 5, &e) == 0 && b.n == 1,
 	    "--set starts tracking");
 	cafe_stock_apply(&s, &b.ev[0]);
 	cafe_batch_release(&b);
 	cafe_batch_init(&b);
 	CHECK(s.tracked && s.level == 5 &&
-	    cafe_decide_stock(&b, "mocha", &s, 0, -6, &e) == CAFE_REFUSED,
+	    cafe_decide_stock(&b, NULL, "mocha", &s, 0, -6, &e) == CAFE_REFUSED,
 	    "stock cannot be adjusted below 0");
 	cafe_batch_release(&b);
 

@@ -32,17 +32,18 @@
 
 static const char usage[] =
 "usage: cafe-daemon [--db PATH] [--config PATH] [-q | -v] run [--once]\n"
-"                   [--policy NAME]...\n"
+"                   [--policy NAME]... [--shop NAME|all]\n"
 "       cafe-daemon status [--json]\n"
 "       cafe-daemon retry [POLICY]\n"
 "example: cafe-daemon run --once --policy start-delivery --policy notify\n";
 
-enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_POLICY };
+enum { OPT_ONCE = CAFE_OPT_FIRST_LOCAL, OPT_POLICY, OPT_SHOP };
 
 static const struct option longopts[] = {
 	CAFE_GLOBAL_LONGOPTS,
 	CAFE_FLAG("once", OPT_ONCE),
 	CAFE_ARG("policy", OPT_POLICY),
+	CAFE_ARG("shop", OPT_SHOP),
 	{ NULL, 0, NULL, 0 }
 };
 
@@ -50,6 +51,7 @@ struct opts {
 	int once;
 	const char **policies;      /* NULL-terminated, or NULL: all */
 	size_t npolicies;
+	const char *shop;           /* --shop: NULL, the config's */
 };
 
 static pthread_t main_thread;
@@ -61,6 +63,8 @@ local_opt(void *arg, int c, const char *optarg)
 
 	if (c == OPT_ONCE) {
 		o->once = 1;
+	} else if (c == OPT_SHOP) {
+		o->shop = optarg;
 	} else if (c == OPT_POLICY) {
 		o->policies = cafe_xrealloc(o->policies,
 		    (o->npolicies + 2) * sizeof *o->policies);
@@ -264,14 +268,26 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
 	const struct opts *op = opts;
 	struct cafe_daemon_opts o = { 0 };
+	struct cafe_err e = { 0, "", 0, 0 };
+	char **shops = NULL;
+	const char *shop, *one[2] = { NULL, NULL };
 	int status;
 
 	(void)argc, (void)argv;
+	/* The shops it serves (DESIGN §15): --shop, all of the log's, or the
+	 * config's; a shop's daemon may run on its own host. */
+	if ((status = cafe_ctx_shop(ctx, op->shop, &shop, &shops, &e)) != 0) {
+		cafe_ctx_error(ctx, &e);
+		return status;
+	}
+	one[0] = shop;
+	o.shops = shops && shops[0] ? (const char *const *)shops : shops ? NULL : one;
 	/* Before any thread: customers' messages in their languages. */
 	cafe_lang_init();
 	o.policies = op->policies;
 	o.once = op->once;
 	status = run_daemon(ctx, &o);
+	cafe_shops_free(shops);
 	if (status == 0 && op->once) {
 		status = check_owed(ctx);
 		/* The check folds the payments view: leave no WAL behind. */
@@ -439,14 +455,20 @@ static int
 check_retry(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
     enum cafe_verb_open *open)
 {
+	char name[64];
+
 	(void)opts, (void)open;
-	if (argc && !cafe_policy_find(argv[0]))
+	/* A shop's own is POLICY@SHOP, as status names it. */
+	snprintf(name, sizeof name, "%.*s", argc ? (int)strcspn(argv[0], "@") : 0,
+	    argc ? argv[0] : "");
+	if (argc && !cafe_policy_find(name))
 		return cafe_usage_error(ctx, "unknown policy '%s'", argv[0]);
 	return 0;
 }
 
 static const struct cafe_verb verbs[] = {
-	{ "run", 0, 0, NULL, CAFE_OPT_BIT(OPT_ONCE) | CAFE_OPT_BIT(OPT_POLICY), NULL,
+	{ "run", 0, 0, NULL, CAFE_OPT_BIT(OPT_ONCE) | CAFE_OPT_BIT(OPT_POLICY) |
+	    CAFE_OPT_BIT(OPT_SHOP), NULL,
 	    CAFE_OPEN_CREATE, check_run, do_run, 0 },
 	{ "status", 0, 0, NULL, 0, NULL, CAFE_OPEN_READ, NULL, do_status, 0 },
 	{ "retry", 0, 1, "'retry' takes at most one policy", 0, NULL, CAFE_OPEN_CREATE,
@@ -460,7 +482,7 @@ main(int argc, char **argv)
 	static const struct cafe_program program = {
 		"cafe-daemon", usage, longopts, local_opt, verbs, NULL, 0
 	};
-	struct opts o = { 0, NULL, 0 };
+	struct opts o = { 0, NULL, 0, NULL };
 	int status = cafe_cli_main(&program, &o, argc, argv);
 
 	free(o.policies);

@@ -44,7 +44,7 @@ enum {
 	OPT_QTY = CAFE_OPT_FIRST_LOCAL, OPT_CUSTOMER, OPT_ADDRESS, OPT_KEY, OPT_WAIT,
 	OPT_BATCH, OPT_REASON, OPT_SET, OPT_ADD, OPT_PRICE, OPT_CODE, OPT_OPTIONS, OPT_STOCK,
 	OPT_AS_OF, OPT_PRUNE, OPT_CONTACT, OPT_NOTE, OPT_PICKUP_AT, OPT_LANGUAGE,
-	OPT_TENDER, OPT_TENDERED, OPT_TAKEOUT, OPT_PRINT
+	OPT_TENDER, OPT_TENDERED, OPT_TAKEOUT, OPT_PRINT, OPT_SHOP
 };
 
 static const struct option longopts[] = {
@@ -59,6 +59,7 @@ static const struct option longopts[] = {
 	CAFE_ARG("set", OPT_SET),
 	CAFE_ARG("add", OPT_ADD),
 	CAFE_ARG("price", OPT_PRICE),
+	CAFE_ARG("shop", OPT_SHOP),
 	CAFE_ARG("code", OPT_CODE),
 	CAFE_ARG("options", OPT_OPTIONS),
 	CAFE_ARG("stock", OPT_STOCK),
@@ -77,7 +78,7 @@ static const struct option longopts[] = {
 
 struct opts {
 	const char *qty, *customer, *address, *key, *wait, *reason, *set, *add;
-	const char *price, *code, *options, *stock, *as_of, *contact, *note;
+	const char *price, *code, *options, *stock, *as_of, *contact, *note, *shop;
 	const char *pickup_at, *language, *tendered;
 	const char *tender[3];      /* as given; a third is an error */
 	int ntender;
@@ -104,6 +105,7 @@ local_opt(void *arg, int c, const char *optarg)
 	case OPT_SET: o->set = optarg; break;
 	case OPT_ADD: o->add = optarg; break;
 	case OPT_PRICE: o->price = optarg; break;
+	case OPT_SHOP: o->shop = optarg; break;
 	case OPT_CODE: o->code = optarg; break;
 	case OPT_OPTIONS: o->options = optarg; break;
 	case OPT_STOCK: o->stock = optarg; break;
@@ -128,6 +130,8 @@ local_opt(void *arg, int c, const char *optarg)
 static struct cafe_menu shop_menu;
 static struct cafe_config shop_view;
 
+static int chain_menu;          /* menu --shop all: the chain's, no shop's prices */
+
 static int
 shop(struct cafe_ctx *ctx, long long until_ms, const struct cafe_config **out,
     struct cafe_err *e)
@@ -137,7 +141,8 @@ shop(struct cafe_ctx *ctx, long long until_ms, const struct cafe_config **out,
 	int status;
 
 	if (!loaded) {
-		if ((status = cafe_menu_load(ctx->log, until_ms, &shop_menu, e)) != 0)
+		if ((status = chain_menu ? cafe_menu_load_shop(ctx->log, until_ms, NULL, &shop_menu,
+		    e) : cafe_menu_load(ctx->log, until_ms, &shop_menu, e)) != 0)
 			return status;
 		cafe_menu_view(&shop_view, &ctx->config, &shop_menu);
 		if (until_ms < 0 && ctx->config.menu_given &&
@@ -165,8 +170,15 @@ show_menu(struct cafe_ctx *ctx, const struct opts *o)
 	const struct cafe_config *c;
 	struct cafe_stock *levels;
 	long long until = o->as_of ? cafe_parse_local(o->as_of) : -1;
+	const char *which;
 	int status = 0;
 
+	/* Another shop's menu and stock, or the chain's own (all). */
+	if ((status = cafe_ctx_shop(ctx, o->shop, &which, NULL, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (ctx->log && o->shop)
+		cafe_log_set_shop(ctx->log, which);
+	chain_menu = o->shop && !which;
 	if ((status = shop(ctx, until, &c, &e)) != 0)
 		return fail(ctx, status, &e);
 	levels = cafe_xcalloc(c->nmenu ? c->nmenu : 1, sizeof *levels);
@@ -279,9 +291,15 @@ menu_change(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 		}
 		return 0;
 	}
+	if ((status = cafe_ctx_shop(ctx, o->shop, &it.shop, NULL, &e)) != 0)
+		return fail(ctx, status, &e);
+	if (o->shop && strcmp(o->shop, "all") == 0)
+		return fail(ctx, cafe_err_set(&e, CAFE_USAGE, "--shop all is the chain's menu: "
+		    "leave --shop out"), &e);
 	if (strcmp(verb, "remove") == 0)
-		status = cafe_menu_remove(ctx->log, &ctx->config, argv[1], &n, &e);
-	else if ((status = menu_item(o, argv[1], verb[0] == 'a', &it, &e)) == 0)
+		status = cafe_menu_remove(ctx->log, &ctx->config, argv[1], o->shop, &n, &e);
+	else if ((status = menu_item(o, argv[1], verb[0] == 'a', &it, &e)) == 0 &&
+	    (it.shop = o->shop, 1))     /* not given: the chain's menu */
 		status = verb[0] == 'a' ? cafe_menu_add(ctx->log, &ctx->config, &it, &n, &e) :
 		    cafe_menu_set(ctx->log, &ctx->config, &it, &n, &e);
 	free_groups(it.groups);
@@ -692,6 +710,15 @@ check_menu(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
 
 	if ((ctx->given & BIT(OPT_PRUNE)) && (!v || strcmp(v, "import") != 0))
 		return cafe_usage_error(ctx, "--prune goes with 'menu import'");
+	/* A shop of a chain changes only its prices and what it sells. */
+	if ((ctx->given & BIT(OPT_SHOP)) && v && strcmp(v, "set") != 0 &&
+	    strcmp(v, "remove") != 0)
+		return cafe_usage_error(ctx, "--shop goes with 'menu', 'menu set' and "
+		    "'menu remove' (the chain's menu is one)");
+	if ((ctx->given & BIT(OPT_SHOP)) && v && strcmp(v, "set") == 0 &&
+	    (given & ~BIT(OPT_PRICE) || !(given & BIT(OPT_PRICE))))
+		return cafe_usage_error(ctx, "'menu set --shop' takes only --price (codes, "
+		    "options and stock are not one shop's menu)");
 
 	if (!v) {
 		if (given & ~BIT(OPT_AS_OF))
@@ -757,7 +784,8 @@ check_stock(struct cafe_ctx *ctx, void *opts, int argc, char **argv,
  */
 static const struct cafe_verb verbs[] = {
 	{ "menu", -1, 0, NULL, BIT(OPT_AS_OF) | BIT(OPT_PRICE) | BIT(OPT_CODE) |
-	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE), NULL, CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
+	    BIT(OPT_OPTIONS) | BIT(OPT_STOCK) | BIT(OPT_PRUNE) | BIT(OPT_SHOP), NULL,
+	    CAFE_OPEN_PEEK, check_menu, do_menu, 0 },
 	{ "place", -1, 0, NULL, BIT(OPT_QTY) | BIT(OPT_CUSTOMER) | BIT(OPT_ADDRESS) |
 	    BIT(OPT_KEY) | BIT(OPT_WAIT) | BIT(OPT_BATCH) | BIT(OPT_CONTACT) | BIT(OPT_NOTE) |
 	    BIT(OPT_PICKUP_AT) | BIT(OPT_LANGUAGE) | BIT(OPT_TENDER) | BIT(OPT_TENDERED) |

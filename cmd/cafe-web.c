@@ -510,7 +510,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		fprintf(stderr, "%s: warning: Korean pages will be in English: %s\n", ctx->prog,
 		    cafe_lang_missing("ko"));
 	cafe_log_pool_init(&srv.pool, ctx->db_path, CAFE_LOG_READONLY, NULL, POOL);
-	cafe_pickup_init(&srv.board);
+	cafe_pickup_init(&srv.board, ctx->config.shop);
 	cafe_gate_listen_address(where, &ss, &len, &e);
 	if (o->timeout)
 		cafe_parse_ll(o->timeout, 1, 3600, &timeout);

@@ -158,6 +158,8 @@ reload(struct board *b, struct cafe_err *e)
 	size_t keep = selected_index(b);
 	int status;
 
+	q.shop = b->ctx->config.shop;   /* the kitchen's own shop's orders */
+
 	struct ticket *old = b->t;
 	size_t oldn = b->n, oldcap = b->cap;
 

@@ -74,6 +74,13 @@ enum step { IDLE, PROGRESS, FAILED };
 struct worker {
 	struct cafe_daemon *d;
 	const struct cafe_policy *p;
+	/* A chain's policies work shop by shop (DESIGN §15): one worker
+	 * for each shop served, each with its own lease, checkpoint and
+	 * queue, named POLICY@SHOP (POLICY alone in the shop "main", as
+	 * before shops); a whole-log policy (trace) serves every shop. */
+	char shop[168];             /* its events' shop; "": every shop's */
+	char name[224];             /* of its lease, queue rows and lines */
+	char checkpoint[224];
 	struct cafe_log *log;
 	struct conf_ref *conf;
 	pthread_t thread;

@@ -180,10 +180,10 @@ worker_release(struct worker *w)
 }
 
 static int
-select_policies(struct cafe_daemon *d, struct cafe_err *e)
+select_policies(struct cafe_daemon *d, const char *const *shops, struct cafe_err *e)
 {
 	const char *const *names = d->o.policies;
-	size_t n = 0;
+	size_t n = 0, nshops;
 
 	for (size_t i = 0; names && names[i]; i++)
 		if (!cafe_policy_find(names[i])) {
@@ -198,15 +198,28 @@ select_policies(struct cafe_daemon *d, struct cafe_err *e)
 		}
 	for (size_t j = 0; cafe_policies[j]; j++)
 		n++;
-	d->w = cafe_xcalloc(n, sizeof *d->w);
+	for (nshops = 0; shops[nshops]; nshops++)
+		;
+	d->w = cafe_xcalloc(n * nshops, sizeof *d->w);
 	for (size_t j = 0; cafe_policies[j]; j++) {
+		const struct cafe_policy *p = cafe_policies[j];
 		int wanted = !names;
 
 		for (size_t i = 0; names && names[i]; i++)
-			if (strcmp(names[i], cafe_policies[j]->name) == 0)
+			if (strcmp(names[i], p->name) == 0)
 				wanted = 1;
-		if (wanted)
-			d->w[d->nw++].p = cafe_policies[j];
+		for (size_t k = 0; wanted && k < (p->apply ? 1 : nshops); k++) {
+			struct worker *w = &d->w[d->nw++];
+			int main_shop = p->apply || strcmp(shops[k], CAFE_SHOP_MAIN) == 0;
+
+			w->p = p;
+			if (!p->apply)
+				snprintf(w->shop, sizeof w->shop, "%s", shops[k]);
+			snprintf(w->name, sizeof w->name, main_shop ? "%s" : "%s@%s", p->name,
+			    shops[k]);
+			snprintf(w->checkpoint, sizeof w->checkpoint, main_shop ? "%s" : "%s@%s",
+			    p->checkpoint, shops[k]);
+		}
 	}
 	return 0;
 }
@@ -256,7 +269,8 @@ cafe_daemon_open(struct cafe_daemon **out, const struct cafe_daemon_opts *o,
 	d->conf->refs = 1;
 	if ((status = cafe_config_load(&d->conf->c, o->config_path, e)) != 0)
 		goto fail;
-	if ((status = select_policies(d, e)) != 0)
+	if ((status = select_policies(d, o->shops ? o->shops :
+	    (const char *const[]){ d->conf->c.shop, NULL }, e)) != 0)
 		goto fail;
 	for (size_t i = 0; i < d->nw; i++) {
 		struct worker *w = &d->w[i];
@@ -394,10 +408,10 @@ cafe_daemon_close(struct cafe_daemon *d, struct cafe_err *e)
 
 		if (d->failed && w->failures > 0 && !status) {
 			status = w->status;
-			cafe_err_set(e, status, "%s: %s", w->p->name, w->err.msg);
+			cafe_err_set(e, status, "%s: %s", w->name, w->err.msg);
 		}
 		if (!w->skipped)
-			parked += dm_count_parked(w->log, w->p->name);
+			parked += dm_count_parked(w->log, w->name);
 	}
 	if (!status && parked > 0)
 		status = cafe_err_set(e, CAFE_REFUSED, "%lld event%s parked (see "

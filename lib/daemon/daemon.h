@@ -48,6 +48,8 @@ struct cafe_daemon_opts {
 	int log_flags;              /* for cafe_log_open: CAFE_LOG_SYNC_NORMAL */
 	const char *config_path;    /* explicit --config, or NULL: the lookup order */
 	const char *const *policies;/* names to run, NULL-terminated; NULL: all */
+	const char *const *shops;   /* shops served, NULL-terminated (DESIGN §15);
+	                             * NULL: the config's */
 	int once;                   /* work off the backlog, then stop */
 	int queue_only;             /* with once: only events due in the queue */
 	int verbosity;              /* -1 quiet, 0 normal, 1 verbose */

@@ -20,7 +20,7 @@ dm_lease_keep(struct worker *w, struct cafe_err *e)
 	    " WHERE policy = ?2 AND owner = ?3", e)) != 0)
 		return status;
 	cafe_stmt_int(w->st_keep, 1, until);
-	cafe_stmt_text_ref(w->st_keep, 2, w->p->name);
+	cafe_stmt_text_ref(w->st_keep, 2, w->name);
 	cafe_stmt_text_ref(w->st_keep, 3, w->d->owner);
 	rc = cafe_stmt_step(w->st_keep);
 	cafe_stmt_reset(w->st_keep);
@@ -38,7 +38,7 @@ dm_lease_keep(struct worker *w, struct cafe_err *e)
 static long long
 committed_position(struct worker *w, struct cafe_err *e)
 {
-	return cafe_checkpoint_get(w->log, w->p->checkpoint, e);
+	return cafe_checkpoint_get(w->log, w->checkpoint, e);
 }
 
 /*
@@ -79,7 +79,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	cafe_stmt_text_ref(st, 1, w->p->name);
+	cafe_stmt_text_ref(st, 1, w->name);
 	if ((row = cafe_stmt_step(st)) == CAFE_DB_ROW) {
 		mine = strcmp(cafe_col_text(st, 0), w->d->owner) == 0;
 		snprintf(prev, sizeof prev, "%lld@%s", (long long)cafe_col_int(st, 1),
@@ -108,7 +108,7 @@ dm_lease_take(struct worker *w, struct cafe_err *e)
 		status = dm_sql_fail(w, rc, e, "lease");
 		goto fail;
 	}
-	cafe_stmt_text_ref(st, 1, w->p->name);
+	cafe_stmt_text_ref(st, 1, w->name);
 	cafe_stmt_text_ref(st, 2, w->d->owner);
 	cafe_stmt_int(st, 3, (long long)getpid());
 	cafe_stmt_text_ref(st, 4, cafe_host());
@@ -155,7 +155,7 @@ dm_lease_release(struct worker *w)
 		return;
 	if (cafe_db_prepare(cafe_log_store(w->log), "DELETE FROM daemon_leases"
 	    " WHERE policy = ? AND owner = ?", &st) == CAFE_DB_OK) {
-		cafe_stmt_text_ref(st, 1, w->p->name);
+		cafe_stmt_text_ref(st, 1, w->name);
 		cafe_stmt_text_ref(st, 2, w->d->owner);
 		cafe_stmt_step(st);
 		cafe_stmt_free(st);

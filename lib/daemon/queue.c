@@ -20,7 +20,7 @@ queue_put(struct worker *w, const struct item *it, const char *state, long long 
 	    " due_ms = excluded.due_ms, attempts = excluded.attempts,"
 	    " error = excluded.error, updated_ms = excluded.updated_ms", e)) != 0)
 		return status;
-	cafe_stmt_text_ref(w->st_qput, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qput, 1, w->name);
 	cafe_stmt_int(w->st_qput, 2, it->ev.seq);
 	cafe_stmt_text_ref(w->st_qput, 3, state);
 	cafe_stmt_int(w->st_qput, 4, due);
@@ -42,7 +42,7 @@ queue_done(struct worker *w, long long seq, struct cafe_err *e)
 	if ((status = dm_stmt(w, &w->st_qdel, "DELETE FROM daemon_queue"
 	    " WHERE policy = ?1 AND seq = ?2", e)) != 0)
 		return status;
-	cafe_stmt_text_ref(w->st_qdel, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qdel, 1, w->name);
 	cafe_stmt_int(w->st_qdel, 2, seq);
 	return dm_write(w, w->st_qdel, "queue", e);
 }
@@ -57,7 +57,7 @@ dm_queue_next(struct worker *w)
 	if (dm_stmt(w, &w->st_qnext, "SELECT min(due_ms) FROM daemon_queue"
 	    " WHERE policy = ?1 AND state = 'wait'", &e) != 0)
 		return 0;
-	cafe_stmt_text_ref(w->st_qnext, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qnext, 1, w->name);
 	if (cafe_stmt_step(w->st_qnext) == CAFE_DB_ROW)
 		due = cafe_col_int(w->st_qnext, 0);
 	cafe_stmt_reset(w->st_qnext);
@@ -111,6 +111,12 @@ item_add(struct worker *w, const struct cafe_event *ev)
 int
 dm_collect(const struct cafe_event *ev, void *arg)
 {
+	struct worker *w = arg;
+	char shop[168];
+
+	/* Another shop's event is its own worker's (read past, not queued). */
+	if (w->shop[0] && strcmp(cafe_event_shop(ev, shop, sizeof shop), w->shop) != 0)
+		return 0;
 	item_add(arg, ev);
 	return 0;
 }
@@ -271,7 +277,7 @@ item_record(struct worker *w, struct item *it, long long now, int careful,
 			dm_later(w, CAFE_SAY_ERROR, "order %lld: %s (seq %lld) parked: %s "
 			    "(see 'cafe-daemon status', then 'cafe-daemon retry %s')",
 			    cafe_event_order_id(&it->ev), it->ev.type, it->ev.seq, ie.msg,
-			    w->p->name);
+			    w->name);
 		cafe_batch_release(&out);
 		return status;
 	}
@@ -318,7 +324,7 @@ record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 				dm_later(w, CAFE_SAY_ERROR, "order %lld: %s (seq %lld) parked: "
 				    "%s (see 'cafe-daemon status', then 'cafe-daemon retry %s')",
 				    cafe_event_order_id(&it->ev), it->ev.type, it->ev.seq,
-				    it->error, w->p->name);
+				    it->error, w->name);
 			break;
 		case DO_DECIDE:
 		case DO_GIVE_UP:
@@ -335,7 +341,7 @@ record_items(struct worker *w, long long upto, int careful, struct cafe_err *e)
 		w->pos = upto;
 		return 0;
 	}
-	if (upto > 0 && (status = cafe_checkpoint_set(w->log, w->p->checkpoint, upto, e)) != 0)
+	if (upto > 0 && (status = cafe_checkpoint_set(w->log, w->checkpoint, upto, e)) != 0)
 		goto fail;
 	if ((status = dm_txn_commit(w, e)) != 0)
 		return status;

@@ -136,29 +136,50 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 {
 	long long head, cp, parked, waited;
 	int tables = has_tables(log), status = 0;
+	char **shops = NULL;
+	size_t nshops = 0;
 
 	*healthy = 1;
 	if ((head = cafe_log_head(log, e)) < 0)
 		return e->status;
-	for (size_t i = 0; cafe_policies[i] && !status; i++) {
+	/* A chain's policies, shop by shop (daemon-priv.h: POLICY@SHOP). */
+	if ((status = cafe_log_shops(log, &shops, &nshops, e)) != 0)
+		return status;
+	if (nshops == 0) {
+		free(shops);
+		shops = cafe_xcalloc(2, sizeof *shops);
+		shops[0] = cafe_xstrdup(CAFE_SHOP_MAIN);
+		nshops = 1;
+	}
+	for (size_t i = 0, k = 0; cafe_policies[i] && !status; k = cafe_policies[i]->apply ||
+	    k + 1 >= nshops ? 0 : k + 1, i += k == 0) {
 		const struct cafe_policy *p = cafe_policies[i];
+		int main_shop = p->apply || strcmp(shops[k], CAFE_SHOP_MAIN) == 0;
+		char name[224], checkpoint[224];
 		json_t *row;
 		int ok;
 
-		if ((cp = cafe_checkpoint_get(log, p->checkpoint, e)) < 0)
-			return e->status;
+		snprintf(name, sizeof name, main_shop ? "%s" : "%s@%s", p->name, shops[k]);
+		snprintf(checkpoint, sizeof checkpoint, main_shop ? "%s" : "%s@%s", p->checkpoint,
+		    shops[k]);
+		if ((cp = cafe_checkpoint_get(log, checkpoint, e)) < 0) {
+			status = e->status;
+			break;
+		}
 		if ((status = lag_ms(log, cp, head, &waited, e)) != 0)
-			return status;
+			break;
 		row = json_pack("{s:s, s:I, s:I, s:I, s:I, s:n, s:n, s:i, s:i}",
-		    "policy", p->name, "checkpoint", (json_int_t)cp,
+		    "policy", name, "checkpoint", (json_int_t)cp,
 		    "head", (json_int_t)head, "lag", (json_int_t)(head - cp),
 		    "lag_ms", (json_int_t)waited,
 		    "holder", "lease_expires", "waiting", 0, "parked", 0);
 		parked = 0;
-		if (tables && (status = status_tables(log, p->name, c->daemon.lease_ms, row,
+		if (!p->apply)
+			json_object_set_new(row, "shop", json_string(shops[k]));
+		if (tables && (status = status_tables(log, name, c->daemon.lease_ms, row,
 		    &parked, e)) != 0) {
 			json_decref(row);
-			return status;
+			break;
 		}
 		if (!tables)
 			json_object_set_new(row, "parked_events", json_array());
@@ -176,6 +197,9 @@ cafe_daemon_status(const struct cafe_config *c, struct cafe_log *log,
 		status = fn(row, arg);
 		json_decref(row);
 	}
+	for (size_t k = 0; k < nshops; k++)
+		free(shops[k]);
+	free(shops);
 	return status;
 }
 

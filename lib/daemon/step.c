@@ -19,7 +19,7 @@ dm_keep_up(struct worker *w, struct cafe_err *e)
 	if (move) {
 		if ((status = dm_checkpoint_unmoved(w, e)) != 0)
 			goto fail;
-		if ((status = cafe_checkpoint_set(w->log, w->p->checkpoint, pos, e)) != 0)
+		if ((status = cafe_checkpoint_set(w->log, w->checkpoint, pos, e)) != 0)
 			goto fail;
 	}
 	if ((status = dm_txn_commit(w, e)) != 0)
@@ -125,7 +125,7 @@ step_queue(struct worker *w, int *progress, struct cafe_err *e)
 	    " WHERE policy = ?1 AND state = 'wait' AND due_ms <= ?2"
 	    " ORDER BY due_ms, seq LIMIT ?3", e)) != 0)
 		return status;
-	cafe_stmt_text_ref(w->st_qdue, 1, w->p->name);
+	cafe_stmt_text_ref(w->st_qdue, 1, w->name);
 	cafe_stmt_int(w->st_qdue, 2, cafe_now_ms());
 	cafe_stmt_int(w->st_qdue, 3, QUEUE_BATCH);
 	while ((rc = cafe_stmt_step(w->st_qdue)) == CAFE_DB_ROW) {

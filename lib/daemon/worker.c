@@ -52,7 +52,7 @@ dm_say(struct worker *w, int level, const char *fmt, ...)
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsay(w->d, level, w->p->name, fmt, ap);
+	vsay(w->d, level, w->name, fmt, ap);
 	va_end(ap);
 }
 

@@ -135,6 +135,8 @@ set_code(struct cafe_product *p, json_t *code)
 struct fold {
 	struct cafe_menu *m;
 	long long until_ms;
+	const char *shop;           /* whose overrides apply; NULL: none */
+	json_t *overrides;          /* {product: its shop's last event's data} */
 };
 
 static int
@@ -153,6 +155,16 @@ fold_event(const struct cafe_event *ev, void *arg)
 	m->version = ev->version;
 	if (!name)
 		return 0;
+	/* A shop's own price or absence (DESIGN §15): kept aside, and laid
+	 * over the chain's menu once it is folded, so that a later change
+	 * of the chain's price leaves the shop's standing. */
+	if (json_is_string(json_object_get(ev->data, "shop"))) {
+		if (f->shop && f->overrides && strcmp(json_string_value(json_object_get(ev->data,
+		    "shop")), f->shop) == 0)
+			json_object_set_new(f->overrides, name, json_pack("{s:b, s:O?}", "removed",
+			    ev->kind == CAFE_EV_PRODUCT_REMOVED, "price", price));
+		return 0;
+	}
 	p = find(m, name);
 	if (ev->kind == CAFE_EV_PRODUCT_ADDED) {
 		if (!json_is_integer(price) || json_integer_value(price) <= 0)
@@ -199,21 +211,57 @@ fold_event(const struct cafe_event *ev, void *arg)
 	return 0;
 }
 
+/* The shop's overrides laid over the chain's menu. */
+static void
+override(struct cafe_menu *m, json_t *overrides)
+{
+	const char *name;
+	json_t *o;
+
+	json_object_foreach(overrides, name, o) {
+		struct cafe_product *p = find(m, name);
+		json_t *price = json_object_get(o, "price");
+
+		if (!p)
+			continue;
+		if (json_is_true(json_object_get(o, "removed"))) {
+			product_free(p);
+			memmove(p, p + 1, (size_t)(m->products + --m->nproducts - p) * sizeof *p);
+			cafe_product_index_free(m->index);
+			m->index = cafe_product_index_new(m->products, m->nproducts);
+		} else if (json_is_integer(price) && json_integer_value(price) > 0) {
+			p->price = json_integer_value(price);
+		}
+	}
+}
+
 int
 cafe_menu_load(struct cafe_log *log, long long until_ms, struct cafe_menu *m,
     struct cafe_err *e)
 {
-	struct fold f = { m, until_ms };
+	return cafe_menu_load_shop(log, until_ms, log ? cafe_log_shop(log) : NULL, m, e);
+}
+
+int
+cafe_menu_load_shop(struct cafe_log *log, long long until_ms, const char *shop,
+    struct cafe_menu *m, struct cafe_err *e)
+{
+	struct fold f = { m, until_ms, shop, json_object() };
 	int status;
 
 	memset(m, 0, sizeof *m);
 	m->index = cafe_product_index_new(NULL, 0);
-	if (!log)
+	if (!log) {
+		json_decref(f.overrides);
 		return 0;
+	}
 	if ((status = cafe_log_read_stream(log, STREAM, fold_event, &f, e)) != 0) {
+		json_decref(f.overrides);
 		cafe_menu_release(m);
 		return status;
 	}
+	override(m, f.overrides);
+	json_decref(f.overrides);
 	/* Codes change under ProductChanged: index them as they now are. */
 	cafe_product_index_free(m->index);
 	m->index = cafe_product_index_new(m->products, m->nproducts);
@@ -421,6 +469,7 @@ struct menu_txn {
 	const struct cafe_config *c;
 	const struct cafe_menu_item *it;
 	const char *name;
+	const char *shop;           /* remove: only from this shop's menu */
 	size_t n;
 	struct cafe_menu_import *import;
 };
@@ -470,7 +519,24 @@ decide(struct menu_txn *t, const struct cafe_menu *m, struct cafe_batch *b, long
 		if (!(p = cafe_config_product(&logc, t->name)))
 			return cafe_err_set(e, CAFE_REFUSED, "unknown product '%s' (see "
 			    "'cafe-order menu')", t->name);
-		cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_REMOVED, json_pack("{s:s}", "name", p->name));
+		d = json_pack("{s:s}", "name", p->name);
+		if (t->shop)
+			json_object_set_new(d, "shop", json_string(t->shop));
+		cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_REMOVED, d);
+		return 0;
+	}
+	if (t->verb == SET && it->shop) {
+		/* One shop's price: the product stays the chain's. */
+		if (!(p = cafe_config_product(&logc, it->name)))
+			return cafe_err_set(e, CAFE_REFUSED, "unknown product '%s' in shop '%s' "
+			    "(see 'cafe-order menu')", it->name, it->shop);
+		if (it->code || it->groups || it->stock >= 0 || it->price <= 0)
+			return cafe_err_set(e, CAFE_USAGE, "a shop's own menu sets only --price "
+			    "(codes, options and the menu itself are the chain's)");
+		if (it->price == p->price)
+			return 0;
+		cafe_batch_add(b, STREAM, v, CAFE_EV_PRODUCT_CHANGED, json_pack("{s:s, s:I, s:s}",
+		    "name", p->name, "price", (json_int_t)it->price, "shop", it->shop));
 		return 0;
 	}
 	p = find(m, it->name);
@@ -527,14 +593,16 @@ menu_txn(struct cafe_log *log, void *arg, struct cafe_err *e)
 
 	t->n = 0;
 	cafe_batch_init(&b);
-	if ((status = cafe_menu_load(log, -1, &m, e)) != 0)
+	/* A shop's own change is decided on that shop's menu. */
+	if ((status = cafe_menu_load_shop(log, -1, t->shop ? t->shop : t->it && t->it->shop ?
+	    t->it->shop : NULL, &m, e)) != 0)
 		goto out;
 	/* An empty log's menu is the config's: it is written first. */
 	if (m.version == 0 && t->verb != IMPORT) {
 		if ((status = cafe_menu_seed(log, &b, t->c, e)) != 0)
 			goto out;
 		for (size_t i = 0; i < b.n; i++)
-			fold_event(&b.ev[i], &(struct fold){ &m, -1 });
+			fold_event(&b.ev[i], &(struct fold){ &m, -1, NULL, NULL });
 		m.version = (long long)b.n;
 	}
 	if (t->verb == IMPORT) {
@@ -573,7 +641,7 @@ int
 cafe_menu_add(struct cafe_log *log, const struct cafe_config *c,
     const struct cafe_menu_item *it, size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { ADD, c, it, NULL, 0, NULL };
+	struct menu_txn t = { ADD, c, it, NULL, NULL, 0, NULL };
 
 	return run(log, &t, n, e);
 }
@@ -582,16 +650,16 @@ int
 cafe_menu_set(struct cafe_log *log, const struct cafe_config *c,
     const struct cafe_menu_item *it, size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { SET, c, it, NULL, 0, NULL };
+	struct menu_txn t = { SET, c, it, NULL, NULL, 0, NULL };
 
 	return run(log, &t, n, e);
 }
 
 int
 cafe_menu_remove(struct cafe_log *log, const struct cafe_config *c, const char *name,
-    size_t *n, struct cafe_err *e)
+    const char *shop, size_t *n, struct cafe_err *e)
 {
-	struct menu_txn t = { REMOVE, c, NULL, name, 0, NULL };
+	struct menu_txn t = { REMOVE, c, NULL, name, shop, 0, NULL };
 
 	return run(log, &t, n, e);
 }
@@ -600,7 +668,7 @@ int
 cafe_menu_import(struct cafe_log *log, const struct cafe_config *c,
     struct cafe_menu_import *r, struct cafe_err *e)
 {
-	struct menu_txn t = { IMPORT, c, NULL, NULL, 0, r };
+	struct menu_txn t = { IMPORT, c, NULL, NULL, NULL, 0, r };
 
 	return run(log, &t, NULL, e);
 }

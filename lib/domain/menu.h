@@ -34,6 +34,12 @@ struct cafe_menu {
  * log folds to an empty menu. Release with cafe_menu_release. */
 int cafe_menu_load(struct cafe_log *log, long long until_ms, struct cafe_menu *m,
 		struct cafe_err *e);
+/* The menu as one shop of a chain has it (DESIGN §15): the chain's, with
+ * the shop's own prices and without what it took off (ProductChanged and
+ * ProductRemoved with data.shop). cafe_menu_load is the log's shop's;
+ * shop NULL, the chain's alone. */
+int cafe_menu_load_shop(struct cafe_log *log, long long until_ms, const char *shop,
+		struct cafe_menu *m, struct cafe_err *e);
 void cafe_menu_release(struct cafe_menu *m);
 
 /*
@@ -64,6 +70,7 @@ struct cafe_menu_item {
 	const char *code;
 	char **groups;              /* NULL-terminated; an empty list clears them */
 	long long stock;
+	const char *shop;           /* set: only this shop's price (DESIGN §15) */
 };
 
 /* cafe-order menu add|set|remove in one write transaction; the config
@@ -74,7 +81,7 @@ int cafe_menu_add(struct cafe_log *log, const struct cafe_config *c,
 int cafe_menu_set(struct cafe_log *log, const struct cafe_config *c,
 		const struct cafe_menu_item *it, size_t *n, struct cafe_err *e);
 int cafe_menu_remove(struct cafe_log *log, const struct cafe_config *c, const char *name,
-		size_t *n, struct cafe_err *e);
+		const char *shop, size_t *n, struct cafe_err *e);
 /* The config c's menu as the events that differ from the log's: what
  * it adds and changes, and what it does not have removed only with
  * prune (else counted as kept). */

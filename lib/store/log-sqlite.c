@@ -375,7 +375,9 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	}
 	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
 		goto out;
-	if (v != CAFE_SCHEMA_VERSION) {
+	/* Version 3 only adds an index: a version 2 file reads as it is
+	 * (log-pg.c does the same), until a writer migrates it. */
+	if (v != CAFE_SCHEMA_VERSION && !(log->readonly && v == 2)) {
 		if (log->readonly) {
 			status = cafe_err_set(e, CAFE_IOERR, v == 0 ?
 			    "'%s' is not a cafe database (run 'cafe-log init')" :

@@ -10,9 +10,10 @@
 #include "store/store.h"
 
 void
-cafe_pickup_init(struct cafe_pickup *p)
+cafe_pickup_init(struct cafe_pickup *p, const char *shop)
 {
 	memset(p, 0, sizeof *p);
+	p->shop = shop;
 	pthread_mutex_init(&p->mu, NULL);
 }
 
@@ -76,6 +77,12 @@ apply(const struct cafe_event *ev, void *arg)
 	p->seq = ev->seq;
 	if (id <= 0 || b == CAFE_BOARD_NONE)
 		return 0;
+	if (p->shop) {
+		char shop[168];
+
+		if (strcmp(cafe_event_shop(ev, shop, sizeof shop), p->shop) != 0)
+			return 0;
+	}
 	pthread_mutex_lock(&p->mu);
 	set(p, id, json_integer_value(json_object_get(ev->data, "ticket")),
 	    b == CAFE_BOARD_MAKING ? 0 : b == CAFE_BOARD_READY ? 1 : -1);
@@ -92,13 +99,15 @@ cafe_pickup_start(struct cafe_pickup *p, struct cafe_log *log, struct cafe_err *
 	int rc;
 
 	/* A trace of an older shape is folded anew later: read the log. */
-	if (!cafe_db_has(db, "order_trace", "ticket") ||
+	if (!cafe_db_has(db, "order_trace", "shop") ||
 	    (cp = cafe_checkpoint_get(log, "trace", e)) < 0)
 		return 0;       /* no trace: the whole log is read */
 	if ((rc = cafe_db_prepare(db, "SELECT order_id, delivery_status, ticket "
 	    "FROM order_trace WHERE order_status = 'paid' AND delivery_status IN ('brewing', 'ready') "
-	    "ORDER BY order_id", &st)) != CAFE_DB_OK)
+	    "AND (shop = ? OR ? = '') ORDER BY order_id", &st)) != CAFE_DB_OK)
 		return cafe_db_status(db, rc, "the pick-up board", "read", e);
+	cafe_stmt_text(st, 1, p->shop ? p->shop : "");
+	cafe_stmt_text(st, 2, p->shop ? p->shop : "");
 	pthread_mutex_lock(&p->mu);
 	while ((rc = cafe_stmt_step(st)) == CAFE_DB_ROW)
 		set(p, cafe_col_int(st, 0), cafe_col_int(st, 2),

@@ -25,11 +25,13 @@ struct cafe_pickup {
 	} *spots;
 	size_t n, cap;
 	long long seq;              /* the last event read */
+	const char *shop;           /* its shop's orders only (DESIGN §15); NULL: all */
 	long long latest;           /* the order that became ready last, while it
 	                             * is on the board: the one to call out; 0 none */
 };
 
-void cafe_pickup_init(struct cafe_pickup *p);
+/* The board of one shop's orders (borrowed; NULL: every shop's). */
+void cafe_pickup_init(struct cafe_pickup *p, const char *shop);
 void cafe_pickup_free(struct cafe_pickup *p);
 /* The board as the trace has it, and where the trace stands (nothing when
  * there is no trace: the whole log is read by the first catch-up). */

@@ -62,7 +62,8 @@ DEPS = $(BUILD_DEPS) sqlite3 \
        postgresql iproute2 bsdextrautils debootstrap \
        chromium chromium-driver python3-selenium fonts-dejavu-core fonts-noto-cjk \
        poppler-utils time tmux aha \
-       apache2-utils curl zbar-tools
+       apache2-utils curl zbar-tools \
+       patroni etcd-server etcd-client pgbouncer
 
 all: $(BINS) $(HELPERS) $(CATALOGUES)
 
@@ -154,6 +155,12 @@ check-fresh: deps
 
 soak: all
 	CAFE_BUILD=$(BUILD) CAFE_SOAK=1 bats tests/soak/
+
+# A chain's failover: a primary and a synchronous standby under Patroni
+# with etcd, on loopback, killed and taken over HA_ROUNDS times (20).
+check-ha: all
+	@command -v patroni >/dev/null || { echo "patroni is missing: run 'make deps' (as root)" >&2; exit 1; }
+	CAFE_BUILD=$(BUILD) bats tests/ha/
 
 demo: build-deps
 	@$(MAKE) -s --no-print-directory all
@@ -292,6 +299,6 @@ fuzz: $(FUZZ_TARGETS)
 clean:
 	rm -rf build build-san build-fuzz bin .stamp-build .stamp-build-san
 
-.PHONY: all check check-pg check-fresh soak demo bench deps build-deps clean install uninstall fuzz screenshots
+.PHONY: all check check-pg check-fresh check-ha soak demo bench deps build-deps clean install uninstall fuzz screenshots
 # Keep the objects: they are what the next build starts from.
 .SECONDARY:

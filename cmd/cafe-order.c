@@ -25,10 +25,12 @@
 
 static const char usage[] =
 "usage: cafe-order [--db PATH] [--config PATH] [--json] [-q] menu [--as-of TIME]\n"
+"                  [--shop NAME|all]\n"
 "       cafe-order menu add PRODUCT --price N [--code C] [--options GROUP,...]\n"
 "                  [--stock N]\n"
 "       cafe-order menu set PRODUCT [--price N] [--code C] [--options GROUP,...]\n"
-"       cafe-order menu remove PRODUCT\n"
+"       cafe-order menu set PRODUCT --shop NAME --price N\n"
+"       cafe-order menu remove PRODUCT [--shop NAME]\n"
 "       cafe-order menu import [FILE] [--prune]\n"
 "       cafe-order place ITEM... [--qty N] [--customer NAME] [--contact ADDR]\n"
 "                  [--address TEXT] [--note TEXT] [--takeout] [--pickup-at TIME]\n"
@@ -195,32 +197,6 @@ show_menu(struct cafe_ctx *ctx, const struct opts *o)
 	return status ? fail(ctx, status, &e) : 0;
 }
 
-/* "size,milk" as a NULL-terminated list; "" clears the groups. */
-static char **
-split_groups(const char *s)
-{
-	size_t n = 1;
-	char **g, *copy, *tok, *save;
-
-	for (const char *p = s; *p; p++)
-		n += *p == ',';
-	g = cafe_xcalloc(n + 1, sizeof *g);
-	copy = cafe_xstrdup(s);
-	n = 0;
-	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
-		g[n++] = cafe_xstrdup(tok);
-	free(copy);
-	return g;
-}
-
-static void
-free_groups(char **g)
-{
-	for (char **p = g; p && *p; p++)
-		free(*p);
-	free(g);
-}
-
 /* menu add|set: the product as the options give it. */
 static int
 menu_item(const struct opts *o, const char *name, int add, struct cafe_menu_item *it,
@@ -245,7 +221,7 @@ menu_item(const struct opts *o, const char *name, int add, struct cafe_menu_item
 		    "'-' starting with a letter (at most 32), not '%s'", o->code);
 	it->code = o->code;
 	if (o->options) {
-		it->groups = split_groups(o->options);
+		it->groups = cafe_split_groups(o->options);
 		for (char **g = it->groups; *g; g++)
 			if (!cafe_config_valid_word(*g))
 				return cafe_err_set(e, CAFE_DATAERR, "--options wants option "
@@ -302,7 +278,7 @@ menu_change(struct cafe_ctx *ctx, const struct opts *o, int argc, char **argv)
 	    (it.shop = o->shop, 1))     /* not given: the chain's menu */
 		status = verb[0] == 'a' ? cafe_menu_add(ctx->log, &ctx->config, &it, &n, &e) :
 		    cafe_menu_set(ctx->log, &ctx->config, &it, &n, &e);
-	free_groups(it.groups);
+	cafe_free_groups(it.groups);
 	if (status)
 		return fail(ctx, status, &e);
 	if (ctx->json)

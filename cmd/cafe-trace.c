@@ -21,11 +21,12 @@
 static const char usage[] =
 "usage: cafe-trace [--db PATH] [--config PATH] [--json] [-q] [list]\n"
 "                  [--customer NAME] [--status STATUS] [--since TIME]\n"
-"                  [--limit N] [--as-of TIME]\n"
+"                  [--limit N] [--as-of TIME] [--shop NAME|all]\n"
 "       cafe-trace show ORDER_ID [--as-of TIME]\n"
 "       cafe-trace follow [--after SEQ]\n"
 "       cafe-trace stats [--since TIME] [--as-of TIME]\n"
 "       cafe-trace report [--day DATE] [--format text|json|csv|html]\n"
+"                  [--shop NAME|all]\n"
 "       cafe-trace rebuild\n"
 "example: cafe-trace list --status brewing --limit 20\n";
 

@@ -34,6 +34,7 @@
 #include <microhttpd.h>
 
 #include "cli.h"
+#include "daemon/sd-notify.h"
 #include "gate.h"
 #include "log-pool.h"
 #include "web-client.h"
@@ -90,6 +91,7 @@ static struct {
 	struct cafe_ctx *ctx;
 	struct cafe_log_pool pool;  /* read-only, for the pages */
 	atomic_int stop;            /* ends every event stream */
+	atomic_int busy;            /* requests begun and not completed */
 	/* The pick-up board, kept by the watcher from the log itself: the
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
@@ -367,6 +369,7 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 	(void)cls, (void)version;
 	if (!rq) {
+		atomic_fetch_add(&srv.busy, 1);     /* until request_done */
 		/* Called first with the headers alone: wait for the body. */
 		if (post && (ordering || riders)) {
 			rq = cafe_xcalloc(1, sizeof *rq);
@@ -411,6 +414,8 @@ request_done(void *cls, struct MHD_Connection *c, void **req,
 	struct request *rq = *req;
 
 	(void)cls, (void)c, (void)why;
+	if (*req)
+		atomic_fetch_sub(&srv.busy, 1);
 	if (rq && rq->post) {
 		cafe_web_body_free(&rq->body);
 		free(rq);
@@ -485,6 +490,35 @@ hand_over(void *arg, int fd, const struct sockaddr *addr, socklen_t len)
 	MHD_add_connection(arg, fd, addr, len);
 }
 
+/*
+ * A stop that loses no request: nothing more is taken from the socket
+ * (under socket activation it stays open, and what comes queues there
+ * for the next process); what waits for its headers is handed over; the
+ * streams are told to end; every answer from now on closes its
+ * connection; and the server stops once no request is under way and no
+ * connection is open, or after a second of idle keep-alive connections
+ * (which a client opens again), or after the timeout.
+ */
+static void
+drain(struct cafe_gate *gate, struct MHD_Daemon *d, long long timeout)
+{
+	long long start = cafe_mono_ms(), now;
+	const union MHD_DaemonInfo *info;
+
+	cafe_gate_drain(gate);
+	cafe_http_closing();
+	atomic_store(&srv.stop, 1);
+	cafe_live_wake();
+	for (;;) {
+		now = cafe_mono_ms();
+		info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
+		if ((info && info->num_connections == 0) || now - start >= timeout * 1000 ||
+		    (atomic_load(&srv.busy) == 0 && now - start >= 1000))
+			return;
+		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
+	}
+}
+
 static int
 do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 {
@@ -499,6 +533,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	struct cafe_log_watch *watcher;
 	socklen_t len;
 	long long timeout = 10, maxconn = 256;
+	char passed[INET6_ADDRSTRLEN + 10];
 	int sock = -1;
 	sigset_t block, old;
 
@@ -542,8 +577,22 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 		return CAFE_IOERR;
 	}
 	/* The socket is ours, so that a refusal says why (errno is the
-	 * kernel's answer, not whatever a thread did since). */
-	{
+	 * kernel's answer, not whatever a thread did since); or the service
+	 * manager's (cafe-web.socket), which outlives us across a restart. */
+	if (cafe_sd_listen_fds() > 0) {
+		char host[INET6_ADDRSTRLEN];
+
+		sock = CAFE_SD_LISTEN_FDS_START;
+		len = sizeof ss;
+		getsockname(sock, (struct sockaddr *)&ss, &len);
+		inet_ntop(ss.ss_family, ss.ss_family == AF_INET6 ?
+		    (void *)&((struct sockaddr_in6 *)&ss)->sin6_addr :
+		    (void *)&((struct sockaddr_in *)&ss)->sin_addr, host, sizeof host);
+		snprintf(passed, sizeof passed, ss.ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u",
+		    host, ntohs(ss.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&ss)->sin6_port :
+		    ((struct sockaddr_in *)&ss)->sin_port));
+		where = passed;
+	} else {
 		int one = 1;
 
 		if ((sock = socket(ss.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0 ||
@@ -608,8 +657,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	sigdelset(&old, SIGINT);
 	while (!got_signal)
 		sigsuspend(&old);
-	atomic_store(&srv.stop, 1);
-	cafe_live_wake();
+	drain(gate, d, timeout);
 	cafe_gate_stop(gate);
 	MHD_stop_daemon(d);
 	close(sock);

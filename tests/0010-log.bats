@@ -34,7 +34,7 @@ one_order() {
 		    WHERE tgrelid = 'events'::regclass AND NOT tgisinternal"
 		assert_output "events_no_delete events_no_truncate events_no_update events_notify"
 		run db_sql "SELECT version FROM cafe_schema"
-		assert_output 3
+		assert_output 2
 	else
 		run sqlite3 "$CAFE_DB" "SELECT group_concat(name || ':' || type || ':' || \"notnull\" || ':' || pk, ' ')
 		    FROM pragma_table_info('events')"
@@ -51,7 +51,7 @@ one_order() {
 		assert_output --partial "CREATE TRIGGER events_no_delete BEFORE DELETE ON events"
 		run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version"
 		assert_output "wal
-3"
+2"
 	fi
 	assert_equal "$(event_count)" 0
 }
@@ -61,7 +61,7 @@ one_order() {
 	assert_success
 	if on_pg; then
 		run db_sql "SELECT version FROM cafe_schema"
-		assert_output 3
+		assert_output 2
 		run db_sql "SELECT count(*) FROM pg_trigger WHERE tgrelid = 'events'::regclass
 		    AND tgname IN ('events_no_update', 'events_no_delete', 'events_no_truncate')"
 		assert_output 3
@@ -69,7 +69,7 @@ one_order() {
 		run sqlite3 "$CAFE_DB" "PRAGMA journal_mode; PRAGMA user_version;
 		    SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND tbl_name = 'events'"
 		assert_output "wal
-3
+2
 2"
 	fi
 }
@@ -141,7 +141,7 @@ one_order() {
 	for args in "place latte" "menu" "cancel 1" "stock latte --set 5"; do
 		run cafe-order $args
 		assert_failure 74
-		assert_output "cafe-order: database '$CAFE_DB' has schema version 99, newer than this cafe understands (3): upgrade cafe"
+		assert_output "cafe-order: database '$CAFE_DB' has schema version 99, newer than this cafe understands (2): upgrade cafe"
 	done
 	for verb in verify export stats import; do
 		run cafe-log $verb </dev/null

@@ -43,12 +43,12 @@ tamper() {
 	run --separate-stderr cafe-log init
 	assert_success
 	assert_equal "$output" ""
-	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 3)"
+	assert_equal "$stderr" "cafe-log: log ready at '$CAFE_DB' (schema version 2)"
 	db_made
 	cafe-order place latte >/dev/null
 	run cafe-log --json init
 	assert_success
-	assert_output "{\"db\":\"$CAFE_DB\",\"schema_version\":3}"
+	assert_output "{\"db\":\"$CAFE_DB\",\"schema_version\":2}"
 	run cafe-log -q init
 	assert_success
 	assert_output ""
@@ -448,7 +448,7 @@ chain_broken() {	# SEQ
 	before=$(db_sql "SELECT seq, id, data, meta, ts FROM events ORDER BY seq")
 	run cafe-log init
 	assert_success
-	[ "$(sqlite3 "$CAFE_DB" "PRAGMA user_version")" = 3 ]
+	[ "$(sqlite3 "$CAFE_DB" "PRAGMA user_version")" = 2 ]
 	# Nothing but the chain changed, and the triggers are back.
 	[ "$(db_sql "SELECT seq, id, data, meta, ts FROM events ORDER BY seq")" = "$before" ]
 	run db_sql "UPDATE events SET type = 'x' WHERE seq = 1"

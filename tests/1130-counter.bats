@@ -273,8 +273,7 @@ refused() {	# STATUS MESSAGE COMMAND...
 
 @test "tickets: 1, 2, 3 through the business day, from 1 again the next; in the trace, the receipt and the messages" {
 	shop 'timezone: Asia/Seoul' 'notify: {templates: {DeliveryStarted: "#{ticket} is being made ({order_id})"}}'
-	# libfaketime goes first under any build (the sanitizers' too).
-	at() { ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime "$@"; }
+	at() { local when=$1; shift; faked "$when" -- "$@"; }
 	at '2026-12-06 23:00:00 KST' cafe-order -q place latte
 	at '2026-12-06 23:30:00 KST' cafe-order -q place latte
 	at '2026-12-07 08:00:00 KST' cafe-order -q place latte

@@ -250,8 +250,7 @@ board_pid() {
 	timezone: $zone
 	EOF
 	# The first order has waited long: placed half an hour ago.
-	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime -f -31m \
-	    cafe-order place mocha+large >/dev/null
+	faked -f -31m -- cafe-order place mocha+large >/dev/null
 	log-append delivery-1 DeliveryStarted '{"order_id":1,"address":""}' >/dev/null
 	place latte:2+large+oat americano --customer kim
 	place tea --customer 김민지

@@ -243,8 +243,7 @@ true"
 	use_config <<-EOF
 	timezone: Asia/Seoul
 	EOF
-	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" \
-	    faketime -f '@2026-12-01 14:30:00' cafe-order place latte --customer kim >/dev/null
+	faked -f '@2026-12-01 14:30:00' -- cafe-order place latte --customer kim >/dev/null
 	run cafe-trace --json list
 	assert_regex "$(jq -r .placed_at <<<"$output")" "^2026-12-01T14:30:00\.[0-9]{3}Z$"
 	run cafe-trace list

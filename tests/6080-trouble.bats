@@ -171,7 +171,7 @@ OWED="cafe-daemon: order 1: 4,000 KRW owed to the customer, the refund failed: p
 shifted() {
 	local offset=$1
 	shift
-	ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime -f "$offset" "$@"
+	faked -f "$offset" -- "$@"
 }
 
 @test "no daemon at all while paid orders wait: status exits 1 once the oldest waited past lag_alert_ms" {

@@ -39,6 +39,7 @@ struct cafe_gate {
 	cafe_gate_hand_fn *hand;
 	void *arg;
 	pthread_t thread;
+	int joined;
 };
 
 static void
@@ -117,6 +118,7 @@ gate_main(void *arg)
 {
 	struct cafe_gate *g = arg;
 	struct epoll_event evs[64];
+	int draining = 0;
 
 	for (;;) {
 		long long now = cafe_mono_ms();
@@ -124,14 +126,25 @@ gate_main(void *arg)
 
 		while (g->n > 0 && g->w[0].due_ms <= now)
 			drop(g, 0, 0);
+		if (draining && g->n == 0)
+			return NULL;
 		if (g->n > 0)
 			timeout = (int)(g->w[0].due_ms - now);
 		k = epoll_wait(g->ep, evs, 64, timeout);
 		for (int j = 0; j < k; j++) {
 			int fd = evs[j].data.fd, i;
+			char why = 's';
 
-			if (fd == g->stop[0])
+			if (fd == g->stop[0] && (read(fd, &why, 1) != 1 || why != 'd'))
 				return NULL;
+			if (fd == g->stop[0] && !draining) {
+				/* Drain: no more from the socket; the waiting finish. */
+				draining = 1;
+				epoll_ctl(g->ep, EPOLL_CTL_DEL, g->listen_fd, NULL);
+				continue;
+			}
+			if (fd == g->stop[0])
+				continue;
 			if (fd == g->listen_fd)
 				take(g);
 			else if ((i = find(g, fd)) >= 0)
@@ -188,11 +201,20 @@ fail:
 }
 
 void
+cafe_gate_drain(struct cafe_gate *g)
+{
+	if (g && !g->joined && write(g->stop[1], "d", 1) == 1) {
+		pthread_join(g->thread, NULL);
+		g->joined = 1;
+	}
+}
+
+void
 cafe_gate_stop(struct cafe_gate *g)
 {
 	if (!g)
 		return;
-	if (write(g->stop[1], "", 1) == 1)
+	if (!g->joined && write(g->stop[1], "s", 1) == 1)
 		pthread_join(g->thread, NULL);
 	while (g->n > 0)
 		drop(g, 0, 0);

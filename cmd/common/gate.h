@@ -29,6 +29,11 @@ typedef void cafe_gate_hand_fn(void *arg, int fd, const struct sockaddr *addr,
  * caller's): headers due within header_ms, at most max_waiting held. */
 int cafe_gate_start(struct cafe_gate **g, int fd, long long header_ms, int max_waiting,
 		cafe_gate_hand_fn *hand, void *arg, struct cafe_err *e);
+/* Stops accepting and waits until each connection that waits has been
+ * handed over or has run out of time (header_ms at most): a restart that
+ * keeps the listening socket (socket activation) drops nobody, since
+ * what comes meanwhile queues on the socket for the next process. */
+void cafe_gate_drain(struct cafe_gate *g);
 /* Stops the thread and closes what still waits. */
 void cafe_gate_stop(struct cafe_gate *g);
 

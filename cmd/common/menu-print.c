@@ -87,3 +87,29 @@ cafe_print_menu(const struct cafe_config *c, const struct cafe_stock *levels)
 	cafe_table_free(t);
 	print_options(c);
 }
+
+/* "size,milk" as a NULL-terminated list; "" clears the groups. */
+char **
+cafe_split_groups(const char *s)
+{
+	size_t n = 1;
+	char **g, *copy, *tok, *save;
+
+	for (const char *p = s; *p; p++)
+		n += *p == ',';
+	g = cafe_xcalloc(n + 1, sizeof *g);
+	copy = cafe_xstrdup(s);
+	n = 0;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
+		g[n++] = cafe_xstrdup(tok);
+	free(copy);
+	return g;
+}
+
+void
+cafe_free_groups(char **g)
+{
+	for (char **p = g; p && *p; p++)
+		free(*p);
+	free(g);
+}

@@ -1,6 +1,7 @@
 /*
  * web-reply.c - cafe-web's answers (web-reply.h).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,14 @@
 const char cafe_http_csp[] = "default-src 'none'; script-src 'self'; style-src 'self'; "
     "connect-src 'self'; img-src 'self'; base-uri 'none'; form-action 'self'; "
     "frame-ancestors 'none'";
+
+static atomic_int closing;
+
+void
+cafe_http_closing(void)
+{
+	atomic_store(&closing, 1);
+}
 
 enum MHD_Result
 cafe_http_respond(struct MHD_Connection *c, unsigned code, const char *type, const char *body,
@@ -33,6 +42,8 @@ cafe_http_respond(struct MHD_Connection *c, unsigned code, const char *type, con
 	MHD_add_response_header(r, "Vary", "Accept, Accept-Language");
 	for (size_t i = 0; headers && headers[i]; i += 2)
 		MHD_add_response_header(r, headers[i], headers[i + 1]);
+	if (atomic_load(&closing))
+		MHD_add_response_header(r, "Connection", "close");
 	ok = MHD_queue_response(c, code, r);
 	MHD_destroy_response(r);
 	return ok;

@@ -20,6 +20,8 @@ enum MHD_Result cafe_http_respond(struct MHD_Connection *c, unsigned code, const
 /* The Content-Security-Policy every answer carries, for a response made
  * elsewhere (an event stream). */
 extern const char cafe_http_csp[];
+/* From now on every answer closes its connection (a server stopping). */
+void cafe_http_closing(void);
 /* A line of text: "404 no such page\n". */
 enum MHD_Result cafe_http_text(struct MHD_Connection *c, unsigned code, const char *msg);
 /* j as compact JSON (stolen). */

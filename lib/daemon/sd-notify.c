@@ -5,6 +5,8 @@
  * namespace). Without the variable it does nothing; it never blocks.
  */
 #include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
 #include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
@@ -60,4 +62,27 @@ cafe_sd_watchdog_ms(void)
 	if (*end || us <= 0)
 		return 0;
 	return us / 1000 > 0 ? us / 1000 : 1;
+}
+
+int
+cafe_sd_listen_fds(void)
+{
+	const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
+	char mine[32];
+	long n;
+	char *end;
+
+	snprintf(mine, sizeof mine, "%ld", (long)getpid());
+	if (!pid || !fds || strcmp(pid, mine) != 0)
+		return 0;
+	errno = 0;
+	n = strtol(fds, &end, 10);
+	unsetenv("LISTEN_PID");
+	unsetenv("LISTEN_FDS");
+	unsetenv("LISTEN_FDNAMES");
+	if (errno || *end || end == fds || n < 1 || n > 64)
+		return 0;
+	for (int fd = CAFE_SD_LISTEN_FDS_START; fd < CAFE_SD_LISTEN_FDS_START + n; fd++)
+		fcntl(fd, F_SETFD, FD_CLOEXEC);
+	return (int)n;
 }

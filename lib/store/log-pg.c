@@ -40,18 +40,24 @@ struct pgl {
  * was 5% of an append). */
 #define OBJECT(col) "ltrim(" col "::text, E' \\t\\n\\r') LIKE '{%'"
 
-/* The server's clock as an event's ts (RFC 3339, UTC, milliseconds). */
-#define SERVER_TS "to_char(clock_timestamp() AT TIME ZONE 'UTC', " \
-	"'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
+/* The server's clock as an event's ts (RFC 3339, UTC, milliseconds).
+ * cafe.clock_offset_ms moves it, for a session that sets it on purpose:
+ * the tests of business days and tickets across midnight (tests/helpers/
+ * setup.bash, faked), which fake the programs' clocks and cannot fake a
+ * shared server's. A terminal's own clock never does. */
+#define SERVER_TS "to_char((clock_timestamp() + make_interval(secs => coalesce(" \
+	"nullif(current_setting('cafe.clock_offset_ms', true), ''), '0')::float8 / 1000)) " \
+	"AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"Z\"')"
 
 /*
- * Version 3 (DESIGN §15): the index that finds a shop's events of a type
- * (its last ticket), and cafe_append_at, which stamps the event with the
- * server's clock under the writers' lock, so that ts follows commit order
- * whatever a terminal's clock says. Version 2's cafe_append stays for the
- * terminals of the release before while a chain upgrades.
+ * Added to version 2 without changing its number (DESIGN §15), so that
+ * the terminals of the release before go on working on a log that has
+ * them while a chain upgrades: the index that finds a shop's events of a
+ * type (its last ticket), and cafe_append_at, which stamps the event with
+ * the server's clock under the writers' lock, so that ts follows commit
+ * order whatever a terminal's clock says (cafe_append stays theirs).
  */
-#define SCHEMA_3 \
+#define ADDITIONS \
 	"CREATE INDEX IF NOT EXISTS events_shop" \
 	"  ON events((coalesce(meta->>'shop', 'main')), type, seq);" \
 	"CREATE OR REPLACE FUNCTION cafe_append_at(p_id text, p_stream text, p_version bigint," \
@@ -94,7 +100,7 @@ static const char schema[] =
 	"  ON events((meta->>'correlation_id'), seq);"
 	"CREATE INDEX IF NOT EXISTS events_key ON events((meta->>'key'))"
 	"  WHERE meta->>'key' IS NOT NULL;"
-	SCHEMA_3
+	ADDITIONS
 	"CREATE OR REPLACE FUNCTION cafe_events_append_only() RETURNS trigger"
 	"  LANGUAGE plpgsql AS $$ BEGIN"
 	"  RAISE EXCEPTION 'events are append-only: % refused', TG_OP; END $$;"
@@ -138,56 +144,53 @@ static const char schema[] =
 	"  name TEXT PRIMARY KEY,"
 	"  seq  BIGINT NOT NULL);"
 	"CREATE TABLE IF NOT EXISTS cafe_schema(version INTEGER NOT NULL);"
-	"INSERT INTO cafe_schema SELECT 3 WHERE NOT EXISTS (SELECT 1 FROM cafe_schema);";
+	"INSERT INTO cafe_schema SELECT 2 WHERE NOT EXISTS (SELECT 1 FROM cafe_schema);";
 
-/* 2 -> 3: the shops' index, and the server's clock for every event's ts. */
-static const char migrate_3[] =
-	"SELECT pg_advisory_xact_lock(4242001);"
-	SCHEMA_3
-	"INSERT INTO cafe_schema VALUES (3);";
+_Static_assert(CAFE_SCHEMA_VERSION == 2, "log-pg.c's schema is version 2");
 
-_Static_assert(CAFE_SCHEMA_VERSION == 3, "log-pg.c's schema is version 3");
-
-/* The log's schema version, 0 when it has none; a log too new for this
- * build is refused. */
+/* The log's schema version, 0 when it has none, and whether it has the
+ * additions; a log too new for this build is refused. One round trip:
+ * every command opens the log. */
 static int
-schema_version(struct cafe_log *log, int *v, struct cafe_err *e)
+schema_version(struct cafe_log *log, int *v, int *added, struct cafe_err *e)
 {
 	long long n;
 
 	*v = 0;
+	*added = 0;
 	if (!cafe_db_has(log->store, "cafe_schema", NULL))
 		return 0;
-	if ((n = cafe_log_query_ll(log, "SELECT coalesce(max(version), 0) FROM cafe_schema",
+	if ((n = cafe_log_query_ll(log, "SELECT coalesce(max(version), 0) * 2 + "
+	    "CAST(to_regproc('cafe_append_at') IS NOT NULL AS INTEGER) FROM cafe_schema",
 	    NULL, e)) < 0)
 		return e->status;
-	*v = (int)n;
+	*v = (int)(n / 2);
+	*added = (int)(n % 2);
 	return cafe_log_too_new(log, *v, e);
 }
 
-/* A version 2 log is read as it is, and brought to 3 by the first open
- * that may write it: in one transaction, which the terminals of either
- * release go on appending around (both functions stay). */
 static int
-migrate(struct cafe_log *log, struct cafe_err *e)
+version_only(struct cafe_log *log, int *v, struct cafe_err *e)
 {
-	int status, rc, v;
+	int added;
+
+	return schema_version(log, v, &added, e);
+}
+
+/* The additions, by the first open that may write the log, in one
+ * transaction that the terminals of either release append around. A
+ * read-only open reads the log as it is. */
+static int
+add(struct cafe_log *log, struct cafe_err *e)
+{
+	int status, rc;
 
 	if (log->readonly)
 		return 0;
 	if ((status = cafe_log_begin(log, e)) != 0)
 		return status;
-	if ((rc = cafe_db_exec(log->store, "SELECT pg_advisory_xact_lock(4242001)")) !=
-	    CAFE_DB_OK) {
-		status = cafe_log_db_status(log, rc, e, "schema");
-		cafe_log_rollback(log);
-		return status;
-	}
-	if ((status = schema_version(log, &v, e)) != 0 || v != 2) {
-		cafe_log_rollback(log);     /* another open has done it */
-		return status;
-	}
-	if ((rc = cafe_db_exec(log->store, migrate_3)) != CAFE_DB_OK) {
+	if ((rc = cafe_db_exec(log->store, "SELECT pg_advisory_xact_lock(4242001);"
+	    ADDITIONS)) != CAFE_DB_OK) {
 		status = cafe_log_db_status(log, rc, e, "schema");
 		cafe_log_rollback(log);
 		return status;
@@ -198,28 +201,26 @@ migrate(struct cafe_log *log, struct cafe_err *e)
 static int
 pgl_open(struct cafe_log *log, int flags, struct cafe_err *e)
 {
-	int status, v, rc;
+	int status, v, added, rc;
 
 	if ((status = cafe_store_pg_open(&log->store, log->path, e)) != 0)
 		return status;
 	log->be_state = cafe_xcalloc(1, sizeof(struct pgl));
 	if (log->readonly)
 		cafe_store_pg_readonly(log->store);
-	if ((status = schema_version(log, &v, e)) != 0)
+	if ((status = schema_version(log, &v, &added, e)) != 0)
 		return status;
 	if (v == CAFE_SCHEMA_VERSION)
-		return 0;
-	if (v == 2)
-		return migrate(log, e);
+		return added ? 0 : add(log, e);
 	/* The schema is made in one transaction: events without cafe_schema
 	 * is someone else's table, never a cafe log made halfway. Each look
 	 * is its own snapshot, so a log another process made between the two
 	 * shows events here: cafe_schema, committed with it, is read again. */
 	if (cafe_db_has(log->store, "events", NULL)) {
-		if ((status = schema_version(log, &v, e)) != 0)
+		if ((status = schema_version(log, &v, &added, e)) != 0)
 			return status;
 		if (v == CAFE_SCHEMA_VERSION)
-			return 0;
+			return added ? 0 : add(log, e);
 		return cafe_err_set(e, CAFE_IOERR, "'%s' is not a cafe database (its events "
 		    "table is not cafe's)", cafe_log_path(log));
 	}
@@ -327,7 +328,7 @@ pgl_drain(struct cafe_log *log)
 
 const struct log_backend cafe_log_pg_backend = {
 	pgl_open, pgl_close, pgl_begin, pgl_rollback, pgl_checkpoint, pgl_bytes,
-	schema_version,
+	version_only,
 	"SELECT count(*) = 3 FROM pg_trigger WHERE tgrelid = 'events'::regclass AND "
 	"NOT tgisinternal AND tgenabled <> 'D' AND tgname IN ('events_no_update', "
 	"'events_no_delete', 'events_no_truncate')",

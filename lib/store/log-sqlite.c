@@ -75,7 +75,10 @@ struct lite {
 	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events" \
 	"  BEGIN SELECT RAISE(ABORT, 'events are append-only: DELETE refused'); END;"
 
-/* A shop's events of a type, newest first (its last ticket; DESIGN §15). */
+/* A shop's events of a type, newest first (its last ticket; DESIGN §15):
+ * added to version 2 without changing its number, by the first open that
+ * may write (ensure_additions), so that the programs of the release
+ * before go on working on the file while a shop upgrades. */
 #define SHOP_INDEX \
 	"CREATE INDEX IF NOT EXISTS events_shop" \
 	"  ON events(coalesce(json_extract(meta, '$.shop'), 'main'), type, seq);"
@@ -120,14 +123,12 @@ configure_sqlite(void)
  * Migrations: migrations[i] brings a file from user_version i to i + 1.
  * 1 -> 2 adds the hash chain: the column, then (chain_all) every link
  * computed once, with the triggers lifted for the while and put back.
- * 2 -> 3 adds the shops' index.
  */
 static const char *const migrations[CAFE_SCHEMA_VERSION] = {
 	NULL,
 	"DROP TRIGGER IF EXISTS events_no_update;"
 	"DROP TRIGGER IF EXISTS events_no_delete;"
 	"ALTER TABLE events ADD COLUMN hash TEXT NOT NULL DEFAULT '';",
-	SHOP_INDEX,
 };
 
 static int
@@ -161,6 +162,21 @@ user_version(struct cafe_log *log, int *v, struct cafe_err *e)
 	if (rc != SQLITE_ROW)
 		return db_status(log, rc, e, "reading the schema version");
 	return 0;
+}
+
+/* 1 when the file has what was added to version 2 (SHOP_INDEX). */
+static int
+has_additions(struct cafe_log *log)
+{
+	sqlite3_stmt *st;
+	int rc;
+
+	if (sqlite3_prepare_v2(LITE(log)->db, "SELECT 1 FROM sqlite_master WHERE "
+	    "type = 'index' AND name = 'events_shop'", -1, &st, NULL) != SQLITE_OK)
+		return 0;
+	rc = sqlite3_step(st);
+	sqlite3_finalize(st);
+	return rc == SQLITE_ROW;
 }
 
 /* Creates or migrates the schema; called with the write lock held. */
@@ -375,9 +391,7 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 	}
 	if ((status = exec_sql(log, "PRAGMA foreign_keys = ON", e)) != 0)
 		goto out;
-	/* Version 3 only adds an index: a version 2 file reads as it is
-	 * (log-pg.c does the same), until a writer migrates it. */
-	if (v != CAFE_SCHEMA_VERSION && !(log->readonly && v == 2)) {
+	if (v != CAFE_SCHEMA_VERSION) {
 		if (log->readonly) {
 			status = cafe_err_set(e, CAFE_IOERR, v == 0 ?
 			    "'%s' is not a cafe database (run 'cafe-log init')" :
@@ -393,6 +407,15 @@ lite_open(struct cafe_log *log, int flags, struct cafe_err *e)
 		}
 		if ((status = cafe_log_commit(log, e)) != 0)
 			goto out;
+	}
+	if (!log->readonly && !has_additions(log)) {
+		if ((status = cafe_log_begin(log, e)) != 0)
+			goto out;
+		if ((status = exec_sql(log, SHOP_INDEX, e)) != 0) {
+			cafe_log_rollback(log);
+			goto out;
+		}
+		status = cafe_log_commit(log, e);
 	}
 out:
 	return status;

@@ -28,7 +28,7 @@
 #include "event/event.h"
 #include "store.h"
 
-#define CAFE_SCHEMA_VERSION 3
+#define CAFE_SCHEMA_VERSION 2
 
 struct cafe_log;
 

@@ -330,8 +330,13 @@ pg_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		return cafe_err_set(e, CAFE_TEMPFAIL, "lost the connection to database "
 		    "'%s', try again (%s)", where, DB(db)->msg);
 	default:
-		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s", where,
-		    who ? who : "", who ? ": " : "", what, DB(db)->msg);
+		/* Another client's statements on our server connection: a
+		 * pooler in transaction or statement mode hands it round. */
+		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s%s", where,
+		    who ? who : "", who ? ": " : "", what, DB(db)->msg,
+		    strstr(DB(db)->msg, "prepared statement \"cafe_") ||
+		    strstr(DB(db)->msg, "current transaction is aborted") ?
+		    " (behind a connection pooler? cafe needs its session mode)" : "");
 	}
 }
 
@@ -706,7 +711,7 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 	if (!db->conn || cafe_pq.status(db->conn) != CONNECTION_OK) {
 		char msg[512];
 		size_t n;
-		int status;
+		int status, transient;
 
 		snprintf(msg, sizeof msg, "%s", db->conn ? cafe_pq.error_message(db->conn) :
 		    "out of memory");
@@ -727,8 +732,13 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 				    rest);
 			}
 		}
-		status = cafe_err_set(e, CAFE_IOERR, "cannot connect to database '%s': %s",
-		    db->where, msg);
+		/* No primary now: each host that answered is a standby, or
+		 * starting or stopping (a failover, DESIGN §15): try again. */
+		transient = strstr(msg, "session is read-only") ||
+		    strstr(msg, "the database system is ");
+		status = cafe_err_set(e, transient ? CAFE_TEMPFAIL : CAFE_IOERR,
+		    "cannot connect to database '%s'%s: %s", db->where,
+		    transient ? " (no primary now, try again)" : "", msg);
 		cafe_store_pg_close(&db->base);
 		return status;
 	}

@@ -43,3 +43,18 @@ wait_for() {
 		sleep 0.02
 	done
 }
+
+# faked FAKETIME-ARGS... -- COMMAND...: runs COMMAND with its clock as
+# faketime(1) sets it ('2026-12-01 14:30:00 KST', -f '@2026-12-01
+# 14:30:00', -f -31m), under any build (libfaketime goes ahead of a
+# sanitizer's runtime). On PostgreSQL an event takes the server's clock,
+# not the program's: the same offset goes to the server's clock for the
+# command's session (cafe.clock_offset_ms, lib/store/log-pg.c).
+faked() {
+	local fargs=() off
+	while [ $# -gt 0 ] && [ "$1" != -- ]; do fargs+=("$1"); shift; done
+	shift
+	off=$(( $(faketime "${fargs[@]}" date +%s%3N) - $(date +%s%3N) ))
+	PGOPTIONS="${PGOPTIONS:-} -c cafe.clock_offset_ms=$off" \
+	    ASAN_OPTIONS="$ASAN_OPTIONS:verify_asan_link_order=0" faketime "${fargs[@]}" "$@"
+}

@@ -209,7 +209,7 @@ SHAREFILES  = $(wildcard share/cafe/*)
 UNITDIR     = $(PREFIX)/lib/systemd/system
 SYSUSERSDIR = $(PREFIX)/lib/sysusers.d
 TMPFILESDIR = $(PREFIX)/lib/tmpfiles.d
-UNITS       = cafe-daemon.service cafe-notify.service cafe-web.service
+UNITS       = cafe-daemon.service cafe-notify.service cafe-web.service cafe-web.socket
 
 # The tests install what is already built (INSTALL_DEPS=), so that no
 # relink can empty bin/ under the tests running beside them.

@@ -92,6 +92,9 @@ static struct {
 	struct cafe_log_pool pool;  /* read-only, for the pages */
 	atomic_int stop;            /* ends every event stream */
 	atomic_int busy;            /* requests begun and not completed */
+	atomic_int unheard;         /* connections whose first request has not
+	                             * begun (a hand-over the server has yet to
+	                             * read): a stop waits for them */
 	/* The pick-up board, kept by the watcher from the log itself: the
 	 * trace's open orders at start, then every event after its
 	 * checkpoint (a projection's own commits move no head to wake on). */
@@ -369,7 +372,15 @@ handle(void *cls, struct MHD_Connection *c, const char *url, const char *method,
 
 	(void)cls, (void)version;
 	if (!rq) {
+		const union MHD_ConnectionInfo *ci =
+		    MHD_get_connection_info(c, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+		int *heard = ci ? ci->socket_context : NULL;
+
 		atomic_fetch_add(&srv.busy, 1);     /* until request_done */
+		if (heard && !*heard) {
+			*heard = 1;
+			atomic_fetch_sub(&srv.unheard, 1);
+		}
 		/* Called first with the headers alone: wait for the body. */
 		if (post && (ordering || riders)) {
 			rq = cafe_xcalloc(1, sizeof *rq);
@@ -483,6 +494,25 @@ max_waiting(int maxconn)
 	return n < 16 ? 16 : n > 16384 ? 16384 : (int)n;
 }
 
+/* Each connection's flag: its first request has begun (handle). */
+static void
+on_connection(void *cls, struct MHD_Connection *c, void **socket_context,
+    enum MHD_ConnectionNotificationCode code)
+{
+	int *heard = *socket_context;
+
+	(void)cls, (void)c;
+	if (code == MHD_CONNECTION_NOTIFY_STARTED) {
+		*socket_context = cafe_xcalloc(1, sizeof(int));
+		atomic_fetch_add(&srv.unheard, 1);
+	} else if (heard) {
+		if (!*heard)
+			atomic_fetch_sub(&srv.unheard, 1);
+		free(heard);
+		*socket_context = NULL;
+	}
+}
+
 static void
 hand_over(void *arg, int fd, const struct sockaddr *addr, socklen_t len)
 {
@@ -495,9 +525,10 @@ hand_over(void *arg, int fd, const struct sockaddr *addr, socklen_t len)
  * (under socket activation it stays open, and what comes queues there
  * for the next process); what waits for its headers is handed over; the
  * streams are told to end; every answer from now on closes its
- * connection; and the server stops once no request is under way and no
- * connection is open, or after a second of idle keep-alive connections
- * (which a client opens again), or after the timeout.
+ * connection; and the server stops once no request is under way and
+ * every connection handed over has begun its request: what is left open
+ * is a kept-alive connection gone idle, which a client opens again (or
+ * after the timeout, whatever is left).
  */
 static void
 drain(struct cafe_gate *gate, struct MHD_Daemon *d, long long timeout)
@@ -513,7 +544,7 @@ drain(struct cafe_gate *gate, struct MHD_Daemon *d, long long timeout)
 		now = cafe_mono_ms();
 		info = MHD_get_daemon_info(d, MHD_DAEMON_INFO_CURRENT_CONNECTIONS);
 		if ((info && info->num_connections == 0) || now - start >= timeout * 1000 ||
-		    (atomic_load(&srv.busy) == 0 && now - start >= 1000))
+		    (atomic_load(&srv.busy) == 0 && atomic_load(&srv.unheard) == 0))
 			return;
 		nanosleep(&(struct timespec){ 0, 10000000 }, NULL);
 	}
@@ -629,6 +660,7 @@ do_run(struct cafe_ctx *ctx, void *opts, int argc, char **argv)
 	    MHD_OPTION_EXTERNAL_LOGGER, quiet_log, NULL,
 	    MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL,
 	    MHD_OPTION_NOTIFY_COMPLETED, request_done, NULL,
+	    MHD_OPTION_NOTIFY_CONNECTION, on_connection, NULL,
 	    MHD_OPTION_END);
 	if (!d)
 		cafe_err_set(&e, CAFE_IOERR, "cannot serve on %s", where);

@@ -79,7 +79,7 @@ terminal() {	# N
 # time: the HTTP status of each, 000 for none.
 client() {	# N
 	while [ ! -e "$T/stop" ]; do
-		curl -s -o /dev/null -w '%{http_code}\n' --max-time 10 \
+		curl -s -o /dev/null -w '%{http_code} %{exitcode} %{errormsg}\n' --max-time 10 \
 		    -H 'Accept: application/json' "http://$WEB/" >>"$T/web$1.out" || :
 	done
 }
@@ -102,7 +102,7 @@ each_acks() {	# N more for every terminal
 }
 
 pages() {	# answers with this status so far
-	cat "$T"/web*.out 2>/dev/null | grep -c "^$1\$" || :
+	cat "$T"/web*.out 2>/dev/null | grep -c "^$1 " || :
 }
 
 @test "a new release with a schema addition goes in under load: no placement fails, nothing twice, no page lost" {
@@ -173,7 +173,7 @@ EOF
 	    AND meta->>'shop' = 'main'")" -gt 0 ]
 	# No page request lost.
 	web_total=$(cat "$T"/web*.out | wc -l)
-	web_failed=$(cat "$T"/web*.out | grep -vc '^200$' || :)
+	web_failed=$(cat "$T"/web*.out | grep -vc '^200 ' || :)
 	[ "$web_failed" = 0 ] || { sort "$T"/web*.out | uniq -c; cat "$T/web.err"; false; }
 	echo "# upgrade from $PREV: $total placements ($((total - before_orders)) during and after it), 0 failed, $tempfails first tries got 75; $web_total page requests ($(( $(pages 200) - before_pages )) during and after it, two restarts of cafe-web), 0 failed" >&3
 }

@@ -8,7 +8,8 @@
 #               stop and start the server again, keeping the cluster
 #               (PG_LISTEN: addresses for TCP as well, none by default;
 #               PG_PORT: the port, 5432 by default; PG_FSYNC=on for
-#               benchmarks, off for tests)
+#               benchmarks, off for tests; PG_MAX_CONNECTIONS, 300 by
+#               default)
 # As root, the cluster runs as nobody: PostgreSQL refuses to run as root.
 
 PG_BIN=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
@@ -37,7 +38,7 @@ pg_start() {
 # stops it and keeps the cluster.
 pg_server_start() {
 	pg_as "$PG_BIN/pg_ctl" -D "$PG_DIR/data" -l "$PG_DIR/server.log" -w -t 60 \
-	    -o "-k $PG_DIR -p ${PG_PORT:-5432} -c listen_addresses='${PG_LISTEN:-}' -c fsync=${PG_FSYNC:-off} -c max_connections=300" \
+	    -o "-k $PG_DIR -p ${PG_PORT:-5432} -c listen_addresses='${PG_LISTEN:-}' -c fsync=${PG_FSYNC:-off} -c max_connections=${PG_MAX_CONNECTIONS:-300}" \
 	    start >/dev/null || { cat "$PG_DIR/server.log" >&2; return 1; }
 }
 

@@ -3,10 +3,12 @@
  * (cafe_event_data_parse: the flat reader, else jansson) and folding it
  * into an order, a stock level and the till (cafe_order_apply,
  * cafe_stock_apply, cafe_till_apply), the order's refunds split between
- * its tenders (cafe_refund_split),
- * with the type and stream taken from the input.
+ * its tenders (cafe_refund_split), and reading its shop from its meta as
+ * the log keeps it (cafe_event_shop), with the type and stream taken from
+ * the input.
  *
- * Input: TYPE, a newline, STREAM, a newline, then the data's JSON text.
+ * Input: TYPE, a newline, STREAM, a newline, the data's JSON text, and
+ * after a newline (if any) the meta's text.
  */
 #include <stddef.h>
 #include <stdint.h>
@@ -42,7 +44,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct cafe_till t;
 	struct cafe_batch b;
 	struct cafe_err e;
-	char *text;
+	char *text, shop[168];
 
 	memset(&ev, 0, sizeof ev);
 	ev.type = take(&p, end);
@@ -51,6 +53,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	text = take(&p, end);
 	ev.data = cafe_event_data_parse(text);
 	free(text);
+	if (p < end)
+		ev.meta_text = take(&p, end);
 	if (ev.data) {
 		ev.version = 2;
 		memcpy(ev.ts, "2026-01-01T00:00:00.000Z", 25);
@@ -60,7 +64,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		cafe_order_apply(&o, &ev);
 		cafe_stock_init(&s, NULL);
 		cafe_stock_apply(&s, &ev);
-		cafe_till_init(&t, NULL);
+		cafe_till_init(&t, cafe_event_shop(&ev, shop, sizeof shop));
 		cafe_till_apply(&t, &ev);
 		json_decref(cafe_till_json(&t));
 		cafe_batch_init(&b);

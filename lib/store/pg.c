@@ -8,11 +8,10 @@
  * the rows stay in the result until the next reset. `?N` placeholders
  * become `$N`, and a bare `?` the next number, as SQLite numbers them.
  *
- * Result codes are SQLite's numbers (store.h), so that callers and
- * cafe_db_status read one vocabulary: a serialisation failure, a deadlock
- * or a lock not granted within the busy timeout is busy (try again), a
- * unique violation is a constraint, a read-only transaction is read-only,
- * a lost connection an I/O error.
+ * Result codes are SQLite's numbers (store.h), one vocabulary for callers:
+ * a serialisation failure, a deadlock or a lock not granted in time is
+ * busy (try again), a unique violation a constraint, a read-only
+ * transaction read-only, a lost connection an I/O error.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -330,8 +329,7 @@ pg_status(struct cafe_db *db, int rc, const char *who, const char *what,
 		return cafe_err_set(e, CAFE_TEMPFAIL, "lost the connection to database "
 		    "'%s', try again (%s)", where, DB(db)->msg);
 	default:
-		/* Another client's statements on our server connection: a
-		 * pooler in transaction or statement mode hands it round. */
+		/* A pooler in transaction mode handing our connection round. */
 		return cafe_err_set(e, CAFE_IOERR, "database '%s': %s%s%s: %s%s", where,
 		    who ? who : "", who ? ": " : "", what, DB(db)->msg,
 		    strstr(DB(db)->msg, "prepared statement \"cafe_") ||
@@ -732,10 +730,12 @@ cafe_store_pg_open(struct cafe_db **out, const char *uri, struct cafe_err *e)
 				    rest);
 			}
 		}
-		/* No primary now: each host that answered is a standby, or
-		 * starting or stopping (a failover, DESIGN §15): try again. */
+		/* No primary now (a failover, DESIGN §15): a standby, a server
+		 * starting, stopping, gone or slow mid-handshake. Try again. */
 		transient = strstr(msg, "session is read-only") ||
-		    strstr(msg, "the database system is ");
+		    strstr(msg, "the database system is ") ||
+		    strstr(msg, "server closed the connection unexpectedly") ||
+		    strstr(msg, "timeout expired");
 		status = cafe_err_set(e, transient ? CAFE_TEMPFAIL : CAFE_IOERR,
 		    "cannot connect to database '%s'%s: %s", db->where,
 		    transient ? " (no primary now, try again)" : "", msg);

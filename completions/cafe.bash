@@ -15,12 +15,12 @@ _cafe_global_opts='--db --config --json -q --quiet -v --verbose -h --help --vers
 # Options that take a value, per program (the value is not the subcommand).
 _cafe_value_opts() {
 	case $1 in
-	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --pickup-at --language --tender --tendered' ;;
+	cafe-order) echo '--qty --customer --contact --address --note --key --wait --reason --set --add --price --code --options --stock --as-of --pickup-at --language --tender --tendered --shop' ;;
 	cafe-pay) echo '--order --status --reason --amount --key --tender --float --counted' ;;
 	cafe-deliver) echo '--status --rider --reason --item' ;;
-	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format' ;;
+	cafe-trace) echo '--customer --status --since --limit --as-of --after --day --format --shop' ;;
 	cafe-notify) echo '--timeout --status --order' ;;
-	cafe-daemon) echo '--policy' ;;
+	cafe-daemon) echo '--policy --shop' ;;
 	cafe-log) echo '--since --head' ;;
 	cafe-web) echo '--listen --timeout --max-connections' ;;
 	esac
@@ -46,7 +46,7 @@ _cafe_verb_opts() {
 	cafe-order:receipt) echo '--print' ;;
 	cafe-order:cancel) echo '--reason --key' ;;
 	cafe-order:stock) echo '--set --add' ;;
-	cafe-order:menu) echo '--as-of --price --code --options --stock --prune' ;;
+	cafe-order:menu) echo '--as-of --price --code --options --stock --prune --shop' ;;
 	cafe-pay:list) echo '--order --status' ;;
 	cafe-pay:refund) echo '--amount --reason --key --tender' ;;
 	cafe-pay:till) echo '--float --counted' ;;
@@ -54,15 +54,15 @@ _cafe_verb_opts() {
 	cafe-deliver:dispatch) echo '--rider' ;;
 	cafe-deliver:reject | cafe-deliver:cancel) echo '--reason' ;;
 	cafe-deliver:return) echo '--item --reason' ;;
-	cafe-trace:list|cafe-trace:) echo '--customer --status --since --limit --as-of' ;;
+	cafe-trace:list|cafe-trace:) echo '--customer --status --since --limit --as-of --shop' ;;
 	cafe-trace:show) echo '--as-of' ;;
 	cafe-trace:follow) echo '--after' ;;
 	cafe-trace:stats) echo '--since --as-of' ;;
-	cafe-trace:report) echo '--day --format' ;;
+	cafe-trace:report) echo '--day --format --shop' ;;
 	cafe-notify:send) echo '--once --timeout' ;;
 	cafe-notify:list) echo '--status --order' ;;
 	cafe-notify:retry) echo '--dead' ;;
-	cafe-daemon:run) echo '--once --policy' ;;
+	cafe-daemon:run) echo '--once --policy --shop' ;;
 	cafe-log:export) echo '--since' ;;
 	cafe-log:verify) echo '--head' ;;
 	cafe-log:import) echo '--rechain' ;;
@@ -179,6 +179,9 @@ _cafe() {
 		return ;;
 	--tender)
 		COMPREPLY=($(compgen -W 'card cash' -- "$cur"))
+		return ;;
+	--shop)
+		COMPREPLY=($(compgen -W 'all' -- "$cur"))
 		return ;;
 	--item)
 		mapfile -t COMPREPLY < <(_cafe_products "$cur")

@@ -54,7 +54,7 @@ function __cafe_no_verb
         switch $t
             case --db --config --qty --customer --contact --address --note --key --wait --reason \
                 --set --add --order --status --rider --since --limit --as-of --after \
-                --timeout --policy
+                --timeout --policy --shop
                 set skip 1
             case '-*'
             case '*'
@@ -78,7 +78,7 @@ function __cafe_operand_of
         switch $t
             case --db --config --qty --customer --contact --address --note --key --wait --reason \
                 --set --add --order --status --rider --since --limit --as-of --after \
-                --timeout --policy
+                --timeout --policy --shop
                 set skip 1
             case '-*'
             case '*'
@@ -132,6 +132,7 @@ complete -c $c -n '__cafe_operand_of menu' -a set -d 'change a product'
 complete -c $c -n '__cafe_operand_of menu' -a remove -d 'take a product off'
 complete -c $c -n '__cafe_operand_of menu' -a import -d "apply a config file's menu"
 complete -c $c -n '__fish_seen_subcommand_from menu' -l as-of -x -d 'the menu as it stood then'
+complete -c $c -n '__fish_seen_subcommand_from menu' -l shop -x -a all -d 'one shop of a chain'
 complete -c $c -n '__fish_seen_subcommand_from import' -l prune -d 'remove what the file does not have'
 complete -c $c -n '__fish_seen_subcommand_from menu' -l price -x -d 'the price, in the smallest unit'
 complete -c $c -n '__fish_seen_subcommand_from menu' -l code -x -d 'an ASCII word to type'
@@ -200,6 +201,7 @@ complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list stats' -l
 complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list' -l limit -x -d 'only the newest N'
 complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list show stats' -l as-of -x -d 'as the log stood then'
 complete -c $c -n '__fish_seen_subcommand_from follow' -l after -x -d 'start after this seq'
+complete -c $c -n '__cafe_no_verb; or __fish_seen_subcommand_from list report' -l shop -x -a all -d 'one shop of a chain, or all'
 
 # cafe-notify
 set c cafe-notify
@@ -221,6 +223,7 @@ complete -c $c -n __cafe_no_verb -a retry -d 'retry parked events'
 complete -c $c -n '__cafe_operand_of retry' -a 'start-delivery print compensate refund reconcile notify trace' -d policy
 complete -c $c -n '__fish_seen_subcommand_from run' -l once -d 'work off the backlog, then exit'
 complete -c $c -n '__fish_seen_subcommand_from run' -l policy -x -a 'start-delivery print compensate refund reconcile notify trace' -d 'only this policy'
+complete -c $c -n '__fish_seen_subcommand_from run' -l shop -x -a all -d 'the shops it serves'
 
 # cafe-log
 set c cafe-log

@@ -116,6 +116,14 @@ main|4200"
 	run cafe-daemon run --once --shop Nowhere
 	assert_failure 1
 	assert_output "cafe-daemon: no shop 'Nowhere' in the log ($known)"
+	# all is the chain, never one shop's menu; a shop's policy is named
+	# POLICY@SHOP, and the policy must be one there is.
+	run cafe-order menu set latte --shop all --price 1
+	assert_failure 64
+	assert_output "cafe-order: --shop all is the chain's menu: leave --shop out"
+	run cafe-daemon retry "nope@Gangnam Station"
+	assert_failure 64
+	assert_output --partial "unknown policy 'nope@Gangnam Station'"
 	assert_equal "$(event_count)" "$before"
 	assert_equal "$(db_sql "SELECT count(*) FROM events WHERE type = 'DeliveryStarted'")" 0
 }
